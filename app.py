@@ -1,0 +1,41 @@
+"""Application factory: ``flask --app app run`` or ``ivr serve``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr.config import settings_from_env
+from ivr.db import db
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the webhook server; ``test_config`` overrides environment settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings_from_env(Path(app.instance_path)))
+    app.config["IVR_FIXTURES_DIR"] = str(Path(app.root_path) / "fixtures")
+    if test_config:
+        app.config.from_mapping(test_config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+
+    from ivr import services, voice
+
+    services.init_app(app)
+    app.register_blueprint(voice.bp)
+
+    hops = app.config["IVR_PROXY_HOPS"]
+    if hops:
+        # Twilio signs the public URL; rebuild it from the proxy's X-Forwarded-* headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+
+    from ivr.cli import register_cli
+
+    register_cli(app)
+    return app

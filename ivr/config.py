@@ -1,0 +1,61 @@
+"""Settings read from the environment; every one is documented in the README."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Only for development and the simulator: production refuses to start without a real token.
+DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
+DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and why."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def normalise_database_url(url: str) -> str:
+    """Send plain ``postgresql://`` URLs to the psycopg 3 driver this project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the app's settings from environment variables, with development defaults."""
+    env = os.environ if env is None else env
+    environment = env.get("IVR_ENV", "development")
+    token = env.get("TWILIO_AUTH_TOKEN", "")
+    if not token:
+        if environment == "production":
+            raise ConfigError("TWILIO_AUTH_TOKEN must be set when IVR_ENV=production")
+        token = DEV_AUTH_TOKEN
+    default_db = f"sqlite:///{instance_path / 'ivr.sqlite3'}"
+    return {
+        "IVR_ENV": environment,
+        "IVR_DATABASE_URL": normalise_database_url(env.get("IVR_DATABASE_URL") or default_db),
+        "TWILIO_AUTH_TOKEN": token,
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID,
+        "IVR_PAYMENT_GATEWAY": env.get("IVR_PAYMENT_GATEWAY", "sandbox"),
+        "IVR_SMS_BACKEND": env.get("IVR_SMS_BACKEND", "console"),
+        "IVR_SMS_FROM": env.get("IVR_SMS_FROM", ""),
+        "IVR_AGENT_NUMBER": env.get("IVR_AGENT_NUMBER", ""),
+        "IVR_MIN_PAYMENT_CENTS": _int(env, "IVR_MIN_PAYMENT_CENTS", 100),
+        "IVR_PROXY_HOPS": _int(env, "IVR_PROXY_HOPS", 0),
+        "IVR_TIMEZONE": env.get("IVR_TIMEZONE", "America/New_York"),
+        "IVR_VOICE": env.get("IVR_VOICE", "Polly.Joanna"),
+        "IVR_LANGUAGE": env.get("IVR_LANGUAGE", "en-US"),
+    }

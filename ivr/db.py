@@ -1,0 +1,66 @@
+"""The database extension: one engine per app, short transactions per webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def _make_sqlite_transactions_immediate(engine: Engine) -> None:
+    """Take SQLite's write lock at BEGIN, so two workers never both read-then-write.
+
+    pysqlite otherwise defers BEGIN until the first write, which turns a
+    concurrent redelivery into "database is locked" instead of a clean wait.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the settings this project relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 10})
+        _make_sqlite_transactions_immediate(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """Flask extension holding the engine and a session factory."""
+
+    def init_app(self, app: Flask) -> None:
+        """Create the engine from ``IVR_DATABASE_URL`` and register on ``app``."""
+        engine = make_engine(app.config["IVR_DATABASE_URL"])
+        app.extensions["ivr_db"] = sessionmaker(engine, expire_on_commit=False)
+        app.extensions["ivr_engine"] = engine
+
+    @staticmethod
+    def engine(app: Flask | None = None) -> Engine:
+        """The current app's engine."""
+        return (app or current_app).extensions["ivr_engine"]
+
+    @contextmanager
+    def transaction(self, app: Flask | None = None) -> Iterator[Session]:
+        """A session whose work commits together on success and rolls back on error."""
+        factory: sessionmaker[Session] = (app or current_app).extensions["ivr_db"]
+        with factory() as session, session.begin():
+            yield session
+
+
+db = Database()

@@ -1,0 +1,9 @@
+"""The schema: SQLAlchemy 2.x typed models. Changes go through Alembic migrations."""
+
+from models.account import Account
+from models.base import Base, utcnow
+from models.call import CallSession
+from models.payment import Payment
+from models.sms import SmsMessage
+
+__all__ = ["Account", "Base", "CallSession", "Payment", "SmsMessage", "utcnow"]
