@@ -1,0 +1,22 @@
+"""What a step handler may consult: the ports and this turn's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flows.ports import AccountSummary, FlowSettings, Ports
+from flows.state import CallState
+
+
+@dataclass(frozen=True)
+class Context:
+    """The outside world for one turn."""
+
+    ports: Ports
+    settings: FlowSettings
+
+    def account(self, state: CallState) -> AccountSummary:
+        """The caller's chosen account (the flow only keeps ids it looked up)."""
+        if state.account_id is None:
+            raise LookupError("no account chosen yet")
+        return self.ports.get_account(state.account_id)

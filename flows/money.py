@@ -1,0 +1,39 @@
+"""Amounts keyed on a phone keypad: dollars, star, two digits of cents."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+
+class AmountError(ValueError):
+    """The keyed amount could not be read; ``problem`` names the prompt that explains why."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def parse_keyed_amount(keys: str) -> int:
+    """Turn ``10*50`` (ten dollars fifty) or ``10`` (ten dollars) into integer cents.
+
+    Cents must be two digits so ``10*5`` is refused rather than guessed.
+    """
+    dollars, star, cents = keys.partition("*")
+    if not dollars.isdigit() or len(dollars) > 7:
+        raise AmountError("amount_invalid")
+    if star and (len(cents) != 2 or not cents.isdigit()):
+        raise AmountError("amount_cents_two_digits")
+    return int(dollars) * 100 + (int(cents) if star else 0)
+
+
+def cents_to_decimal(cents: int) -> Decimal:
+    """Integer cents as a dollars Decimal with two places (for exports and gateways)."""
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def decimal_to_cents(amount: Decimal) -> int:
+    """A dollars Decimal with at most two places as integer cents."""
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"{amount} has fractions of a cent")
+    return int(cents)

@@ -1,0 +1,111 @@
+"""What the caller hears: prompt ids with typed values, rendered from a catalog.
+
+Values are typed so each is spoken the one right way: ``Money`` as dollars and
+cents in words, ``date`` as month and day, ``Digits`` one digit at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from num2words import num2words
+
+CATALOG_DIR = Path(__file__).parent / "prompts"
+
+
+@dataclass(frozen=True)
+class Money:
+    """An amount in integer cents."""
+
+    cents: int
+
+
+@dataclass(frozen=True)
+class Digits:
+    """A number read digit by digit (account, card ending, confirmation number)."""
+
+    digits: str
+
+
+@dataclass(frozen=True)
+class Key:
+    """A telephone key named in a menu: digits as themselves, ``*`` star, ``#`` pound."""
+
+    key: str
+
+
+_KEY_NAMES = {"*": "star", "#": "pound"}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A catalog entry to speak, with the values its placeholders need."""
+
+    id: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def say(prompt_id: str, **params: Any) -> Prompt:
+    """Shorthand for ``Prompt(prompt_id, params)``."""
+    return Prompt(prompt_id, params)
+
+
+def _number_words(n: int) -> str:
+    # US English drops the "and" ("one hundred twenty") and reads without commas.
+    return num2words(n).replace(" and ", " ").replace(",", "")
+
+
+def money_words(cents: int) -> str:
+    """``4550`` -> "forty-five dollars and fifty cents"; ``100`` -> "one dollar"."""
+    dollars, rest = divmod(cents, 100)
+    dollar_part = f"{_number_words(dollars)} dollar{'' if dollars == 1 else 's'}"
+    if rest == 0:
+        return dollar_part
+    cent_part = f"{_number_words(rest)} cent{'' if rest == 1 else 's'}"
+    return cent_part if dollars == 0 else f"{dollar_part} and {cent_part}"
+
+
+def date_words(day: date) -> str:
+    """``2026-12-05`` -> "December fifth"."""
+    return f"{day.strftime('%B')} {num2words(day.day, to='ordinal')}"
+
+
+def digit_words(digits: str) -> str:
+    """``"4242"`` -> "4 2 4 2", which every text-to-speech voice reads digit by digit."""
+    return " ".join(digits)
+
+
+def speak_value(value: Any) -> str:
+    """Render one typed value as words."""
+    if isinstance(value, Money):
+        return money_words(value.cents)
+    if isinstance(value, Digits):
+        return digit_words(value.digits)
+    if isinstance(value, Key):
+        return _KEY_NAMES.get(value.key, value.key)
+    if isinstance(value, date):
+        return date_words(value)
+    if isinstance(value, Prompt):
+        raise TypeError("nest prompts as separate list items, not as values")
+    return str(value)
+
+
+@cache
+def load_catalog(language: str = "en-US") -> dict[str, str]:
+    """The prompt catalog for ``language``: prompt id -> text with {placeholders}."""
+    with (CATALOG_DIR / f"{language}.yaml").open(encoding="utf-8") as handle:
+        catalog = yaml.safe_load(handle)
+    if not isinstance(catalog, dict):
+        raise ValueError(f"prompt catalog {language} is not a mapping")
+    return {str(key): " ".join(str(text).split()) for key, text in catalog.items()}
+
+
+def render(prompt: Prompt, language: str = "en-US") -> str:
+    """The sentence a prompt speaks; a missing id or placeholder raises KeyError."""
+    template = load_catalog(language)[prompt.id]
+    return template.format(**{name: speak_value(v) for name, v in prompt.params.items()})
