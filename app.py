@@ -12,6 +12,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ivr.config import settings_from_env
 from ivr.db import db
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the webhook server; ``test_config`` overrides environment settings."""
@@ -21,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["IVR_FIXTURES_DIR"] = str(Path(app.root_path) / "fixtures")
     if test_config:
         app.config.from_mapping(test_config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
     db.init_app(app)
 

@@ -1,0 +1,111 @@
+"""One webhook turn of a call: load its state, run the flow, save state and TwiML together.
+
+The call's row is locked for the turn, so a redelivered webhook waits for the
+first delivery and then gets its saved answer instead of running again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, url_for
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from flows import machine
+from flows.context import Context
+from flows.state import CallState, Event, Reply
+from ivr import services
+from ivr.db import db
+from ivr.phones import to_e164
+from ivr.twiml import Voice, reply_twiml
+from models import CallSession, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def voice_settings(app: Flask) -> Voice:
+    """How this app speaks, and where it transfers callers."""
+    return Voice(language=app.config["IVR_LANGUAGE"], voice=app.config["IVR_VOICE"],
+                 agent_number=app.config["IVR_AGENT_NUMBER"])
+
+
+def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None) -> str:
+    """Answer one voice webhook; ``event`` is None for the call's first request.
+
+    ``turn`` is the number of answers the caller has heard. A request for an
+    older turn is a redelivery and gets the saved answer again. Two first
+    deliveries racing to create the call row: the loser retries and replays.
+    """
+    for attempt in (1, 2):
+        try:
+            with db.transaction(app) as session:
+                return _take_turn(app, session, form, turn, event)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("concurrent delivery for call %s; replaying", form.get("CallSid"))
+    raise AssertionError("unreachable")
+
+
+def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
+               event: Event | None) -> str:
+    call_sid = form["CallSid"]
+    call = session.get(CallSession, call_sid, with_for_update=True)
+    if call is not None and turn != call.turn and call.last_response:
+        log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
+        return call.last_response
+    ctx = Context(services.DatabasePorts(session, app.extensions["ivr_gateway"],
+                                         services.local_zone(app)),
+                  services.flow_settings(app))
+    if call is None or event is None:
+        call = call or _new_call(session, form)
+        state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
+        reply = machine.start(state, ctx)
+    else:
+        state = CallState.from_dict(call.flow_state)
+        reply = machine.handle(state, event, ctx)
+    return _save_turn(app, call, state, reply)
+
+
+def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:
+    call = CallSession(call_sid=form["CallSid"], from_number=form.get("From"),
+                       to_number=form.get("To"), state="new", flow_state={}, turn=0)
+    session.add(call)
+    session.flush()  # a concurrent first delivery fails here, not at commit
+    return call
+
+
+def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) -> str:
+    call.turn += 1
+    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app))
+    call.flow_state = state.to_dict()
+    call.state = str(state.step)
+    call.account_id = state.account_id
+    call.last_response = twiml
+    return twiml
+
+
+def close_call(app: Flask, form: Mapping[str, str]) -> None:
+    """Record a status callback: final status and duration; drop the card reference."""
+    call_sid = form["CallSid"]
+    with db.transaction(app) as session:
+        call = session.get(CallSession, call_sid, with_for_update=True)
+        if call is None:
+            call = _new_call(session, form)
+            call.state = "never_answered"
+        if call.flow_state:
+            state = CallState.from_dict(call.flow_state)
+            state.clear_card()
+            call.flow_state = state.to_dict()
+        call.call_status = form.get("CallStatus")
+        call.duration_seconds = _int_or_none(form.get("CallDuration"))
+        call.ended_at = utcnow()
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw else None
+    except ValueError:
+        return None

@@ -1,0 +1,73 @@
+"""Twilio voice webhooks: ``/voice`` answers, ``/voice/turn`` continues, ``/voice/status`` closes.
+
+Every request must carry a valid ``X-Twilio-Signature``; every answer is TwiML,
+and an unexpected error becomes a spoken apology rather than an HTTP 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from flows.state import Event
+from ivr.calls import close_call, take_turn, voice_settings
+from ivr.twiml import apology_twiml, empty_twiml
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+@bp.before_request
+def require_twilio_signature() -> None:
+    """Refuse (403) any request not signed with our Twilio auth token."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    if not signature or not validator.validate(request.url, request.form.to_dict(), signature):
+        log.warning("rejected unsigned or forged request to %s from %s",
+                    request.path, request.remote_addr)
+        abort(403)
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def _answer(turn: int, event: Event | None) -> Response:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        if not request.form.get("CallSid"):
+            raise ValueError("webhook without CallSid")
+        return _twiml(take_turn(app, request.form, turn, event))
+    except Exception:
+        # Never let Twilio play "an application error has occurred": apologise instead.
+        log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
+        return _twiml(apology_twiml(voice_settings(app)))
+
+
+@bp.post("")
+def incoming() -> Response:
+    """A new call (or a redelivery of its first request)."""
+    return _answer(0, None)
+
+
+@bp.post("/turn")
+def turn() -> Response:
+    """The caller's keys for turn ``t``, or ``silence=1`` when nothing was pressed."""
+    number = request.args.get("t", default=-1, type=int)
+    if request.args.get("silence") == "1":
+        return _answer(number, Event(digits=None))
+    return _answer(number, Event(digits=request.form.get("Digits", "")))
+
+
+@bp.post("/status")
+def status() -> Response:
+    """Status callback: record how the call ended."""
+    try:
+        if request.form.get("CallSid"):
+            close_call(current_app._get_current_object(), request.form)  # type: ignore[attr-defined]
+    except Exception:
+        log.exception("status callback for %s failed", request.form.get("CallSid"))
+    return _twiml(empty_twiml())

@@ -1,0 +1,93 @@
+"""Shared fixtures: an app on a fresh database (SQLite, or PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from ivr.config import normalise_database_url
+from ivr.db import db
+from ivr.migrate import upgrade
+
+PG_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
+TODAY = "2026-11-21"
+
+
+def _database_params() -> list[Any]:
+    params: list[Any] = ["sqlite"]
+    if PG_URL:
+        params.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
+    return params
+
+
+@pytest.fixture(params=_database_params())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database; PostgreSQL gets a throwaway schema per test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    url = normalise_database_url(PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
+    """Create a migrated app for tests with a fixed 'today' and the dev auth token."""
+    config = {
+        "TESTING": True,
+        "IVR_DATABASE_URL": database_url,
+        "IVR_TODAY": TODAY,
+        "IVR_AGENT_NUMBER": "",
+        "IVR_SMS_BACKEND": "console",
+        "IVR_PAYMENT_GATEWAY": "sandbox",
+    }
+    config.update(overrides)
+    app = create_app(config)
+    upgrade(db.engine(app))
+    return app
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on an empty, migrated database."""
+    app = make_app(database_url, tmp_path)
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.fixture
+def demo_app(app: Flask) -> Flask:
+    """An app whose database holds the demo accounts and payments from fixtures/."""
+    from ivr.demo import load_demo
+
+    with app.app_context(), db.transaction() as session:
+        load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))
+    return app
+
+
+@pytest.fixture
+def client(demo_app: Flask) -> FlaskClient:
+    """A test client for the demo app (requests are unsigned unless a test signs them)."""
+    return demo_app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner for the app's commands."""
+    return app.test_cli_runner()
