@@ -27,9 +27,14 @@ class Money:
 
 @dataclass(frozen=True)
 class Digits:
-    """A number read digit by digit (account, card ending, confirmation number)."""
+    """A number read digit by digit (account, card ending, confirmation number).
+
+    ``group`` > 0 puts a short pause after every ``group`` digits, so a long
+    number can be written down as it is heard.
+    """
 
     digits: str
+    group: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,15 @@ def date_words(day: date) -> str:
     return f"{day.strftime('%B')} {num2words(day.day, to='ordinal')}"
 
 
-def digit_words(digits: str) -> str:
-    """``"4242"`` -> "4 2 4 2", which every text-to-speech voice reads digit by digit."""
-    return " ".join(digits)
+def digit_words(digits: str, group: int = 0) -> str:
+    """``"4242"`` -> "4 2 4 2", which every text-to-speech voice reads digit by digit.
+
+    With ``group=5``, ``"1234567890"`` -> "1 2 3 4 5, 6 7 8 9 0".
+    """
+    if group <= 0:
+        return " ".join(digits)
+    chunks = [digits[i : i + group] for i in range(0, len(digits), group)]
+    return ", ".join(" ".join(chunk) for chunk in chunks)
 
 
 def speak_value(value: Any) -> str:
@@ -85,7 +96,7 @@ def speak_value(value: Any) -> str:
     if isinstance(value, Money):
         return money_words(value.cents)
     if isinstance(value, Digits):
-        return digit_words(value.digits)
+        return digit_words(value.digits, value.group)
     if isinstance(value, Key):
         return _KEY_NAMES.get(value.key, value.key)
     if isinstance(value, date):

@@ -1,0 +1,359 @@
+"""The call state machine as data in, decision out: no Flask, no Twilio, no database."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+
+from flows import machine
+from flows.context import Context
+from flows.ports import FlowSettings, PaymentRecord
+from flows.speech import render
+from flows.state import CallState, EndKind, Event, Reply, Step
+from tests.fake_ports import FakePorts
+
+TODAY = date(2026, 11, 21)
+VISA = "4242424242424242"
+
+
+class Caller:
+    """Drives the machine like a caller and keeps what was heard as text."""
+
+    def __init__(self, ports: FakePorts, caller: str | None = "+14155550100",
+                 agent: bool = False, minimum: int = 100) -> None:
+        self.state = CallState(call_sid="CA1", caller=caller)
+        self.ctx = Context(ports, FlowSettings(TODAY, minimum, agent))
+        self.reply = machine.start(self.state, self.ctx)
+        self.heard: list[str] = [self.text]
+
+    @property
+    def text(self) -> str:
+        """Everything the latest reply says."""
+        prompts = self.reply.say + (self.reply.ask.prompts if self.reply.ask else [])
+        return " ".join(render(p) for p in prompts)
+
+    def press(self, keys: str | None) -> str:
+        """Press keys (None for silence); returns what the caller hears next."""
+        self.reply = machine.handle(self.state, Event(keys), self.ctx)
+        self.heard.append(self.text)
+        return self.text
+
+    def press_all(self, *keys: str) -> str:
+        """Press several entries in turn."""
+        for key in keys:
+            self.press(key)
+        return self.text
+
+
+@pytest.fixture
+def ports() -> FakePorts:
+    """Two accounts on one phone, one on another phone, one with no phone."""
+    fake = FakePorts()
+    fake.add(1, "10001234", "1234", 12045, date(2026, 12, 5), phone="+14155550100")
+    fake.add(2, "20005678", "5678", 8910, date(2026, 11, 1), phone="+12125550199")
+    fake.add(3, "30009012", "9012", 25000, date(2026, 12, 12), phone="+13125550142")
+    fake.add(4, "30003456", "3456", 4200, date(2026, 12, 12), phone="+13125550142")
+    fake.add(5, "40007890", "7890", 0, date(2026, 12, 20))
+    return fake
+
+
+def verified(ports: FakePorts, **kwargs: object) -> Caller:
+    """A caller matched by caller ID who has passed the PIN check."""
+    caller = Caller(ports, **kwargs)  # type: ignore[arg-type]
+    caller.press_all("1", "1234")
+    assert caller.state.step is Step.MAIN_MENU
+    return caller
+
+
+def test_caller_id_match_offers_the_account_by_its_last_four_digits(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    assert caller.state.step is Step.CONFIRM_ACCOUNT
+    assert "account ending in 1 2 3 4" in caller.text
+    assert "To continue with this account, press 1." in caller.text
+
+
+@pytest.mark.parametrize("number", ["+13125550142", "+16505550000", None])
+def test_no_single_caller_id_match_asks_for_the_account_number(
+        ports: FakePorts, number: str | None) -> None:
+    caller = Caller(ports, caller=number)
+    assert caller.state.step is Step.ACCOUNT_NUMBER
+    assert "enter your account number, followed by the pound key" in caller.text
+
+
+def test_unknown_account_number_is_read_back(ports: FakePorts) -> None:
+    caller = Caller(ports, caller=None)
+    text = caller.press("99999")
+    assert "could not find an account with the number 9 9 9 9 9" in text
+    assert caller.state.step is Step.ACCOUNT_NUMBER
+
+
+def test_choosing_a_different_account_then_its_pin(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press_all("2", "20005678", "5678")
+    assert caller.state.verified and caller.state.account_id == 2
+
+
+def test_nothing_about_the_account_is_spoken_before_the_pin(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press_all("1", "0000", "1111")
+    before_pin = " ".join(caller.heard)
+    for secret in ("dollars", "balance", "due", "jordan", "paid"):
+        assert secret not in before_pin.lower()
+
+
+def test_three_wrong_pins_end_the_call(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press_all("1", "0000", "1111")
+    assert "PIN is not correct" in caller.text
+    caller.press("2222")
+    assert caller.reply.end is EndKind.HANGUP
+    assert "cannot continue" in caller.text and "Goodbye" in caller.text
+    assert caller.state.step is Step.ENDED
+
+
+def test_three_wrong_pins_transfer_when_an_agent_is_configured(ports: FakePorts) -> None:
+    caller = Caller(ports, agent=True)
+    caller.press_all("1", "0000", "1111", "2222")
+    assert caller.reply.end is EndKind.TRANSFER
+    assert "connect you to an agent" in caller.text
+
+
+def test_wrong_pins_are_counted_per_call_across_accounts(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press_all("1", "0000", "1111")
+    assert caller.state.pin_failures == 2
+    caller.press("1234")
+    assert caller.state.verified
+
+
+def test_locked_account_ends_without_details(ports: FakePorts) -> None:
+    ports.locked.add(1)
+    caller = Caller(ports)
+    caller.press_all("1", "1234")
+    assert caller.reply.end is EndKind.HANGUP
+    assert "temporarily locked" in caller.text
+
+
+def test_short_pin_is_a_format_error_not_a_wrong_pin(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press_all("1", "12")
+    assert "PIN has 4 digits" in caller.text
+    assert caller.state.pin_failures == 0
+
+
+def test_menus_say_each_option_as_to_something_press_n(ports: FakePorts) -> None:
+    caller = verified(ports, agent=True)
+    sentences = [s.strip() for s in re.split(r"(?<=\.)\s", caller.text) if "press" in s]
+    assert len(sentences) == 6
+    for sentence in sentences:
+        assert re.fullmatch(r"To [^,]+, press (\d|star)\.", sentence), sentence
+    assert "To speak with an agent, press 0." in caller.text
+
+
+def test_no_agent_option_without_an_agent_number(ports: FakePorts) -> None:
+    caller = verified(ports)
+    assert "agent" not in caller.text
+    assert "not one of the options" in caller.press("0")
+
+
+def test_balance_and_due_date_in_words(ports: FakePorts) -> None:
+    text = verified(ports).press("1")
+    assert "Your balance is one hundred twenty dollars and forty-five cents, due on December fifth." in text
+
+
+def test_past_due_balance_is_said_plainly(ports: FakePorts) -> None:
+    caller = Caller(ports, caller="+12125550199")
+    caller.press_all("1", "5678")
+    text = caller.press("1")
+    assert "was due on November first. It is now past due." in text
+
+
+def test_star_repeats_the_menu_without_counting_a_failure(ports: FakePorts) -> None:
+    caller = verified(ports)
+    caller.press(None)
+    menu = caller.press("*")
+    assert menu.startswith("To hear your balance")
+    assert caller.state.prompt_failures == 0
+
+
+def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
+    ports.history[1] = [
+        PaymentRecord(date(2026, 10, 5), 9500, "card", "Visa", "4242"),
+        PaymentRecord(date(2026, 9, 4), 11020, "bank"),
+        PaymentRecord(date(2026, 8, 6), 10100, "check"),
+        PaymentRecord(date(2026, 7, 6), 10000, "check"),
+    ]
+    text = verified(ports).press("3")
+    assert "On October fifth, ninety-five dollars, paid with the Visa card ending in 4 2 4 2." in text
+    assert "On September fourth, one hundred ten dollars and twenty cents, by bank account." in text
+    assert "On August sixth, one hundred one dollars, by check." in text
+    assert "July" not in text
+
+
+def test_empty_history(ports: FakePorts) -> None:
+    assert "no payments on record" in verified(ports).press("3")
+
+
+def test_paying_the_full_balance(ports: FakePorts) -> None:
+    caller = verified(ports)
+    text = caller.press_all("2", "1", VISA, "1230", "123", "94105")
+    assert "pay one hundred twenty dollars and forty-five cents with the Visa card ending in 4 2 4 2" in text
+    text = caller.press("1")
+    assert "has been approved" in text
+    assert "confirmation number is 1 2 3 4 5, 6 7 8 9 0" in text
+    assert "text message" in text
+    [charge] = ports.charges
+    assert charge.amount_cents == 12045 and charge.postal_code == "94105"
+    assert charge.idempotency_key == "CA1-1" and charge.notify_number == "+14155550100"
+
+
+def test_card_number_and_code_never_enter_the_saved_state(ports: FakePorts) -> None:
+    caller = verified(ports)
+    caller.press_all("2", "1", VISA, "1230", "987")
+    saved = json.dumps(caller.state.to_dict())
+    assert VISA not in saved and "987" not in saved
+    assert ports.vaulted_codes == ["987"]
+    assert caller.state.card == {"token": caller.state.card["token"], "brand": "Visa",
+                                 "last4": "4242"}
+
+
+def test_other_amount_keyed_with_star(ports: FakePorts) -> None:
+    caller = verified(ports)
+    assert "You are paying ten dollars and fifty cents." in caller.press_all("2", "2", "10*50")
+    assert caller.state.amount_cents == 1050
+
+
+@pytest.mark.parametrize(("keys", "cents"), [("10", 1000), ("10*05", 1005), ("120*45", 12045)])
+def test_amount_forms(ports: FakePorts, keys: str, cents: int) -> None:
+    caller = verified(ports)
+    caller.press_all("2", "2", keys)
+    assert caller.state.amount_cents == cents
+
+
+@pytest.mark.parametrize(("keys", "says"), [
+    ("10*5", "cents as two digits"),
+    ("*50", "not an amount"),
+    ("0*50", "less than the smallest payment we can take, which is one dollar"),
+    ("120*46", "more than your balance of one hundred twenty dollars and forty-five cents"),
+])
+def test_amounts_refused_with_the_reason(ports: FakePorts, keys: str, says: str) -> None:
+    caller = verified(ports)
+    assert says in caller.press_all("2", "2", keys)
+    assert caller.state.step is Step.PAY_OTHER_AMOUNT and caller.state.amount_cents is None
+
+
+def test_minimum_is_configurable(ports: FakePorts) -> None:
+    caller = verified(ports, minimum=2000)
+    assert "which is twenty dollars" in caller.press_all("2", "2", "19*99")
+
+
+def test_zero_balance_has_nothing_to_pay(ports: FakePorts) -> None:
+    caller = Caller(ports, caller=None)
+    caller.press_all("40007890", "7890")
+    assert "nothing to pay" in caller.press("2")
+    assert caller.state.step is Step.MAIN_MENU
+
+
+@pytest.mark.parametrize(("card", "says"), [
+    ("4242424242424241", "card number is not valid"),
+    ("3530111333300000", "accept only Visa, Mastercard, American Express and Discover"),
+    ("12", "card number is not valid"),
+])
+def test_bad_card_numbers(ports: FakePorts, card: str, says: str) -> None:
+    caller = verified(ports)
+    assert says in caller.press_all("2", "1", card)
+    assert caller.state.step is Step.CARD_NUMBER
+
+
+def test_expired_card_goes_back_to_the_card_number(ports: FakePorts) -> None:
+    caller = verified(ports)
+    text = caller.press_all("2", "1", VISA, "1026")
+    assert "card has expired" in text and "enter your card number" in text
+    assert caller.state.card is None
+
+
+def test_card_valid_through_its_expiry_month(ports: FakePorts) -> None:
+    caller = verified(ports)
+    caller.press_all("2", "1", VISA, "1126")
+    assert caller.state.step is Step.CARD_CODE
+
+
+def test_invalid_expiry_month(ports: FakePorts) -> None:
+    assert "not a valid expiration date" in verified(ports).press_all("2", "1", VISA, "1330")
+
+
+def test_amex_asks_for_four_digits_on_the_front(ports: FakePorts) -> None:
+    caller = verified(ports)
+    text = caller.press_all("2", "1", "378282246310005", "1230")
+    assert "4 digit security code from the front" in text
+    assert caller.reply.ask is not None and caller.reply.ask.num_digits == 4
+    assert "American Express card has 4 digits" in caller.press("123#")
+
+
+@pytest.mark.parametrize(("card", "says"), [
+    ("4000000000000002", "card issuer declined"),
+    ("4000000000009995", "insufficient funds"),
+])
+def test_declines_say_why_and_offer_another_card(ports: FakePorts, card: str, says: str) -> None:
+    caller = verified(ports)
+    text = caller.press_all("2", "2", "50", card, "1230", "123", "94105", "1")
+    assert says in text and "No payment was taken" in text
+    assert "To try a different card, press 1." in text
+    assert "You are paying fifty dollars." in caller.press("1")
+    assert caller.state.step is Step.CARD_NUMBER and caller.state.amount_cents == 5000
+    caller.press_all(VISA, "1230", "123", "94105", "1")
+    assert [c.idempotency_key for c in ports.charges] == ["CA1-1", "CA1-2"]
+
+
+def test_cancelling_at_the_read_back_takes_nothing(ports: FakePorts) -> None:
+    caller = verified(ports)
+    assert "No payment was taken" in caller.press_all("2", "1", VISA, "1230", "123", "94105", "2")
+    assert ports.charges == [] and caller.state.step is Step.MAIN_MENU
+
+
+def test_three_silences_end_the_call_politely(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    assert "didn't hear anything" in caller.press(None)
+    caller.press(None)
+    caller.press(None)
+    assert caller.reply.end is EndKind.HANGUP
+    assert "trouble with your entries" in caller.text
+
+
+def test_three_failures_transfer_when_an_agent_is_configured(ports: FakePorts) -> None:
+    caller = Caller(ports, agent=True)
+    caller.press_all("7", "8", "9")
+    assert caller.reply.end is EndKind.TRANSFER
+
+
+def test_a_good_entry_resets_the_failure_count(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press_all("7", "8", "1", "12", "34")
+    assert caller.reply.end is None
+
+
+def test_agent_and_end_call_from_the_main_menu(ports: FakePorts) -> None:
+    assert verified(ports, agent=True).press("0") and True
+    caller = verified(ports)
+    assert "Goodbye" in caller.press("9")
+    assert caller.reply.end is EndKind.HANGUP
+    assert machine.handle(caller.state, Event("1"), caller.ctx).end is EndKind.HANGUP
+
+
+def test_unverified_state_cannot_reach_account_steps(ports: FakePorts) -> None:
+    state = CallState(call_sid="CA1", step=Step.MAIN_MENU, account_id=1)
+    ctx = Context(ports, FlowSettings(TODAY))
+    with pytest.raises(machine.FlowError):
+        machine.handle(state, Event("1"), ctx)
+
+
+def test_state_survives_a_round_trip_through_json(ports: FakePorts) -> None:
+    caller = verified(ports)
+    caller.press_all("2", "2", "10*50")
+    restored = CallState.from_dict(json.loads(json.dumps(caller.state.to_dict())))
+    assert restored == caller.state
+    reply: Reply = machine.handle(restored, Event(VISA), caller.ctx)
+    assert restored.step is Step.CARD_EXPIRY and reply.ask is not None
