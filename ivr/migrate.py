@@ -17,7 +17,9 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic config pointing at this project's migrations and ``engine``."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    # Alembic's config is a ConfigParser: a literal % must be doubled.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
 

@@ -1,0 +1,211 @@
+"""The voice webhooks over HTTP: signatures, TwiML, persistence, replays and failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, text
+
+from flows import machine
+from ivr.db import db
+from models import Account, CallSession, Payment, SmsMessage
+from tests.twilio_helpers import Answer, TwilioCaller
+
+VISA = "4242424242424242"
+CVC = "987"
+PIN = "2468"  # demo account 10001234, matched by caller ID +14155550100
+TO_READ_BACK = ("1", PIN, "2", "1", VISA, "1230", CVC, "94105")
+
+
+def rows(app: Flask, model: type[Any]) -> list[Any]:
+    """Every row of a model."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(model)))
+
+
+def database_text(app: Flask) -> str:
+    """Every value in every table, as one string, for looking for secrets."""
+    dump = []
+    with db.transaction(app) as session:
+        for table in ("accounts", "payments", "call_sessions", "sms_outbox"):
+            result = session.execute(text(f"SELECT * FROM {table}"))  # noqa: S608 - fixed names
+            for row in result.mappings():
+                dump.append(json.dumps({k: str(v) for k, v in row.items() if k != "pin_hash"}))
+    return "\n".join(dump)
+
+
+@pytest.fixture
+def caller(demo_app: Flask) -> TwilioCaller:
+    """A caller whose number matches demo account 10001234."""
+    return TwilioCaller(demo_app)
+
+
+@pytest.mark.parametrize("path", ["/voice", "/voice/turn?t=1", "/voice/status"])
+def test_unsigned_requests_are_refused(caller: TwilioCaller, path: str) -> None:
+    response = caller.client.post(path, data=caller.params())
+    assert response.status_code == 403
+
+
+def test_forged_or_tampered_requests_are_refused(caller: TwilioCaller) -> None:
+    params = caller.params()
+    forged = TwilioCaller(Flask("other"), caller=caller.caller)
+    forged.app.config["TWILIO_AUTH_TOKEN"] = "not-our-token"
+    response = caller.client.post("/voice", data=params,
+                                  headers={"X-Twilio-Signature": forged.sign("/voice", params)})
+    assert response.status_code == 403
+    signature = caller.sign("/voice", params)
+    tampered = {**params, "From": "+12125550199"}
+    response = caller.client.post("/voice", data=tampered,
+                                  headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert rows(caller.app, CallSession) == []
+
+
+def test_first_answer_gathers_and_falls_through_on_silence(caller: TwilioCaller) -> None:
+    answer = caller.start()
+    assert answer.status == 200
+    assert answer.verbs() == ["Say", "Gather", "Redirect"]
+    assert answer.action == "/voice/turn?t=1"
+    assert answer.gather is not None and answer.gather.get("numDigits") == "1"
+    assert "account ending in 1 2 3 4" in answer.said
+    redirect = answer.root.find("Redirect")
+    assert redirect is not None and redirect.text == "/voice/turn?t=1&silence=1"
+    assert "didn't hear anything" in caller.silence(answer).said
+
+
+def test_paying_by_phone_records_everything_once(caller: TwilioCaller) -> None:
+    answer = caller.walk(*TO_READ_BACK)
+    assert "ending in 4 2 4 2" in answer.said
+    answer = caller.press(answer, "1")
+    assert "has been approved" in answer.said
+    [payment] = [p for p in rows(caller.app, Payment) if p.call_sid == caller.call_sid]
+    assert payment.status == "approved" and payment.amount_cents == 12045
+    assert (payment.card_brand, payment.card_last4) == ("Visa", "4242")
+    spoken = payment.confirmation_number
+    assert spoken and 8 <= len(spoken) <= 12
+    assert " ".join(spoken[:5]) in answer.said and " ".join(spoken[5:]) in answer.said
+    [sms] = rows(caller.app, SmsMessage)
+    assert sms.to_number == "+14155550100" and spoken in sms.body and sms.status == "queued"
+    [account] = [a for a in rows(caller.app, Account) if a.account_number == "10001234"]
+    assert account.balance_cents == 0
+
+
+def test_redelivered_authorisation_charges_once_and_the_call_carries_on(
+        caller: TwilioCaller) -> None:
+    read_back = caller.walk(*TO_READ_BACK)
+    first = caller.press(read_back, "1")
+    again = caller.press(read_back, "1")
+    assert again.raw == first.raw
+    approved = [p for p in rows(caller.app, Payment) if p.call_sid == caller.call_sid]
+    assert len(approved) == 1
+    assert len(rows(caller.app, SmsMessage)) == 1
+    repeat = caller.press(again, "1")
+    assert "Your confirmation number is" in repeat.said
+
+
+def test_redelivered_first_request_gets_the_same_answer(caller: TwilioCaller) -> None:
+    first = caller.start()
+    assert caller.start().raw == first.raw
+    [call] = rows(caller.app, CallSession)
+    assert call.turn == 1
+
+
+def test_concurrent_redeliveries_charge_once(caller: TwilioCaller) -> None:
+    read_back = caller.walk(*TO_READ_BACK)
+    answers: list[Answer] = []
+
+    def deliver() -> None:
+        answers.append(caller.press(read_back, "1"))
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({a.raw for a in answers}) == 1
+    assert "has been approved" in answers[0].said
+    assert len([p for p in rows(caller.app, Payment) if p.call_sid == caller.call_sid]) == 1
+
+
+def test_no_card_number_code_or_pin_is_stored_or_logged(
+        caller: TwilioCaller, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    read_back = caller.walk(*TO_READ_BACK)
+    stored = database_text(caller.app)
+    assert VISA not in stored and CVC not in stored and PIN not in stored
+    caller.press(read_back, "1")
+    stored = database_text(caller.app)
+    assert VISA not in stored and VISA[-8:] not in stored
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in (VISA, CVC, PIN):
+        assert secret not in logged
+    [account] = [a for a in rows(caller.app, Account) if a.account_number == "10001234"]
+    assert account.pin_hash.startswith("scrypt$") and PIN not in account.pin_hash
+
+
+def test_an_exception_becomes_a_spoken_apology(
+        caller: TwilioCaller, monkeypatch: pytest.MonkeyPatch) -> None:
+    answer = caller.start()
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(machine, "handle", broken)
+    apology = caller.press(answer, "1")
+    assert apology.status == 200
+    assert "something went wrong on our end" in apology.said
+    assert apology.verbs()[-1] == "Hangup"
+
+
+def test_an_exception_transfers_when_an_agent_is_configured(
+        caller: TwilioCaller, monkeypatch: pytest.MonkeyPatch) -> None:
+    caller.app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    monkeypatch.setattr(machine, "start", lambda *a: 1 / 0)
+    answer = caller.start()
+    dial = answer.root.find("Dial")
+    assert answer.status == 200 and dial is not None and dial.text == "+18005550123"
+
+
+def test_agent_transfer_dials_the_configured_number(caller: TwilioCaller) -> None:
+    caller.app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    answer = caller.walk("1", PIN)
+    assert "To speak with an agent, press 0." in answer.said
+    transfer = caller.press(answer, "0")
+    assert transfer.verbs() == ["Say", "Dial"]
+    assert transfer.root.findtext("Dial") == "+18005550123"
+
+
+def test_a_webhook_without_a_call_sid_is_answered_with_twiml(caller: TwilioCaller) -> None:
+    params = {"From": caller.caller}
+    response = caller.client.post("/voice", data=params,
+                                  headers={"X-Twilio-Signature": caller.sign("/voice", params)})
+    assert response.status_code == 200 and b"<Hangup" in response.data
+
+
+def test_status_callback_closes_the_session(caller: TwilioCaller) -> None:
+    caller.walk("1", PIN, "2", "1", VISA)
+    answer = caller.post("/voice/status", CallStatus="completed", CallDuration="42")
+    assert answer.status == 200 and answer.root.tag == "Response"
+    [call] = rows(caller.app, CallSession)
+    assert (call.call_status, call.duration_seconds) == ("completed", 42)
+    assert call.ended_at is not None and call.state == "card_expiry"
+    assert call.flow_state["card"] is None and call.flow_state["verified"] is True
+
+
+def test_withheld_caller_id_asks_for_the_account_number(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app, caller="anonymous")
+    assert "enter your account number" in caller.start().said
+
+
+def test_state_is_saved_every_turn_so_any_worker_can_answer(
+        caller: TwilioCaller, database_url: str, tmp_path: Any) -> None:
+    from tests.conftest import make_app
+
+    answer = caller.walk("1", PIN)
+    other_worker = TwilioCaller(make_app(database_url, tmp_path), call_sid=caller.call_sid)
+    assert "one hundred twenty dollars" in other_worker.press(answer, "1").said

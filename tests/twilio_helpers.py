@@ -1,0 +1,94 @@
+"""Sign and send webhook requests as Twilio does, and read the TwiML answers as XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from flask import Flask
+from flask.testing import FlaskClient
+from twilio.request_validator import RequestValidator
+
+
+@dataclass
+class Answer:
+    """A parsed TwiML response."""
+
+    status: int
+    root: ET.Element
+    raw: bytes
+
+    @property
+    def said(self) -> str:
+        """All <Say> text, in document order."""
+        return " ".join((e.text or "") for e in self.root.iter("Say"))
+
+    @property
+    def gather(self) -> ET.Element | None:
+        """The <Gather> verb, if any."""
+        return self.root.find("Gather")
+
+    @property
+    def action(self) -> str:
+        """Where the gather posts the caller's keys."""
+        assert self.gather is not None, self.said
+        return self.gather.get("action", "")
+
+    def verbs(self) -> list[str]:
+        """Top-level verb names."""
+        return [child.tag for child in self.root]
+
+
+@dataclass
+class TwilioCaller:
+    """One call's worth of signed webhook requests against the app's test client."""
+
+    app: Flask
+    call_sid: str = "CA00000000000000000000000000000001"
+    caller: str = "+14155550100"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def client(self) -> FlaskClient:
+        """A fresh test client."""
+        return self.app.test_client()
+
+    def params(self, **more: str) -> dict[str, str]:
+        """Twilio's standard voice parameters plus ``more``."""
+        return {"CallSid": self.call_sid, "AccountSid": "AC" + "0" * 32, "From": self.caller,
+                "To": "+18005550199", "Direction": "inbound", "CallStatus": "in-progress",
+                "ApiVersion": "2010-04-01", **self.extra, **more}
+
+    def sign(self, path: str, params: dict[str, str]) -> str:
+        """The X-Twilio-Signature Twilio would send for this request."""
+        validator = RequestValidator(self.app.config["TWILIO_AUTH_TOKEN"])
+        return validator.compute_signature("http://localhost" + path, params)
+
+    def post(self, path: str, **more: str) -> Answer:
+        """POST a signed webhook and parse the answer."""
+        params = self.params(**more)
+        response = self.client.post(path, data=params,
+                                    headers={"X-Twilio-Signature": self.sign(path, params)})
+        root = ET.fromstring(response.data) if response.status_code == 200 else ET.Element("x")
+        return Answer(response.status_code, root, response.data)
+
+    def start(self) -> Answer:
+        """The call's first webhook."""
+        return self.post("/voice")
+
+    def press(self, answer: Answer, keys: str) -> Answer:
+        """Press keys at the answer's gather."""
+        return self.post(answer.action, Digits=keys)
+
+    def silence(self, answer: Answer) -> Answer:
+        """Stay silent: follow the <Redirect> after the gather."""
+        redirect = answer.root.find("Redirect")
+        assert redirect is not None and redirect.text
+        return self.post(redirect.text)
+
+    def walk(self, *keys: str) -> Answer:
+        """Start the call and press each entry in turn."""
+        answer = self.start()
+        for entry in keys:
+            answer = self.press(answer, entry)
+        return answer
