@@ -1,0 +1,170 @@
+"""The database ports and the sandbox gateway, against a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows.ports import CardToken, ChargeRequest, DeclineReason, PinCheck
+from ivr.db import db
+from ivr.gateways import GatewayError, SandboxGateway
+from ivr.services import LOCKOUT_THRESHOLD, DatabasePorts
+from models import Account, Payment, SmsMessage
+
+ZONE = ZoneInfo("America/New_York")
+
+
+@pytest.fixture
+def session(demo_app: Flask) -> Iterator[Session]:
+    """One transaction on the demo database, rolled back afterwards."""
+    factory = demo_app.extensions["ivr_db"]
+    with factory() as session:
+        yield session
+        session.rollback()
+
+
+def ports(session: Session, gateway: SandboxGateway | None = None) -> DatabasePorts:
+    """Ports over ``session`` with the sandbox gateway."""
+    return DatabasePorts(session, gateway or SandboxGateway(), ZONE)
+
+
+def account(session: Session, number: str = "10001234") -> Account:
+    """A demo account by number."""
+    return session.scalars(select(Account).where(Account.account_number == number)).one()
+
+
+def charge(session: Session, card_number: str, cents: int = 1000, key: str = "CA1-1",
+           gateway: SandboxGateway | None = None) -> tuple[object, Account]:
+    """Vault and charge a card against account 10001234."""
+    p = ports(session, gateway)
+    card = p.vault_security_code(p.vault_card(card_number), "123")
+    target = account(session)
+    request = ChargeRequest(account_id=target.id, amount_cents=cents, card=card,
+                            expiry_mmyy="1230", postal_code="94105", idempotency_key=key,
+                            call_sid="CA1", notify_number="+14155550100")
+    return p.charge(request), target
+
+
+@pytest.mark.parametrize(("card", "reason"), [
+    ("4000000000000002", DeclineReason.DECLINED),
+    ("4000000000009995", DeclineReason.INSUFFICIENT_FUNDS),
+    ("4000000000000069", DeclineReason.EXPIRED_CARD),
+    ("4000000000000127", DeclineReason.INCORRECT_CVC),
+    ("4000000000000119", DeclineReason.PROCESSING_ERROR),
+])
+def test_sandbox_declines_like_stripe_test_cards(session: Session, card: str,
+                                                 reason: DeclineReason) -> None:
+    result, target = charge(session, card)
+    assert result.approved is False and result.decline_reason is reason  # type: ignore[attr-defined]
+    payment = session.scalars(select(Payment).where(Payment.call_sid == "CA1")).one()
+    assert (payment.status, payment.decline_code) == ("declined", reason.value)
+    assert payment.confirmation_number is None
+    assert target.balance_cents == 12045
+    assert session.scalars(select(SmsMessage)).all() == []
+
+
+@pytest.mark.parametrize("card", ["4242424242424242", "5555555555554444", "378282246310005"])
+def test_sandbox_approves_other_valid_cards(session: Session, card: str) -> None:
+    result, target = charge(session, card)
+    assert result.approved is True  # type: ignore[attr-defined]
+    assert target.balance_cents == 12045 - 1000
+    [sms] = session.scalars(select(SmsMessage)).all()
+    assert sms.to_number == "+14155550100"
+    assert result.confirmation_number in sms.body  # type: ignore[attr-defined]
+    assert "$10.00" in sms.body and "ending 1234" in sms.body and card[-4:] in sms.body
+
+
+def test_the_same_idempotency_key_charges_once(session: Session) -> None:
+    first, target = charge(session, "4242424242424242")
+    again, _ = charge(session, "4242424242424242")
+    assert again == first
+    assert len(session.scalars(select(Payment).where(Payment.call_sid == "CA1")).all()) == 1
+    assert target.balance_cents == 12045 - 1000
+
+
+def test_never_takes_more_than_is_owed(session: Session) -> None:
+    result, target = charge(session, "4242424242424242", cents=12046)
+    assert result.decline_reason is DeclineReason.PROCESSING_ERROR  # type: ignore[attr-defined]
+    assert target.balance_cents == 12045
+
+
+def test_a_gateway_failure_is_a_processing_error(session: Session) -> None:
+    class Unreachable(SandboxGateway):
+        def charge(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+            raise GatewayError("connection refused")
+
+    result, target = charge(session, "4242424242424242", gateway=Unreachable())
+    assert result.decline_reason is DeclineReason.PROCESSING_ERROR  # type: ignore[attr-defined]
+    assert target.balance_cents == 12045
+
+
+def test_sandbox_tokens_never_contain_the_card_number() -> None:
+    token = SandboxGateway().vault_card("4242424242424242")
+    assert "4242424242424242" not in token.token and token.last4 == "4242"
+    assert token.brand == "Visa"
+
+
+def test_confirmation_numbers_are_unique_digits(session: Session) -> None:
+    numbers = set()
+    for attempt in range(20):
+        result, _ = charge(session, "4242424242424242", cents=100, key=f"CA1-{attempt}")
+        number = result.confirmation_number  # type: ignore[attr-defined]
+        assert number.isdigit() and len(number) == 10
+        numbers.add(number)
+    assert len(numbers) == 20
+
+
+def test_pin_lockout_across_calls(session: Session) -> None:
+    p = ports(session)
+    target = account(session)
+    for _ in range(LOCKOUT_THRESHOLD - 1):
+        assert p.check_pin(target.id, "0000") is PinCheck.WRONG
+    assert p.check_pin(target.id, "0000") is PinCheck.LOCKED
+    assert p.check_pin(target.id, "2468") is PinCheck.LOCKED
+    target.locked_until = datetime.now(UTC) - timedelta(seconds=1)
+    assert p.check_pin(target.id, "2468") is PinCheck.OK
+    assert target.failed_pin_attempts == 0
+
+
+def test_a_correct_pin_resets_the_failure_count(session: Session) -> None:
+    p = ports(session)
+    target = account(session)
+    p.check_pin(target.id, "0000")
+    assert target.failed_pin_attempts == 1
+    assert p.check_pin(target.id, "2468") is PinCheck.OK
+    assert target.failed_pin_attempts == 0
+
+
+def test_history_is_newest_first_approved_only_in_local_dates(session: Session) -> None:
+    target = account(session)
+    late_evening = datetime(2026, 11, 2, 3, 30, tzinfo=UTC)  # 10:30 pm Nov 1st in New York
+    session.add_all([
+        Payment(account_id=target.id, idempotency_key="t1", amount_cents=500, status="approved",
+                method="card", card_brand="Visa", card_last4="1111", created_at=late_evening,
+                confirmation_number="9000000001"),
+        Payment(account_id=target.id, idempotency_key="t2", amount_cents=700, status="declined",
+                method="card", created_at=late_evening + timedelta(hours=1)),
+    ])
+    session.flush()
+    history = ports(session).recent_payments(target.id, 3)
+    assert [h.amount_cents for h in history] == [500, 9500, 11020]
+    assert history[0].paid_on.isoformat() == "2026-11-01"
+
+
+def test_caller_id_lookup(session: Session) -> None:
+    p = ports(session)
+    assert [a.number for a in p.accounts_for_phone("+14155550100")] == ["10001234"]
+    assert len(p.accounts_for_phone("+13125550142")) == 2
+    assert p.accounts_for_phone("+16505550000") == []
+    assert p.find_account("99999") is None
+
+
+def test_card_tokens_round_trip_as_plain_data() -> None:
+    card = CardToken("t", "Visa", "4242")
+    assert CardToken(**{"token": "t", "brand": "Visa", "last4": "4242"}) == card
