@@ -1,0 +1,59 @@
+"""Migrations match the models; settings come from the environment with safe defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+
+from ivr.config import DEV_AUTH_TOKEN, ConfigError, normalise_database_url, settings_from_env
+from ivr.db import db
+from models import Base
+
+
+def test_migrations_create_exactly_the_models_schema(app: Flask) -> None:
+    with db.engine(app).connect() as connection:
+        context = MigrationContext.configure(connection)
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_development_defaults(tmp_path: Path) -> None:
+    settings = settings_from_env(tmp_path, {})
+    assert settings["TWILIO_AUTH_TOKEN"] == DEV_AUTH_TOKEN
+    assert settings["IVR_DATABASE_URL"] == f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    assert settings["IVR_PAYMENT_GATEWAY"] == "sandbox"
+    assert settings["IVR_SMS_BACKEND"] == "console"
+    assert settings["IVR_MIN_PAYMENT_CENTS"] == 100
+
+
+def test_production_needs_a_real_auth_token(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN must be set"):
+        settings_from_env(tmp_path, {"IVR_ENV": "production"})
+    settings = settings_from_env(tmp_path, {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "x1"})
+    assert settings["TWILIO_AUTH_TOKEN"] == "x1"
+
+
+def test_malformed_numbers_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="IVR_MIN_PAYMENT_CENTS must be a whole number"):
+        settings_from_env(tmp_path, {"IVR_MIN_PAYMENT_CENTS": "1.50"})
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_database_urls_use_the_installed_driver(url: str, expected: str) -> None:
+    assert normalise_database_url(url) == expected
+
+
+def test_unknown_gateway_is_refused(tmp_path: Path) -> None:
+    from app import create_app
+
+    with pytest.raises(ConfigError, match="IVR_PAYMENT_GATEWAY='stripe' is not a known gateway"):
+        create_app({"IVR_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+                    "IVR_PAYMENT_GATEWAY": "stripe"})
