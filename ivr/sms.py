@@ -1,0 +1,261 @@
+"""Text messages through an outbox: queued in the caller's transaction, sent later.
+
+Calls never wait on the SMS provider. ``drain_outbox`` claims each due message
+with a conditional UPDATE committed before sending, so several workers can
+drain at once without sending anything twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import requests
+from flask import Flask
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, ConfigError
+from ivr.db import db
+from models.base import utcnow
+from models.sms import FAILED, QUEUED, SENDING, SENT, SmsMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_BASE = timedelta(seconds=30)
+# A message still "sending" after this long belongs to a worker that died mid-send.
+SENDING_LEASE = timedelta(minutes=10)
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_MAX_ERROR = 200
+# Twilio's default is no timeout at all; a drain must never hang on the network.
+_HTTP_TIMEOUT_SECONDS = 10.0
+
+
+class SmsSendError(Exception):
+    """The provider did not accept a message; str() is short and holds no secrets."""
+
+
+class SmsBackend(Protocol):
+    """Something that sends one text message and returns the provider's message id."""
+
+    def send(self, to: str, body: str) -> str:
+        """Send ``body`` to the E.164 number ``to``; raise SmsSendError on failure."""
+        ...
+
+
+class ConsoleBackend:
+    """Development backend: logs the message instead of sending it."""
+
+    name = "console"
+
+    def send(self, to: str, body: str) -> str:
+        """Log the message at INFO and return a made-up id."""
+        log.info("SMS to %s: %s", to, body)
+        return f"console-{uuid.uuid4().hex[:16]}"
+
+
+class TwilioBackend:
+    """Sends through Twilio's Messages API."""
+
+    name = "twilio"
+
+    def __init__(self, account_sid: str, auth_token: str, from_number: str) -> None:
+        self.from_number = from_number
+        http_client = TwilioHttpClient(timeout=_HTTP_TIMEOUT_SECONDS)
+        self._client = Client(account_sid, auth_token, http_client=http_client)
+
+    def send(self, to: str, body: str) -> str:
+        """Create the message; Twilio errors and network failures become SmsSendError."""
+        try:
+            message = self._client.messages.create(to=to, from_=self.from_number, body=body)
+        except TwilioRestException as exc:
+            raise SmsSendError(f"Twilio HTTP {exc.status} error {exc.code}: {exc.msg}") from None
+        except (TwilioException, requests.RequestException) as exc:
+            # These messages can embed request URLs; the class name is enough to go on.
+            raise SmsSendError(f"could not reach Twilio ({type(exc).__name__})") from None
+        return str(message.sid)
+
+
+def make_sms_backend(config: Mapping[str, Any]) -> SmsBackend:
+    """The backend ``IVR_SMS_BACKEND`` names: ``console`` (default) or ``twilio``."""
+    name = (config.get("IVR_SMS_BACKEND") or "console").strip().lower()
+    if name == "console":
+        return ConsoleBackend()
+    if name != "twilio":
+        raise ConfigError(f"IVR_SMS_BACKEND must be 'console' or 'twilio', got {name!r}")
+    from_number = (config.get("IVR_SMS_FROM") or "").strip()
+    if not _E164.fullmatch(from_number):
+        raise ConfigError("IVR_SMS_BACKEND=twilio needs IVR_SMS_FROM, the sending number in "
+                          f"E.164 form like +14155550100 (got {from_number!r})")
+    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
+    if not sid or not token or sid == DEV_ACCOUNT_SID or token == DEV_AUTH_TOKEN:
+        raise ConfigError("IVR_SMS_BACKEND=twilio needs real TWILIO_ACCOUNT_SID and "
+                          "TWILIO_AUTH_TOKEN values")
+    return TwilioBackend(sid, token, from_number)
+
+
+def queue_text(session: Session, to_e164: str, body: str) -> SmsMessage:
+    """Add a text to the outbox in the caller's transaction; it is sent after commit."""
+    if not _E164.fullmatch(to_e164):
+        raise ValueError("SMS recipient must be an E.164 number")
+    if not body:
+        raise ValueError("SMS body must not be empty")
+    message = SmsMessage(to_number=to_e164, body=body, status=QUEUED, attempts=0,
+                         next_attempt_at=utcnow())
+    session.add(message)
+    return message
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """What one drain did: sent now, given up on now, and failed but to be retried."""
+
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+
+
+SessionSource = Flask | Callable[[], Session]
+
+
+@contextlib.contextmanager
+def _transaction(source: SessionSource) -> Iterator[Session]:
+    if isinstance(source, Flask):
+        with db.transaction(source) as session:
+            yield session
+        return
+    with source() as session, session.begin():
+        yield session
+
+
+def drain_outbox(source: SessionSource, backend: SmsBackend, now: datetime | None = None,
+                 limit: int = 100) -> DrainResult:
+    """Send up to ``limit`` due messages once each; ``source`` is the app or a sessionmaker."""
+    now = now or utcnow()
+    _recover_stuck(source, now)
+    with _transaction(source) as session:
+        due = select(SmsMessage.id).where(
+            SmsMessage.status == QUEUED, SmsMessage.next_attempt_at <= now,
+        ).order_by(SmsMessage.next_attempt_at, SmsMessage.id).limit(limit)
+        ids = list(session.scalars(due))
+    outcomes = [_send_one(source, backend, message_id, now) for message_id in ids]
+    return DrainResult(sent=outcomes.count(SENT), failed=outcomes.count(FAILED),
+                       retried=outcomes.count(QUEUED))
+
+
+def claim(source: SessionSource, message_id: int, now: datetime) -> tuple[str, str] | None:
+    """Atomically move a due message from queued to sending; (to, body) if this caller won."""
+    with _transaction(source) as session:
+        result = session.execute(
+            update(SmsMessage)
+            .where(SmsMessage.id == message_id, SmsMessage.status == QUEUED,
+                   SmsMessage.next_attempt_at <= now)
+            .values(status=SENDING, next_attempt_at=now + SENDING_LEASE)
+            .execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        row = session.execute(select(SmsMessage.to_number, SmsMessage.body)
+                              .where(SmsMessage.id == message_id)).one()
+        return row.to_number, row.body
+
+
+def _send_one(source: SessionSource, backend: SmsBackend, message_id: int,
+              now: datetime) -> str | None:
+    claimed = claim(source, message_id, now)
+    if claimed is None:
+        return None  # another drainer got it first
+    to, body = claimed
+    try:
+        provider_sid = backend.send(to, body)
+    except SmsSendError as exc:
+        return _record_failure(source, message_id, now, str(exc))
+    except Exception as exc:
+        # A backend bug must not leave the message stuck in "sending" until the lease ends.
+        log.exception("SMS backend %s crashed sending message %s", type(backend).__name__,
+                      message_id)
+        return _record_failure(source, message_id, now, f"backend error ({type(exc).__name__})")
+    with _transaction(source) as session:
+        session.execute(
+            update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.status == SENDING)
+            .values(status=SENT, provider_sid=provider_sid[:64], sent_at=now, last_error=None)
+            .execution_options(synchronize_session=False))
+    return SENT
+
+
+def _record_failure(source: SessionSource, message_id: int, now: datetime, error: str) -> str:
+    with _transaction(source) as session:
+        message = session.get(SmsMessage, message_id)
+        if message is None or message.status != SENDING:
+            return QUEUED
+        _fail(message, now, error)
+        log.warning("SMS %s attempt %s failed: %s", message_id, message.attempts, error)
+        return message.status
+
+
+def _fail(message: SmsMessage, now: datetime, error: str) -> None:
+    """Count a failed attempt: back off and requeue, or give up after MAX_ATTEMPTS."""
+    message.attempts += 1
+    message.last_error = error[:_MAX_ERROR]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = FAILED
+        return
+    message.status = QUEUED
+    message.next_attempt_at = now + RETRY_BASE * 2 ** (message.attempts - 1)
+
+
+def _recover_stuck(source: SessionSource, now: datetime) -> None:
+    """Requeue messages whose sending lease ran out; that counts as a failed attempt."""
+    with _transaction(source) as session:
+        stuck = select(SmsMessage).where(SmsMessage.status == SENDING,
+                                         SmsMessage.next_attempt_at <= now)
+        for message in session.scalars(stuck.with_for_update(skip_locked=True)):
+            log.warning("SMS %s was left sending by a worker that stopped; requeueing",
+                        message.id)
+            _fail(message, now, "worker stopped while sending; may have been sent")
+
+
+class OutboxWorker:
+    """A daemon thread draining the outbox every ``interval`` seconds; it never dies."""
+
+    def __init__(self, app: Flask, interval: float = 2.0,
+                 backend: SmsBackend | None = None) -> None:
+        self.app = app
+        self.interval = interval
+        self.backend = backend or make_sms_backend(app.config)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start draining in the background (once)."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="sms-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to finish its current drain and wait up to ``timeout`` seconds."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                result = drain_outbox(self.app, self.backend)
+            except Exception:
+                log.exception("SMS outbox drain failed; will try again")
+                continue
+            if result.sent or result.failed or result.retried:
+                log.info("SMS outbox: sent %s, failed %s, will retry %s",
+                         result.sent, result.failed, result.retried)

@@ -1,0 +1,296 @@
+"""The SMS outbox: queueing, backends, claiming, retries and the background worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import pytest
+import requests
+import requests_mock as rm
+from flask import Flask
+from sqlalchemy import select
+
+from ivr import sms
+from ivr.config import DEV_AUTH_TOKEN, ConfigError
+from ivr.db import db
+from ivr.sms import (
+    ConsoleBackend,
+    DrainResult,
+    OutboxWorker,
+    SmsSendError,
+    TwilioBackend,
+    claim,
+    drain_outbox,
+    make_sms_backend,
+    queue_text,
+)
+from models import SmsMessage
+
+SID = "AC" + "1" * 32
+TOKEN = "s3cret-auth-token"
+FROM = "+14155550111"
+MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
+NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+TWILIO_CONFIG = {"IVR_SMS_BACKEND": "twilio", "IVR_SMS_FROM": FROM,
+                 "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN}
+
+
+class RecordingBackend:
+    """Records every send; optionally fails or runs a hook while 'sending'."""
+
+    name = "recording"
+
+    def __init__(self, fail_with: Exception | None = None) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail_with = fail_with
+        self.during_send = lambda: None
+        self.lock = threading.Lock()
+
+    def send(self, to: str, body: str) -> str:
+        self.during_send()
+        if self.fail_with is not None:
+            raise self.fail_with
+        with self.lock:
+            self.sent.append((to, body))
+            return f"rec-{len(self.sent)}"
+
+
+def queue(app: Flask, *bodies: str, at: datetime = NOW) -> list[int]:
+    """Queue one message per body, due at ``at``; return their ids."""
+    with db.transaction(app) as session:
+        messages = [queue_text(session, "+14155550100", body) for body in bodies]
+        for message in messages:
+            message.next_attempt_at = at
+        session.flush()
+        return [m.id for m in messages]
+
+
+def message(app: Flask, message_id: int) -> SmsMessage:
+    """Reload one outbox row."""
+    with db.transaction(app) as session:
+        found = session.get(SmsMessage, message_id)
+        assert found is not None
+        return found
+
+
+def test_queue_text_joins_the_callers_transaction(app: Flask) -> None:
+    with pytest.raises(RuntimeError), db.transaction(app) as session:
+        queue_text(session, "+14155550100", "lost")
+        raise RuntimeError("call failed")
+    [message_id] = queue(app, "kept")
+
+    with db.transaction(app) as session:
+        rows = session.scalars(select(SmsMessage)).all()
+    assert [(r.id, r.body, r.status, r.attempts) for r in rows] == [(message_id, "kept",
+                                                                    "queued", 0)]
+
+
+@pytest.mark.parametrize("to", ["4155550100", "+1 415 555 0100", "", "+0123456789"])
+def test_queue_text_needs_e164(app: Flask, to: str) -> None:
+    with db.transaction(app) as session, pytest.raises(ValueError):
+        queue_text(session, to, "hi")
+
+
+def test_console_backend_logs_and_drain_marks_sent(app: Flask,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    [message_id] = queue(app, "Payment received")
+    caplog.set_level(logging.INFO, logger="ivr.sms")
+
+    result = drain_outbox(app, ConsoleBackend(), now=NOW)
+
+    assert result == DrainResult(sent=1, failed=0, retried=0)
+    assert "SMS to +14155550100: Payment received" in caplog.text
+    row = message(app, message_id)
+    assert (row.status, row.sent_at, row.attempts) == ("sent", NOW, 0)
+    assert row.provider_sid is not None and row.provider_sid.startswith("console-")
+    assert drain_outbox(app, ConsoleBackend(), now=NOW) == DrainResult()
+
+
+def test_drain_skips_messages_not_yet_due(app: Flask) -> None:
+    queue(app, "later", at=NOW + timedelta(seconds=1))
+    backend = RecordingBackend()
+
+    assert drain_outbox(app, backend, now=NOW) == DrainResult()
+    assert drain_outbox(app, backend, now=NOW + timedelta(seconds=1)).sent == 1
+
+
+def test_drain_respects_limit_and_accepts_a_sessionmaker(app: Flask) -> None:
+    queue(app, "a", "b", "c")
+    backend = RecordingBackend()
+
+    assert drain_outbox(app.extensions["ivr_db"], backend, now=NOW, limit=2).sent == 2
+    assert [body for _, body in backend.sent] == ["a", "b"]
+
+
+def test_twilio_backend_sends_through_the_api(app: Flask, requests_mock: rm.Mocker) -> None:
+    requests_mock.post(MESSAGES_URL, status_code=201,
+                       json={"sid": "SM" + "a" * 32, "status": "queued", "account_sid": SID})
+    [message_id] = queue(app, "Paid $12.50")
+
+    result = drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW)
+
+    assert result == DrainResult(sent=1)
+    sent = requests_mock.request_history[0]
+    assert parse_qs(sent.text) == {"To": ["+14155550100"], "From": [FROM], "Body": ["Paid $12.50"]}
+    assert sent.headers["Authorization"].startswith("Basic ")
+    row = message(app, message_id)
+    assert (row.status, row.provider_sid, row.sent_at) == ("sent", "SM" + "a" * 32, NOW)
+
+
+@pytest.mark.parametrize(("status", "code"), [(400, 21211), (500, 20500)])
+def test_twilio_errors_retry_with_backoff_then_fail(app: Flask, requests_mock: rm.Mocker,
+                                                    status: int, code: int) -> None:
+    requests_mock.post(MESSAGES_URL, status_code=status,
+                       json={"code": code, "message": "Invalid 'To' Phone Number",
+                             "status": status})
+    [message_id] = queue(app, "hello")
+    backend = make_sms_backend(TWILIO_CONFIG)
+    now, delays = NOW, []
+
+    for attempt in range(1, 5):
+        assert drain_outbox(app, backend, now=now) == DrainResult(retried=1)
+        row = message(app, message_id)
+        assert (row.status, row.attempts) == ("queued", attempt)
+        assert f"error {code}" in (row.last_error or "") and TOKEN not in (row.last_error or "")
+        delays.append(row.next_attempt_at - now)
+        assert drain_outbox(app, backend, now=row.next_attempt_at - timedelta(seconds=1)) == \
+            DrainResult()
+        now = row.next_attempt_at
+
+    assert drain_outbox(app, backend, now=now) == DrainResult(failed=1)
+    assert delays == [timedelta(seconds=s) for s in (30, 60, 120, 240)]
+    row = message(app, message_id)
+    assert (row.status, row.attempts, row.sent_at) == ("failed", 5, None)
+    assert len(requests_mock.request_history) == 5
+    assert drain_outbox(app, backend, now=now + timedelta(days=1)) == DrainResult()
+
+
+def test_twilio_network_error_becomes_send_error(requests_mock: rm.Mocker) -> None:
+    requests_mock.post(MESSAGES_URL, exc=requests.ConnectionError(f"boom {MESSAGES_URL}"))
+
+    with pytest.raises(SmsSendError, match=r"could not reach Twilio \(ConnectionError\)"):
+        TwilioBackend(SID, TOKEN, FROM).send("+14155550100", "hi")
+
+
+def test_unexpected_backend_error_requeues(app: Flask) -> None:
+    [message_id] = queue(app, "hi")
+
+    result = drain_outbox(app, RecordingBackend(fail_with=KeyError("x")), now=NOW)
+
+    assert result == DrainResult(retried=1)
+    row = message(app, message_id)
+    assert (row.status, row.last_error) == ("queued", "backend error (KeyError)")
+
+
+def test_claimed_message_is_not_claimed_or_sent_again(app: Flask) -> None:
+    [message_id] = queue(app, "once")
+
+    assert claim(app, message_id, NOW) == ("+14155550100", "once")
+    assert claim(app, message_id, NOW) is None
+    backend = RecordingBackend()
+    assert drain_outbox(app, backend, now=NOW) == DrainResult()
+    assert backend.sent == [] and message(app, message_id).status == "sending"
+
+
+def test_second_drainer_during_a_send_skips_the_claimed_message(app: Flask) -> None:
+    queue(app, "one", "two")
+    outer, other = RecordingBackend(), RecordingBackend()
+    inner: list[DrainResult] = []
+    # While the first drainer is sending "one", another worker drains the same outbox.
+    outer.during_send = lambda: inner.append(drain_outbox(app, other, now=NOW))
+
+    assert drain_outbox(app, outer, now=NOW) == DrainResult(sent=1)
+
+    assert inner == [DrainResult(sent=1)]
+    assert [body for _, body in outer.sent] == ["one"]
+    assert [body for _, body in other.sent] == ["two"]
+
+
+def test_concurrent_drainers_send_each_message_once(app: Flask) -> None:
+    queue(app, *[f"m{i}" for i in range(20)])
+    backend = RecordingBackend()
+    backend.during_send = lambda: time.sleep(0.005)
+    results: list[DrainResult] = []
+
+    def drain() -> None:
+        results.append(drain_outbox(app, backend, now=NOW))
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(body for _, body in backend.sent) == sorted(f"m{i}" for i in range(20))
+    assert sum(r.sent for r in results) == 20
+
+
+def test_message_stuck_in_sending_is_recovered(app: Flask) -> None:
+    stuck, recent = queue(app, "stuck", "recent", at=NOW - timedelta(hours=1))
+    assert claim(app, stuck, NOW - timedelta(minutes=11)) is not None
+    assert claim(app, recent, NOW - timedelta(minutes=5)) is not None
+    backend = RecordingBackend()
+
+    assert drain_outbox(app, backend, now=NOW) == DrainResult()
+    row = message(app, stuck)
+    assert (row.status, row.attempts) == ("queued", 1)
+    assert "worker stopped" in (row.last_error or "")
+    assert message(app, recent).status == "sending"
+
+    assert drain_outbox(app, backend, now=NOW + timedelta(seconds=30)).sent == 1
+    assert backend.sent == [("+14155550100", "stuck")]
+
+
+def test_make_sms_backend() -> None:
+    assert isinstance(make_sms_backend({}), ConsoleBackend)
+    assert isinstance(make_sms_backend({"IVR_SMS_BACKEND": "console"}), ConsoleBackend)
+    backend = make_sms_backend(TWILIO_CONFIG)
+    assert isinstance(backend, TwilioBackend) and backend.from_number == FROM
+
+
+@pytest.mark.parametrize(("overrides", "match"), [
+    ({"IVR_SMS_FROM": ""}, "IVR_SMS_FROM"),
+    ({"IVR_SMS_FROM": "(415) 555-0111"}, "E.164"),
+    ({"TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN}, "TWILIO_AUTH_TOKEN"),
+    ({"IVR_SMS_BACKEND": "carrier-pigeon"}, "'console' or 'twilio'"),
+])
+def test_make_sms_backend_config_errors(overrides: dict[str, str], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        make_sms_backend(TWILIO_CONFIG | overrides)
+
+
+def wait_for(condition: object, timeout: float = 5.0) -> bool:
+    """Poll ``condition()`` until true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_outbox_worker_sends_and_survives_errors(app: Flask,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    real_drain, calls = sms.drain_outbox, []
+
+    def flaky_drain(*args: object, **kwargs: object) -> DrainResult:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real_drain(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sms, "drain_outbox", flaky_drain)
+    backend = RecordingBackend()
+    worker = OutboxWorker(app, interval=0.02, backend=backend)
+    worker.start()
+    try:
+        queue(app, "from the worker", at=datetime.now(UTC))
+        assert wait_for(lambda: backend.sent)
+    finally:
+        worker.stop()
+    assert len(calls) >= 2
+    assert worker._thread is not None and not worker._thread.is_alive()
