@@ -10,8 +10,11 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
 from ivr.config import ConfigError
+from ivr.scratch import scratch_demo_app
+from ivr.server import prepare
 from ivr.sim_callers import run_interactive
 from ivr.sim_script import ScriptError, ScriptFailure, run_script, run_script_dir
+from ivr.simulator import CallResult
 from ivr.sim_transport import HttpTransport, Transport
 from ivr.simulator import DEFAULT_FROM, DEFAULT_TO
 
@@ -38,9 +41,19 @@ def _prompt(text: str) -> None:
     click.echo(text, nl=False)
 
 
+def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallResult:
+    """Run one script; in-process, on a fresh demo database so every replay starts alike."""
+    if isinstance(target, Flask):
+        with scratch_demo_app(target) as app:
+            return run_script(app, path, **options)  # type: ignore[arg-type]
+    return run_script(target, path, **options)  # type: ignore[arg-type]
+
+
 def _interactive(target: Flask | Transport, from_number: str | None,
                  to_number: str | None) -> None:
     """Keys from stdin; exits 1 when the app failed during the call."""
+    if isinstance(target, Flask):
+        prepare(target, load_demo_data=True)  # as `ivr serve` would: schema and demo data
     result = run_interactive(target, stream=sys.stdin, echo=_echo,
                              prompt=_prompt, from_number=from_number or DEFAULT_FROM,
                              to_number=to_number or DEFAULT_TO)
@@ -53,14 +66,15 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool,
     """One script file, or every script in a folder; exits 1 on any failure."""
     numbers = {"from_number": from_number, "to_number": to_number}
     if path.is_dir():
-        outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, **numbers)
+        outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
+                                  **numbers)
         if not outcomes:
             raise click.ClickException(f"no *.yaml scripts in {path}")
         if any(failure is not None for failure in outcomes.values()):
             raise click.exceptions.Exit(1)
         return
     try:
-        run_script(target, path, echo=_echo, quiet=quiet, **numbers)
+        run_fresh(target, path, echo=_echo, quiet=quiet, **numbers)
     except ScriptError as exc:
         raise click.UsageError(f"{path}: {exc}") from None
     except ScriptFailure as exc:
@@ -84,7 +98,9 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
-    stays silent; h (or end of input) hangs up.
+    stays silent; h (or end of input) hangs up. In-process, an interactive call
+    uses the configured database (schema and demo data created if missing);
+    each script runs on a fresh copy of the demo data, so replays start alike.
     """
     target = _target(ctx, url)
     if script_path is None:

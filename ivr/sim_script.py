@@ -216,14 +216,20 @@ def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str
 
 def run_script_dir(target: Flask | str | Transport, folder: str | Path, *,
                    echo: Callable[[str], None] | None = None, quiet: bool = False,
+                   run: Callable[..., CallResult] | None = None,
                    **numbers: str | None) -> dict[Path, str | None]:
-    """Run every ``*.yaml``/``*.yml`` in ``folder``; map each file to its failure or None."""
+    """Run every ``*.yaml``/``*.yml`` in ``folder``; map each file to its failure or None.
+
+    ``run`` replaces :func:`run_script` (same arguments), e.g. to give each
+    script a fresh database.
+    """
+    run = run or run_script
     out = echo or (lambda _line: None)
     outcomes: dict[Path, str | None] = {}
     paths = sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])
     for path in paths:
         try:
-            run_script(target, path, echo=out, quiet=quiet, **numbers)
+            run(target, path, echo=out, quiet=quiet, **numbers)
             outcomes[path] = None
         except (ScriptFailure, ScriptError) as exc:
             outcomes[path] = str(exc)
