@@ -74,7 +74,8 @@ def _approved_prompts(state: CallState, amount_cents: int) -> list[Prompt]:
 
 
 def _confirmation_prompts(state: CallState) -> list[Prompt]:
-    return [say("info.confirmation_number", number=Digits(state.confirmation_number or "", group=5))]
+    number = Digits(state.confirmation_number or "", group=5)
+    return [say("info.confirmation_number", number=number)]
 
 
 def after_payment(state: CallState, keys: str, ctx: Context) -> Outcome:

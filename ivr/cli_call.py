@@ -14,9 +14,8 @@ from ivr.scratch import scratch_demo_app
 from ivr.server import prepare
 from ivr.sim_callers import run_interactive
 from ivr.sim_script import ScriptError, ScriptFailure, run_script, run_script_dir
-from ivr.simulator import CallResult
 from ivr.sim_transport import HttpTransport, Transport
-from ivr.simulator import DEFAULT_FROM, DEFAULT_TO
+from ivr.simulator import DEFAULT_FROM, DEFAULT_TO, CallResult
 
 FAILED_OUTCOMES = ("application-error", "loop")
 
@@ -43,7 +42,7 @@ def _prompt(text: str) -> None:
 
 def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallResult:
     """Run one script; in-process, on a fresh demo database so every replay starts alike."""
-    if isinstance(target, Flask):
+    if isinstance(target, Flask) and "ivr_db" in target.extensions:
         with scratch_demo_app(target) as app:
             return run_script(app, path, **options)  # type: ignore[arg-type]
     return run_script(target, path, **options)  # type: ignore[arg-type]
@@ -52,7 +51,7 @@ def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallR
 def _interactive(target: Flask | Transport, from_number: str | None,
                  to_number: str | None) -> None:
     """Keys from stdin; exits 1 when the app failed during the call."""
-    if isinstance(target, Flask):
+    if isinstance(target, Flask) and "ivr_db" in target.extensions:
         prepare(target, load_demo_data=True)  # as `ivr serve` would: schema and demo data
     result = run_interactive(target, stream=sys.stdin, echo=_echo,
                              prompt=_prompt, from_number=from_number or DEFAULT_FROM,

@@ -161,7 +161,8 @@ def test_no_agent_option_without_an_agent_number(ports: FakePorts) -> None:
 
 def test_balance_and_due_date_in_words(ports: FakePorts) -> None:
     text = verified(ports).press("1")
-    assert "Your balance is one hundred twenty dollars and forty-five cents, due on December fifth." in text
+    assert ("Your balance is one hundred twenty dollars and forty-five cents, "
+            "due on December fifth.") in text
 
 
 def test_past_due_balance_is_said_plainly(ports: FakePorts) -> None:
@@ -187,7 +188,8 @@ def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
         PaymentRecord(date(2026, 7, 6), 10000, "check"),
     ]
     text = verified(ports).press("3")
-    assert "On October fifth, ninety-five dollars, paid with the Visa card ending in 4 2 4 2." in text
+    assert ("On October fifth, ninety-five dollars, "
+            "paid with the Visa card ending in 4 2 4 2.") in text
     assert "On September fourth, one hundred ten dollars and twenty cents, by bank account." in text
     assert "On August sixth, one hundred one dollars, by check." in text
     assert "July" not in text
@@ -200,7 +202,8 @@ def test_empty_history(ports: FakePorts) -> None:
 def test_paying_the_full_balance(ports: FakePorts) -> None:
     caller = verified(ports)
     text = caller.press_all("2", "1", VISA, "1230", "123", "94105")
-    assert "pay one hundred twenty dollars and forty-five cents with the Visa card ending in 4 2 4 2" in text
+    assert ("pay one hundred twenty dollars and forty-five cents "
+            "with the Visa card ending in 4 2 4 2") in text
     text = caller.press("1")
     assert "has been approved" in text
     assert "confirmation number is 1 2 3 4 5, 6 7 8 9 0" in text

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.ports import CardToken, ChargeRequest, DeclineReason, PinCheck
-from ivr.db import db
 from ivr.gateways import GatewayError, SandboxGateway
 from ivr.services import LOCKOUT_THRESHOLD, DatabasePorts
 from models import Account, Payment, SmsMessage
