@@ -24,6 +24,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    # Alembic narrates every migration step at INFO; operators need only problems.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db.init_app(app)
 

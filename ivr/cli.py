@@ -5,26 +5,43 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import ScriptInfo
+
+from ivr.config import ConfigError
 
 
-def register_cli(app: Flask) -> None:
-    """Attach every command group to ``app.cli``."""
+def _commands() -> list[click.Command]:
     from ivr.cli_call import call_command
     from ivr.cli_ops import accounts_cli, db_cli, payments_cli, serve_command, sms_cli
 
-    for group in (db_cli, accounts_cli, payments_cli, sms_cli):
-        app.cli.add_command(group)
-    app.cli.add_command(serve_command)
-    app.cli.add_command(call_command)
+    return [db_cli, serve_command, call_command, accounts_cli, payments_cli, sms_cli]
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every command to ``app.cli`` (for ``flask --app app ...``)."""
+    for command in _commands():
+        app.cli.add_command(command)
 
 
 def _create_app() -> Flask:
     from app import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
 
 
-main = FlaskGroup(create_app=_create_app, add_default_commands=False, add_version_option=False,
-                  help="Operate the telephone bill-payment line.")
+@click.group(help="Operate the telephone bill-payment line. Settings come from IVR_* and "
+                  "TWILIO_* environment variables (see README).")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Entry point of the ``ivr`` console script."""
+    # Commands are Flask AppGroup commands: they find the app through this ScriptInfo.
+    ctx.obj = ScriptInfo(create_app=_create_app, set_debug_flag=False)
+
+
+for _command in _commands():
+    main.add_command(_command)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     uses the configured database (schema and demo data created if missing);
     each script runs on a fresh copy of the demo data, so replays start alike.
     """
+    # What the caller hears is the output; the server's own log lines would only interleave.
+    logging.getLogger().setLevel(logging.WARNING)
     target = _target(ctx, url)
     if script_path is None:
         _interactive(target, from_number, to_number)

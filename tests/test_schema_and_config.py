@@ -57,3 +57,15 @@ def test_unknown_gateway_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="IVR_PAYMENT_GATEWAY='stripe' is not a known gateway"):
         create_app({"IVR_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
                     "IVR_PAYMENT_GATEWAY": "stripe"})
+
+
+def test_cli_reports_a_configuration_error_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from ivr.cli import main
+
+    monkeypatch.setenv("IVR_ENV", "production")
+    monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
+    result = CliRunner().invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: TWILIO_AUTH_TOKEN must be set when IVR_ENV=production"
