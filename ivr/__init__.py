@@ -1,0 +1,1 @@
+"""The HTTP and TwiML layer, gateways, SMS, operator commands and the call simulator."""

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.money import decimal_to_cents
 from ivr.phones import to_e164
 from ivr.pins import hash_pin, is_valid_pin
 from models import Account
@@ -88,7 +89,7 @@ def parse_cents(text: str) -> int:
     if not _DOLLARS.fullmatch(text):
         raise ValueError("is not an amount in dollars and cents")
     try:
-        cents = int(Decimal(text.lstrip("$")) * 100)
+        cents = decimal_to_cents(Decimal(text.lstrip("$")))
     except InvalidOperation:
         raise ValueError("is not an amount in dollars and cents") from None
     if cents > _MAX_CENTS:

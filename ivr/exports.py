@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from flows.money import cents_to_decimal
 from models import Account, Payment, SmsMessage
 
 PAYMENT_COLUMNS = ("account_number", "amount", "status", "confirmation_number", "card_brand",
@@ -17,12 +17,11 @@ PAYMENT_COLUMNS = ("account_number", "amount", "status", "confirmation_number", 
 SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at")
 # Rows fetched per round trip; exports never hold the whole table in memory.
 _BATCH = 500
-_CENT = Decimal("0.01")
 
 
 def format_dollars(cents: int) -> str:
     """Integer cents as a dollar string with two decimals: 1250 -> ``12.50``."""
-    return str((Decimal(cents) / 100).quantize(_CENT))
+    return str(cents_to_decimal(cents))
 
 
 def format_timestamp(moment: datetime | None) -> str:

@@ -209,3 +209,20 @@ def test_state_is_saved_every_turn_so_any_worker_can_answer(
     answer = caller.walk("1", PIN)
     other_worker = TwilioCaller(make_app(database_url, tmp_path), call_sid=caller.call_sid)
     assert "one hundred twenty dollars" in other_worker.press(answer, "1").said
+
+
+def test_the_confirmation_number_is_spoken_texted_and_exported_alike(
+        caller: TwilioCaller) -> None:
+    import csv
+    import io
+
+    approved = caller.press(caller.walk(*TO_READ_BACK), "1")
+    export = caller.app.test_cli_runner().invoke(args=["payments", "export", "--format", "csv"])
+    assert export.exit_code == 0
+    [row] = [r for r in csv.DictReader(io.StringIO(export.output))
+             if r["call_sid"] == caller.call_sid]
+    number = row["confirmation_number"]
+    assert (row["amount"], row["status"], row["card_last4"]) == ("120.45", "approved", "4242")
+    assert f"{' '.join(number[:5])}, {' '.join(number[5:])}" in approved.said
+    [sms] = rows(caller.app, SmsMessage)
+    assert f"Confirmation number: {number}." in sms.body
