@@ -189,7 +189,7 @@ def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
     ]
     text = verified(ports).press("3")
     assert ("On October fifth, ninety-five dollars, "
-            "paid with the Visa card ending in 4 2 4 2.") in text
+            "paid by Visa ending in 4 2 4 2.") in text
     assert "On September fourth, one hundred ten dollars and twenty cents, by bank account." in text
     assert "On August sixth, one hundred one dollars, by check." in text
     assert "July" not in text
