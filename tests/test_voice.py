@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import threading
@@ -10,10 +12,12 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import select, text
+from twilio.request_validator import RequestValidator
 
 from flows import machine
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
+from tests.conftest import make_app
 from tests.twilio_helpers import Answer, TwilioCaller
 
 VISA = "4242424242424242"
@@ -204,8 +208,6 @@ def test_withheld_caller_id_asks_for_the_account_number(demo_app: Flask) -> None
 
 def test_state_is_saved_every_turn_so_any_worker_can_answer(
         caller: TwilioCaller, database_url: str, tmp_path: Any) -> None:
-    from tests.conftest import make_app
-
     answer = caller.walk("1", PIN)
     other_worker = TwilioCaller(make_app(database_url, tmp_path), call_sid=caller.call_sid)
     assert "one hundred twenty dollars" in other_worker.press(answer, "1").said
@@ -213,9 +215,6 @@ def test_state_is_saved_every_turn_so_any_worker_can_answer(
 
 def test_the_confirmation_number_is_spoken_texted_and_exported_alike(
         caller: TwilioCaller) -> None:
-    import csv
-    import io
-
     approved = caller.press(caller.walk(*TO_READ_BACK), "1")
     export = caller.app.test_cli_runner().invoke(args=["payments", "export", "--format", "csv"])
     assert export.exit_code == 0
@@ -226,3 +225,19 @@ def test_the_confirmation_number_is_spoken_texted_and_exported_alike(
     assert f"{' '.join(number[:5])}, {' '.join(number[5:])}" in approved.said
     [sms] = rows(caller.app, SmsMessage)
     assert f"Confirmation number: {number}." in sms.body
+
+
+def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
+        database_url: str, tmp_path: Any) -> None:
+    app = make_app(database_url, tmp_path, IVR_PROXY_HOPS=1)
+    caller = TwilioCaller(app)
+    params = caller.params()
+    public = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        "https://ivr.example.com/voice", params)
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ivr.example.com",
+                 "X-Forwarded-For": "54.172.60.1"}
+    ok = caller.client.post("/voice", data=params,
+                            headers={"X-Twilio-Signature": public, **forwarded})
+    assert ok.status_code == 200
+    direct = caller.client.post("/voice", data=params, headers={"X-Twilio-Signature": public})
+    assert direct.status_code == 403
