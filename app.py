@@ -37,7 +37,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     hops = app.config["IVR_PROXY_HOPS"]
     if hops:
         # Twilio signs the public URL; rebuild it from the proxy's X-Forwarded-* headers.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
 
     from ivr.cli import register_cli
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flows.cards import check_card_number, check_expiry
+from datetime import date
+
+from flows.cards import CardProblem, check_card_number, check_expiry
 from flows.context import Context
 from flows.money import AmountError, parse_keyed_amount
 from flows.outcomes import Finish, Go, Outcome, Retry
 from flows.ports import PinCheck
-from flows.speech import Digits, Money, say
+from flows.speech import Digits, Money, Prompt, say
 from flows.state import MAX_FAILURES, CallState, Step
 
 
@@ -79,7 +81,7 @@ def main_menu(state: CallState, keys: str, ctx: Context) -> Outcome:
     return invalid_choice(keys)
 
 
-def balance_prompts(balance_cents: int, due_date, ctx: Context) -> list:  # type: ignore[no-untyped-def]
+def balance_prompts(balance_cents: int, due_date: date, ctx: Context) -> list[Prompt]:
     """Balance and due date, saying plainly when it is past due."""
     if balance_cents == 0:
         return [say("info.balance_zero")]
@@ -88,7 +90,7 @@ def balance_prompts(balance_cents: int, due_date, ctx: Context) -> list:  # type
     return [say("info.balance_due", balance=Money(balance_cents), due=due_date)]
 
 
-def history_prompts(state: CallState, ctx: Context) -> list:  # type: ignore[no-untyped-def]
+def history_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     """The last three payments: date, amount and how they were paid."""
     assert state.account_id is not None
     payments = ctx.ports.recent_payments(state.account_id, 3)
@@ -150,7 +152,7 @@ def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
     """MMYY, not in the past; an expired card means trying another card."""
     problem = check_expiry(keys, ctx.settings.today)
     if problem is not None:
-        if str(problem) == "card_expired":
+        if problem is CardProblem.EXPIRED:
             state.clear_card()
             return Retry([say("error.card_expired")], step=Step.CARD_NUMBER)
         return Retry([say(f"error.{problem}")])
