@@ -19,7 +19,7 @@ THREADS = 4
 TIMEOUT_SECONDS = 30
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """Gunicorn running an already-created Flask app (no import string, no config file)."""
 
     def __init__(self, app: Flask, options: dict[str, Any]) -> None:
