@@ -18,7 +18,7 @@ class ConfigError(RuntimeError):
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
-    if raw in (None, ""):
+    if not raw:
         return default
     try:
         return int(raw)
