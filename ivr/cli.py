@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from flask import Flask
 from flask.cli import ScriptInfo
+from sqlalchemy.exc import OperationalError
 
 from ivr.config import ConfigError
 
@@ -34,7 +37,20 @@ def _create_app() -> Flask:
         raise click.ClickException(str(error)) from None
 
 
-@click.group(help="Operate the telephone bill-payment line. Settings come from IVR_* and "
+class OperatorGroup(click.Group):
+    """A command group that reports an unreachable database as one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand, turning database connection failures into a click error."""
+        try:
+            return super().invoke(ctx)
+        except OperationalError as error:
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else "unknown error"
+            raise click.ClickException(f"cannot use the database: {reason}") from None
+
+
+@click.group(cls=OperatorGroup,
+             help="Operate the telephone bill-payment line. Settings come from IVR_* and "
                   "TWILIO_* environment variables (see README).")
 @click.pass_context
 def main(ctx: click.Context) -> None:
