@@ -26,16 +26,22 @@ TRANSITIONS: dict[Step, tuple[Handler, frozenset[Step]]] = {
     Step.MAIN_MENU: (steps.main_menu, frozenset({Step.MAIN_MENU, Step.PAY_CHOICE})),
     Step.PAY_CHOICE: (steps.pay_choice,
                       frozenset({Step.CARD_NUMBER, Step.PAY_OTHER_AMOUNT, Step.MAIN_MENU})),
-    Step.PAY_OTHER_AMOUNT: (steps.other_amount, frozenset({Step.CARD_NUMBER})),
-    Step.CARD_NUMBER: (steps.card_number, frozenset({Step.CARD_EXPIRY})),
-    Step.CARD_EXPIRY: (steps.card_expiry, frozenset({Step.CARD_CODE, Step.CARD_NUMBER})),
-    Step.CARD_CODE: (pay.card_code, frozenset({Step.CARD_ZIP})),
-    Step.CARD_ZIP: (pay.card_zip, frozenset({Step.PAY_CONFIRM})),
+    Step.PAY_OTHER_AMOUNT: (steps.other_amount, frozenset({Step.CARD_NUMBER, Step.MAIN_MENU})),
+    Step.CARD_NUMBER: (steps.card_number, frozenset({Step.CARD_EXPIRY, Step.MAIN_MENU})),
+    Step.CARD_EXPIRY: (steps.card_expiry,
+                       frozenset({Step.CARD_CODE, Step.CARD_NUMBER, Step.MAIN_MENU})),
+    Step.CARD_CODE: (pay.card_code, frozenset({Step.CARD_ZIP, Step.MAIN_MENU})),
+    Step.CARD_ZIP: (pay.card_zip, frozenset({Step.PAY_CONFIRM, Step.MAIN_MENU})),
     Step.PAY_CONFIRM: (pay.pay_confirm,
                        frozenset({Step.AFTER_PAYMENT, Step.AFTER_DECLINE, Step.MAIN_MENU})),
     Step.AFTER_PAYMENT: (pay.after_payment, frozenset({Step.AFTER_PAYMENT, Step.MAIN_MENU})),
     Step.AFTER_DECLINE: (pay.after_decline, frozenset({Step.CARD_NUMBER, Step.MAIN_MENU})),
 }
+
+# Payment entry steps where a lone star cancels the payment and returns to the main menu.
+CANCELLABLE_STEPS = frozenset(
+    {Step.PAY_OTHER_AMOUNT, Step.CARD_NUMBER, Step.CARD_EXPIRY, Step.CARD_CODE, Step.CARD_ZIP}
+)
 
 # Steps that speak about the account: reachable only once the PIN has passed.
 VERIFIED_STEPS = frozenset(TRANSITIONS) - {Step.CONFIRM_ACCOUNT, Step.ACCOUNT_NUMBER, Step.PIN}
@@ -66,6 +72,8 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
         outcome: Outcome = Retry([say("error.no_input")])
     elif event.digits == "*" and state.step in MENU_STEPS:
         outcome = Go(state.step)
+    elif event.digits == "*" and state.step in CANCELLABLE_STEPS:
+        outcome = pay.cancel_payment(state)
     else:
         handler, _ = TRANSITIONS[state.step]
         outcome = handler(state, event.digits or "", ctx)

@@ -31,11 +31,16 @@ def card_zip(state: CallState, keys: str, ctx: Context) -> Outcome:
     return Go(Step.PAY_CONFIRM)
 
 
+def cancel_payment(state: CallState) -> Go:
+    """Forget the payment in progress and go back to the main menu."""
+    state.clear_payment()
+    return Go(Step.MAIN_MENU, [say("info.payment_cancelled")])
+
+
 def pay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
     """1 authorises the charge read back to the caller; 2 cancels it."""
     if keys == "2":
-        state.clear_payment()
-        return Go(Step.MAIN_MENU, [say("info.payment_cancelled")])
+        return cancel_payment(state)
     if keys != "1":
         return invalid_choice(keys)
     state.payment_attempts += 1

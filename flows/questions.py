@@ -49,7 +49,7 @@ def _pay_choice(state: CallState, ctx: Context) -> Ask:
 def _other_amount(state: CallState, ctx: Context) -> Ask:
     limits = say("ask.amount", minimum=Money(ctx.settings.min_payment_cents),
                  balance=Money(ctx.account(state).balance_cents))
-    return Ask([limits], timeout=10)
+    return Ask([limits, option("option.cancel_entry", "*")], timeout=10)
 
 
 def _card_code(state: CallState, ctx: Context) -> Ask:
@@ -84,7 +84,8 @@ _QUESTIONS = {
     Step.MAIN_MENU: _main_menu,
     Step.PAY_CHOICE: _pay_choice,
     Step.PAY_OTHER_AMOUNT: _other_amount,
-    Step.CARD_NUMBER: lambda s, c: Ask([say("ask.card_number")], timeout=10),
+    Step.CARD_NUMBER: lambda s, c: Ask([say("ask.card_number"), option("option.cancel_entry", "*")],
+                                       timeout=10),
     Step.CARD_EXPIRY: lambda s, c: Ask([say("ask.card_expiry")], num_digits=4, timeout=10),
     Step.CARD_CODE: _card_code,
     Step.CARD_ZIP: lambda s, c: Ask([say("ask.card_zip")], num_digits=5, timeout=10),

@@ -360,3 +360,29 @@ def test_state_survives_a_round_trip_through_json(ports: FakePorts) -> None:
     assert restored == caller.state
     reply: Reply = machine.handle(restored, Event(VISA), caller.ctx)
     assert restored.step is Step.CARD_EXPIRY and reply.ask is not None
+
+
+@pytest.mark.parametrize("keys", [
+    ("2", "2"),                              # at the amount
+    ("2", "1"),                              # at the card number
+    ("2", "1", VISA),                        # at the expiry
+    ("2", "1", VISA, "1230"),                # at the security code
+    ("2", "1", VISA, "1230", "123"),         # at the ZIP code
+])
+def test_a_lone_star_cancels_the_payment_during_entry(ports: FakePorts,
+                                                      keys: tuple[str, ...]) -> None:
+    caller = verified(ports)
+    caller.press_all(*keys)
+    assert caller.state.step in machine.CANCELLABLE_STEPS
+    text = caller.press("*")
+    assert "The payment was cancelled. No payment was taken." in text
+    assert caller.state.step is Step.MAIN_MENU
+    assert caller.state.amount_cents is None and caller.state.card is None
+    assert ports.charges == []
+
+
+def test_amount_and_card_number_prompts_offer_to_cancel(ports: FakePorts) -> None:
+    caller = verified(ports)
+    assert caller.press_all("2", "2").endswith("To cancel the payment, press star.")
+    caller = verified(ports)
+    assert caller.press_all("2", "1").endswith("To cancel the payment, press star.")
