@@ -3,7 +3,18 @@
 from models.account import Account
 from models.base import Base, utcnow
 from models.call import CallSession
+from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
 from models.payment import Payment
 from models.sms import SmsMessage
 
-__all__ = ["Account", "Base", "CallSession", "Payment", "SmsMessage", "utcnow"]
+__all__ = [
+    "Account",
+    "Arrangement",
+    "AutopayEnrollment",
+    "Base",
+    "CallSession",
+    "Payment",
+    "SavedPaymentMethod",
+    "SmsMessage",
+    "utcnow",
+]

@@ -1,10 +1,10 @@
-"""Payments taken on the line (and earlier payments loaded for history)."""
+"""Payments: taken on the line, scheduled for later, or loaded for history."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.account import Account
@@ -12,15 +12,29 @@ from models.base import Base, UTCDateTime, utcnow
 
 APPROVED = "approved"
 DECLINED = "declined"
+PENDING = "pending"  # bank debit submitted, not yet settled
+SCHEDULED = "scheduled"  # to be charged on ``scheduled_for``
+PROCESSING = "processing"  # claimed by a scheduled run, charge in flight
+CANCELLED = "cancelled"
+RETURNED = "returned"  # bank debit returned by the bank
+STATUSES = (APPROVED, DECLINED, PENDING, SCHEDULED, PROCESSING, CANCELLED, RETURNED)
+
+CARD = "card"
+BANK = "bank"
+SAVED_CARD = "saved_card"
+SAVED_BANK = "saved_bank"
+METHODS = (CARD, BANK, SAVED_CARD, SAVED_BANK, "check", "cash")
 
 
 class Payment(Base):
-    """One charge attempt. Only the card's brand and last four digits are kept."""
+    """One payment. Only a card's brand and last four, a bank account's type and last four."""
 
     __tablename__ = "payments"
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="amount_positive"),
-        CheckConstraint("status IN ('approved', 'declined')", name="status_known"),
+        CheckConstraint("fee_cents >= 0", name="fee_not_negative"),
+        CheckConstraint(f"status IN {STATUSES}", name="status_known"),
+        CheckConstraint(f"method IN {METHODS}", name="method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -29,13 +43,24 @@ class Payment(Base):
     # One key per charge attempt; the gateway gets the same key, so a replay never charges twice.
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))
+    fee_cents: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), index=True)
     decline_code: Mapped[str | None] = mapped_column(String(40))
     confirmation_number: Mapped[str | None] = mapped_column(String(12), unique=True)
-    method: Mapped[str] = mapped_column(String(16), default="card")
+    method: Mapped[str] = mapped_column(String(16), default=CARD)
     card_brand: Mapped[str | None] = mapped_column(String(20))
     card_last4: Mapped[str | None] = mapped_column(String(4))
+    bank_account_type: Mapped[str | None] = mapped_column(String(16))
+    bank_last4: Mapped[str | None] = mapped_column(String(4))
+    payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("saved_payment_methods.id"))
+    arrangement_id: Mapped[int | None] = mapped_column(ForeignKey("arrangements.id"), index=True)
+    scheduled_for: Mapped[date | None] = mapped_column(Date, index=True)
+    # NACHA telephone-initiated entries: the authorisation read to the caller, and when agreed.
+    authorization_text: Mapped[str | None] = mapped_column(Text)
+    authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     account: Mapped[Account] = relationship()
