@@ -48,6 +48,15 @@ class CardToken:
 
 
 @dataclass(frozen=True)
+class BankToken:
+    """A bank account held by the gateway's vault: a reference, its type and last four."""
+
+    token: str
+    account_type: str  # "checking" or "savings"
+    last4: str
+
+
+@dataclass(frozen=True)
 class ChargeRequest:
     """Everything needed to charge a vaulted card once."""
 

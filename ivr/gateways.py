@@ -1,8 +1,9 @@
 """Payment gateways behind one small interface.
 
-A gateway vaults card details as they are keyed (so the full number and the
-security code never outlive the request that received them) and later charges
-the vaulted card once per idempotency key.
+A gateway vaults card and bank details as they are keyed (so a full card
+number or security code never outlives the request that received it), charges
+a vaulted card once per idempotency key, submits bank debits that settle or
+are returned later, and keeps reusable tokens for saved methods.
 """
 
 from __future__ import annotations
@@ -13,17 +14,30 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flows.cards import card_brand
-from flows.ports import CardToken, DeclineReason
+from flows.ports import BankToken, CardToken, DeclineReason
 from ivr.config import ConfigError
 
 
 @dataclass(frozen=True)
 class GatewayCharge:
-    """What the gateway said about one charge."""
+    """What the gateway said about one charge or debit.
+
+    A card charge is approved or declined at once; a bank debit is ``pending``
+    until :meth:`PaymentGateway.settlement` says it settled or was returned.
+    """
 
     approved: bool
     reference: str
     decline_reason: DeclineReason | None = None
+    pending: bool = False
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Where a bank debit stands: still pending, settled, or returned with a reason."""
+
+    status: str  # "pending" | "settled" | "returned"
+    return_code: str | None = None
 
 
 class PaymentGateway(Protocol):
@@ -37,9 +51,23 @@ class PaymentGateway(Protocol):
     def vault_security_code(self, card: CardToken, code: str) -> CardToken:
         """Attach a security code to a vaulted card; returns the token to charge."""
 
+    def save_card(self, card: CardToken, expiry_mmyy: str) -> CardToken:
+        """A reusable token for a card, to charge later without its security code."""
+
     def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
                idempotency_key: str, description: str) -> GatewayCharge:
         """Charge a vaulted card. Replaying the same idempotency key returns the first result."""
+
+    def vault_bank_account(self, routing: str, account_number: str,
+                           account_type: str) -> BankToken:
+        """Store a bank account in the vault; reusable for later debits."""
+
+    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
+                   description: str) -> GatewayCharge:
+        """Submit an ACH debit; pending until settled. Same key, same debit."""
+
+    def settlement(self, reference: str) -> Settlement:
+        """Where a submitted bank debit stands now."""
 
 
 class GatewayError(RuntimeError):
@@ -54,15 +82,23 @@ SANDBOX_OUTCOMES: dict[str, DeclineReason] = {
     "4000000000000127": DeclineReason.INCORRECT_CVC,
     "4000000000000119": DeclineReason.PROCESSING_ERROR,
 }
+# Stripe's test bank accounts (routing 110000000) and the ACH return each one gets.
+SANDBOX_BANK_RETURNS: dict[str, str] = {
+    "000111111116": "no_account",
+    "000111111113": "account_closed",
+    "000222222227": "insufficient_funds",
+    "000333333335": "debit_not_authorized",
+}
 _APPROVE = "approve"
+_SETTLE = "settle"
 
 
 class SandboxGateway:
-    """An offline gateway that answers like Stripe's test cards.
+    """An offline gateway that answers like Stripe's test cards and test bank accounts.
 
-    Its "vault" is the token itself: the token records the outcome the card
-    will produce, its brand and last four, and never the number, so any worker
-    can charge it without shared memory.
+    Its "vault" is the token itself: the token records the outcome a card or
+    bank account will produce, and never the number, so any worker can charge
+    it without shared memory.
     """
 
     name = "sandbox"
@@ -83,17 +119,51 @@ class SandboxGateway:
             raise GatewayError("security code must be digits")
         return CardToken(token=card.token + "-cvc", brand=card.brand, last4=card.last4)
 
+    def save_card(self, card: CardToken, expiry_mmyy: str) -> CardToken:
+        """The sandbox's tokens are already reusable; mark it as saved."""
+        self._label(card.token)
+        return CardToken(token=card.token + "-saved", brand=card.brand, last4=card.last4)
+
     def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
                idempotency_key: str, description: str) -> GatewayCharge:
         """Approve or decline by the test card's outcome; same key, same answer."""
-        if not card.token.startswith("sbx-"):
-            raise GatewayError("not a sandbox token")
-        label = card.token.split("-")[1]
+        label = self._label(card.token)
         reference = f"sbx_ch_{idempotency_key}"
         if label == _APPROVE:
             return GatewayCharge(approved=True, reference=reference)
         return GatewayCharge(approved=False, reference=reference,
                              decline_reason=DeclineReason(label))
+
+    def vault_bank_account(self, routing: str, account_number: str,
+                           account_type: str) -> BankToken:
+        """Tokenise a bank account; whether its debits settle is fixed now."""
+        if not (routing.isdigit() and account_number.isdigit()):
+            raise GatewayError("routing and account numbers must be digits")
+        label = SANDBOX_BANK_RETURNS.get(account_number, _SETTLE)
+        return BankToken(token=f"sbx-{label}-{secrets.token_hex(8)}",
+                         account_type=account_type, last4=account_number[-4:])
+
+    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
+                   description: str) -> GatewayCharge:
+        """Accept every debit as pending; the outcome shows at settlement."""
+        label = self._label(bank.token)
+        return GatewayCharge(approved=True, pending=True,
+                             reference=f"sbx-ach-{label}-{idempotency_key}")
+
+    def settlement(self, reference: str) -> Settlement:
+        """Settle or return a debit by the test account it came from."""
+        if not reference.startswith("sbx-ach-"):
+            raise GatewayError("not a sandbox bank debit")
+        label = reference.split("-")[2]
+        if label == _SETTLE:
+            return Settlement("settled")
+        return Settlement("returned", label)
+
+    @staticmethod
+    def _label(token: str) -> str:
+        if not token.startswith("sbx-"):
+            raise GatewayError("not a sandbox token")
+        return token.split("-")[1]
 
 
 def make_gateway(config: Mapping[str, Any]) -> PaymentGateway:
