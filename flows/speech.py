@@ -108,12 +108,22 @@ def speak_value(value: Any) -> str:
 
 @cache
 def load_catalog(language: str = "en-US") -> dict[str, str]:
-    """The prompt catalog for ``language``: prompt id -> text with {placeholders}."""
-    with (CATALOG_DIR / f"{language}.yaml").open(encoding="utf-8") as handle:
-        catalog = yaml.safe_load(handle)
-    if not isinstance(catalog, dict):
-        raise ValueError(f"prompt catalog {language} is not a mapping")
-    return {str(key): " ".join(str(text).split()) for key, text in catalog.items()}
+    """The prompt catalog for ``language``: prompt id -> text with {placeholders}.
+
+    A language's catalog is ``<language>.yaml`` (speech) plus any
+    ``<language>.<part>.yaml`` (e.g. ``.sms`` for texts); an id may appear once.
+    """
+    catalog: dict[str, str] = {}
+    for path in sorted(CATALOG_DIR.glob(f"{language}*.yaml")):
+        with path.open(encoding="utf-8") as handle:
+            part = yaml.safe_load(handle)
+        if not isinstance(part, dict):
+            raise ValueError(f"prompt catalog {path.name} is not a mapping")
+        for key, text in part.items():
+            if key in catalog:
+                raise ValueError(f"prompt {key!r} is defined twice ({path.name})")
+            catalog[str(key)] = " ".join(str(text).split())
+    return catalog
 
 
 def render(prompt: Prompt, language: str = "en-US") -> str:

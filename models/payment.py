@@ -59,6 +59,8 @@ class Payment(Base):
     authorization_text: Mapped[str | None] = mapped_column(Text)
     authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
+    # Where the result is texted (E.164); for scheduled payments, the number that scheduled it.
+    notify_number: Mapped[str | None] = mapped_column(String(16))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
