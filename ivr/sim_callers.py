@@ -32,7 +32,7 @@ def parse_keys(line: str) -> Action | None:
 
 
 class InteractiveCaller:
-    """Reads the caller's keys from a text stream at every ``<Gather>``; EOF hangs up."""
+    """Reads the caller's keys at every ``<Gather>`` and ``<Pay>`` field; EOF hangs up."""
 
     def __init__(self, stream: TextIO | None = None, echo: Callable[[str], None] = print,
                  prompt: Callable[[str], None] = _print_prompt) -> None:
@@ -45,7 +45,7 @@ class InteractiveCaller:
         """Ask until the line typed is valid keypad input, silence or a hang-up."""
         self.echo(f"[waiting for {gather.describe()}; {HELP}]")
         while True:
-            self.prompt("keys> ")
+            self.prompt(gather.keys_prompt())
             line = self.stream.readline()
             if not line:
                 self.echo("")  # end of input: leave the prompt line before hanging up

@@ -120,6 +120,10 @@ class GatherSpec:
         finish = f", finish with {self.finish_on_key}" if self.finish_on_key else ""
         return f"{limit}{finish}, timeout {self.timeout}s"
 
+    def keys_prompt(self) -> str:
+        """What the interactive keypad shows while waiting here (a <Pay> names its field)."""
+        return "keys> "
+
 
 def dial_target(dial: ET.Element) -> str:
     """The number (or client, SIP address, conference) a ``<Dial>`` connects to."""

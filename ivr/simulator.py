@@ -1,8 +1,9 @@
 """A simulated phone call that speaks Twilio's voice webhook protocol to the app.
 
 ``SimulatedCall(transport, caller).run()`` posts to ``<base>/voice``, executes the TwiML
-it gets back the way Twilio would, asks ``caller`` what to do at every ``<Gather>`` and
-posts the status callback to ``<base>/voice/status`` when the call ends.
+it gets back the way Twilio would, asks ``caller`` what to do at every ``<Gather>`` (and
+every ``<Pay>`` field, see ``ivr.sim_pay``) and posts the status callback to
+``<base>/voice/status`` when the call ends.
 Scripts (``ivr.sim_script``) and the interactive keypad (``ivr.sim_callers``) are callers.
 """
 
@@ -39,11 +40,12 @@ class Action:
 
     kind: Literal["press", "silence", "hangup"]
     keys: str = ""
+    label: str = ""  # shown instead of the keys, e.g. "16 digits#" for a card number
 
     def describe(self) -> str:
         """The transcript line for this action."""
         if self.kind == "press":
-            return f"caller presses {self.keys}"
+            return f"caller presses {self.label or self.keys}"
         return "caller stays silent" if self.kind == "silence" else "caller hangs up"
 
 
@@ -117,7 +119,7 @@ class SimulatedCall:
                 next_step = self._turn(next_step)
         except Exception:
             # The caller gave up (e.g. a failed expectation): hang up cleanly first.
-            self._end("hangup", by="caller")
+            self.end("hangup", by="caller")
             with contextlib.suppress(Exception):
                 self._post_status()
             raise
@@ -139,7 +141,7 @@ class SimulatedCall:
         number = to_e164(self.from_number) or self.from_number
         return self.transport.sms_since(self._sms_marker, number)
 
-    def _params(self, **extra: str) -> dict[str, str]:
+    def webhook_params(self, **extra: str) -> dict[str, str]:
         """The parameters Twilio sends with every voice webhook of this call."""
         params = {
             "CallSid": self.result.call_sid, "AccountSid": self.transport.account_sid,
@@ -156,7 +158,7 @@ class SimulatedCall:
             self._fail("loop", f"more than {self.max_requests} webhook requests in one call "
                                "(a redirect loop?)")
             return _STOP
-        params = self._params(**request.params)
+        params = self.webhook_params(**request.params)
         self.result.requests += 1
         response = self.transport.request(request.method, request.url, params)
         where = f"{request.method} {request.url}"
@@ -177,28 +179,30 @@ class SimulatedCall:
             if outcome is not _CONTINUE:
                 return outcome
         self.line("[end of TwiML: Twilio hangs up]")
-        self._end("hangup", by="ivr")
+        self.end("hangup", by="ivr")
         return _STOP
 
     def _verb(self, verb: ET.Element, current_url: str, *, first: bool) -> _Request | str | None:
         """Execute one top-level verb."""
         name = local_name(verb)
         if name in ("Say", "Play", "Pause"):
-            self._speak(verb)
+            self.speak(verb)
             return _CONTINUE
         if name == "Gather":
             return self._gather(verb, current_url)
+        if name == "Pay":
+            return self._pay(verb, current_url)
         if name == "Redirect":
             target = urljoin(current_url, (verb.text or "").strip())
             return _Request((verb.get("method") or "POST").upper(), target, {})
         if name == "Dial":
             self.result.transferred_to = dial_target(verb)
             self.line(f"[transferred to {self.result.transferred_to}]")
-            self._end("transfer", by=None)
+            self.end("transfer", by=None)
             return _STOP
         if name in ("Hangup", "Reject"):
             return self._hangup(verb, first=first)
-        self._warn(f"unknown verb <{name}> ignored")
+        self.warn(f"unknown verb <{name}> ignored")
         return _CONTINUE
 
     def _hangup(self, verb: ET.Element, *, first: bool) -> str:
@@ -208,13 +212,13 @@ class SimulatedCall:
             self.line(f"[call rejected: {self.reject_reason}]")
             # Only a Reject before anything else keeps Twilio from answering the call.
             rejected = first and self.result.requests == 1
-            self._end("reject" if rejected else "hangup", by="ivr")
+            self.end("reject" if rejected else "hangup", by="ivr")
             return _STOP
         self.line("[IVR hangs up]")
-        self._end("hangup", by="ivr")
+        self.end("hangup", by="ivr")
         return _STOP
 
-    def _speak(self, verb: ET.Element) -> None:
+    def speak(self, verb: ET.Element) -> None:
         """``<Say>``, ``<Play>`` or ``<Pause>``: what the caller hears, and how long it takes."""
         name = local_name(verb)
         if name == "Say":
@@ -234,15 +238,15 @@ class SimulatedCall:
         spec = GatherSpec.from_element(gather)
         for child in gather:
             if local_name(child) in ("Say", "Play", "Pause"):
-                self._speak(child)
+                self.speak(child)
             else:
-                self._warn(f"<{local_name(child)}> inside <Gather> ignored")
+                self.warn(f"<{local_name(child)}> inside <Gather> ignored")
         action = self.caller.choose(self, spec)
         self.last_action = action
         self.heard_since_action = []
         self.line(action.describe())
         if action.kind == "hangup":
-            self._end("hangup", by="caller")
+            self.end("hangup", by="caller")
             return _STOP
         digits = spec.digits(action.keys) if action.kind == "press" else ""
         self.seconds += len(action.keys) * SECONDS_PER_KEY
@@ -253,7 +257,15 @@ class SimulatedCall:
         target = urljoin(current_url, spec.action) if spec.action else current_url
         return _Request(spec.method, target, {"Digits": digits})
 
-    def _warn(self, message: str) -> None:
+    def _pay(self, verb: ET.Element, current_url: str) -> _Request | str:
+        """``<Pay>`` (see ivr.sim_pay); its result is posted to the Pay's action."""
+        from ivr.sim_pay import PaySession  # imported here: sim_pay imports this module
+
+        posted = PaySession(self, verb, current_url).run()
+        return _Request("POST", *posted) if posted else _STOP
+
+    def warn(self, message: str) -> None:
+        """Record a warning and show it in the transcript."""
         self.result.warnings.append(message)
         self.line(f"[warning: {message}]")
 
@@ -262,9 +274,10 @@ class SimulatedCall:
         self.result.error = error
         self.line(f"[application error: {error.splitlines()[0]}]")
         self.line("IVR: We are sorry, an application error has occurred. Goodbye.")
-        self._end(outcome, by="ivr")
+        self.end(outcome, by="ivr")
 
-    def _end(self, outcome: Outcome, by: Literal["caller", "ivr"] | None) -> None:
+    def end(self, outcome: Outcome, by: Literal["caller", "ivr"] | None) -> None:
+        """Record how the call ended; the first ending wins."""
         if self.result.outcome == "in-progress":
             self.result.outcome = outcome
             self.result.hangup_by = by
@@ -277,11 +290,11 @@ class SimulatedCall:
         if rejected:
             status = "busy" if self.reject_reason == "busy" else "no-answer"
         ended = self._started + timedelta(seconds=self.result.duration)
-        params = self._params(CallStatus=status, CallDuration=str(self.result.duration),
-                              Timestamp=format_datetime(ended),
-                              CallbackSource="call-progress-events", SequenceNumber="0")
+        params = self.webhook_params(CallStatus=status, CallDuration=str(self.result.duration),
+                                     Timestamp=format_datetime(ended),
+                                     CallbackSource="call-progress-events", SequenceNumber="0")
         response = self.transport.request("POST", self.url("/voice/status"), params)
         self.result.status_callback_status = response.status
         if not 200 <= response.status < 300:
-            self._warn(f"status callback got HTTP {response.status}")
+            self.warn(f"status callback got HTTP {response.status}")
         self.result.sms = self.sms()
