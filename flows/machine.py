@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flows import amount_steps as amount
+from flows import method_steps as method
 from flows import payment_steps as pay
+from flows import plan_steps as plan
 from flows import steps
 from flows.context import Context
 from flows.outcomes import Finish, Go, Outcome, Retry
@@ -17,34 +20,56 @@ from flows.speech import say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
 
 Handler = Callable[[CallState, str, Context], Outcome]
+S = Step
 
-# step: (handler, steps it may go to). Finish is allowed from anywhere.
+# step: (handler, steps it may go to). Finish is allowed from anywhere; so is staying put.
 TRANSITIONS: dict[Step, tuple[Handler, frozenset[Step]]] = {
-    Step.CONFIRM_ACCOUNT: (steps.confirm_account, frozenset({Step.PIN, Step.ACCOUNT_NUMBER})),
-    Step.ACCOUNT_NUMBER: (steps.account_number, frozenset({Step.PIN})),
-    Step.PIN: (steps.pin, frozenset({Step.MAIN_MENU})),
-    Step.MAIN_MENU: (steps.main_menu, frozenset({Step.MAIN_MENU, Step.PAY_CHOICE})),
-    Step.PAY_CHOICE: (steps.pay_choice,
-                      frozenset({Step.CARD_NUMBER, Step.PAY_OTHER_AMOUNT, Step.MAIN_MENU})),
-    Step.PAY_OTHER_AMOUNT: (steps.other_amount, frozenset({Step.CARD_NUMBER, Step.MAIN_MENU})),
-    Step.CARD_NUMBER: (steps.card_number, frozenset({Step.CARD_EXPIRY, Step.MAIN_MENU})),
-    Step.CARD_EXPIRY: (steps.card_expiry,
-                       frozenset({Step.CARD_CODE, Step.CARD_NUMBER, Step.MAIN_MENU})),
-    Step.CARD_CODE: (pay.card_code, frozenset({Step.CARD_ZIP, Step.MAIN_MENU})),
-    Step.CARD_ZIP: (pay.card_zip, frozenset({Step.PAY_CONFIRM, Step.MAIN_MENU})),
-    Step.PAY_CONFIRM: (pay.pay_confirm,
-                       frozenset({Step.AFTER_PAYMENT, Step.AFTER_DECLINE, Step.MAIN_MENU})),
-    Step.AFTER_PAYMENT: (pay.after_payment, frozenset({Step.AFTER_PAYMENT, Step.MAIN_MENU})),
-    Step.AFTER_DECLINE: (pay.after_decline, frozenset({Step.CARD_NUMBER, Step.MAIN_MENU})),
+    S.CONFIRM_ACCOUNT: (steps.confirm_account, frozenset({S.PIN, S.ACCOUNT_NUMBER})),
+    S.ACCOUNT_NUMBER: (steps.account_number, frozenset({S.PIN})),
+    S.PIN: (steps.pin, frozenset({S.MAIN_MENU})),
+    S.MAIN_MENU: (steps.main_menu, frozenset({S.PAY_CHOICE, S.MANAGE, S.ARRANGE_COUNT})),
+    # How much, and when.
+    S.PAY_CHOICE: (amount.pay_choice,
+                   frozenset({S.PAY_OTHER_AMOUNT, S.PAY_WHEN, S.PAY_METHOD, S.MAIN_MENU})),
+    S.PAY_OTHER_AMOUNT: (amount.other_amount, frozenset({S.PAY_WHEN, S.PAY_METHOD})),
+    S.PAY_WHEN: (amount.pay_when, frozenset({S.PAY_METHOD, S.SCHEDULE_DATE})),
+    S.SCHEDULE_DATE: (amount.schedule_date, frozenset({S.PAY_METHOD})),
+    # With what.
+    S.PAY_METHOD: (method.pay_method, frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.MAIN_MENU,
+                                                 S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE})),
+    S.CARD_NUMBER: (method.card_number, frozenset({S.CARD_EXPIRY})),
+    S.CARD_EXPIRY: (method.card_expiry, frozenset({S.CARD_CODE, S.CARD_NUMBER})),
+    S.CARD_CODE: (method.card_code, frozenset({S.CARD_ZIP})),
+    S.CARD_ZIP: (method.card_zip, frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM})),
+    S.BANK_TYPE: (method.bank_type, frozenset({S.BANK_ROUTING})),
+    S.BANK_ROUTING: (method.bank_routing, frozenset({S.BANK_ACCOUNT})),
+    S.BANK_ACCOUNT: (method.bank_account, frozenset({S.BANK_ACCOUNT_AGAIN})),
+    S.BANK_ACCOUNT_AGAIN: (method.bank_account_again,
+                           frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.BANK_ACCOUNT})),
+    # Authorise, and after.
+    S.PAY_CONFIRM: (pay.pay_confirm, frozenset({S.AFTER_PAYMENT, S.AFTER_DECLINE, S.MAIN_MENU})),
+    S.AFTER_PAYMENT: (pay.after_payment, frozenset({S.MAIN_MENU})),
+    S.AFTER_DECLINE: (pay.after_decline, frozenset({S.PAY_METHOD, S.MAIN_MENU})),
+    # Scheduled payments and AutoPay.
+    S.MANAGE: (plan.manage, frozenset({S.CANCEL_SCHEDULED, S.AUTOPAY_METHOD, S.AUTOPAY_CONFIRM,
+                                       S.MAIN_MENU})),
+    S.CANCEL_SCHEDULED: (plan.cancel_scheduled, frozenset({S.MANAGE})),
+    S.AUTOPAY_METHOD: (plan.autopay_method, frozenset({S.AUTOPAY_CONFIRM, S.MANAGE})),
+    S.AUTOPAY_CONFIRM: (plan.autopay_confirm, frozenset({S.MANAGE})),
+    # Payment arrangements.
+    S.ARRANGE_COUNT: (plan.arrange_count, frozenset({S.ARRANGE_DATE, S.MAIN_MENU})),
+    S.ARRANGE_DATE: (plan.arrange_date, frozenset({S.PAY_METHOD})),
+    S.ARRANGE_CONFIRM: (plan.arrange_confirm, frozenset({S.MAIN_MENU})),
 }
 
-# Payment entry steps where a lone star cancels the payment and returns to the main menu.
-CANCELLABLE_STEPS = frozenset(
-    {Step.PAY_OTHER_AMOUNT, Step.CARD_NUMBER, Step.CARD_EXPIRY, Step.CARD_CODE, Step.CARD_ZIP}
-)
+# Entry steps where a lone star cancels the payment and returns to the main menu.
+CANCELLABLE_STEPS = frozenset({
+    S.PAY_OTHER_AMOUNT, S.SCHEDULE_DATE, S.CARD_NUMBER, S.CARD_EXPIRY, S.CARD_CODE, S.CARD_ZIP,
+    S.BANK_ROUTING, S.BANK_ACCOUNT, S.BANK_ACCOUNT_AGAIN, S.ARRANGE_DATE,
+})
 
 # Steps that speak about the account: reachable only once the PIN has passed.
-VERIFIED_STEPS = frozenset(TRANSITIONS) - {Step.CONFIRM_ACCOUNT, Step.ACCOUNT_NUMBER, Step.PIN}
+VERIFIED_STEPS = frozenset(TRANSITIONS) - {S.CONFIRM_ACCOUNT, S.ACCOUNT_NUMBER, S.PIN}
 
 
 class FlowError(RuntimeError):
@@ -98,6 +123,8 @@ def _apply(state: CallState, outcome: Outcome, ctx: Context) -> Reply:
 
 def _move(state: CallState, target: Step) -> None:
     allowed = TRANSITIONS[state.step][1] | {state.step}
+    if state.step in CANCELLABLE_STEPS:
+        allowed |= {Step.MAIN_MENU}
     if target not in allowed:
         raise FlowError(f"no transition from {state.step} to {target}")
     state.step = target

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 
 class AmountError(ValueError):
@@ -37,3 +37,15 @@ def decimal_to_cents(amount: Decimal) -> int:
     if cents != cents.to_integral_value():
         raise ValueError(f"{amount} has fractions of a cent")
     return int(cents)
+
+
+def convenience_fee(amount_cents: int, flat_cents: int, percent: Decimal) -> int:
+    """The fee on a payment: a flat part plus a percentage, rounded half up to the cent."""
+    share = (Decimal(amount_cents) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return flat_cents + int(share)
+
+
+def split_evenly(total_cents: int, parts: int) -> list[int]:
+    """Split an amount into ``parts`` instalments; the first carries the odd cents."""
+    base, remainder = divmod(total_cents, parts)
+    return [base + remainder] + [base] * (parts - 1)

@@ -1,34 +1,17 @@
-"""Step handlers for the end of a card payment: code, ZIP, authorisation, after."""
+"""Read back, authorise and place the payment; then the confirmation or the decline."""
 
 from __future__ import annotations
 
-from flows.cards import Brand, check_security_code, check_zip, security_code_length
+from datetime import date
+
 from flows.context import Context
-from flows.outcomes import Finish, Go, Outcome, Retry
-from flows.ports import CardToken, ChargeRequest
-from flows.speech import Digits, Money, Prompt, say
-from flows.state import CallState, Step
+from flows.menus import menu, option, saved_words, source_words
+from flows.money import convenience_fee
+from flows.outcomes import Finish, Go, Outcome
+from flows.ports import ChargeResult, PaymentOrder, PaymentSource
+from flows.speech import Digits, Money, Prompt, render, say
+from flows.state import Ask, CallState, Purpose, Step
 from flows.steps import invalid_choice
-
-
-def card_code(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Security code of the brand's length; it goes to the vault, never into state."""
-    assert state.card is not None
-    brand = Brand(state.card["brand"])
-    if check_security_code(keys, brand) is not None:
-        return Retry([say("error.card_code_length", brand=str(brand),
-                          length=security_code_length(brand))])
-    token = ctx.ports.vault_security_code(CardToken(**state.card), keys)
-    state.card = {"token": token.token, "brand": str(brand), "last4": token.last4}
-    return Go(Step.CARD_ZIP)
-
-
-def card_zip(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Five-digit billing ZIP code."""
-    if check_zip(keys) is not None:
-        return Retry([say("error.card_zip_invalid")])
-    state.zip_code = keys
-    return Go(Step.PAY_CONFIRM)
 
 
 def cancel_payment(state: CallState) -> Go:
@@ -37,71 +20,158 @@ def cancel_payment(state: CallState) -> Go:
     return Go(Step.MAIN_MENU, [say("info.payment_cancelled")])
 
 
+def fee_for(amount_cents: int, ctx: Context) -> int:
+    """The convenience fee the operator has set for a payment of this amount."""
+    settings = ctx.settings
+    return convenience_fee(amount_cents, settings.fee_flat_cents, settings.fee_percent)
+
+
+def source_of(state: CallState) -> PaymentSource:
+    """The payment method chosen in this call."""
+    assert state.source is not None
+    return PaymentSource(**state.source)
+
+
 def pay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """1 authorises the charge read back to the caller; 2 cancels it."""
+    """1 authorises what was read back; 2 cancels it."""
     if keys == "2":
         return cancel_payment(state)
     if keys != "1":
         return invalid_choice(keys)
     state.payment_attempts += 1
-    result = ctx.ports.charge(_charge_request(state))
-    amount = state.amount_cents or 0
-    if result.approved:
-        state.confirmation_number = result.confirmation_number
-        state.clear_payment()
-        return Go(Step.AFTER_PAYMENT, _approved_prompts(state, amount))
-    state.clear_card()
-    reason = result.decline_reason.value if result.decline_reason else "card_declined"
-    return Go(Step.AFTER_DECLINE, [say(f"decline.{reason}"), say("info.no_payment_taken")])
+    return _place(state, ctx)
 
 
-def _charge_request(state: CallState) -> ChargeRequest:
-    assert state.card and state.account_id and state.amount_cents and state.expiry
-    return ChargeRequest(
-        account_id=state.account_id,
-        amount_cents=state.amount_cents,
-        card=CardToken(**state.card),
-        expiry_mmyy=state.expiry,
-        postal_code=state.zip_code or "",
-        # One key per authorisation: a redelivered webhook reuses it and cannot charge twice.
+def _place(state: CallState, ctx: Context) -> Outcome:
+    assert state.account_id is not None and state.amount_cents is not None
+    source = source_of(state)
+    when = date.fromisoformat(state.scheduled_for) if state.scheduled_for else None
+    order = PaymentOrder(
+        account_id=state.account_id, amount_cents=state.amount_cents,
+        fee_cents=fee_for(state.amount_cents, ctx), source=source,
+        # One key per authorisation: a redelivered webhook reuses it and cannot pay twice.
         idempotency_key=f"{state.call_sid}-{state.payment_attempts}",
-        call_sid=state.call_sid,
-        notify_number=state.caller,
-    )
+        call_sid=state.call_sid, notify_number=state.caller, scheduled_for=when,
+        authorization_text=authorization(state, ctx))
+    result = ctx.ports.place_payment(order)
+    if not result.approved:
+        state.clear_source()
+        reason = result.decline_reason.value if result.decline_reason else "card_declined"
+        return Go(Step.AFTER_DECLINE, [say(f"decline.{reason}"), say("info.no_payment_taken")])
+    state.confirmation_number = result.confirmation_number
+    # A new card or bank account paid today may be kept on file afterwards.
+    keepable = source.kind in ("card", "bank") and not result.scheduled
+    state.save_offer = dict(state.source or {}) if keepable else None
+    said = _result_prompts(state, order, result)
+    state.clear_payment()
+    return Go(Step.AFTER_PAYMENT, said)
 
 
-def _approved_prompts(state: CallState, amount_cents: int) -> list[Prompt]:
-    prompts = [say("info.payment_approved", amount=Money(amount_cents)),
-               *_confirmation_prompts(state)]
+def _result_prompts(state: CallState, order: PaymentOrder,
+                    result: ChargeResult) -> list[Prompt]:
+    method = source_words(order.source)
+    amount = Money(order.amount_cents)
+    if result.scheduled:
+        first = say("info.payment_scheduled", amount=amount, date=order.scheduled_for,
+                    method=method)
+    elif result.pending:
+        first = say("info.payment_submitted", amount=amount, method=method)
+    else:
+        first = say("info.payment_approved", amount=amount)
+    prompts = [first, *confirmation_prompts(state)]
     if state.caller:
         prompts.append(say("info.confirmation_texted"))
     return prompts
 
 
-def _confirmation_prompts(state: CallState) -> list[Prompt]:
+def confirmation_prompts(state: CallState) -> list[Prompt]:
+    """The confirmation number, in two groups of digits."""
     number = Digits(state.confirmation_number or "", group=5)
     return [say("info.confirmation_number", number=number)]
 
 
+def authorization(state: CallState, ctx: Context) -> str | None:
+    """The telephone authorisation read before a bank debit (kept with the payment)."""
+    if state.source is None or not source_of(state).is_bank:
+        return None
+    return " ".join(render(p) for p in _authorization_prompts(state, ctx))
+
+
+def _authorization_prompts(state: CallState, ctx: Context) -> list[Prompt]:
+    method = source_words(source_of(state))
+    biller = ctx.settings.biller_name
+    total = Money((state.amount_cents or 0) + fee_for(state.amount_cents or 0, ctx))
+    if state.scheduled_for:
+        when = date.fromisoformat(state.scheduled_for)
+        return [say("auth.bank_scheduled", biller=biller, total=total, method=method, date=when)]
+    return [say("auth.bank_today", biller=biller, total=total, method=method)]
+
+
+def _read_back(state: CallState, ctx: Context) -> list[Prompt]:
+    amount = state.amount_cents or 0
+    method = source_words(source_of(state))
+    if state.scheduled_for:
+        prompts = [say("ask.confirm_scheduled", amount=Money(amount), method=method,
+                       date=date.fromisoformat(state.scheduled_for))]
+    else:
+        prompts = [say("ask.confirm_payment", amount=Money(amount), method=method)]
+    fee = fee_for(amount, ctx)
+    if fee:
+        prompts.append(say("info.fee", fee=Money(fee), total=Money(amount + fee)))
+    return prompts
+
+
+def ask_pay_confirm(state: CallState, ctx: Context) -> Ask:
+    """Read back amount, method, date and fee (and the bank authorisation); ask to authorise."""
+    before = _read_back(state, ctx)
+    if source_of(state).kind in ("card", "bank") and state.purpose is not Purpose.NOW:
+        before.append(say("info.kept_on_file", method=source_words(source_of(state))))
+    if source_of(state).is_bank:
+        before += _authorization_prompts(state, ctx)
+    return menu(option("option.authorise", "1"), option("option.cancel_payment", "2"),
+                before=before)
+
+
 def after_payment(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Hear the confirmation number again, go back to the menu, or hang up."""
+    """Hear the confirmation again, keep the new method on file, the menu, or hang up."""
     if keys == "1":
-        return Go(Step.AFTER_PAYMENT, _confirmation_prompts(state))
+        return Go(Step.AFTER_PAYMENT, confirmation_prompts(state))
     if keys == "2":
+        state.save_offer = None
         return Go(Step.MAIN_MENU)
+    if keys == "3" and state.save_offer:
+        assert state.account_id is not None
+        saved = ctx.ports.save_method(state.account_id, PaymentSource(**state.save_offer))
+        state.save_offer = None
+        return Go(Step.AFTER_PAYMENT, [say("info.method_saved", method=saved_words(saved))])
     if keys == "9":
         return Finish([say("end.goodbye")])
     return invalid_choice(keys)
 
 
+def ask_after_payment(state: CallState, ctx: Context) -> Ask:
+    """After a payment: repeat, keep the method (when new), menu, end."""
+    options = [option("option.repeat_confirmation", "1"), option("option.main_menu", "2")]
+    if state.save_offer:
+        method = source_words(PaymentSource(**state.save_offer))
+        options.append(option("option.save_method", "3", method=method))
+    return menu(*options, option("option.end_call", "9"))
+
+
 def after_decline(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Try another card for the same amount, go back to the menu, or hang up."""
+    """Try another way to pay the same amount, go back to the menu, or hang up."""
     if keys == "1":
-        return Go(Step.CARD_NUMBER, [say("info.amount_accepted",
-                                         amount=Money(state.amount_cents or 0))])
+        return Go(Step.PAY_METHOD, [say("info.amount_accepted",
+                                        amount=Money(state.amount_cents or 0))])
     if keys == "2":
         state.clear_payment()
         return Go(Step.MAIN_MENU)
     if keys == "9":
         return Finish([say("end.goodbye")])
     return invalid_choice(keys)
+
+
+def ask_after_decline(state: CallState, ctx: Context) -> Ask:
+    """After a decline: another way to pay, menu, end."""
+    return menu(option("option.another_card", "1"), option("option.main_menu", "2"),
+                option("option.end_call", "9"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
@@ -57,17 +58,64 @@ class BankToken:
 
 
 @dataclass(frozen=True)
-class ChargeRequest:
-    """Everything needed to charge a vaulted card once."""
+class PaymentSource:
+    """How a payment is paid: a newly keyed card or bank account, or a saved method.
+
+    ``label`` is the card brand ("Visa") or the bank account type ("checking").
+    """
+
+    kind: str  # "card" | "bank" | "saved"
+    label: str
+    last4: str
+    token: str = ""
+    expiry_mmyy: str = ""
+    postal_code: str = ""
+    saved_id: int | None = None
+    saved_kind: str = ""  # for saved methods: "card" | "bank"
+
+    @property
+    def is_bank(self) -> bool:
+        """True for a bank account, new or saved."""
+        return self.kind == "bank" or self.saved_kind == "bank"
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """One payment to place: now, or scheduled for a later date."""
 
     account_id: int
     amount_cents: int
-    card: CardToken
-    expiry_mmyy: str
-    postal_code: str
+    fee_cents: int
+    source: PaymentSource
     idempotency_key: str
     call_sid: str
     notify_number: str | None
+    scheduled_for: date | None = None
+    # NACHA telephone-initiated debits: the authorisation read to the caller and agreed to.
+    authorization_text: str | None = None
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """A card or bank account on file."""
+
+    id: int
+    kind: str  # "card" | "bank"
+    label: str  # card brand or bank account type
+    last4: str
+    expiry_mmyy: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduledPayment:
+    """A payment waiting for its date."""
+
+    id: int
+    amount_cents: int
+    scheduled_for: date
+    kind: str  # "card" | "bank"
+    label: str
+    last4: str
 
 
 class DeclineReason(StrEnum):
@@ -82,11 +130,17 @@ class DeclineReason(StrEnum):
 
 @dataclass(frozen=True)
 class ChargeResult:
-    """The outcome of a charge: approved with a confirmation number, or a decline reason."""
+    """The outcome of placing a payment.
+
+    Approved card payments and scheduled payments carry a confirmation number;
+    a bank debit is approved as ``pending`` until it settles.
+    """
 
     approved: bool
     confirmation_number: str | None = None
     decline_reason: DeclineReason | None = None
+    pending: bool = False
+    scheduled: bool = False
 
 
 class PinCheck(StrEnum):
@@ -104,6 +158,11 @@ class FlowSettings:
     today: date
     min_payment_cents: int = 100
     agent_available: bool = False
+    fee_flat_cents: int = 0
+    fee_percent: Decimal = Decimal(0)
+    biller_name: str = "the biller"
+    arrangement_max_days: int = 60
+    card_capture: str = "gather"  # "gather" (keypad to this server) | "pay" (Twilio <Pay>)
 
 
 class Ports(Protocol):
@@ -130,5 +189,34 @@ class Ports(Protocol):
     def vault_security_code(self, card: CardToken, code: str) -> CardToken:
         """Attach a security code to a vaulted card; returns the token to charge."""
 
-    def charge(self, request: ChargeRequest) -> ChargeResult:
-        """Charge once per idempotency key, record the payment and queue the text."""
+    def vault_bank_account(self, routing: str, number: str, account_type: str) -> BankToken:
+        """Hand a bank account to the gateway's vault."""
+
+    def fingerprint(self, value: str) -> str:
+        """A keyed one-way digest, to compare two entries without keeping either."""
+
+    def place_payment(self, order: PaymentOrder) -> ChargeResult:
+        """Charge, debit or schedule once per idempotency key; record it; queue the text."""
+
+    def saved_methods(self, account_id: int) -> list[SavedMethod]:
+        """The account's cards and bank accounts on file, oldest first."""
+
+    def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
+        """Keep a newly keyed card or bank account on file (as a gateway token)."""
+
+    def scheduled_payments(self, account_id: int) -> list[ScheduledPayment]:
+        """The account's payments waiting for their date, soonest first."""
+
+    def cancel_scheduled(self, account_id: int, payment_id: int) -> bool:
+        """Cancel a scheduled payment of this account; False if it is no longer scheduled."""
+
+    def autopay_method(self, account_id: int) -> SavedMethod | None:
+        """The saved method AutoPay uses, or None when AutoPay is off."""
+
+    def set_autopay(self, account_id: int, method_id: int | None) -> None:
+        """Turn AutoPay on with a saved method, or off with None."""
+
+    def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
+                           source: PaymentSource, call_sid: str, notify_number: str | None,
+                           authorization_text: str | None) -> list[str]:
+        """Schedule the instalments as one arrangement; their confirmation numbers."""

@@ -91,8 +91,10 @@ def digit_words(digits: str, group: int = 0) -> str:
     return ", ".join(" ".join(chunk) for chunk in chunks)
 
 
-def speak_value(value: Any) -> str:
-    """Render one typed value as words."""
+def speak_value(value: Any, language: str = "en-US") -> str:
+    """Render one typed value as words; a nested Prompt renders from the catalog."""
+    if isinstance(value, Prompt):
+        return render(value, language)
     if isinstance(value, Money):
         return money_words(value.cents)
     if isinstance(value, Digits):
@@ -101,8 +103,6 @@ def speak_value(value: Any) -> str:
         return _KEY_NAMES.get(value.key, value.key)
     if isinstance(value, date):
         return date_words(value)
-    if isinstance(value, Prompt):
-        raise TypeError("nest prompts as separate list items, not as values")
     return str(value)
 
 
@@ -129,4 +129,4 @@ def load_catalog(language: str = "en-US") -> dict[str, str]:
 def render(prompt: Prompt, language: str = "en-US") -> str:
     """The sentence a prompt speaks; a missing id or placeholder raises KeyError."""
     template = load_catalog(language)[prompt.id]
-    return template.format(**{name: speak_value(v) for name, v in prompt.params.items()})
+    return template.format(**{name: speak_value(v, language) for name, v in prompt.params.items()})

@@ -18,16 +18,42 @@ class Step(StrEnum):
     ACCOUNT_NUMBER = "account_number"
     PIN = "pin"
     MAIN_MENU = "main_menu"
+    # Paying: how much, when, with what.
     PAY_CHOICE = "pay_choice"
     PAY_OTHER_AMOUNT = "pay_other_amount"
+    PAY_WHEN = "pay_when"
+    SCHEDULE_DATE = "schedule_date"
+    PAY_METHOD = "pay_method"
     CARD_NUMBER = "card_number"
     CARD_EXPIRY = "card_expiry"
     CARD_CODE = "card_code"
     CARD_ZIP = "card_zip"
+    CARD_CAPTURE = "card_capture"  # Twilio <Pay> collects the card instead of this server
+    BANK_TYPE = "bank_type"
+    BANK_ROUTING = "bank_routing"
+    BANK_ACCOUNT = "bank_account"
+    BANK_ACCOUNT_AGAIN = "bank_account_again"
     PAY_CONFIRM = "pay_confirm"
     AFTER_PAYMENT = "after_payment"
     AFTER_DECLINE = "after_decline"
+    # Scheduled payments and AutoPay.
+    MANAGE = "manage"
+    CANCEL_SCHEDULED = "cancel_scheduled"
+    AUTOPAY_METHOD = "autopay_method"
+    AUTOPAY_CONFIRM = "autopay_confirm"
+    # Payment arrangements.
+    ARRANGE_COUNT = "arrange_count"
+    ARRANGE_DATE = "arrange_date"
+    ARRANGE_CONFIRM = "arrange_confirm"
     ENDED = "ended"
+
+
+class Purpose(StrEnum):
+    """What the payment method being chosen is for."""
+
+    NOW = "now"
+    SCHEDULE = "schedule"
+    ARRANGEMENT = "arrangement"
 
 
 @dataclass
@@ -35,8 +61,9 @@ class CallState:
     """Everything the flow remembers between webhooks.
 
     Saved to the database after every turn, so it must never hold a card
-    number, security code or PIN: the card is kept as a vault token with its
-    brand and last four digits.
+    number, security code or PIN: a new card or bank account is kept as a
+    vault token (``source``) with its brand or type and last four digits, and
+    a first bank account entry only as a keyed digest.
     """
 
     call_sid: str
@@ -46,12 +73,17 @@ class CallState:
     verified: bool = False
     pin_failures: int = 0
     prompt_failures: int = 0
+    purpose: Purpose = Purpose.NOW
     amount_cents: int | None = None
-    card: dict[str, str] | None = None
-    expiry: str | None = None
-    zip_code: str | None = None
+    scheduled_for: str | None = None  # ISO date
+    source: dict[str, Any] | None = None  # a flows.ports.PaymentSource as a dict
+    bank_routing: str | None = None
+    bank_fingerprint: str | None = None
     payment_attempts: int = 0
     confirmation_number: str | None = None
+    save_offer: dict[str, Any] | None = None  # a new method the caller may keep on file
+    arrangement: dict[str, Any] | None = None  # {"count": n, "dates": [ISO dates]}
+    pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy for the database."""
@@ -63,16 +95,23 @@ class CallState:
         known = {f.name for f in fields(cls)}
         state = cls(**{k: v for k, v in data.items() if k in known})
         state.step = Step(state.step)
+        state.purpose = Purpose(state.purpose)
         return state
 
     def clear_payment(self) -> None:
-        """Forget the payment in progress (amount and card)."""
+        """Forget the payment in progress: amount, date, method, plan."""
+        self.purpose = Purpose.NOW
         self.amount_cents = None
-        self.clear_card()
+        self.scheduled_for = None
+        self.arrangement = None
+        self.pending_choice = None
+        self.clear_source()
 
-    def clear_card(self) -> None:
-        """Forget the card in progress, keeping the amount."""
-        self.card = self.expiry = self.zip_code = None
+    def clear_source(self) -> None:
+        """Forget the payment method in progress, keeping the amount and date."""
+        self.source = None
+        self.bank_routing = None
+        self.bank_fingerprint = None
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,19 @@
-"""Step handlers: the caller's keys in, an outcome out. No side effects but the ports'."""
+"""Step handlers for finding the account, the PIN and the main menu.
+
+Each handler takes the caller's keys and returns an outcome; the only side
+effects are the ports'.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flows.cards import CardProblem, check_card_number, check_expiry
 from flows.context import Context
-from flows.money import AmountError, parse_keyed_amount
+from flows.menus import method_words, option
 from flows.outcomes import Finish, Go, Outcome, Retry
 from flows.ports import PinCheck
 from flows.speech import Digits, Money, Prompt, say
-from flows.state import MAX_FAILURES, CallState, Step
+from flows.state import MAX_FAILURES, Ask, CallState, Step
 
 
 def invalid_choice(keys: str) -> Retry:
@@ -63,8 +66,14 @@ def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     return Retry([say("error.pin_wrong")])
 
 
+def can_arrange(state: CallState, ctx: Context) -> bool:
+    """A payment arrangement is offered for a past-due balance."""
+    account = ctx.account(state)
+    return account.balance_cents > 0 and account.due_date < ctx.settings.today
+
+
 def main_menu(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Balance, pay, history, agent, or end the call."""
+    """Balance, pay, history, scheduled payments and AutoPay, arrangement, agent, end."""
     account = ctx.account(state)
     if keys == "1":
         return Go(Step.MAIN_MENU, balance_prompts(account.balance_cents, account.due_date, ctx))
@@ -74,11 +83,27 @@ def main_menu(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Go(Step.PAY_CHOICE)
     if keys == "3":
         return Go(Step.MAIN_MENU, history_prompts(state, ctx))
+    if keys == "4":
+        return Go(Step.MANAGE)
+    if keys == "5" and can_arrange(state, ctx):
+        return Go(Step.ARRANGE_COUNT)
     if keys == "0" and ctx.settings.agent_available:
         return Finish([say("end.transferring")], transfer=True)
     if keys == "9":
         return Finish([say("end.goodbye")])
     return invalid_choice(keys)
+
+
+def ask_main_menu(state: CallState, ctx: Context) -> list[Prompt]:
+    """The main menu's options; the arrangement and agent options only when they apply."""
+    options = [option("option.balance", "1"), option("option.pay", "2"),
+               option("option.history", "3"), option("option.manage", "4")]
+    if can_arrange(state, ctx):
+        options.append(option("option.arrangement", "5"))
+    if ctx.settings.agent_available:
+        options.append(option("option.agent", "0"))
+    options.append(option("option.end_call", "9"))
+    return options
 
 
 def balance_prompts(balance_cents: int, due_date: date, ctx: Context) -> list[Prompt]:
@@ -99,62 +124,20 @@ def history_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     prompts = [say("info.history_intro", count=len(payments))]
     for payment in payments:
         paid = {"paid_on": payment.paid_on, "amount": Money(payment.amount_cents)}
-        if payment.method == "card" and payment.card_last4:
-            prompts.append(say("info.history_card", brand=payment.card_brand or "card",
-                               last4=Digits(payment.card_last4), **paid))
+        if payment.card_last4:
+            kind = "bank" if payment.method in ("bank", "saved_bank") else "card"
+            method = method_words(kind, payment.card_brand or "", payment.card_last4)
+            prompts.append(say("info.history_method", method=method, **paid))
         else:
             prompts.append(say(f"info.history_{payment.method}", **paid))
     return prompts
 
 
-def pay_choice(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Pay the whole balance or choose an amount."""
-    if keys == "1":
-        state.amount_cents = ctx.account(state).balance_cents
-        return Go(Step.CARD_NUMBER)
-    if keys == "2":
-        return Go(Step.PAY_OTHER_AMOUNT)
-    if keys == "9":
-        state.clear_payment()
-        return Go(Step.MAIN_MENU)
-    return invalid_choice(keys)
+def ask_account_number(state: CallState, ctx: Context) -> Ask:
+    """Account number, ended by pound."""
+    return Ask([say("ask.account_number")], timeout=10)
 
 
-def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """An amount keyed as dollars * cents; between the minimum and the balance."""
-    try:
-        cents = parse_keyed_amount(keys)
-    except AmountError as error:
-        return Retry([say(f"error.{error.problem}")])
-    balance = ctx.account(state).balance_cents
-    minimum = min(ctx.settings.min_payment_cents, balance)
-    if cents < minimum or cents == 0:
-        return Retry([say("error.amount_below_minimum", amount=Money(cents),
-                          minimum=Money(minimum))])
-    if cents > balance:
-        return Retry([say("error.amount_above_balance", amount=Money(cents),
-                          balance=Money(balance))])
-    state.amount_cents = cents
-    return Go(Step.CARD_NUMBER, [say("info.amount_accepted", amount=Money(cents))])
-
-
-def card_number(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Luhn and brand checks, then the number goes to the vault and is forgotten."""
-    brand, problem = check_card_number(keys)
-    if problem is not None:
-        return Retry([say(f"error.{problem}")])
-    token = ctx.ports.vault_card(keys)
-    state.card = {"token": token.token, "brand": str(brand), "last4": token.last4}
-    return Go(Step.CARD_EXPIRY)
-
-
-def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """MMYY, not in the past; an expired card means trying another card."""
-    problem = check_expiry(keys, ctx.settings.today)
-    if problem is not None:
-        if problem is CardProblem.EXPIRED:
-            state.clear_card()
-            return Retry([say("error.card_expired")], step=Step.CARD_NUMBER)
-        return Retry([say(f"error.{problem}")])
-    state.expiry = keys
-    return Go(Step.CARD_CODE)
+def ask_pin(state: CallState, ctx: Context) -> Ask:
+    """Four-digit PIN."""
+    return Ask([say("ask.pin")], num_digits=4, timeout=10)

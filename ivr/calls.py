@@ -56,9 +56,7 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
     if call is not None and turn != call.turn and call.last_response:
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
         return call.last_response
-    ctx = Context(services.DatabasePorts(session, app.extensions["ivr_gateway"],
-                                         services.local_zone(app)),
-                  services.flow_settings(app))
+    ctx = Context(services.ports_for(app, session), services.flow_settings(app))
     if call is None or event is None:
         call = call or _new_call(session, form)
         state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
@@ -97,7 +95,7 @@ def close_call(app: Flask, form: Mapping[str, str]) -> None:
             call.state = "never_answered"
         if call.flow_state:
             state = CallState.from_dict(call.flow_state)
-            state.clear_card()
+            state.clear_source()
             call.flow_state = state.to_dict()
         call.call_status = form.get("CallStatus")
         call.duration_seconds = _int_or_none(form.get("CallDuration"))

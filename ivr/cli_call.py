@@ -102,9 +102,10 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     uses the configured database (schema and demo data created if missing);
     each script runs on a fresh copy of the demo data, so replays start alike.
     """
-    # What the caller hears is the output; the server's own log lines would only interleave.
-    logging.getLogger().setLevel(logging.WARNING)
     target = _target(ctx, url)
+    # What the caller hears is the output; the server's own log lines would only interleave.
+    # (After loading the app: its logging set-up would otherwise turn them back on.)
+    logging.getLogger().setLevel(logging.WARNING)
     if script_path is None:
         _interactive(target, from_number, to_number)
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,34 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name) or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def parse_fee(raw: str | None) -> tuple[int, Decimal]:
+    """``IVR_CONVENIENCE_FEE``: "" (none), "1.50" (flat dollars), "2.5%", or "1.00+2.5%"."""
+    text = (raw or "").replace(" ", "")
+    if text in ("", "0", "none"):
+        return 0, Decimal(0)
+    flat, percent = "0", "0"
+    for part in text.split("+"):
+        if part.endswith("%"):
+            percent = part[:-1]
+        else:
+            flat = part
+    try:
+        flat_cents, share = Decimal(flat) * 100, Decimal(percent)
+    except InvalidOperation:
+        raise ConfigError(f"IVR_CONVENIENCE_FEE must look like 1.50, 2.5% or 1.00+2.5%, "
+                          f"got {raw!r}") from None
+    if flat_cents < 0 or share < 0 or share >= 100 or flat_cents != int(flat_cents):
+        raise ConfigError(f"IVR_CONVENIENCE_FEE is out of range: {raw!r}")
+    return int(flat_cents), share
 
 
 def normalise_database_url(url: str) -> str:
@@ -58,4 +87,9 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_TIMEZONE": env.get("IVR_TIMEZONE", "America/New_York"),
         "IVR_VOICE": env.get("IVR_VOICE", "Polly.Joanna"),
         "IVR_LANGUAGE": env.get("IVR_LANGUAGE", "en-US"),
+        "IVR_BILLER_NAME": env.get("IVR_BILLER_NAME", "the biller"),
+        "IVR_CONVENIENCE_FEE": parse_fee(env.get("IVR_CONVENIENCE_FEE")),
+        "IVR_ARRANGEMENT_MAX_DAYS": _int(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
+        "IVR_CARD_CAPTURE": _choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),
+        "IVR_PAY_CONNECTOR": env.get("IVR_PAY_CONNECTOR", "Default"),
     }

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
 from flows.cards import card_brand
 from flows.ports import (
     AccountSummary,
+    BankToken,
     CardToken,
-    ChargeRequest,
     ChargeResult,
     DeclineReason,
+    PaymentOrder,
     PaymentRecord,
+    PaymentSource,
     PinCheck,
+    SavedMethod,
+    ScheduledPayment,
 )
 
 OUTCOMES = {
@@ -24,15 +29,20 @@ OUTCOMES = {
 
 @dataclass
 class FakePorts:
-    """Accounts, PINs and payments held in dictionaries; records every charge."""
+    """Accounts, PINs and payments held in dictionaries; records every order."""
 
     accounts: dict[int, AccountSummary] = field(default_factory=dict)
     phones: dict[int, str] = field(default_factory=dict)
     pins: dict[int, str] = field(default_factory=dict)
     locked: set[int] = field(default_factory=set)
     history: dict[int, list[PaymentRecord]] = field(default_factory=dict)
-    charges: list[ChargeRequest] = field(default_factory=list)
+    orders: list[PaymentOrder] = field(default_factory=list)
     vaulted_codes: list[str] = field(default_factory=list)
+    saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
+    scheduled: dict[int, list[ScheduledPayment]] = field(default_factory=dict)
+    autopay: dict[int, int] = field(default_factory=dict)
+    arrangements: list[tuple[int, list[tuple[date, int]], PaymentSource]] = field(
+        default_factory=list)
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
             phone: str | None = None) -> None:
@@ -41,6 +51,11 @@ class FakePorts:
         self.pins[account_id] = pin
         if phone:
             self.phones[account_id] = phone
+
+    @property
+    def charges(self) -> list[PaymentOrder]:
+        """Orders paid now (not scheduled)."""
+        return [o for o in self.orders if o.scheduled_for is None]
 
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         return [self.accounts[i] for i, phone in self.phones.items() if phone == e164]
@@ -69,9 +84,53 @@ class FakePorts:
         self.vaulted_codes.append(code)
         return CardToken(card.token + "+cvc", card.brand, card.last4)
 
-    def charge(self, request: ChargeRequest) -> ChargeResult:
-        self.charges.append(request)
-        outcome = request.card.token.split("-")[3].split("+")[0]
+    def vault_bank_account(self, routing: str, number: str, account_type: str) -> BankToken:
+        return BankToken(f"bank-{routing}-{number[-4:]}", account_type, number[-4:])
+
+    def fingerprint(self, value: str) -> str:
+        return hashlib.sha256(b"test:" + value.encode()).hexdigest()
+
+    def place_payment(self, order: PaymentOrder) -> ChargeResult:
+        self.orders.append(order)
+        if order.scheduled_for is not None:
+            return ChargeResult(approved=True, confirmation_number="5550001111", scheduled=True)
+        if order.source.is_bank:
+            return ChargeResult(approved=True, confirmation_number="2223334444", pending=True)
+        outcome = order.source.token.split("-")[3].split("+")[0] if order.source.token else "ok"
         if outcome == "ok":
             return ChargeResult(approved=True, confirmation_number="1234567890")
         return ChargeResult(approved=False, decline_reason=DeclineReason(outcome))
+
+    def saved_methods(self, account_id: int) -> list[SavedMethod]:
+        return list(self.saved.get(account_id, []))
+
+    def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
+        methods = self.saved.setdefault(account_id, [])
+        method = SavedMethod(100 + len(methods), "bank" if source.is_bank else "card",
+                             source.label, source.last4, source.expiry_mmyy or None)
+        methods.append(method)
+        return method
+
+    def scheduled_payments(self, account_id: int) -> list[ScheduledPayment]:
+        return list(self.scheduled.get(account_id, []))
+
+    def cancel_scheduled(self, account_id: int, payment_id: int) -> bool:
+        before = self.scheduled.get(account_id, [])
+        self.scheduled[account_id] = [p for p in before if p.id != payment_id]
+        return len(before) != len(self.scheduled[account_id])
+
+    def autopay_method(self, account_id: int) -> SavedMethod | None:
+        method_id = self.autopay.get(account_id)
+        return next((m for m in self.saved.get(account_id, []) if m.id == method_id), None)
+
+    def set_autopay(self, account_id: int, method_id: int | None) -> None:
+        if method_id is None:
+            self.autopay.pop(account_id, None)
+        else:
+            self.autopay[account_id] = method_id
+
+    def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
+                           source: PaymentSource, call_sid: str, notify_number: str | None,
+                           authorization_text: str | None) -> list[str]:
+        self.arrangements.append((account_id, instalments, source))
+        return [f"77700000{n:02d}" for n in range(1, len(instalments) + 1)]

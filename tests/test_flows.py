@@ -17,6 +17,7 @@ from tests.fake_ports import FakePorts
 
 TODAY = date(2026, 11, 21)
 VISA = "4242424242424242"
+TODAY_NEW_CARD = ("1", "1")  # pay today; with a new card (nothing on file yet)
 
 
 class Caller:
@@ -147,7 +148,7 @@ def test_short_pin_is_a_format_error_not_a_wrong_pin(ports: FakePorts) -> None:
 def test_menus_say_each_option_as_to_something_press_n(ports: FakePorts) -> None:
     caller = verified(ports, agent=True)
     sentences = [s.strip() for s in re.split(r"(?<=\.)\s", caller.text) if "press" in s]
-    assert len(sentences) == 6
+    assert len(sentences) == 7
     for sentence in sentences:
         assert re.fullmatch(r"To [^,]+, press (\d|star)\.", sentence), sentence
     assert "To speak with an agent, press 0." in caller.text
@@ -189,7 +190,7 @@ def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
     ]
     text = verified(ports).press("3")
     assert ("On October fifth, ninety-five dollars, "
-            "paid by Visa ending in 4 2 4 2.") in text
+            "paid with the Visa card ending in 4 2 4 2.") in text
     assert "On September fourth, one hundred ten dollars and twenty cents, by bank account." in text
     assert "On August sixth, one hundred one dollars, by check." in text
     assert "July" not in text
@@ -201,7 +202,7 @@ def test_empty_history(ports: FakePorts) -> None:
 
 def test_paying_the_full_balance(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", VISA, "1230", "123", "94105")
+    text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1230", "123", "94105")
     assert ("pay one hundred twenty dollars and forty-five cents "
             "with the Visa card ending in 4 2 4 2") in text
     text = caller.press("1")
@@ -209,18 +210,18 @@ def test_paying_the_full_balance(ports: FakePorts) -> None:
     assert "confirmation number is 1 2 3 4 5, 6 7 8 9 0" in text
     assert "text message" in text
     [charge] = ports.charges
-    assert charge.amount_cents == 12045 and charge.postal_code == "94105"
+    assert charge.amount_cents == 12045 and charge.source.postal_code == "94105"
     assert charge.idempotency_key == "CA1-1" and charge.notify_number == "+14155550100"
 
 
 def test_card_number_and_code_never_enter_the_saved_state(ports: FakePorts) -> None:
     caller = verified(ports)
-    caller.press_all("2", "1", VISA, "1230", "987")
+    caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1230", "987")
     saved = json.dumps(caller.state.to_dict())
     assert VISA not in saved and "987" not in saved
     assert ports.vaulted_codes == ["987"]
-    assert caller.state.card == {"token": caller.state.card["token"], "brand": "Visa",
-                                 "last4": "4242"}
+    assert caller.state.source == {"kind": "card", "token": caller.state.source["token"],
+                                   "label": "Visa", "last4": "4242", "expiry_mmyy": "1230"}
 
 
 def test_other_amount_keyed_with_star(ports: FakePorts) -> None:
@@ -267,30 +268,31 @@ def test_zero_balance_has_nothing_to_pay(ports: FakePorts) -> None:
 ])
 def test_bad_card_numbers(ports: FakePorts, card: str, says: str) -> None:
     caller = verified(ports)
-    assert says in caller.press_all("2", "1", card)
+    assert says in caller.press_all("2", "1", *TODAY_NEW_CARD, card)
     assert caller.state.step is Step.CARD_NUMBER
 
 
 def test_expired_card_goes_back_to_the_card_number(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", VISA, "1026")
+    text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1026")
     assert "card has expired" in text and "enter your card number" in text
-    assert caller.state.card is None
+    assert caller.state.source is None
 
 
 def test_card_valid_through_its_expiry_month(ports: FakePorts) -> None:
     caller = verified(ports)
-    caller.press_all("2", "1", VISA, "1126")
+    caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1126")
     assert caller.state.step is Step.CARD_CODE
 
 
 def test_invalid_expiry_month(ports: FakePorts) -> None:
-    assert "not a valid expiration date" in verified(ports).press_all("2", "1", VISA, "1330")
+    text = verified(ports).press_all("2", "1", *TODAY_NEW_CARD, VISA, "1330")
+    assert "not a valid expiration date" in text
 
 
 def test_amex_asks_for_four_digits_on_the_front(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", "378282246310005", "1230")
+    text = caller.press_all("2", "1", *TODAY_NEW_CARD, "378282246310005", "1230")
     assert "4 digit security code from the front" in text
     assert caller.reply.ask is not None and caller.reply.ask.num_digits == 4
     assert "American Express card has 4 digits" in caller.press("123#")
@@ -302,18 +304,19 @@ def test_amex_asks_for_four_digits_on_the_front(ports: FakePorts) -> None:
 ])
 def test_declines_say_why_and_offer_another_card(ports: FakePorts, card: str, says: str) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "2", "50", card, "1230", "123", "94105", "1")
+    text = caller.press_all("2", "2", "50", *TODAY_NEW_CARD, card, "1230", "123", "94105", "1")
     assert says in text and "No payment was taken" in text
-    assert "To try a different card, press 1." in text
+    assert "To try a different card or a bank account, press 1." in text
     assert "You are paying fifty dollars." in caller.press("1")
-    assert caller.state.step is Step.CARD_NUMBER and caller.state.amount_cents == 5000
-    caller.press_all(VISA, "1230", "123", "94105", "1")
+    assert caller.state.step is Step.PAY_METHOD and caller.state.amount_cents == 5000
+    caller.press_all("1", VISA, "1230", "123", "94105", "1")
     assert [c.idempotency_key for c in ports.charges] == ["CA1-1", "CA1-2"]
 
 
 def test_cancelling_at_the_read_back_takes_nothing(ports: FakePorts) -> None:
     caller = verified(ports)
-    assert "No payment was taken" in caller.press_all("2", "1", VISA, "1230", "123", "94105", "2")
+    text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1230", "123", "94105", "2")
+    assert "No payment was taken" in text
     assert ports.charges == [] and caller.state.step is Step.MAIN_MENU
 
 
@@ -355,7 +358,7 @@ def test_unverified_state_cannot_reach_account_steps(ports: FakePorts) -> None:
 
 def test_state_survives_a_round_trip_through_json(ports: FakePorts) -> None:
     caller = verified(ports)
-    caller.press_all("2", "2", "10*50")
+    caller.press_all("2", "2", "10*50", *TODAY_NEW_CARD)
     restored = CallState.from_dict(json.loads(json.dumps(caller.state.to_dict())))
     assert restored == caller.state
     reply: Reply = machine.handle(restored, Event(VISA), caller.ctx)
@@ -363,11 +366,12 @@ def test_state_survives_a_round_trip_through_json(ports: FakePorts) -> None:
 
 
 @pytest.mark.parametrize("keys", [
-    ("2", "2"),                              # at the amount
-    ("2", "1"),                              # at the card number
-    ("2", "1", VISA),                        # at the expiry
-    ("2", "1", VISA, "1230"),                # at the security code
-    ("2", "1", VISA, "1230", "123"),         # at the ZIP code
+    ("2", "2"),                                          # at the amount
+    ("2", "1", *TODAY_NEW_CARD),                         # at the card number
+    ("2", "1", *TODAY_NEW_CARD, VISA),                   # at the expiry
+    ("2", "1", *TODAY_NEW_CARD, VISA, "1230"),           # at the security code
+    ("2", "1", *TODAY_NEW_CARD, VISA, "1230", "123"),    # at the ZIP code
+    ("2", "1", "2"),                                     # at the schedule date
 ])
 def test_a_lone_star_cancels_the_payment_during_entry(ports: FakePorts,
                                                       keys: tuple[str, ...]) -> None:
@@ -377,7 +381,7 @@ def test_a_lone_star_cancels_the_payment_during_entry(ports: FakePorts,
     text = caller.press("*")
     assert "The payment was cancelled. No payment was taken." in text
     assert caller.state.step is Step.MAIN_MENU
-    assert caller.state.amount_cents is None and caller.state.card is None
+    assert caller.state.amount_cents is None and caller.state.source is None
     assert ports.charges == []
 
 
@@ -385,4 +389,5 @@ def test_amount_and_card_number_prompts_offer_to_cancel(ports: FakePorts) -> Non
     caller = verified(ports)
     assert caller.press_all("2", "2").endswith("To cancel the payment, press star.")
     caller = verified(ports)
-    assert caller.press_all("2", "1").endswith("To cancel the payment, press star.")
+    assert caller.press_all("2", "1", *TODAY_NEW_CARD).endswith(
+        "To cancel the payment, press star.")

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.ports import CardToken, ChargeRequest, DeclineReason, PinCheck
+from flows.ports import CardToken, DeclineReason, PaymentOrder, PaymentSource, PinCheck
 from ivr.gateways import GatewayError, SandboxGateway
 from ivr.services import LOCKOUT_THRESHOLD, DatabasePorts
 from models import Account, Payment, SmsMessage
@@ -30,7 +30,7 @@ def session(demo_app: Flask) -> Iterator[Session]:
 
 def ports(session: Session, gateway: SandboxGateway | None = None) -> DatabasePorts:
     """Ports over ``session`` with the sandbox gateway."""
-    return DatabasePorts(session, gateway or SandboxGateway(), ZONE)
+    return DatabasePorts(session, gateway or SandboxGateway(), ZONE, b"secret")
 
 
 def account(session: Session, number: str = "10001234") -> Account:
@@ -44,10 +44,11 @@ def charge(session: Session, card_number: str, cents: int = 1000, key: str = "CA
     p = ports(session, gateway)
     card = p.vault_security_code(p.vault_card(card_number), "123")
     target = account(session)
-    request = ChargeRequest(account_id=target.id, amount_cents=cents, card=card,
-                            expiry_mmyy="1230", postal_code="94105", idempotency_key=key,
-                            call_sid="CA1", notify_number="+14155550100")
-    return p.charge(request), target
+    source = PaymentSource(kind="card", label=card.brand, last4=card.last4, token=card.token,
+                           expiry_mmyy="1230", postal_code="94105")
+    order = PaymentOrder(account_id=target.id, amount_cents=cents, fee_cents=0, source=source,
+                         idempotency_key=key, call_sid="CA1", notify_number="+14155550100")
+    return p.place_payment(order), target
 
 
 @pytest.mark.parametrize(("card", "reason"), [

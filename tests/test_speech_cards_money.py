@@ -21,7 +21,16 @@ from flows.cards import (
 )
 from flows.money import AmountError, cents_to_decimal, decimal_to_cents, parse_keyed_amount
 from flows.ports import DeclineReason
-from flows.speech import Digits, Key, Money, date_words, digit_words, load_catalog, money_words
+from flows.speech import (
+    Digits,
+    Key,
+    Money,
+    Prompt,
+    date_words,
+    digit_words,
+    load_catalog,
+    money_words,
+)
 
 FLOWS_DIR = Path(__file__).parent.parent / "flows"
 
@@ -67,10 +76,14 @@ def test_every_prompt_the_code_uses_is_in_the_catalog() -> None:
 
 
 def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
+    day = date(2026, 1, 1)
     sample = {"key": Key("1"), "amount": Money(100), "balance": Money(100),
-              "minimum": Money(100), "due": date(2026, 1, 1), "paid_on": date(2026, 1, 1),
-              "last4": Digits("4242"), "number": Digits("1"), "brand": "Visa", "length": 3,
-              "count": 3, "account_last4": "1234", "card_last4": "4242",
+              "minimum": Money(100), "fee": Money(100), "total": Money(100), "due": day,
+              "paid_on": day, "date": day, "latest": day, "last4": Digits("4242"),
+              "number": Digits("1"), "confirmation": Digits("1"), "brand": "Visa",
+              "label": "Visa", "length": 3, "count": 3, "biller": "Acme",
+              "method": Prompt("method.card", {"label": "Visa", "last4": Digits("4242")}),
+              "account_last4": "1234", "card_last4": "4242", "plan": "x", "reason": "x",
               "confirmation_number": "1234567890"}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}

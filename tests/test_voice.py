@@ -23,7 +23,7 @@ from tests.twilio_helpers import Answer, TwilioCaller
 VISA = "4242424242424242"
 CVC = "987"
 PIN = "2468"  # demo account 10001234, matched by caller ID +14155550100
-TO_READ_BACK = ("1", PIN, "2", "1", VISA, "1230", CVC, "94105")
+TO_READ_BACK = ("1", PIN, "2", "1", "1", "1", VISA, "1230", CVC, "94105")  # pay today, new card
 
 
 def rows(app: Flask, model: type[Any]) -> list[Any]:
@@ -192,13 +192,13 @@ def test_a_webhook_without_a_call_sid_is_answered_with_twiml(caller: TwilioCalle
 
 
 def test_status_callback_closes_the_session(caller: TwilioCaller) -> None:
-    caller.walk("1", PIN, "2", "1", VISA)
+    caller.walk("1", PIN, "2", "1", "1", "1", VISA)
     answer = caller.post("/voice/status", CallStatus="completed", CallDuration="42")
     assert answer.status == 200 and answer.root.tag == "Response"
     [call] = rows(caller.app, CallSession)
     assert (call.call_status, call.duration_seconds) == ("completed", 42)
     assert call.ended_at is not None and call.state == "card_expiry"
-    assert call.flow_state["card"] is None and call.flow_state["verified"] is True
+    assert call.flow_state["source"] is None and call.flow_state["verified"] is True
 
 
 def test_withheld_caller_id_asks_for_the_account_number(demo_app: Flask) -> None:

@@ -1,0 +1,119 @@
+"""How much and when: full balance or another amount, today or a later date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flows.context import Context
+from flows.dates import parse_keyed_date
+from flows.menus import menu, option
+from flows.money import AmountError, parse_keyed_amount
+from flows.outcomes import Go, Outcome, Retry
+from flows.speech import Money, Prompt, say
+from flows.state import Ask, CallState, Purpose, Step
+from flows.steps import invalid_choice
+
+
+def pay_choice(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """Pay the whole balance or choose an amount."""
+    if keys == "1":
+        state.amount_cents = ctx.account(state).balance_cents
+        return _after_amount(state, ctx, [])
+    if keys == "2":
+        return Go(Step.PAY_OTHER_AMOUNT)
+    if keys == "9":
+        state.clear_payment()
+        return Go(Step.MAIN_MENU)
+    return invalid_choice(keys)
+
+
+def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """An amount keyed as dollars * cents; between the minimum and the balance."""
+    try:
+        cents = parse_keyed_amount(keys)
+    except AmountError as error:
+        return Retry([say(f"error.{error.problem}")])
+    balance = ctx.account(state).balance_cents
+    minimum = min(ctx.settings.min_payment_cents, balance)
+    if cents < minimum or cents == 0:
+        return Retry([say("error.amount_below_minimum", amount=Money(cents),
+                          minimum=Money(minimum))])
+    if cents > balance:
+        return Retry([say("error.amount_above_balance", amount=Money(cents),
+                          balance=Money(balance))])
+    state.amount_cents = cents
+    return _after_amount(state, ctx, [say("info.amount_accepted", amount=Money(cents))])
+
+
+def can_schedule(state: CallState, ctx: Context) -> bool:
+    """A payment can be scheduled for a later day up to the due date."""
+    return ctx.account(state).due_date > ctx.settings.today
+
+
+def _after_amount(state: CallState, ctx: Context, said: list[Prompt]) -> Go:
+    # A past-due balance is paid now (or arranged), never scheduled later.
+    if can_schedule(state, ctx):
+        return Go(Step.PAY_WHEN, said)
+    return Go(Step.PAY_METHOD, said)
+
+
+def pay_when(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """Today, or a later date up to the due date."""
+    if keys == "1":
+        state.purpose = Purpose.NOW
+        return Go(Step.PAY_METHOD)
+    if keys == "2":
+        state.purpose = Purpose.SCHEDULE
+        return Go(Step.SCHEDULE_DATE)
+    return invalid_choice(keys)
+
+
+def schedule_date(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """A date keyed as MMDD, after today and on or before the due date."""
+    due = ctx.account(state).due_date
+    problem = date_problem(keys, ctx.settings.today, due)
+    if problem is not None:
+        return Retry([problem])
+    chosen = parse_keyed_date(keys, ctx.settings.today)
+    assert chosen is not None
+    state.scheduled_for = chosen.isoformat()
+    return Go(Step.PAY_METHOD, [say("info.date_accepted", date=chosen)])
+
+
+def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
+    """What is wrong with a keyed date that must fall after today and by ``latest``."""
+    chosen = parse_keyed_date(keys, today)
+    if chosen is None:
+        return say("error.date_invalid")
+    if chosen == today:
+        return say("error.date_today")
+    if chosen > latest:
+        return say("error.date_too_late", date=chosen, latest=latest)
+    return None
+
+
+def ask_pay_choice(state: CallState, ctx: Context) -> Ask:
+    """Full balance, another amount, or back."""
+    balance = say("ask.pay_choice", balance=Money(ctx.account(state).balance_cents))
+    return menu(option("option.pay_full", "1"), option("option.pay_other", "2"),
+                option("option.main_menu", "9"), before=[balance])
+
+
+def ask_other_amount(state: CallState, ctx: Context) -> Ask:
+    """How to key an amount, and the limits."""
+    limits = say("ask.amount", minimum=Money(ctx.settings.min_payment_cents),
+                 balance=Money(ctx.account(state).balance_cents))
+    return Ask([limits, option("option.cancel_entry", "*")], timeout=10)
+
+
+def ask_pay_when(state: CallState, ctx: Context) -> Ask:
+    """Today or later."""
+    due = ctx.account(state).due_date
+    return menu(option("option.pay_today", "1"), option("option.pay_later", "2", due=due))
+
+
+def ask_schedule_date(state: CallState, ctx: Context) -> Ask:
+    """Keying a date as MMDD, with the latest allowed."""
+    due = ctx.account(state).due_date
+    return Ask([say("ask.schedule_date", latest=due), option("option.cancel_entry", "*")],
+               num_digits=4, timeout=10)

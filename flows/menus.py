@@ -1,0 +1,34 @@
+"""Building blocks for questions: menu options said as "To ..., press N."."""
+
+from __future__ import annotations
+
+from flows.ports import PaymentSource, SavedMethod
+from flows.speech import Digits, Key, Prompt, say
+from flows.state import Ask
+
+
+def option(prompt_id: str, key: str, **params: object) -> Prompt:
+    """One menu option; its catalog text reads "To ..., press {key}."."""
+    return say(prompt_id, key=Key(key), **params)
+
+
+def menu(*options: Prompt, before: list[Prompt] | None = None) -> Ask:
+    """A single-key menu that always ends by offering to repeat itself."""
+    prompts = [*(before or []), *options, option("option.repeat", "*")]
+    return Ask(prompts, num_digits=1)
+
+
+def method_words(kind: str, label: str, last4: str) -> Prompt:
+    """ "the Visa card ending in 4 2 4 2" or "the checking account ending in 6 7 8 9"."""
+    prompt_id = "method.bank" if kind == "bank" else "method.card"
+    return say(prompt_id, label=label, last4=Digits(last4))
+
+
+def source_words(source: PaymentSource) -> Prompt:
+    """How a payment source is named to the caller."""
+    return method_words("bank" if source.is_bank else "card", source.label, source.last4)
+
+
+def saved_words(method: SavedMethod) -> Prompt:
+    """How a saved method is named to the caller."""
+    return method_words(method.kind, method.label, method.last4)

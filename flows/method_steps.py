@@ -1,0 +1,188 @@
+"""With what: a card or bank account on file, a new card, or a new bank account.
+
+A new card's number and security code, and a bank account number, go to the
+gateway's vault in the request that receives them; the state keeps a token.
+"""
+
+from __future__ import annotations
+
+from stdnum.us import rtn
+
+from flows.cards import (
+    Brand,
+    CardProblem,
+    check_card_number,
+    check_expiry,
+    check_security_code,
+    check_zip,
+    security_code_length,
+)
+from flows.context import Context
+from flows.dates import expiry_has_passed
+from flows.menus import menu, option, saved_words
+from flows.outcomes import Go, Outcome, Retry
+from flows.ports import CardToken, SavedMethod
+from flows.speech import say
+from flows.state import Ask, CallState, Purpose, Step
+from flows.steps import invalid_choice
+
+MAX_SAVED_OFFERED = 3
+
+
+def confirm_step(state: CallState) -> Step:
+    """Where the read-back happens once a method is chosen."""
+    return Step.ARRANGE_CONFIRM if state.purpose is Purpose.ARRANGEMENT else Step.PAY_CONFIRM
+
+
+def offered_methods(state: CallState, ctx: Context) -> list[SavedMethod]:
+    """The saved methods read out as options, newest last, at most three."""
+    assert state.account_id is not None
+    return ctx.ports.saved_methods(state.account_id)[-MAX_SAVED_OFFERED:]
+
+
+def pay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """A saved method by its number, then a new card, then a bank account."""
+    saved = offered_methods(state, ctx)
+    if keys.isdigit() and 1 <= int(keys) <= len(saved):
+        return use_saved(state, saved[int(keys) - 1], ctx)
+    if keys == str(len(saved) + 1):
+        state.clear_source()
+        return Go(Step.CARD_CAPTURE if ctx.settings.card_capture == "pay" else Step.CARD_NUMBER)
+    if keys == str(len(saved) + 2):
+        state.clear_source()
+        return Go(Step.BANK_TYPE)
+    if keys == "9":
+        state.clear_payment()
+        return Go(Step.MAIN_MENU)
+    return invalid_choice(keys)
+
+
+def use_saved(state: CallState, method: SavedMethod, ctx: Context) -> Outcome:
+    """Pay with a method on file, unless it is a card that has expired."""
+    if method.expiry_mmyy and expiry_has_passed(method.expiry_mmyy, ctx.settings.today):
+        return Retry([say("error.saved_card_expired", method=saved_words(method))])
+    state.source = {"kind": "saved", "saved_id": method.id, "saved_kind": method.kind,
+                    "label": method.label, "last4": method.last4}
+    return Go(confirm_step(state))
+
+
+def card_number(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """Luhn and brand checks, then the number goes to the vault and is forgotten."""
+    brand, problem = check_card_number(keys)
+    if problem is not None:
+        return Retry([say(f"error.{problem}")])
+    token = ctx.ports.vault_card(keys)
+    state.source = {"kind": "card", "label": str(brand), "last4": token.last4,
+                    "token": token.token}
+    return Go(Step.CARD_EXPIRY)
+
+
+def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """MMYY, not in the past; an expired card means trying another card."""
+    problem = check_expiry(keys, ctx.settings.today)
+    if problem is CardProblem.EXPIRED:
+        state.clear_source()
+        return Retry([say("error.card_expired")], step=Step.CARD_NUMBER)
+    if problem is not None:
+        return Retry([say(f"error.{problem}")])
+    assert state.source is not None
+    state.source["expiry_mmyy"] = keys
+    return Go(Step.CARD_CODE)
+
+
+def card_code(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """Security code of the brand's length; it goes to the vault, never into state."""
+    assert state.source is not None
+    brand = Brand(state.source["label"])
+    if check_security_code(keys, brand) is not None:
+        return Retry([say("error.card_code_length", brand=str(brand),
+                          length=security_code_length(brand))])
+    card = CardToken(state.source["token"], state.source["label"], state.source["last4"])
+    state.source["token"] = ctx.ports.vault_security_code(card, keys).token
+    return Go(Step.CARD_ZIP)
+
+
+def card_zip(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """Five-digit billing ZIP code."""
+    if check_zip(keys) is not None:
+        return Retry([say("error.card_zip_invalid")])
+    assert state.source is not None
+    state.source["postal_code"] = keys
+    return Go(confirm_step(state))
+
+
+def bank_type(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """Checking or savings."""
+    account_type = {"1": "checking", "2": "savings"}.get(keys)
+    if account_type is None:
+        return invalid_choice(keys)
+    state.source = {"kind": "bank", "label": account_type, "last4": ""}
+    return Go(Step.BANK_ROUTING)
+
+
+def bank_routing(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """A nine-digit ABA routing number with a valid checksum."""
+    if len(keys) != 9 or not keys.isdigit():
+        return Retry([say("error.routing_length")])
+    if not rtn.is_valid(keys):
+        return Retry([say("error.routing_invalid")])
+    state.bank_routing = keys
+    return Go(Step.BANK_ACCOUNT)
+
+
+def bank_account(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """The account number, kept only as a keyed digest until it is entered again."""
+    if not keys.isdigit() or not 4 <= len(keys) <= 17:
+        return Retry([say("error.bank_account_invalid")])
+    state.bank_fingerprint = ctx.ports.fingerprint(keys)
+    return Go(Step.BANK_ACCOUNT_AGAIN)
+
+
+def bank_account_again(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """The same account number again; on a match it goes to the vault."""
+    if ctx.ports.fingerprint(keys) != state.bank_fingerprint:
+        state.bank_fingerprint = None
+        return Retry([say("error.bank_account_mismatch")], step=Step.BANK_ACCOUNT)
+    assert state.source is not None and state.bank_routing is not None
+    token = ctx.ports.vault_bank_account(state.bank_routing, keys, state.source["label"])
+    state.source.update(token=token.token, last4=token.last4)
+    state.bank_fingerprint = None
+    return Go(confirm_step(state))
+
+
+def ask_pay_method(state: CallState, ctx: Context) -> Ask:
+    """Saved methods first, then a new card or bank account."""
+    saved = offered_methods(state, ctx)
+    options = [option("option.use_saved", str(number), method=saved_words(method))
+               for number, method in enumerate(saved, start=1)]
+    options += [option("option.new_card", str(len(saved) + 1)),
+                option("option.new_bank", str(len(saved) + 2)),
+                option("option.main_menu", "9")]
+    return menu(*options)
+
+
+def _entry(prompt_id: str, num_digits: int | None = None, **params: object) -> Ask:
+    return Ask([say(prompt_id, **params), option("option.cancel_entry", "*")],
+               num_digits=num_digits, timeout=10)
+
+
+def ask_card_code(state: CallState, ctx: Context) -> Ask:
+    """The security code: four digits on the front of an Amex, three on the back otherwise."""
+    brand = Brand(state.source["label"]) if state.source else Brand.VISA
+    length = security_code_length(brand)
+    where = "ask.card_code_front" if brand is Brand.AMEX else "ask.card_code_back"
+    return _entry(where, num_digits=length, length=length)
+
+
+QUESTIONS = {
+    Step.PAY_METHOD: ask_pay_method,
+    Step.CARD_NUMBER: lambda s, c: _entry("ask.card_number"),
+    Step.CARD_EXPIRY: lambda s, c: _entry("ask.card_expiry", num_digits=4),
+    Step.CARD_CODE: ask_card_code,
+    Step.CARD_ZIP: lambda s, c: _entry("ask.card_zip", num_digits=5),
+    Step.BANK_TYPE: lambda s, c: menu(option("option.checking", "1"),
+                                      option("option.savings", "2")),
+    Step.BANK_ROUTING: lambda s, c: _entry("ask.bank_routing"),
+    Step.BANK_ACCOUNT: lambda s, c: _entry("ask.bank_account"),
+    Step.BANK_ACCOUNT_AGAIN: lambda s, c: _entry("ask.bank_account_again"),
+}

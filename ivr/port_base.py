@@ -1,0 +1,20 @@
+"""What every group of database ports shares: one transaction, the gateway, the time zone."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from ivr.gateways import PaymentGateway
+
+
+class PortBase:
+    """State shared by the port mixins for one webhook's transaction."""
+
+    def __init__(self, session: Session, gateway: PaymentGateway, zone: ZoneInfo,
+                 secret: bytes = b"") -> None:
+        self.session = session
+        self.gateway = gateway
+        self.zone = zone
+        self.secret = secret
