@@ -34,6 +34,11 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _valid_fee(raw: str) -> str:
+    parse_fee(raw)  # refuse a malformed fee at start-up, not mid-call
+    return raw
+
+
 def parse_fee(raw: str | None) -> tuple[int, Decimal]:
     """``IVR_CONVENIENCE_FEE``: "" (none), "1.50" (flat dollars), "2.5%", or "1.00+2.5%"."""
     text = (raw or "").replace(" ", "")
@@ -88,7 +93,7 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_VOICE": env.get("IVR_VOICE", "Polly.Joanna"),
         "IVR_LANGUAGE": env.get("IVR_LANGUAGE", "en-US"),
         "IVR_BILLER_NAME": env.get("IVR_BILLER_NAME", "the biller"),
-        "IVR_CONVENIENCE_FEE": parse_fee(env.get("IVR_CONVENIENCE_FEE")),
+        "IVR_CONVENIENCE_FEE": _valid_fee(env.get("IVR_CONVENIENCE_FEE", "")),
         "IVR_ARRANGEMENT_MAX_DAYS": _int(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
         "IVR_CARD_CAPTURE": _choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),
         "IVR_PAY_CONNECTOR": env.get("IVR_PAY_CONNECTOR", "Default"),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from flows.ports import FlowSettings
 from ivr.account_ports import LOCKOUT_DURATION, LOCKOUT_THRESHOLD, AccountPorts
+from ivr.config import parse_fee
 from ivr.gateways import PaymentGateway, make_gateway
 from ivr.plan_ports import PlanPorts
 
@@ -40,7 +41,7 @@ def flow_settings(app: Flask) -> FlowSettings:
     config = app.config
     fixed = config.get("IVR_TODAY")
     today = date.fromisoformat(fixed) if fixed else datetime.now(local_zone(app)).date()
-    fee_flat, fee_percent = config["IVR_CONVENIENCE_FEE"]
+    fee_flat, fee_percent = parse_fee(config["IVR_CONVENIENCE_FEE"])
     return FlowSettings(
         today=today, min_payment_cents=config["IVR_MIN_PAYMENT_CENTS"],
         agent_available=bool(config["IVR_AGENT_NUMBER"]), fee_flat_cents=fee_flat,

@@ -11,62 +11,15 @@ import pytest
 from flows import machine
 from flows.context import Context
 from flows.ports import FlowSettings, PaymentRecord
-from flows.speech import render
 from flows.state import CallState, EndKind, Event, Reply, Step
 from tests.fake_ports import FakePorts
-
-TODAY = date(2026, 11, 21)
-VISA = "4242424242424242"
-TODAY_NEW_CARD = ("1", "1")  # pay today; with a new card (nothing on file yet)
-
-
-class Caller:
-    """Drives the machine like a caller and keeps what was heard as text."""
-
-    def __init__(self, ports: FakePorts, caller: str | None = "+14155550100",
-                 agent: bool = False, minimum: int = 100) -> None:
-        self.state = CallState(call_sid="CA1", caller=caller)
-        self.ctx = Context(ports, FlowSettings(TODAY, minimum, agent))
-        self.reply = machine.start(self.state, self.ctx)
-        self.heard: list[str] = [self.text]
-
-    @property
-    def text(self) -> str:
-        """Everything the latest reply says."""
-        prompts = self.reply.say + (self.reply.ask.prompts if self.reply.ask else [])
-        return " ".join(render(p) for p in prompts)
-
-    def press(self, keys: str | None) -> str:
-        """Press keys (None for silence); returns what the caller hears next."""
-        self.reply = machine.handle(self.state, Event(keys), self.ctx)
-        self.heard.append(self.text)
-        return self.text
-
-    def press_all(self, *keys: str) -> str:
-        """Press several entries in turn."""
-        for key in keys:
-            self.press(key)
-        return self.text
+from tests.flow_helpers import TODAY, TODAY_NEW_CARD, VISA, Caller, make_ports, verified
 
 
 @pytest.fixture
 def ports() -> FakePorts:
-    """Two accounts on one phone, one on another phone, one with no phone."""
-    fake = FakePorts()
-    fake.add(1, "10001234", "1234", 12045, date(2026, 12, 5), phone="+14155550100")
-    fake.add(2, "20005678", "5678", 8910, date(2026, 11, 1), phone="+12125550199")
-    fake.add(3, "30009012", "9012", 25000, date(2026, 12, 12), phone="+13125550142")
-    fake.add(4, "30003456", "3456", 4200, date(2026, 12, 12), phone="+13125550142")
-    fake.add(5, "40007890", "7890", 0, date(2026, 12, 20))
-    return fake
-
-
-def verified(ports: FakePorts, **kwargs: object) -> Caller:
-    """A caller matched by caller ID who has passed the PIN check."""
-    caller = Caller(ports, **kwargs)  # type: ignore[arg-type]
-    caller.press_all("1", "1234")
-    assert caller.state.step is Step.MAIN_MENU
-    return caller
+    """The standard fake accounts."""
+    return make_ports()
 
 
 def test_caller_id_match_offers_the_account_by_its_last_four_digits(ports: FakePorts) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
-from ivr.config import DEV_AUTH_TOKEN, ConfigError, normalise_database_url, settings_from_env
+from ivr.config import (
+    DEV_AUTH_TOKEN,
+    ConfigError,
+    normalise_database_url,
+    parse_fee,
+    settings_from_env,
+)
 from ivr.db import db
 from models import Base
 
@@ -81,3 +88,17 @@ def test_cli_reports_an_unreachable_database_in_one_line(monkeypatch: pytest.Mon
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
     assert result.output.strip() == "Error: cannot use the database: unable to open database file"
+
+
+@pytest.mark.parametrize(("raw", "fee"), [
+    ("", (0, Decimal(0))), ("1.50", (150, Decimal(0))), ("2.5%", (0, Decimal("2.5"))),
+    ("1.00 + 2.5%", (100, Decimal("2.5"))),
+])
+def test_convenience_fee_forms(raw: str, fee: tuple[int, Decimal]) -> None:
+    assert parse_fee(raw) == fee
+
+
+@pytest.mark.parametrize("raw", ["abc", "1.505", "-1", "100%"])
+def test_malformed_fees_are_refused_at_start_up(tmp_path: Path, raw: str) -> None:
+    with pytest.raises(ConfigError, match="IVR_CONVENIENCE_FEE"):
+        settings_from_env(tmp_path, {"IVR_CONVENIENCE_FEE": raw})

@@ -1,0 +1,67 @@
+"""Driving the call state machine like a caller, over in-memory ports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flows import machine
+from flows.context import Context
+from flows.ports import FlowSettings
+from flows.speech import render
+from flows.state import CallState, Event, Step
+from tests.fake_ports import FakePorts
+
+TODAY = date(2026, 11, 21)
+VISA = "4242424242424242"
+TODAY_NEW_CARD = ("1", "1")  # pay today; with a new card (nothing on file yet)
+
+
+class Caller:
+    """Drives the machine like a caller and keeps what was heard as text."""
+
+    def __init__(self, ports: FakePorts, caller: str | None = "+14155550100",
+                 agent: bool = False, minimum: int = 100, **settings: Any) -> None:
+        self.state = CallState(call_sid="CA1", caller=caller)
+        self.ctx = Context(ports, FlowSettings(TODAY, minimum, agent, **settings))
+        self.reply = machine.start(self.state, self.ctx)
+        self.heard: list[str] = [self.text]
+
+    @property
+    def text(self) -> str:
+        """Everything the latest reply says."""
+        prompts = self.reply.say + (self.reply.ask.prompts if self.reply.ask else [])
+        return " ".join(render(p) for p in prompts)
+
+    def press(self, keys: str | None) -> str:
+        """Press keys (None for silence); returns what the caller hears next."""
+        self.reply = machine.handle(self.state, Event(keys), self.ctx)
+        self.heard.append(self.text)
+        return self.text
+
+    def press_all(self, *keys: str) -> str:
+        """Press several entries in turn."""
+        for key in keys:
+            self.press(key)
+        return self.text
+
+
+def make_ports() -> FakePorts:
+    """Two accounts on one phone, one on another phone, one with no phone."""
+    fake = FakePorts()
+    fake.add(1, "10001234", "1234", 12045, date(2026, 12, 5), phone="+14155550100")
+    fake.add(2, "20005678", "5678", 8910, date(2026, 11, 1), phone="+12125550199")
+    fake.add(3, "30009012", "9012", 25000, date(2026, 12, 12), phone="+13125550142")
+    fake.add(4, "30003456", "3456", 4200, date(2026, 12, 12), phone="+13125550142")
+    fake.add(5, "40007890", "7890", 0, date(2026, 12, 20))
+    return fake
+
+
+def verified(ports: FakePorts, **kwargs: object) -> Caller:
+    """A caller matched by caller ID who has passed the PIN check."""
+    caller = Caller(ports, **kwargs)  # type: ignore[arg-type]
+    caller.press_all("1", "1234")
+    assert caller.state.step is Step.MAIN_MENU
+    return caller
+
+
