@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from ivr.accounts_import import ImportRowError, import_accounts
 from ivr.config import ConfigError
 from ivr.db import db
-from ivr.exports import export_payments_csv, export_sms_csv
+from ivr.exports import export_accounts_csv, export_payments_csv, export_sms_csv
+from ivr.gateways import PaymentGateway
 
 db_cli = AppGroup("db", help="Create or migrate the schema.")
 accounts_cli = AppGroup("accounts", help="Manage accounts.")
@@ -114,6 +117,64 @@ _output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, 
 def payments_export_command(fmt: str, output: Path | None) -> None:
     """Export every payment, oldest first."""
     _export(export_payments_csv, output, "payments")
+
+
+@accounts_cli.command("export")
+@_format_option
+@_output_option
+def accounts_export_command(fmt: str, output: Path | None) -> None:
+    """Export every account with its AutoPay and saved methods (never a PIN)."""
+    _export(export_accounts_csv, output, "accounts")
+
+
+def _app_and_gateway() -> tuple[Flask, PaymentGateway]:
+    """The running app and the gateway it was configured with."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app, app.extensions["ivr_gateway"]
+
+
+@payments_cli.command("settle")
+def payments_settle_command() -> None:
+    """Ask the gateway about pending bank debits; record settlements and returns."""
+    from ivr.settlement import settle_pending
+
+    summary = settle_pending(*_app_and_gateway())
+    click.echo(f"Settled {summary.settled}, returned {summary.returned}, "
+               f"still pending {summary.still_pending}")
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _BadDate(click.ClickException):
+    """A malformed --date: one error line and exit status 2, like other usage errors."""
+
+    exit_code = 2
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Parse --date as YYYY-MM-DD."""
+    if value is None:
+        return None
+    # fromisoformat alone would also take "20261201"; operators' scripts should say one thing.
+    if _ISO_DATE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value)
+    raise _BadDate(f'--date: "{value}" is not a date in the form YYYY-MM-DD')
+
+
+@payments_cli.command("run-scheduled")
+@click.option("--date", "run_date", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Charge what is due on this date (default: today in IVR_TIMEZONE).")
+def payments_run_scheduled_command(run_date: date | None) -> None:
+    """Charge due scheduled payments and AutoPay once each, even from several machines."""
+    from ivr.scheduled import run_scheduled
+    from ivr.services import flow_settings
+
+    app, gateway = _app_and_gateway()
+    summary = run_scheduled(app, gateway, run_date or flow_settings(app).today)
+    click.echo(f"Approved {summary.approved}, declined {summary.declined}, "
+               f"pending bank debits {summary.pending}, skipped {summary.skipped}")
 
 
 @sms_cli.command("export")

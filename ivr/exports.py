@@ -1,19 +1,24 @@
-"""CSV exports of payments and of the text-message outbox, streamed row by row."""
+"""CSV exports of payments, accounts and the text-message outbox, streamed row by row."""
 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
-from typing import TextIO
+import itertools
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TextIO
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from flows.money import cents_to_decimal
-from models import Account, Payment, SmsMessage
+from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
 
-PAYMENT_COLUMNS = ("account_number", "amount", "status", "confirmation_number", "card_brand",
-                   "card_last4", "method", "decline_code", "call_sid", "created_at")
+PAYMENT_COLUMNS = ("account_number", "amount", "fee", "status", "method", "confirmation_number",
+                   "card_brand", "card_last4", "bank_account_type", "bank_last4",
+                   "scheduled_for", "decline_code", "call_sid", "created_at")
+ACCOUNT_COLUMNS = ("account_number", "name", "phone", "balance", "due_date", "autopay",
+                   "autopay_method", "saved_methods")
 SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at")
 # Rows fetched per round trip; exports never hold the whole table in memory.
 _BATCH = 500
@@ -42,13 +47,75 @@ def export_payments_csv(session: Session, out: TextIO) -> int:
     count = 0
     for payment, account_number in session.execute(query):
         writer.writerow((
-            account_number, format_dollars(payment.amount_cents), payment.status,
+            account_number, format_dollars(payment.amount_cents),
+            format_dollars(payment.fee_cents), payment.status, payment.method,
             payment.confirmation_number or "", payment.card_brand or "",
-            payment.card_last4 or "", payment.method, payment.decline_code or "",
+            payment.card_last4 or "", payment.bank_account_type or "", payment.bank_last4 or "",
+            _iso_date(payment.scheduled_for), payment.decline_code or "",
             payment.call_sid or "", format_timestamp(payment.created_at),
         ))
         count += 1
     return count
+
+
+def _iso_date(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def method_label(kind: str | None, brand: str | None, account_type: str | None,
+                 last4: str | None) -> str:
+    """A saved method as operators name it: "Visa 4242" or "checking 6789"."""
+    if kind is None:
+        return ""
+    name = account_type if kind == "bank" else brand
+    return f"{name or kind} {last4}"
+
+
+def export_accounts_csv(session: Session, out: TextIO) -> int:
+    """Write every account with its AutoPay and active saved methods; return the row count.
+
+    One streamed query joins each account to its saved methods; the rows of one
+    account arrive together and become one CSV line. The PIN hash is never read.
+    """
+    writer = csv.writer(out)
+    writer.writerow(ACCOUNT_COLUMNS)
+    count = 0
+    for _, rows in itertools.groupby(session.execute(_accounts_query()), key=lambda r: r.id):
+        writer.writerow(_account_row(list(rows)))
+        count += 1
+    return count
+
+
+def _accounts_query() -> Any:
+    """Accounts left-joined to their active AutoPay (and its method) and active saved methods."""
+    autopay_method = aliased(SavedPaymentMethod)
+    saved = aliased(SavedPaymentMethod)
+    return (
+        select(Account.id, Account.account_number, Account.name, Account.phone_e164,
+               Account.balance_cents, Account.due_date,
+               AutopayEnrollment.id.label("autopay_id"),
+               autopay_method.kind.label("ap_kind"), autopay_method.brand.label("ap_brand"),
+               autopay_method.bank_account_type.label("ap_type"),
+               autopay_method.last4.label("ap_last4"),
+               saved.kind, saved.brand, saved.bank_account_type, saved.last4)
+        .outerjoin(AutopayEnrollment, and_(AutopayEnrollment.account_id == Account.id,
+                                           AutopayEnrollment.active.is_(True)))
+        .outerjoin(autopay_method, autopay_method.id == AutopayEnrollment.payment_method_id)
+        .outerjoin(saved, and_(saved.account_id == Account.id, saved.removed_at.is_(None)))
+        .order_by(Account.account_number, Account.id, saved.id)
+        .execution_options(yield_per=_BATCH))
+
+
+def _account_row(rows: Sequence[Any]) -> Iterable[str]:
+    """One account's CSV line from its joined rows (one per active saved method, or one)."""
+    first = rows[0]
+    saved = [method_label(r.kind, r.brand, r.bank_account_type, r.last4) for r in rows
+             if r.kind is not None]
+    return (first.account_number, first.name, first.phone_e164 or "",
+            format_dollars(first.balance_cents), first.due_date.isoformat(),
+            "on" if first.autopay_id is not None else "off",
+            method_label(first.ap_kind, first.ap_brand, first.ap_type, first.ap_last4),
+            "; ".join(saved))
 
 
 def export_sms_csv(session: Session, out: TextIO) -> int:

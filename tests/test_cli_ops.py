@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,16 @@ from ivr import server
 from ivr.db import db
 from ivr.pins import verify_pin
 from ivr.sms import OutboxWorker, queue_text
-from models import Account, SmsMessage
+from models import Account, Payment, SmsMessage
+from tests.test_scheduled import (
+    JORDAN,
+    CountingGateway,
+    get,
+    make_accounts,
+    save_bank,
+    save_card,
+    schedule,
+)
 
 HEADER = "account_number,name,phone,pin,balance,due_date,zip\n"
 GOOD = HEADER + ("10001234,Jordan Rivera,(415) 555-0100,1234,120.45,2026-12-05,94105\n"
@@ -140,6 +150,86 @@ def test_export_rejects_other_formats(runner: FlaskCliRunner) -> None:
 
     assert result.exit_code == 2
     assert "'xlsx' is not 'csv'" in result.output
+
+
+def test_payments_settle(app: Flask, runner: FlaskCliRunner) -> None:
+    jordan = make_accounts(app)[JORDAN]
+    for number in ("000123456789", "000111111116", "000222222227"):
+        schedule(app, jordan, save_bank(app, jordan, number), 1000, method="saved_bank")
+    assert runner.invoke(args=["payments", "run-scheduled"]).exit_code == 0
+
+    result = runner.invoke(args=["payments", "settle"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Settled 1, returned 2, still pending 0\n"
+    again = runner.invoke(args=["payments", "settle"])
+    assert again.stdout == "Settled 0, returned 0, still pending 0\n"
+
+
+def test_payments_run_scheduled_on_a_date(app: Flask, runner: FlaskCliRunner) -> None:
+    jordan = make_accounts(app)[JORDAN]
+    gateway = CountingGateway()
+    app.extensions["ivr_gateway"] = gateway
+    card = save_card(app, jordan)
+    approved = schedule(app, jordan, card, 1000, on=date(2026, 11, 25))
+    declined = schedule(app, jordan, save_card(app, jordan, "4000000000000002"), 2000,
+                        on=date(2026, 11, 25))
+    schedule(app, jordan, save_bank(app, jordan), 3000, on=date(2026, 11, 25))
+    schedule(app, make_accounts(app)["40007890"], card, 500, on=date(2026, 11, 25))
+
+    early = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-24"])
+    result = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-25"])
+
+    assert early.stdout == "Approved 0, declined 0, pending bank debits 0, skipped 0\n"
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Approved 1, declined 1, pending bank debits 1, skipped 1\n"
+    assert (get(app, approved).status, get(app, declined).status) == ("approved", "declined")
+    assert len(gateway.calls) == 3
+
+
+def test_payments_run_scheduled_defaults_to_today(app: Flask, runner: FlaskCliRunner) -> None:
+    jordan = make_accounts(app)[JORDAN]
+    card = save_card(app, jordan)
+    today = schedule(app, jordan, card, 1000, on=date(2026, 11, 21))  # IVR_TODAY in tests
+    tomorrow = schedule(app, jordan, card, 1000, on=date(2026, 11, 22))
+
+    result = runner.invoke(args=["payments", "run-scheduled"])
+
+    assert result.stdout == "Approved 1, declined 0, pending bank debits 0, skipped 0\n"
+    assert (get(app, today).status, get(app, tomorrow).status) == ("approved", "scheduled")
+
+
+@pytest.mark.parametrize("value", ["2026-13-01", "20261125", "tomorrow", "2026-11-5"])
+def test_payments_run_scheduled_rejects_a_malformed_date(
+        app: Flask, runner: FlaskCliRunner, value: str) -> None:
+    jordan = make_accounts(app)[JORDAN]
+    schedule(app, jordan, save_card(app, jordan), 1000, on=date(2026, 11, 1))
+
+    result = runner.invoke(args=["payments", "run-scheduled", "--date", value])
+
+    assert result.exit_code == 2
+    assert result.stderr == (f'Error: --date: "{value}" is not a date in the form '
+                             "YYYY-MM-DD\n")
+    assert result.stdout == ""
+    with db.transaction(app) as session:
+        assert session.scalars(select(Payment.status)).all() == ["scheduled"]
+
+
+def test_accounts_export_to_stdout_and_file(demo_app: Flask, tmp_path: Path) -> None:
+    runner = demo_app.test_cli_runner()
+
+    result = runner.invoke(args=["accounts", "export", "--format", "csv"])
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["account_number"], r["balance"], r["autopay"]) for r in rows][:2] == [
+        ("10001234", "120.45", "off"), ("20005678", "89.10", "off")]
+    assert "pin" not in result.stdout.splitlines()[0]
+    out = tmp_path / "accounts.csv"
+    to_file = runner.invoke(args=["accounts", "export", "-o", str(out)])
+    assert to_file.stderr == f"Exported 5 accounts to {out}\n"
+    with out.open(newline="", encoding="utf-8") as f:
+        assert list(csv.DictReader(f)) == rows
 
 
 def queue(app: Flask, *bodies: str) -> None:

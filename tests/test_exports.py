@@ -1,10 +1,10 @@
-"""CSV exports of payments and the SMS outbox, and the demo data they start from."""
+"""CSV exports of payments, accounts and the SMS outbox, and the demo data they start from."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,15 @@ from sqlalchemy import func, insert, select
 from ivr.db import db
 from ivr.demo import has_accounts, load_demo
 from ivr.exports import (
+    ACCOUNT_COLUMNS,
     PAYMENT_COLUMNS,
     SMS_COLUMNS,
+    export_accounts_csv,
     export_payments_csv,
     export_sms_csv,
     format_dollars,
 )
-from models import Account, Payment, SmsMessage
+from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
 
 T0 = datetime(2026, 11, 21, 15, 30, 5, 123456, tzinfo=UTC)
 
@@ -34,7 +36,7 @@ def export(app: Flask, exporter: object) -> list[dict[str, str]]:
     reader = csv.DictReader(out)
     rows = list(reader)
     assert count == len(rows)
-    assert tuple(reader.fieldnames or ()) in (PAYMENT_COLUMNS, SMS_COLUMNS)
+    assert tuple(reader.fieldnames or ()) in (PAYMENT_COLUMNS, SMS_COLUMNS, ACCOUNT_COLUMNS)
     return rows
 
 
@@ -77,10 +79,10 @@ def test_payments_export_of_demo_history(demo_app: Flask) -> None:
     assert [r["confirmation_number"] for r in rows] == [
         "5120348816", "5120348817", "5120348819", "5120348818"]
     assert rows[0] == {
-        "account_number": "10001234", "amount": "101.00", "status": "approved",
-        "confirmation_number": "5120348816", "card_brand": "", "card_last4": "",
-        "method": "bank", "decline_code": "", "call_sid": "",
-        "created_at": "2026-08-06T12:00:00+00:00",
+        "account_number": "10001234", "amount": "101.00", "fee": "0.00", "status": "approved",
+        "method": "bank", "confirmation_number": "5120348816", "card_brand": "",
+        "card_last4": "", "bank_account_type": "", "bank_last4": "", "scheduled_for": "",
+        "decline_code": "", "call_sid": "", "created_at": "2026-08-06T12:00:00+00:00",
     }
     assert (rows[1]["amount"], rows[1]["card_brand"], rows[1]["card_last4"]) == (
         "110.20", "Mastercard", "4444")
@@ -104,6 +106,90 @@ def test_payments_export_declines_small_amounts_and_order(demo_app: Flask) -> No
     assert declined["confirmation_number"] == ""
     assert (approved["amount"], approved["card_last4"]) == ("12.50", "4242")
     assert approved["created_at"] == "2026-11-21T15:30:05+00:00"
+
+
+def test_payments_export_scheduled_bank_payment_with_fee(demo_app: Flask) -> None:
+    add_payment(demo_app, idempotency_key="k3", amount_cents=4000, fee_cents=195,
+                status="scheduled", method="saved_bank", bank_account_type="checking",
+                bank_last4="6789", scheduled_for=date(2026, 12, 1), created_at=T0)
+
+    row = export(demo_app, export_payments_csv)[-1]
+
+    assert (row["amount"], row["fee"], row["status"], row["method"]) == (
+        "40.00", "1.95", "scheduled", "saved_bank")
+    assert (row["bank_account_type"], row["bank_last4"], row["scheduled_for"]) == (
+        "checking", "6789", "2026-12-01")
+    assert (row["card_brand"], row["card_last4"], row["confirmation_number"]) == ("", "", "")
+
+
+def add_method(app: Flask, number: str, **fields: object) -> int:
+    """A saved method for the demo account ``number``; its id."""
+    with db.transaction(app) as session:
+        account_id = session.scalar(select(Account.id).where(Account.account_number == number))
+        method = SavedPaymentMethod(**({"account_id": account_id, "gateway_token": "tok"}
+                                       | fields))
+        session.add(method)
+        session.flush()
+        return method.id
+
+
+def test_accounts_export(demo_app: Flask) -> None:
+    visa = add_method(demo_app, "10001234", kind="card", brand="Visa", last4="4242")
+    add_method(demo_app, "10001234", kind="bank", bank_account_type="checking", last4="6789")
+    add_method(demo_app, "10001234", kind="card", brand="Amex", last4="0005", removed_at=T0)
+    removed = add_method(demo_app, "20005678", kind="card", brand="Discover", last4="1117",
+                         removed_at=T0)
+    add_method(demo_app, "30009012", kind="bank", bank_account_type="savings", last4="1111")
+    with db.transaction(demo_app) as session:
+        ids = {n: i for n, i in session.execute(select(Account.account_number, Account.id))}
+        session.add(AutopayEnrollment(account_id=ids["10001234"], payment_method_id=visa))
+        session.add(AutopayEnrollment(account_id=ids["20005678"], payment_method_id=removed))
+        session.add(AutopayEnrollment(account_id=ids["30009012"], payment_method_id=visa,
+                                      active=False))
+
+    out = io.StringIO()
+    with db.transaction(demo_app) as session:
+        assert export_accounts_csv(session, out) == 5
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+
+    assert [r["account_number"] for r in rows] == [
+        "10001234", "20005678", "30003456", "30009012", "40007890"]
+    assert rows[0] == {
+        "account_number": "10001234", "name": "Jordan Rivera", "phone": "+14155550100",
+        "balance": "120.45", "due_date": "2026-12-05", "autopay": "on",
+        "autopay_method": "Visa 4242", "saved_methods": "Visa 4242; checking 6789"}
+    # AutoPay still names its method after the method was removed; the list shows active ones.
+    assert (rows[1]["autopay"], rows[1]["autopay_method"], rows[1]["saved_methods"]) == (
+        "on", "Discover 1117", "")
+    assert (rows[3]["autopay"], rows[3]["autopay_method"], rows[3]["saved_methods"]) == (
+        "off", "", "savings 1111")
+    assert (rows[4]["phone"], rows[4]["balance"], rows[4]["autopay"]) == ("", "0.00", "off")
+    with db.transaction(demo_app) as session:
+        hashes = session.scalars(select(Account.pin_hash)).all()
+    assert not any(h in out.getvalue() for h in hashes)
+    assert "pin" not in out.getvalue().splitlines()[0]
+
+
+def test_accounts_export_streams_more_rows_than_one_batch(app: Flask) -> None:
+    with db.transaction(app) as session:
+        session.execute(insert(Account), [
+            {"account_number": f"{i:08d}", "name": f"n{i}", "pin_hash": "x", "balance_cents": i,
+             "due_date": date(2026, 12, 1)} for i in range(1203)])
+        first = session.scalar(select(Account.id).where(Account.account_number == "00000000"))
+        session.add(SavedPaymentMethod(account_id=first, kind="card", brand="Visa",
+                                       gateway_token="t", last4="4242"))
+
+    rows = export(app, export_accounts_csv)
+
+    assert [r["name"] for r in rows] == [f"n{i}" for i in range(1203)]
+    assert rows[0]["saved_methods"] == "Visa 4242" and rows[1]["saved_methods"] == ""
+
+
+def test_accounts_export_empty_has_header(app: Flask) -> None:
+    out = io.StringIO()
+    with db.transaction(app) as session:
+        assert export_accounts_csv(session, out) == 0
+    assert out.getvalue().strip() == ",".join(ACCOUNT_COLUMNS)
 
 
 def test_payments_export_empty_has_header(app: Flask) -> None:
