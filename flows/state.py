@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -91,9 +92,13 @@ class CallState:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CallState:
-        """Rebuild from ``to_dict`` output, ignoring keys from other versions."""
+        """Rebuild from ``to_dict`` output, ignoring keys from other versions.
+
+        Nested values are copied: the state is changed in place during a turn,
+        and must not change the loaded data it came from.
+        """
         known = {f.name for f in fields(cls)}
-        state = cls(**{k: v for k, v in data.items() if k in known})
+        state = cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in known})
         state.step = Step(state.step)
         state.purpose = Purpose(state.purpose)
         return state

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from flask import Flask, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from flows import machine
 from flows.context import Context
@@ -79,6 +80,8 @@ def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) ->
     call.turn += 1
     twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app))
     call.flow_state = state.to_dict()
+    # JSON columns are compared by value; say so explicitly so no in-place change is missed.
+    flag_modified(call, "flow_state")
     call.state = str(state.step)
     call.account_id = state.account_id
     call.last_response = twiml

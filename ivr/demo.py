@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.accounts_import import import_accounts, parse_cents, parse_iso_date
-from models import Account, Payment
+from models import Account, Payment, SavedPaymentMethod
 from models.payment import APPROVED
 
 ACCOUNTS_FILE = "demo_accounts.csv"
 PAYMENTS_FILE = "demo_payments.csv"
+METHODS_FILE = "demo_methods.csv"
 PAYMENT_METHODS = frozenset({"card", "bank", "check"})
 # Historical payments have no time of day; noon UTC is the same calendar day in every US zone.
 _PAYMENT_TIME = time(12, 0, tzinfo=UTC)
@@ -34,7 +35,27 @@ def load_demo(session: Session, fixtures_dir: Path) -> None:
             key = f"demo:{row['confirmation_number']}"
             if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is None:
                 session.add(_demo_payment(session, row, key))
+    with (fixtures_dir / METHODS_FILE).open(newline="", encoding="utf-8-sig") as f:
+        for row in csv.DictReader(f):
+            _add_demo_method(session, row)
     session.flush()
+
+
+def _add_demo_method(session: Session, row: dict[str, str]) -> None:
+    """A card or bank account on file, as a sandbox token (skipped if already there)."""
+    account_id = session.scalar(
+        select(Account.id).where(Account.account_number == row["account_number"]))
+    if account_id is None:
+        raise ValueError(f"demo method: unknown account {row['account_number']!r}")
+    taken = select(SavedPaymentMethod.id).where(
+        SavedPaymentMethod.gateway_token == row["gateway_token"])
+    if session.scalar(taken) is not None:
+        return
+    card = row["kind"] == "card"
+    session.add(SavedPaymentMethod(
+        account_id=account_id, kind=row["kind"], gateway_token=row["gateway_token"],
+        brand=row["label"] if card else None, bank_account_type=None if card else row["label"],
+        last4=row["last4"], expiry_mmyy=row["expiry"] or None))
 
 
 def _demo_payment(session: Session, row: dict[str, str], key: str) -> Payment:

@@ -344,3 +344,14 @@ def test_amount_and_card_number_prompts_offer_to_cancel(ports: FakePorts) -> Non
     caller = verified(ports)
     assert caller.press_all("2", "1", *TODAY_NEW_CARD).endswith(
         "To cancel the payment, press star.")
+
+
+def test_a_restored_state_never_changes_the_data_it_came_from() -> None:
+    saved = {"call_sid": "CA1", "step": "arrange_date", "source": {"label": "Visa"},
+             "arrangement": {"count": 2, "dates": ["2026-12-01"]}}
+    state = CallState.from_dict(saved)
+    assert state.arrangement is not None and state.source is not None
+    state.arrangement["dates"].append("2026-12-15")
+    state.source["expiry_mmyy"] = "1230"
+    assert saved["arrangement"] == {"count": 2, "dates": ["2026-12-01"]}
+    assert saved["source"] == {"label": "Visa"}

@@ -241,3 +241,13 @@ def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
     assert ok.status_code == 200
     direct = caller.client.post("/voice", data=params, headers={"X-Twilio-Signature": public})
     assert direct.status_code == 403
+
+
+def test_a_turn_that_stays_on_its_step_still_saves_what_changed(demo_app: Flask) -> None:
+    sam = TwilioCaller(demo_app, caller="+12125550199")  # past due: offered an arrangement
+    answer = sam.walk("1", "1357", "5", "2", "1201")
+    assert "payment 2 of 2" in answer.said
+    [call] = rows(demo_app, CallSession)
+    assert call.state == "arrange_date"
+    assert call.flow_state["arrangement"]["dates"] == ["2026-12-01"]
+    assert "must come after the one before" in sam.press(answer, "1130").said
