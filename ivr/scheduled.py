@@ -265,7 +265,8 @@ def _record(session: Session, payment_id: int, result: GatewayCharge, now: datet
     if not result.approved:
         code = result.decline_reason or DeclineReason.DECLINED
         return _finish(session, payment, account, DECLINED, code.value, now)
-    payment.confirmation_number = new_confirmation_number(session)
+    # Payments scheduled on a call were given their number then; the payer may have written it down.
+    payment.confirmation_number = payment.confirmation_number or new_confirmation_number(session)
     # Never below zero: the payer may have paid another way while this was in flight.
     account.balance_cents -= min(payment.amount_cents, account.balance_cents)
     return _finish(session, payment, account, PENDING if result.pending else APPROVED, None, now)

@@ -160,6 +160,17 @@ def test_due_card_payment_is_approved_and_texted(app: Flask, ids: dict[str, int]
                     f"Visa ending 4242. Confirmation number: {payment.confirmation_number}.")
 
 
+def test_confirmation_number_given_when_scheduled_is_kept(
+        app: Flask, ids: dict[str, int]) -> None:
+    pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000,
+                   confirmation_number="5120349999")
+
+    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(approved=1)
+
+    assert get(app, pid).confirmation_number == "5120349999"
+    assert texts(app)[0][1].endswith("Confirmation number: 5120349999.")
+
+
 def test_declined_card(app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway()
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN], "4000000000000002"), 5000)
