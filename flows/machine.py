@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flows import amount_steps as amount
+from flows import capture_steps as capture
 from flows import method_steps as method
 from flows import payment_steps as pay
 from flows import plan_steps as plan
@@ -41,6 +42,9 @@ TRANSITIONS: dict[Step, tuple[Handler, frozenset[Step]]] = {
     S.CARD_EXPIRY: (method.card_expiry, frozenset({S.CARD_CODE, S.CARD_NUMBER})),
     S.CARD_CODE: (method.card_code, frozenset({S.CARD_ZIP})),
     S.CARD_ZIP: (method.card_zip, frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM})),
+    S.CARD_CAPTURE: (lambda state, keys, ctx: capture.capture_result(state, {}, ctx),
+                     frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.AFTER_PAYMENT,
+                                S.AFTER_DECLINE, S.MAIN_MENU})),
     S.BANK_TYPE: (method.bank_type, frozenset({S.BANK_ROUTING})),
     S.BANK_ROUTING: (method.bank_routing, frozenset({S.BANK_ACCOUNT})),
     S.BANK_ACCOUNT: (method.bank_account, frozenset({S.BANK_ACCOUNT_AGAIN})),
@@ -93,8 +97,11 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
         return Reply([say("end.goodbye")], end=EndKind.HANGUP)
     if state.step in VERIFIED_STEPS and not state.verified:
         raise FlowError(f"step {state.step} reached without a verified PIN")
-    if event.silent:
-        outcome: Outcome = Retry([say("error.no_input")])
+    if state.step is Step.CARD_CAPTURE:
+        # <Pay> always reports back; anything else here is treated as a failed capture.
+        outcome: Outcome = capture.capture_result(state, event.pay or {}, ctx)
+    elif event.silent:
+        outcome = Retry([say("error.no_input")])
     elif event.digits == "*" and state.step in MENU_STEPS:
         outcome = Go(state.step)
     elif event.digits == "*" and state.step in CANCELLABLE_STEPS:
@@ -118,6 +125,8 @@ def _apply(state: CallState, outcome: Outcome, ctx: Context) -> Reply:
         return Reply(outcome.say, ask=question(state, ctx))
     state.prompt_failures = 0
     _move(state, outcome.step)
+    if state.step is Step.CARD_CAPTURE:
+        return capture.capture_reply(state, ctx, outcome.say)
     return Reply(outcome.say, ask=question(state, ctx))
 
 

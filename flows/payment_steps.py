@@ -62,13 +62,14 @@ def _place(state: CallState, ctx: Context) -> Outcome:
     # A new card or bank account paid today may be kept on file afterwards.
     keepable = source.kind in ("card", "bank") and not result.scheduled
     state.save_offer = dict(state.source or {}) if keepable else None
-    said = _result_prompts(state, order, result)
+    said = result_prompts(state, order, result)
     state.clear_payment()
     return Go(Step.AFTER_PAYMENT, said)
 
 
-def _result_prompts(state: CallState, order: PaymentOrder,
-                    result: ChargeResult) -> list[Prompt]:
+def result_prompts(state: CallState, order: PaymentOrder,
+                   result: ChargeResult) -> list[Prompt]:
+    """What the caller hears once a payment is placed: how it went, and its number."""
     method = source_words(order.source)
     amount = Money(order.amount_cents)
     if result.scheduled:

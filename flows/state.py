@@ -137,21 +137,35 @@ class EndKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Capture:
+    """Have Twilio's <Pay> collect a card, so its digits never reach this server.
+
+    ``charge_cents`` > 0 charges through the Pay Connector at once; 0 only
+    tokenises the card (for a scheduled payment or an arrangement).
+    """
+
+    charge_cents: int
+    description: str
+
+
+@dataclass(frozen=True)
 class Reply:
-    """The flow's decision for one turn: speak, then ask or end."""
+    """The flow's decision for one turn: speak, then ask, capture a card, or end."""
 
     say: list[Prompt] = field(default_factory=list)
     ask: Ask | None = None
     end: EndKind | None = None
+    capture: Capture | None = None
 
 
 @dataclass(frozen=True)
 class Event:
-    """What the caller did: keyed digits, or nothing before the timeout."""
+    """What the caller did: keyed digits, nothing before the timeout, or a <Pay> result."""
 
     digits: str | None
+    pay: dict[str, str] | None = None
 
     @property
     def silent(self) -> bool:
-        """True when the caller pressed nothing."""
-        return not self.digits
+        """True when the caller pressed nothing (and no <Pay> result came back)."""
+        return not self.digits and self.pay is None

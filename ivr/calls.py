@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 def voice_settings(app: Flask) -> Voice:
     """How this app speaks, and where it transfers callers."""
     return Voice(language=app.config["IVR_LANGUAGE"], voice=app.config["IVR_VOICE"],
-                 agent_number=app.config["IVR_AGENT_NUMBER"])
+                 agent_number=app.config["IVR_AGENT_NUMBER"],
+                 pay_connector=app.config["IVR_PAY_CONNECTOR"])
 
 
 def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None) -> str:

@@ -131,9 +131,13 @@ class PaymentPorts(PortBase):
             return
         payment.status = PENDING if outcome.pending else APPROVED
         payment.confirmation_number = new_confirmation_number(self.session)
-        account.balance_cents -= order.amount_cents
+        # Only a <Pay> charge can exceed the balance (another call paid meanwhile).
+        account.balance_cents = max(0, account.balance_cents - order.amount_cents)
 
     def _submit(self, order: PaymentOrder, account: Account, payment: Payment) -> GatewayCharge:
+        if order.source.kind == "captured":
+            # Twilio's <Pay> already charged it through the Pay Connector: record it as it is.
+            return GatewayCharge(True, order.source.token)
         if order.amount_cents > account.balance_cents:
             # Another call paid in the meantime; never take more than is owed.
             return GatewayCharge(False, "", DeclineReason.PROCESSING_ERROR)

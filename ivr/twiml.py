@@ -4,22 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from twilio.twiml.voice_response import Gather, VoiceResponse
+from twilio.twiml.voice_response import Gather, Pay, VoiceResponse
+from twilio.twiml.voice_response import Prompt as PayPrompt
 
+from flows.money import cents_to_decimal
 from flows.speech import Prompt, render, say
-from flows.state import EndKind, Reply
+from flows.state import Capture, EndKind, Reply
+
+PAY_FIELDS = ("payment-card-number", "expiration-date", "security-code", "postal-code")
+PAY_ERRORS = {
+    "payment-card-number": ("invalid-card-number", "invalid-card-type", "timeout"),
+    "expiration-date": ("invalid-date", "timeout"),
+    "security-code": ("invalid-security-code", "timeout"),
+    "postal-code": ("invalid-postal-code", "timeout"),
+}
 
 
 @dataclass(frozen=True)
 class Voice:
-    """How prompts are spoken, and where a transfer goes."""
+    """How prompts are spoken, where a transfer goes, and which Pay Connector charges."""
 
     language: str = "en-US"
     voice: str = "Polly.Joanna"
     agent_number: str = ""
+    pay_connector: str = "Default"
 
 
-def _say(target: VoiceResponse | Gather, prompt: Prompt, voice: Voice) -> None:
+def _say(target: VoiceResponse | Gather | PayPrompt, prompt: Prompt, voice: Voice) -> None:
     target.say(render(prompt, voice.language), voice=voice.voice, language=voice.language)
 
 
@@ -41,11 +52,33 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
         response.append(gather)
         # No keys before the timeout: Twilio falls through to the next verb.
         response.redirect(f"{action_url}&silence=1", method="POST")
+    elif reply.capture is not None:
+        response.append(pay_verb(reply.capture, action_url, voice))
     elif reply.end is EndKind.TRANSFER and voice.agent_number:
         response.dial(voice.agent_number)
     else:
         response.hangup()
     return str(response)
+
+
+def pay_verb(capture: Capture, action_url: str, voice: Voice) -> Pay:
+    """<Pay> collecting a card, with our own prompts (and error prompts) for each field."""
+    options = {"token_type": "reusable"} if capture.charge_cents == 0 else {
+        "charge_amount": str(cents_to_decimal(capture.charge_cents)), "currency": "usd"}
+    pay = Pay(input="dtmf", action=action_url, method="POST", payment_method="credit-card",
+              payment_connector=voice.pay_connector, description=capture.description,
+              valid_card_types="visa mastercard amex discover", security_code=True,
+              postal_code=True, timeout=10, max_attempts=3, language=voice.language, **options)
+    for field in PAY_FIELDS:
+        for error in PAY_ERRORS[field]:
+            prompt = PayPrompt(for_=field, error_type=error)
+            _say(prompt, say(f"pay.error.{error}"), voice)
+            _say(prompt, say(f"pay.{field}"), voice)
+            pay.append(prompt)
+        prompt = PayPrompt(for_=field)
+        _say(prompt, say(f"pay.{field}"), voice)
+        pay.append(prompt)
+    return pay
 
 
 def apology_twiml(voice: Voice) -> str:

@@ -53,12 +53,21 @@ def incoming() -> Response:
     return _answer(0, None)
 
 
+# What the flow may see of a <Pay> result: outcomes, masked numbers, never the card itself.
+PAY_RESULT_FIELDS = ("Result", "PaymentConfirmationCode", "PaymentToken", "PaymentCardNumber",
+                     "PaymentCardType", "ExpirationDate", "PaymentCardPostalCode",
+                     "PaymentError", "PayErrorCode", "ConnectorError")
+
+
 @bp.post("/turn")
 def turn() -> Response:
-    """The caller's keys for turn ``t``, or ``silence=1`` when nothing was pressed."""
+    """The caller's keys for turn ``t``; ``silence=1`` when none came; or <Pay>'s result."""
     number = request.args.get("t", default=-1, type=int)
     if request.args.get("silence") == "1":
         return _answer(number, Event(digits=None))
+    if "Result" in request.form:
+        result = {name: request.form[name] for name in PAY_RESULT_FIELDS if name in request.form}
+        return _answer(number, Event(digits=None, pay=result))
     return _answer(number, Event(digits=request.form.get("Digits", "")))
 
 

@@ -1,0 +1,125 @@
+"""Twilio <Pay> capture mode over the webhooks: the TwiML asked for and every Result handled."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from ivr.db import db
+from models import Account, Payment
+from tests.twilio_helpers import Answer, TwilioCaller
+
+PIN = "2468"
+TO_CAPTURE = ("1", PIN, "2", "2", "30", "1", "1")  # $30 today, with a new card
+
+
+@pytest.fixture
+def caller(demo_app: Flask) -> TwilioCaller:
+    """A caller on account 10001234 with <Pay> capture switched on."""
+    demo_app.config.update(IVR_CARD_CAPTURE="pay", IVR_PAY_CONNECTOR="Stripe_Connector")
+    return TwilioCaller(demo_app)
+
+
+def payments(app: Flask) -> list[Payment]:
+    """Payments taken by calls (not the demo history)."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(Payment).where(Payment.call_sid.is_not(None))))
+
+
+def balance(app: Flask) -> int:
+    """Account 10001234's balance in cents."""
+    with db.transaction(app) as session:
+        return session.scalars(select(Account.balance_cents)
+                               .where(Account.account_number == "10001234")).one()
+
+
+def test_pay_verb_charges_the_amount_with_our_prompts(caller: TwilioCaller) -> None:
+    answer = capture(caller)
+    pay = answer.root.find("Pay")
+    assert pay is not None
+    assert answer.verbs() == ["Say", "Pay"]
+    assert pay.get("chargeAmount") == "30.00" and pay.get("currency") == "usd"
+    assert pay.get("paymentConnector") == "Stripe_Connector"
+    assert pay.get("action") == f"/voice/turn?t={len(TO_CAPTURE) + 1}"
+    assert pay.get("validCardTypes") == "visa mastercard amex discover"
+    assert pay.get("tokenType") is None
+    fields = {(p.get("for"), p.get("errorType")) for p in pay.iter("Prompt")}
+    assert ("payment-card-number", None) in fields
+    assert ("payment-card-number", "invalid-card-number") in fields
+    assert ("expiration-date", "invalid-date") in fields
+    assert "You are paying thirty dollars by card." in answer.said
+
+
+def capture(caller: TwilioCaller) -> Answer:
+    """Walk to the <Pay> verb."""
+    answer = caller.walk(*TO_CAPTURE)
+    assert answer.root.find("Pay") is not None
+    return answer
+
+
+def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
+    """Post <Pay>'s action callback as Twilio would."""
+    pay = answer.root.find("Pay")
+    assert pay is not None
+    return caller.post(pay.get("action", ""), **params)
+
+
+def test_success_records_the_payment_without_charging_again(caller: TwilioCaller) -> None:
+    answer = pay_result(caller, capture(caller), Result="success",
+                        PaymentConfirmationCode="ch_3Mx", PaymentCardType="visa",
+                        PaymentCardNumber="xxxx-xxxx-xxxx-4242", ExpirationDate="1230",
+                        PaymentCardPostalCode="94105")
+    assert "Your payment of thirty dollars has been approved." in answer.said
+    [payment] = payments(caller.app)
+    assert (payment.status, payment.gateway_reference, payment.card_brand, payment.card_last4) \
+        == ("approved", "ch_3Mx", "Visa", "4242")
+    assert payment.confirmation_number and payment.confirmation_number[:5] in \
+        answer.said.replace(" ", "")
+    assert balance(caller.app) == 12045 - 3000
+
+
+@pytest.mark.parametrize(("params", "says"), [
+    ({"Result": "payment-connector-error", "ConnectorError": "card_declined"},
+     "your card issuer declined the payment"),
+    ({"Result": "payment-connector-error", "ConnectorError": "something_odd"},
+     "a problem processing your card"),
+    ({"Result": "too-many-failed-attempts", "PaymentError": "invalid-card-number"},
+     "we could not read the card details"),
+    ({"Result": "internal-error"}, "a problem processing your card"),
+])
+def test_failures_are_explained_and_another_way_is_offered(
+        caller: TwilioCaller, params: dict[str, str], says: str) -> None:
+    answer = pay_result(caller, capture(caller), **params)
+    assert says in answer.said and "No payment was taken." in answer.said
+    assert "To try a different card or a bank account, press 1." in answer.said
+    assert payments(caller.app) == [] and balance(caller.app) == 12045
+
+
+def test_star_during_pay_cancels(caller: TwilioCaller) -> None:
+    answer = pay_result(caller, capture(caller), Result="caller-interrupted-with-star")
+    assert "The payment was cancelled." in answer.said
+    assert "To make a payment, press 2." in answer.said
+
+
+def test_hang_up_during_pay_ends_quietly(caller: TwilioCaller) -> None:
+    answer = pay_result(caller, capture(caller), Result="caller-hung-up")
+    assert answer.verbs() == ["Hangup"]
+
+
+def test_a_redelivered_pay_result_records_one_payment(caller: TwilioCaller) -> None:
+    captured = capture(caller)
+    params = {"Result": "success", "PaymentConfirmationCode": "ch_9", "PaymentCardType": "amex",
+              "PaymentCardNumber": "xxxx-xxxxxx-x0005", "ExpirationDate": "1230"}
+    first = pay_result(caller, captured, **params)
+    again = pay_result(caller, captured, **params)
+    assert first.raw == again.raw
+    [payment] = payments(caller.app)
+    assert (payment.card_brand, payment.card_last4) == ("American Express", "0005")
+
+
+def test_scheduling_tokenises_instead_of_charging(caller: TwilioCaller) -> None:
+    answer = caller.walk("1", PIN, "2", "1", "2", "1203", "1")
+    pay = answer.root.find("Pay")
+    assert pay is not None
+    assert pay.get("tokenType") == "reusable" and pay.get("chargeAmount") is None
