@@ -48,7 +48,7 @@ def pay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
     if keys == str(len(saved) + 1):
         state.clear_source()
         return Go(Step.CARD_CAPTURE if ctx.settings.card_capture == "pay" else Step.CARD_NUMBER)
-    if keys == str(len(saved) + 2):
+    if keys == str(len(saved) + 2) and ctx.settings.bank_payments:
         state.clear_source()
         return Go(Step.BANK_TYPE)
     if keys == "9":
@@ -155,9 +155,10 @@ def ask_pay_method(state: CallState, ctx: Context) -> Ask:
     saved = offered_methods(state, ctx)
     options = [option("option.use_saved", str(number), method=saved_words(method))
                for number, method in enumerate(saved, start=1)]
-    options += [option("option.new_card", str(len(saved) + 1)),
-                option("option.new_bank", str(len(saved) + 2)),
-                option("option.main_menu", "9")]
+    options.append(option("option.new_card", str(len(saved) + 1)))
+    if ctx.settings.bank_payments:
+        options.append(option("option.new_bank", str(len(saved) + 2)))
+    options.append(option("option.main_menu", "9"))
     return menu(*options)
 
 

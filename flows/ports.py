@@ -163,6 +163,7 @@ class FlowSettings:
     biller_name: str = "the biller"
     arrangement_max_days: int = 60
     card_capture: str = "gather"  # "gather" (keypad to this server) | "pay" (Twilio <Pay>)
+    bank_payments: bool = True  # whether the gateway can debit bank accounts
 
 
 class Ports(Protocol):

@@ -44,6 +44,8 @@ class PaymentGateway(Protocol):
     """The interface every gateway implements."""
 
     name: str
+    supports_bank: bool  # bank debits (ACH)
+    supports_keypad_cards: bool  # vaulting card digits keyed to this server
 
     def vault_card(self, number: str) -> CardToken:
         """Store a card number in the gateway's vault and return a token for it."""
@@ -102,6 +104,8 @@ class SandboxGateway:
     """
 
     name = "sandbox"
+    supports_bank = True
+    supports_keypad_cards = True
 
     def vault_card(self, number: str) -> CardToken:
         """Tokenise a card number; the outcome of a later charge is fixed now."""
@@ -167,8 +171,20 @@ class SandboxGateway:
 
 
 def make_gateway(config: Mapping[str, Any]) -> PaymentGateway:
-    """The gateway named by ``IVR_PAYMENT_GATEWAY``."""
+    """The gateway named by ``IVR_PAYMENT_GATEWAY``, checked against the capture mode."""
     name = config.get("IVR_PAYMENT_GATEWAY", "sandbox")
+    gateway: PaymentGateway
     if name == "sandbox":
-        return SandboxGateway()
-    raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway (known: sandbox)")
+        gateway = SandboxGateway()
+    elif name == "stripe":
+        from ivr.gateway_stripe import StripeGateway
+
+        gateway = StripeGateway.from_config(config)
+    else:
+        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
+                          "(known: sandbox, stripe)")
+    if not gateway.supports_keypad_cards and config.get("IVR_CARD_CAPTURE") != "pay":
+        # Keypad capture would need card digits kept between webhooks, which is forbidden.
+        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} needs IVR_CARD_CAPTURE=pay: cards are "
+                          "collected by Twilio's <Pay> and its Pay Connector")
+    return gateway

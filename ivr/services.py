@@ -47,7 +47,8 @@ def flow_settings(app: Flask) -> FlowSettings:
         agent_available=bool(config["IVR_AGENT_NUMBER"]), fee_flat_cents=fee_flat,
         fee_percent=fee_percent, biller_name=config["IVR_BILLER_NAME"],
         arrangement_max_days=config["IVR_ARRANGEMENT_MAX_DAYS"],
-        card_capture=config["IVR_CARD_CAPTURE"])
+        card_capture=config["IVR_CARD_CAPTURE"],
+        bank_payments=app.extensions["ivr_gateway"].supports_bank)
 
 
 def local_zone(app: Flask) -> ZoneInfo:

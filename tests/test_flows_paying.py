@@ -229,3 +229,10 @@ def test_declined_new_card_can_be_retried_with_a_bank_account(ports: FakePorts) 
     caller.press_all("1", "2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT, "1")
     assert [o.source.kind for o in ports.orders] == ["card", "bank"]
     assert ports.orders[0].idempotency_key != ports.orders[1].idempotency_key
+
+
+def test_no_bank_option_when_the_gateway_cannot_debit_banks(ports: FakePorts) -> None:
+    caller = verified(ports, bank_payments=False)
+    text = caller.press_all(*FULL_TODAY)
+    assert "To pay with a new card, press 1." in text and "bank account" not in text
+    assert "not one of the options" in caller.press("2")

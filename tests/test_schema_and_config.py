@@ -61,9 +61,9 @@ def test_database_urls_use_the_installed_driver(url: str, expected: str) -> None
 def test_unknown_gateway_is_refused(tmp_path: Path) -> None:
     from app import create_app
 
-    with pytest.raises(ConfigError, match="IVR_PAYMENT_GATEWAY='stripe' is not a known gateway"):
+    with pytest.raises(ConfigError, match="IVR_PAYMENT_GATEWAY='paypal' is not a known gateway"):
         create_app({"IVR_DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
-                    "IVR_PAYMENT_GATEWAY": "stripe"})
+                    "IVR_PAYMENT_GATEWAY": "paypal"})
 
 
 def test_cli_reports_a_configuration_error_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
