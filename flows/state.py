@@ -112,6 +112,11 @@ class CallState:
         self.pending_choice = None
         self.clear_source()
 
+    def forget_payment_details(self) -> None:
+        """At the end of a call: drop every vault token and payment detail still held."""
+        self.clear_payment()
+        self.save_offer = None
+
     def clear_source(self) -> None:
         """Forget the payment method in progress, keeping the amount and date."""
         self.source = None

@@ -90,7 +90,7 @@ def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) ->
 
 
 def close_call(app: Flask, form: Mapping[str, str]) -> None:
-    """Record a status callback: final status and duration; drop the card reference."""
+    """Record a status callback: final status and duration; drop any payment tokens."""
     call_sid = form["CallSid"]
     with db.transaction(app) as session:
         call = session.get(CallSession, call_sid, with_for_update=True)
@@ -99,7 +99,7 @@ def close_call(app: Flask, form: Mapping[str, str]) -> None:
             call.state = "never_answered"
         if call.flow_state:
             state = CallState.from_dict(call.flow_state)
-            state.clear_source()
+            state.forget_payment_details()
             call.flow_state = state.to_dict()
         call.call_status = form.get("CallStatus")
         call.duration_seconds = _int_or_none(form.get("CallDuration"))

@@ -201,6 +201,16 @@ def test_status_callback_closes_the_session(caller: TwilioCaller) -> None:
     assert call.flow_state["source"] is None and call.flow_state["verified"] is True
 
 
+def test_hanging_up_after_paying_drops_the_token_offered_for_keeping(
+        caller: TwilioCaller) -> None:
+    caller.press(caller.walk(*TO_READ_BACK), "1")
+    [call] = rows(caller.app, CallSession)
+    assert call.flow_state["save_offer"]["last4"] == "4242"
+    caller.post("/voice/status", CallStatus="completed", CallDuration="90")
+    [call] = rows(caller.app, CallSession)
+    assert call.flow_state["save_offer"] is None and call.flow_state["source"] is None
+
+
 def test_withheld_caller_id_asks_for_the_account_number(demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app, caller="anonymous")
     assert "enter your account number" in caller.start().said
