@@ -97,4 +97,6 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_ARRANGEMENT_MAX_DAYS": _int(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
         "IVR_CARD_CAPTURE": _choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),
         "IVR_PAY_CONNECTOR": env.get("IVR_PAY_CONNECTOR", "Default"),
+        "IVR_STRIPE_API_KEY": env.get("IVR_STRIPE_API_KEY", ""),
+        "IVR_STRIPE_API_BASE": env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
     }

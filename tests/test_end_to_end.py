@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -112,3 +113,32 @@ def test_autopay_set_up_by_phone_pays_the_balance_on_the_due_date(demo_app: Flas
                                                "--format", "csv"))))
     [alex_row] = [r for r in rows if r["account_number"] == "30009012"]
     assert alex_row["autopay"] == "on" and "6789" in alex_row["autopay_method"]
+
+
+def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
+        demo_app: Flask, requests_mock: Any) -> None:
+    from ivr.gateways import make_gateway
+
+    demo_app.config.update(IVR_PAYMENT_GATEWAY="stripe", IVR_CARD_CAPTURE="pay",
+                           IVR_STRIPE_API_KEY="sk_test_abc")
+    demo_app.extensions["ivr_gateway"] = make_gateway(demo_app.config)
+    caller = TwilioCaller(demo_app)
+    answer = caller.walk("1", "2468", "2", "1", "2", "1201")
+    assert "bank account" not in answer.said  # Stripe here takes cards only
+    pay = caller.press(answer, "1").root.find("Pay")
+    assert pay is not None and pay.get("tokenType") == "reusable"
+    answer = caller.post(pay.get("action", ""), Result="success", PaymentToken="pm_1Abc",
+                         PaymentCardType="visa", PaymentCardNumber="xxxx-xxxx-xxxx-4242",
+                         ExpirationDate="1230")
+    assert "with the Visa card ending in 4 2 4 2, on December first" in answer.said
+    assert "is scheduled for December first" in caller.press(answer, "1").said
+
+    stripe = requests_mock.post("https://api.stripe.com/v1/payment_intents",
+                                json={"id": "pi_1", "object": "payment_intent",
+                                      "status": "succeeded", "amount": 12045})
+    assert "Approved 1" in ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-01")
+    assert stripe.call_count == 1
+    sent = stripe.last_request
+    assert "payment_method=pm_1Abc" in sent.text and "amount=12045" in sent.text
+    assert sent.headers["Idempotency-Key"] == call_payments(demo_app)[0].idempotency_key
+    assert account(demo_app, "10001234").balance_cents == 0

@@ -102,3 +102,22 @@ def test_convenience_fee_forms(raw: str, fee: tuple[int, Decimal]) -> None:
 def test_malformed_fees_are_refused_at_start_up(tmp_path: Path, raw: str) -> None:
     with pytest.raises(ConfigError, match="IVR_CONVENIENCE_FEE"):
         settings_from_env(tmp_path, {"IVR_CONVENIENCE_FEE": raw})
+
+
+def test_stripe_needs_its_key_and_pay_capture(tmp_path: Path) -> None:
+    from app import create_app
+
+    base = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "IVR_PAYMENT_GATEWAY": "stripe"}
+    with pytest.raises(ConfigError, match="IVR_STRIPE_API_KEY"):
+        create_app({**base, "IVR_CARD_CAPTURE": "pay"})
+    with pytest.raises(ConfigError, match="needs IVR_CARD_CAPTURE=pay"):
+        create_app({**base, "IVR_STRIPE_API_KEY": "sk_test_123"})
+    app = create_app({**base, "IVR_STRIPE_API_KEY": "sk_test_123", "IVR_CARD_CAPTURE": "pay"})
+    assert app.extensions["ivr_gateway"].name == "stripe"
+
+
+def test_stripe_settings_come_from_the_environment(tmp_path: Path) -> None:
+    settings = settings_from_env(tmp_path, {"IVR_STRIPE_API_KEY": "sk_test_1",
+                                            "IVR_STRIPE_API_BASE": "http://localhost:12111"})
+    assert settings["IVR_STRIPE_API_KEY"] == "sk_test_1"
+    assert settings["IVR_STRIPE_API_BASE"] == "http://localhost:12111"
