@@ -88,6 +88,10 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
     if chosen == today:
         return say("error.date_today")
     if chosen > latest:
+        earlier = chosen.replace(year=today.year) if chosen.year > today.year else None
+        if earlier is not None and earlier < today:
+            # "1101" in late November meant this year's November first, not next year's.
+            return say("error.date_past", date=earlier)
         return say("error.date_too_late", date=chosen, latest=latest)
     return None
 

@@ -128,6 +128,11 @@ def test_a_payment_cannot_be_scheduled_for_today(ports: FakePorts) -> None:
     assert caller.state.step is Step.SCHEDULE_DATE and caller.state.scheduled_for is None
 
 
+def test_a_date_already_passed_is_said_so(ports: FakePorts) -> None:
+    caller = verified(ports)
+    assert "Sorry, November first has already passed." in caller.press_all("2", "1", "2", "1101")
+
+
 def test_a_past_due_balance_is_paid_today_not_scheduled(ports: FakePorts) -> None:
     caller = past_due(ports)
     text = caller.press_all("2", "1")
