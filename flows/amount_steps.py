@@ -88,10 +88,10 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
     if chosen == today:
         return say("error.date_today")
     if chosen > latest:
-        earlier = chosen.replace(year=today.year) if chosen.year > today.year else None
-        if earlier is not None and earlier < today:
-            # "1101" in late November meant this year's November first, not next year's.
-            return say("error.date_past", date=earlier)
+        if chosen.year > latest.year:
+            # Next year's date cannot be meant ("1101" in late November, due in December):
+            # the caller meant this year's, which has passed.
+            return say("error.date_past", date=chosen.replace(year=today.year))
         return say("error.date_too_late", date=chosen, latest=latest)
     return None
 
