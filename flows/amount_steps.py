@@ -88,7 +88,7 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
     if chosen == today:
         return say("error.date_today")
     if chosen > latest:
-        if chosen.year > latest.year:
+        if chosen.year > latest.year and (chosen.month, chosen.day) != (2, 29):
             # Next year's date cannot be meant ("1101" in late November, due in December):
             # the caller meant this year's, which has passed.
             return say("error.date_past", date=chosen.replace(year=today.year))
