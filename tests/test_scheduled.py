@@ -266,11 +266,8 @@ def test_a_machine_back_after_its_lease_ran_out_records_nothing(
     assert len(texts(app)) == 1
 
 
-def test_racing_runs_charge_each_payment_once(app: Flask, ids: dict[str, int]) -> None:
-    gateway = CountingGateway(delay=0.05)
-    card = save_card(app, ids[JORDAN])
-    for cents in (1000, 2000, 3000):
-        schedule(app, ids[JORDAN], card, cents)
+def run_on_three_machines(app: Flask, gateway: CountingGateway) -> list[RunSummary]:
+    """Three scheduled runs started at the same moment, as cron on three machines would."""
     start = threading.Barrier(3)
     results: list[RunSummary] = []
 
@@ -283,6 +280,15 @@ def test_racing_runs_charge_each_payment_once(app: Flask, ids: dict[str, int]) -
         thread.start()
     for thread in threads:
         thread.join(30)
+    return results
+
+
+def test_racing_runs_charge_each_payment_once(app: Flask, ids: dict[str, int]) -> None:
+    gateway = CountingGateway(delay=0.05)
+    card = save_card(app, ids[JORDAN])
+    for cents in (1000, 2000, 3000):
+        schedule(app, ids[JORDAN], card, cents)
+    results = run_on_three_machines(app, gateway)
 
     assert sum(r.approved for r in results) == 3
     assert sorted(cents for _, _, cents in gateway.calls) == [1000, 2000, 3000]
@@ -428,18 +434,7 @@ def test_autopay_charges_what_scheduled_payments_left(app: Flask, ids: dict[str,
 def test_racing_autopay_creates_one_payment(app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway(delay=0.05)
     enroll(app, ids[SAM], save_bank(app, ids[SAM]))
-    start = threading.Barrier(3)
-    results: list[RunSummary] = []
-
-    def machine() -> None:
-        start.wait(10)
-        results.append(run_scheduled(app, gateway, RUN_DAY))
-
-    threads = [threading.Thread(target=machine) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = run_on_three_machines(app, gateway)
 
     assert sum(r.pending for r in results) == 1
     assert payment_count(app) == 1 and len(gateway.calls) == 1
