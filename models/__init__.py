@@ -1,6 +1,7 @@
 """The schema: SQLAlchemy 2.x typed models. Changes go through Alembic migrations."""
 
 from models.account import Account
+from models.audit import AuditEvent
 from models.base import Base, utcnow
 from models.call import CallSession
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
@@ -10,6 +11,7 @@ from models.sms import SmsMessage
 __all__ = [
     "Account",
     "Arrangement",
+    "AuditEvent",
     "AutopayEnrollment",
     "Base",
     "CallSession",

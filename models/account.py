@@ -24,7 +24,9 @@ class Account(Base):
     balance_cents: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     billing_zip: Mapped[str | None] = mapped_column(String(10))
+    # Failed PINs counted within a window that starts at the first failure (lockout policy).
     failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    pin_failure_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -17,7 +17,8 @@ SCHEDULED = "scheduled"  # to be charged on ``scheduled_for``
 PROCESSING = "processing"  # claimed by a scheduled run, charge in flight
 CANCELLED = "cancelled"
 RETURNED = "returned"  # bank debit returned by the bank
-STATUSES = (APPROVED, DECLINED, PENDING, SCHEDULED, PROCESSING, CANCELLED, RETURNED)
+UNKNOWN = "unknown"  # the gateway's answer was lost: reconcile replays the same key
+STATUSES = (APPROVED, DECLINED, PENDING, SCHEDULED, PROCESSING, CANCELLED, RETURNED, UNKNOWN)
 
 CARD = "card"
 BANK = "bank"

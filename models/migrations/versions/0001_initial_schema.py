@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 06:46:07.357733
+Create Date: 2026-11-21 07:09:24.692870
 """
 
 import sqlalchemy as sa
@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("billing_zip", sa.String(length=10), nullable=True),
         sa.Column("failed_pin_attempts", sa.Integer(), nullable=False),
+        sa.Column(
+            "pin_failure_window_start", models.base.UTCDateTime(timezone=True), nullable=True
+        ),
         sa.Column("locked_until", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", models.base.UTCDateTime(timezone=True), nullable=False),
@@ -47,6 +50,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("error_code", sa.String(length=16), nullable=True),
         sa.Column("provider_sid", sa.String(length=64), nullable=True),
         sa.Column("next_attempt_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
@@ -77,6 +81,29 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_arrangements_account_id"), ["account_id"], unique=False
         )
+
+    op.create_table(
+        "audit_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=64), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("outcome", sa.String(length=40), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("origin", sa.String(length=100), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_audit_events_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
+    )
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_audit_events_account_id"), ["account_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_audit_events_action"), ["action"], unique=False)
+        batch_op.create_index("ix_audit_events_actor_at", ["actor", "at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_events_at"), ["at"], unique=False)
 
     op.create_table(
         "call_sessions",
@@ -181,7 +208,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint(
             "status IN ('approved', 'declined', 'pending', 'scheduled', 'processing', "
-            "'cancelled', 'returned')",
+            "'cancelled', 'returned', 'unknown')",
             name=op.f("ck_payments_status_known"),
         ),
         sa.CheckConstraint("amount_cents > 0", name=op.f("ck_payments_amount_positive")),
@@ -238,6 +265,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_call_sessions_account_id"))
 
     op.drop_table("call_sessions")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_events_at"))
+        batch_op.drop_index("ix_audit_events_actor_at")
+        batch_op.drop_index(batch_op.f("ix_audit_events_action"))
+        batch_op.drop_index(batch_op.f("ix_audit_events_account_id"))
+
+    op.drop_table("audit_events")
     with op.batch_alter_table("arrangements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_arrangements_account_id"))
 
