@@ -60,6 +60,8 @@ class Payment(Base):
     authorization_text: Mapped[str | None] = mapped_column(Text)
     authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
+    # Only while the outcome is unknown: the vault token reconcile replays the charge with.
+    gateway_token: Mapped[str | None] = mapped_column(String(200))
     # Where the result is texted (E.164); for scheduled payments, the number that scheduled it.
     notify_number: Mapped[str | None] = mapped_column(String(16))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

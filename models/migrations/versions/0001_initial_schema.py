@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:09:24.692870
+Create Date: 2026-11-21 07:10:53.179619
 """
 
 import sqlalchemy as sa
@@ -198,6 +198,7 @@ def upgrade() -> None:
         sa.Column("authorization_text", sa.Text(), nullable=True),
         sa.Column("authorized_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("gateway_reference", sa.String(length=100), nullable=True),
+        sa.Column("gateway_token", sa.String(length=200), nullable=True),
         sa.Column("notify_number", sa.String(length=16), nullable=True),
         sa.Column("settled_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
