@@ -29,12 +29,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
 
-    from ivr import services, voice
+    from ivr import health, services, voice
 
     services.init_app(app)
     app.register_blueprint(voice.bp)
+    app.register_blueprint(health.bp)
 
-    hops = app.config["IVR_PROXY_HOPS"]
+    hops = app.config["IVR_TRUSTED_PROXIES"]
     if hops:
         # Twilio signs the public URL; rebuild it from the proxy's X-Forwarded-* headers.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -54,6 +54,13 @@ def _place(state: CallState, ctx: Context) -> Outcome:
         call_sid=state.call_sid, notify_number=state.caller, scheduled_for=when,
         authorization_text=authorization(state, ctx))
     result = ctx.ports.place_payment(order)
+    if result.unknown:
+        state.confirmation_number = result.confirmation_number
+        state.clear_payment()
+        return Go(Step.AFTER_PAYMENT, [
+            say("info.payment_unknown", amount=Money(order.amount_cents)),
+            say("info.reference_number",
+                number=Digits(result.confirmation_number or "", group=5))])
     if not result.approved:
         state.clear_source()
         reason = result.decline_reason.value if result.decline_reason else "card_declined"

@@ -141,6 +141,7 @@ class ChargeResult:
     decline_reason: DeclineReason | None = None
     pending: bool = False
     scheduled: bool = False
+    unknown: bool = False  # the gateway's answer was lost: reconciled later, never charged twice
 
 
 class PinCheck(StrEnum):
@@ -148,7 +149,8 @@ class PinCheck(StrEnum):
 
     OK = "ok"
     WRONG = "wrong"
-    LOCKED = "locked"
+    LOCKED = "locked"  # too many wrong PINs for this account: locked for a while
+    THROTTLED = "throttled"  # too many wrong PINs from this caller ID, across accounts
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class FlowSettings:
     arrangement_max_days: int = 60
     card_capture: str = "gather"  # "gather" (keypad to this server) | "pay" (Twilio <Pay>)
     bank_payments: bool = True  # whether the gateway can debit bank accounts
+    lock_minutes: int = 30  # how long too many wrong PINs lock an account
 
 
 class Ports(Protocol):
@@ -178,8 +181,8 @@ class Ports(Protocol):
     def get_account(self, account_id: int) -> AccountSummary:
         """The account by id (it exists: the flow only keeps ids it found)."""
 
-    def check_pin(self, account_id: int, pin: str) -> PinCheck:
-        """Check a PIN, counting failures towards the account's lockout."""
+    def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
+        """Check a PIN, counting failures towards the account's and the caller's limits."""
 
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
         """The account's latest approved payments, newest first."""

@@ -21,11 +21,12 @@ def invalid_choice(keys: str) -> Retry:
     return Retry([say("error.invalid_choice")])
 
 
-def transfer_or_goodbye(ctx: Context, reason: str) -> Finish:
+def transfer_or_goodbye(ctx: Context, reason: str | Prompt) -> Finish:
     """Explain ``reason``, then hand over to an agent when there is one, else say goodbye."""
+    why = say(reason) if isinstance(reason, str) else reason
     if ctx.settings.agent_available:
-        return Finish([say(reason), say("end.transferring")], transfer=True)
-    return Finish([say(reason), say("end.call_again")])
+        return Finish([why, say("end.transferring")], transfer=True)
+    return Finish([why, say("end.call_again")])
 
 
 def confirm_account(state: CallState, keys: str, ctx: Context) -> Outcome:
@@ -54,12 +55,15 @@ def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     if not (len(keys) == 4 and keys.isdigit()):
         return Retry([say("error.pin_format")])
     assert state.account_id is not None
-    result = ctx.ports.check_pin(state.account_id, keys)
+    result = ctx.ports.check_pin(state.account_id, keys, state.caller)
     if result is PinCheck.OK:
         state.verified = True
         return Go(Step.MAIN_MENU, [say("info.pin_accepted")])
     if result is PinCheck.LOCKED:
-        return transfer_or_goodbye(ctx, "end.account_locked")
+        return transfer_or_goodbye(ctx, say("end.account_locked",
+                                            minutes=ctx.settings.lock_minutes))
+    if result is PinCheck.THROTTLED:
+        return transfer_or_goodbye(ctx, say("end.caller_throttled"))
     state.pin_failures += 1
     if state.pin_failures >= MAX_FAILURES:
         return transfer_or_goodbye(ctx, "end.too_many_pins")

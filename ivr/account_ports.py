@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import logging
-from datetime import timedelta
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flows.ports import AccountSummary, PaymentRecord, PinCheck
+from ivr.audit import caller_actor, record
 from ivr.pins import verify_pin
 from ivr.port_base import PortBase
-from models import Account, Payment, utcnow
+from models import Account, AuditEvent, Payment, utcnow
 from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
-
-audit = logging.getLogger("ivr.audit")
-
-# PCI DSS 8.3.4: lock after at most 10 failed attempts, for at least 30 minutes.
-LOCKOUT_THRESHOLD = 10
-LOCKOUT_DURATION = timedelta(minutes=30)
 
 
 def summary(account: Account) -> AccountSummary:
@@ -45,24 +39,47 @@ class AccountPorts(PortBase):
         """The account by id."""
         return summary(self.session.get_one(Account, account_id))
 
-    def check_pin(self, account_id: int, pin: str) -> PinCheck:
-        """Verify a PIN, counting failures across calls towards a temporary lockout."""
+    def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
+        """Verify a PIN under the lockout policy; every outcome goes to the audit trail."""
         account = self.session.get_one(Account, account_id, with_for_update=True)
         now = utcnow()
-        if account.locked_until and account.locked_until > now:
-            result = PinCheck.LOCKED
+        actor = caller_actor(caller)
+        if caller and self._caller_throttled(actor, now):
+            result = PinCheck.THROTTLED
+        elif account.locked_until and account.locked_until > now:
+            result = PinCheck.LOCKED  # even with the right PIN
         elif verify_pin(pin, account.pin_hash):
-            account.failed_pin_attempts = 0
+            account.failed_pin_attempts, account.pin_failure_window_start = 0, None
+            account.locked_until = None
             result = PinCheck.OK
         else:
-            account.failed_pin_attempts += 1
-            result = PinCheck.WRONG
-            if account.failed_pin_attempts >= LOCKOUT_THRESHOLD:
-                account.locked_until = now + LOCKOUT_DURATION
-                account.failed_pin_attempts = 0
-                result = PinCheck.LOCKED
-        audit.info("pin check account=...%s outcome=%s", account.account_number[-4:], result)
+            result = self._count_failure(account, now)
+        record(self.session, actor, "pin_check", str(result), account_id=account.id,
+               origin=self.origin)
+        if result is PinCheck.LOCKED and account.locked_until == now + self.policy.lock_for:
+            record(self.session, actor, "lockout", "locked", account_id=account.id,
+                   origin=self.origin, detail=f"until {account.locked_until:%Y-%m-%d %H:%M} UTC")
         return result
+
+    def _count_failure(self, account: Account, now: datetime) -> PinCheck:
+        window_start = account.pin_failure_window_start
+        if window_start is None or now - window_start > self.policy.window:
+            account.pin_failure_window_start, account.failed_pin_attempts = now, 0
+        account.failed_pin_attempts += 1
+        if account.failed_pin_attempts < self.policy.max_failures:
+            return PinCheck.WRONG
+        account.locked_until = now + self.policy.lock_for
+        account.failed_pin_attempts, account.pin_failure_window_start = 0, None
+        return PinCheck.LOCKED
+
+    def _caller_throttled(self, actor: str, now: datetime) -> bool:
+        """Too many wrong PINs from this caller ID lately, whatever the accounts."""
+        failures = self.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.actor == actor, AuditEvent.action == "pin_check",
+                AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED))),
+                AuditEvent.at > now - self.policy.caller_window))
+        return (failures or 0) >= self.policy.caller_max_failures
 
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
         """Latest payments made (bank debits in flight too), newest first, in local dates."""

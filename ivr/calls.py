@@ -58,7 +58,7 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
     if call is not None and turn != call.turn and call.last_response:
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
         return call.last_response
-    ctx = Context(services.ports_for(app, session), services.flow_settings(app))
+    ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
     if call is None or event is None:
         call = call or _new_call(session, form)
         state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))

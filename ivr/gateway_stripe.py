@@ -7,10 +7,11 @@ or hands back a reusable Stripe token: a PaymentMethod ``pm_...``, a Customer
 later: scheduled payments, AutoPay, arrangements and "pay with the card on file".
 
 Whether a failed request charged: a 402 card error did not; a 4xx other than 402
-did not (Stripe refused it before charging); a 5xx, a read timeout or a dropped
-connection after sending MIGHT have. All of those raise :class:`GatewayError`, and
-retrying with the same idempotency key is safe: Stripe replays the first result
-(even a 500) instead of charging again. Issue 4 adds an "unknown" state for them.
+did not (Stripe refused it before charging): those raise :class:`GatewayError`. A
+5xx, a read timeout, a dropped connection after sending or an unreadable answer
+MIGHT have: those raise :class:`GatewayOutcomeUnknown`, the payment is recorded as
+``unknown``, and ``ivr payments reconcile`` retries with the same idempotency key,
+which is safe: Stripe replays the first result (even a 500) instead of charging again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import requests
 
 from flows.ports import BankToken, CardToken, DeclineReason
 from ivr.config import ConfigError
-from ivr.gateways import GatewayCharge, GatewayError, Settlement
+from ivr.gateways import GatewayCharge, GatewayError, GatewayOutcomeUnknown, Settlement
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 # Pinned so a change of the account's default version cannot change these shapes.
@@ -161,11 +162,12 @@ class StripeGateway:
         except requests.ConnectTimeout:
             raise GatewayError("could not connect to Stripe in time; nothing was sent") from None
         except requests.Timeout:
-            raise GatewayError(f"Stripe did not answer in time; {MAYBE_CHARGED}") from None
+            raise GatewayOutcomeUnknown(f"Stripe did not answer in time; {MAYBE_CHARGED}") \
+                from None
         except requests.RequestException as error:
             # from None: the chained exception would carry the full request into tracebacks.
-            raise GatewayError(f"could not reach Stripe ({type(error).__name__}); "
-                               f"{MAYBE_CHARGED}") from None
+            raise GatewayOutcomeUnknown(f"could not reach Stripe ({type(error).__name__}); "
+                                        f"{MAYBE_CHARGED}") from None
 
 
 def _intent_form(token: str, amount_cents: int, key: str,
@@ -200,7 +202,9 @@ def _outcome(response: requests.Response) -> GatewayCharge:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        raise GatewayError(f"Stripe answered HTTP {status} with a body that is not a JSON object")
+        # A proxy's error page or a cut-off body: whatever happened behind it is unknown.
+        raise GatewayOutcomeUnknown(f"Stripe answered HTTP {status} with a body that is not "
+                                    "a JSON object")
     if status == 200:
         return _from_intent(body)
     error = body.get("error")
@@ -211,6 +215,8 @@ def _outcome(response: requests.Response) -> GatewayCharge:
         reference = intent.get("id") if isinstance(intent, dict) else None
         return GatewayCharge(approved=False, reference=str(reference or ""),
                              decline_reason=decline_reason(error))
+    if status >= 500:
+        raise GatewayOutcomeUnknown(_refusal(response, error))
     raise GatewayError(_refusal(response, error))
 
 
@@ -230,7 +236,7 @@ def _from_intent(intent: Mapping[str, Any]) -> GatewayCharge:
     """A 200 answer: the PaymentIntent after confirmation."""
     reference, state = intent.get("id"), intent.get("status")
     if intent.get("object") != "payment_intent" or not isinstance(reference, str):
-        raise GatewayError("Stripe answered HTTP 200 without a PaymentIntent")
+        raise GatewayOutcomeUnknown("Stripe answered HTTP 200 without a PaymentIntent")
     if state == "succeeded":
         return GatewayCharge(approved=True, reference=reference)
     if state in ("requires_action", "requires_payment_method", "canceled"):
@@ -239,5 +245,5 @@ def _from_intent(intent: Mapping[str, Any]) -> GatewayCharge:
         reason = decline_reason(failure) if isinstance(failure, dict) else DeclineReason.DECLINED
         return GatewayCharge(approved=False, reference=reference, decline_reason=reason)
     # "processing" (or anything unexpected) may still take the money: never call it a decline.
-    raise GatewayError(f"Stripe left payment {_safe(reference)} in status {_safe(state)}; "
-                       "check it in the Dashboard before charging again")
+    raise GatewayOutcomeUnknown(f"Stripe left payment {_safe(reference)} in status "
+                                f"{_safe(state)}; reconcile before charging again")

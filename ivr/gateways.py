@@ -73,7 +73,15 @@ class PaymentGateway(Protocol):
 
 
 class GatewayError(RuntimeError):
-    """The gateway could not be reached or answered nonsense (not a decline)."""
+    """The gateway refused the request or could not be reached: nothing was charged."""
+
+
+class GatewayOutcomeUnknown(GatewayError):
+    """The request may have been carried out but its answer was lost (timeout, 5xx, garbage).
+
+    The payment is recorded as ``unknown``; ``ivr payments reconcile`` replays it with the
+    same idempotency key, which the gateway answers with the first result.
+    """
 
 
 # Stripe's published test card numbers and the outcome each one produces.
@@ -107,6 +115,18 @@ class SandboxGateway:
     supports_bank = True
     supports_keypad_cards = True
 
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        # Read at each charge, so an operator or a test can rehearse an outage.
+        self._config = config if config is not None else {}
+
+    def _fault(self) -> None:
+        """``IVR_SANDBOX_FAULT``: ``lost-reply`` (outcome unknown) or ``down`` (refused)."""
+        fault = self._config.get("IVR_SANDBOX_FAULT", "")
+        if fault == "lost-reply":
+            raise GatewayOutcomeUnknown("sandbox: the reply was lost (IVR_SANDBOX_FAULT)")
+        if fault == "down":
+            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
+
     def vault_card(self, number: str) -> CardToken:
         """Tokenise a card number; the outcome of a later charge is fixed now."""
         brand = card_brand(number)
@@ -131,6 +151,7 @@ class SandboxGateway:
     def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
                idempotency_key: str, description: str) -> GatewayCharge:
         """Approve or decline by the test card's outcome; same key, same answer."""
+        self._fault()
         label = self._label(card.token)
         reference = f"sbx_ch_{idempotency_key}"
         if label == _APPROVE:
@@ -150,6 +171,7 @@ class SandboxGateway:
     def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
                    description: str) -> GatewayCharge:
         """Accept every debit as pending; the outcome shows at settlement."""
+        self._fault()
         label = self._label(bank.token)
         return GatewayCharge(approved=True, pending=True,
                              reference=f"sbx-ach-{label}-{idempotency_key}")
@@ -175,7 +197,7 @@ def make_gateway(config: Mapping[str, Any]) -> PaymentGateway:
     name = config.get("IVR_PAYMENT_GATEWAY", "sandbox")
     gateway: PaymentGateway
     if name == "sandbox":
-        gateway = SandboxGateway()
+        gateway = SandboxGateway(config)
     elif name == "stripe":
         from ivr.gateway_stripe import StripeGateway
 

@@ -17,8 +17,9 @@ from flows.ports import (
     SavedMethod,
 )
 from flows.speech import render, say
+from ivr.audit import caller_actor, record
 from ivr.confirmations import dollars_text, method_text, new_confirmation_number
-from ivr.gateways import GatewayCharge, GatewayError
+from ivr.gateways import GatewayCharge, GatewayError, GatewayOutcomeUnknown
 from ivr.port_base import PortBase
 from ivr.sms import queue_text
 from models import Account, Payment, SavedPaymentMethod, utcnow
@@ -31,6 +32,7 @@ from models.payment import (
     SAVED_BANK,
     SAVED_CARD,
     SCHEDULED,
+    UNKNOWN,
 )
 
 audit = logging.getLogger("ivr.audit")
@@ -50,6 +52,9 @@ def saved_view(method: SavedPaymentMethod) -> SavedMethod:
 
 def result_of(payment: Payment) -> ChargeResult:
     """What the flow is told about a recorded payment."""
+    if payment.status == UNKNOWN:
+        return ChargeResult(approved=False, unknown=True,
+                            confirmation_number=payment.confirmation_number)
     if payment.status in (APPROVED, PENDING, SCHEDULED):
         return ChargeResult(approved=True, confirmation_number=payment.confirmation_number,
                             pending=payment.status == PENDING,
@@ -117,13 +122,21 @@ class PaymentPorts(PortBase):
         self.session.add(payment)
         self.session.flush()
         self._text(payment, account)
-        audit.info("payment account=...%s amount_cents=%d method=%s status=%s",
-                   account.account_number[-4:], order.amount_cents, payment.method,
-                   payment.status)
+        record(self.session, caller_actor(order.notify_number), "payment", payment.status,
+               account_id=account.id, origin=order.call_sid,
+               detail=f"{dollars_text(order.amount_cents)} by {payment.method}")
         return result_of(payment)
 
     def _pay_now(self, order: PaymentOrder, account: Account, payment: Payment) -> None:
-        outcome = self._submit(order, account, payment)
+        try:
+            outcome = self._submit(order, account, payment)
+        except GatewayOutcomeUnknown as error:
+            # It may have been charged: keep what a replay needs, and never charge it anew.
+            audit.warning("outcome unknown for %s: %s", order.idempotency_key, error)
+            payment.status = UNKNOWN
+            payment.gateway_token = self._token(order, payment)
+            payment.confirmation_number = new_confirmation_number(self.session)
+            return
         payment.gateway_reference = outcome.reference or None
         if not outcome.approved:
             payment.status = DECLINED
@@ -153,6 +166,8 @@ class PaymentPorts(PortBase):
             expiry = order.source.expiry_mmyy or self._saved_expiry(payment)
             return self.gateway.charge(card, expiry, order.source.postal_code, total,
                                        order.idempotency_key, description)
+        except GatewayOutcomeUnknown:
+            raise
         except GatewayError as error:
             audit.warning("gateway error on %s: %s", order.idempotency_key, error)
             return GatewayCharge(False, "", DeclineReason.PROCESSING_ERROR)
@@ -196,7 +211,8 @@ class PaymentPorts(PortBase):
         if not payment.notify_number or payment.status == DECLINED:
             return
         template = {APPROVED: "sms.payment_confirmation", PENDING: "sms.payment_submitted",
-                    SCHEDULED: "sms.payment_scheduled"}[payment.status]
+                    SCHEDULED: "sms.payment_scheduled",
+                    UNKNOWN: "sms.payment_unknown"}[payment.status]
         body = render(say(template, amount=dollars_text(payment.amount_cents),
                           account_last4=account.account_number[-4:],
                           method=method_text(payment), date=text_date(payment.scheduled_for),

@@ -10,13 +10,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from flows.ports import FlowSettings
-from ivr.account_ports import LOCKOUT_DURATION, LOCKOUT_THRESHOLD, AccountPorts
+from ivr.account_ports import AccountPorts
 from ivr.config import parse_fee
 from ivr.gateways import PaymentGateway, make_gateway
+from ivr.pin_policy import PinPolicy
 from ivr.plan_ports import PlanPorts
 
-__all__ = ["LOCKOUT_DURATION", "LOCKOUT_THRESHOLD", "DatabasePorts", "flow_settings",
-           "init_app", "local_zone", "ports_for"]
+__all__ = ["DatabasePorts", "flow_settings", "init_app", "local_zone", "ports_for"]
 
 
 class DatabasePorts(AccountPorts, PlanPorts):
@@ -28,12 +28,13 @@ def init_app(app: Flask) -> None:
     app.extensions["ivr_gateway"] = make_gateway(app.config)
 
 
-def ports_for(app: Flask, session: Session) -> DatabasePorts:
-    """The ports for one transaction of ``app``."""
+def ports_for(app: Flask, session: Session, origin: str | None = None) -> DatabasePorts:
+    """The ports for one transaction of ``app``; ``origin`` (the call) goes into the audit."""
     gateway: PaymentGateway = app.extensions["ivr_gateway"]
     # Digests of keyed bank account numbers are keyed by this deployment's own secret.
     secret = hashlib.sha256(b"ivr-fingerprint:" + app.config["TWILIO_AUTH_TOKEN"].encode())
-    return DatabasePorts(session, gateway, local_zone(app), secret.digest())
+    return DatabasePorts(session, gateway, local_zone(app), secret.digest(),
+                         PinPolicy.from_config(app.config), origin)
 
 
 def flow_settings(app: Flask) -> FlowSettings:
@@ -48,7 +49,8 @@ def flow_settings(app: Flask) -> FlowSettings:
         fee_percent=fee_percent, biller_name=config["IVR_BILLER_NAME"],
         arrangement_max_days=config["IVR_ARRANGEMENT_MAX_DAYS"],
         card_capture=config["IVR_CARD_CAPTURE"],
-        bank_payments=app.extensions["ivr_gateway"].supports_bank)
+        bank_payments=app.extensions["ivr_gateway"].supports_bank,
+        lock_minutes=config["IVR_PIN_LOCK_MINUTES"])
 
 
 def local_zone(app: Flask) -> ZoneInfo:

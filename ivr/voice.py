@@ -12,7 +12,9 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 from flows.state import Event
+from ivr.audit import record
 from ivr.calls import close_call, take_turn, voice_settings
+from ivr.db import db
 from ivr.twiml import apology_twiml, empty_twiml
 
 log = logging.getLogger(__name__)
@@ -26,9 +28,19 @@ def require_twilio_signature() -> None:
     signature = request.headers.get("X-Twilio-Signature", "")
     validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
     if not signature or not validator.validate(request.url, request.form.to_dict(), signature):
-        log.warning("rejected unsigned or forged request to %s from %s",
-                    request.path, request.remote_addr)
+        _audit_refusal("unsigned" if not signature else "forged")
         abort(403)
+
+
+def _audit_refusal(kind: str) -> None:
+    """Record a refused request; the refusal stands even if the database cannot record it."""
+    log.warning("rejected %s request to %s from %s", kind, request.path, request.remote_addr)
+    try:
+        with db.transaction() as session:
+            record(session, "unknown", "webhook_signature", f"refused_{kind}",
+                   origin=request.remote_addr, detail=request.path)
+    except Exception:
+        log.exception("could not record a refused request in the audit trail")
 
 
 def _twiml(body: str) -> Response:

@@ -35,6 +35,7 @@ class FakePorts:
     phones: dict[int, str] = field(default_factory=dict)
     pins: dict[int, str] = field(default_factory=dict)
     locked: set[int] = field(default_factory=set)
+    throttled_callers: set[str] = field(default_factory=set)
     history: dict[int, list[PaymentRecord]] = field(default_factory=dict)
     orders: list[PaymentOrder] = field(default_factory=list)
     vaulted_codes: list[str] = field(default_factory=list)
@@ -66,7 +67,9 @@ class FakePorts:
     def get_account(self, account_id: int) -> AccountSummary:
         return self.accounts[account_id]
 
-    def check_pin(self, account_id: int, pin: str) -> PinCheck:
+    def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
+        if caller is not None and caller in self.throttled_callers:
+            return PinCheck.THROTTLED
         if account_id in self.locked:
             return PinCheck.LOCKED
         return PinCheck.OK if self.pins[account_id] == pin else PinCheck.WRONG

@@ -88,7 +88,17 @@ def test_locked_account_ends_without_details(ports: FakePorts) -> None:
     caller = Caller(ports)
     caller.press_all("1", "1234")
     assert caller.reply.end is EndKind.HANGUP
-    assert "temporarily locked" in caller.text
+    assert "this account is locked for 30 minutes" in caller.text
+    assert "Customer service can unlock it sooner." in caller.text
+    assert "balance" not in caller.text
+
+
+def test_a_throttled_caller_id_is_told_and_transferred(ports: FakePorts) -> None:
+    ports.throttled_callers.add("+14155550100")
+    caller = Caller(ports, agent=True)
+    caller.press_all("1", "1234")
+    assert caller.reply.end is EndKind.TRANSFER
+    assert "cannot check more PINs from this phone right now" in caller.text
 
 
 def test_short_pin_is_a_format_error_not_a_wrong_pin(ports: FakePorts) -> None:

@@ -320,3 +320,25 @@ def test_parse_token() -> None:
     assert parse_token(PM) == (None, PM)
     assert parse_token(CUS) == (CUS, None)
     assert parse_token(f"{CUS}:{PM}") == (CUS, PM)
+
+
+@pytest.mark.parametrize(("kwargs", "unknown"), [
+    ({"status_code": 500, "json": {"error": {"type": "api_error"}}}, True),
+    ({"status_code": 502, "text": "<html>Bad gateway</html>"}, True),
+    ({"exc": requests.ReadTimeout}, True),
+    ({"exc": requests.ConnectionError}, True),
+    ({"status_code": 200, "json": {"object": "payment_intent", "id": "pi_1",
+                                   "status": "processing"}}, True),
+    ({"exc": requests.ConnectTimeout}, False),
+    ({"status_code": 429, "json": {"error": {"type": "rate_limit_error"}}}, False),
+    ({"status_code": 401, "json": {"error": {"type": "invalid_request_error"}}}, False),
+])
+def test_failures_say_whether_the_charge_may_have_happened(
+        requests_mock: Any, kwargs: dict[str, Any], unknown: bool) -> None:
+    from ivr.gateways import GatewayOutcomeUnknown
+
+    requests_mock.post("https://api.stripe.com/v1/payment_intents", **kwargs)
+    gateway = StripeGateway("sk_test_key")
+    with pytest.raises(GatewayError) as raised:
+        gateway.charge(CardToken("pm_1", "Visa", "4242"), "1230", "", 1000, "CA1-1", "x")
+    assert isinstance(raised.value, GatewayOutcomeUnknown) is unknown

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from flows.ports import CardToken, DeclineReason, PaymentOrder, PaymentSource, PinCheck
 from ivr.gateways import GatewayError, SandboxGateway
-from ivr.services import LOCKOUT_THRESHOLD, DatabasePorts
-from models import Account, Payment, SmsMessage
+from ivr.pin_policy import PinPolicy
+from ivr.services import DatabasePorts
+from models import Account, AuditEvent, Payment, SmsMessage
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -120,16 +121,50 @@ def test_confirmation_numbers_are_unique_digits(session: Session) -> None:
     assert len(numbers) == 20
 
 
-def test_pin_lockout_across_calls(session: Session) -> None:
+def test_five_wrong_pins_in_a_day_lock_the_account_even_for_the_right_pin(
+        session: Session) -> None:
     p = ports(session)
     target = account(session)
-    for _ in range(LOCKOUT_THRESHOLD - 1):
-        assert p.check_pin(target.id, "0000") is PinCheck.WRONG
-    assert p.check_pin(target.id, "0000") is PinCheck.LOCKED
-    assert p.check_pin(target.id, "2468") is PinCheck.LOCKED
+    for _ in range(4):
+        assert p.check_pin(target.id, "0000", "+14155550100") is PinCheck.WRONG
+    assert p.check_pin(target.id, "0000", "+14155550100") is PinCheck.LOCKED
+    assert p.check_pin(target.id, "2468", "+14155550100") is PinCheck.LOCKED
+    assert target.locked_until is not None
     target.locked_until = datetime.now(UTC) - timedelta(seconds=1)
     assert p.check_pin(target.id, "2468") is PinCheck.OK
-    assert target.failed_pin_attempts == 0
+    assert (target.failed_pin_attempts, target.locked_until) == (0, None)
+    actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions.count("lockout") == 1 and actions.count("pin_check") == 7
+
+
+def test_failures_older_than_the_window_start_a_new_count(session: Session) -> None:
+    p = ports(session)
+    target = account(session)
+    for _ in range(4):
+        p.check_pin(target.id, "0000")
+    target.pin_failure_window_start = datetime.now(UTC) - timedelta(hours=25)
+    assert p.check_pin(target.id, "0000") is PinCheck.WRONG
+    assert target.failed_pin_attempts == 1 and target.locked_until is None
+
+
+def test_the_policy_comes_from_settings(session: Session) -> None:
+    strict = DatabasePorts(session, SandboxGateway(), ZONE, b"s",
+                           PinPolicy(max_failures=2, lock_for=timedelta(minutes=5)))
+    target = account(session)
+    assert strict.check_pin(target.id, "0000") is PinCheck.WRONG
+    assert strict.check_pin(target.id, "0000") is PinCheck.LOCKED
+    assert target.locked_until is not None
+    assert target.locked_until - datetime.now(UTC) <= timedelta(minutes=5)
+
+
+def test_one_caller_id_guessing_across_accounts_is_throttled(session: Session) -> None:
+    p = DatabasePorts(session, SandboxGateway(), ZONE, b"s", PinPolicy(caller_max_failures=3))
+    guesser = "+16505550123"
+    numbers = ["10001234", "20005678", "30009012"]
+    for number in numbers:
+        assert p.check_pin(account(session, number).id, "0000", guesser) is PinCheck.WRONG
+    assert p.check_pin(account(session, "30003456").id, "9753", guesser) is PinCheck.THROTTLED
+    assert p.check_pin(account(session, "30003456").id, "9753", "+14155550100") is PinCheck.OK
 
 
 def test_a_correct_pin_resets_the_failure_count(session: Session) -> None:

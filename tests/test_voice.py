@@ -239,7 +239,7 @@ def test_the_confirmation_number_is_spoken_texted_and_exported_alike(
 
 def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
         database_url: str, tmp_path: Any) -> None:
-    app = make_app(database_url, tmp_path, IVR_PROXY_HOPS=1)
+    app = make_app(database_url, tmp_path, IVR_TRUSTED_PROXIES=1)
     caller = TwilioCaller(app)
     params = caller.params()
     public = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
@@ -261,3 +261,52 @@ def test_a_turn_that_stays_on_its_step_still_saves_what_changed(demo_app: Flask)
     assert call.state == "arrange_date"
     assert call.flow_state["arrangement"]["dates"] == ["2026-12-01"]
     assert "must come after the one before" in sam.press(answer, "1130").said
+
+
+@pytest.mark.parametrize(("forwarded_port", "signed_url"), [
+    ("443", "https://ivr.example.com/voice"),          # default port: Twilio signs no port
+    ("8443", "https://ivr.example.com:8443/voice"),    # a port Twilio was given explicitly
+])
+def test_signatures_behind_a_proxy_allow_for_ports(
+        database_url: str, tmp_path: Any, forwarded_port: str, signed_url: str) -> None:
+    app = make_app(database_url, tmp_path, IVR_TRUSTED_PROXIES=1)
+    caller = TwilioCaller(app)
+    params = caller.params()
+    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        signed_url, params)
+    headers = {"X-Twilio-Signature": signature, "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "ivr.example.com", "X-Forwarded-Port": forwarded_port,
+               "X-Forwarded-For": "54.172.60.1"}
+    assert caller.client.post("/voice", data=params, headers=headers).status_code == 200
+
+
+def test_proxy_headers_are_ignored_unless_proxies_are_trusted(caller: TwilioCaller) -> None:
+    params = caller.params()
+    forged_host = RequestValidator(caller.app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        "https://evil.example.com/voice", params)
+    headers = {"X-Twilio-Signature": forged_host, "X-Forwarded-Proto": "https",
+               "X-Forwarded-Host": "evil.example.com"}
+    assert caller.client.post("/voice", data=params, headers=headers).status_code == 403
+
+
+def test_refused_requests_are_in_the_audit_trail(caller: TwilioCaller) -> None:
+    from models import AuditEvent
+
+    caller.client.post("/voice/turn?t=3", data=caller.params())
+    with db.transaction(caller.app) as session:
+        [event] = session.scalars(select(AuditEvent)).all()
+    assert (event.action, event.outcome, event.detail) == (
+        "webhook_signature", "refused_unsigned", "/voice/turn")
+
+
+def test_pin_checks_and_payments_are_in_the_audit_trail(caller: TwilioCaller) -> None:
+    from models import AuditEvent
+
+    caller.press(caller.walk(*TO_READ_BACK), "1")
+    with db.transaction(caller.app) as session:
+        events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.outcome) for e in events] == [("pin_check", "ok"),
+                                                        ("payment", "approved")]
+    assert {e.actor for e in events} == {"caller:+14155550100"}
+    assert {e.origin for e in events} == {caller.call_sid}
+    assert events[1].detail == "$120.45 by card"
