@@ -126,6 +126,7 @@ class DeclineReason(StrEnum):
     EXPIRED_CARD = "expired_card"
     INCORRECT_CVC = "incorrect_cvc"
     PROCESSING_ERROR = "processing_error"
+    BALANCE_CHANGED = "balance_changed"  # another payment landed first: nothing was charged
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ class PaymentPorts(PortBase):
             return GatewayCharge(True, order.source.token)
         if order.amount_cents > account.balance_cents:
             # Another call paid in the meantime; never take more than is owed.
-            return GatewayCharge(False, "", DeclineReason.PROCESSING_ERROR)
+            return GatewayCharge(False, "", DeclineReason.BALANCE_CHANGED)
         total = order.amount_cents + order.fee_cents
         description = f"Account {account.account_number} (phone payment)"
         try:

@@ -141,3 +141,31 @@ def test_a_failure_halfway_through_a_payment_rolls_it_all_back(
         assert session.scalars(select(Payment).where(Payment.call_sid.is_not(None))).all() == []
     assert balance(demo_app) == 12045
 
+
+
+def test_two_calls_paying_one_account_at_once_never_take_more_than_owed(
+        demo_app: Flask) -> None:
+    by_phone = TwilioCaller(demo_app, call_sid="CA" + "1" * 32)
+    by_number = TwilioCaller(demo_app, call_sid="CA" + "2" * 32, caller="+16505550123")
+    full = ("2", "1", "1", "1", "4242424242424242", "1230", "123", "94105")
+    ready = [(by_phone, by_phone.walk("1", "2468", *full)),
+             (by_number, by_number.walk("10001234", "2468", *full))]
+    answers: list[str] = []
+    start = threading.Barrier(2)
+
+    def authorise(caller: TwilioCaller, read_back: Any) -> None:
+        start.wait(10)
+        answers.append(caller.press(read_back, "1").said)
+
+    threads = [threading.Thread(target=authorise, args=pair) for pair in ready]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum("has been approved" in said for said in answers) == 1
+    assert sum("another payment to this account was made" in said for said in answers) == 1
+    assert balance(demo_app) == 0
+    with db.transaction(demo_app) as session:
+        statuses = sorted(session.scalars(select(Payment.status)
+                                          .where(Payment.call_sid.is_not(None))))
+    assert statuses == ["approved", "declined"]
