@@ -1,8 +1,10 @@
 """Text messages through an outbox: queued in the caller's transaction, sent later.
 
 Calls never wait on the SMS provider. ``drain_outbox`` claims each due message
-with a conditional UPDATE committed before sending, so several workers can
-drain at once without sending anything twice.
+with a conditional UPDATE committed before sending (picking it with ``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL), so several workers, on several machines, can drain
+at once without sending anything twice. A permanent provider error (see
+``ivr.sms_twilio.PERMANENT_CODES``) fails the message at once; others back off.
 """
 
 from __future__ import annotations
@@ -15,15 +17,11 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-import requests
 from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, ConfigError
 from ivr.db import db
@@ -38,12 +36,19 @@ RETRY_BASE = timedelta(seconds=30)
 SENDING_LEASE = timedelta(minutes=10)
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _MAX_ERROR = 200
-# Twilio's default is no timeout at all; a drain must never hang on the network.
-_HTTP_TIMEOUT_SECONDS = 10.0
 
 
 class SmsSendError(Exception):
-    """The provider did not accept a message; str() is short and holds no secrets."""
+    """The provider did not accept a message; str() is short and holds no secrets.
+
+    ``code`` is the provider's error code when it gave one (Twilio's 21610, say);
+    ``permanent`` means sending the same text again cannot work, so don't retry.
+    """
+
+    def __init__(self, message: str, code: str | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.permanent = permanent
 
 
 class SmsBackend(Protocol):
@@ -65,28 +70,6 @@ class ConsoleBackend:
         return f"console-{uuid.uuid4().hex[:16]}"
 
 
-class TwilioBackend:
-    """Sends through Twilio's Messages API."""
-
-    name = "twilio"
-
-    def __init__(self, account_sid: str, auth_token: str, from_number: str) -> None:
-        self.from_number = from_number
-        http_client = TwilioHttpClient(timeout=_HTTP_TIMEOUT_SECONDS)
-        self._client = Client(account_sid, auth_token, http_client=http_client)
-
-    def send(self, to: str, body: str) -> str:
-        """Create the message; Twilio errors and network failures become SmsSendError."""
-        try:
-            message = self._client.messages.create(to=to, from_=self.from_number, body=body)
-        except TwilioRestException as exc:
-            raise SmsSendError(f"Twilio HTTP {exc.status} error {exc.code}: {exc.msg}") from None
-        except (TwilioException, requests.RequestException) as exc:
-            # These messages can embed request URLs; the class name is enough to go on.
-            raise SmsSendError(f"could not reach Twilio ({type(exc).__name__})") from None
-        return str(message.sid)
-
-
 def make_sms_backend(config: Mapping[str, Any]) -> SmsBackend:
     """The backend ``IVR_SMS_BACKEND`` names: ``console`` (default) or ``twilio``."""
     name = (config.get("IVR_SMS_BACKEND") or "console").strip().lower()
@@ -102,6 +85,8 @@ def make_sms_backend(config: Mapping[str, Any]) -> SmsBackend:
     if not sid or not token or sid == DEV_ACCOUNT_SID or token == DEV_AUTH_TOKEN:
         raise ConfigError("IVR_SMS_BACKEND=twilio needs real TWILIO_ACCOUNT_SID and "
                           "TWILIO_AUTH_TOKEN values")
+    from ivr.sms_twilio import TwilioBackend  # it imports SmsSendError from here
+
     return TwilioBackend(sid, token, from_number)
 
 
@@ -141,77 +126,119 @@ def _transaction(source: SessionSource) -> Iterator[Session]:
 
 def drain_outbox(source: SessionSource, backend: SmsBackend, now: datetime | None = None,
                  limit: int = 100) -> DrainResult:
-    """Send up to ``limit`` due messages once each; ``source`` is the app or a sessionmaker."""
+    """Send up to ``limit`` due messages once each; ``source`` is the app or a sessionmaker.
+
+    Each message is claimed just before it is sent, so drains running at once in
+    several processes or machines split the outbox between them.
+    """
     now = now or utcnow()
     _recover_stuck(source, now)
+    outcomes: list[str | None] = []
+    while len(outcomes) < limit:
+        claimed = claim_next(source, now)
+        if claimed is None:
+            break
+        outcomes.append(_send_claimed(source, backend, claimed, now))
+    return DrainResult(sent=outcomes.count(SENT), failed=outcomes.count(FAILED),
+                       retried=outcomes.count(QUEUED))
+
+
+class Claim(NamedTuple):
+    """A message this worker moved to ``sending`` and now has to send."""
+
+    id: int
+    to: str
+    body: str
+
+
+def claim_next(source: SessionSource, now: datetime) -> Claim | None:
+    """Claim the next due message, or None when nothing is due (or all is being claimed).
+
+    On PostgreSQL the candidate row is picked with ``FOR UPDATE SKIP LOCKED``, so
+    concurrent drainers each take a different row instead of waiting on one
+    another; SQLite has no row locks (its transactions here take the write lock at
+    BEGIN). Either way the conditional UPDATE in ``_claim_in`` is what guarantees
+    that only one caller wins a message.
+    """
     with _transaction(source) as session:
         due = select(SmsMessage.id).where(
             SmsMessage.status == QUEUED, SmsMessage.next_attempt_at <= now,
-        ).order_by(SmsMessage.next_attempt_at, SmsMessage.id).limit(limit)
-        ids = list(session.scalars(due))
-    outcomes = [_send_one(source, backend, message_id, now) for message_id in ids]
-    return DrainResult(sent=outcomes.count(SENT), failed=outcomes.count(FAILED),
-                       retried=outcomes.count(QUEUED))
+        ).order_by(SmsMessage.next_attempt_at, SmsMessage.id).limit(1)
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        message_id = session.scalar(due)
+        if message_id is None:
+            return None
+        claimed = _claim_in(session, message_id, now)
+        return None if claimed is None else Claim(message_id, *claimed)
 
 
 def claim(source: SessionSource, message_id: int, now: datetime) -> tuple[str, str] | None:
     """Atomically move a due message from queued to sending; (to, body) if this caller won."""
     with _transaction(source) as session:
-        result = session.execute(
-            update(SmsMessage)
-            .where(SmsMessage.id == message_id, SmsMessage.status == QUEUED,
-                   SmsMessage.next_attempt_at <= now)
-            .values(status=SENDING, next_attempt_at=now + SENDING_LEASE)
-            .execution_options(synchronize_session=False))
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        row = session.execute(select(SmsMessage.to_number, SmsMessage.body)
-                              .where(SmsMessage.id == message_id)).one()
-        return row.to_number, row.body
+        return _claim_in(session, message_id, now)
 
 
-def _send_one(source: SessionSource, backend: SmsBackend, message_id: int,
-              now: datetime) -> str | None:
-    claimed = claim(source, message_id, now)
-    if claimed is None:
-        return None  # another drainer got it first
-    to, body = claimed
+def _claim_in(session: Session, message_id: int, now: datetime) -> tuple[str, str] | None:
+    result = session.execute(
+        update(SmsMessage)
+        .where(SmsMessage.id == message_id, SmsMessage.status == QUEUED,
+               SmsMessage.next_attempt_at <= now)
+        .values(status=SENDING, next_attempt_at=now + SENDING_LEASE)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    row = session.execute(select(SmsMessage.to_number, SmsMessage.body)
+                          .where(SmsMessage.id == message_id)).one()
+    return row.to_number, row.body
+
+
+def _send_claimed(source: SessionSource, backend: SmsBackend, claimed: Claim,
+                  now: datetime) -> str:
     try:
-        provider_sid = backend.send(to, body)
+        provider_sid = backend.send(claimed.to, claimed.body)
     except SmsSendError as exc:
-        return _record_failure(source, message_id, now, str(exc))
+        return _record_failure(source, claimed.id, now, exc)
     except Exception as exc:
         # A backend bug must not leave the message stuck in "sending" until the lease ends.
         log.exception("SMS backend %s crashed sending message %s", type(backend).__name__,
-                      message_id)
-        return _record_failure(source, message_id, now, f"backend error ({type(exc).__name__})")
+                      claimed.id)
+        return _record_failure(source, claimed.id, now,
+                               SmsSendError(f"backend error ({type(exc).__name__})"))
     with _transaction(source) as session:
         session.execute(
-            update(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.status == SENDING)
-            .values(status=SENT, provider_sid=provider_sid[:64], sent_at=now, last_error=None)
+            update(SmsMessage).where(SmsMessage.id == claimed.id, SmsMessage.status == SENDING)
+            .values(status=SENT, provider_sid=provider_sid[:64], sent_at=now, last_error=None,
+                    error_code=None)
             .execution_options(synchronize_session=False))
     return SENT
 
 
-def _record_failure(source: SessionSource, message_id: int, now: datetime, error: str) -> str:
+def _record_failure(source: SessionSource, message_id: int, now: datetime,
+                    error: SmsSendError) -> str:
     with _transaction(source) as session:
         message = session.get(SmsMessage, message_id)
         if message is None or message.status != SENDING:
             return QUEUED
-        _fail(message, now, error)
-        log.warning("SMS %s attempt %s failed: %s", message_id, message.attempts, error)
+        _fail(message, now, str(error), code=error.code, permanent=error.permanent)
+        log.warning("SMS %s attempt %s failed: %s", message_id, message.attempts,
+                    message.last_error)
         return message.status
 
 
-def _fail(message: SmsMessage, now: datetime, error: str) -> None:
-    """Count a failed attempt: back off and requeue, or give up after MAX_ATTEMPTS."""
+def _fail(message: SmsMessage, now: datetime, error: str, code: str | None = None,
+          permanent: bool = False) -> None:
+    """Count a failed attempt: give up if permanent or after MAX_ATTEMPTS, else back off."""
     message.attempts += 1
-    message.last_error = error[:_MAX_ERROR]
-    if message.attempts >= MAX_ATTEMPTS:
+    message.error_code = code[:16] if code else None
+    if permanent or message.attempts >= MAX_ATTEMPTS:
         message.status = FAILED
-        return
-    message.status = QUEUED
-    message.next_attempt_at = now + RETRY_BASE * 2 ** (message.attempts - 1)
+        outcome = "not retried" if permanent else f"gave up after {message.attempts} attempts"
+    else:
+        message.status = QUEUED
+        message.next_attempt_at = now + RETRY_BASE * 2 ** (message.attempts - 1)
+        outcome = "will retry"
+    message.last_error = f"{error[:_MAX_ERROR - 40]}; {outcome}"
 
 
 def _recover_stuck(source: SessionSource, now: datetime) -> None:

@@ -22,12 +22,12 @@ from ivr.sms import (
     DrainResult,
     OutboxWorker,
     SmsSendError,
-    TwilioBackend,
     claim,
     drain_outbox,
     make_sms_backend,
     queue_text,
 )
+from ivr.sms_twilio import PERMANENT_CODES, TwilioBackend
 from models import SmsMessage
 
 SID = "AC" + "1" * 32
@@ -141,12 +141,52 @@ def test_twilio_backend_sends_through_the_api(app: Flask, requests_mock: rm.Mock
     assert (row.status, row.provider_sid, row.sent_at) == ("sent", "SM" + "a" * 32, NOW)
 
 
-@pytest.mark.parametrize(("status", "code"), [(400, 21211), (500, 20500)])
-def test_twilio_errors_retry_with_backoff_then_fail(app: Flask, requests_mock: rm.Mocker,
-                                                    status: int, code: int) -> None:
+def twilio_error_body(status: int, code: int, message: str) -> dict[str, object]:
+    """An error body shaped like the ones Twilio's REST API returns."""
+    return {"code": code, "message": message,
+            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+
+
+CREATE_TIME_PERMANENT = [21211, 21265, 21408, 21606, 21610, 21612, 21614, 21617, 21635]
+
+
+@pytest.mark.parametrize("code", CREATE_TIME_PERMANENT)
+def test_permanent_twilio_error_fails_after_one_request(app: Flask, requests_mock: rm.Mocker,
+                                                        code: int) -> None:
+    requests_mock.post(MESSAGES_URL, status_code=400,
+                       json=twilio_error_body(400, code, "The message cannot be sent."))
+    [message_id] = queue(app, "hello")
+    backend = make_sms_backend(TWILIO_CONFIG)
+
+    assert drain_outbox(app, backend, now=NOW) == DrainResult(failed=1)
+
+    row = message(app, message_id)
+    assert (row.status, row.attempts, row.error_code, row.sent_at) == ("failed", 1, str(code),
+                                                                       None)
+    assert row.last_error == f"{code}: {PERMANENT_CODES[code]}; not retried"
+    assert drain_outbox(app, backend, now=NOW + timedelta(days=1)) == DrainResult()
+    assert len(requests_mock.request_history) == 1
+
+
+def test_unsubscribed_recipient_says_why_in_plain_words(app: Flask,
+                                                        requests_mock: rm.Mocker) -> None:
+    requests_mock.post(MESSAGES_URL, status_code=400, json=twilio_error_body(
+        400, 21610, "Attempt to send to unsubscribed recipient"))
+    [message_id] = queue(app, "Paid $12.50")
+
+    drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW)
+
+    row = message(app, message_id)
+    assert row.last_error == "21610: recipient has unsubscribed (replied STOP); not retried"
+    assert row.error_code == "21610"
+
+
+@pytest.mark.parametrize(("status", "code"), [(429, 20429), (500, 20500), (503, 20503),
+                                              (401, 20003), (400, 21608)])
+def test_transient_twilio_errors_retry_with_backoff_then_fail(
+        app: Flask, requests_mock: rm.Mocker, status: int, code: int) -> None:
     requests_mock.post(MESSAGES_URL, status_code=status,
-                       json={"code": code, "message": "Invalid 'To' Phone Number",
-                             "status": status})
+                       json=twilio_error_body(status, code, "Try again later"))
     [message_id] = queue(app, "hello")
     backend = make_sms_backend(TWILIO_CONFIG)
     now, delays = NOW, []
@@ -154,8 +194,10 @@ def test_twilio_errors_retry_with_backoff_then_fail(app: Flask, requests_mock: r
     for attempt in range(1, 5):
         assert drain_outbox(app, backend, now=now) == DrainResult(retried=1)
         row = message(app, message_id)
-        assert (row.status, row.attempts) == ("queued", attempt)
-        assert f"error {code}" in (row.last_error or "") and TOKEN not in (row.last_error or "")
+        assert (row.status, row.attempts, row.error_code) == ("queued", attempt, str(code))
+        last_error = row.last_error or ""
+        assert f"HTTP {status} error {code}" in last_error and last_error.endswith("will retry")
+        assert TOKEN not in last_error
         delays.append(row.next_attempt_at - now)
         assert drain_outbox(app, backend, now=row.next_attempt_at - timedelta(seconds=1)) == \
             DrainResult()
@@ -164,16 +206,73 @@ def test_twilio_errors_retry_with_backoff_then_fail(app: Flask, requests_mock: r
     assert drain_outbox(app, backend, now=now) == DrainResult(failed=1)
     assert delays == [timedelta(seconds=s) for s in (30, 60, 120, 240)]
     row = message(app, message_id)
-    assert (row.status, row.attempts, row.sent_at) == ("failed", 5, None)
+    assert (row.status, row.attempts, row.sent_at, row.error_code) == ("failed", 5, None,
+                                                                      str(code))
+    assert (row.last_error or "").endswith("gave up after 5 attempts")
     assert len(requests_mock.request_history) == 5
     assert drain_outbox(app, backend, now=now + timedelta(days=1)) == DrainResult()
+
+
+def test_retry_that_succeeds_clears_the_error(app: Flask, requests_mock: rm.Mocker) -> None:
+    requests_mock.post(MESSAGES_URL, [
+        {"status_code": 429, "json": twilio_error_body(429, 20429, "Too Many Requests")},
+        {"status_code": 201, "json": {"sid": "SM" + "b" * 32, "status": "queued"}},
+    ])
+    [message_id] = queue(app, "hello")
+    backend = make_sms_backend(TWILIO_CONFIG)
+
+    assert drain_outbox(app, backend, now=NOW) == DrainResult(retried=1)
+    assert message(app, message_id).error_code == "20429"
+    assert drain_outbox(app, backend, now=NOW + timedelta(seconds=30)) == DrainResult(sent=1)
+
+    row = message(app, message_id)
+    assert (row.status, row.attempts, row.error_code, row.last_error) == ("sent", 1, None, None)
+
+
+def test_error_without_a_twilio_code_is_retried_without_one(app: Flask,
+                                                            requests_mock: rm.Mocker) -> None:
+    requests_mock.post(MESSAGES_URL, status_code=502, text="<html>Bad Gateway</html>")
+    [message_id] = queue(app, "hello")
+
+    assert drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW) == DrainResult(retried=1)
+
+    row = message(app, message_id)
+    assert (row.status, row.error_code) == ("queued", None)
+    assert (row.last_error or "").startswith("Twilio HTTP 502 error without a code")
+
+
+@pytest.mark.parametrize("exc", [requests.ConnectionError(f"boom {MESSAGES_URL}"),
+                                 requests.ReadTimeout(f"slow {MESSAGES_URL}")])
+def test_network_errors_are_transient(app: Flask, requests_mock: rm.Mocker,
+                                      exc: Exception) -> None:
+    requests_mock.post(MESSAGES_URL, exc=exc)
+    [message_id] = queue(app, "hello")
+
+    assert drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW) == DrainResult(retried=1)
+
+    row = message(app, message_id)
+    assert (row.status, row.error_code) == ("queued", None)
+    assert row.last_error == f"could not reach Twilio ({type(exc).__name__}); will retry"
 
 
 def test_twilio_network_error_becomes_send_error(requests_mock: rm.Mocker) -> None:
     requests_mock.post(MESSAGES_URL, exc=requests.ConnectionError(f"boom {MESSAGES_URL}"))
 
-    with pytest.raises(SmsSendError, match=r"could not reach Twilio \(ConnectionError\)"):
+    with pytest.raises(SmsSendError, match=r"could not reach Twilio \(ConnectionError\)") as info:
         TwilioBackend(SID, TOKEN, FROM).send("+14155550100", "hi")
+    assert (info.value.code, info.value.permanent) == (None, False)
+
+
+def test_permanent_error_from_any_backend_is_not_retried(app: Flask) -> None:
+    [message_id] = queue(app, "hi")
+    backend = RecordingBackend(fail_with=SmsSendError("no such number", code="X1",
+                                                      permanent=True))
+
+    assert drain_outbox(app, backend, now=NOW) == DrainResult(failed=1)
+
+    row = message(app, message_id)
+    assert (row.status, row.attempts, row.error_code, row.last_error) == (
+        "failed", 1, "X1", "no such number; not retried")
 
 
 def test_unexpected_backend_error_requeues(app: Flask) -> None:
@@ -183,7 +282,8 @@ def test_unexpected_backend_error_requeues(app: Flask) -> None:
 
     assert result == DrainResult(retried=1)
     row = message(app, message_id)
-    assert (row.status, row.last_error) == ("queued", "backend error (KeyError)")
+    assert (row.status, row.last_error, row.error_code) == (
+        "queued", "backend error (KeyError); will retry", None)
 
 
 def test_claimed_message_is_not_claimed_or_sent_again(app: Flask) -> None:
