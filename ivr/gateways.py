@@ -114,6 +114,7 @@ class SandboxGateway:
     name = "sandbox"
     supports_bank = True
     supports_keypad_cards = True
+    _config: Mapping[str, Any] = {}  # no faults unless built with settings
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         # Read at each charge, so an operator or a test can rehearse an outage.
