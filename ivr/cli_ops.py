@@ -1,8 +1,12 @@
-"""Operator commands: db, serve, accounts, payments, sms. Thin wrappers over ivr modules."""
+"""Operator commands: db, serve, accounts, payments, sms, audit. Thin wrappers over ivr modules.
+
+Every command but ``serve`` is :func:`~ivr.cli_audit.audited`: each run leaves one audit event.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import sys
@@ -10,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TextIO
 
 import click
 from flask import Flask, current_app
@@ -18,31 +22,35 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from ivr.accounts_import import ImportRowError, import_accounts
+from ivr.audit import UNLOCKED, unlock_account
+from ivr.cli_audit import audited, fail
 from ivr.config import ConfigError
 from ivr.db import db
-from ivr.exports import export_accounts_csv, export_payments_csv, export_sms_csv
+from ivr.exports import (
+    export_accounts_csv,
+    export_audit_csv,
+    export_payments_csv,
+    export_sms_csv,
+)
 from ivr.gateways import PaymentGateway
 
 db_cli = AppGroup("db", help="Create or migrate the schema.")
 accounts_cli = AppGroup("accounts", help="Manage accounts.")
 payments_cli = AppGroup("payments", help="Payments taken on the line.")
 sms_cli = AppGroup("sms", help="The outbox of text messages.")
-
-
-def _fail(message: str) -> NoReturn:
-    """Print one ``error:`` line to stderr and exit with status 1 (no traceback)."""
-    click.echo(f"error: {message}", err=True)
-    raise SystemExit(1)
+audit_cli = AppGroup("audit", help="The audit trail of security-relevant events.")
 
 
 @db_cli.command("upgrade")
-def db_upgrade_command() -> None:
+@audited
+def db_upgrade_command() -> str:
     """Create the schema or migrate it to the latest version."""
     # Imported here: importing Alembic logs its plugin setup, noise for every other command.
     from ivr.migrate import upgrade
 
     upgrade(db.engine())
     click.echo("Database schema is up to date.")
+    return "schema up to date"
 
 
 @click.command("serve")
@@ -60,22 +68,40 @@ def serve_command(host: str, port: int, workers: int, no_demo: bool) -> None:
         serve(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
               workers=workers, load_demo_data=not no_demo)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @accounts_cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def accounts_import_command(file: Path) -> None:
+@audited
+def accounts_import_command(file: Path) -> str:
     """Create or update accounts from a CSV file; one bad row imports nothing."""
     try:
         with file.open(newline="", encoding="utf-8-sig") as f, db.transaction() as session:
             summary = import_accounts(session, f)
     except (ImportRowError, OSError) as exc:
-        _fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
+        fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
     except UnicodeDecodeError:
-        _fail(f"{file}: not a UTF-8 text file")
-    click.echo(f"Imported {summary.total} accounts ({summary.created} created, "
-               f"{summary.updated} updated) from {file}")
+        fail(f"{file}: not a UTF-8 text file")
+    counts = f"{summary.total} accounts ({summary.created} created, {summary.updated} updated)"
+    click.echo(f"Imported {counts} from {file}")
+    return f"{counts} from {file}"
+
+
+@accounts_cli.command("unlock")
+@click.argument("account_number")
+@audited
+def accounts_unlock_command(account_number: str) -> str:
+    """Lift an account's PIN lockout and reset its failed-PIN count."""
+    with db.transaction() as session:
+        outcome = unlock_account(session, account_number)
+    if outcome is None:
+        fail(f"no account {account_number}")
+    ending = account_number[-4:]
+    message = (f"Unlocked account ending {ending}" if outcome == UNLOCKED
+               else f"Account ending {ending} was not locked")
+    click.echo(message)
+    return message
 
 
 @contextlib.contextmanager
@@ -95,14 +121,16 @@ def _output(path: Path | None) -> Iterator[TextIO]:
         raise
 
 
-def _export(writer: Callable[[Session, TextIO], int], output: Path | None, what: str) -> None:
+def _export(writer: Callable[[Session, TextIO], int], output: Path | None, what: str) -> str:
+    """Run one CSV export to ``output`` (or stdout); return a summary for the audit trail."""
     try:
         with _output(output) as out, db.transaction() as session:
             count = writer(session, out)
     except OSError as exc:
-        _fail(f"{output}: {exc.strerror or exc}")
+        fail(f"{output}: {exc.strerror or exc}")
     if output is not None:
         click.echo(f"Exported {count} {what} to {output}", err=True)
+    return f"{count} {what} to {output or 'standard output'}"
 
 
 _format_option = click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv",
@@ -114,17 +142,19 @@ _output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, 
 @payments_cli.command("export")
 @_format_option
 @_output_option
-def payments_export_command(fmt: str, output: Path | None) -> None:
+@audited
+def payments_export_command(fmt: str, output: Path | None) -> str:
     """Export every payment, oldest first."""
-    _export(export_payments_csv, output, "payments")
+    return _export(export_payments_csv, output, "payments")
 
 
 @accounts_cli.command("export")
 @_format_option
 @_output_option
-def accounts_export_command(fmt: str, output: Path | None) -> None:
+@audited
+def accounts_export_command(fmt: str, output: Path | None) -> str:
     """Export every account with its AutoPay and saved methods (never a PIN)."""
-    _export(export_accounts_csv, output, "accounts")
+    return _export(export_accounts_csv, output, "accounts")
 
 
 def _app_and_gateway() -> tuple[Flask, PaymentGateway]:
@@ -134,65 +164,88 @@ def _app_and_gateway() -> tuple[Flask, PaymentGateway]:
 
 
 @payments_cli.command("settle")
-def payments_settle_command() -> None:
+@audited
+def payments_settle_command() -> str:
     """Ask the gateway about pending bank debits; record settlements and returns."""
     from ivr.settlement import settle_pending
 
     summary = settle_pending(*_app_and_gateway())
-    click.echo(f"Settled {summary.settled}, returned {summary.returned}, "
+    message = (f"Settled {summary.settled}, returned {summary.returned}, "
                f"still pending {summary.still_pending}")
+    click.echo(message)
+    return message
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class _BadDate(click.ClickException):
-    """A malformed --date: one error line and exit status 2, like other usage errors."""
+    """A malformed date option: one error line and exit status 2, like other usage errors."""
 
     exit_code = 2
 
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    """Parse --date as YYYY-MM-DD."""
+    """Parse a date option (--date, --since) as YYYY-MM-DD."""
     if value is None:
         return None
     # fromisoformat alone would also take "20261201"; operators' scripts should say one thing.
     if _ISO_DATE.fullmatch(value):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value)
-    raise _BadDate(f'--date: "{value}" is not a date in the form YYYY-MM-DD')
+    raise _BadDate(f'{param.opts[0]}: "{value}" is not a date in the form YYYY-MM-DD')
 
 
 @payments_cli.command("run-scheduled")
 @click.option("--date", "run_date", callback=_parse_date, metavar="YYYY-MM-DD",
               help="Charge what is due on this date (default: today in IVR_TIMEZONE).")
-def payments_run_scheduled_command(run_date: date | None) -> None:
+@audited
+def payments_run_scheduled_command(run_date: date | None) -> str:
     """Charge due scheduled payments and AutoPay once each, even from several machines."""
     from ivr.scheduled import run_scheduled
     from ivr.services import flow_settings
 
     app, gateway = _app_and_gateway()
-    summary = run_scheduled(app, gateway, run_date or flow_settings(app).today)
-    click.echo(f"Approved {summary.approved}, declined {summary.declined}, "
+    day = run_date or flow_settings(app).today
+    summary = run_scheduled(app, gateway, day)
+    message = (f"Approved {summary.approved}, declined {summary.declined}, "
                f"pending bank debits {summary.pending}, skipped {summary.skipped}")
+    click.echo(message)
+    return f"{day.isoformat()}: {message}"
 
 
 @sms_cli.command("export")
 @_format_option
 @_output_option
-def sms_export_command(fmt: str, output: Path | None) -> None:
+@audited
+def sms_export_command(fmt: str, output: Path | None) -> str:
     """Export the text-message outbox, oldest first."""
-    _export(export_sms_csv, output, "messages")
+    return _export(export_sms_csv, output, "messages")
 
 
 @sms_cli.command("send")
-def sms_send_command() -> None:
+@audited
+def sms_send_command() -> str:
     """Send the due messages in the outbox once, with the configured backend."""
     from ivr.sms import drain_outbox, make_sms_backend
 
     try:
         backend = make_sms_backend(current_app.config)
     except ConfigError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     result = drain_outbox(current_app._get_current_object(), backend)  # type: ignore[attr-defined]
-    click.echo(f"Sent {result.sent}, failed {result.failed}, will retry {result.retried}")
+    message = f"Sent {result.sent}, failed {result.failed}, will retry {result.retried}"
+    click.echo(message)
+    return message
+
+
+@audit_cli.command("export")
+@_format_option
+@_output_option
+@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Only events from this day on (from midnight UTC).")
+@audited
+def audit_export_command(fmt: str, output: Path | None, since: date | None) -> str:
+    """Export the audit trail, oldest first (never a PIN or card data)."""
+    summary = _export(functools.partial(export_audit_csv, since=since), output, "events")
+    return f"{summary} since {since.isoformat()}" if since else summary

@@ -1,18 +1,25 @@
-"""CSV exports of payments, accounts and the text-message outbox, streamed row by row."""
+"""CSV exports of payments, accounts, the text-message outbox and the audit trail, streamed."""
 
 from __future__ import annotations
 
 import csv
 import itertools
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, TextIO
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from flows.money import cents_to_decimal
-from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
+from models import (
+    Account,
+    AuditEvent,
+    AutopayEnrollment,
+    Payment,
+    SavedPaymentMethod,
+    SmsMessage,
+)
 
 PAYMENT_COLUMNS = ("account_number", "amount", "fee", "status", "method", "confirmation_number",
                    "card_brand", "card_last4", "bank_account_type", "bank_last4",
@@ -20,6 +27,7 @@ PAYMENT_COLUMNS = ("account_number", "amount", "fee", "status", "method", "confi
 ACCOUNT_COLUMNS = ("account_number", "name", "phone", "balance", "due_date", "autopay",
                    "autopay_method", "saved_methods")
 SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at")
+AUDIT_COLUMNS = ("at", "actor", "action", "outcome", "account_number", "origin", "detail")
 # Rows fetched per round trip; exports never hold the whole table in memory.
 _BATCH = 500
 
@@ -133,3 +141,33 @@ def export_sms_csv(session: Session, out: TextIO) -> int:
         ))
         count += 1
     return count
+
+
+def export_audit_csv(session: Session, out: TextIO, since: date | None = None) -> int:
+    """Write the audit trail as CSV to ``out``, oldest first; return the number of rows.
+
+    ``since`` keeps events from that moment on: a ``datetime`` as given, a plain
+    ``date`` from its midnight UTC. ``account_number`` is empty for events about
+    no account. Audit events never hold a PIN or card data, so neither can this.
+    """
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    query = (select(AuditEvent, Account.account_number)
+             .outerjoin(Account, AuditEvent.account_id == Account.id)
+             .order_by(AuditEvent.at, AuditEvent.id)
+             .execution_options(yield_per=_BATCH))
+    if since is not None:
+        query = query.where(AuditEvent.at >= _start_of(since))
+    count = 0
+    for event, account_number in session.execute(query):
+        writer.writerow((format_timestamp(event.at), event.actor, event.action, event.outcome,
+                         account_number or "", event.origin or "", event.detail or ""))
+        count += 1
+    return count
+
+
+def _start_of(since: date) -> datetime:
+    """A datetime as is (made UTC if naive); a date as its midnight UTC."""
+    if isinstance(since, datetime):
+        return since if since.tzinfo else since.replace(tzinfo=UTC)
+    return datetime.combine(since, time(0), tzinfo=UTC)
