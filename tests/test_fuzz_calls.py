@@ -593,6 +593,7 @@ def test_random_callers_pay_only_what_they_authorised(
     assert sum(totals.payments.values()) > 0, totals.summary()
 
 
+@settings(database=None)  # no .hypothesis folder in the checkout
 @given(st.integers(1, 10_000_000))
 def test_amount_words_read_back(cents: int) -> None:
     assert cents_from_words(money_words(cents)) == cents
