@@ -169,3 +169,18 @@ def test_two_calls_paying_one_account_at_once_never_take_more_than_owed(
         statuses = sorted(session.scalars(select(Payment.status)
                                           .where(Payment.call_sid.is_not(None))))
     assert statuses == ["approved", "declined"]
+
+
+def test_reconcile_command_reports_and_is_audited(demo_app: Flask) -> None:
+    from models import AuditEvent
+
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    caller = TwilioCaller(demo_app)
+    caller.press(caller.walk(*TO_READ_BACK), "1")
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    result = demo_app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0
+    assert "Approved 1, declined 0, pending bank debits 0, still unknown 0" in result.output
+    with db.transaction(demo_app) as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "command:payments reconcile" in actions and "reconcile" in actions
