@@ -63,6 +63,11 @@ def pay_when(state: CallState, keys: str, ctx: Context) -> Outcome:
         state.purpose = Purpose.NOW
         return Go(Step.PAY_METHOD)
     if keys == "2":
+        assert state.account_id is not None
+        scheduled = sum(p.amount_cents for p in ctx.ports.scheduled_payments(state.account_id))
+        if scheduled + (state.amount_cents or 0) > ctx.account(state).balance_cents:
+            # Payments already scheduled would cover the balance twice over.
+            return Retry([say("error.already_scheduled", scheduled=Money(scheduled))])
         state.purpose = Purpose.SCHEDULE
         return Go(Step.SCHEDULE_DATE)
     return invalid_choice(keys)

@@ -184,3 +184,18 @@ def test_reconcile_command_reports_and_is_audited(demo_app: Flask) -> None:
     with db.transaction(demo_app) as session:
         actions = session.scalars(select(AuditEvent.action)).all()
     assert "command:payments reconcile" in actions and "reconcile" in actions
+
+
+def test_locked_by_wrong_pins_over_two_calls_then_unlocked_by_the_operator(
+        demo_app: Flask) -> None:
+    first = TwilioCaller(demo_app, call_sid="CA" + "a" * 32)
+    assert "cannot continue" in first.walk("1", "0000", "0001", "0002").said
+    second = TwilioCaller(demo_app, call_sid="CA" + "b" * 32)
+    answer = second.walk("1", "0003", "0004")
+    assert "this account is locked for 30 minutes" in answer.said
+    third = TwilioCaller(demo_app, call_sid="CA" + "c" * 32)
+    assert "this account is locked" in third.walk("1", "2468").said  # even the right PIN
+    result = demo_app.test_cli_runner().invoke(args=["accounts", "unlock", "10001234"])
+    assert result.exit_code == 0 and "Unlocked account ending 1234" in result.output
+    fourth = TwilioCaller(demo_app, call_sid="CA" + "d" * 32)
+    assert "Your PIN is correct." in fourth.walk("1", "2468").said

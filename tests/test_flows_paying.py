@@ -241,3 +241,13 @@ def test_no_bank_option_when_the_gateway_cannot_debit_banks(ports: FakePorts) ->
     text = caller.press_all(*FULL_TODAY)
     assert "To pay with a new card, press 1." in text and "bank account" not in text
     assert "not one of the options" in caller.press("2")
+
+
+def test_scheduling_more_than_is_owed_is_refused(ports: FakePorts) -> None:
+    ports.scheduled[1] = [ScheduledPayment(41, 10000, date(2026, 12, 1), "card", "Visa", "4242")]
+    caller = verified(ports)
+    text = caller.press_all("2", "2", "30", "2")
+    assert "you already have one hundred dollars in scheduled payments" in text
+    assert caller.state.step is Step.PAY_WHEN
+    caller.press("1")
+    assert caller.state.step is Step.PAY_METHOD  # paying today is still possible

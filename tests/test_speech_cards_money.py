@@ -84,7 +84,8 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               "label": "Visa", "length": 3, "count": 3, "biller": "Acme",
               "method": Prompt("method.card", {"label": "Visa", "last4": Digits("4242")}),
               "account_last4": "1234", "card_last4": "4242", "plan": "x", "reason": "x",
-              "confirmation_number": "1234567890", "minutes": 30}
+              "confirmation_number": "1234567890", "minutes": 30,
+              "scheduled": Money(100)}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(sample), prompt_id
