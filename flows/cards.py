@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from stdnum import luhn
 
+from flows.dates import expiry_has_passed
+
 
 class Brand(StrEnum):
     """Card brands the line accepts."""
@@ -63,8 +65,7 @@ def check_expiry(mmyy: str, today: date) -> CardProblem | None:
     """A card is good through the last day of its expiry month."""
     if len(mmyy) != 4 or not mmyy.isdigit() or not 1 <= int(mmyy[:2]) <= 12:
         return CardProblem.INVALID_EXPIRY
-    month, year = int(mmyy[:2]), 2000 + int(mmyy[2:])
-    if (year, month) < (today.year, today.month):
+    if expiry_has_passed(mmyy, today):
         return CardProblem.EXPIRED
     return None
 
