@@ -40,6 +40,32 @@ class Settlement:
     return_code: str | None = None
 
 
+@dataclass(frozen=True)
+class StoredCharge:
+    """A charge of a stored card or bank token, rebuilt from the database.
+
+    It sends the same request, with the same idempotency key, however many times it is
+    sent: scheduled runs retry with it and reconciliation replays with it.
+    """
+
+    kind: str  # "card" | "bank"
+    token: str
+    label: str  # card brand or bank account type
+    last4: str
+    expiry_mmyy: str
+    total_cents: int
+    idempotency_key: str
+    description: str
+
+    def send(self, gateway: PaymentGateway) -> GatewayCharge:
+        """Charge the card or debit the bank account."""
+        if self.kind == "bank":
+            return gateway.debit_bank(BankToken(self.token, self.label, self.last4),
+                                      self.total_cents, self.idempotency_key, self.description)
+        return gateway.charge(CardToken(self.token, self.label, self.last4), self.expiry_mmyy,
+                              "", self.total_cents, self.idempotency_key, self.description)
+
+
 class PaymentGateway(Protocol):
     """The interface every gateway implements."""
 

@@ -14,12 +14,11 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.ports import BankToken, CardToken
 from flows.speech import render, say
 from ivr.audit import record
 from ivr.confirmations import dollars_text, method_text
 from ivr.db import db
-from ivr.gateways import GatewayCharge, GatewayError, PaymentGateway
+from ivr.gateways import GatewayCharge, GatewayError, PaymentGateway, StoredCharge
 from ivr.sms import queue_text
 from models import Account, Payment
 from models.payment import APPROVED, BANK, DECLINED, PENDING, SAVED_BANK, UNKNOWN
@@ -53,7 +52,7 @@ def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int) -> str:
         payment = session.get_one(Payment, payment_id)
         if payment.status != UNKNOWN:
             return payment.status  # another machine reconciled it meanwhile
-        replay = _Replay.of(payment)
+        replay = _replay_of(payment)
     try:
         outcome = replay.send(gateway)
     except GatewayError as error:
@@ -68,34 +67,16 @@ def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int) -> str:
         return payment.status
 
 
-@dataclass(frozen=True)
-class _Replay:
+def _replay_of(payment: Payment) -> StoredCharge:
     """The same charge or debit as the first time: same token, amount and key."""
-
-    bank: bool
-    token: str
-    label: str
-    last4: str
-    total_cents: int
-    key: str
-    description: str
-
-    @classmethod
-    def of(cls, payment: Payment) -> _Replay:
-        bank = payment.method in (BANK, SAVED_BANK)
-        return cls(bank=bank, token=payment.gateway_token or "",
-                   label=(payment.bank_account_type if bank else payment.card_brand) or "",
-                   last4=(payment.bank_last4 if bank else payment.card_last4) or "",
-                   total_cents=payment.amount_cents + payment.fee_cents,
-                   key=payment.idempotency_key,
-                   description=f"Account {payment.account.account_number} (phone payment)")
-
-    def send(self, gateway: PaymentGateway) -> GatewayCharge:
-        if self.bank:
-            return gateway.debit_bank(BankToken(self.token, self.label, self.last4),
-                                      self.total_cents, self.key, self.description)
-        return gateway.charge(CardToken(self.token, self.label, self.last4), "", "",
-                              self.total_cents, self.key, self.description)
+    bank = payment.method in (BANK, SAVED_BANK)
+    return StoredCharge(
+        kind="bank" if bank else "card", token=payment.gateway_token or "",
+        label=(payment.bank_account_type if bank else payment.card_brand) or "",
+        last4=(payment.bank_last4 if bank else payment.card_last4) or "", expiry_mmyy="",
+        total_cents=payment.amount_cents + payment.fee_cents,
+        idempotency_key=payment.idempotency_key,
+        description=f"Account {payment.account.account_number} (phone payment)")
 
 
 def _apply(session: Session, payment: Payment, outcome: GatewayCharge) -> None:

@@ -26,10 +26,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from flows.ports import BankToken, CardToken, DeclineReason
+from flows.ports import DeclineReason
 from ivr.confirmations import new_confirmation_number, queue_result_text
 from ivr.db import db
-from ivr.gateways import GatewayCharge, GatewayError, PaymentGateway
+from ivr.gateways import GatewayCharge, GatewayError, PaymentGateway, StoredCharge
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod
 from models.base import utcnow
 from models.payment import (
@@ -73,14 +73,7 @@ class _Charge:
     """What to send the gateway for one claimed payment, read while claiming it."""
 
     payment_id: int
-    kind: str  # "card" or "bank"
-    token: str
-    detail: str  # the card's brand or the bank account's type
-    last4: str
-    expiry_mmyy: str
-    total_cents: int
-    idempotency_key: str
-    description: str
+    request: StoredCharge
 
 
 # A claim step: in its transaction, returns what to charge, a final outcome, or None.
@@ -138,7 +131,7 @@ def _process(app: Flask, gateway: PaymentGateway, claim: _Claim, now: datetime) 
     if not isinstance(claimed, _Charge):
         return claimed
     try:
-        result = _call_gateway(gateway, claimed)
+        result = claimed.request.send(gateway)
     except GatewayError as error:
         log.warning("payment %s: gateway error, left for a later run: %s",
                     claimed.payment_id, error)
@@ -237,21 +230,11 @@ def _charge_for(payment: Payment, method: SavedPaymentMethod, account: Account) 
     kind = "bank" if method.kind == "bank" else "card"
     detail = (method.bank_account_type if kind == "bank" else method.brand) or ""
     what = "AutoPay" if _is_autopay(payment) else "scheduled payment"
-    return _Charge(payment_id=payment.id, kind=kind, token=method.gateway_token, detail=detail,
-                   last4=method.last4, expiry_mmyy=method.expiry_mmyy or "",
-                   total_cents=payment.amount_cents + payment.fee_cents,
-                   idempotency_key=payment.idempotency_key,
-                   description=f"Account {account.account_number} ({what})")
-
-
-def _call_gateway(gateway: PaymentGateway, charge: _Charge) -> GatewayCharge:
-    """Charge the card or debit the bank account, with the payment's idempotency key."""
-    if charge.kind == "bank":
-        return gateway.debit_bank(BankToken(charge.token, charge.detail, charge.last4),
-                                  charge.total_cents, charge.idempotency_key, charge.description)
-    return gateway.charge(CardToken(charge.token, charge.detail, charge.last4),
-                          charge.expiry_mmyy, "", charge.total_cents, charge.idempotency_key,
-                          charge.description)
+    return _Charge(payment.id, StoredCharge(
+        kind=kind, token=method.gateway_token, label=detail, last4=method.last4,
+        expiry_mmyy=method.expiry_mmyy or "", total_cents=payment.amount_cents + payment.fee_cents,
+        idempotency_key=payment.idempotency_key,
+        description=f"Account {account.account_number} ({what})"))
 
 
 def _record(session: Session, payment_id: int, result: GatewayCharge, now: datetime) -> str:
