@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from ivr import calls
+from ivr import calls, payment_ports
 from ivr.db import db
 from ivr.gateways import GatewayCharge, SandboxGateway
 from ivr.reconcile import reconcile_unknown
@@ -129,7 +129,6 @@ def test_a_failure_halfway_through_a_payment_rolls_it_all_back(
         demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     caller = TwilioCaller(demo_app)
     read_back = caller.walk(*TO_READ_BACK)
-    from ivr import payment_ports
 
     def sms_down(*args: Any, **kwargs: Any) -> None:
         raise OperationalError("INSERT INTO sms_outbox", {}, Exception("disk full"))
