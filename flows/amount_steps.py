@@ -11,13 +11,13 @@ from flows.money import AmountError, parse_keyed_amount
 from flows.outcomes import Go, Outcome, Retry
 from flows.speech import Money, Prompt, say
 from flows.state import Ask, CallState, Purpose, Step
-from flows.steps import invalid_choice
+from flows.steps import held_prompts, invalid_choice
 
 
 def pay_choice(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Pay the whole balance or choose an amount."""
     if keys == "1":
-        state.amount_cents = ctx.account(state).balance_cents
+        state.amount_cents = ctx.account(state).payable_cents
         return _after_amount(state, ctx, [])
     if keys == "2":
         return Go(Step.PAY_OTHER_AMOUNT)
@@ -33,7 +33,7 @@ def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
         cents = parse_keyed_amount(keys)
     except AmountError as error:
         return Retry([say(f"error.{error.problem}")])
-    balance = ctx.account(state).balance_cents
+    balance = ctx.account(state).payable_cents
     minimum = min(ctx.settings.min_payment_cents, balance)
     if cents < minimum or cents == 0:
         return Retry([say("error.amount_below_minimum", amount=Money(cents),
@@ -65,7 +65,7 @@ def pay_when(state: CallState, keys: str, ctx: Context) -> Outcome:
     if keys == "2":
         assert state.account_id is not None
         scheduled = sum(p.amount_cents for p in ctx.ports.scheduled_payments(state.account_id))
-        if scheduled + (state.amount_cents or 0) > ctx.account(state).balance_cents:
+        if scheduled + (state.amount_cents or 0) > ctx.account(state).payable_cents:
             # Payments already scheduled would cover the balance twice over.
             return Retry([say("error.already_scheduled", scheduled=Money(scheduled))])
         state.purpose = Purpose.SCHEDULE
@@ -103,15 +103,16 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
 
 def ask_pay_choice(state: CallState, ctx: Context) -> Ask:
     """Full balance, another amount, or back."""
-    balance = say("ask.pay_choice", balance=Money(ctx.account(state).balance_cents))
+    account = ctx.account(state)
+    before = [*held_prompts(account), say("ask.pay_choice", balance=Money(account.payable_cents))]
     return menu(option("option.pay_full", "1"), option("option.pay_other", "2"),
-                option("option.main_menu", "9"), before=[balance])
+                option("option.main_menu", "9"), before=before)
 
 
 def ask_other_amount(state: CallState, ctx: Context) -> Ask:
     """How to key an amount, and the limits."""
     limits = say("ask.amount", minimum=Money(ctx.settings.min_payment_cents),
-                 balance=Money(ctx.account(state).balance_cents))
+                 balance=Money(ctx.account(state).payable_cents))
     return Ask([limits, option("option.cancel_entry", "*")], timeout=10)
 
 

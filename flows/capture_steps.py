@@ -1,7 +1,9 @@
 """Card capture by Twilio's <Pay> (``card_capture = "pay"``): asking, and reading its result.
 
 Twilio collects and checks the card and, for a payment today, charges it through
-its Pay Connector; the flow sees only the result, the card type and last four.
+its Pay Connector; the flow sees only the result, the card type and last four. A
+payment today is written ahead before <Pay> is asked for (its amount held), and
+<Pay>'s result settles it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from flows.context import Context
 from flows.method_steps import confirm_step
 from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
-from flows.payment_steps import fee_for, result_prompts
-from flows.ports import DeclineReason, PaymentOrder, PaymentSource
+from flows.payment_steps import order_of, settled
+from flows.ports import CaptureResult, DeclineReason
 from flows.speech import Money, Prompt, say
 from flows.state import CallState, Capture, Purpose, Reply, Step
 
@@ -41,19 +43,43 @@ def capture_reply(state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
 def capture_result(state: CallState, result: dict[str, str], ctx: Context) -> Outcome:
     """Act on <Pay>'s Result: a payment made, a card kept, or why not."""
     outcome = result.get("Result", "")
+    if state.purpose is Purpose.NOW:
+        return _charged(state, outcome, result, ctx)
     if outcome == "caller-hung-up":
         return Finish([])
     if outcome == "caller-interrupted-with-star":
         state.clear_payment()
         return Go(Step.MAIN_MENU, [say("info.payment_cancelled")])
     if outcome != "success":
-        return _not_taken(state, outcome, result)
-    source = _captured_card(result)
-    if state.purpose is not Purpose.NOW:
-        state.source = source | {"kind": "card", "token": result.get("PaymentToken", "")}
-        return Go(confirm_step(state))
-    return _record(state, ctx, source | {"kind": "captured",
-                                         "token": result.get("PaymentConfirmationCode", "")})
+        state.clear_source()
+        return Go(Step.AFTER_DECLINE, [*_why_not(outcome, result), say("info.no_payment_taken")])
+    state.source = _captured_card(result) | {"kind": "card",
+                                             "token": result.get("PaymentToken", "")}
+    return Go(confirm_step(state))
+
+
+def _charged(state: CallState, outcome: str, result: dict[str, str], ctx: Context) -> Outcome:
+    """<Pay> was to charge the payment written ahead for it: record what it did."""
+    card = _captured_card(result)
+    capture = CaptureResult(
+        approved=outcome == "success", reference=result.get("PaymentConfirmationCode", ""),
+        label=card["label"] if card["last4"] else "", last4=card["last4"],
+        decline_reason=_connector_reason(result) if outcome == "payment-connector-error"
+        else None,
+        cancelled=outcome in ("caller-hung-up", "caller-interrupted-with-star"))
+    charged = ctx.ports.finish_captured(state.payment_key, capture)
+    if outcome == "caller-hung-up":
+        return Finish([])
+    if outcome == "caller-interrupted-with-star":
+        state.clear_payment()
+        return Go(Step.MAIN_MENU, [say("info.payment_cancelled")])
+    if outcome in ("success", "payment-connector-error"):
+        state.source = {"kind": "captured", "label": card["label"], "last4": card["last4"]}
+        order = order_of(state, ctx)
+        state.save_offer = None  # the Pay Connector charged it; there is no token to keep
+        return settled(state, ctx, order, charged)
+    state.clear_source()
+    return Go(Step.AFTER_DECLINE, [*_why_not(outcome, result), say("info.no_payment_taken")])
 
 
 def _captured_card(result: dict[str, str]) -> dict[str, str]:
@@ -64,33 +90,15 @@ def _captured_card(result: dict[str, str]) -> dict[str, str]:
             "postal_code": result.get("PaymentCardPostalCode", "")}
 
 
-def _not_taken(state: CallState, outcome: str, result: dict[str, str]) -> Outcome:
-    state.clear_source()
+def _connector_reason(result: dict[str, str]) -> DeclineReason:
+    reason = result.get("ConnectorError", "")
+    known = {r.value for r in DeclineReason}
+    return DeclineReason(reason) if reason in known else DeclineReason.PROCESSING_ERROR
+
+
+def _why_not(outcome: str, result: dict[str, str]) -> list[Prompt]:
     if outcome == "too-many-failed-attempts":
-        said = [say("decline.card_unreadable")]
-    elif outcome == "payment-connector-error":
-        reason = result.get("ConnectorError", "")
-        known = reason if reason in {r.value for r in DeclineReason} else "processing_error"
-        said = [say(f"decline.{known}")]
-    else:
-        said = [say("decline.processing_error")]
-    return Go(Step.AFTER_DECLINE, [*said, say("info.no_payment_taken")])
-
-
-def _record(state: CallState, ctx: Context, source: dict[str, str]) -> Outcome:
-    assert state.account_id is not None and state.amount_cents is not None
-    state.payment_attempts += 1
-    order = PaymentOrder(
-        account_id=state.account_id, amount_cents=state.amount_cents,
-        fee_cents=fee_for(state.amount_cents, ctx),
-        source=PaymentSource(kind="captured", label=source["label"], last4=source["last4"],
-                             token=source["token"], expiry_mmyy=source["expiry_mmyy"],
-                             postal_code=source["postal_code"]),
-        idempotency_key=f"{state.call_sid}-{state.payment_attempts}", call_sid=state.call_sid,
-        notify_number=state.caller)
-    result = ctx.ports.place_payment(order)
-    state.confirmation_number = result.confirmation_number
-    state.save_offer = None  # the Pay Connector charged it; there is no token to keep
-    said = result_prompts(state, order, result)
-    state.clear_payment()
-    return Go(Step.AFTER_PAYMENT, said)
+        return [say("decline.card_unreadable")]
+    if outcome == "payment-connector-error":
+        return [say(f"decline.{_connector_reason(result).value}")]
+    return [say("decline.processing_error")]

@@ -37,7 +37,8 @@ TRANSITIONS: dict[Step, tuple[Handler, frozenset[Step]]] = {
     S.SCHEDULE_DATE: (amount.schedule_date, frozenset({S.PAY_METHOD})),
     # With what.
     S.PAY_METHOD: (method.pay_method, frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.MAIN_MENU,
-                                                 S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE})),
+                                                 S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE,
+                                                 S.AFTER_DECLINE})),
     S.CARD_NUMBER: (method.card_number, frozenset({S.CARD_EXPIRY})),
     S.CARD_EXPIRY: (method.card_expiry, frozenset({S.CARD_CODE, S.CARD_NUMBER})),
     S.CARD_CODE: (method.card_code, frozenset({S.CARD_ZIP})),
@@ -51,7 +52,9 @@ TRANSITIONS: dict[Step, tuple[Handler, frozenset[Step]]] = {
     S.BANK_ACCOUNT_AGAIN: (method.bank_account_again,
                            frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.BANK_ACCOUNT})),
     # Authorise, and after.
-    S.PAY_CONFIRM: (pay.pay_confirm, frozenset({S.AFTER_PAYMENT, S.AFTER_DECLINE, S.MAIN_MENU})),
+    S.PAY_CONFIRM: (pay.pay_confirm, frozenset({S.CHARGING, S.AFTER_PAYMENT, S.AFTER_DECLINE,
+                                                S.MAIN_MENU})),
+    S.CHARGING: (pay.charging, frozenset({S.AFTER_PAYMENT, S.AFTER_DECLINE})),
     S.AFTER_PAYMENT: (pay.after_payment, frozenset({S.MAIN_MENU})),
     S.AFTER_DECLINE: (pay.after_decline, frozenset({S.PAY_METHOD, S.MAIN_MENU})),
     # Scheduled payments and AutoPay.
@@ -100,6 +103,8 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
     if state.step is Step.CARD_CAPTURE:
         # <Pay> always reports back; anything else here is treated as a failed capture.
         outcome: Outcome = capture.capture_result(state, event.pay or {}, ctx)
+    elif state.step is Step.CHARGING:
+        outcome = pay.charging(state, "", ctx)  # whatever arrives, the payment's result
     elif event.silent:
         outcome = Retry([say("error.no_input")])
     elif event.digits == "*" and state.step in MENU_STEPS:
@@ -127,6 +132,8 @@ def _apply(state: CallState, outcome: Outcome, ctx: Context) -> Reply:
     _move(state, outcome.step)
     if state.step is Step.CARD_CAPTURE:
         return capture.capture_reply(state, ctx, outcome.say)
+    if state.step is Step.CHARGING:
+        return Reply(outcome.say, carry_on=True)
     return Reply(outcome.say, ask=question(state, ctx))
 
 

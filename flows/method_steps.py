@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from stdnum.us import rtn
 
+from flows import payment_steps
 from flows.cards import (
     Brand,
     CardProblem,
@@ -47,7 +48,11 @@ def pay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
         return use_saved(state, saved[int(keys) - 1], ctx)
     if keys == str(len(saved) + 1):
         state.clear_source()
-        return Go(Step.CARD_CAPTURE if ctx.settings.card_capture == "pay" else Step.CARD_NUMBER)
+        if ctx.settings.card_capture != "pay":
+            return Go(Step.CARD_NUMBER)
+        if state.purpose is Purpose.NOW:
+            return payment_steps.open_for_capture(state, ctx)
+        return Go(Step.CARD_CAPTURE)
     if keys == str(len(saved) + 2) and ctx.settings.bank_payments:
         state.clear_source()
         return Go(Step.BANK_TYPE)

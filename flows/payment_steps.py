@@ -1,14 +1,19 @@
-"""Read back, authorise and place the payment; then the confirmation or the decline."""
+"""Read back and authorise the payment; hold while it is charged; then how it went.
+
+Authorising writes the payment ahead (``processing``) and answers at once with "please
+hold"; the next request, which Twilio makes straight away, charges it and says the result.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
+from flows import steps
 from flows.context import Context
 from flows.menus import menu, option, saved_words, source_words
 from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
-from flows.ports import ChargeResult, PaymentOrder, PaymentSource
+from flows.ports import ChargeResult, DeclineReason, PaymentOrder, PaymentSource
 from flows.speech import Digits, Money, Prompt, render, say
 from flows.state import Ask, CallState, Purpose, Step
 from flows.steps import invalid_choice
@@ -39,22 +44,49 @@ def pay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
     if keys != "1":
         return invalid_choice(keys)
     state.payment_attempts += 1
-    return _place(state, ctx)
+    order = order_of(state, ctx)
+    result = ctx.ports.open_payment(order)
+    if result.processing:
+        # Written ahead: the next request charges it, while the caller holds.
+        return Go(Step.CHARGING, [say("info.processing_payment")])
+    return settled(state, ctx, order, result)
 
 
-def _place(state: CallState, ctx: Context) -> Outcome:
+def open_for_capture(state: CallState, ctx: Context) -> Outcome:
+    """Before Twilio's <Pay> charges a card today, write the payment ahead like any other."""
+    state.payment_attempts += 1
+    state.source = {"kind": "captured", "label": "card", "last4": ""}
+    order = order_of(state, ctx)
+    result = ctx.ports.open_payment(order)
+    if result.processing:
+        return Go(Step.CARD_CAPTURE)
+    return settled(state, ctx, order, result)
+
+
+def charging(state: CallState, keys: str, ctx: Context) -> Outcome:
+    """The charge has been sent: say how it went (keys pressed while holding don't count)."""
+    result = ctx.ports.payment_result(state.payment_key)
+    return settled(state, ctx, order_of(state, ctx), result)
+
+
+def order_of(state: CallState, ctx: Context) -> PaymentOrder:
+    """The payment being authorised, with this attempt's idempotency key."""
     assert state.account_id is not None and state.amount_cents is not None
-    source = source_of(state)
     when = date.fromisoformat(state.scheduled_for) if state.scheduled_for else None
-    order = PaymentOrder(
+    return PaymentOrder(
         account_id=state.account_id, amount_cents=state.amount_cents,
-        fee_cents=fee_for(state.amount_cents, ctx), source=source,
+        fee_cents=fee_for(state.amount_cents, ctx), source=source_of(state),
         # One key per authorisation: a redelivered webhook reuses it and cannot pay twice.
-        idempotency_key=f"{state.call_sid}-{state.payment_attempts}",
-        call_sid=state.call_sid, notify_number=state.caller, scheduled_for=when,
+        idempotency_key=state.payment_key, call_sid=state.call_sid,
+        notify_number=state.caller, scheduled_for=when,
         authorization_text=authorization(state, ctx))
-    result = ctx.ports.place_payment(order)
-    if result.unknown:
+
+
+def settled(state: CallState, ctx: Context, order: PaymentOrder,
+            result: ChargeResult) -> Outcome:
+    """What the caller hears once the payment stands: taken, in doubt, or not taken."""
+    if result.unknown or result.processing:
+        # It may have been taken: its amount is held, so it cannot be paid again meanwhile.
         state.confirmation_number = result.confirmation_number
         state.clear_payment()
         return Go(Step.AFTER_PAYMENT, [
@@ -62,16 +94,34 @@ def _place(state: CallState, ctx: Context) -> Outcome:
             say("info.reference_number",
                 number=Digits(result.confirmation_number or "", group=5))])
     if not result.approved:
-        state.clear_source()
-        reason = result.decline_reason.value if result.decline_reason else "card_declined"
-        return Go(Step.AFTER_DECLINE, [say(f"decline.{reason}"), say("info.no_payment_taken")])
+        return _not_taken(state, ctx, result, order.source.is_bank)
     state.confirmation_number = result.confirmation_number
     # A new card or bank account paid today may be kept on file afterwards.
-    keepable = source.kind in ("card", "bank") and not result.scheduled
+    keepable = order.source.kind in ("card", "bank") and not result.scheduled
     state.save_offer = dict(state.source or {}) if keepable else None
     said = result_prompts(state, order, result)
     state.clear_payment()
     return Go(Step.AFTER_PAYMENT, said)
+
+
+def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool) -> Outcome:
+    """A decline or refusal: why, then another way to pay, unless the limit is reached."""
+    reason = result.decline_reason or DeclineReason.DECLINED
+    said = [say(decline_prompt(reason, bank)), say("info.no_payment_taken")]
+    state.clear_source()
+    if not result.retry_allowed:
+        state.clear_payment()
+        ending = steps.transfer_or_goodbye(ctx, "end.too_many_declines")
+        return Finish([*said, *ending.say], transfer=ending.transfer)
+    return Go(Step.AFTER_DECLINE, said)
+
+
+def decline_prompt(reason: DeclineReason, bank: bool) -> str:
+    """The prompt id saying why: a bank debit's failure is never called a card problem."""
+    if bank and reason in (DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
+                           DeclineReason.INSUFFICIENT_FUNDS):
+        return f"decline.bank.{reason.value}"
+    return f"decline.{reason.value}"
 
 
 def result_prompts(state: CallState, order: PaymentOrder,

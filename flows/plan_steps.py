@@ -152,14 +152,14 @@ def arrange_count(state: CallState, keys: str, ctx: Context) -> Outcome:
         return invalid_choice(keys)
     state.clear_payment()
     state.purpose = Purpose.ARRANGEMENT
-    state.amount_cents = ctx.account(state).balance_cents
+    state.amount_cents = ctx.account(state).payable_cents
     state.arrangement = {"count": int(keys), "dates": []}
     return Go(Step.ARRANGE_DATE)
 
 
 def ask_arrange_count(state: CallState, ctx: Context) -> Ask:
     """The offer: the past-due balance in two or three payments."""
-    balance = Money(ctx.account(state).balance_cents)
+    balance = Money(ctx.account(state).payable_cents)
     return menu(option("option.instalments", "2", count=2), option("option.instalments", "3",
                 count=3), option("option.main_menu", "9"),
                 before=[say("ask.arrangement", balance=balance)])

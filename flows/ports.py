@@ -15,17 +15,27 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class AccountSummary:
-    """The parts of an account the flow speaks about (only after the PIN passes)."""
+    """The parts of an account the flow speaks about (only after the PIN passes).
+
+    ``balance_cents`` below zero is a credit. ``held_cents`` is what payments still being
+    confirmed may have taken: it cannot be paid again until they are settled.
+    """
 
     id: int
     number: str
     balance_cents: int
     due_date: date
+    held_cents: int = 0
 
     @property
     def last4(self) -> str:
         """The last four digits of the account number."""
         return self.number[-4:]
+
+    @property
+    def payable_cents(self) -> int:
+        """What may be paid now (0 or less: nothing)."""
+        return self.balance_cents - self.held_cents
 
 
 @dataclass(frozen=True)
@@ -127,14 +137,18 @@ class DeclineReason(StrEnum):
     INCORRECT_CVC = "incorrect_cvc"
     PROCESSING_ERROR = "processing_error"
     BALANCE_CHANGED = "balance_changed"  # another payment landed first: nothing was charged
+    TOO_MANY_DECLINES = "too_many_declines"  # the call or the account reached its limit
 
 
 @dataclass(frozen=True)
 class ChargeResult:
-    """The outcome of placing a payment.
+    """Where a payment stands.
 
     Approved card payments and scheduled payments carry a confirmation number;
-    a bank debit is approved as ``pending`` until it settles.
+    a bank debit is approved as ``pending`` until it settles. ``processing``: written
+    ahead, to be charged next. ``unknown``: it may have been charged; its amount is
+    held and it is reconciled later, never charged twice. ``retry_allowed`` is False
+    once the call or the account has had too many declines.
     """
 
     approved: bool
@@ -142,7 +156,21 @@ class ChargeResult:
     decline_reason: DeclineReason | None = None
     pending: bool = False
     scheduled: bool = False
-    unknown: bool = False  # the gateway's answer was lost: reconciled later, never charged twice
+    unknown: bool = False
+    processing: bool = False
+    retry_allowed: bool = True
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """What Twilio's <Pay> did with a payment it was asked to charge (never the card)."""
+
+    approved: bool
+    reference: str = ""
+    label: str = ""  # card brand
+    last4: str = ""
+    decline_reason: DeclineReason | None = None
+    cancelled: bool = False  # the caller pressed star or hung up: nothing was charged
 
 
 class PinCheck(StrEnum):
@@ -200,8 +228,16 @@ class Ports(Protocol):
     def fingerprint(self, value: str) -> str:
         """A keyed one-way digest, to compare two entries without keeping either."""
 
-    def place_payment(self, order: PaymentOrder) -> ChargeResult:
-        """Charge, debit or schedule once per idempotency key; record it; queue the text."""
+    def open_payment(self, order: PaymentOrder) -> ChargeResult:
+        """Write the payment ahead, once per idempotency key: ``scheduled`` (with its number)
+        or ``processing`` (charged before the next turn is answered); refused when it is
+        more than is payable now or the call or account has had too many declines."""
+
+    def payment_result(self, idempotency_key: str) -> ChargeResult:
+        """Where the payment opened with this key stands now."""
+
+    def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
+        """Record what Twilio's <Pay> did with the payment opened for it."""
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """The account's cards and bank accounts on file, oldest first."""

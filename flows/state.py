@@ -35,6 +35,7 @@ class Step(StrEnum):
     BANK_ACCOUNT = "bank_account"
     BANK_ACCOUNT_AGAIN = "bank_account_again"
     PAY_CONFIRM = "pay_confirm"
+    CHARGING = "charging"  # written ahead; the next request charges it while the caller holds
     AFTER_PAYMENT = "after_payment"
     AFTER_DECLINE = "after_decline"
     # Scheduled payments and AutoPay.
@@ -85,6 +86,11 @@ class CallState:
     save_offer: dict[str, Any] | None = None  # a new method the caller may keep on file
     arrangement: dict[str, Any] | None = None  # {"count": n, "dates": [ISO dates]}
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
+
+    @property
+    def payment_key(self) -> str:
+        """The idempotency key of this call's latest authorisation: one per attempt."""
+        return f"{self.call_sid}-{self.payment_attempts}"
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy for the database."""
@@ -155,12 +161,17 @@ class Capture:
 
 @dataclass(frozen=True)
 class Reply:
-    """The flow's decision for one turn: speak, then ask, capture a card, or end."""
+    """The flow's decision for one turn: speak, then ask, capture a card, carry on, or end.
+
+    ``carry_on``: come straight back for the next turn without waiting for keys (the
+    caller holds while a payment is charged).
+    """
 
     say: list[Prompt] = field(default_factory=list)
     ask: Ask | None = None
     end: EndKind | None = None
     capture: Capture | None = None
+    carry_on: bool = False
 
 
 @dataclass(frozen=True)

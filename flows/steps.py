@@ -6,12 +6,10 @@ effects are the ports'.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flows.context import Context
 from flows.menus import method_words, option
 from flows.outcomes import Finish, Go, Outcome, Retry
-from flows.ports import PinCheck
+from flows.ports import AccountSummary, PinCheck
 from flows.speech import Digits, Money, Prompt, say
 from flows.state import MAX_FAILURES, Ask, CallState, Step
 
@@ -71,19 +69,20 @@ def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def can_arrange(state: CallState, ctx: Context) -> bool:
-    """A payment arrangement is offered for a past-due balance."""
+    """A payment arrangement is offered for a past-due balance (none of it in flight)."""
     account = ctx.account(state)
-    return account.balance_cents > 0 and account.due_date < ctx.settings.today
+    return account.payable_cents > 0 and account.held_cents == 0 \
+        and account.due_date < ctx.settings.today
 
 
 def main_menu(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Balance, pay, history, scheduled payments and AutoPay, arrangement, agent, end."""
     account = ctx.account(state)
     if keys == "1":
-        return Go(Step.MAIN_MENU, balance_prompts(account.balance_cents, account.due_date, ctx))
+        return Go(Step.MAIN_MENU, balance_prompts(account, ctx))
     if keys == "2":
-        if account.balance_cents == 0:
-            return Go(Step.MAIN_MENU, [say("info.nothing_to_pay")])
+        if account.payable_cents <= 0:
+            return Go(Step.MAIN_MENU, nothing_to_pay(account))
         return Go(Step.PAY_CHOICE)
     if keys == "3":
         return Go(Step.MAIN_MENU, history_prompts(state, ctx))
@@ -110,13 +109,34 @@ def ask_main_menu(state: CallState, ctx: Context) -> list[Prompt]:
     return options
 
 
-def balance_prompts(balance_cents: int, due_date: date, ctx: Context) -> list[Prompt]:
-    """Balance and due date, saying plainly when it is past due."""
-    if balance_cents == 0:
-        return [say("info.balance_zero")]
-    if due_date < ctx.settings.today:
-        return [say("info.balance_past_due", balance=Money(balance_cents), due=due_date)]
-    return [say("info.balance_due", balance=Money(balance_cents), due=due_date)]
+def balance_prompts(account: AccountSummary, ctx: Context) -> list[Prompt]:
+    """Balance (or credit) and due date, past due said plainly, and any payment in doubt."""
+    balance, due = account.balance_cents, account.due_date
+    if balance < 0:
+        said = [say("info.credit", credit=Money(-balance))]
+    elif balance == 0:
+        said = [say("info.balance_zero")]
+    elif due < ctx.settings.today:
+        said = [say("info.balance_past_due", balance=Money(balance), due=due)]
+    else:
+        said = [say("info.balance_due", balance=Money(balance), due=due)]
+    return said + held_prompts(account)
+
+
+def held_prompts(account: AccountSummary) -> list[Prompt]:
+    """A payment still being confirmed, which cannot be paid again meanwhile."""
+    if account.held_cents <= 0:
+        return []
+    return [say("info.payment_being_confirmed", amount=Money(account.held_cents))]
+
+
+def nothing_to_pay(account: AccountSummary) -> list[Prompt]:
+    """Why there is nothing to pay now: a credit, a zero balance, or a payment in doubt."""
+    if account.held_cents > 0:
+        return [*held_prompts(account), say("info.nothing_more_to_pay")]
+    if account.balance_cents < 0:
+        return [say("info.credit", credit=Money(-account.balance_cents))]
+    return [say("info.nothing_to_pay")]
 
 
 def history_prompts(state: CallState, ctx: Context) -> list[Prompt]:

@@ -10,16 +10,18 @@ from sqlalchemy import func, select
 
 from flows.ports import AccountSummary, PaymentRecord, PinCheck
 from ivr.audit import caller_actor, record
+from ivr.payments import ledger
 from ivr.pins import verify_pin
 from ivr.port_base import PortBase
 from models import Account, AuditEvent, Payment, utcnow
 from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
 
 
-def summary(account: Account) -> AccountSummary:
+def summary(account: Account, held_cents: int = 0) -> AccountSummary:
     """The flow's view of an account."""
     return AccountSummary(id=account.id, number=account.account_number,
-                          balance_cents=account.balance_cents, due_date=account.due_date)
+                          balance_cents=account.balance_cents, due_date=account.due_date,
+                          held_cents=held_cents)
 
 
 class AccountPorts(PortBase):
@@ -36,8 +38,9 @@ class AccountPorts(PortBase):
         return summary(account) if account else None
 
     def get_account(self, account_id: int) -> AccountSummary:
-        """The account by id."""
-        return summary(self.session.get_one(Account, account_id))
+        """The account by id, with what its payments in flight hold."""
+        return summary(self.session.get_one(Account, account_id),
+                       ledger.held_cents(self.session, account_id))
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
         """Verify a PIN under the lockout policy; every outcome goes to the audit trail."""

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.money import decimal_to_cents
+from ivr.payments import ledger
 from ivr.phones import to_e164
 from ivr.pins import hash_pin, is_valid_pin
 from models import Account
@@ -97,6 +98,14 @@ def parse_cents(text: str) -> int:
     return cents
 
 
+def parse_balance(text: str) -> int:
+    """A balance in dollars: like :func:`parse_cents`, and a credit is negative (``-12.50``)."""
+    text = text.strip()
+    if text.startswith("-"):
+        return -parse_cents(text[1:])
+    return parse_cents(text)
+
+
 def parse_iso_date(text: str) -> date:
     """Parse exactly ``YYYY-MM-DD`` (Python also accepts other ISO forms; we don't)."""
     if not _ISO_DATE.fullmatch(text):
@@ -130,7 +139,7 @@ def _apply(account: Account, row: _Row) -> None:
     account.name = row.name
     account.phone_e164 = row.phone_e164
     account.pin_hash = hash_pin(row.pin)
-    account.balance_cents = row.balance_cents
+    ledger.bill(account, row.balance_cents)
     account.due_date = row.due_date
     account.billing_zip = row.billing_zip
 
@@ -231,7 +240,7 @@ _FIELD_PARSERS: dict[str, Callable[[str], object]] = {
     "name": _name,
     "phone": _phone,
     "pin": _pin,
-    "balance": parse_cents,
+    "balance": parse_balance,
     "due_date": parse_iso_date,
     "zip": _zip,
 }

@@ -2,6 +2,11 @@
 
 The call's row is locked for the turn, so a redelivered webhook waits for the
 first delivery and then gets its saved answer instead of running again.
+
+A turn that finds the call holding for a payment (written ahead by the turn before)
+first charges it, with no transaction open (:mod:`ivr.payments.charges`), then runs
+the flow, which says the result. If that request dies mid-charge, its retry (or the
+hang-up's status callback) charges again with the same idempotency key.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from flows import machine
 from flows.context import Context
-from flows.state import CallState, Event, Reply
+from flows.speech import say
+from flows.state import CallState, EndKind, Event, Reply, Step
 from ivr import services
 from ivr.db import db
+from ivr.payments import charges
 from ivr.phones import to_e164
 from ivr.twiml import Voice, reply_twiml
 from models import CallSession, utcnow
@@ -40,6 +47,8 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     older turn is a redelivery and gets the saved answer again. Two first
     deliveries racing to create the call row: the loser retries and replays.
     """
+    if event is not None:
+        charge_held_payment(app, form["CallSid"], turn)
     for attempt in (1, 2):
         try:
             with db.transaction(app) as session:
@@ -51,6 +60,18 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     raise AssertionError("unreachable")
 
 
+def charge_held_payment(app: Flask, call_sid: str, turn: int | None = None) -> None:
+    """Charge the payment the call is holding for, if it is (at ``turn``, when given)."""
+    with db.transaction(app) as session:
+        call = session.get(CallSession, call_sid)
+        if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
+            return
+        state = CallState.from_dict(call.flow_state)
+        if state.step is not Step.CHARGING:
+            return
+    charges.charge(app, app.extensions["ivr_gateway"], state.payment_key)
+
+
 def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
                event: Event | None) -> str:
     call_sid = form["CallSid"]
@@ -58,6 +79,10 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
     if call is not None and turn != call.turn and call.last_response:
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
         return call.last_response
+    if call is not None and call.ended_at is not None:
+        # The status callback already closed it: a late request gets a plain goodbye.
+        return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
+                           voice_settings(app))
     ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
     if call is None or event is None:
         call = call or _new_call(session, form)

@@ -16,16 +16,9 @@ from ivr.config import ConfigError
 
 
 def _commands() -> list[click.Command]:
-    from ivr import cli_reconcile  # noqa: F401 - adds `payments reconcile` to its group
     from ivr.cli_call import call_command
-    from ivr.cli_ops import (
-        accounts_cli,
-        audit_cli,
-        db_cli,
-        payments_cli,
-        serve_command,
-        sms_cli,
-    )
+    from ivr.cli_ops import accounts_cli, audit_cli, db_cli, serve_command, sms_cli
+    from ivr.cli_payments import payments_cli
 
     return [db_cli, serve_command, call_command, accounts_cli, payments_cli, sms_cli, audit_cli]
 

@@ -1,4 +1,6 @@
-"""Operator commands: db, serve, accounts, payments, sms, audit. Thin wrappers over ivr modules.
+"""Operator commands: db, serve, accounts, sms, audit. Thin wrappers over ivr modules.
+
+The ``payments`` commands are in :mod:`ivr.cli_payments`; they share the helpers here.
 
 Every command but ``serve`` is :func:`~ivr.cli_audit.audited`: each run leaves one audit event.
 """
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
@@ -26,17 +28,10 @@ from ivr.audit import UNLOCKED, unlock_account
 from ivr.cli_audit import audited, fail
 from ivr.config import ConfigError
 from ivr.db import db
-from ivr.exports import (
-    export_accounts_csv,
-    export_audit_csv,
-    export_payments_csv,
-    export_sms_csv,
-)
-from ivr.gateways import PaymentGateway
+from ivr.exports import export_accounts_csv, export_audit_csv, export_sms_csv
 
 db_cli = AppGroup("db", help="Create or migrate the schema.")
 accounts_cli = AppGroup("accounts", help="Manage accounts.")
-payments_cli = AppGroup("payments", help="Payments taken on the line.")
 sms_cli = AppGroup("sms", help="The outbox of text messages.")
 audit_cli = AppGroup("audit", help="The audit trail of security-relevant events.")
 
@@ -139,15 +134,6 @@ _output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, 
                               default=None, help="Write to FILE instead of standard output.")
 
 
-@payments_cli.command("export")
-@_format_option
-@_output_option
-@audited
-def payments_export_command(fmt: str, output: Path | None) -> str:
-    """Export every payment, oldest first."""
-    return _export(export_payments_csv, output, "payments")
-
-
 @accounts_cli.command("export")
 @_format_option
 @_output_option
@@ -155,25 +141,6 @@ def payments_export_command(fmt: str, output: Path | None) -> str:
 def accounts_export_command(fmt: str, output: Path | None) -> str:
     """Export every account with its AutoPay and saved methods (never a PIN)."""
     return _export(export_accounts_csv, output, "accounts")
-
-
-def _app_and_gateway() -> tuple[Flask, PaymentGateway]:
-    """The running app and the gateway it was configured with."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    return app, app.extensions["ivr_gateway"]
-
-
-@payments_cli.command("settle")
-@audited
-def payments_settle_command() -> str:
-    """Ask the gateway about pending bank debits; record settlements and returns."""
-    from ivr.settlement import settle_pending
-
-    summary = settle_pending(*_app_and_gateway())
-    message = (f"Settled {summary.settled}, returned {summary.returned}, "
-               f"still pending {summary.still_pending}")
-    click.echo(message)
-    return message
 
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -194,24 +161,6 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value)
     raise _BadDate(f'{param.opts[0]}: "{value}" is not a date in the form YYYY-MM-DD')
-
-
-@payments_cli.command("run-scheduled")
-@click.option("--date", "run_date", callback=_parse_date, metavar="YYYY-MM-DD",
-              help="Charge what is due on this date (default: today in IVR_TIMEZONE).")
-@audited
-def payments_run_scheduled_command(run_date: date | None) -> str:
-    """Charge due scheduled payments and AutoPay once each, even from several machines."""
-    from ivr.scheduled import run_scheduled
-    from ivr.services import flow_settings
-
-    app, gateway = _app_and_gateway()
-    day = run_date or flow_settings(app).today
-    summary = run_scheduled(app, gateway, day)
-    message = (f"Approved {summary.approved}, declined {summary.declined}, "
-               f"pending bank debits {summary.pending}, skipped {summary.skipped}")
-    click.echo(message)
-    return f"{day.isoformat()}: {message}"
 
 
 @sms_cli.command("export")

@@ -101,6 +101,7 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_PIN_FAILURE_WINDOW_HOURS": _int(env, "IVR_PIN_FAILURE_WINDOW_HOURS", 24),
         "IVR_PIN_LOCK_MINUTES": _int(env, "IVR_PIN_LOCK_MINUTES", 30),
         "IVR_CALLER_MAX_PIN_FAILURES": _int(env, "IVR_CALLER_MAX_PIN_FAILURES", 10),
+        "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": _int(env, "IVR_MAX_DECLINES_PER_ACCOUNT_DAY", 5),
         "IVR_STRIPE_API_KEY": env.get("IVR_STRIPE_API_KEY", ""),
         "IVR_STRIPE_API_BASE": env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
     }

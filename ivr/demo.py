@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.accounts_import import import_accounts, parse_cents, parse_iso_date
+from ivr.payments import ledger
 from models import Account, Payment, SavedPaymentMethod
-from models.payment import APPROVED
 
 ACCOUNTS_FILE = "demo_accounts.csv"
 PAYMENTS_FILE = "demo_payments.csv"
@@ -34,7 +34,7 @@ def load_demo(session: Session, fixtures_dir: Path) -> None:
         for row in csv.DictReader(f):
             key = f"demo:{row['confirmation_number']}"
             if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is None:
-                session.add(_demo_payment(session, row, key))
+                ledger.add_past_payment(session, _demo_payment(session, row, key))
     with (fixtures_dir / METHODS_FILE).open(newline="", encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
             _add_demo_method(session, row)
@@ -70,7 +70,6 @@ def _demo_payment(session: Session, row: dict[str, str], key: str) -> Payment:
         account_id=account_id,
         idempotency_key=key,
         amount_cents=parse_cents(row["amount"]),
-        status=APPROVED,
         confirmation_number=row["confirmation_number"],
         method=row["method"],
         card_brand=row["card_brand"] or None,

@@ -7,11 +7,15 @@ or hands back a reusable Stripe token: a PaymentMethod ``pm_...``, a Customer
 later: scheduled payments, AutoPay, arrangements and "pay with the card on file".
 
 Whether a failed request charged: a 402 card error did not; a 4xx other than 402
-did not (Stripe refused it before charging): those raise :class:`GatewayError`. A
-5xx, a read timeout, a dropped connection after sending or an unreadable answer
-MIGHT have: those raise :class:`GatewayOutcomeUnknown`, the payment is recorded as
-``unknown``, and ``ivr payments reconcile`` retries with the same idempotency key,
-which is safe: Stripe replays the first result (even a 500) instead of charging again.
+and 409 did not (Stripe refused it before charging): those raise :class:`GatewayError`.
+A 5xx, a 409 (another request with the key is still running), a read timeout, a
+dropped connection after sending or an unreadable answer MIGHT have: those raise
+:class:`GatewayOutcomeUnknown` and the payment is recorded as ``unknown``.
+
+Stripe keeps an idempotency key's first answer (even a 500) and may prune keys after
+24 hours, so a lost answer is never settled by replaying the key: ``ivr payments
+reconcile`` looks the PaymentIntent up by the key kept in its metadata
+(:meth:`StripeGateway.find_charge`, Stripe's search API).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ _CUS = r"cus_[A-Za-z0-9]+"
 _TOKEN = re.compile(rf"(?:(?P<cus>{_CUS}):)?(?P<pm>{_PM})|(?P<only_cus>{_CUS})")
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
 
-MAYBE_CHARGED = "the charge may have gone through; retry with the same idempotency key"
+MAYBE_CHARGED = "the charge may have gone through; reconcile looks it up before charging again"
 NO_KEYPAD = "keypad card capture is not supported with Stripe; use IVR_CARD_CAPTURE=pay"
 NO_BANK = ("bank payments are not supported with Stripe yet (ACH debits need a mandate "
            "and account verification); use the sandbox gateway or a card")
@@ -56,7 +60,6 @@ _REFUSED = {
     401: "Stripe rejected the API key (HTTP 401)",
     403: "the Stripe API key may not create payments (HTTP 403)",
     404: "Stripe does not know this endpoint (HTTP 404); check IVR_STRIPE_API_BASE",
-    409: "another request with this idempotency key is still running at Stripe (HTTP 409)",
     429: "Stripe is rate limiting us (HTTP 429); retry later with the same idempotency key",
 }
 
@@ -155,6 +158,22 @@ class StripeGateway:
         """Refused: there are no Stripe bank debits to settle."""
         raise GatewayError(NO_BANK)
 
+    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
+        """The PaymentIntent whose metadata carries this key, as a charge; None if there is none.
+
+        Stripe's search sees a new PaymentIntent within about a minute, so reconcile asks
+        only about payments older than its grace period. Raises GatewayError when Stripe
+        cannot be asked, GatewayOutcomeUnknown while the intent is still processing.
+        """
+        value = idempotency_key.replace("\\", "\\\\").replace("'", "\\'")
+        params = {"query": f"metadata['idempotency_key']:'{value}'", "limit": "10"}
+        try:
+            response = self._session.get(self.api_base + "/v1/payment_intents/search",
+                                         params=params, timeout=TIMEOUT)
+        except requests.RequestException as error:
+            raise GatewayError(f"could not search Stripe ({type(error).__name__})") from None
+        return _found(response)
+
     def _post(self, path: str, form: list[tuple[str, str]], key: str) -> requests.Response:
         try:
             return self._session.post(self.api_base + path, data=form, timeout=TIMEOUT,
@@ -215,9 +234,25 @@ def _outcome(response: requests.Response) -> GatewayCharge:
         reference = intent.get("id") if isinstance(intent, dict) else None
         return GatewayCharge(approved=False, reference=str(reference or ""),
                              decline_reason=decline_reason(error))
-    if status >= 500:
+    if status >= 500 or status == 409:
         raise GatewayOutcomeUnknown(_refusal(response, error))
     raise GatewayError(_refusal(response, error))
+
+
+def _found(response: requests.Response) -> GatewayCharge | None:
+    """A search answer: the matching intent as a charge (a succeeded one first), or None."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200 or not isinstance(body, dict):
+        error = body.get("error") if isinstance(body, dict) else None
+        raise GatewayError(_refusal(response, error if isinstance(error, dict) else {}))
+    intents = [item for item in body.get("data") or [] if isinstance(item, dict)]
+    if not intents:
+        return None
+    succeeded = [item for item in intents if item.get("status") == "succeeded"]
+    return _from_intent((succeeded or intents)[0])
 
 
 def _refusal(response: requests.Response, error: Mapping[str, Any]) -> str:
@@ -227,6 +262,9 @@ def _refusal(response: requests.Response, error: Mapping[str, Any]) -> str:
               f"request={_safe(response.headers.get('Request-Id'))}")
     if status >= 500:
         return f"Stripe server error (HTTP {status}, {detail}); {MAYBE_CHARGED}"
+    if status == 409:
+        return (f"another request with this idempotency key is still running at Stripe "
+                f"(HTTP 409, {detail}); {MAYBE_CHARGED}")
     if status == 400 and error.get("type") == "idempotency_error":
         return f"Stripe refused the idempotency key: reused with other parameters ({detail})"
     return f"{_REFUSED.get(status, f'Stripe refused the request (HTTP {status})')} ({detail})"

@@ -1,21 +1,18 @@
-"""Payment gateways behind one small interface.
+"""Payment gateways behind one small interface; the implementations are ``gateway_*``.
 
 A gateway vaults card and bank details as they are keyed (so a full card
 number or security code never outlives the request that received it), charges
 a vaulted card once per idempotency key, submits bank debits that settle or
-are returned later, and keeps reusable tokens for saved methods.
+are returned later, keeps reusable tokens for saved methods, and looks a charge
+up by its idempotency key when its answer was lost.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
-from flows.cards import card_brand
 from flows.ports import BankToken, CardToken, DeclineReason
-from ivr.config import ConfigError
 
 
 @dataclass(frozen=True)
@@ -42,10 +39,10 @@ class Settlement:
 
 @dataclass(frozen=True)
 class StoredCharge:
-    """A charge of a stored card or bank token, rebuilt from the database.
+    """A charge of a payment written ahead, rebuilt from its row: token, total and key.
 
     It sends the same request, with the same idempotency key, however many times it is
-    sent: scheduled runs retry with it and reconciliation replays with it.
+    sent, so a retried request gets the gateway's first answer instead of a second charge.
     """
 
     kind: str  # "card" | "bank"
@@ -97,6 +94,11 @@ class PaymentGateway(Protocol):
     def settlement(self, reference: str) -> Settlement:
         """Where a submitted bank debit stands now."""
 
+    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
+        """Look up what the request with this key did: its answer, or None if nothing was
+        charged. Raises GatewayOutcomeUnknown while the charge is still being processed, and
+        GatewayError when the gateway cannot be asked."""
+
 
 class GatewayError(RuntimeError):
     """The gateway refused the request or could not be reached: nothing was charged."""
@@ -105,135 +107,6 @@ class GatewayError(RuntimeError):
 class GatewayOutcomeUnknown(GatewayError):
     """The request may have been carried out but its answer was lost (timeout, 5xx, garbage).
 
-    The payment is recorded as ``unknown``; ``ivr payments reconcile`` replays it with the
-    same idempotency key, which the gateway answers with the first result.
+    The payment is recorded as ``unknown`` and its amount held; ``ivr payments reconcile``
+    looks the charge up by its idempotency key (:meth:`PaymentGateway.find_charge`).
     """
-
-
-# Stripe's published test card numbers and the outcome each one produces.
-SANDBOX_OUTCOMES: dict[str, DeclineReason] = {
-    "4000000000000002": DeclineReason.DECLINED,
-    "4000000000009995": DeclineReason.INSUFFICIENT_FUNDS,
-    "4000000000000069": DeclineReason.EXPIRED_CARD,
-    "4000000000000127": DeclineReason.INCORRECT_CVC,
-    "4000000000000119": DeclineReason.PROCESSING_ERROR,
-}
-# Stripe's test bank accounts (routing 110000000) and the ACH return each one gets.
-SANDBOX_BANK_RETURNS: dict[str, str] = {
-    "000111111116": "no_account",
-    "000111111113": "account_closed",
-    "000222222227": "insufficient_funds",
-    "000333333335": "debit_not_authorized",
-}
-_APPROVE = "approve"
-_SETTLE = "settle"
-
-
-class SandboxGateway:
-    """An offline gateway that answers like Stripe's test cards and test bank accounts.
-
-    Its "vault" is the token itself: the token records the outcome a card or
-    bank account will produce, and never the number, so any worker can charge
-    it without shared memory.
-    """
-
-    name = "sandbox"
-    supports_bank = True
-    supports_keypad_cards = True
-    _config: Mapping[str, Any] = {}  # no faults unless built with settings
-
-    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
-        # Read at each charge, so an operator or a test can rehearse an outage.
-        self._config = config if config is not None else {}
-
-    def _fault(self) -> None:
-        """``IVR_SANDBOX_FAULT``: ``lost-reply`` (outcome unknown) or ``down`` (refused)."""
-        fault = self._config.get("IVR_SANDBOX_FAULT", "")
-        if fault == "lost-reply":
-            raise GatewayOutcomeUnknown("sandbox: the reply was lost (IVR_SANDBOX_FAULT)")
-        if fault == "down":
-            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
-
-    def vault_card(self, number: str) -> CardToken:
-        """Tokenise a card number; the outcome of a later charge is fixed now."""
-        brand = card_brand(number)
-        if brand is None:
-            raise GatewayError("card brand not accepted")
-        outcome = SANDBOX_OUTCOMES.get(number)
-        label = outcome.value if outcome else _APPROVE
-        token = f"sbx-{label}-{secrets.token_hex(8)}"
-        return CardToken(token=token, brand=str(brand), last4=number[-4:])
-
-    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
-        """Accept the code; the sandbox's outcome does not depend on it."""
-        if not code.isdigit():
-            raise GatewayError("security code must be digits")
-        return CardToken(token=card.token + "-cvc", brand=card.brand, last4=card.last4)
-
-    def save_card(self, card: CardToken, expiry_mmyy: str) -> CardToken:
-        """The sandbox's tokens are already reusable; mark it as saved."""
-        self._label(card.token)
-        return CardToken(token=card.token + "-saved", brand=card.brand, last4=card.last4)
-
-    def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
-               idempotency_key: str, description: str) -> GatewayCharge:
-        """Approve or decline by the test card's outcome; same key, same answer."""
-        self._fault()
-        label = self._label(card.token)
-        reference = f"sbx_ch_{idempotency_key}"
-        if label == _APPROVE:
-            return GatewayCharge(approved=True, reference=reference)
-        return GatewayCharge(approved=False, reference=reference,
-                             decline_reason=DeclineReason(label))
-
-    def vault_bank_account(self, routing: str, account_number: str,
-                           account_type: str) -> BankToken:
-        """Tokenise a bank account; whether its debits settle is fixed now."""
-        if not (routing.isdigit() and account_number.isdigit()):
-            raise GatewayError("routing and account numbers must be digits")
-        label = SANDBOX_BANK_RETURNS.get(account_number, _SETTLE)
-        return BankToken(token=f"sbx-{label}-{secrets.token_hex(8)}",
-                         account_type=account_type, last4=account_number[-4:])
-
-    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
-                   description: str) -> GatewayCharge:
-        """Accept every debit as pending; the outcome shows at settlement."""
-        self._fault()
-        label = self._label(bank.token)
-        return GatewayCharge(approved=True, pending=True,
-                             reference=f"sbx-ach-{label}-{idempotency_key}")
-
-    def settlement(self, reference: str) -> Settlement:
-        """Settle or return a debit by the test account it came from."""
-        if not reference.startswith("sbx-ach-"):
-            raise GatewayError("not a sandbox bank debit")
-        label = reference.split("-")[2]
-        if label == _SETTLE:
-            return Settlement("settled")
-        return Settlement("returned", label)
-
-    @staticmethod
-    def _label(token: str) -> str:
-        if not token.startswith("sbx-"):
-            raise GatewayError("not a sandbox token")
-        return token.split("-")[1]
-
-
-def make_gateway(config: Mapping[str, Any]) -> PaymentGateway:
-    """The gateway named by ``IVR_PAYMENT_GATEWAY``, checked against the capture mode."""
-    name = config.get("IVR_PAYMENT_GATEWAY", "sandbox")
-    gateway: PaymentGateway
-    if name == "sandbox":
-        gateway = SandboxGateway(config)
-    elif name == "stripe":
-        from ivr.gateway_stripe import StripeGateway
-
-        gateway = StripeGateway.from_config(config)
-    else:
-        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
-                          "(known: sandbox, stripe)")
-    if not gateway.supports_keypad_cards and config.get("IVR_CARD_CAPTURE") != "pay":
-        # Keypad capture would need card digits kept between webhooks, which is forbidden.
-        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} needs IVR_CARD_CAPTURE=pay: cards are "
-                          "collected by Twilio's <Pay> and its Pay Connector")
-    return gateway

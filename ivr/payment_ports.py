@@ -1,14 +1,19 @@
-"""Ports for paying: vaulting what the caller keys, placing payments, methods on file."""
+"""Ports for paying: vaulting what the caller keys, writing payments ahead, methods on file.
+
+A payment taken now is only *written* here (``processing``, its amount held); the gateway is
+called by :mod:`ivr.payments.charges` before the next turn, with no transaction open.
+"""
 
 from __future__ import annotations
 
-import logging
-from datetime import date
+from dataclasses import replace
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from flows.ports import (
     BankToken,
+    CaptureResult,
     CardToken,
     ChargeResult,
     DeclineReason,
@@ -16,31 +21,27 @@ from flows.ports import (
     PaymentSource,
     SavedMethod,
 )
-from flows.speech import render, say
 from ivr.audit import caller_actor, record
-from ivr.confirmations import dollars_text, method_text, new_confirmation_number
-from ivr.gateways import GatewayCharge, GatewayError, GatewayOutcomeUnknown
+from ivr.payments import charges, ledger
+from ivr.payments.texts import text_payer
 from ivr.port_base import PortBase
-from ivr.sms import queue_text
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
     APPROVED,
     BANK,
+    CANCELLED,
     CARD,
     DECLINED,
+    FAILED,
     PENDING,
+    PROCESSING,
     SAVED_BANK,
     SAVED_CARD,
     SCHEDULED,
     UNKNOWN,
 )
 
-audit = logging.getLogger("ivr.audit")
-
-
-def text_date(day: date | None) -> str:
-    """A date for a text message: "Dec 5, 2026"."""
-    return f"{day:%b} {day.day}, {day.year}" if day else ""
+MAX_DECLINES_PER_CALL = 3  # then the caller is told, and put through to an agent if there is one
 
 
 def saved_view(method: SavedPaymentMethod) -> SavedMethod:
@@ -51,20 +52,25 @@ def saved_view(method: SavedPaymentMethod) -> SavedMethod:
 
 
 def result_of(payment: Payment) -> ChargeResult:
-    """What the flow is told about a recorded payment."""
+    """What the flow is told about a payment written ahead."""
+    number = payment.confirmation_number
+    if payment.status == PROCESSING:
+        return ChargeResult(approved=False, processing=True, confirmation_number=number)
     if payment.status == UNKNOWN:
-        return ChargeResult(approved=False, unknown=True,
-                            confirmation_number=payment.confirmation_number)
+        return ChargeResult(approved=False, unknown=True, confirmation_number=number)
     if payment.status in (APPROVED, PENDING, SCHEDULED):
-        return ChargeResult(approved=True, confirmation_number=payment.confirmation_number,
+        return ChargeResult(approved=True, confirmation_number=number,
                             pending=payment.status == PENDING,
                             scheduled=payment.status == SCHEDULED)
-    reason = DeclineReason(payment.decline_code or DeclineReason.DECLINED.value)
-    return ChargeResult(approved=False, decline_reason=reason)
+    known = {reason.value for reason in DeclineReason}
+    code = payment.decline_code if payment.decline_code in known else None
+    if payment.status == FAILED or code is None:
+        code = DeclineReason.PROCESSING_ERROR.value
+    return ChargeResult(approved=False, decline_reason=DeclineReason(code))
 
 
 class PaymentPorts(PortBase):
-    """Vaulting, placing payments, saving methods."""
+    """Vaulting, writing payments ahead, their results, saving methods."""
 
     def vault_card(self, number: str) -> CardToken:
         """Hand the card number to the gateway's vault."""
@@ -106,82 +112,68 @@ class PaymentPorts(PortBase):
         self.session.flush()
         return method
 
-    def place_payment(self, order: PaymentOrder) -> ChargeResult:
-        """Charge, debit or schedule once per idempotency key; record; text the payer."""
-        earlier = self.session.scalar(
-            select(Payment).where(Payment.idempotency_key == order.idempotency_key))
+    def open_payment(self, order: PaymentOrder) -> ChargeResult:
+        """Write the payment ahead (scheduled, or processing to charge next), once per key."""
+        earlier = self._payment(order.idempotency_key)
         if earlier is not None:
-            return result_of(earlier)
+            return self._result(earlier)
+        limit = self._decline_limit(order.account_id, order.call_sid)
+        if limit is not None:
+            record(self.session, caller_actor(order.notify_number), "authorisation_limit",
+                   limit, account_id=order.account_id, origin=order.call_sid)
+            return ChargeResult(approved=False, retry_allowed=False,
+                                decline_reason=DeclineReason.TOO_MANY_DECLINES)
         account = self.session.get_one(Account, order.account_id, with_for_update=True)
+        if order.amount_cents > ledger.payable_cents(self.session, account):
+            # Another payment landed (or is being confirmed) first: nothing is written or taken.
+            return ChargeResult(approved=False, decline_reason=DeclineReason.BALANCE_CHANGED)
         payment = self._new_payment(order)
-        if order.scheduled_for is not None:
-            payment.status = SCHEDULED
-            payment.confirmation_number = new_confirmation_number(self.session)
-        else:
-            self._pay_now(order, account, payment)
-        self.session.add(payment)
-        self.session.flush()
-        self._text(payment, account)
-        record(self.session, caller_actor(order.notify_number), "payment", payment.status,
-               account_id=account.id, origin=order.call_sid,
-               detail=f"{dollars_text(order.amount_cents)} by {payment.method}")
+        status = PROCESSING if order.scheduled_for is None else SCHEDULED
+        ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
+        if status == SCHEDULED:
+            text_payer(self.session, payment, self.session.get_one(Account, order.account_id))
         return result_of(payment)
 
-    def _pay_now(self, order: PaymentOrder, account: Account, payment: Payment) -> None:
-        try:
-            outcome = self._submit(order, account, payment)
-        except GatewayOutcomeUnknown as error:
-            # It may have been charged: keep what a replay needs, and never charge it anew.
-            audit.warning("outcome unknown for %s: %s", order.idempotency_key, error)
-            payment.status = UNKNOWN
-            payment.gateway_token = self._token(order, payment)
-            payment.confirmation_number = new_confirmation_number(self.session)
-            return
-        payment.gateway_reference = outcome.reference or None
-        if not outcome.approved:
-            payment.status = DECLINED
-            payment.decline_code = (outcome.decline_reason or DeclineReason.DECLINED).value
-            return
-        payment.status = PENDING if outcome.pending else APPROVED
-        payment.confirmation_number = new_confirmation_number(self.session)
-        # Only a <Pay> charge can exceed the balance (another call paid meanwhile).
-        account.balance_cents = max(0, account.balance_cents - order.amount_cents)
+    def payment_result(self, idempotency_key: str) -> ChargeResult:
+        """Where the payment opened with this key stands."""
+        payment = self._payment(idempotency_key)
+        if payment is None:
+            raise LookupError(f"no payment with key {idempotency_key}")
+        return self._result(payment)
 
-    def _submit(self, order: PaymentOrder, account: Account, payment: Payment) -> GatewayCharge:
-        if order.source.kind == "captured":
-            # Twilio's <Pay> already charged it through the Pay Connector: record it as it is.
-            return GatewayCharge(True, order.source.token)
-        if order.amount_cents > account.balance_cents:
-            # Another call paid in the meantime; never take more than is owed.
-            return GatewayCharge(False, "", DeclineReason.BALANCE_CHANGED)
-        total = order.amount_cents + order.fee_cents
-        description = f"Account {account.account_number} (phone payment)"
-        try:
-            if payment.method in (BANK, SAVED_BANK):
-                bank = BankToken(self._token(order, payment), payment.bank_account_type or "",
-                                 payment.bank_last4 or "")
-                return self.gateway.debit_bank(bank, total, order.idempotency_key, description)
-            card = CardToken(self._token(order, payment), payment.card_brand or "",
-                             payment.card_last4 or "")
-            expiry = order.source.expiry_mmyy or self._saved_expiry(payment)
-            return self.gateway.charge(card, expiry, order.source.postal_code, total,
-                                       order.idempotency_key, description)
-        except GatewayOutcomeUnknown:
-            raise
-        except GatewayError as error:
-            audit.warning("gateway error on %s: %s", order.idempotency_key, error)
-            return GatewayCharge(False, "", DeclineReason.PROCESSING_ERROR)
+    def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
+        """Record <Pay>'s outcome for the payment opened for it (once: a replay changes nothing)."""
+        payment = self._payment(idempotency_key)
+        if payment is None:
+            raise LookupError(f"no payment with key {idempotency_key}")
+        if payment.status == PROCESSING:
+            payment.card_brand = capture.label or payment.card_brand
+            payment.card_last4 = capture.last4 or payment.card_last4
+            charges.record(self.session, payment.id, _capture_answer(capture))
+        return self._result(payment)
 
-    def _token(self, order: PaymentOrder, payment: Payment) -> str:
-        if payment.payment_method_id is None:
-            return order.source.token
-        return self.session.get_one(SavedPaymentMethod, payment.payment_method_id).gateway_token
+    def _payment(self, idempotency_key: str) -> Payment | None:
+        return self.session.scalar(
+            select(Payment).where(Payment.idempotency_key == idempotency_key))
 
-    def _saved_expiry(self, payment: Payment) -> str:
-        if payment.payment_method_id is None:
-            return ""
-        method = self.session.get_one(SavedPaymentMethod, payment.payment_method_id)
-        return method.expiry_mmyy or ""
+    def _result(self, payment: Payment) -> ChargeResult:
+        """The payment's result; after a decline, whether another try is allowed."""
+        result = result_of(payment)
+        if payment.status != DECLINED:
+            return result
+        limit = self._decline_limit(payment.account_id, payment.call_sid)
+        return replace(result, retry_allowed=limit is None)
+
+    def _decline_limit(self, account_id: int, call_sid: str | None) -> str | None:
+        """``"call"`` or ``"account"`` when that has had as many declines as it may."""
+        declined = select(func.count(Payment.id)).where(Payment.status == DECLINED)
+        if call_sid and (self.session.scalar(declined.where(Payment.call_sid == call_sid))
+                         or 0) >= MAX_DECLINES_PER_CALL:
+            return "call"
+        since = utcnow() - timedelta(days=1)
+        today = self.session.scalar(declined.where(Payment.account_id == account_id,
+                                                   Payment.created_at > since)) or 0
+        return "account" if today >= self.policy.max_declines_per_account_day else None
 
     def _new_payment(self, order: PaymentOrder) -> Payment:
         payment = Payment(
@@ -189,8 +181,11 @@ class PaymentPorts(PortBase):
             idempotency_key=order.idempotency_key, amount_cents=order.amount_cents,
             fee_cents=order.fee_cents, scheduled_for=order.scheduled_for,
             notify_number=order.notify_number, authorization_text=order.authorization_text,
-            authorized_at=utcnow() if order.authorization_text else None)
+            authorized_at=utcnow() if order.authorization_text else None,
+            twilio_pay=order.source.kind == "captured")
         self._describe(payment, order)
+        if order.scheduled_for is None and payment.payment_method_id is None:
+            payment.gateway_token = order.source.token or None  # kept only while in flight
         return payment
 
     def _describe(self, payment: Payment, order: PaymentOrder) -> None:
@@ -207,14 +202,13 @@ class PaymentPorts(PortBase):
             payment.method = SAVED_CARD if saved_id else CARD
             payment.card_brand, payment.card_last4 = source.label, source.last4
 
-    def _text(self, payment: Payment, account: Account) -> None:
-        if not payment.notify_number or payment.status == DECLINED:
-            return
-        template = {APPROVED: "sms.payment_confirmation", PENDING: "sms.payment_submitted",
-                    SCHEDULED: "sms.payment_scheduled",
-                    UNKNOWN: "sms.payment_unknown"}[payment.status]
-        body = render(say(template, amount=dollars_text(payment.amount_cents),
-                          account_last4=account.account_number[-4:],
-                          method=method_text(payment), date=text_date(payment.scheduled_for),
-                          confirmation_number=payment.confirmation_number))
-        queue_text(self.session, payment.notify_number, body)
+
+def _capture_answer(capture: CaptureResult) -> charges.Answer:
+    """<Pay>'s outcome as a ledger status: it charged, declined, was cancelled, or failed."""
+    if capture.approved:
+        return charges.Answer(APPROVED, capture.reference or None)
+    if capture.cancelled:
+        return charges.Answer(CANCELLED, decline_code="cancelled_by_caller")
+    if capture.decline_reason is not None:
+        return charges.Answer(DECLINED, decline_code=capture.decline_reason.value)
+    return charges.Answer(FAILED, decline_code=DeclineReason.PROCESSING_ERROR.value)

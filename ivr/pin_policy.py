@@ -1,4 +1,4 @@
-"""The PIN lockout policy, from settings."""
+"""The limits on guessing, from settings: wrong PINs, and declined cards (card testing)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class PinPolicy:
     lock_for: timedelta = timedelta(minutes=30)
     caller_max_failures: int = 10
     caller_window: timedelta = timedelta(hours=1)
+    # Declined authorisations one account may have in 24 hours, across calls (card testing).
+    max_declines_per_account_day: int = 5
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> PinPolicy:
@@ -28,4 +30,5 @@ class PinPolicy:
         return cls(max_failures=int(config["IVR_PIN_MAX_FAILURES"]),
                    window=timedelta(hours=int(config["IVR_PIN_FAILURE_WINDOW_HOURS"])),
                    lock_for=timedelta(minutes=int(config["IVR_PIN_LOCK_MINUTES"])),
-                   caller_max_failures=int(config["IVR_CALLER_MAX_PIN_FAILURES"]))
+                   caller_max_failures=int(config["IVR_CALLER_MAX_PIN_FAILURES"]),
+                   max_declines_per_account_day=int(config["IVR_MAX_DECLINES_PER_ACCOUNT_DAY"]))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from flows.ports import PaymentSource, SavedMethod, ScheduledPayment
 from flows.speech import render, say
-from ivr.confirmations import dollars_text, new_confirmation_number
-from ivr.payment_ports import PaymentPorts, saved_view, text_date
+from ivr.audit import caller_actor
+from ivr.confirmations import dollars_text, text_date
+from ivr.payment_ports import PaymentPorts, saved_view
+from ivr.payments import ledger
 from ivr.sms import queue_text
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, utcnow
 from models.payment import BANK, CANCELLED, SAVED_BANK, SAVED_CARD, SCHEDULED
@@ -38,13 +40,13 @@ class PlanPorts(PaymentPorts):
 
     def cancel_scheduled(self, account_id: int, payment_id: int) -> bool:
         """Cancel it only if it is still scheduled (a run may have just claimed it)."""
-        result = self.session.execute(
-            update(Payment)
-            .where(Payment.id == payment_id, Payment.account_id == account_id,
-                   Payment.status == SCHEDULED)
-            .values(status=CANCELLED, decline_code="cancelled_by_caller", updated_at=utcnow())
-            .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        payment = self.session.scalar(
+            select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id,
+                                  Payment.status == SCHEDULED).with_for_update())
+        if payment is None:
+            return False
+        ledger.move(self.session, payment, CANCELLED, decline_code="cancelled_by_caller")
+        return True
 
     def autopay_method(self, account_id: int) -> SavedMethod | None:
         """The method AutoPay charges, or None when it is off."""
@@ -85,11 +87,11 @@ class PlanPorts(PaymentPorts):
                                   call_sid=call_sid)
         self.session.add(arrangement)
         self.session.flush()
-        payments = [self._instalment(arrangement, method, number, when, cents, notify_number,
-                                     authorization_text)
+        payments = [ledger.write_ahead(
+                        self.session, self._instalment(arrangement, method, number, when, cents,
+                                                       notify_number, authorization_text),
+                        SCHEDULED, actor=caller_actor(notify_number))
                     for number, (when, cents) in enumerate(instalments, start=1)]
-        self.session.add_all(payments)
-        self.session.flush()
         self._text_arrangement(arrangement, payments, notify_number)
         return [p.confirmation_number or "" for p in payments]
 
@@ -100,11 +102,10 @@ class PlanPorts(PaymentPorts):
         return Payment(
             account_id=arrangement.account_id, call_sid=arrangement.call_sid,
             idempotency_key=f"arrangement-{arrangement.id}-{number}", amount_cents=cents,
-            fee_cents=0, status=SCHEDULED, scheduled_for=when, arrangement_id=arrangement.id,
+            fee_cents=0, scheduled_for=when, arrangement_id=arrangement.id,
             payment_method_id=method.id, method=SAVED_BANK if bank else SAVED_CARD,
             card_brand=None if bank else method.brand, card_last4=None if bank else method.last4,
             bank_account_type=method.bank_account_type, bank_last4=method.last4 if bank else None,
-            confirmation_number=new_confirmation_number(self.session),
             notify_number=notify_number, authorization_text=authorization_text,
             authorized_at=utcnow() if authorization_text else None)
 

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from flows.ports import FlowSettings
 from ivr.account_ports import AccountPorts
-from ivr.config import parse_fee
-from ivr.gateways import PaymentGateway, make_gateway
+from ivr.config import ConfigError, parse_fee
+from ivr.db import db
+from ivr.gateway_sandbox import DatabaseRecord, SandboxGateway
+from ivr.gateways import PaymentGateway
 from ivr.pin_policy import PinPolicy
 from ivr.plan_ports import PlanPorts
 
-__all__ = ["DatabasePorts", "flow_settings", "init_app", "local_zone", "ports_for"]
+__all__ = ["DatabasePorts", "flow_settings", "init_app", "local_zone", "make_gateway",
+           "ports_for"]
 
 
 class DatabasePorts(AccountPorts, PlanPorts):
@@ -25,7 +31,30 @@ class DatabasePorts(AccountPorts, PlanPorts):
 
 def init_app(app: Flask) -> None:
     """Build the configured payment gateway once per app."""
-    app.extensions["ivr_gateway"] = make_gateway(app.config)
+    app.extensions["ivr_gateway"] = make_gateway(app.config, db.engine(app))
+
+
+def make_gateway(config: Mapping[str, Any], engine: Engine | None = None) -> PaymentGateway:
+    """The gateway named by ``IVR_PAYMENT_GATEWAY``, checked against the capture mode.
+
+    The sandbox keeps its record of charges in ``engine``'s database (in memory without one).
+    """
+    name = config.get("IVR_PAYMENT_GATEWAY", "sandbox")
+    gateway: PaymentGateway
+    if name == "sandbox":
+        gateway = SandboxGateway(config, DatabaseRecord(engine) if engine is not None else None)
+    elif name == "stripe":
+        from ivr.gateway_stripe import StripeGateway
+
+        gateway = StripeGateway.from_config(config)
+    else:
+        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
+                          "(known: sandbox, stripe)")
+    if not gateway.supports_keypad_cards and config.get("IVR_CARD_CAPTURE") != "pay":
+        # Keypad capture would need card digits kept between webhooks, which is forbidden.
+        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} needs IVR_CARD_CAPTURE=pay: cards are "
+                          "collected by Twilio's <Pay> and its Pay Connector")
+    return gateway
 
 
 def ports_for(app: Flask, session: Session, origin: str | None = None) -> DatabasePorts:

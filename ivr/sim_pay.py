@@ -2,7 +2,7 @@
 
 ``PaySession(call, pay, url).run()`` asks the caller for each field the way Twilio does
 (the app's nested ``<Prompt>`` or a default one, up to ``maxAttempts`` tries per field),
-charges or tokenises through ``ivr.gateways.SandboxGateway`` as a Pay Connector would, and
+charges or tokenises through ``ivr.gateway_sandbox.SandboxGateway`` as a Pay Connector would, and
 returns the action URL and the parameters to post there. Full card numbers, security codes
 and bank account numbers reach neither the transcript nor the posted parameters.
 """
@@ -25,7 +25,7 @@ from flows.cards import (
     security_code_length,
 )
 from flows.ports import DeclineReason
-from ivr.gateways import SandboxGateway
+from ivr.gateway_sandbox import SandboxGateway
 from ivr.sim_pay_twiml import (
     DEFAULT_ERRORS,
     DEFAULT_PROMPTS,

@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from flows.state import Event
 from ivr.audit import record
-from ivr.calls import close_call, take_turn, voice_settings
+from ivr.calls import charge_held_payment, close_call, take_turn, voice_settings
 from ivr.db import db
 from ivr.twiml import apology_twiml, empty_twiml
 
@@ -86,9 +86,14 @@ def turn() -> Response:
 @bp.post("/status")
 def status() -> Response:
     """Status callback: record how the call ended."""
-    try:
-        if request.form.get("CallSid"):
-            close_call(current_app._get_current_object(), request.form)  # type: ignore[attr-defined]
-    except Exception:
-        log.exception("status callback for %s failed", request.form.get("CallSid"))
+    call_sid = request.form.get("CallSid")
+    if call_sid:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        # The caller authorised a payment and hung up while holding: finish it first.
+        for step in (lambda: charge_held_payment(app, call_sid),
+                     lambda: close_call(app, request.form)):
+            try:
+                step()
+            except Exception:
+                log.exception("status callback for %s failed", call_sid)
     return _twiml(empty_twiml())

@@ -6,6 +6,7 @@ from models.base import Base, utcnow
 from models.call import CallSession
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
 from models.payment import Payment
+from models.sandbox import SandboxCharge
 from models.sms import SmsMessage
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "CallSession",
     "Payment",
+    "SandboxCharge",
     "SavedPaymentMethod",
     "SmsMessage",
     "utcnow",

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, Integer, String
+from sqlalchemy import Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 
 
 class Account(Base):
-    """A biller's customer account. Balance is integer cents; the PIN is only a hash."""
+    """A biller's customer account. Balance is integer cents; the PIN is only a hash.
+
+    The balance is what is owed; below zero it is a credit (money received beyond the bill,
+    never clamped away). Only :mod:`ivr.payments.ledger` changes it.
+    """
 
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("balance_cents >= 0", name="balance_not_negative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.account import Account
@@ -14,11 +14,13 @@ APPROVED = "approved"
 DECLINED = "declined"
 PENDING = "pending"  # bank debit submitted, not yet settled
 SCHEDULED = "scheduled"  # to be charged on ``scheduled_for``
-PROCESSING = "processing"  # claimed by a scheduled run, charge in flight
+PROCESSING = "processing"  # written before the gateway is called: the charge may be in flight
 CANCELLED = "cancelled"
 RETURNED = "returned"  # bank debit returned by the bank
-UNKNOWN = "unknown"  # the gateway's answer was lost: reconcile replays the same key
-STATUSES = (APPROVED, DECLINED, PENDING, SCHEDULED, PROCESSING, CANCELLED, RETURNED, UNKNOWN)
+UNKNOWN = "unknown"  # the gateway's answer was lost: reconcile looks the charge up
+FAILED = "failed"  # nothing was taken: the gateway refused the request, or has no such charge
+STATUSES = (APPROVED, DECLINED, PENDING, SCHEDULED, PROCESSING, CANCELLED, RETURNED, UNKNOWN,
+            FAILED)
 
 CARD = "card"
 BANK = "bank"
@@ -28,7 +30,11 @@ METHODS = (CARD, BANK, SAVED_CARD, SAVED_BANK, "check", "cash")
 
 
 class Payment(Base):
-    """One payment. Only a card's brand and last four, a bank account's type and last four."""
+    """One payment. Only a card's brand and last four, a bank account's type and last four.
+
+    Its status changes only through :mod:`ivr.payments.ledger`, which declares the allowed
+    transitions and applies the balance change each one carries.
+    """
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -60,8 +66,12 @@ class Payment(Base):
     authorization_text: Mapped[str | None] = mapped_column(Text)
     authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
-    # Only while the outcome is unknown: the vault token reconcile replays the charge with.
+    # Only while the charge may be in flight (processing, unknown): the token it charges.
     gateway_token: Mapped[str | None] = mapped_column(String(200))
+    # When it became processing (written ahead of the gateway call): the age reconcile goes by.
+    processing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Charged by Twilio's <Pay> through its Pay Connector: no key of ours to look it up by.
+    twilio_pay: Mapped[bool] = mapped_column(Boolean, default=False)
     # Where the result is texted (E.164); for scheduled payments, the number that scheduled it.
     notify_number: Mapped[str | None] = mapped_column(String(16))
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -2,10 +2,11 @@
 
 The balance was already lowered when a debit was submitted, so a settled debit
 only becomes ``approved``; a returned one gives the amount back to the account
-and texts the payer. Each payment is its own transaction. The gateway is asked
-with no transaction open, and the answer is applied only to a row still
-``pending`` that no other machine holds (SELECT ... FOR UPDATE SKIP LOCKED on
-PostgreSQL; SQLite serialises writers), so several machines can settle at once.
+(both through the ledger) and texts the payer. Each payment is its own
+transaction. The gateway is asked with no transaction open, and the answer is
+applied only to a row still ``pending`` that no other machine holds (SELECT ...
+FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite serialises writers), so several
+machines can settle at once.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.confirmations import RETURN_CODES, queue_returned_text
 from ivr.db import db
 from ivr.gateways import GatewayError, PaymentGateway, Settlement
-from ivr.scheduled import complete_arrangement_if_paid
+from ivr.payments import ledger
+from ivr.payments.texts import RETURN_CODES, text_payer
 from models import Account, Payment, utcnow
 from models.payment import APPROVED, PENDING, RETURNED
 
@@ -79,16 +80,10 @@ def _settle_one(app: Flask, gateway: PaymentGateway, payment_id: int, reference:
 def _apply(session: Session, payment: Payment, answer: Settlement, now: datetime) -> None:
     """Record a settled or returned debit in the caller's transaction."""
     if answer.status == _SETTLED:
-        payment.status = APPROVED
+        ledger.move(session, payment, APPROVED, now=now)
         payment.settled_at = now
-        session.flush()
-        if payment.arrangement_id is not None:
-            complete_arrangement_if_paid(session, payment.arrangement_id)
         return
     code = answer.return_code if answer.return_code in RETURN_CODES else _OTHER
-    payment.status = RETURNED
-    payment.decline_code = code
-    account = session.get_one(Account, payment.account_id, with_for_update=True)
-    account.balance_cents += payment.amount_cents
+    ledger.move(session, payment, RETURNED, decline_code=code, now=now)
     log.info("bank returned payment %s (%s); balance restored", payment.id, code)
-    queue_returned_text(session, payment, account)
+    text_payer(session, payment, session.get_one(Account, payment.account_id))

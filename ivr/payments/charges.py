@@ -1,0 +1,159 @@
+"""Charging a payment the ledger has written ahead, with no transaction open at the gateway.
+
+1. The payment is already committed as ``processing`` (by a call's authorisation, a
+   scheduled run's claim or AutoPay), with its amount, token and idempotency key.
+2. :func:`charge` reads it and sends it to the gateway, with no transaction open.
+3. It records the answer through the ledger in a second transaction, unless another
+   request recorded it first.
+
+A crash between the steps leaves a row that says what may have happened: ``processing``
+(perhaps sent) or ``unknown`` (sent, the answer lost), its amount held so nobody pays it
+again. A retried request runs :func:`charge` again with the same key, which the gateway
+answers with its first result; a key is only ever sent while younger than
+:data:`CHARGE_WINDOW`, and after that ``ivr payments reconcile`` looks the charge up instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from flows.ports import DeclineReason
+from ivr.db import db
+from ivr.gateways import (
+    GatewayCharge,
+    GatewayError,
+    GatewayOutcomeUnknown,
+    PaymentGateway,
+    StoredCharge,
+)
+from ivr.payments import ledger
+from ivr.payments.texts import text_payer
+from models import Account, Payment, SavedPaymentMethod, utcnow
+from models.payment import (
+    APPROVED,
+    BANK,
+    DECLINED,
+    FAILED,
+    PENDING,
+    PROCESSING,
+    SAVED_BANK,
+    UNKNOWN,
+)
+
+log = logging.getLogger(__name__)
+
+# A key older than this is never sent again (Stripe may prune keys after 24 hours, and a
+# worker that stalled this long must not charge behind reconcile's back).
+CHARGE_WINDOW = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What became of one request to the gateway, as a ledger status."""
+
+    status: str  # approved | pending | declined | failed | unknown
+    reference: str | None = None
+    decline_code: str | None = None
+
+
+@dataclass(frozen=True)
+class _Request:
+    payment_id: int
+    stored: StoredCharge
+
+
+def charge(app: Flask, gateway: PaymentGateway, idempotency_key: str,
+           now: datetime | None = None) -> str | None:
+    """Send the ``processing`` payment with this key and record the answer; its status.
+
+    None when there was nothing to send: no such payment, already recorded, or too old.
+    """
+    request = _prepare(app, idempotency_key, now or utcnow())
+    if request is None:
+        return None
+    answer = send(gateway, request.stored)
+    with db.transaction(app) as session:
+        return record(session, request.payment_id, answer)
+
+
+def send(gateway: PaymentGateway, stored: StoredCharge) -> Answer:
+    """One request to the gateway, its answer or failure told as a ledger status."""
+    try:
+        return answer_of(stored.send(gateway))
+    except GatewayOutcomeUnknown as error:
+        log.warning("outcome unknown for %s: %s", stored.idempotency_key, error)
+        return Answer(UNKNOWN)
+    except GatewayError as error:
+        # Refused before anything was carried out: nothing was taken.
+        log.warning("gateway refused %s: %s", stored.idempotency_key, error)
+        return Answer(FAILED, decline_code=DeclineReason.PROCESSING_ERROR.value)
+
+
+def answer_of(result: GatewayCharge) -> Answer:
+    """A gateway's definite answer as a ledger status."""
+    if result.approved:
+        return Answer(PENDING if result.pending else APPROVED, result.reference or None)
+    reason = result.decline_reason or DeclineReason.DECLINED
+    return Answer(DECLINED, result.reference or None, reason.value)
+
+
+def record(session: Session, payment_id: int, answer: Answer, late: bool = False) -> str:
+    """Record ``answer`` unless another request recorded one first; text the payer.
+
+    A definite answer also settles an ``unknown`` payment (a concurrent retry may have
+    lost its reply while this one got it). ``late``: the payer was not told at the time.
+    """
+    payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+    if payment is None:
+        raise LookupError(f"payment {payment_id} is gone")
+    settles = payment.status == PROCESSING or (payment.status == UNKNOWN
+                                               and answer.status != UNKNOWN)
+    if not settles:
+        return payment.status
+    before = ledger.move(session, payment, answer.status, reference=answer.reference,
+                         decline_code=answer.decline_code)
+    account = session.get_one(Account, payment.account_id)
+    text_payer(session, payment, account, late=late or before == UNKNOWN)
+    return payment.status
+
+
+def stored_charge(session: Session, payment: Payment) -> StoredCharge:
+    """The gateway request for a payment: its token, total and key, the same every time."""
+    bank = payment.method in (BANK, SAVED_BANK)
+    method = session.get(SavedPaymentMethod, payment.payment_method_id) \
+        if payment.payment_method_id is not None else None
+    account = session.get_one(Account, payment.account_id)
+    return StoredCharge(
+        kind="bank" if bank else "card",
+        token=payment.gateway_token or (method.gateway_token if method else ""),
+        label=(payment.bank_account_type if bank else payment.card_brand) or "",
+        last4=(payment.bank_last4 if bank else payment.card_last4) or "",
+        expiry_mmyy=(method.expiry_mmyy or "") if method else "",
+        total_cents=payment.amount_cents + payment.fee_cents,
+        idempotency_key=payment.idempotency_key,
+        description=f"Account {account.account_number} ({describe(payment)})")
+
+
+def describe(payment: Payment) -> str:
+    """What the payment is, for the gateway's description."""
+    if payment.idempotency_key.startswith("autopay-"):
+        return "AutoPay"
+    return "scheduled payment" if payment.scheduled_for else "phone payment"
+
+
+def _prepare(app: Flask, key: str, now: datetime) -> _Request | None:
+    with db.transaction(app) as session:
+        payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
+        if payment is None or payment.status != PROCESSING or payment.twilio_pay:
+            return None
+        if payment.processing_since is None or now - payment.processing_since > CHARGE_WINDOW:
+            log.warning("payment %s is too old to send again; reconcile looks it up",
+                        payment.id)
+            return None
+        return _Request(payment.id, stored_charge(session, payment))

@@ -1,0 +1,184 @@
+"""The ledger: the one place a payment's status or an account's balance changes.
+
+Every allowed status change is declared once, in :data:`TRANSITIONS`; anything else raises
+:class:`LedgerError`. A status either *counts* against the balance (approved, pending: money
+taken, or a bank debit submitted), *holds* its amount (processing, unknown: it may have been
+taken, so it cannot be paid again), or neither. Moving a payment applies the difference to
+its account's balance, so the balance is always what was billed minus what counts.
+
+A balance below zero is a credit: money that arrived beyond what was owed is never clamped
+away, and the moment it happens is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ivr.audit import record
+from ivr.confirmations import dollars_text, new_confirmation_number
+from models import Account, Arrangement, Payment, utcnow
+from models.payment import (
+    APPROVED,
+    CANCELLED,
+    DECLINED,
+    FAILED,
+    PENDING,
+    PROCESSING,
+    RETURNED,
+    SCHEDULED,
+    UNKNOWN,
+)
+
+NEW = "new"  # a payment not yet written
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    NEW: frozenset({SCHEDULED, PROCESSING}),
+    SCHEDULED: frozenset({PROCESSING, CANCELLED}),
+    # Written ahead of the gateway call; cancelled when a run finds nothing due.
+    PROCESSING: frozenset({APPROVED, PENDING, DECLINED, FAILED, UNKNOWN, CANCELLED}),
+    # The answer was lost: a late answer or a lookup at the gateway settles it.
+    UNKNOWN: frozenset({APPROVED, PENDING, DECLINED, FAILED}),
+    PENDING: frozenset({APPROVED, RETURNED}),  # a bank debit settles or comes back
+    APPROVED: frozenset(),
+    DECLINED: frozenset(),
+    FAILED: frozenset(),
+    CANCELLED: frozenset(),
+    RETURNED: frozenset(),
+}
+COUNTED = frozenset({APPROVED, PENDING})  # lowers what the account owes
+HELD = frozenset({PROCESSING, UNKNOWN})  # may have been taken: not payable again
+# Statuses that give the payer a number to quote.
+NUMBERED = frozenset({SCHEDULED, APPROVED, PENDING, UNKNOWN})
+
+
+class LedgerError(RuntimeError):
+    """A status change the transition table does not allow (a bug, never caller input)."""
+
+
+class NotPayable(Exception):
+    """The amount is more than the account owes once held payments are counted."""
+
+
+def check_transition(before: str, after: str) -> None:
+    """Raise :class:`LedgerError` unless ``before -> after`` is in the table."""
+    if after not in TRANSITIONS.get(before, frozenset()):
+        raise LedgerError(f"payment status {before} -> {after} is not allowed")
+
+
+def held_cents(session: Session, account_id: int) -> int:
+    """What the account's payments in flight (processing or unknown) may have taken."""
+    held = session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
+                          .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
+    return int(held or 0)
+
+
+def payable_cents(session: Session, account: Account) -> int:
+    """What may be paid now: the balance less every held payment (0 or less: nothing)."""
+    return account.balance_cents - held_cents(session, account.id)
+
+
+def write_ahead(session: Session, payment: Payment, status: str = PROCESSING,
+                now: datetime | None = None, actor: str = "system") -> Payment:
+    """Add a new payment as ``processing`` (to be charged now) or ``scheduled``.
+
+    The account is locked while its payable amount is checked, so two calls paying one
+    account at once cannot both take what is owed. Raises :class:`NotPayable` when the
+    amount is more than is payable now (nothing is written).
+    """
+    check_transition(NEW, status)
+    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    if payment.amount_cents > payable_cents(session, account):
+        raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
+    payment.status = status
+    if status == PROCESSING:
+        payment.processing_since = now or utcnow()
+    if status in NUMBERED and not payment.confirmation_number:
+        payment.confirmation_number = new_confirmation_number(session)
+    session.add(payment)
+    session.flush()
+    _audit(session, payment, NEW, actor)
+    return payment
+
+
+def move(session: Session, payment: Payment, status: str, *, reference: str | None = None,
+         decline_code: str | None = None, now: datetime | None = None) -> str:
+    """Change a payment's status and the balance with it; returns the status it had before.
+
+    The caller holds the payment's row (locked, or just claimed). Leaving the held statuses
+    drops the gateway token kept for the charge in flight. Moving to ``processing`` (a run
+    claiming a scheduled payment) raises :class:`NotPayable` like :func:`write_ahead`.
+    """
+    before = payment.status
+    check_transition(before, status)
+    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    if status == PROCESSING and payment.amount_cents > payable_cents(session, account):
+        raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
+    change = _counts(status) - _counts(before)
+    account.balance_cents -= change * payment.amount_cents
+    payment.status = status
+    payment.updated_at = now or utcnow()
+    if status == PROCESSING:
+        payment.processing_since = payment.updated_at
+    if status not in HELD:
+        payment.gateway_token = None
+    payment.gateway_reference = reference or payment.gateway_reference
+    payment.decline_code = decline_code if decline_code is not None else payment.decline_code
+    if status in NUMBERED and not payment.confirmation_number:
+        payment.confirmation_number = new_confirmation_number(session)
+    session.flush()
+    _audit(session, payment, before)
+    if change > 0 and account.balance_cents < 0:
+        credit = dollars_text(-account.balance_cents)
+        record(session, "system", "credit", "overpaid", account_id=account.id,
+               origin=payment.call_sid, detail=f"payment {payment.id} left a credit of {credit}")
+    if payment.arrangement_id is not None and status in (APPROVED, CANCELLED):
+        _complete_arrangement_if_paid(session, payment.arrangement_id, account)
+    return before
+
+
+def add_past_payment(session: Session, payment: Payment) -> None:
+    """Record a payment from the biller's own records as approved, for the caller's history.
+
+    It changes no balance: the billed balance it came with already counts it.
+    """
+    payment.status = APPROVED
+    session.add(payment)
+
+
+def bill(account: Account, balance_cents: int) -> None:
+    """Set what the biller says is owed (an import of its statement), credits included."""
+    account.balance_cents = balance_cents
+
+
+def _complete_arrangement_if_paid(session: Session, arrangement_id: int,
+                                  account: Account) -> None:
+    """Mark an arrangement completed once no instalment is open and it is paid.
+
+    Paid means every instalment was approved, or the account owes nothing (an instalment
+    cancelled as nothing due because the payer paid another way).
+    """
+    arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
+    if arrangement is None or arrangement.status != "active":
+        return
+    counts: dict[str, int] = dict(session.execute(
+        select(Payment.status, func.count()).where(Payment.arrangement_id == arrangement_id)
+        .group_by(Payment.status)).tuples())
+    if any(counts.get(status, 0) for status in (SCHEDULED, PENDING, *HELD)):
+        return
+    if counts.get(APPROVED, 0) < arrangement.instalments and account.balance_cents > 0:
+        return
+    arrangement.status = "completed"
+
+
+def _counts(status: str) -> int:
+    return 1 if status in COUNTED else 0
+
+
+def _audit(session: Session, payment: Payment, before: str, actor: str = "system") -> None:
+    record(session, actor, "payment", payment.status, account_id=payment.account_id,
+           origin=payment.call_sid,
+           detail=f"payment {payment.id} {before} -> {payment.status}: "
+                  f"{dollars_text(payment.amount_cents)} by {payment.method}")

@@ -1,0 +1,122 @@
+"""``ivr payments reconcile``: settle every payment whose outcome is not known, by looking it up.
+
+It takes every ``unknown`` payment (the gateway's answer was lost) and every ``processing``
+one older than :data:`GRACE` (a worker died between writing it and recording the answer), and
+asks the gateway what happened to its idempotency key (:meth:`PaymentGateway.find_charge`),
+never replaying the key. A charge found is recorded with the gateway's answer; none found,
+once the payment is older than the grace period (a gateway's search may lag a minute), is
+``failed``: nothing was taken. Each payment is its own pair of short transactions and the
+answer is recorded only if no one else has, so any number of runs on any number of machines
+give the same result.
+
+A payment charged by Twilio's ``<Pay>`` carries no key of ours, so it cannot be looked up:
+it is reported for an operator (``ivr payments resolve``), and its amount stays held.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import or_, select
+
+from ivr.db import db
+from ivr.gateways import GatewayError, GatewayOutcomeUnknown, PaymentGateway
+from ivr.payments.charges import Answer, answer_of, record
+from models import Payment, utcnow
+from models.payment import APPROVED, DECLINED, FAILED, PENDING, PROCESSING, UNKNOWN
+
+log = logging.getLogger(__name__)
+
+# Longer than a charge may be sent (CHARGE_WINDOW) plus the gateway's timeouts and its search's
+# lag: a processing payment this old is not being charged by anyone any more.
+GRACE = timedelta(minutes=10)
+NOT_CHARGED = "not_charged"  # the decline code of a payment the gateway has no record of
+NEEDS_REVIEW = "needs_review"
+STILL = "still_unknown"
+
+
+@dataclass(frozen=True)
+class ReconcileSummary:
+    """What one reconcile run found."""
+
+    approved: int = 0
+    declined: int = 0
+    pending: int = 0
+    failed: int = 0
+    still_unknown: int = 0
+    needs_review: int = 0
+
+    def line(self) -> str:
+        """One line for the operator."""
+        return (f"Approved {self.approved}, declined {self.declined}, pending bank debits "
+                f"{self.pending}, not charged {self.failed}, still unknown "
+                f"{self.still_unknown}, needing an operator {self.needs_review}")
+
+
+def reconcile(app: Flask, gateway: PaymentGateway, now: datetime | None = None) -> ReconcileSummary:
+    """Look up every payment in doubt once and record what the gateway says."""
+    now = now or utcnow()
+    with db.transaction(app) as session:
+        ids = list(session.scalars(
+            select(Payment.id).where(or_(
+                Payment.status == UNKNOWN,
+                (Payment.status == PROCESSING) & (Payment.processing_since < now - GRACE)))
+            .order_by(Payment.id)))
+    outcomes = Counter(_reconcile_one(app, gateway, payment_id, now) for payment_id in ids)
+    return ReconcileSummary(
+        approved=outcomes[APPROVED], declined=outcomes[DECLINED], pending=outcomes[PENDING],
+        failed=outcomes[FAILED], still_unknown=outcomes[STILL],
+        needs_review=outcomes[NEEDS_REVIEW])
+
+
+def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int, now: datetime) -> str:
+    with db.transaction(app) as session:
+        payment = session.get_one(Payment, payment_id)
+        if payment.status not in (PROCESSING, UNKNOWN):
+            return payment.status  # another machine settled it meanwhile
+        if payment.twilio_pay:
+            return NEEDS_REVIEW
+        key, since = payment.idempotency_key, payment.processing_since
+    answer = _look_up(gateway, key, old=since is None or now - since > GRACE)
+    if answer is None:
+        return STILL
+    with db.transaction(app) as session:
+        status = record(session, payment_id, answer, late=True)
+    return status if status != UNKNOWN else STILL
+
+
+def _look_up(gateway: PaymentGateway, key: str, old: bool) -> Answer | None:
+    """The gateway's answer for ``key``; None while it cannot say (or may not yet know)."""
+    try:
+        found = gateway.find_charge(key)
+    except GatewayOutcomeUnknown as error:
+        log.info("payment %s is still being processed: %s", key, error)
+        return None
+    except GatewayError as error:
+        log.warning("could not look up payment %s: %s", key, error)
+        return None
+    if found is not None:
+        return answer_of(found)
+    # Nothing there: nothing was taken, once the gateway has had time to show it.
+    return Answer(FAILED, decline_code=NOT_CHARGED) if old else None
+
+
+def resolve_by_hand(app: Flask, idempotency_key: str, reference: str | None) -> str:
+    """Record what an operator found at the processor for a payment in doubt; its new status.
+
+    ``reference`` is the processor's id of the charge, or None when it has no such charge.
+    Raises LookupError when no payment in doubt has that key.
+    """
+    answer = Answer(APPROVED, reference) if reference else Answer(FAILED,
+                                                                  decline_code=NOT_CHARGED)
+    with db.transaction(app) as session:
+        payment = session.scalar(select(Payment).where(
+            Payment.idempotency_key == idempotency_key,
+            Payment.status.in_((PROCESSING, UNKNOWN))))
+        if payment is None:
+            raise LookupError(f"no payment in doubt has the key {idempotency_key}")
+        return record(session, payment.id, answer, late=True)

@@ -1,0 +1,212 @@
+"""Scheduled payments and AutoPay, charged by a daily run that may start on several machines.
+
+Each payment goes through the same three short steps as a payment taken on a call:
+
+1. claim it, committed: ``scheduled -> processing`` through the ledger (or create this due
+   date's AutoPay payment as ``processing``: its idempotency key is unique), for no more than
+   is payable now, and cancel it when nothing is; only the machine whose claim succeeded
+   goes on;
+2. charge it (:func:`ivr.payments.charges.charge`), with no transaction open;
+3. record the answer through the ledger, only if the row is still ``processing``.
+
+A machine that dies between 1 and 3 leaves the row ``processing`` with its amount held;
+``ivr payments reconcile`` looks the charge up by its key after its grace period. A key is
+never sent again by a later run. A gateway that refuses the request (nothing was charged)
+fails the payment, and the payer is texted to pay another way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ivr.db import db
+from ivr.gateways import PaymentGateway
+from ivr.payments import charges, ledger
+from ivr.payments.texts import text_payer
+from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod
+from models.base import utcnow
+from models.payment import (
+    APPROVED,
+    CANCELLED,
+    DECLINED,
+    FAILED,
+    PENDING,
+    PROCESSING,
+    SAVED_BANK,
+    SAVED_CARD,
+    SCHEDULED,
+    UNKNOWN,
+)
+
+log = logging.getLogger(__name__)
+
+NOTHING_DUE = "nothing_due"
+METHOD_REMOVED = "method_removed"
+SKIPPED = "skipped"
+AUTOPAY_PREFIX = "autopay-"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What one run did.
+
+    ``declined`` counts declines and requests the gateway refused (nothing was charged);
+    ``unknown`` counts charges whose answer was lost (held until reconciled); ``skipped``
+    counts due payments this run did not charge: cancelled because nothing was due, or
+    claimed first by another machine.
+    """
+
+    approved: int = 0
+    declined: int = 0
+    pending: int = 0
+    skipped: int = 0
+    unknown: int = 0
+
+
+@dataclass(frozen=True)
+class _ToCharge:
+    """A claim's answer: the payment with this key is written ahead, ready to charge."""
+
+    key: str
+
+
+# A claim step: in its transaction, returns what to charge, a final outcome, or None.
+_Claim = Callable[[Session], _ToCharge | str | None]
+
+
+def run_scheduled(app: Flask, gateway: PaymentGateway, run_date: date,
+                  now: datetime | None = None) -> RunSummary:
+    """Charge due scheduled and due AutoPay payments once each; summarise."""
+    now = now or utcnow()
+    with db.transaction(app) as session:
+        claims = [_bind(_claim_due, payment_id, now) for payment_id in _due_ids(session, run_date)]
+    outcomes = Counter(_process(app, gateway, claim, now) for claim in claims)
+    # AutoPay after scheduled payments, so it charges only what they left owing.
+    outcomes.update(_process(app, gateway, _bind(_create_autopay, account_id, now, run_date), now)
+                    for account_id in _autopay_account_ids(app, run_date))
+    return RunSummary(approved=outcomes[APPROVED],
+                      declined=outcomes[DECLINED] + outcomes[FAILED],
+                      pending=outcomes[PENDING], skipped=outcomes[SKIPPED] + outcomes[CANCELLED],
+                      unknown=outcomes[UNKNOWN] + outcomes[PROCESSING])
+
+
+def _bind(step: Callable[..., _ToCharge | str | None], *args: object) -> _Claim:
+    return lambda session: step(session, *args)
+
+
+def _due_ids(session: Session, run_date: date) -> list[int]:
+    """Scheduled payments due on or before ``run_date``, oldest first."""
+    return list(session.scalars(
+        select(Payment.id)
+        .where(Payment.status == SCHEDULED, Payment.scheduled_for <= run_date)
+        .order_by(Payment.scheduled_for, Payment.id)))
+
+
+def _autopay_account_ids(app: Flask, run_date: date) -> list[int]:
+    """Accounts with active AutoPay, due on ``run_date`` and owing something."""
+    with db.transaction(app) as session:
+        return list(session.scalars(
+            select(Account.id).join(AutopayEnrollment, AutopayEnrollment.account_id == Account.id)
+            .where(AutopayEnrollment.active.is_(True), Account.due_date == run_date,
+                   Account.balance_cents > 0)
+            .order_by(Account.id)))
+
+
+def _process(app: Flask, gateway: PaymentGateway, claim: _Claim, now: datetime) -> str | None:
+    """Claim, charge and record one payment; its outcome, or None if there was nothing to do."""
+    try:
+        with db.transaction(app) as session:
+            claimed = claim(session)
+    except IntegrityError:
+        return SKIPPED  # another machine created this AutoPay payment first
+    if not isinstance(claimed, _ToCharge):
+        return claimed
+    return charges.charge(app, gateway, claimed.key, now) or SKIPPED
+
+
+def _claim_due(session: Session, payment_id: int, now: datetime) -> _ToCharge | str:
+    """Move a scheduled payment to processing unless another machine already did."""
+    payment = session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.status == SCHEDULED)
+        .with_for_update(skip_locked=True))
+    if payment is None:
+        return SKIPPED
+    return _decide(session, payment, now)
+
+
+def _create_autopay(session: Session, account_id: int, now: datetime,
+                    run_date: date) -> _ToCharge | None:
+    """Create this due date's AutoPay payment, written ahead; None if there is nothing to do."""
+    key = f"{AUTOPAY_PREFIX}{account_id}-{run_date.isoformat()}"
+    if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
+        return None
+    account = session.get_one(Account, account_id, with_for_update=True)
+    enrollment = session.scalars(
+        select(AutopayEnrollment).where(AutopayEnrollment.account_id == account_id)).one()
+    payable = ledger.payable_cents(session, account)
+    if payable <= 0 or not enrollment.active:
+        return None
+    method = enrollment.payment_method
+    payment = Payment(
+        account_id=account_id, idempotency_key=key, amount_cents=payable, fee_cents=0,
+        method=SAVED_BANK if method.kind == "bank" else SAVED_CARD,
+        payment_method_id=method.id, notify_number=account.phone_e164, scheduled_for=run_date,
+        created_at=now, updated_at=now)
+    _copy_method_details(payment, method)
+    # A concurrent creator's row makes this raise IntegrityError.
+    ledger.write_ahead(session, payment, PROCESSING, now=now)
+    return _ToCharge(key)
+
+
+def _decide(session: Session, payment: Payment, now: datetime) -> _ToCharge | str:
+    """Before charging: cancel if nothing is payable, fail a removed method, cap the amount."""
+    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    payable = ledger.payable_cents(session, account)
+    if payable <= 0:
+        return _finish(session, payment, account, CANCELLED, NOTHING_DUE, now)
+    method = _method(session, payment)
+    if method is None or method.removed_at is not None:
+        ledger.move(session, payment, PROCESSING, now=now)
+        return _finish(session, payment, account, FAILED, METHOD_REMOVED, now)
+    _copy_method_details(payment, method)
+    if payable < payment.amount_cents:
+        # The payer paid another way since scheduling; never take more than is owed.
+        payment.amount_cents = payable
+    ledger.move(session, payment, PROCESSING, now=now)
+    return _ToCharge(payment.idempotency_key)
+
+
+def _method(session: Session, payment: Payment) -> SavedPaymentMethod | None:
+    """The payment's saved method, if it has one belonging to the payment's account."""
+    if payment.payment_method_id is None:
+        return None
+    method = session.get(SavedPaymentMethod, payment.payment_method_id)
+    return method if method is not None and method.account_id == payment.account_id else None
+
+
+def _copy_method_details(payment: Payment, method: SavedPaymentMethod) -> None:
+    """Fill the card or bank details shown in exports and texts, when not already there."""
+    if method.kind == "bank":
+        payment.bank_account_type = payment.bank_account_type or method.bank_account_type
+        payment.bank_last4 = payment.bank_last4 or method.last4
+    else:
+        payment.card_brand = payment.card_brand or method.brand
+        payment.card_last4 = payment.card_last4 or method.last4
+
+
+def _finish(session: Session, payment: Payment, account: Account, status: str,
+            code: str | None, now: datetime) -> str:
+    """Settle a claimed payment without charging it: text the payer, close a paid arrangement."""
+    ledger.move(session, payment, status, decline_code=code, now=now)
+    text_payer(session, payment, account)
+    log.info("scheduled payment %s: %s %s", payment.id, status, code or "")
+    return status
