@@ -116,10 +116,14 @@ def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool)
     return Go(Step.AFTER_DECLINE, said)
 
 
+# Reasons a bank debit can fail for, said in words of their own (never "your card").
+BANK_DECLINES = frozenset({DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
+                           DeclineReason.INSUFFICIENT_FUNDS})
+
+
 def decline_prompt(reason: DeclineReason, bank: bool) -> str:
     """The prompt id saying why: a bank debit's failure is never called a card problem."""
-    if bank and reason in (DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
-                           DeclineReason.INSUFFICIENT_FUNDS):
+    if bank and reason in BANK_DECLINES:
         return f"decline.bank.{reason.value}"
     return f"decline.{reason.value}"
 

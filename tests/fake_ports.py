@@ -10,6 +10,7 @@ from flows.cards import card_brand
 from flows.ports import (
     AccountSummary,
     BankToken,
+    CaptureResult,
     CardToken,
     ChargeResult,
     DeclineReason,
@@ -38,6 +39,8 @@ class FakePorts:
     throttled_callers: set[str] = field(default_factory=set)
     history: dict[int, list[PaymentRecord]] = field(default_factory=dict)
     orders: list[PaymentOrder] = field(default_factory=list)
+    opened: dict[str, PaymentOrder] = field(default_factory=dict)
+    captured: dict[str, CaptureResult] = field(default_factory=dict)
     vaulted_codes: list[str] = field(default_factory=list)
     saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
     scheduled: dict[int, list[ScheduledPayment]] = field(default_factory=dict)
@@ -93,16 +96,36 @@ class FakePorts:
     def fingerprint(self, value: str) -> str:
         return hashlib.sha256(b"test:" + value.encode()).hexdigest()
 
-    def place_payment(self, order: PaymentOrder) -> ChargeResult:
+    def open_payment(self, order: PaymentOrder) -> ChargeResult:
+        if order.idempotency_key in self.opened:
+            return self.payment_result(order.idempotency_key)
         self.orders.append(order)
+        self.opened[order.idempotency_key] = order
         if order.scheduled_for is not None:
             return ChargeResult(approved=True, confirmation_number="5550001111", scheduled=True)
+        return ChargeResult(approved=False, processing=True)
+
+    def payment_result(self, idempotency_key: str) -> ChargeResult:
+        """Charged as the fake vault's token says: ok, or a decline reason."""
+        order = self.opened[idempotency_key]
+        if order.scheduled_for is not None:
+            return ChargeResult(approved=True, confirmation_number="5550001111", scheduled=True)
+        if idempotency_key in self.captured:
+            capture = self.captured[idempotency_key]
+            if capture.approved:
+                return ChargeResult(approved=True, confirmation_number="9990001111")
+            return ChargeResult(approved=False, decline_reason=capture.decline_reason
+                                or DeclineReason.PROCESSING_ERROR)
         if order.source.is_bank:
             return ChargeResult(approved=True, confirmation_number="2223334444", pending=True)
         outcome = order.source.token.split("-")[3].split("+")[0] if order.source.token else "ok"
         if outcome == "ok":
             return ChargeResult(approved=True, confirmation_number="1234567890")
         return ChargeResult(approved=False, decline_reason=DeclineReason(outcome))
+
+    def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
+        self.captured.setdefault(idempotency_key, capture)
+        return self.payment_result(idempotency_key)
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         return list(self.saved.get(account_id, []))

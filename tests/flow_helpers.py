@@ -34,10 +34,18 @@ class Caller:
         return " ".join(render(p) for p in prompts)
 
     def press(self, keys: str | None) -> str:
-        """Press keys (None for silence); returns what the caller hears next."""
+        """Press keys (None for silence); returns what the caller hears next.
+
+        A reply that carries on (holding while a payment is charged) is followed at once,
+        as Twilio follows the <Redirect>: both are heard.
+        """
         self.reply = machine.handle(self.state, Event(keys), self.ctx)
-        self.heard.append(self.text)
-        return self.text
+        said = [self.text]
+        while self.reply.carry_on:
+            self.reply = machine.handle(self.state, Event(None), self.ctx)
+            said.append(self.text)
+        self.heard.append(" ".join(said))
+        return self.heard[-1]
 
     def press_all(self, *keys: str) -> str:
         """Press several entries in turn."""

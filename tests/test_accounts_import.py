@@ -112,6 +112,11 @@ def test_bad_row_leaves_existing_accounts_unchanged(app: Flask) -> None:
     assert verify_pin("1234", jordan.pin_hash)
 
 
+def test_a_credit_balance_imports_below_zero(app: Flask) -> None:
+    run_import(app, HEADER, "10001234,Jordan Rivera,,1234,-12.50,2026-12-05,")
+    assert accounts(app)["10001234"].balance_cents == -1250
+
+
 def test_error_raised_while_writing_rolls_back(app: Flask,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """Validation passes, then hashing blows up half-way: the transaction undoes row 1."""

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import insert, select
 
-from ivr import cli_audit, cli_ops
+from ivr import cli_audit, cli_payments
 from ivr.audit import operator_origin, record
 from ivr.db import db
 from ivr.exports import AUDIT_COLUMNS, export_audit_csv
@@ -219,7 +219,9 @@ COMMANDS = [
     ("payments export", [], "4 payments to standard output"),
     ("payments settle", [], "Settled 0, returned 0, still pending 0"),
     ("payments run-scheduled", ["--date", "2026-11-25"],
-     "2026-11-25: Approved 0, declined 0, pending bank debits 0, skipped 0"),
+     "2026-11-25: Approved 0, declined 0, pending bank debits 0, outcome unknown 0, skipped 0"),
+    ("payments reconcile", [], "Approved 0, declined 0, pending bank debits 0, not charged 0, "
+                               "still unknown 0, needing an operator 0"),
     ("sms send", [], "Sent 0, failed 0, will retry 0"),
     ("sms export", [], "0 messages to standard output"),
     ("audit export", ["--since", "2026-11-01"], "0 events to standard output since 2026-11-01"),
@@ -263,7 +265,7 @@ def test_an_unexpected_failure_is_audited_by_type_only(
     def broken(session: Any, out: Any) -> int:
         raise RuntimeError("card 4242424242424242 exp 1230")
 
-    monkeypatch.setattr(cli_ops, "export_payments_csv", broken)
+    monkeypatch.setattr(cli_payments, "export_payments_csv", broken)
 
     result = demo_app.test_cli_runner().invoke(args=["payments", "export"])
 

@@ -117,11 +117,11 @@ def test_autopay_set_up_by_phone_pays_the_balance_on_the_due_date(demo_app: Flas
 
 def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
         demo_app: Flask, requests_mock: Any) -> None:
-    from ivr.gateways import make_gateway
+    from ivr.services import make_gateway
 
     demo_app.config.update(IVR_PAYMENT_GATEWAY="stripe", IVR_CARD_CAPTURE="pay",
                            IVR_STRIPE_API_KEY="sk_test_abc")
-    demo_app.extensions["ivr_gateway"] = make_gateway(demo_app.config)
+    demo_app.extensions["ivr_gateway"] = make_gateway(demo_app.config, db.engine(demo_app))
     caller = TwilioCaller(demo_app)
     answer = caller.walk("1", "2468", "2", "1", "2", "1201")
     assert "bank account" not in answer.said  # Stripe here takes cards only

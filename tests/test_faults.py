@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from ivr.payments.reconcile import reconcile
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from ivr import calls, payment_ports
 from ivr.db import db
-from ivr.gateways import GatewayCharge, SandboxGateway
-from ivr.reconcile import reconcile_unknown
+from ivr.gateway_sandbox import SandboxGateway
+from ivr.gateways import GatewayCharge
 from models import Account, CallSession, Payment, SmsMessage
 from tests.twilio_helpers import TwilioCaller
 
@@ -53,18 +54,18 @@ def test_a_lost_gateway_answer_is_told_honestly_and_reconciled_once(demo_app: Fl
     assert balance(demo_app) == 12045
     assert "could not yet confirm your payment of $40.00" in texts(demo_app)[-1]
 
-    still = reconcile_unknown(demo_app, demo_app.extensions["ivr_gateway"])
+    still = reconcile(demo_app, demo_app.extensions["ivr_gateway"])
     assert still.still_unknown == 1 and payment(demo_app).status == "unknown"
 
     demo_app.config["IVR_SANDBOX_FAULT"] = ""
-    summary = reconcile_unknown(demo_app, demo_app.extensions["ivr_gateway"])
+    summary = reconcile(demo_app, demo_app.extensions["ivr_gateway"])
     assert (summary.approved, summary.still_unknown) == (1, 0)
     settled = payment(demo_app)
     assert settled.status == "approved" and settled.gateway_token is None
     assert settled.confirmation_number == unknown.confirmation_number
     assert balance(demo_app) == 12045 - 4000
     assert "went through" in texts(demo_app)[-1]
-    assert reconcile_unknown(demo_app, demo_app.extensions["ivr_gateway"]).approved == 0
+    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).approved == 0
     assert balance(demo_app) == 12045 - 4000
 
 
@@ -91,7 +92,7 @@ def test_racing_reconciles_record_the_outcome_once(demo_app: Flask) -> None:
             return super().charge(*args, **kwargs)
 
     gateway = SlowSandbox()
-    threads = [threading.Thread(target=reconcile_unknown, args=(demo_app, gateway))
+    threads = [threading.Thread(target=reconcile, args=(demo_app, gateway))
                for _ in range(3)]
     for thread in threads:
         thread.start()

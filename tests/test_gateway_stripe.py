@@ -12,7 +12,8 @@ import requests_mock as rm
 from flows.ports import BankToken, CardToken, DeclineReason
 from ivr.config import ConfigError
 from ivr.gateway_stripe import STRIPE_API_VERSION, StripeGateway, parse_token
-from ivr.gateways import GatewayError, make_gateway
+from ivr.gateways import GatewayError
+from ivr.services import make_gateway
 
 KEY = "sk_test_51SecretKeyNeverLogged"
 URL = "https://api.stripe.com/v1/payment_intents"

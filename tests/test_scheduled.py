@@ -12,11 +12,13 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from flows.ports import BankToken, CardToken
-from ivr import scheduled
 from ivr.accounts_import import import_accounts
 from ivr.db import db
-from ivr.gateways import GatewayCharge, GatewayError, SandboxGateway
-from ivr.scheduled import RunSummary, run_scheduled
+from ivr.gateway_sandbox import SandboxGateway
+from ivr.gateways import GatewayCharge, GatewayError
+from ivr.payments import scheduled
+from ivr.payments.reconcile import ReconcileSummary, reconcile
+from ivr.payments.scheduled import RunSummary, run_scheduled
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
 
 ACCOUNTS = (
@@ -34,6 +36,7 @@ class CountingGateway(SandboxGateway):
     """The sandbox, counting every charge and debit; optionally slow, failing or blocking."""
 
     def __init__(self, delay: float = 0.0) -> None:
+        super().__init__()
         self.calls: list[tuple[str, str, int]] = []  # (kind, idempotency key, cents)
         self.delay = delay
         self.fail = False
@@ -244,26 +247,32 @@ def test_a_charge_in_flight_is_left_to_its_machine(app: Flask, ids: dict[str, in
     assert len(gateway.calls) == 1 and get(app, pid).status == "approved"
 
 
-def test_a_machine_back_after_its_lease_ran_out_records_nothing(
+def test_a_run_that_died_mid_charge_is_settled_by_reconcile_not_charged_again(
         app: Flask, ids: dict[str, int]) -> None:
-    slow = CountingGateway()
-    slow.release = threading.Event()
-    pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
-    results: list[RunSummary] = []
-    first = threading.Thread(target=lambda: results.append(run_scheduled(app, slow, RUN_DAY)))
-    first.start()
-    assert slow.entered.wait(10)
-    later = datetime.now(UTC) + timedelta(minutes=11)
+    card = save_card(app, ids[JORDAN])
+    now = datetime.now(UTC)
+    # Two runs died after claiming: one after the gateway charged, one before it was called.
+    charged = schedule(app, ids[JORDAN], card, 1000, status="processing",
+                       idempotency_key="k-charged", processing_since=now - timedelta(minutes=11))
+    never_sent = schedule(app, ids[JORDAN], card, 2000, status="processing",
+                          idempotency_key="k-never", processing_since=now - timedelta(minutes=11))
+    gateway = CountingGateway()
+    with db.transaction(app) as session:
+        token = session.get_one(SavedPaymentMethod, card).gateway_token
+    first = gateway.charge(CardToken(token, "Visa", "4242"), "1230", "", 1000, "k-charged", "")
 
-    assert run_scheduled(app, CountingGateway(), RUN_DAY, now=later) == RunSummary(approved=1)
-    confirmation = get(app, pid).confirmation_number
-    slow.release.set()
-    first.join(10)
+    assert run_scheduled(app, gateway, RUN_DAY, now=now) == RunSummary()
+    assert len(gateway.calls) == 1  # a later run never sends an abandoned key again
 
-    assert results == [RunSummary(skipped=1)]
-    assert get(app, pid).confirmation_number == confirmation
+    assert reconcile(app, gateway, now=now) == ReconcileSummary(approved=1, failed=1)
+    assert (get(app, charged).status, get(app, charged).gateway_reference) == (
+        "approved", first.reference)
+    assert (get(app, never_sent).status, get(app, never_sent).decline_code) == (
+        "failed", "not_charged")
+    assert len(gateway.calls) == 1
+    # Balances only ever count what was charged: 12045 - 1000 (the holds are released).
     assert balance(app, ids[JORDAN]) == 12045 - 1000
-    assert len(texts(app)) == 1
+    assert [body for _, body in texts(app)][-1].startswith("Your scheduled payment of $20.00")
 
 
 def run_on_three_machines(app: Flask, gateway: CountingGateway) -> list[RunSummary]:
@@ -296,29 +305,6 @@ def test_racing_runs_charge_each_payment_once(app: Flask, ids: dict[str, int]) -
     assert len(texts(app)) == 3
 
 
-def test_stale_processing_row_is_charged_again_with_the_same_key(
-        app: Flask, ids: dict[str, int]) -> None:
-    gateway = CountingGateway()
-    card = save_card(app, ids[JORDAN])
-    now = datetime.now(UTC)
-    stale = schedule(app, ids[JORDAN], card, 1000, status="processing", idempotency_key="k-stale",
-                     updated_at=now - timedelta(minutes=11))
-    busy = schedule(app, ids[JORDAN], card, 2000, status="processing", idempotency_key="k-busy",
-                    updated_at=now - timedelta(minutes=5))
-    with db.transaction(app) as session:
-        token = session.get_one(SavedPaymentMethod, card).gateway_token
-    # The machine that died had already charged the card with this key.
-    first = gateway.charge(CardToken(token, "Visa", "4242"), "1230", "", 1000, "k-stale", "")
-
-    summary = run_scheduled(app, gateway, RUN_DAY, now=now)
-
-    assert summary == RunSummary(approved=1)
-    assert gateway.calls == [("card", "k-stale", 1000)] * 2  # the replay, not a new charge
-    assert get(app, stale).gateway_reference == first.reference
-    assert get(app, stale).status == "approved" and get(app, busy).status == "processing"
-    assert balance(app, ids[JORDAN]) == 12045 - 1000
-
-
 def test_nothing_due_cancels_without_charging(app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway()
     pid = schedule(app, ids[MORGAN], save_card(app, ids[MORGAN]), 1000)
@@ -343,7 +329,7 @@ def test_charges_only_the_balance_when_less_is_owed(app: Flask, ids: dict[str, i
     assert balance(app, ids[JORDAN]) == 0
 
 
-def test_removed_method_is_declined_without_charging(app: Flask, ids: dict[str, int]) -> None:
+def test_removed_method_fails_without_charging(app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway()
     card = save_card(app, ids[JORDAN])
     with db.transaction(app) as session:
@@ -352,7 +338,7 @@ def test_removed_method_is_declined_without_charging(app: Flask, ids: dict[str, 
 
     assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
 
-    assert (get(app, pid).status, get(app, pid).decline_code) == ("declined", "method_removed")
+    assert (get(app, pid).status, get(app, pid).decline_code) == ("failed", "method_removed")
     assert gateway.calls == []
     assert "the saved payment method was removed" in texts(app)[0][1]
 
@@ -371,20 +357,33 @@ def test_bank_debit_is_pending_and_lowers_the_balance(app: Flask, ids: dict[str,
     assert "sent to your bank from checking account ending 6789" in texts(app)[0][1]
 
 
-def test_gateway_error_leaves_the_payment_for_a_later_run(
+def test_a_gateway_refusal_fails_the_payment_and_tells_the_payer(
         app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway()
     gateway.fail = True
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(skipped=1)
-    assert get(app, pid).status == "processing" and texts(app) == []
+    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
+    payment = get(app, pid)
+    assert (payment.status, payment.decline_code) == ("failed", "processing_error")
+    assert balance(app, ids[JORDAN]) == 12045
+    assert "did not go through: there was a problem processing it" in texts(app)[0][1]
+    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary()  # never sent again
 
-    gateway.fail = False
-    later = datetime.now(UTC) + timedelta(minutes=11)
-    assert run_scheduled(app, gateway, RUN_DAY, now=later) == RunSummary(approved=1)
-    key = get(app, pid).idempotency_key
-    assert [k for _, k, _ in gateway.calls] == [key, key]
+
+def test_a_lost_answer_holds_the_amount_until_reconciled(
+        app: Flask, ids: dict[str, int]) -> None:
+    gateway = SandboxGateway({"IVR_SANDBOX_FAULT": "lost-reply"})
+    pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
+
+    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(unknown=1)
+    assert get(app, pid).status == "unknown" and balance(app, ids[JORDAN]) == 12045
+    assert "We could not yet confirm" in texts(app)[0][1]
+
+    gateway = SandboxGateway({}, gateway.record)  # the same gateway, answering again
+    assert reconcile(app, gateway) == ReconcileSummary(approved=1)
+    assert get(app, pid).status == "approved" and balance(app, ids[JORDAN]) == 12045 - 1000
+    assert "was approved with Visa ending 4242" in texts(app)[-1][1]
 
 
 def enroll(app: Flask, account_id: int, method_id: int, active: bool = True) -> None:

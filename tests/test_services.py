@@ -11,8 +11,18 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from flows.ports import CardToken, DeclineReason, PaymentOrder, PaymentSource, PinCheck
-from ivr.gateways import GatewayError, SandboxGateway
+from flows.ports import (
+    CardToken,
+    ChargeResult,
+    DeclineReason,
+    PaymentOrder,
+    PaymentSource,
+    PinCheck,
+)
+from ivr.db import db
+from ivr.gateway_sandbox import SandboxGateway
+from ivr.gateways import GatewayError
+from ivr.payments import charges
 from ivr.pin_policy import PinPolicy
 from ivr.services import DatabasePorts
 from models import Account, AuditEvent, Payment, SmsMessage
@@ -39,17 +49,37 @@ def account(session: Session, number: str = "10001234") -> Account:
     return session.scalars(select(Account).where(Account.account_number == number)).one()
 
 
-def charge(session: Session, card_number: str, cents: int = 1000, key: str = "CA1-1",
-           gateway: SandboxGateway | None = None) -> tuple[object, Account]:
-    """Vault and charge a card against account 10001234."""
-    p = ports(session, gateway)
-    card = p.vault_security_code(p.vault_card(card_number), "123")
-    target = account(session)
-    source = PaymentSource(kind="card", label=card.brand, last4=card.last4, token=card.token,
-                           expiry_mmyy="1230", postal_code="94105")
-    order = PaymentOrder(account_id=target.id, amount_cents=cents, fee_cents=0, source=source,
-                         idempotency_key=key, call_sid="CA1", notify_number="+14155550100")
-    return p.place_payment(order), target
+def charge(app: Flask, card_number: str, cents: int = 1000, key: str = "CA1-1",
+           gateway: SandboxGateway | None = None) -> tuple[ChargeResult, int]:
+    """Vault a card, write a payment against account 10001234 ahead, charge it; the result
+    and the balance after."""
+    gateway = gateway or app.extensions["ivr_gateway"]
+    with db.transaction(app) as session:
+        p = ports(session, gateway)
+        card = p.vault_security_code(p.vault_card(card_number), "123")
+        source = PaymentSource(kind="card", label=card.brand, last4=card.last4,
+                               token=card.token, expiry_mmyy="1230", postal_code="94105")
+        order = PaymentOrder(account_id=account(session).id, amount_cents=cents, fee_cents=0,
+                             source=source, idempotency_key=key, call_sid="CA1",
+                             notify_number="+14155550100")
+        opened = p.open_payment(order)
+    if opened.processing:
+        charges.charge(app, gateway, key)
+    with db.transaction(app) as session:
+        result = ports(session, gateway).payment_result(key) if opened.processing else opened
+        return result, account(session).balance_cents
+
+
+def call_payments(app: Flask) -> list[Payment]:
+    """The payments made by call CA1."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(Payment).where(Payment.call_sid == "CA1")))
+
+
+def sms_bodies(app: Flask) -> list[str]:
+    """Every queued text."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(SmsMessage.body)))
 
 
 @pytest.mark.parametrize(("card", "reason"), [
@@ -59,50 +89,52 @@ def charge(session: Session, card_number: str, cents: int = 1000, key: str = "CA
     ("4000000000000127", DeclineReason.INCORRECT_CVC),
     ("4000000000000119", DeclineReason.PROCESSING_ERROR),
 ])
-def test_sandbox_declines_like_stripe_test_cards(session: Session, card: str,
+def test_sandbox_declines_like_stripe_test_cards(demo_app: Flask, card: str,
                                                  reason: DeclineReason) -> None:
-    result, target = charge(session, card)
-    assert result.approved is False and result.decline_reason is reason  # type: ignore[attr-defined]
-    payment = session.scalars(select(Payment).where(Payment.call_sid == "CA1")).one()
+    result, balance = charge(demo_app, card)
+    assert result.approved is False and result.decline_reason is reason
+    [payment] = call_payments(demo_app)
     assert (payment.status, payment.decline_code) == ("declined", reason.value)
-    assert payment.confirmation_number is None
-    assert target.balance_cents == 12045
-    assert session.scalars(select(SmsMessage)).all() == []
+    assert payment.confirmation_number is None and payment.gateway_token is None
+    assert balance == 12045
+    assert sms_bodies(demo_app) == []
 
 
 @pytest.mark.parametrize("card", ["4242424242424242", "5555555555554444", "378282246310005"])
-def test_sandbox_approves_other_valid_cards(session: Session, card: str) -> None:
-    result, target = charge(session, card)
-    assert result.approved is True  # type: ignore[attr-defined]
-    assert target.balance_cents == 12045 - 1000
-    [sms] = session.scalars(select(SmsMessage)).all()
-    assert sms.to_number == "+14155550100"
-    assert result.confirmation_number in sms.body  # type: ignore[attr-defined]
-    assert "$10.00" in sms.body and "ending 1234" in sms.body and card[-4:] in sms.body
+def test_sandbox_approves_other_valid_cards(demo_app: Flask, card: str) -> None:
+    result, balance = charge(demo_app, card)
+    assert result.approved is True
+    assert balance == 12045 - 1000
+    [payment] = call_payments(demo_app)
+    assert payment.gateway_token is None  # kept only while the charge was in flight
+    [sms] = sms_bodies(demo_app)
+    assert result.confirmation_number and result.confirmation_number in sms
+    assert "$10.00" in sms and "ending 1234" in sms and card[-4:] in sms
 
 
-def test_the_same_idempotency_key_charges_once(session: Session) -> None:
-    first, target = charge(session, "4242424242424242")
-    again, _ = charge(session, "4242424242424242")
+def test_the_same_idempotency_key_charges_once(demo_app: Flask) -> None:
+    first, _ = charge(demo_app, "4242424242424242")
+    again, balance = charge(demo_app, "4242424242424242")
     assert again == first
-    assert len(session.scalars(select(Payment).where(Payment.call_sid == "CA1")).all()) == 1
-    assert target.balance_cents == 12045 - 1000
+    assert len(call_payments(demo_app)) == 1
+    assert balance == 12045 - 1000
 
 
-def test_never_takes_more_than_is_owed(session: Session) -> None:
-    result, target = charge(session, "4242424242424242", cents=12046)
-    assert result.decline_reason is DeclineReason.BALANCE_CHANGED  # type: ignore[attr-defined]
-    assert target.balance_cents == 12045
+def test_never_takes_more_than_is_owed(demo_app: Flask) -> None:
+    result, balance = charge(demo_app, "4242424242424242", cents=12046)
+    assert result.decline_reason is DeclineReason.BALANCE_CHANGED
+    assert balance == 12045 and call_payments(demo_app) == []
 
 
-def test_a_gateway_failure_is_a_processing_error(session: Session) -> None:
+def test_a_gateway_refusal_takes_nothing_and_is_a_processing_error(demo_app: Flask) -> None:
     class Unreachable(SandboxGateway):
         def charge(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
             raise GatewayError("connection refused")
 
-    result, target = charge(session, "4242424242424242", gateway=Unreachable())
-    assert result.decline_reason is DeclineReason.PROCESSING_ERROR  # type: ignore[attr-defined]
-    assert target.balance_cents == 12045
+    result, balance = charge(demo_app, "4242424242424242", gateway=Unreachable())
+    assert result.decline_reason is DeclineReason.PROCESSING_ERROR
+    assert balance == 12045
+    assert [p.status for p in call_payments(demo_app)] == ["failed"]
 
 
 def test_sandbox_tokens_never_contain_the_card_number() -> None:
@@ -111,12 +143,12 @@ def test_sandbox_tokens_never_contain_the_card_number() -> None:
     assert token.brand == "Visa"
 
 
-def test_confirmation_numbers_are_unique_digits(session: Session) -> None:
+def test_confirmation_numbers_are_unique_digits(demo_app: Flask) -> None:
     numbers = set()
     for attempt in range(20):
-        result, _ = charge(session, "4242424242424242", cents=100, key=f"CA1-{attempt}")
-        number = result.confirmation_number  # type: ignore[attr-defined]
-        assert number.isdigit() and len(number) == 10
+        result, _ = charge(demo_app, "4242424242424242", cents=100, key=f"CA1-{attempt}")
+        number = result.confirmation_number
+        assert number is not None and number.isdigit() and len(number) == 10
         numbers.add(number)
     assert len(numbers) == 20
 

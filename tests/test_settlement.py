@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from flask import Flask
 
-from ivr.gateways import GatewayError, SandboxGateway, Settlement
-from ivr.scheduled import RunSummary, run_scheduled
-from ivr.settlement import SettleSummary, settle_pending
+from ivr.gateway_sandbox import SandboxGateway
+from ivr.gateways import GatewayError, Settlement
+from ivr.payments.scheduled import RunSummary, run_scheduled
+from ivr.payments.settlement import SettleSummary, settle_pending
 from tests.test_scheduled import (
     JORDAN,
     RUN_DAY,

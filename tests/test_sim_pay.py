@@ -17,7 +17,7 @@ from flask import Flask
 from twilio.twiml.voice_response import Pay, Prompt, VoiceResponse
 
 from flows.ports import CardToken
-from ivr.gateways import SANDBOX_OUTCOMES, SandboxGateway
+from ivr.gateway_sandbox import SANDBOX_OUTCOMES, SandboxGateway
 from ivr.sim_callers import run_interactive
 from ivr.sim_script import ScriptFailure, run_script
 from ivr.simulator import Action, CallResult

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from flows.ports import BankToken
-from ivr.gateways import SANDBOX_BANK_RETURNS, SandboxGateway
+from ivr.gateway_sandbox import SANDBOX_BANK_RETURNS, SandboxGateway
 from ivr.sim_pay_twiml import choose_prompt, mask_account, mask_card, shown_keys
 from tests.test_sim_pay import (
     ACCOUNT,

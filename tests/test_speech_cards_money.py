@@ -20,6 +20,7 @@ from flows.cards import (
     check_zip,
 )
 from flows.money import AmountError, cents_to_decimal, decimal_to_cents, parse_keyed_amount
+from flows.payment_steps import BANK_DECLINES
 from flows.ports import DeclineReason
 from flows.speech import (
     Digits,
@@ -69,6 +70,7 @@ def test_every_prompt_the_code_uses_is_in_the_catalog() -> None:
     ids = _prompt_ids_used_in_code()
     ids |= {f"error.{problem}" for problem in CardProblem if problem != CardProblem.EXPIRED}
     ids |= {f"decline.{reason}" for reason in DeclineReason}
+    ids |= {f"decline.bank.{reason}" for reason in BANK_DECLINES}
     ids |= {f"info.history_{method}" for method in ("card", "bank", "check", "cash")}
     ids |= {"error.amount_invalid", "error.amount_cents_two_digits", "error.card_expired"}
     assert len(ids) > 50
@@ -85,7 +87,7 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               "method": Prompt("method.card", {"label": "Visa", "last4": Digits("4242")}),
               "account_last4": "1234", "card_last4": "4242", "plan": "x", "reason": "x",
               "confirmation_number": "1234567890", "minutes": 30,
-              "scheduled": Money(100)}
+              "scheduled": Money(100), "credit": Money(100)}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(sample), prompt_id

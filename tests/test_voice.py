@@ -315,8 +315,11 @@ def test_pin_checks_and_payments_are_in_the_audit_trail(caller: TwilioCaller) ->
     caller.press(caller.walk(*TO_READ_BACK), "1")
     with db.transaction(caller.app) as session:
         events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
-    assert [(e.action, e.outcome) for e in events] == [("pin_check", "ok"),
-                                                        ("payment", "approved")]
-    assert {e.actor for e in events} == {"caller:+14155550100"}
+    assert [(e.action, e.outcome, e.actor) for e in events] == [
+        ("pin_check", "ok", "caller:+14155550100"),
+        ("payment", "processing", "caller:+14155550100"),  # authorised, written ahead
+        ("payment", "approved", "system")]  # the gateway's answer, recorded
     assert {e.origin for e in events} == {caller.call_sid}
-    assert events[1].detail == "$120.45 by card"
+    assert events[1].detail and events[1].detail.endswith("new -> processing: $120.45 by card")
+    assert events[2].detail and events[2].detail.endswith("processing -> approved: "
+                                                          "$120.45 by card")

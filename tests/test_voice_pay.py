@@ -79,32 +79,47 @@ def test_success_records_the_payment_without_charging_again(caller: TwilioCaller
     assert balance(caller.app) == 12045 - 3000
 
 
-@pytest.mark.parametrize(("params", "says"), [
+def test_the_payment_is_written_ahead_and_held_before_pay_charges(
+        caller: TwilioCaller) -> None:
+    capture(caller)
+    [payment] = payments(caller.app)
+    assert (payment.status, payment.twilio_pay, payment.amount_cents) == ("processing", True,
+                                                                          3000)
+    other = TwilioCaller(caller.app, call_sid="CA" + "7" * 32)
+    heard = other.walk("1", PIN, "1").said
+    assert "We are still confirming a payment of thirty dollars." in heard
+
+
+@pytest.mark.parametrize(("params", "says", "status"), [
     ({"Result": "payment-connector-error", "ConnectorError": "card_declined"},
-     "your card issuer declined the payment"),
+     "your card issuer declined the payment", "declined"),
     ({"Result": "payment-connector-error", "ConnectorError": "something_odd"},
-     "a problem processing your card"),
+     "a problem processing your card", "declined"),
     ({"Result": "too-many-failed-attempts", "PaymentError": "invalid-card-number"},
-     "we could not read the card details"),
-    ({"Result": "internal-error"}, "a problem processing your card"),
+     "we could not read the card details", "failed"),
+    ({"Result": "internal-error"}, "a problem processing your card", "failed"),
 ])
 def test_failures_are_explained_and_another_way_is_offered(
-        caller: TwilioCaller, params: dict[str, str], says: str) -> None:
+        caller: TwilioCaller, params: dict[str, str], says: str, status: str) -> None:
     answer = pay_result(caller, capture(caller), **params)
     assert says in answer.said and "No payment was taken." in answer.said
     assert "To try a different card or a bank account, press 1." in answer.said
-    assert payments(caller.app) == [] and balance(caller.app) == 12045
+    assert [p.status for p in payments(caller.app)] == [status]
+    assert balance(caller.app) == 12045
 
 
 def test_star_during_pay_cancels(caller: TwilioCaller) -> None:
     answer = pay_result(caller, capture(caller), Result="caller-interrupted-with-star")
     assert "The payment was cancelled." in answer.said
     assert "To make a payment, press 2." in answer.said
+    assert [p.status for p in payments(caller.app)] == ["cancelled"]
+    assert balance(caller.app) == 12045
 
 
 def test_hang_up_during_pay_ends_quietly(caller: TwilioCaller) -> None:
     answer = pay_result(caller, capture(caller), Result="caller-hung-up")
     assert answer.verbs() == ["Hangup"]
+    assert [p.status for p in payments(caller.app)] == ["cancelled"]
 
 
 def test_a_redelivered_pay_result_records_one_payment(caller: TwilioCaller) -> None:

@@ -38,6 +38,19 @@ class Answer:
         """Top-level verb names."""
         return [child.tag for child in self.root]
 
+    @property
+    def carries_on(self) -> str | None:
+        """Where Twilio goes straight on to, when nothing is asked (holding for a charge)."""
+        if self.status != 200 or self.verbs()[-1:] != ["Redirect"] or self.gather is not None:
+            return None
+        return self.root[-1].text
+
+    def then(self, later: Answer) -> Answer:
+        """This answer followed by ``later``, as the caller hears them (``raw`` is the last)."""
+        root = ET.Element("Response")
+        root.extend([*self.root, *later.root])
+        return Answer(later.status, root, later.raw)
+
 
 @dataclass
 class TwilioCaller:
@@ -64,21 +77,27 @@ class TwilioCaller:
         validator = RequestValidator(self.app.config["TWILIO_AUTH_TOKEN"])
         return validator.compute_signature("http://localhost" + path, params)
 
-    def post(self, path: str, **more: str) -> Answer:
-        """POST a signed webhook and parse the answer."""
+    def post(self, path: str, follow: bool = True, **more: str) -> Answer:
+        """POST a signed webhook and parse the answer.
+
+        With ``follow``, an answer that carries on (a <Redirect> with nothing asked) is
+        followed at once, as Twilio does; the answers are joined.
+        """
         params = self.params(**more)
         response = self.client.post(path, data=params,
                                     headers={"X-Twilio-Signature": self.sign(path, params)})
         root = ET.fromstring(response.data) if response.status_code == 200 else ET.Element("x")
-        return Answer(response.status_code, root, response.data)
+        answer = Answer(response.status_code, root, response.data)
+        onward = answer.carries_on if follow else None
+        return answer.then(self.post(onward)) if onward else answer
 
     def start(self) -> Answer:
         """The call's first webhook."""
         return self.post("/voice")
 
-    def press(self, answer: Answer, keys: str) -> Answer:
+    def press(self, answer: Answer, keys: str, follow: bool = True) -> Answer:
         """Press keys at the answer's gather."""
-        return self.post(answer.action, Digits=keys)
+        return self.post(answer.action, follow, Digits=keys)
 
     def silence(self, answer: Answer) -> Answer:
         """Stay silent: follow the <Redirect> after the gather."""

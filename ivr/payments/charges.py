@@ -125,9 +125,9 @@ def record(session: Session, payment_id: int, answer: Answer, late: bool = False
 
 def stored_charge(session: Session, payment: Payment) -> StoredCharge:
     """The gateway request for a payment: its token, total and key, the same every time."""
-    bank = payment.method in (BANK, SAVED_BANK)
     method = session.get(SavedPaymentMethod, payment.payment_method_id) \
         if payment.payment_method_id is not None else None
+    bank = method.kind == "bank" if method is not None else payment.method in (BANK, SAVED_BANK)
     account = session.get_one(Account, payment.account_id)
     return StoredCharge(
         kind="bank" if bank else "card",

@@ -163,9 +163,9 @@ def _complete_arrangement_if_paid(session: Session, arrangement_id: int,
     arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
     if arrangement is None or arrangement.status != "active":
         return
-    counts: dict[str, int] = dict(session.execute(
+    counts: dict[str, int] = {status: count for status, count in session.execute(
         select(Payment.status, func.count()).where(Payment.arrangement_id == arrangement_id)
-        .group_by(Payment.status)).tuples())
+        .group_by(Payment.status))}
     if any(counts.get(status, 0) for status in (SCHEDULED, PENDING, *HELD)):
         return
     if counts.get(APPROVED, 0) < arrangement.instalments and account.balance_cents > 0:
