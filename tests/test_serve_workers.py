@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -78,22 +78,43 @@ def action(twiml: bytes) -> str:
     return gather.get("action", "")
 
 
+def redirect(twiml: bytes) -> str:
+    """Where the answer carries straight on to (holding while a payment is charged)."""
+    target = ET.fromstring(twiml).find("Redirect")
+    assert target is not None and target.text, twiml
+    return target.text
+
+
+def all_at_once(count: int, send: Callable[[], bytes]) -> list[bytes]:
+    """``count`` deliveries of the same request at the same moment, from as many threads."""
+    answers: list[bytes] = []
+    start = threading.Barrier(count)
+
+    def deliver() -> None:
+        start.wait(10)
+        answers.append(send())
+
+    threads = [threading.Thread(target=deliver) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return answers
+
+
 def test_duplicate_deliveries_across_worker_processes_charge_once(
         server: str, database_url: str) -> None:
     answer = post(server, "/voice")
     for keys in ("1", "2468", "2", "1", "1", "1", "4242424242424242", "1230", "123", "94105"):
         answer = post(server, action(answer), Digits=keys)
     authorise = action(answer)
-    answers: list[bytes] = []
 
-    def deliver() -> None:
-        answers.append(post(server, authorise, Digits="1"))
-
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    holds = all_at_once(6, lambda: post(server, authorise, Digits="1"))
+    assert len(holds) == 6 and len(set(holds)) == 1
+    assert b"Please hold while we process your payment." in holds[0]
+    # Twilio follows the redirect; six deliveries of it charge the card at once, with one key.
+    charged = redirect(holds[0])
+    answers = all_at_once(6, lambda: post(server, charged))
     assert len(answers) == 6 and len(set(answers)) == 1
     assert b"has been approved" in answers[0]
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
@@ -102,5 +123,6 @@ def test_duplicate_deliveries_across_worker_processes_charge_once(
             "SELECT count(*) FROM payments WHERE call_sid = :sid"), {"sid": CALL_SID}).scalar()
         balance = connection.execute(text(
             "SELECT balance_cents FROM accounts WHERE account_number = '10001234'")).scalar()
+        charges = connection.execute(text("SELECT count(*) FROM sandbox_charges")).scalar()
     engine.dispose()
-    assert (payments, balance) == (1, 0)
+    assert (payments, balance, charges) == (1, 0, 1)

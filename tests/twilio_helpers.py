@@ -60,6 +60,7 @@ class TwilioCaller:
     call_sid: str = "CA00000000000000000000000000000001"
     caller: str = "+14155550100"
     extra: dict[str, str] = field(default_factory=dict)
+    sent: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # every request made
 
     @property
     def client(self) -> FlaskClient:
@@ -84,12 +85,19 @@ class TwilioCaller:
         followed at once, as Twilio does; the answers are joined.
         """
         params = self.params(**more)
+        self.sent.append((path, params))
         response = self.client.post(path, data=params,
                                     headers={"X-Twilio-Signature": self.sign(path, params)})
         root = ET.fromstring(response.data) if response.status_code == 200 else ET.Element("x")
         answer = Answer(response.status_code, root, response.data)
         onward = answer.carries_on if follow else None
         return answer.then(self.post(onward)) if onward else answer
+
+    def resend(self) -> Answer:
+        """Deliver the latest request again, as Twilio retries one that got no answer."""
+        path, params = self.sent[-1]
+        extra = {k: v for k, v in params.items() if k not in self.params()}
+        return self.post(path, **extra)
 
     def start(self) -> Answer:
         """The call's first webhook."""
