@@ -12,6 +12,7 @@ what was owed, with balances equal to the ledger and nothing left in doubt.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,11 +20,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from ivr import calls
+from ivr.db import db
 from ivr.payments import charges, ledger
+from ivr.payments import texts as texts_module
 from ivr.payments.reconcile import reconcile
-from models import utcnow
+from models import AuditEvent, Payment, SmsMessage, utcnow
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import Answer, TwilioCaller
 
@@ -174,3 +179,220 @@ def test_a_lost_reply_holds_the_amount_until_reconciled(demo_app: Flask) -> None
     assert (summary.approved, summary.still_unknown) == (1, 0)
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
     assert gateway_charges(demo_app) == [(f"{FIRST}-1", 25000)]
+
+
+def test_a_lost_reply_on_a_bank_debit_is_held_too(demo_app: Flask) -> None:
+    """The bank path of the same attack ($100 debited on $50 before)."""
+    start, history = balances(demo_app), history_ids(demo_app)
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
+    by_bank = ("30003456", "9753", "2", "1", "1", "2", "1", "110000000", "000123456789",
+               "000123456789")
+    answer = caller.walk(*by_bank, "1")
+    assert "we could not confirm your payment of forty-two dollars" in answer.said
+    again = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*by_bank[:3])
+    assert "There is nothing more to pay right now." in again.said
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).pending == 1
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+
+
+def test_reconcile_looks_charges_up_and_never_replays_a_key(demo_app: Flask,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    gateway = demo_app.extensions["ivr_gateway"]
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    sent: list[str] = []
+    monkeypatch.setattr(gateway, "charge", lambda *args, **kwargs: sent.append(args[4]))
+    summary = reconcile(demo_app, gateway, now=utcnow() + timedelta(days=2))
+    assert summary.approved == 1 and sent == []  # found by looking it up, not by charging
+
+
+def test_nothing_found_is_failed_only_after_the_grace_period(demo_app: Flask,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    read_back = caller.walk(*TO_READ_BACK)
+    fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch, before=True)
+    assert authorise(caller, read_back) is None
+    gateway = demo_app.extensions["ivr_gateway"]
+
+    young = reconcile(demo_app, gateway)  # a gateway's search may not show it yet
+    assert young.failed == 0 and young.still_unknown == 0  # not even asked: too young
+    summary = reconcile(demo_app, gateway, now=utcnow() + LATER)
+    assert summary.failed == 1
+    check_money(demo_app, start, [], history=history)
+    assert balances(demo_app) == start
+
+
+def test_a_charge_is_never_sent_again_once_too_old(demo_app: Flask,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    read_back = caller.walk(*TO_READ_BACK)
+    fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch, before=True)
+    assert authorise(caller, read_back) is None
+    late = utcnow() + charges.CHARGE_WINDOW + timedelta(seconds=1)
+    status = charges.charge(demo_app, demo_app.extensions["ivr_gateway"], f"{FIRST}-1", late)
+    assert status is None and gateway_charges(demo_app) == []
+
+
+def test_hanging_up_while_holding_completes_the_payment(demo_app: Flask) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    hold = caller.press(caller.walk(*TO_READ_BACK), "1", follow=False)
+    assert "Please hold while we process your payment." in hold.said
+    caller.post("/voice/status", CallStatus="completed", CallDuration="80")
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+    assert gateway_charges(demo_app) == [(f"{FIRST}-1", 12045)]
+    assert "has been approved" not in caller.resend().said  # a late request: a plain goodbye
+
+
+def test_a_gateway_that_is_down_takes_nothing(demo_app: Flask) -> None:
+    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    answer = TwilioCaller(demo_app).walk(*TO_READ_BACK, "1")
+    assert "there was a problem processing your card" in answer.said
+    assert "No payment was taken." in answer.said
+    assert gateway_charges(demo_app) == [] and balances(demo_app)[1] == 12045
+
+
+def test_racing_reconciles_record_the_outcome_once(demo_app: Flask) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    gateway = demo_app.extensions["ivr_gateway"]
+    start_line = threading.Barrier(3)
+    results: list[Any] = []
+
+    def machine() -> None:
+        start_line.wait(10)
+        results.append(reconcile(demo_app, gateway))
+
+    threads = [threading.Thread(target=machine) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum(r.approved for r in results) == 1
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+    assert sum("went through" in body for body in texts(demo_app)) == 1
+
+
+def test_killed_during_reconcile_the_next_run_finishes_it(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    fire_once(charges, "record", monkeypatch, before=True)
+    with pytest.raises(WorkerKilled):
+        reconcile(demo_app, demo_app.extensions["ivr_gateway"])
+    check_money(demo_app, start, [f"{FIRST}-1"], settled=False, history=history)
+    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).approved == 1
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+
+
+def test_database_down_mid_call_is_an_apology_and_writes_nothing(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo_app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    caller = TwilioCaller(demo_app)
+    read_back = caller.walk(*TO_READ_BACK)
+
+    def database_down(*args: Any, **kwargs: Any) -> str:
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(calls, "_take_turn", database_down)
+    answer = caller.press(read_back, "1")
+    assert answer.status == 200
+    assert "something went wrong on our end" in answer.said
+    assert answer.root.findtext("Dial") == "+18005550123"
+    monkeypatch.undo()
+    assert call_payments(demo_app) == [] and gateway_charges(demo_app) == []
+    assert balances(demo_app)[1] == 12045
+
+
+def test_a_failure_while_recording_holds_the_payment_until_it_is_settled(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+
+    def sms_down(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("INSERT INTO sms_outbox", {}, Exception("disk full"))
+
+    monkeypatch.setattr(texts_module, "queue_text", sms_down)
+    answer = TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
+    assert "something went wrong on our end" in answer.said
+    assert [p.status for p in call_payments(demo_app)] == ["processing"]  # held, not lost
+    monkeypatch.undo()
+    reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+
+
+def test_two_calls_paying_one_account_at_once_never_take_more_than_owed(
+        demo_app: Flask) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+    by_phone = TwilioCaller(demo_app, call_sid=FIRST)
+    by_number = TwilioCaller(demo_app, call_sid=SECOND, caller="+16505550123")
+    full = TO_READ_BACK[2:]
+    ready = [(by_phone, by_phone.walk("1", "2468", *full)),
+             (by_number, by_number.walk("10001234", "2468", *full))]
+    answers: list[str] = []
+    start_line = threading.Barrier(2)
+
+    def authorise_now(caller: TwilioCaller, read_back: Answer) -> None:
+        start_line.wait(10)
+        answers.append(caller.press(read_back, "1").said)
+
+    threads = [threading.Thread(target=authorise_now, args=pair) for pair in ready]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sum("has been approved" in said for said in answers) == 1
+    assert sum("another payment to this account was made" in said for said in answers) == 1
+    check_money(demo_app, start, [f"{FIRST}-1", f"{SECOND}-1"], history=history)
+    assert balances(demo_app)[1] == 0
+
+
+def test_reconcile_command_reports_and_is_audited(demo_app: Flask) -> None:
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    TwilioCaller(demo_app).walk(*TO_READ_BACK, "1")
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    result = demo_app.test_cli_runner().invoke(args=["payments", "reconcile"])
+    assert result.exit_code == 0
+    assert result.output == ("Approved 1, declined 0, pending bank debits 0, not charged 0, "
+                             "still unknown 0, needing an operator 0\n")
+    with db.transaction(demo_app) as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert "command:payments reconcile" in actions
+
+
+def test_locked_by_wrong_pins_over_two_calls_then_unlocked_by_the_operator(
+        demo_app: Flask) -> None:
+    first = TwilioCaller(demo_app, call_sid="CA" + "a" * 32)
+    assert "cannot continue" in first.walk("1", "0000", "0001", "0002").said
+    second = TwilioCaller(demo_app, call_sid="CA" + "b" * 32)
+    answer = second.walk("1", "0003", "0004")
+    assert "this account is locked for 30 minutes" in answer.said
+    third = TwilioCaller(demo_app, call_sid="CA" + "c" * 32)
+    assert "this account is locked" in third.walk("1", "2468").said  # even the right PIN
+    result = demo_app.test_cli_runner().invoke(args=["accounts", "unlock", "10001234"])
+    assert result.exit_code == 0 and "Unlocked account ending 1234" in result.output
+    fourth = TwilioCaller(demo_app, call_sid="CA" + "d" * 32)
+    assert "Your PIN is correct." in fourth.walk("1", "2468").said
+
+
+def call_payments(app: Flask) -> list[Payment]:
+    """Payments taken by calls (not the demo history)."""
+    with db.transaction(app) as session:
+        rows = list(session.scalars(select(Payment).where(Payment.call_sid.is_not(None))))
+        session.expunge_all()
+        return rows
+
+
+def texts(app: Flask) -> list[str]:
+    """Every queued text."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(SmsMessage.body).order_by(SmsMessage.id)))

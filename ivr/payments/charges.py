@@ -103,11 +103,13 @@ def answer_of(result: GatewayCharge) -> Answer:
     return Answer(DECLINED, result.reference or None, reason.value)
 
 
-def record(session: Session, payment_id: int, answer: Answer, late: bool = False) -> str:
+def record(session: Session, payment_id: int, answer: Answer,
+           late: bool = False) -> str | None:
     """Record ``answer`` unless another request recorded one first; text the payer.
 
-    A definite answer also settles an ``unknown`` payment (a concurrent retry may have
-    lost its reply while this one got it). ``late``: the payer was not told at the time.
+    Returns the status recorded, or None when it was not this request's to record. A
+    definite answer also settles an ``unknown`` payment (a concurrent retry may have lost
+    its reply while this one got it). ``late``: the payer was not told at the time.
     """
     payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
     if payment is None:
@@ -115,7 +117,7 @@ def record(session: Session, payment_id: int, answer: Answer, late: bool = False
     settles = payment.status == PROCESSING or (payment.status == UNKNOWN
                                                and answer.status != UNKNOWN)
     if not settles:
-        return payment.status
+        return None
     before = ledger.move(session, payment, answer.status, reference=answer.reference,
                          decline_code=answer.decline_code)
     account = session.get_one(Account, payment.account_id)

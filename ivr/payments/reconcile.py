@@ -25,7 +25,8 @@ from sqlalchemy import or_, select
 
 from ivr.db import db
 from ivr.gateways import GatewayError, GatewayOutcomeUnknown, PaymentGateway
-from ivr.payments.charges import Answer, answer_of, record
+from ivr.payments import charges
+from ivr.payments.charges import Answer, answer_of
 from models import Payment, utcnow
 from models.payment import APPROVED, DECLINED, FAILED, PENDING, PROCESSING, UNKNOWN
 
@@ -37,6 +38,7 @@ GRACE = timedelta(minutes=10)
 NOT_CHARGED = "not_charged"  # the decline code of a payment the gateway has no record of
 NEEDS_REVIEW = "needs_review"
 STILL = "still_unknown"
+OTHER = "settled_elsewhere"
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int, now: da
     with db.transaction(app) as session:
         payment = session.get_one(Payment, payment_id)
         if payment.status not in (PROCESSING, UNKNOWN):
-            return payment.status  # another machine settled it meanwhile
+            return OTHER  # another machine settled it meanwhile
         if payment.twilio_pay:
             return NEEDS_REVIEW
         key, since = payment.idempotency_key, payment.processing_since
@@ -85,7 +87,9 @@ def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int, now: da
     if answer is None:
         return STILL
     with db.transaction(app) as session:
-        status = record(session, payment_id, answer, late=True)
+        status = charges.record(session, payment_id, answer, late=True)
+    if status is None:
+        return OTHER  # another machine settled it meanwhile
     return status if status != UNKNOWN else STILL
 
 
@@ -119,4 +123,4 @@ def resolve_by_hand(app: Flask, idempotency_key: str, reference: str | None) -> 
             Payment.status.in_((PROCESSING, UNKNOWN))))
         if payment is None:
             raise LookupError(f"no payment in doubt has the key {idempotency_key}")
-        return record(session, payment.id, answer, late=True)
+        return charges.record(session, payment.id, answer, late=True) or payment.status
