@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from flows.context import Context
+from flows.keys import is_digits
 from flows.menus import method_words, option
 from flows.outcomes import Finish, Go, Outcome, Retry
 from flows.ports import PinCheck
@@ -41,7 +42,7 @@ def confirm_account(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Look the account up by number; an unknown number is read back so it can be checked."""
-    if not keys.isdigit():
+    if not is_digits(keys):
         return Retry([say("error.account_number_digits")])
     account = ctx.ports.find_account(keys)
     if account is None:
@@ -52,7 +53,7 @@ def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Check the PIN; three wrong PINs in one call end it (or go to an agent)."""
-    if not (len(keys) == 4 and keys.isdigit()):
+    if not (len(keys) == 4 and is_digits(keys)):
         return Retry([say("error.pin_format")])
     assert state.account_id is not None
     result = ctx.ports.check_pin(state.account_id, keys, state.caller)

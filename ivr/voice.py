@@ -11,6 +11,7 @@ import logging
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
 from ivr.audit import record
 from ivr.calls import close_call, take_turn, voice_settings
@@ -80,7 +81,17 @@ def turn() -> Response:
     if "Result" in request.form:
         result = {name: request.form[name] for name in PAY_RESULT_FIELDS if name in request.form}
         return _answer(number, Event(digits=None, pay=result))
-    return _answer(number, Event(digits=request.form.get("Digits", "")))
+    return _answer(number, Event(digits=_keys(request.form.get("Digits", ""))))
+
+
+def _keys(digits: str) -> str:
+    """The keys as the flow sees them: anything no keypad can send becomes invalid input."""
+    if is_keypad(digits):
+        return digits
+    # Not logged as keyed: whatever was sent might still be a caller's secret.
+    log.warning("call %s: Digits holds characters that are not telephone keys",
+                request.form.get("CallSid"))
+    return NOT_A_KEY
 
 
 @bp.post("/status")
