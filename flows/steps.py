@@ -12,7 +12,7 @@ from flows.context import Context
 from flows.keys import is_digits
 from flows.menus import method_words, option
 from flows.outcomes import Finish, Go, Outcome, Retry
-from flows.ports import PinCheck
+from flows.ports import CallerThrottled, PinCheck
 from flows.speech import Digits, Money, Prompt, say
 from flows.state import MAX_FAILURES, Ask, CallState, Step
 
@@ -44,7 +44,10 @@ def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Look the account up by number; an unknown number is read back so it can be checked."""
     if not is_digits(keys):
         return Retry([say("error.account_number_digits")])
-    account = ctx.ports.find_account(keys)
+    try:
+        account = ctx.ports.find_account(keys, state.caller)
+    except CallerThrottled:
+        return transfer_or_goodbye(ctx, say("end.caller_throttled"))
     if account is None:
         return Retry([say("error.account_not_found", number=Digits(keys))])
     state.account_id = account.id
