@@ -84,8 +84,9 @@ class AccountPorts(PortBase):
         account.failed_pin_attempts += 1
         if account.failed_pin_attempts < self.policy.max_failures:
             return PinCheck.WRONG
+        # The count and its window stay: once the lock expires, the next wrong PIN within the
+        # window locks again, instead of an attacker getting a fresh set of tries.
         account.locked_until = now + self.policy.lock_for
-        account.failed_pin_attempts, account.pin_failure_window_start = 0, None
         return PinCheck.LOCKED
 
     def _caller_throttled(self, actor: str, now: datetime) -> bool:
