@@ -13,7 +13,7 @@ from flows.keys import is_digits
 from flows.menus import method_words, option
 from flows.outcomes import Finish, Go, Outcome, Retry
 from flows.ports import CallerThrottled, PinCheck
-from flows.speech import Digits, Money, Prompt, say
+from flows.speech import Money, Prompt, say
 from flows.state import MAX_FAILURES, Ask, CallState, Step
 
 
@@ -41,7 +41,7 @@ def confirm_account(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Look the account up by number; an unknown number is read back so it can be checked."""
+    """Look the account up by number; an unknown number is not read back (it may be a card)."""
     if not is_digits(keys):
         return Retry([say("error.account_number_digits")])
     try:
@@ -49,7 +49,7 @@ def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
     except CallerThrottled:
         return transfer_or_goodbye(ctx, say("end.caller_throttled"))
     if account is None:
-        return Retry([say("error.account_not_found", number=Digits(keys))])
+        return Retry([say("error.account_not_found")])
     state.account_id = account.id
     return Go(Step.PIN)
 
