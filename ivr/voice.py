@@ -17,6 +17,7 @@ from ivr.audit import record
 from ivr.calls import close_call, take_turn, voice_settings
 from ivr.db import db
 from ivr.twiml import apology_twiml, empty_twiml
+from models import CallSession
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,15 @@ def _audit_refusal(kind: str) -> None:
         log.exception("could not record a refused request in the audit trail")
 
 
+def _form() -> dict[str, str]:
+    """The webhook's parameters, with caller and called IDs cut to what a call row keeps."""
+    form = request.form.to_dict()
+    for name in ("From", "To"):
+        if name in form:
+            form[name] = form[name][:CallSession.CALLER_ID_LENGTH]
+    return form
+
+
 def _twiml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
@@ -53,7 +63,7 @@ def _answer(turn: int, event: Event | None) -> Response:
     try:
         if not request.form.get("CallSid"):
             raise ValueError("webhook without CallSid")
-        return _twiml(take_turn(app, request.form, turn, event))
+        return _twiml(take_turn(app, _form(), turn, event))
     except Exception:
         # Never let Twilio play "an application error has occurred": apologise instead.
         log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
