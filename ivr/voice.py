@@ -16,6 +16,7 @@ from flows.state import Event
 from ivr.audit import record
 from ivr.calls import close_call, take_turn, voice_settings
 from ivr.db import db
+from ivr.refusals import count_refusal
 from ivr.twiml import apology_twiml, empty_twiml
 from models import CallSession
 
@@ -35,14 +36,20 @@ def require_twilio_signature() -> None:
 
 
 def _audit_refusal(kind: str) -> None:
-    """Record a refused request; the refusal stands even if the database cannot record it."""
+    """Count a refused request; audit only the hour's first of its kind.
+
+    Each refusal is one increment of ``webhook_refusals``, never a row of its own, so
+    unauthenticated traffic cannot grow the database. The refusal stands even if the
+    database cannot record it.
+    """
     log.warning("rejected %s request to %s from %s", kind, request.path, request.remote_addr)
     try:
         with db.transaction() as session:
-            record(session, "unknown", "webhook_signature", f"refused_{kind}",
-                   origin=request.remote_addr, detail=request.path)
+            if count_refusal(session, kind, request.remote_addr):
+                record(session, "unknown", "webhook_signature", f"refused_{kind}",
+                       origin=request.remote_addr, detail=request.path)
     except Exception:
-        log.exception("could not record a refused request in the audit trail")
+        log.exception("could not record a refused request")
 
 
 def _form() -> dict[str, str]:

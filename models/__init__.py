@@ -6,6 +6,7 @@ from models.base import Base, utcnow
 from models.call import CallSession
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
 from models.payment import Payment
+from models.refusals import WebhookRefusal
 from models.sms import SmsMessage
 
 __all__ = [
@@ -18,5 +19,6 @@ __all__ = [
     "Payment",
     "SavedPaymentMethod",
     "SmsMessage",
+    "WebhookRefusal",
     "utcnow",
 ]
