@@ -11,6 +11,9 @@ from typing import Any
 # Only for development and the simulator: production refuses to start without a real token.
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+# The HMAC key of bank account digests: short keys are guessable, so refuse them.
+MIN_FINGERPRINT_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -32,6 +35,19 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _fingerprint_key(env: Mapping[str, str], environment: str) -> str:
+    """``IVR_FINGERPRINT_KEY``: required in production, at least 32 characters when set."""
+    key = env.get("IVR_FINGERPRINT_KEY", "")
+    if not key:
+        if environment == "production":
+            raise ConfigError("IVR_FINGERPRINT_KEY must be set when IVR_ENV=production")
+        return DEV_FINGERPRINT_KEY
+    if len(key) < MIN_FINGERPRINT_KEY_LENGTH:
+        raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
+                          f"characters, got {len(key)}")
+    return key
 
 
 def _valid_fee(raw: str) -> str:
@@ -103,4 +119,5 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_CALLER_MAX_PIN_FAILURES": _int(env, "IVR_CALLER_MAX_PIN_FAILURES", 10),
         "IVR_STRIPE_API_KEY": env.get("IVR_STRIPE_API_KEY", ""),
         "IVR_STRIPE_API_BASE": env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
+        "IVR_FINGERPRINT_KEY": _fingerprint_key(env, environment),
     }

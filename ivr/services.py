@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -31,9 +30,10 @@ def init_app(app: Flask) -> None:
 def ports_for(app: Flask, session: Session, origin: str | None = None) -> DatabasePorts:
     """The ports for one transaction of ``app``; ``origin`` (the call) goes into the audit."""
     gateway: PaymentGateway = app.extensions["ivr_gateway"]
-    # Digests of keyed bank account numbers are keyed by this deployment's own secret.
-    secret = hashlib.sha256(b"ivr-fingerprint:" + app.config["TWILIO_AUTH_TOKEN"].encode())
-    return DatabasePorts(session, gateway, local_zone(app), secret.digest(),
+    # Digests of keyed bank account numbers have a key of their own, not the Twilio token:
+    # rotating one must not change the other, and the token is shared with Twilio.
+    secret = app.config["IVR_FINGERPRINT_KEY"].encode()
+    return DatabasePorts(session, gateway, local_zone(app), secret,
                          PinPolicy.from_config(app.config), origin)
 
 
