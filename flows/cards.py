@@ -8,6 +8,7 @@ from enum import StrEnum
 from stdnum import luhn
 
 from flows.dates import expiry_has_passed
+from flows.keys import is_digits
 
 
 class Brand(StrEnum):
@@ -53,7 +54,7 @@ def card_brand(number: str) -> Brand | None:
 
 def check_card_number(number: str) -> tuple[Brand | None, CardProblem | None]:
     """Validate a keyed card number: digits, Luhn checksum, then a supported brand."""
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn.is_valid(number):
+    if not is_digits(number) or not 12 <= len(number) <= 19 or not luhn.is_valid(number):
         return None, CardProblem.INVALID_NUMBER
     brand = card_brand(number)
     if brand is None:
@@ -63,7 +64,7 @@ def check_card_number(number: str) -> tuple[Brand | None, CardProblem | None]:
 
 def check_expiry(mmyy: str, today: date) -> CardProblem | None:
     """A card is good through the last day of its expiry month."""
-    if len(mmyy) != 4 or not mmyy.isdigit() or not 1 <= int(mmyy[:2]) <= 12:
+    if len(mmyy) != 4 or not is_digits(mmyy) or not 1 <= int(mmyy[:2]) <= 12:
         return CardProblem.INVALID_EXPIRY
     if expiry_has_passed(mmyy, today):
         return CardProblem.EXPIRED
@@ -77,13 +78,13 @@ def security_code_length(brand: Brand) -> int:
 
 def check_security_code(code: str, brand: Brand) -> CardProblem | None:
     """The code must be all digits and the brand's length."""
-    if not code.isdigit() or len(code) != security_code_length(brand):
+    if not is_digits(code) or len(code) != security_code_length(brand):
         return CardProblem.CODE_LENGTH
     return None
 
 
 def check_zip(zip_code: str) -> CardProblem | None:
     """A US billing ZIP code is five digits."""
-    if len(zip_code) != 5 or not zip_code.isdigit():
+    if len(zip_code) != 5 or not is_digits(zip_code):
         return CardProblem.INVALID_ZIP
     return None

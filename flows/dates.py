@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from flows.keys import is_digits
+
 
 def parse_keyed_date(keys: str, today: date) -> date | None:
     """``1205`` -> the next December 5th on or after ``today``; None if not a real date."""
-    if len(keys) != 4 or not keys.isdigit():
+    if len(keys) != 4 or not is_digits(keys):
         return None
     month, day = int(keys[:2]), int(keys[2:])
     for year in (today.year, today.year + 1):

@@ -20,6 +20,7 @@ from flows.cards import (
 )
 from flows.context import Context
 from flows.dates import expiry_has_passed
+from flows.keys import is_digits
 from flows.menus import menu, option, saved_words
 from flows.outcomes import Go, Outcome, Retry
 from flows.ports import CardToken, SavedMethod
@@ -44,7 +45,7 @@ def offered_methods(state: CallState, ctx: Context) -> list[SavedMethod]:
 def pay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
     """A saved method by its number, then a new card, then a bank account."""
     saved = offered_methods(state, ctx)
-    if keys.isdigit() and 1 <= int(keys) <= len(saved):
+    if is_digits(keys) and 1 <= int(keys) <= len(saved):
         return use_saved(state, saved[int(keys) - 1], ctx)
     if keys == str(len(saved) + 1):
         state.clear_source()
@@ -127,7 +128,7 @@ def bank_type(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 def bank_routing(state: CallState, keys: str, ctx: Context) -> Outcome:
     """A nine-digit ABA routing number with a valid checksum."""
-    if len(keys) != 9 or not keys.isdigit():
+    if len(keys) != 9 or not is_digits(keys):
         return Retry([say("error.routing_length")])
     if not rtn.is_valid(keys):
         return Retry([say("error.routing_invalid")])
@@ -137,7 +138,7 @@ def bank_routing(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 def bank_account(state: CallState, keys: str, ctx: Context) -> Outcome:
     """The account number, kept only as a keyed digest until it is entered again."""
-    if not keys.isdigit() or not 4 <= len(keys) <= 17:
+    if not is_digits(keys) or not 4 <= len(keys) <= 17:
         return Retry([say("error.bank_account_invalid")])
     state.bank_fingerprint = ctx.ports.fingerprint(keys)
     return Go(Step.BANK_ACCOUNT_AGAIN)

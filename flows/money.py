@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from flows.keys import is_digits
+
 
 class AmountError(ValueError):
     """The keyed amount could not be read; ``problem`` names the prompt that explains why."""
@@ -19,9 +21,9 @@ def parse_keyed_amount(keys: str) -> int:
     Cents must be two digits so ``10*5`` is refused rather than guessed.
     """
     dollars, star, cents = keys.partition("*")
-    if not dollars.isdigit() or len(dollars) > 7:
+    if not is_digits(dollars) or len(dollars) > 7:
         raise AmountError("amount_invalid")
-    if star and (len(cents) != 2 or not cents.isdigit()):
+    if star and (len(cents) != 2 or not is_digits(cents)):
         raise AmountError("amount_cents_two_digits")
     return int(dollars) * 100 + (int(cents) if star else 0)
 

@@ -173,6 +173,10 @@ class CaptureResult:
     cancelled: bool = False  # the caller pressed star or hung up: nothing was charged
 
 
+class CallerThrottled(Exception):
+    """This caller ID keyed too many wrong PINs or unknown account numbers lately."""
+
+
 class PinCheck(StrEnum):
     """Result of checking a PIN."""
 
@@ -204,8 +208,11 @@ class Ports(Protocol):
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         """Accounts whose phone number is ``e164``."""
 
-    def find_account(self, number: str) -> AccountSummary | None:
-        """The account with this account number, if any."""
+    def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
+        """The account with this account number, if any; a miss counts against ``caller``.
+
+        Raises :class:`CallerThrottled` when the caller ID is refused further lookups.
+        """
 
     def get_account(self, account_id: int) -> AccountSummary:
         """The account by id (it exists: the flow only keeps ids it found)."""

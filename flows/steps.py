@@ -7,10 +7,11 @@ effects are the ports'.
 from __future__ import annotations
 
 from flows.context import Context
+from flows.keys import is_digits
 from flows.menus import method_words, option
 from flows.outcomes import Finish, Go, Outcome, Retry
-from flows.ports import AccountSummary, PinCheck
-from flows.speech import Digits, Money, Prompt, say
+from flows.ports import AccountSummary, CallerThrottled, PinCheck
+from flows.speech import Money, Prompt, say
 from flows.state import MAX_FAILURES, Ask, CallState, Step
 
 
@@ -38,19 +39,22 @@ def confirm_account(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Look the account up by number; an unknown number is read back so it can be checked."""
-    if not keys.isdigit():
+    """Look the account up by number; an unknown number is not read back (it may be a card)."""
+    if not is_digits(keys):
         return Retry([say("error.account_number_digits")])
-    account = ctx.ports.find_account(keys)
+    try:
+        account = ctx.ports.find_account(keys, state.caller)
+    except CallerThrottled:
+        return transfer_or_goodbye(ctx, say("end.caller_throttled"))
     if account is None:
-        return Retry([say("error.account_not_found", number=Digits(keys))])
+        return Retry([say("error.account_not_found")])
     state.account_id = account.id
     return Go(Step.PIN)
 
 
 def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Check the PIN; three wrong PINs in one call end it (or go to an agent)."""
-    if not (len(keys) == 4 and keys.isdigit()):
+    if not (len(keys) == 4 and is_digits(keys)):
         return Retry([say("error.pin_format")])
     assert state.account_id is not None
     result = ctx.ports.check_pin(state.account_id, keys, state.caller)

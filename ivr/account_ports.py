@@ -6,15 +6,18 @@ import hashlib
 import hmac
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
-from flows.ports import AccountSummary, PaymentRecord, PinCheck
+from flows.ports import AccountSummary, CallerThrottled, PaymentRecord, PinCheck
 from ivr.audit import caller_actor, record
 from ivr.payments import ledger
 from ivr.pins import verify_pin
 from ivr.port_base import PortBase
 from models import Account, AuditEvent, Payment, utcnow
 from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
+
+# The audit event of an account number keyed at the account-number prompt that matched nothing.
+LOOKUP, NOT_FOUND = "account_lookup", "not_found"
 
 
 def summary(account: Account, held_cents: int = 0) -> AccountSummary:
@@ -32,10 +35,22 @@ class AccountPorts(PortBase):
         rows = self.session.scalars(select(Account).where(Account.phone_e164 == e164).limit(2))
         return [summary(account) for account in rows]
 
-    def find_account(self, number: str) -> AccountSummary | None:
-        """The account with this number, if any."""
+    def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
+        """The account with this number, if any; a miss is audited against the caller ID.
+
+        Guessing account numbers counts towards the same per-caller limit as wrong PINs,
+        and a throttled caller ID gets no more lookups (CallerThrottled). The keyed
+        number is never recorded: it may be a card number keyed at the wrong prompt.
+        """
+        actor = caller_actor(caller)
+        if self._caller_throttled(actor, utcnow()):
+            record(self.session, actor, LOOKUP, str(PinCheck.THROTTLED), origin=self.origin)
+            raise CallerThrottled(actor)
         account = self.session.scalar(select(Account).where(Account.account_number == number))
-        return summary(account) if account else None
+        if account is None:
+            record(self.session, actor, LOOKUP, NOT_FOUND, origin=self.origin)
+            return None
+        return summary(account)
 
     def get_account(self, account_id: int) -> AccountSummary:
         """The account by id, with what its payments in flight hold."""
@@ -47,7 +62,8 @@ class AccountPorts(PortBase):
         account = self.session.get_one(Account, account_id, with_for_update=True)
         now = utcnow()
         actor = caller_actor(caller)
-        if caller and self._caller_throttled(actor, now):
+        # Withheld caller IDs (None) are one caller, "caller:withheld", throttled together.
+        if self._caller_throttled(actor, now):
             result = PinCheck.THROTTLED
         elif account.locked_until and account.locked_until > now:
             result = PinCheck.LOCKED  # even with the right PIN
@@ -71,16 +87,19 @@ class AccountPorts(PortBase):
         account.failed_pin_attempts += 1
         if account.failed_pin_attempts < self.policy.max_failures:
             return PinCheck.WRONG
+        # The count and its window stay: once the lock expires, the next wrong PIN within the
+        # window locks again, instead of an attacker getting a fresh set of tries.
         account.locked_until = now + self.policy.lock_for
-        account.failed_pin_attempts, account.pin_failure_window_start = 0, None
         return PinCheck.LOCKED
 
     def _caller_throttled(self, actor: str, now: datetime) -> bool:
-        """Too many wrong PINs from this caller ID lately, whatever the accounts."""
+        """Too many wrong PINs or unknown account numbers from this caller ID lately."""
+        wrong_pin = and_(AuditEvent.action == "pin_check",
+                         AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED))))
+        unknown_account = and_(AuditEvent.action == LOOKUP, AuditEvent.outcome == NOT_FOUND)
         failures = self.session.scalar(
             select(func.count(AuditEvent.id)).where(
-                AuditEvent.actor == actor, AuditEvent.action == "pin_check",
-                AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED))),
+                AuditEvent.actor == actor, or_(wrong_pin, unknown_account),
                 AuditEvent.at > now - self.policy.caller_window))
         return (failures or 0) >= self.policy.caller_max_failures
 

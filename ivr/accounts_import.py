@@ -223,8 +223,7 @@ def _phone(text: str) -> str | None:
 
 
 def _pin(text: str) -> str:
-    # is_valid_pin uses str.isdigit, which also accepts non-ASCII digits.
-    if not (text.isascii() and is_valid_pin(text)):
+    if not is_valid_pin(text):  # ASCII digits only (flows.keys.is_digits)
         raise ValueError("must be exactly 4 digits")
     return text
 

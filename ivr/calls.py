@@ -115,24 +115,38 @@ def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) ->
 
 
 def close_call(app: Flask, form: Mapping[str, str]) -> None:
-    """Record a status callback: final status and duration; drop any payment tokens."""
+    """Record a status callback: final status and duration; drop any payment tokens.
+
+    Whatever the callback says is cut or clamped to what the columns hold, so an odd
+    status or duration never leaves the call unclosed (its payment details kept).
+    """
     call_sid = form["CallSid"]
+    ids = {name: (form.get(name) or "")[:CallSession.CALLER_ID_LENGTH] or None
+           for name in ("From", "To")}
     with db.transaction(app) as session:
         call = session.get(CallSession, call_sid, with_for_update=True)
         if call is None:
-            call = _new_call(session, form)
+            call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
             call.state = "never_answered"
         if call.flow_state:
             state = CallState.from_dict(call.flow_state)
             state.forget_payment_details()
             call.flow_state = state.to_dict()
-        call.call_status = form.get("CallStatus")
+        call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
         call.duration_seconds = _int_or_none(form.get("CallDuration"))
         call.ended_at = utcnow()
 
 
 def _int_or_none(raw: str | None) -> int | None:
+    """A whole number of seconds as an INTEGER column holds it: 0 to 2**31 - 1, or None.
+
+    A fraction is dropped, a negative becomes 0 and a huge number the largest; anything
+    that is not a number (or NaN) is None. float() also reads "12.5" and "1e3".
+    """
     try:
-        return int(raw) if raw else None
+        seconds = float(raw) if raw else None
     except ValueError:
         return None
+    if seconds is None or seconds != seconds:  # NaN is the one value unequal to itself
+        return None
+    return int(min(max(seconds, 0.0), 2.0**31 - 1))

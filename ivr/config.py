@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from flows.speech import CATALOG_DIR
 
 # Only for development and the simulator: production refuses to start without a real token.
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+# The HMAC key of bank account digests: short keys are guessable, so refuse them.
+MIN_FINGERPRINT_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -32,6 +40,19 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     return value
+
+
+def _fingerprint_key(env: Mapping[str, str], environment: str) -> str:
+    """``IVR_FINGERPRINT_KEY``: required in production, at least 32 characters when set."""
+    key = env.get("IVR_FINGERPRINT_KEY", "")
+    if not key:
+        if environment == "production":
+            raise ConfigError("IVR_FINGERPRINT_KEY must be set when IVR_ENV=production")
+        return DEV_FINGERPRINT_KEY
+    if len(key) < MIN_FINGERPRINT_KEY_LENGTH:
+        raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
+                          f"characters, got {len(key)}")
+    return key
 
 
 def _valid_fee(raw: str) -> str:
@@ -78,7 +99,7 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
             raise ConfigError("TWILIO_AUTH_TOKEN must be set when IVR_ENV=production")
         token = DEV_AUTH_TOKEN
     default_db = f"sqlite:///{instance_path / 'ivr.sqlite3'}"
-    return {
+    settings: dict[str, Any] = {
         "IVR_ENV": environment,
         "IVR_DATABASE_URL": normalise_database_url(env.get("IVR_DATABASE_URL") or default_db),
         "TWILIO_AUTH_TOKEN": token,
@@ -104,4 +125,68 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": _int(env, "IVR_MAX_DECLINES_PER_ACCOUNT_DAY", 5),
         "IVR_STRIPE_API_KEY": env.get("IVR_STRIPE_API_KEY", ""),
         "IVR_STRIPE_API_BASE": env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
+        "IVR_FINGERPRINT_KEY": _fingerprint_key(env, environment),
+        "IVR_SANDBOX_FAULT": _sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
+        "IVR_TODAY": _iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
     }
+    # Checked here, so a bad setting stops start-up with one line rather than failing calls.
+    _check_ranges(settings)
+    _check_language(settings["IVR_LANGUAGE"])
+    _check_timezone(settings["IVR_TIMEZONE"])
+    return settings
+
+
+# Whole-number settings: (smallest, largest) that make sense. The largest keep dates and
+# durations computable (a window of a million hours would overflow the calendar).
+RANGES = {
+    "IVR_MIN_PAYMENT_CENTS": (1, 100_000_000),
+    "IVR_TRUSTED_PROXIES": (0, 10),
+    "IVR_ARRANGEMENT_MAX_DAYS": (1, 366),
+    "IVR_PIN_MAX_FAILURES": (1, 100),
+    "IVR_PIN_FAILURE_WINDOW_HOURS": (1, 24 * 366),
+    "IVR_PIN_LOCK_MINUTES": (1, 60 * 24 * 366),
+    "IVR_CALLER_MAX_PIN_FAILURES": (1, 10_000),
+    "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
+}
+# The outages the sandbox gateway can rehearse (see ivr.gateway_sandbox).
+SANDBOX_FAULTS = ("", "lost-reply", "down", "slow")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def _check_ranges(settings: Mapping[str, Any]) -> None:
+    for name, (low, high) in RANGES.items():
+        if not low <= settings[name] <= high:
+            raise ConfigError(f"{name} must be from {low} to {high}, got {settings[name]}")
+
+
+def _sandbox_fault(value: str) -> str:
+    if value not in SANDBOX_FAULTS:
+        raise ConfigError(f"IVR_SANDBOX_FAULT must be empty, lost-reply, down or slow, "
+                          f"got {value!r}")
+    return value
+
+
+def _iso_date(name: str, value: str) -> str:
+    """An optional date setting, which must be written YYYY-MM-DD."""
+    try:
+        if value and not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value)):
+            raise ValueError(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+    return value
+
+
+def _check_language(language: str) -> None:
+    """The language needs its prompt catalog, ``flows/prompts/<language>.yaml``."""
+    if not (_LANGUAGE.fullmatch(language) and (CATALOG_DIR / f"{language}.yaml").is_file()):
+        known = sorted(p.stem for p in CATALOG_DIR.glob("*.yaml") if "." not in p.stem)
+        raise ConfigError(f"IVR_LANGUAGE must be a language with a prompt catalog "
+                          f"({', '.join(known)}), got {language!r}")
+
+
+def _check_timezone(zone: str) -> None:
+    try:
+        ZoneInfo(zone)
+    except (ValueError, OSError, KeyError):  # malformed, a folder, or no such zone
+        raise ConfigError(f"IVR_TIMEZONE must be a time zone name such as America/New_York, "
+                          f"got {zone!r}") from None

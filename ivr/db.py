@@ -33,12 +33,16 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url`` with the settings this project relies on."""
+    """Create an engine for ``url`` with the settings this project relies on.
+
+    ``hide_parameters``: a database error's message (which gets logged) names the SQL but
+    not its values, which may be a caller's keys or a name, number or token.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10})
+        engine = create_engine(url, connect_args={"timeout": 10}, hide_parameters=True)
         _make_sqlite_transactions_immediate(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 class Database:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any, TextIO
@@ -30,6 +31,30 @@ SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at")
 AUDIT_COLUMNS = ("at", "actor", "action", "outcome", "account_number", "origin", "detail")
 # Rows fetched per round trip; exports never hold the whole table in memory.
 _BATCH = 500
+# OWASP CSV injection: a spreadsheet runs a cell starting with one of these as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number cannot be a formula, so a credit balance ("-12.50") or an E.164 phone
+# ("+14155550100") is exported as it is, still a number to the spreadsheet.
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def neutralise_cell(value: object) -> object:
+    """A cell a spreadsheet would run as a formula, made text by a leading ``'``."""
+    if (isinstance(value, str) and value.startswith(_FORMULA_STARTS)
+            and not _PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """``csv.writer`` for every export: each cell goes through :func:`neutralise_cell`."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._writer = csv.writer(out)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        """Write one row, its formula-like cells neutralised."""
+        self._writer.writerow([neutralise_cell(cell) for cell in row])
 
 
 def format_dollars(cents: int) -> str:
@@ -46,7 +71,7 @@ def format_timestamp(moment: datetime | None) -> str:
 
 def export_payments_csv(session: Session, out: TextIO) -> int:
     """Write every payment as CSV to ``out``, oldest first; return the number of rows."""
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(PAYMENT_COLUMNS)
     query = (select(Payment, Account.account_number)
              .join(Account, Payment.account_id == Account.id)
@@ -85,7 +110,7 @@ def export_accounts_csv(session: Session, out: TextIO) -> int:
     One streamed query joins each account to its saved methods; the rows of one
     account arrive together and become one CSV line. The PIN hash is never read.
     """
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(ACCOUNT_COLUMNS)
     count = 0
     for _, rows in itertools.groupby(session.execute(_accounts_query()), key=lambda r: r.id):
@@ -128,7 +153,7 @@ def _account_row(rows: Sequence[Any]) -> Iterable[str]:
 
 def export_sms_csv(session: Session, out: TextIO) -> int:
     """Write every outbox message as CSV to ``out``, oldest first; return the number of rows."""
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(SMS_COLUMNS)
     query = (select(SmsMessage)
              .order_by(SmsMessage.created_at, SmsMessage.id)
@@ -150,7 +175,7 @@ def export_audit_csv(session: Session, out: TextIO, since: date | None = None) -
     ``date`` from its midnight UTC. ``account_number`` is empty for events about
     no account. Audit events never hold a PIN or card data, so neither can this.
     """
-    writer = csv.writer(out)
+    writer = SafeCsvWriter(out)
     writer.writerow(AUDIT_COLUMNS)
     query = (select(AuditEvent, Account.account_number)
              .outerjoin(Account, AuditEvent.account_id == Account.id)

@@ -46,7 +46,6 @@ SANDBOX_BANK_RETURNS: dict[str, str] = {
     "000333333335": "debit_not_authorized",
 }
 SLOW_SECONDS = 5.0
-FAULTS = ("", "lost-reply", "down", "slow")
 _APPROVE = "approve"
 _SETTLE = "settle"
 

@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import secrets
 
+from flows.keys import is_digits
+
 # scrypt cost: n=2**14, r=8 takes ~16 MiB and tens of milliseconds, which is the point.
 _N, _R, _P = 2**14, 8, 1
 
@@ -37,4 +39,4 @@ def verify_pin(pin: str, stored: str) -> bool:
 
 def is_valid_pin(pin: str) -> bool:
     """A PIN is exactly four digits."""
-    return len(pin) == 4 and pin.isdigit()
+    return len(pin) == 4 and is_digits(pin)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -60,9 +59,10 @@ def make_gateway(config: Mapping[str, Any], engine: Engine | None = None) -> Pay
 def ports_for(app: Flask, session: Session, origin: str | None = None) -> DatabasePorts:
     """The ports for one transaction of ``app``; ``origin`` (the call) goes into the audit."""
     gateway: PaymentGateway = app.extensions["ivr_gateway"]
-    # Digests of keyed bank account numbers are keyed by this deployment's own secret.
-    secret = hashlib.sha256(b"ivr-fingerprint:" + app.config["TWILIO_AUTH_TOKEN"].encode())
-    return DatabasePorts(session, gateway, local_zone(app), secret.digest(),
+    # Digests of keyed bank account numbers have a key of their own, not the Twilio token:
+    # rotating one must not change the other, and the token is shared with Twilio.
+    secret = app.config["IVR_FINGERPRINT_KEY"].encode()
+    return DatabasePorts(session, gateway, local_zone(app), secret,
                          PinPolicy.from_config(app.config), origin)
 
 

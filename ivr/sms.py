@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, ConfigError
 from ivr.db import db
+from ivr.housekeeping import Housekeeper
 from models.base import utcnow
 from models.sms import FAILED, QUEUED, SENDING, SENT, SmsMessage
 
@@ -262,6 +263,7 @@ class OutboxWorker:
         self.backend = backend or make_sms_backend(app.config)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._housekeeper = Housekeeper(app)  # this thread runs in every server worker
 
     def start(self) -> None:
         """Start draining in the background (once)."""
@@ -278,6 +280,7 @@ class OutboxWorker:
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
+            self._housekeeper.maybe_run()
             try:
                 result = drain_outbox(self.app, self.backend)
             except Exception:

@@ -11,11 +11,14 @@ import logging
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
+from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
 from ivr.audit import record
 from ivr.calls import charge_held_payment, close_call, take_turn, voice_settings
 from ivr.db import db
+from ivr.refusals import count_refusal
 from ivr.twiml import apology_twiml, empty_twiml
+from models import CallSession
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +36,29 @@ def require_twilio_signature() -> None:
 
 
 def _audit_refusal(kind: str) -> None:
-    """Record a refused request; the refusal stands even if the database cannot record it."""
+    """Count a refused request; audit only the hour's first of its kind.
+
+    Each refusal is one increment of ``webhook_refusals``, never a row of its own, so
+    unauthenticated traffic cannot grow the database. The refusal stands even if the
+    database cannot record it.
+    """
     log.warning("rejected %s request to %s from %s", kind, request.path, request.remote_addr)
     try:
         with db.transaction() as session:
-            record(session, "unknown", "webhook_signature", f"refused_{kind}",
-                   origin=request.remote_addr, detail=request.path)
+            if count_refusal(session, kind, request.remote_addr):
+                record(session, "unknown", "webhook_signature", f"refused_{kind}",
+                       origin=request.remote_addr, detail=request.path)
     except Exception:
-        log.exception("could not record a refused request in the audit trail")
+        log.exception("could not record a refused request")
+
+
+def _form() -> dict[str, str]:
+    """The webhook's parameters, with caller and called IDs cut to what a call row keeps."""
+    form = request.form.to_dict()
+    for name in ("From", "To"):
+        if name in form:
+            form[name] = form[name][:CallSession.CALLER_ID_LENGTH]
+    return form
 
 
 def _twiml(body: str) -> Response:
@@ -52,7 +70,7 @@ def _answer(turn: int, event: Event | None) -> Response:
     try:
         if not request.form.get("CallSid"):
             raise ValueError("webhook without CallSid")
-        return _twiml(take_turn(app, request.form, turn, event))
+        return _twiml(take_turn(app, _form(), turn, event))
     except Exception:
         # Never let Twilio play "an application error has occurred": apologise instead.
         log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
@@ -80,7 +98,17 @@ def turn() -> Response:
     if "Result" in request.form:
         result = {name: request.form[name] for name in PAY_RESULT_FIELDS if name in request.form}
         return _answer(number, Event(digits=None, pay=result))
-    return _answer(number, Event(digits=request.form.get("Digits", "")))
+    return _answer(number, Event(digits=_keys(request.form.get("Digits", ""))))
+
+
+def _keys(digits: str) -> str:
+    """The keys as the flow sees them: anything no keypad can send becomes invalid input."""
+    if is_keypad(digits):
+        return digits
+    # Not logged as keyed: whatever was sent might still be a caller's secret.
+    log.warning("call %s: Digits holds characters that are not telephone keys",
+                request.form.get("CallSid"))
+    return NOT_A_KEY
 
 
 @bp.post("/status")

@@ -6,6 +6,7 @@ from models.base import Base, utcnow
 from models.call import CallSession
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
 from models.payment import Payment
+from models.refusals import WebhookRefusal
 from models.sandbox import SandboxCharge
 from models.sms import SmsMessage
 
@@ -20,5 +21,6 @@ __all__ = [
     "SandboxCharge",
     "SavedPaymentMethod",
     "SmsMessage",
+    "WebhookRefusal",
     "utcnow",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -20,16 +20,20 @@ class CallSession(Base):
     """
 
     __tablename__ = "call_sessions"
+    # Caller and called IDs may be SIP URIs ("sip:alice@example.com;transport=tls"), not
+    # only E.164 numbers; a status callback's CallStatus is cut to what the column holds.
+    CALLER_ID_LENGTH: ClassVar[int] = 255
+    CALL_STATUS_LENGTH: ClassVar[int] = 20
 
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
-    from_number: Mapped[str | None] = mapped_column(String(32))
-    to_number: Mapped[str | None] = mapped_column(String(32))
+    from_number: Mapped[str | None] = mapped_column(String(CALLER_ID_LENGTH))
+    to_number: Mapped[str | None] = mapped_column(String(CALLER_ID_LENGTH))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
     state: Mapped[str] = mapped_column(String(40))
     flow_state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     turn: Mapped[int] = mapped_column(Integer, default=0)
     last_response: Mapped[str | None] = mapped_column(Text)
-    call_status: Mapped[str | None] = mapped_column(String(20))
+    call_status: Mapped[str | None] = mapped_column(String(CALL_STATUS_LENGTH))
     duration_seconds: Mapped[int | None] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -10,6 +10,7 @@ from flows.cards import card_brand
 from flows.ports import (
     AccountSummary,
     BankToken,
+    CallerThrottled,
     CaptureResult,
     CardToken,
     ChargeResult,
@@ -64,7 +65,9 @@ class FakePorts:
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         return [self.accounts[i] for i, phone in self.phones.items() if phone == e164]
 
-    def find_account(self, number: str) -> AccountSummary | None:
+    def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
+        if caller is not None and caller in self.throttled_callers:
+            raise CallerThrottled(caller)
         return next((a for a in self.accounts.values() if a.number == number), None)
 
     def get_account(self, account_id: int) -> AccountSummary:

@@ -180,9 +180,11 @@ def test_payments_run_scheduled_on_a_date(app: Flask, runner: FlaskCliRunner) ->
     early = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-24"])
     result = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-25"])
 
-    assert early.stdout == "Approved 0, declined 0, pending bank debits 0, outcome unknown 0, skipped 0\n"
+    assert early.stdout == ("Approved 0, declined 0, pending bank debits 0, outcome unknown 0, "
+                            "skipped 0\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "Approved 1, declined 1, pending bank debits 1, outcome unknown 0, skipped 1\n"
+    assert result.stdout == ("Approved 1, declined 1, pending bank debits 1, outcome unknown 0, "
+                             "skipped 1\n")
     assert (get(app, approved).status, get(app, declined).status) == ("approved", "declined")
     assert len(gateway.calls) == 3
 
@@ -195,7 +197,8 @@ def test_payments_run_scheduled_defaults_to_today(app: Flask, runner: FlaskCliRu
 
     result = runner.invoke(args=["payments", "run-scheduled"])
 
-    assert result.stdout == "Approved 1, declined 0, pending bank debits 0, outcome unknown 0, skipped 0\n"
+    assert result.stdout == ("Approved 1, declined 0, pending bank debits 0, outcome unknown 0, "
+                             "skipped 0\n")
     assert (get(app, today).status, get(app, tomorrow).status) == ("approved", "scheduled")
 
 

@@ -37,10 +37,11 @@ def test_no_single_caller_id_match_asks_for_the_account_number(
     assert "enter your account number, followed by the pound key" in caller.text
 
 
-def test_unknown_account_number_is_read_back(ports: FakePorts) -> None:
+def test_unknown_account_number_is_not_read_back(ports: FakePorts) -> None:
     caller = Caller(ports, caller=None)
     text = caller.press("99999")
-    assert "could not find an account with the number 9 9 9 9 9" in text
+    assert "Sorry, we could not find that account number. Please check it and try" in text
+    assert "9 9" not in text
     assert caller.state.step is Step.ACCOUNT_NUMBER
 
 

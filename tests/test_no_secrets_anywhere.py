@@ -5,6 +5,10 @@ that needs a fresh database (it fails on the shared one) runs again on its own, 
 database is scanned as well. Logs are captured at DEBUG level from every logger. Every value
 written to the database (INSERT and UPDATE parameters) is scanned too, so a secret kept for a
 turn and overwritten later (call_sessions.flow_state changes every turn) is still caught.
+
+Then secrets are keyed at every prompt a call can reach, where they do not belong (a card
+number at the account-number prompt, a PIN at the amount prompt...): nothing may read them
+back, in digits, as an amount or as a date, nor keep them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +27,16 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select, update
 
+from flows.dates import parse_keyed_date
+from flows.speech import date_words, digit_words, money_words
+from flows.state import Step
 from ivr.db import db
 from ivr.demo import load_demo
+from ivr.pins import hash_pin
 from ivr.sim_script import ScriptFailure, load_script, run_script
 from models import Account, Base
-from tests.conftest import make_app
+from tests.conftest import TODAY, make_app
+from tests.prompt_paths import PIN, SCHEDULE_ONE, key_everywhere, walk
 
 SCRIPTS = sorted((Path(__file__).parent.parent / "fixtures" / "calls").glob("*.yaml"))
 DEMO_PINS = ("2468", "1357", "8024", "9753", "4321")
@@ -220,3 +230,55 @@ def test_no_card_number_security_code_or_pin_anywhere(
     assert len(caplog.records) > len(SCRIPTS), "the logs were not captured"
     assert len(writes.values) > len(SCRIPTS), "the writes were not captured"
     assert not problems, "\n".join(problems)
+
+
+# Keyed at every prompt: a card and a bank account number unlike the paths' own, a security
+# code, and the PIN (which PATHS key at the PIN prompt, where it belongs).
+WRONG_PROMPT_SECRETS = Secrets(long={"5555555555554444", "000333333335"}, short={PIN, "737"})
+
+
+def spoken(secret: str) -> list[re.Pattern[str]]:
+    """How a reprompt would say ``secret`` back: digit by digit, as dollars, or as a date.
+
+    Digit by digit only as a run of its own: "7 3 7" inside "5 7 3 7 1" is a chance.
+    """
+    forms = [re.compile(rf"(?<!\d )(?<!\d, ){re.escape(digit_words(secret))}(?! \d)(?!, \d)")]
+    if len(secret) <= 7:
+        forms.append(re.compile(re.escape(money_words(int(secret) * 100))))
+    keyed = parse_keyed_date(secret, date.fromisoformat(TODAY))
+    if keyed is not None:
+        forms.append(re.compile(re.escape(date_words(keyed))))
+    return forms
+
+
+def read_back(text: str, secrets: Secrets) -> list[str]:
+    """Which secrets ``text`` says back in words."""
+    return [s for s in sorted(secrets.long | secrets.short)
+            if any(form.search(text) for form in spoken(s))]
+
+
+def test_secrets_keyed_at_the_wrong_prompt_are_never_read_back_or_kept(
+        demo_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    secrets = WRONG_PROMPT_SECRETS
+    writes = Writes()
+    writes.watch(demo_app)
+    with db.transaction(demo_app) as session:
+        session.execute(update(Account).values(pin_hash=hash_pin(PIN)))
+    walk(demo_app, "CA" + "d" * 32, SCHEDULE_ONE)
+
+    assert key_everywhere(demo_app, sorted(secrets.long | secrets.short)) == \
+        set(Step) - {Step.ENDED, Step.CHARGING}  # no prompt there: the caller holds
+
+    problems = list(stored_secrets(writes, secrets))
+    problems += [f"written by {statement}: {s} said in {value[:300]!r}"
+                 for statement, value in writes.values for s in read_back(value, secrets)]
+    for table, column, text in table_values(demo_app):
+        short_too = (table, column) in SHORT_SECRET_COLUMNS
+        for secret in leaks_in(text, secrets, short_too) + read_back(text, secrets):
+            problems.append(f"{table}.{column} holds {secret}: {text[:300]!r}")
+    for record in caplog.records:
+        text = record_text(record)
+        for secret in leaks_in(text, secrets, short_too=True) + read_back(text, secrets):
+            problems.append(f"log {record.name} holds {secret}: {text[:300]!r}")
+    assert not problems, "\n".join(sorted(set(problems))[:40])

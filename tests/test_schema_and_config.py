@@ -39,7 +39,8 @@ def test_development_defaults(tmp_path: Path) -> None:
 def test_production_needs_a_real_auth_token(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN must be set"):
         settings_from_env(tmp_path, {"IVR_ENV": "production"})
-    settings = settings_from_env(tmp_path, {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "x1"})
+    settings = settings_from_env(tmp_path, {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "x1",
+                                            "IVR_FINGERPRINT_KEY": "k" * 32})
     assert settings["TWILIO_AUTH_TOKEN"] == "x1"
 
 

@@ -19,6 +19,7 @@ from flows.ports import (
     PaymentSource,
     PinCheck,
 )
+from ivr.audit import unlock_account
 from ivr.db import db
 from ivr.gateway_sandbox import SandboxGateway
 from ivr.gateways import GatewayError
@@ -167,6 +168,36 @@ def test_five_wrong_pins_in_a_day_lock_the_account_even_for_the_right_pin(
     assert (target.failed_pin_attempts, target.locked_until) == (0, None)
     actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions.count("lockout") == 1 and actions.count("pin_check") == 7
+
+
+def lock_by_wrong_pins(p: DatabasePorts, target: Account) -> None:
+    """Five wrong PINs, then let the lock run out (the failures stay within the window)."""
+    for _ in range(4):
+        assert p.check_pin(target.id, "0000") is PinCheck.WRONG
+    assert p.check_pin(target.id, "0000") is PinCheck.LOCKED
+    target.locked_until = datetime.now(UTC) - timedelta(seconds=1)
+
+
+def test_a_lock_running_out_gives_no_fresh_tries(session: Session) -> None:
+    p = ports(session)
+    target = account(session)
+    lock_by_wrong_pins(p, target)
+
+    assert p.check_pin(target.id, "0000") is PinCheck.LOCKED  # at once, not after 5 more
+    assert target.failed_pin_attempts == 6 and target.locked_until is not None
+    target.locked_until = datetime.now(UTC) - timedelta(seconds=1)
+    assert p.check_pin(target.id, "2468") is PinCheck.OK
+
+
+def test_an_operator_unlock_clears_the_failures(session: Session) -> None:
+    p = ports(session)
+    target = account(session)
+    lock_by_wrong_pins(p, target)
+
+    assert unlock_account(session, "10001234") == "not_locked"
+
+    assert p.check_pin(target.id, "0000") is PinCheck.WRONG
+    assert target.failed_pin_attempts == 1 and target.locked_until is None
 
 
 def test_failures_older_than_the_window_start_a_new_count(session: Session) -> None:

@@ -1,0 +1,97 @@
+"""Keys that take a call to each prompt (step) of the line, on the demo data.
+
+The tests key secrets at every prompt, so each path is checked to reach its step. Account
+10001234 is matched by caller ID; 30009012 shares its phone, so it is keyed, and it has a
+card (expired) and a checking account on file; 20005678 is past due, for arrangements.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from flows.state import Step
+from ivr.db import db
+from models import CallSession
+from tests.twilio_helpers import Answer, TwilioCaller
+
+PIN = "1015"  # set on the demo accounts used: a 4 digit PIN that is also a date and an amount
+VISA, DECLINED = "4242424242424242", "4000000000000002"
+JORDAN, ALEX, SAM = "+14155550100", "+13125550142", "+12125550199"  # their caller IDs
+
+_MENU = [JORDAN, "1", PIN]
+_ONE_DOLLAR = [*_MENU, "2", "2", "1"]  # pay a different amount: one dollar
+_METHOD = [*_ONE_DOLLAR, "1"]  # today
+_CARD = [*_METHOD, "1", VISA, "1230", "123", "94105"]
+_BANK = [*_METHOD, "2", "1", "110000000"]
+_MANAGE = [ALEX, "30009012", PIN, "4"]
+_ARRANGE = [SAM, "1", PIN, "5", "2"]
+
+# step: [caller ID, keys...]
+PATHS: dict[Step, list[str]] = {
+    Step.CONFIRM_ACCOUNT: [JORDAN],
+    Step.ACCOUNT_NUMBER: [JORDAN, "2"],
+    Step.PIN: [JORDAN, "1"],
+    Step.MAIN_MENU: _MENU,
+    Step.PAY_CHOICE: [*_MENU, "2"],
+    Step.PAY_OTHER_AMOUNT: [*_MENU, "2", "2"],
+    Step.PAY_WHEN: _ONE_DOLLAR,
+    Step.SCHEDULE_DATE: [*_ONE_DOLLAR, "2"],
+    Step.PAY_METHOD: _METHOD,
+    Step.CARD_NUMBER: [*_METHOD, "1"],
+    Step.CARD_EXPIRY: [*_METHOD, "1", VISA],
+    Step.CARD_CODE: [*_METHOD, "1", VISA, "1230"],
+    Step.CARD_ZIP: [*_METHOD, "1", VISA, "1230", "123"],
+    Step.CARD_CAPTURE: [*_METHOD, "1"],  # with IVR_CARD_CAPTURE=pay
+    Step.PAY_CONFIRM: _CARD,
+    Step.AFTER_PAYMENT: [*_CARD, "1"],
+    Step.AFTER_DECLINE: [*_METHOD, "1", DECLINED, "1230", "123", "94105", "1"],
+    Step.BANK_TYPE: [*_METHOD, "2"],
+    Step.BANK_ROUTING: [*_METHOD, "2", "1"],
+    Step.BANK_ACCOUNT: _BANK,
+    Step.BANK_ACCOUNT_AGAIN: [*_BANK, "000123456789"],
+    Step.MANAGE: _MANAGE,
+    Step.CANCEL_SCHEDULED: [*_MANAGE, "1"],  # after SCHEDULE_ONE
+    Step.AUTOPAY_METHOD: [*_MANAGE, "2"],
+    Step.AUTOPAY_CONFIRM: [*_MANAGE, "2", "2"],
+    Step.ARRANGE_COUNT: [SAM, "1", PIN, "5"],
+    Step.ARRANGE_DATE: _ARRANGE,
+    Step.ARRANGE_CONFIRM: [*_ARRANGE, "1125", "1201", "1", VISA, "1230", "123", "94105"],
+}
+
+# Run once first: a payment of one dollar scheduled for December 1st from the checking
+# account on file, so that CANCEL_SCHEDULED has something to offer.
+SCHEDULE_ONE = [ALEX, "30009012", PIN, "2", "2", "1", "2", "1201", "2", "1"]
+
+
+def walk(app: Flask, call_sid: str, path: list[str]) -> tuple[TwilioCaller, Answer]:
+    """Call from ``path[0]`` and press the rest of ``path``; the last answer."""
+    caller = TwilioCaller(app, call_sid=call_sid, caller=path[0])
+    answer = caller.start()
+    for keys in path[1:]:
+        answer = caller.press(answer, keys)
+    return caller, answer
+
+
+def key_at(caller: TwilioCaller, answer: Answer, keys: str) -> Answer:
+    """Key ``keys`` at the answer's <Gather>, or as if keyed during its <Pay>."""
+    pay = answer.root.find("Pay")
+    return caller.post(pay.get("action", "") if pay is not None else answer.action, Digits=keys)
+
+
+def key_everywhere(app: Flask, secrets: list[str]) -> set[Step]:
+    """Key each secret at each step of PATHS, one call each; the steps reached.
+
+    Each path is checked to reach its step, and each secret to be answered without an error.
+    """
+    reached = set()
+    for n, (step, path) in enumerate(PATHS.items()):
+        app.config["IVR_CARD_CAPTURE"] = "pay" if step is Step.CARD_CAPTURE else "gather"
+        for m, secret in enumerate(secrets):
+            caller, answer = walk(app, f"CA{n:02d}{m:02d}{'e' * 28}", path)
+            with db.transaction(app) as session:
+                assert session.get_one(CallSession, caller.call_sid).state == step, answer.said
+            reached.add(step)
+            heard = key_at(caller, answer, secret)
+            assert heard.status == 200 and "went wrong" not in heard.said, (step, heard.said)
+    app.config["IVR_CARD_CAPTURE"] = "gather"
+    return reached

@@ -1,0 +1,115 @@
+"""Every setting in the README is read from the environment, and checked at start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+from ivr.config import ConfigError, settings_from_env
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+class RecordingEnv(Mapping[str, str]):
+    """An environment holding ``values`` that notes every variable asked for."""
+
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        self.values = values or {}
+        self.asked: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        self.asked.add(name)
+        return self.values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def documented_variables() -> set[str]:
+    """Variable names in the first column of the README's "## Configuration" table."""
+    section = README.read_text(encoding="utf-8").split("\n## Configuration\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            names |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1]))
+    return names
+
+
+def read_variables() -> set[str]:
+    """Every variable settings_from_env reads, in development and in production."""
+    asked: set[str] = set()
+    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+                  "IVR_FINGERPRINT_KEY": "k" * 32}
+    for values in ({}, production):
+        env = RecordingEnv(values)
+        settings_from_env(Path("/nonexistent"), env)
+        asked |= env.asked
+    return asked
+
+
+def test_the_readme_documents_exactly_the_settings_read() -> None:
+    documented = documented_variables()
+    assert {"IVR_PIN_LOCK_MINUTES", "IVR_VOICE", "IVR_LANGUAGE", "IVR_TODAY"} <= documented
+    read = read_variables()
+    assert sorted(documented - read) == [], "documented but never read"
+    assert sorted(read - documented) == [], "read but not documented"
+
+
+def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> None:
+    settings = settings_from_env(tmp_path, {"IVR_SANDBOX_FAULT": "down",
+                                            "IVR_TODAY": "2026-11-21"})
+    assert (settings["IVR_SANDBOX_FAULT"], settings["IVR_TODAY"]) == ("down", "2026-11-21")
+    defaults = settings_from_env(tmp_path, {})
+    assert (defaults["IVR_SANDBOX_FAULT"], defaults["IVR_TODAY"]) == ("", "")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("IVR_SANDBOX_FAULT", "lost"), ("IVR_TODAY", "21/11/2026"), ("IVR_TODAY", "20261121"),
+    ("IVR_TODAY", "2026-02-30"), ("IVR_LANGUAGE", "xx-XX"), ("IVR_LANGUAGE", "en-US.sms"),
+    ("IVR_LANGUAGE", "../prompts/en-US"), ("IVR_LANGUAGE", ""),
+    ("IVR_TIMEZONE", "Mars/Olympus_Mons"), ("IVR_TIMEZONE", "America"),
+    ("IVR_TIMEZONE", "../../etc/passwd"), ("IVR_MIN_PAYMENT_CENTS", "0"),
+    ("IVR_TRUSTED_PROXIES", "-1"), ("IVR_PIN_MAX_FAILURES", "0"),
+    ("IVR_PIN_FAILURE_WINDOW_HOURS", "0"), ("IVR_PIN_FAILURE_WINDOW_HOURS", "100000000"),
+    ("IVR_PIN_LOCK_MINUTES", "-30"), ("IVR_CALLER_MAX_PIN_FAILURES", "0"),
+    ("IVR_ARRANGEMENT_MAX_DAYS", "0"),
+])
+def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=f"^{name} ") as caught:
+        settings_from_env(tmp_path, {name: value})
+    assert "\n" not in str(caught.value)
+
+
+def test_good_settings_are_accepted(tmp_path: Path) -> None:
+    settings = settings_from_env(tmp_path, {"IVR_TIMEZONE": "Europe/London",
+                                            "IVR_TRUSTED_PROXIES": "0",
+                                            "IVR_MIN_PAYMENT_CENTS": "1"})
+    assert settings["IVR_TIMEZONE"] == "Europe/London" and settings["IVR_LANGUAGE"] == "en-US"
+
+
+@pytest.mark.parametrize(("name", "value"), [("IVR_LANGUAGE", "xx-XX"),
+                                             ("IVR_TIMEZONE", "Nowhere/City")])
+def test_serve_refuses_to_start_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                            name: str, value: str) -> None:
+    from ivr import server
+
+    # Were the setting accepted, the command would return at once instead of serving.
+    monkeypatch.setattr(server.GunicornServer, "run", lambda self: None)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
+    monkeypatch.setenv(name, value)
+
+    result = CliRunner().invoke(main, ["serve", "--no-demo"])
+
+    assert result.exit_code != 0
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {name} must be") and repr(value) in line
+    assert not (tmp_path / "ivr.sqlite3").exists(), "it stopped before touching the database"
