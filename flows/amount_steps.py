@@ -36,11 +36,9 @@ def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
     balance = ctx.account(state).payable_cents
     minimum = min(ctx.settings.min_payment_cents, balance)
     if cents < minimum or cents == 0:
-        return Retry([say("error.amount_below_minimum", amount=Money(cents),
-                          minimum=Money(minimum))])
+        return Retry([say("error.amount_below_minimum", minimum=Money(minimum))])
     if cents > balance:
-        return Retry([say("error.amount_above_balance", amount=Money(cents),
-                          balance=Money(balance))])
+        return Retry([say("error.amount_above_balance", balance=Money(balance))])
     state.amount_cents = cents
     return _after_amount(state, ctx, [say("info.amount_accepted", amount=Money(cents))])
 
@@ -96,8 +94,8 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
         if chosen.year > latest.year and (chosen.month, chosen.day) != (2, 29):
             # Next year's date cannot be meant ("1101" in late November, due in December):
             # the caller meant this year's, which has passed.
-            return say("error.date_past", date=chosen.replace(year=today.year))
-        return say("error.date_too_late", date=chosen, latest=latest)
+            return say("error.date_past")
+        return say("error.date_too_late", latest=latest)
     return None
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flows.amount_steps import date_problem
 from flows.context import Context
 from flows.dates import expiry_has_passed, parse_keyed_date
+from flows.keys import is_digits
 from flows.menus import menu, method_words, option, saved_words, source_words
 from flows.money import split_evenly
 from flows.outcomes import Go, Outcome, Retry
@@ -77,7 +78,7 @@ def cancel_scheduled(state: CallState, keys: str, ctx: Context) -> Outcome:
     scheduled = _scheduled(state, ctx)
     if keys == "9":
         return Go(Step.MANAGE)
-    if not (keys.isdigit() and 1 <= int(keys) <= len(scheduled)):
+    if not (is_digits(keys) and 1 <= int(keys) <= len(scheduled)):
         return invalid_choice(keys)
     payment = scheduled[int(keys) - 1]
     if not ctx.ports.cancel_scheduled(state.account_id, payment.id):
@@ -97,7 +98,7 @@ def autopay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
     saved = _saved(state, ctx)
     if keys == "9":
         return Go(Step.MANAGE)
-    if not (keys.isdigit() and 1 <= int(keys) <= len(saved)):
+    if not (is_digits(keys) and 1 <= int(keys) <= len(saved)):
         return invalid_choice(keys)
     method = saved[int(keys) - 1]
     if method.expiry_mmyy and expiry_has_passed(method.expiry_mmyy, ctx.settings.today):
