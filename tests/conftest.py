@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from app import create_app
 from ivr.config import normalise_database_url
 from ivr.db import db
 from ivr.migrate import upgrade
+from ivr.payments import ledger
+from models import Account, Payment
 
 PG_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
 TODAY = "2026-11-21"
@@ -91,3 +95,36 @@ def client(demo_app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     """A CLI runner for the app's commands."""
     return app.test_cli_runner()
+
+
+_LEDGER = str(Path(ledger.__file__).resolve())
+_TESTS = str(Path(__file__).resolve().parent)
+_LIBRARIES = (str(Path(sqlalchemy.__file__).resolve().parent),)
+
+
+def _setter() -> str:
+    """The file of the code that set an attribute, past SQLAlchemy's own frames."""
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARIES):
+        frame = frame.f_back  # type: ignore[assignment]
+    return frame.f_code.co_filename if frame is not None else "?"
+
+
+@pytest.fixture(autouse=True)
+def money_moves_only_through_the_ledger() -> Iterator[None]:
+    """In every test, a payment's status and an account's balance are set only by the ledger
+    (``ivr/payments/ledger.py``), or by a test setting up its own rows."""
+    wrong: list[str] = []
+
+    def check(target: Any, value: Any, old: Any, initiator: Any) -> None:
+        where = _setter()
+        if where != _LEDGER and not where.startswith(_TESTS):
+            wrong.append(f"{initiator.key} set to {value!r} by {where}")
+
+    attributes = (Payment.status, Account.balance_cents)
+    for attribute in attributes:
+        event.listen(attribute, "set", check)
+    yield
+    for attribute in attributes:
+        event.remove(attribute, "set", check)
+    assert not wrong, "money moved outside the ledger:\n" + "\n".join(sorted(set(wrong)))
