@@ -119,8 +119,7 @@ class PaymentPorts(PortBase):
             return self._result(earlier)
         limit = self._decline_limit(order.account_id, order.call_sid)
         if limit is not None:
-            record(self.session, caller_actor(order.notify_number), "authorisation_limit",
-                   limit, account_id=order.account_id, origin=order.call_sid)
+            self._audit_limit(order.account_id, order.call_sid, order.notify_number, limit)
             return ChargeResult(approved=False, retry_allowed=False,
                                 decline_reason=DeclineReason.TOO_MANY_DECLINES)
         account = self.session.get_one(Account, order.account_id, with_for_update=True)
@@ -162,7 +161,15 @@ class PaymentPorts(PortBase):
         if payment.status != DECLINED:
             return result
         limit = self._decline_limit(payment.account_id, payment.call_sid)
+        if limit is not None:
+            self._audit_limit(payment.account_id, payment.call_sid, payment.notify_number, limit)
         return replace(result, retry_allowed=limit is None)
+
+    def _audit_limit(self, account_id: int, call_sid: str | None, caller: str | None,
+                     limit: str) -> None:
+        """A call or an account has had as many declines as it may: no more attempts."""
+        record(self.session, caller_actor(caller), "authorisation_limit", limit,
+               account_id=account_id, origin=call_sid)
 
     def _decline_limit(self, account_id: int, call_sid: str | None) -> str | None:
         """``"call"`` or ``"account"`` when that has had as many declines as it may."""

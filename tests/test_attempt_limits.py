@@ -1,0 +1,60 @@
+"""Card testing: at most 3 declined authorisations per call, and a daily limit per account."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from ivr.db import db
+from models import AuditEvent
+from tests.money_checks import gateway_charges
+from tests.twilio_helpers import Answer, TwilioCaller
+
+DECLINED = "4000000000000002"
+TO_METHOD = ("1", "2468", "2", "2", "5", "1")  # five dollars today, up to "with what"
+
+
+def decline(caller: TwilioCaller, answer: Answer) -> Answer:
+    """Key the declined test card at "with what" (or "try a different card") and authorise."""
+    for keys in ("1", DECLINED, "1230", "123", "94105", "1"):
+        answer = caller.press(answer, keys)
+    return answer
+
+
+def limits(app: Flask) -> list[str]:
+    """The authorisation limits reached, as audited."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(AuditEvent.outcome)
+                                    .where(AuditEvent.action == "authorisation_limit")
+                                    .order_by(AuditEvent.id)))
+
+
+def test_a_call_stops_after_three_declines(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app)
+    answer = decline(caller, caller.walk(*TO_METHOD))
+    answer = decline(caller, caller.press(answer, "1"))
+    assert "To try a different card or a bank account, press 1." in answer.said
+    answer = decline(caller, caller.press(answer, "1"))
+    assert "For your security, we cannot try another payment on this call." in answer.said
+    assert "To try a different card" not in answer.said
+    assert answer.verbs()[-1] == "Hangup"
+    assert limits(demo_app) == ["call"]
+
+
+def test_an_account_stops_after_its_daily_declines_across_calls(demo_app: Flask) -> None:
+    demo_app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    first = TwilioCaller(demo_app, call_sid="CA" + "1" * 32)
+    answer = decline(first, first.walk(*TO_METHOD))
+    for _ in range(2):
+        answer = decline(first, first.press(answer, "1"))
+    second = TwilioCaller(demo_app, call_sid="CA" + "2" * 32)
+    answer = decline(second, second.walk(*TO_METHOD))
+    answer = decline(second, second.press(answer, "1"))  # the account's fifth today
+    assert "For your security, we cannot try another payment on this call." in answer.said
+    assert answer.root.findtext("Dial") == "+18005550123"
+
+    third = TwilioCaller(demo_app, call_sid="CA" + "3" * 32)
+    answer = third.walk(*TO_METHOD, "1", "4242424242424242", "1230", "123", "94105", "1")
+    assert "we cannot take another payment attempt for this account right now" in answer.said
+    assert gateway_charges(demo_app) == []  # even a good card is not tried
+    assert limits(demo_app) == ["call", "account", "account"]
