@@ -177,7 +177,7 @@ def _error_body(kind: str, code: str | None = None) -> dict[str, Any]:
     (401, _error_body("invalid_request_error"), "rejected the API key"),
     (403, _error_body("invalid_request_error"), "HTTP 403"),
     (404, _error_body("invalid_request_error"), "HTTP 404"),
-    (409, _error_body("idempotency_error"), "HTTP 409"),
+    (409, _error_body("idempotency_error"), "HTTP 409, .*may have gone through"),
     (429, _error_body("invalid_request_error", "rate_limit"), "HTTP 429"),
     (500, _error_body("api_error"), "may have gone through"),
     (503, _error_body("api_error"), "may have gone through"),
@@ -330,6 +330,7 @@ def test_parse_token() -> None:
     ({"exc": requests.ConnectionError}, True),
     ({"status_code": 200, "json": {"object": "payment_intent", "id": "pi_1",
                                    "status": "processing"}}, True),
+    ({"status_code": 409, "json": {"error": {"type": "idempotency_error"}}}, True),
     ({"exc": requests.ConnectTimeout}, False),
     ({"status_code": 429, "json": {"error": {"type": "rate_limit_error"}}}, False),
     ({"status_code": 401, "json": {"error": {"type": "invalid_request_error"}}}, False),
@@ -343,3 +344,72 @@ def test_failures_say_whether_the_charge_may_have_happened(
     with pytest.raises(GatewayError) as raised:
         gateway.charge(CardToken("pm_1", "Visa", "4242"), "1230", "", 1000, "CA1-1", "x")
     assert isinstance(raised.value, GatewayOutcomeUnknown) is unknown
+
+
+SEARCH = "https://api.stripe.com/v1/payment_intents/search"
+
+
+def search_result(*intents: dict[str, Any]) -> dict[str, Any]:
+    """A search answer shaped like Stripe's: a search_result list."""
+    return {"object": "search_result", "url": "/v1/payment_intents/search",
+            "has_more": False, "data": list(intents)}
+
+
+def test_find_charge_searches_the_key_in_metadata_and_never_posts(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    requests_mock.get(SEARCH, json=search_result(intent()))
+    found = gateway.find_charge(IDEM)
+    assert found is not None and found.approved and found.reference == intent()["id"]
+    request = last(requests_mock)
+    assert request.method == "GET" and request.qs["query"] == [
+        f"metadata['idempotency_key']:'{IDEM}'"]
+    assert request.headers["Authorization"] == f"Bearer {KEY}"
+    assert request.headers["Stripe-Version"] == STRIPE_API_VERSION
+
+
+def test_find_charge_with_no_match_is_nothing_charged(gateway: StripeGateway,
+                                                      requests_mock: rm.Mocker) -> None:
+    requests_mock.get(SEARCH, json=search_result())
+    assert gateway.find_charge(IDEM) is None
+
+
+def test_find_charge_reads_declines_and_prefers_a_success(gateway: StripeGateway,
+                                                          requests_mock: rm.Mocker) -> None:
+    failed = intent("requires_payment_method",
+                    last_payment_error={"type": "card_error", "code": "card_declined",
+                                        "decline_code": "insufficient_funds"})
+    requests_mock.get(SEARCH, json=search_result(failed))
+    declined = gateway.find_charge(IDEM)
+    assert declined is not None and declined.decline_reason is DeclineReason.INSUFFICIENT_FUNDS
+    requests_mock.get(SEARCH, json=search_result(failed, intent(id="pi_ok")))
+    approved = gateway.find_charge(IDEM)
+    assert approved is not None and (approved.approved, approved.reference) == (True, "pi_ok")
+
+
+def test_find_charge_of_an_intent_still_processing_is_unknown(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    from ivr.gateways import GatewayOutcomeUnknown
+
+    requests_mock.get(SEARCH, json=search_result(intent("processing")))
+    with pytest.raises(GatewayOutcomeUnknown):
+        gateway.find_charge(IDEM)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"status_code": 500, "json": {"error": {"type": "api_error"}}},
+    {"status_code": 400, "json": {"error": {"type": "invalid_request_error"}}},
+    {"status_code": 200, "text": "<html>proxy</html>"},
+    {"exc": requests.ConnectionError},
+])
+def test_find_charge_that_cannot_ask_says_so(gateway: StripeGateway, requests_mock: rm.Mocker,
+                                             kwargs: dict[str, Any]) -> None:
+    requests_mock.get(SEARCH, **kwargs)
+    with pytest.raises(GatewayError) as raised:
+        gateway.find_charge(IDEM)
+    assert KEY not in str(raised.value)
+
+
+def test_find_charge_quotes_the_key(gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    requests_mock.get(SEARCH, json=search_result())
+    gateway.find_charge("it's\\odd")
+    assert last(requests_mock).qs["query"] == ["metadata['idempotency_key']:'it\\'s\\\\odd'"]
