@@ -82,3 +82,10 @@ def gateway_charges(app: Flask) -> list[tuple[str, int]]:
     with db.transaction(app) as session:
         return [(c.idempotency_key, c.amount_cents) for c in session.scalars(
             select(SandboxCharge).where(SandboxCharge.approved.is_(True)))]
+
+
+def demo_history(app: Flask) -> set[int]:
+    """The demo's payment history (loaded from fixtures, never taken on the line)."""
+    with db.transaction(app) as session:
+        return set(session.scalars(select(Payment.id)
+                                   .where(Payment.idempotency_key.startswith("demo:"))))

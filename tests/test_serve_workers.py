@@ -14,6 +14,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,39 +34,52 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """`ivr serve --workers 3` on the test database, with the demo accounts."""
+@contextmanager
+def serving(database_url: str, cwd: Path, workers: int,
+            **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`ivr serve --workers N` on the test database, with the demo accounts, once healthy."""
     port = free_port()
-    env = {**os.environ, "IVR_DATABASE_URL": database_url, "IVR_TODAY": "2026-11-21",
-           "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN, "IVR_SMS_BACKEND": "console"}
+    environ = {**os.environ, "IVR_DATABASE_URL": database_url, "IVR_TODAY": "2026-11-21",
+               "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN, "IVR_SMS_BACKEND": "console", **env}
     ivr = Path(sys.executable).parent / "ivr"
-    process = subprocess.Popen([str(ivr), "serve", "--port", str(port), "--workers", "3"],
-                               env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([str(ivr), "serve", "--port", str(port), "--workers",
+                                str(workers)], env=environ, cwd=cwd,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("ivr serve did not become healthy within 60 s")
-        yield base
+        wait_until_healthy(base)
+        yield base, process
     finally:
         process.terminate()
         process.wait(20)
 
 
-def post(base: str, path: str, **params: str) -> bytes:
+def wait_until_healthy(base: str) -> None:
+    """Wait for GET /healthz to answer 200."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    pytest.fail("ivr serve did not become healthy within 60 s")
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """`ivr serve --workers 3` on the test database, with the demo accounts."""
+    with serving(database_url, tmp_path, 3) as (base, _):
+        yield base
+
+
+def post(base: str, path: str, timeout: float = 15, **params: str) -> bytes:
     """A signed Twilio-style webhook over HTTP."""
     form = {"CallSid": CALL_SID, "From": "+14155550100", "To": "+18005550199",
             "AccountSid": "AC" + "0" * 32, **params}
     signature = RequestValidator(DEV_AUTH_TOKEN).compute_signature(base + path, form)
-    response = requests.post(base + path, data=form, timeout=15,
+    response = requests.post(base + path, data=form, timeout=timeout,
                              headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
     return response.content
