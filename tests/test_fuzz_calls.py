@@ -3,14 +3,21 @@
 A hypothesis ``RuleBasedStateMachine`` plays callers: it presses keys (mostly the ones the
 prompt asks for, so real payment paths are reached; sometimes any option offered; sometimes
 garbage), stays silent, hangs up, redelivers the previous request and delivers old requests
-out of order. After every step it checks that:
+out of order. When a caller authorises a payment, most of the time the gateway breaks: the
+charge's reply is lost, it times out before reaching the gateway, the gateway refuses it, or
+the worker is killed once the gateway has charged (Twilio then delivers the request again);
+now and then reconcile runs. After every step it
+checks that:
 
 * every answer is HTTP 200 and TwiML with a ``<Response>`` root;
 * every payment row a call created is backed by a distinct request in which the caller pressed
   1 at "To authorize this payment" (one payment) or "To agree to this payment arrangement"
   (one payment per instalment), for an amount read back in that prompt;
-* each account's balance is its starting balance minus what calls charged today, never below
-  zero, and calls never charged today more than the starting balance;
+* each account's balance is its starting balance minus what calls charged today, and calls
+  never charged today more than the starting balance;
+* every charge the gateway carried out is a payment that counts or one still in doubt, and
+  every payment that counts was charged (tests/money_checks.py); once the example ends and
+  reconcile has run, nothing is left in doubt;
 * idempotency keys are unique.
 
 One demo app serves every example of a test (creating one is slow): each example resets the
@@ -45,9 +52,14 @@ from sqlalchemy import delete, func, select, update
 
 from flows.speech import money_words, render, say
 from ivr.db import db
+from ivr.gateway_sandbox import Charged, SandboxGateway
+from ivr.gateways import GatewayCharge, GatewayError, GatewayOutcomeUnknown
+from ivr.payments.reconcile import reconcile
 from ivr.sim_twiml import GatherSpec
-from models import Account, Base, Payment
+from models import Account, Base, Payment, utcnow
 from models.payment import APPROVED, PENDING, SCHEDULED
+from tests.money_checks import check_money
+from tests.test_faults import LATER, WorkerKilled
 from tests.twilio_helpers import Answer, TwilioCaller
 
 # --- What callers key -------------------------------------------------------------------------
@@ -212,6 +224,32 @@ def authorised_amounts(said: str) -> list[int]:
     return [cents_from_words(m) for pattern in _READ_BACK for m in pattern.findall(said)]
 
 
+# --- A gateway that breaks on demand ------------------------------------------------------------
+
+FAULTS = ("lost-reply", "timeout", "refused", "killed")
+
+
+class FaultyGateway(SandboxGateway):
+    """The app's sandbox (same record), whose next charge or debit fails as told, once."""
+
+    def __init__(self, sandbox: SandboxGateway) -> None:
+        super().__init__({}, sandbox.record)
+        self.next_fault = ""
+
+    def _carry_out(self, request: Charged) -> GatewayCharge:
+        fault, self.next_fault = self.next_fault, ""
+        if fault == "timeout":  # the request never reached the gateway; nobody can tell
+            raise GatewayOutcomeUnknown("fuzz: timed out before it was carried out")
+        if fault == "refused":
+            raise GatewayError("fuzz: refused")
+        answer = super()._carry_out(request)
+        if fault == "lost-reply":
+            raise GatewayOutcomeUnknown("fuzz: carried out, the reply lost")
+        if fault == "killed":
+            raise WorkerKilled("fuzz: the worker died as the gateway answered")
+        return answer
+
+
 # --- The machine ------------------------------------------------------------------------------
 
 
@@ -272,14 +310,19 @@ class Totals:
     authorisations: int = 0
     payments: Counter[str] = field(default_factory=Counter)
     apologies: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    killed: int = 0
+    reconciles: int = 0
 
     def summary(self) -> str:
         """One line for the test report."""
         made = ", ".join(f"{n} {status}" for status, n in sorted(self.payments.items()))
+        faults = ", ".join(f"{n} {fault}" for fault, n in sorted(self.faults.items()))
         return (f"{self.examples} examples, {self.calls} calls, {self.requests} requests "
                 f"({self.redeliveries} redelivered, {self.stale} stale), "
                 f"{self.authorisations} authorisations, payments: {made or 'none'}, "
-                f"{self.apologies} apologies")
+                f"gateway faults: {faults or 'none'} ({self.killed} workers killed), "
+                f"{self.reconciles} reconciles, {self.apologies} apologies")
 
 
 _call_numbers = itertools.count(1)
@@ -305,16 +348,24 @@ class CallFuzzer(RuleBasedStateMachine):
         self.history: list[Sent] = []
         self.last: tuple[Sent, Answer] | None = None
         self.payments_seen: set[int] = set()
+        self.gateway: FaultyGateway = app.extensions["ivr_gateway"]
         totals.examples += 1
 
     # -- plumbing
 
     def post(self, sent: Sent) -> Answer:
-        """Sign and post one webhook; the answer must be HTTP 200 TwiML."""
+        """Sign and post one webhook; the answer must be HTTP 200 TwiML.
+
+        A worker killed mid-request gives Twilio no answer, so Twilio delivers it again.
+        """
         signer = TwilioCaller(self.app, call_sid=sent.params["CallSid"])
-        response = self.app.test_client().post(
-            sent.path, data=sent.params,
-            headers={"X-Twilio-Signature": signer.sign(sent.path, sent.params)})
+        headers = {"X-Twilio-Signature": signer.sign(sent.path, sent.params)}
+        try:
+            response = self.app.test_client().post(sent.path, data=sent.params, headers=headers)
+        except WorkerKilled:
+            event("a worker was killed mid-charge; Twilio retried")
+            self.totals.killed += 1
+            response = self.app.test_client().post(sent.path, data=sent.params, headers=headers)
         self.totals.requests += 1
         body = response.get_data(as_text=True)
         assert response.status_code == 200, f"{sent} -> HTTP {response.status_code}\n{body}"
@@ -339,6 +390,10 @@ class CallFuzzer(RuleBasedStateMachine):
         answer = self.post(sent)
         self.history.append(sent)
         self.last = (sent, answer)
+        onward = answer.carries_on
+        if onward:  # holding while a payment is charged: Twilio follows the <Redirect>
+            event("held while a payment was charged")
+            return answer.then(self.send(onward))
         return answer
 
     def hear(self, answer: Answer) -> None:
@@ -426,6 +481,13 @@ class CallFuzzer(RuleBasedStateMachine):
         if "enter your account number" in said:
             pins = dict(zip(ACCOUNT_NUMBERS, PINS.values(), strict=False))
             self.current.pin = pins.get(digits, "2468")
+        if digits == "1" and AUTHORISE in said:
+            # Most of the time, the charge this authorises meets a broken gateway.
+            fault = data.draw(st.sampled_from(["", *FAULTS]), label="fault")
+            self.gateway.next_fault = fault
+            if fault:
+                self.totals.faults[fault] += 1
+                event(f"gateway fault: {fault}")
         if digits == "1" and (AUTHORISE in said or AGREE in said):
             amounts = authorised_amounts(said)
             assert amounts, f"no amount read back before authorising: {said}"
@@ -493,6 +555,20 @@ class CallFuzzer(RuleBasedStateMachine):
         self.post(sent)
         self.totals.stale += 1
 
+    @rule(now=st.sampled_from(_NOW_OR_NOT))
+    def run_reconcile(self, now: bool) -> None:
+        """Cron runs ``ivr payments reconcile`` (late enough to settle anything abandoned)."""
+        if now:
+            self.settle_doubts()
+
+    def settle_doubts(self) -> None:
+        """Reconcile with a working gateway, past the grace period."""
+        self.gateway.next_fault = ""
+        summary = reconcile(self.app, self.gateway, now=utcnow() + LATER)
+        self.totals.reconciles += 1
+        if summary.approved or summary.failed or summary.pending:
+            event("reconcile settled a payment in doubt")
+
     # -- invariants
 
     def new_payments(self) -> list[Payment]:
@@ -531,7 +607,7 @@ class CallFuzzer(RuleBasedStateMachine):
 
     @invariant()
     def balances_add_up(self) -> None:
-        """Balance = starting balance - charged today; never negative, never overpaid."""
+        """Balance = starting balance - charged today; never overpaid."""
         charged: Counter[int] = Counter()
         for payment in self.new_payments():
             if payment.status in (APPROVED, PENDING):
@@ -540,13 +616,18 @@ class CallFuzzer(RuleBasedStateMachine):
             balances = {row.id: row.balance_cents for row in session.execute(
             select(Account.id, Account.balance_cents))}
         for account_id, start in self.balances.items():
-            assert balances[account_id] >= 0, f"account {account_id} balance is negative"
             assert charged[account_id] <= start, (
                 f"account {account_id}: {charged[account_id]} cents charged today, "
                 f"but only {start} was owed")
             assert balances[account_id] == start - charged[account_id], (
                 f"account {account_id}: balance {balances[account_id]}, expected {start} - "
                 f"{charged[account_id]} charged")
+
+    @invariant()
+    def every_charge_is_on_record(self) -> None:
+        """The gateway's ledger and the line's agree (payments in doubt may be either)."""
+        check_money(self.app, self.balances, settled=False,
+                    history=self.snapshot.keys["payments"])
 
     @invariant()
     def idempotency_keys_unique(self) -> None:
@@ -558,7 +639,10 @@ class CallFuzzer(RuleBasedStateMachine):
         assert not doubled, f"idempotency keys used more than once: {doubled}"
 
     def teardown(self) -> None:
-        """Say what this example reached (see --hypothesis-show-statistics)."""
+        """Settle what is still in doubt, check nothing is left so; say what was reached."""
+        self.settle_doubts()
+        check_money(self.app, self.balances, settled=True,
+                    history=self.snapshot.keys["payments"])
         event("calls in an example", str(len(self.calls)))
         event("requests in an example", str(len(self.history)))
 
@@ -571,6 +655,7 @@ PHASES = [Phase.explicit, Phase.generate, *([Phase.shrink] if os.environ.get("IV
 
 def run_fuzzer(app: Flask, *, examples: int, steps: int) -> Totals:
     """Run the machine against ``app``; return what it tried."""
+    app.extensions["ivr_gateway"] = FaultyGateway(app.extensions["ivr_gateway"])
     snapshot = Snapshot.take(app)
     totals = Totals()
     factory: Callable[[], CallFuzzer] = lambda: CallFuzzer(app, snapshot, totals)  # noqa: E731
@@ -594,6 +679,7 @@ def test_random_callers_pay_only_what_they_authorised(
     # The fuzzer must actually reach payments, or it proves nothing.
     assert totals.authorisations > 0, totals.summary()
     assert sum(totals.payments.values()) > 0, totals.summary()
+    assert sum(totals.faults.values()) > 0 and totals.reconciles > 0, totals.summary()
 
 
 @settings(database=None)  # no .hypothesis folder in the checkout

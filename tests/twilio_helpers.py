@@ -97,7 +97,7 @@ class TwilioCaller:
         """Deliver the latest request again, as Twilio retries one that got no answer."""
         path, params = self.sent[-1]
         extra = {k: v for k, v in params.items() if k not in self.params()}
-        return self.post(path, **extra)
+        return self.post(path, True, **extra)
 
     def start(self) -> Answer:
         """The call's first webhook."""
