@@ -40,18 +40,22 @@ def voice_settings(app: Flask) -> Voice:
                  pay_connector=app.config["IVR_PAY_CONNECTOR"])
 
 
-def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None) -> str:
+def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,
+              holding: bool = False) -> str:
     """Answer one voice webhook; ``event`` is None for the call's first request.
 
     ``turn`` is the number of answers the caller has heard. A request for an
     older turn is a redelivery and gets the saved answer again. Two first
     deliveries racing to create the call row: the loser retries and replays.
+    ``holding``: the caller holds while the payment written ahead is charged; it is
+    sent to the gateway first, and its answer recorded in this turn's transaction.
     """
-    if event is not None:
-        charge_held_payment(app, form["CallSid"], turn)
+    held = _send_held_payment(app, form["CallSid"], turn) if holding else None
     for attempt in (1, 2):
         try:
             with db.transaction(app) as session:
+                if held is not None:
+                    charges.record(session, *held)
                 return _take_turn(app, session, form, turn, event)
         except IntegrityError:
             if attempt == 2:
@@ -60,16 +64,29 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     raise AssertionError("unreachable")
 
 
-def charge_held_payment(app: Flask, call_sid: str, turn: int | None = None) -> None:
-    """Charge the payment the call is holding for, if it is (at ``turn``, when given)."""
+def charge_held_payment(app: Flask, call_sid: str) -> None:
+    """Charge and record the payment the call is holding for, if it is (at a hang-up)."""
+    held = _send_held_payment(app, call_sid)
+    if held is not None:
+        with db.transaction(app) as session:
+            charges.record(session, *held)
+
+
+def _send_held_payment(app: Flask, call_sid: str,
+                       turn: int | None = None) -> tuple[int, charges.Answer] | None:
+    """Send the payment the call holds for (at ``turn``, when given), with no transaction
+    open; the payment's id and the gateway's answer, or None when there is none to send."""
     with db.transaction(app) as session:
         call = session.get(CallSession, call_sid)
         if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
-            return
+            return None
         state = CallState.from_dict(call.flow_state)
         if state.step is not Step.CHARGING:
-            return
-    charges.charge(app, app.extensions["ivr_gateway"], state.payment_key)
+            return None
+        request = charges.prepare(session, state.payment_key)
+    if request is None:
+        return None
+    return request.payment_id, charges.send(app.extensions["ivr_gateway"], request.stored)
 
 
 def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,

@@ -104,6 +104,7 @@ class DatabaseRecord:
         try:
             with Session(self._engine) as session, session.begin():
                 session.add(_row(charged))
+            return charged
         except IntegrityError:
             pass
         kept = self.find(charged.key)

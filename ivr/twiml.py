@@ -55,8 +55,8 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
     elif reply.capture is not None:
         response.append(pay_verb(reply.capture, action_url, voice))
     elif reply.carry_on:
-        # Straight on to the next turn: Twilio requests it as soon as the speech ends.
-        response.redirect(action_url, method="POST")
+        # Straight on to the next turn, holding: Twilio requests it as soon as the speech ends.
+        response.redirect(f"{action_url}&hold=1", method="POST")
     elif reply.end is EndKind.TRANSFER and voice.agent_number:
         response.dial(voice.agent_number)
     else:

@@ -65,12 +65,12 @@ def _twiml(body: str) -> Response:
     return Response(body, mimetype="text/xml")
 
 
-def _answer(turn: int, event: Event | None) -> Response:
+def _answer(turn: int, event: Event | None, holding: bool = False) -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         if not request.form.get("CallSid"):
             raise ValueError("webhook without CallSid")
-        return _twiml(take_turn(app, _form(), turn, event))
+        return _twiml(take_turn(app, _form(), turn, event, holding))
     except Exception:
         # Never let Twilio play "an application error has occurred": apologise instead.
         log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
@@ -91,8 +91,13 @@ PAY_RESULT_FIELDS = ("Result", "PaymentConfirmationCode", "PaymentToken", "Payme
 
 @bp.post("/turn")
 def turn() -> Response:
-    """The caller's keys for turn ``t``; ``silence=1`` when none came; or <Pay>'s result."""
+    """The caller's keys for turn ``t``; ``silence=1`` when none came; or <Pay>'s result.
+
+    ``hold=1``: the caller is holding while the payment just authorised is charged.
+    """
     number = request.args.get("t", default=-1, type=int)
+    if request.args.get("hold") == "1":
+        return _answer(number, Event(digits=None), holding=True)
     if request.args.get("silence") == "1":
         return _answer(number, Event(digits=None))
     if "Result" in request.form:

@@ -63,7 +63,9 @@ class Answer:
 
 
 @dataclass(frozen=True)
-class _Request:
+class Request:
+    """A payment ready to send: its row, and the gateway request rebuilt from it."""
+
     payment_id: int
     stored: StoredCharge
 
@@ -72,14 +74,31 @@ def charge(app: Flask, gateway: PaymentGateway, idempotency_key: str,
            now: datetime | None = None) -> str | None:
     """Send the ``processing`` payment with this key and record the answer; its status.
 
-    None when there was nothing to send: no such payment, already recorded, or too old.
+    None when there was nothing to send or record: no such payment, already recorded by
+    another request, or too old to send.
     """
-    request = _prepare(app, idempotency_key, now or utcnow())
+    with db.transaction(app) as session:
+        request = prepare(session, idempotency_key, now)
     if request is None:
         return None
     answer = send(gateway, request.stored)
     with db.transaction(app) as session:
         return record(session, request.payment_id, answer)
+
+
+def prepare(session: Session, key: str, now: datetime | None = None) -> Request | None:
+    """The request for the ``processing`` payment with this key, if it may be sent now.
+
+    Only while younger than :data:`CHARGE_WINDOW`: after that, reconcile looks it up.
+    """
+    payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
+    if payment is None or payment.status != PROCESSING or payment.twilio_pay:
+        return None
+    if payment.processing_since is None or \
+            (now or utcnow()) - payment.processing_since > CHARGE_WINDOW:
+        log.warning("payment %s is too old to send again; reconcile looks it up", payment.id)
+        return None
+    return Request(payment.id, stored_charge(session, payment))
 
 
 def send(gateway: PaymentGateway, stored: StoredCharge) -> Answer:
@@ -147,15 +166,3 @@ def describe(payment: Payment) -> str:
     if payment.idempotency_key.startswith("autopay-"):
         return "AutoPay"
     return "scheduled payment" if payment.scheduled_for else "phone payment"
-
-
-def _prepare(app: Flask, key: str, now: datetime) -> _Request | None:
-    with db.transaction(app) as session:
-        payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
-        if payment is None or payment.status != PROCESSING or payment.twilio_pay:
-            return None
-        if payment.processing_since is None or now - payment.processing_since > CHARGE_WINDOW:
-            log.warning("payment %s is too old to send again; reconcile looks it up",
-                        payment.id)
-            return None
-        return _Request(payment.id, stored_charge(session, payment))
