@@ -134,10 +134,17 @@ class PaymentPorts(PortBase):
         return result_of(payment)
 
     def payment_result(self, idempotency_key: str) -> ChargeResult:
-        """Where the payment opened with this key stands."""
+        """Where the payment opened with this key stands, once its charge was to be sent.
+
+        Still ``processing`` means no answer is on record and it will not be sent again (too
+        old): an earlier attempt may have charged it, so it is ``unknown`` from now on.
+        """
         payment = self._payment(idempotency_key)
         if payment is None:
             raise LookupError(f"no payment with key {idempotency_key}")
+        if payment.status == PROCESSING and not payment.twilio_pay:
+            ledger.move(self.session, payment, UNKNOWN)
+            text_payer(self.session, payment, self.session.get_one(Account, payment.account_id))
         return self._result(payment)
 
     def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:

@@ -99,7 +99,8 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 _LEDGER = str(Path(ledger.__file__).resolve())
 _TESTS = str(Path(__file__).resolve().parent)
-_LIBRARIES = (str(Path(sqlalchemy.__file__).resolve().parent),)
+# SQLAlchemy's own frames, and the code it generates (a model's __init__) with no file.
+_LIBRARIES = (str(Path(sqlalchemy.__file__).resolve().parent), "<sqlalchemy")
 
 
 def _setter() -> str:

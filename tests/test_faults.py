@@ -396,3 +396,22 @@ def texts(app: Flask) -> list[str]:
     """Every queued text."""
     with db.transaction(app) as session:
         return list(session.scalars(select(SmsMessage.body).order_by(SmsMessage.id)))
+
+
+def test_a_hold_answered_too_late_to_send_says_it_is_being_confirmed(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    start, history = balances(demo_app), history_ids(demo_app)
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    hold = caller.press(caller.walk(*TO_READ_BACK), "1", follow=False)
+    monkeypatch.setattr(charges, "CHARGE_WINDOW", timedelta(0))  # Twilio came back too late
+    onward = hold.carries_on
+    assert onward is not None
+    answer = caller.post(onward)
+    assert "we could not confirm your payment" in answer.said
+    [payment] = call_payments(demo_app)
+    assert payment.status == "unknown" and payment.confirmation_number
+    assert payment.confirmation_number[:5] in answer.said.replace(" ", "")
+    assert gateway_charges(demo_app) == []
+    monkeypatch.undo()
+    reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
