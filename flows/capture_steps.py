@@ -58,16 +58,27 @@ def capture_result(state: CallState, result: dict[str, str], ctx: Context) -> Ou
     return Go(confirm_step(state))
 
 
+def capture_of(result: dict[str, str]) -> CaptureResult:
+    """What <Pay>'s Result says it did with a charge: never more certain than it is.
+
+    A connector error that is not a known decline (a processor timeout, say) may have
+    charged, so it is in doubt rather than a decline.
+    """
+    outcome = result.get("Result", "")
+    card = _captured_card(result)
+    reason = _connector_reason(result) if outcome == "payment-connector-error" else None
+    return CaptureResult(
+        approved=outcome == "success", reference=result.get("PaymentConfirmationCode", ""),
+        label=card["label"] if card["last4"] else "", last4=card["last4"],
+        decline_reason=reason,
+        cancelled=outcome in ("caller-hung-up", "caller-interrupted-with-star"),
+        unknown=outcome == "payment-connector-error" and reason is None)
+
+
 def _charged(state: CallState, outcome: str, result: dict[str, str], ctx: Context) -> Outcome:
     """<Pay> was to charge the payment written ahead for it: record what it did."""
     card = _captured_card(result)
-    capture = CaptureResult(
-        approved=outcome == "success", reference=result.get("PaymentConfirmationCode", ""),
-        label=card["label"] if card["last4"] else "", last4=card["last4"],
-        decline_reason=_connector_reason(result) if outcome == "payment-connector-error"
-        else None,
-        cancelled=outcome in ("caller-hung-up", "caller-interrupted-with-star"))
-    charged = ctx.ports.finish_captured(state.payment_key, capture)
+    charged = ctx.ports.finish_captured(state.payment_key, capture_of(result))
     if outcome == "caller-hung-up":
         return Finish([])
     if outcome == "caller-interrupted-with-star":
@@ -90,15 +101,19 @@ def _captured_card(result: dict[str, str]) -> dict[str, str]:
             "postal_code": result.get("PaymentCardPostalCode", "")}
 
 
-def _connector_reason(result: dict[str, str]) -> DeclineReason:
+# The connector errors that are declines: the processor refused the card, nothing was taken.
+CONNECTOR_DECLINES = frozenset({DeclineReason.DECLINED, DeclineReason.INSUFFICIENT_FUNDS,
+                                DeclineReason.EXPIRED_CARD, DeclineReason.INCORRECT_CVC,
+                                DeclineReason.PROCESSING_ERROR})
+
+
+def _connector_reason(result: dict[str, str]) -> DeclineReason | None:
     reason = result.get("ConnectorError", "")
-    known = {r.value for r in DeclineReason}
-    return DeclineReason(reason) if reason in known else DeclineReason.PROCESSING_ERROR
+    return next((known for known in CONNECTOR_DECLINES if known.value == reason), None)
 
 
 def _why_not(outcome: str, result: dict[str, str]) -> list[Prompt]:
     if outcome == "too-many-failed-attempts":
         return [say("decline.card_unreadable")]
-    if outcome == "payment-connector-error":
-        return [say(f"decline.{_connector_reason(result).value}")]
-    return [say("decline.processing_error")]
+    reason = _connector_reason(result) if outcome == "payment-connector-error" else None
+    return [say(f"decline.{(reason or DeclineReason.PROCESSING_ERROR).value}")]

@@ -109,6 +109,9 @@ def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool)
     reason = result.decline_reason or DeclineReason.DECLINED
     said = [say(decline_prompt(reason, bank)), say("info.no_payment_taken")]
     state.clear_source()
+    if reason is DeclineReason.BALANCE_CHANGED:  # another card would change nothing
+        state.clear_payment()
+        return Go(Step.MAIN_MENU, said)
     if not result.retry_allowed:
         state.clear_payment()
         ending = steps.transfer_or_goodbye(ctx, "end.too_many_declines")
@@ -140,7 +143,11 @@ def result_prompts(state: CallState, order: PaymentOrder,
         first = say("info.payment_submitted", amount=amount, method=method)
     else:
         first = say("info.payment_approved", amount=amount)
-    prompts = [first, *confirmation_prompts(state)]
+    prompts = [first]
+    if order.fee_cents and not result.scheduled:
+        total = Money(order.amount_cents + order.fee_cents)
+        prompts.append(say("info.fee_charged", fee=Money(order.fee_cents), total=total))
+    prompts += confirmation_prompts(state)
     if state.caller:
         prompts.append(say("info.confirmation_texted"))
     return prompts

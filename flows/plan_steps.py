@@ -232,6 +232,10 @@ def arrange_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
     numbers = ctx.ports.create_arrangement(
         state.account_id, _plan(state), source_of(state), state.call_sid, state.caller,
         authorization)
+    if not numbers:  # another payment changed the balance since the plan was read
+        state.clear_payment()
+        return Go(Step.MAIN_MENU, [say("decline.balance_changed"),
+                                   say("info.no_payment_taken")])
     said = [say("info.arrangement_created", count=len(numbers))]
     said += [say("info.instalment_confirmation", number=n, confirmation=Digits(c, group=5))
              for n, c in enumerate(numbers, start=1)]

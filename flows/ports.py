@@ -171,6 +171,7 @@ class CaptureResult:
     last4: str = ""
     decline_reason: DeclineReason | None = None
     cancelled: bool = False  # the caller pressed star or hung up: nothing was charged
+    unknown: bool = False  # an error that does not say whether the card was charged
 
 
 class CallerThrottled(Exception):
@@ -267,4 +268,5 @@ class Ports(Protocol):
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
                            authorization_text: str | None) -> list[str]:
-        """Schedule the instalments as one arrangement; their confirmation numbers."""
+        """Schedule the instalments as one arrangement; their confirmation numbers, or none
+        when they add up to more than is payable now (the balance changed meanwhile)."""

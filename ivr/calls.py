@@ -15,20 +15,23 @@ import logging
 from collections.abc import Mapping
 
 from flask import Flask, url_for
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from flows import machine
+from flows.capture_steps import capture_of
 from flows.context import Context
 from flows.speech import say
 from flows.state import CallState, EndKind, Event, Reply, Step
 from ivr import services
 from ivr.db import db
+from ivr.payment_ports import record_capture
 from ivr.payments import charges
 from ivr.phones import to_e164
 from ivr.twiml import Voice, reply_twiml
-from models import CallSession, utcnow
+from models import CallSession, Payment, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +68,14 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
 
 
 def charge_held_payment(app: Flask, call_sid: str) -> None:
-    """Charge and record the payment the call is holding for, if it is (at a hang-up)."""
+    """Charge and record the payment the call is holding for, if it is (at a hang-up).
+
+    The caller has gone, so whatever the outcome, it is texted.
+    """
     held = _send_held_payment(app, call_sid)
     if held is not None:
         with db.transaction(app) as session:
-            charges.record(session, *held)
+            charges.record(session, *held, late=True)
 
 
 def _send_held_payment(app: Flask, call_sid: str,
@@ -97,7 +103,10 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
         return call.last_response
     if call is not None and call.ended_at is not None:
-        # The status callback already closed it: a late request gets a plain goodbye.
+        # The status callback already closed it: a late request gets a plain goodbye, but a
+        # late <Pay> result is still what happened to the payment.
+        if event is not None and event.pay is not None:
+            _record_late_capture(session, call, event.pay)
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
                            voice_settings(app))
     ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
@@ -109,6 +118,14 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
         state = CallState.from_dict(call.flow_state)
         reply = machine.handle(state, event, ctx)
     return _save_turn(app, call, state, reply)
+
+
+def _record_late_capture(session: Session, call: CallSession, pay: dict[str, str]) -> None:
+    """A <Pay> result that arrives after the call was closed: record it (and text it)."""
+    state = CallState.from_dict(call.flow_state)
+    payment = session.scalar(select(Payment).where(Payment.idempotency_key == state.payment_key))
+    if state.step is Step.CARD_CAPTURE and payment is not None:
+        record_capture(session, payment, capture_of(pay), late=True)
 
 
 def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:

@@ -63,6 +63,8 @@ def payments_run_scheduled_command(run_date: date | None) -> str:
     message = (f"Approved {summary.approved}, declined {summary.declined}, "
                f"pending bank debits {summary.pending}, outcome unknown {summary.unknown}, "
                f"skipped {summary.skipped}")
+    if summary.errors:
+        fail(f"{message}; {summary.errors} could not be processed (see the log)")
     click.echo(message)
     return f"{day.isoformat()}: {message}"
 

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from flows.ports import (
     BankToken,
@@ -113,16 +114,20 @@ class PaymentPorts(PortBase):
         return method
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
-        """Write the payment ahead (scheduled, or processing to charge next), once per key."""
+        """Write the payment ahead (scheduled, or processing to charge next), once per key.
+
+        The account is locked first, so attempts from several calls at once are counted
+        against its limit one after another, and cannot both take what is owed.
+        """
         earlier = self._payment(order.idempotency_key)
         if earlier is not None:
             return self._result(earlier)
+        account = self.session.get_one(Account, order.account_id, with_for_update=True)
         limit = self._decline_limit(order.account_id, order.call_sid)
         if limit is not None:
             self._audit_limit(order.account_id, order.call_sid, order.notify_number, limit)
             return ChargeResult(approved=False, retry_allowed=False,
                                 decline_reason=DeclineReason.TOO_MANY_DECLINES)
-        account = self.session.get_one(Account, order.account_id, with_for_update=True)
         if order.amount_cents > ledger.payable_cents(self.session, account):
             # Another payment landed (or is being confirmed) first: nothing is written or taken.
             return ChargeResult(approved=False, decline_reason=DeclineReason.BALANCE_CHANGED)
@@ -130,7 +135,7 @@ class PaymentPorts(PortBase):
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
         ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
         if status == SCHEDULED:
-            text_payer(self.session, payment, self.session.get_one(Account, order.account_id))
+            text_payer(self.session, payment, account)
         return result_of(payment)
 
     def payment_result(self, idempotency_key: str) -> ChargeResult:
@@ -152,10 +157,7 @@ class PaymentPorts(PortBase):
         payment = self._payment(idempotency_key)
         if payment is None:
             raise LookupError(f"no payment with key {idempotency_key}")
-        if payment.status == PROCESSING:
-            payment.card_brand = capture.label or payment.card_brand
-            payment.card_last4 = capture.last4 or payment.card_last4
-            charges.record(self.session, payment.id, _capture_answer(capture))
+        record_capture(self.session, payment, capture)
         return self._result(payment)
 
     def _payment(self, idempotency_key: str) -> Payment | None:
@@ -179,15 +181,19 @@ class PaymentPorts(PortBase):
                account_id=account_id, origin=call_sid)
 
     def _decline_limit(self, account_id: int, call_sid: str | None) -> str | None:
-        """``"call"`` or ``"account"`` when that has had as many declines as it may."""
+        """``"call"`` or ``"account"`` when that has had as many declines as it may.
+
+        For the account, charges still in flight count too: card testers call in parallel.
+        """
         declined = select(func.count(Payment.id)).where(Payment.status == DECLINED)
         if call_sid and (self.session.scalar(declined.where(Payment.call_sid == call_sid))
                          or 0) >= MAX_DECLINES_PER_CALL:
             return "call"
-        since = utcnow() - timedelta(days=1)
-        today = self.session.scalar(declined.where(Payment.account_id == account_id,
-                                                   Payment.created_at > since)) or 0
-        return "account" if today >= self.policy.max_declines_per_account_day else None
+        tried = select(func.count(Payment.id)).where(
+            Payment.account_id == account_id, Payment.status.in_((DECLINED, *ledger.HELD)),
+            Payment.created_at > utcnow() - timedelta(days=1))
+        over = (self.session.scalar(tried) or 0) >= self.policy.max_declines_per_account_day
+        return "account" if over else None
 
     def _new_payment(self, order: PaymentOrder) -> Payment:
         payment = Payment(
@@ -217,10 +223,21 @@ class PaymentPorts(PortBase):
             payment.card_brand, payment.card_last4 = source.label, source.last4
 
 
+def record_capture(session: Session, payment: Payment, capture: CaptureResult,
+                   late: bool = False) -> None:
+    """Record <Pay>'s outcome for the payment written ahead for it, once."""
+    if payment.status == PROCESSING:
+        payment.card_brand = capture.label or payment.card_brand
+        payment.card_last4 = capture.last4 or payment.card_last4
+        charges.record(session, payment.id, _capture_answer(capture), late=late)
+
+
 def _capture_answer(capture: CaptureResult) -> charges.Answer:
-    """<Pay>'s outcome as a ledger status: it charged, declined, was cancelled, or failed."""
+    """<Pay>'s outcome as a ledger status: charged, declined, cancelled, in doubt, or failed."""
     if capture.approved:
         return charges.Answer(APPROVED, capture.reference or None)
+    if capture.unknown:
+        return charges.Answer(UNKNOWN)
     if capture.cancelled:
         return charges.Answer(CANCELLED, decline_code="cancelled_by_caller")
     if capture.decline_reason is not None:

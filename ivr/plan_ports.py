@@ -79,7 +79,11 @@ class PlanPorts(PaymentPorts):
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
                            authorization_text: str | None) -> list[str]:
-        """One arrangement, each instalment a scheduled payment with its confirmation number."""
+        """One arrangement, each instalment a scheduled payment with its confirmation number;
+        none when the plan is more than is payable now (nothing is written then)."""
+        account = self.session.get_one(Account, account_id, with_for_update=True)
+        if sum(cents for _, cents in instalments) > ledger.payable_cents(self.session, account):
+            return []
         method_id = source.saved_id or self._save(account_id, source).id
         method = self.session.get_one(SavedPaymentMethod, method_id)
         arrangement = Arrangement(account_id=account_id, instalments=len(instalments),

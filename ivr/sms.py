@@ -130,16 +130,18 @@ def drain_outbox(source: SessionSource, backend: SmsBackend, now: datetime | Non
     """Send up to ``limit`` due messages once each; ``source`` is the app or a sessionmaker.
 
     Each message is claimed just before it is sent, so drains running at once in
-    several processes or machines split the outbox between them.
+    several processes or machines split the outbox between them. The clock is read at
+    each claim (``now`` fixes it for tests), so a long drain never claims with a stale time
+    a message whose lease another worker could take over.
     """
-    now = now or utcnow()
-    _recover_stuck(source, now)
+    _recover_stuck(source, now or utcnow())
     outcomes: list[str | None] = []
     while len(outcomes) < limit:
-        claimed = claim_next(source, now)
+        moment = now or utcnow()
+        claimed = claim_next(source, moment)
         if claimed is None:
             break
-        outcomes.append(_send_claimed(source, backend, claimed, now))
+        outcomes.append(_send_claimed(source, backend, claimed, moment))
     return DrainResult(sent=outcomes.count(SENT), failed=outcomes.count(FAILED),
                        retried=outcomes.count(QUEUED))
 

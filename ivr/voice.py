@@ -122,9 +122,10 @@ def status() -> Response:
     call_sid = request.form.get("CallSid")
     if call_sid:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        # The caller authorised a payment and hung up while holding: finish it first.
-        for step in (lambda: charge_held_payment(app, call_sid),
-                     lambda: close_call(app, request.form)):
+        # Closed first, so no turn can start a payment after this; then a payment the caller
+        # authorised before hanging up (while holding) is charged, and texted.
+        for step in (lambda: close_call(app, request.form),
+                     lambda: charge_held_payment(app, call_sid)):
             try:
                 step()
             except Exception:

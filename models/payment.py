@@ -70,6 +70,9 @@ class Payment(Base):
     gateway_token: Mapped[str | None] = mapped_column(String(200))
     # When it became processing (written ahead of the gateway call): the age reconcile goes by.
     processing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # How many times its charge was about to be sent: a refusal proves nothing was taken only
+    # when no other request with the same key may have gone out.
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
     # Charged by Twilio's <Pay> through its Pay Connector: no key of ours to look it up by.
     twilio_pay: Mapped[bool] = mapped_column(Boolean, default=False)
     # Where the result is texted (E.164); for scheduled payments, the number that scheduled it.

@@ -6,7 +6,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr.db import db
-from models import AuditEvent
+from models import AuditEvent, Payment
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import Answer, TwilioCaller
 
@@ -58,3 +58,32 @@ def test_an_account_stops_after_its_daily_declines_across_calls(demo_app: Flask)
     assert "we cannot take another payment attempt for this account right now" in answer.said
     assert gateway_charges(demo_app) == []  # even a good card is not tried
     assert limits(demo_app) == ["call", "account", "account"]
+
+
+def test_attempts_in_flight_count_against_the_account(demo_app: Flask) -> None:
+    """Card testers authorise on many calls at once: charges not yet answered count too."""
+    held = []
+    for n in range(6):
+        caller = TwilioCaller(demo_app, call_sid=f"CA{n:032d}")
+        held.append(caller.press(caller.walk(*TO_METHOD, "1", DECLINED, "1230", "123", "94105"),
+                                 "1", follow=False))
+    assert all("Please hold" in answer.said for answer in held[:5])
+    assert "we cannot take another payment attempt for this account" in held[5].said
+    assert limits(demo_app) == ["account"]
+
+
+def test_an_arrangement_agreed_after_the_balance_changed_takes_nothing(demo_app: Flask) -> None:
+    sam = TwilioCaller(demo_app, call_sid="CA" + "5" * 32, caller="+12125550199")
+    plan = sam.walk("1", "1357", "5", "2", "1125", "1201", "1", "4242424242424242", "1230",
+                    "123", "94105")
+    assert "To agree to this payment arrangement, press 1." in plan.said
+    other = TwilioCaller(demo_app, call_sid="CA" + "6" * 32, caller="+12125550199")
+    other.walk("1", "1357", "2", "2", "10", "1", "4242424242424242", "1230", "123", "94105",
+               "1")
+    answer = sam.press(plan, "1")
+    assert "another payment to this account was made while you were on the line" in answer.said
+    assert "No payment was taken." in answer.said
+    with db.transaction(demo_app) as session:
+        statuses = session.scalars(select(Payment.status).where(
+            Payment.call_sid == "CA" + "5" * 32)).all()
+    assert statuses == []

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
 from ivr import calls
@@ -414,4 +414,106 @@ def test_a_hold_answered_too_late_to_send_says_it_is_being_confirmed(
     assert gateway_charges(demo_app) == []
     monkeypatch.undo()
     reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+
+
+@pytest.mark.parametrize("resend", ["Twilio retries", "the caller hangs up"])
+def test_a_refused_resend_never_calls_a_charge_already_taken_failed(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch, resend: str) -> None:
+    """Killed after the gateway charged; the resend is refused (a connect timeout, a 429):
+    that proves nothing about the first request, so the payment stays held."""
+    start, history = balances(demo_app), history_ids(demo_app)
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    read_back = caller.walk(*TO_READ_BACK)
+    fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch)
+    assert authorise(caller, read_back) is None
+    monkeypatch.undo()
+    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    answer = recover(caller, resend)
+    assert answer is None or "could not confirm" in answer.said
+    assert [p.status for p in call_payments(demo_app)] == ["unknown"]
+    pay_again(demo_app)  # the second caller is not let pay it again
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).approved == 1
+    check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+
+
+def test_a_refusal_on_the_only_attempt_is_a_plain_failure(demo_app: Flask) -> None:
+    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    answer = TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
+    assert "No payment was taken." in answer.said
+    [payment] = call_payments(demo_app)
+    assert (payment.status, payment.send_attempts) == ("failed", 1)
+
+
+def test_a_hang_up_while_holding_texts_a_decline(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    declined = ("1", "2468", "2", "1", "1", "1", "4000000000000002", "1230", "123", "94105")
+    caller.press(caller.walk(*declined), "1", follow=False)
+    caller.post("/voice/status", CallStatus="completed", CallDuration="50")
+    assert [p.status for p in call_payments(demo_app)] == ["declined"]
+    assert "did not go through (the card issuer declined it). You were not charged." in \
+        texts(demo_app)[-1]
+
+
+def test_a_hang_up_before_the_authorisation_is_answered_writes_nothing(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    read_back = caller.walk(*TO_READ_BACK)
+    caller.post("/voice/status", CallStatus="completed", CallDuration="50")
+    assert caller.press(read_back, "1").verbs() == ["Say", "Hangup"]  # a plain goodbye
+    assert call_payments(demo_app) == [] and gateway_charges(demo_app) == []
+
+
+def test_a_reconciled_bank_debit_is_texted_as_submitted(demo_app: Flask) -> None:
+    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
+    caller.walk("30003456", "9753", "2", "1", "1", "2", "1", "110000000", "000123456789",
+                "000123456789", "1")
+    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).pending == 1
+    assert texts(demo_app)[-1].startswith("Update: your bank payment of $42.00 to account "
+                                          "ending 3456 from checking account ending 6789 was "
+                                          "submitted.")
+
+
+def test_resolving_by_hand_records_what_the_processor_says(demo_app: Flask) -> None:
+    demo_app.config["IVR_CARD_CAPTURE"] = "pay"
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    caller.walk("1", "2468", "2", "2", "30", "1", "1")  # <Pay> asked for; its result is lost
+    key = f"{FIRST}-1"
+    runner = demo_app.test_cli_runner()
+    young = runner.invoke(args=["payments", "resolve", key, "--charged", "ch_1"])
+    assert young.exit_code == 1 and "may still be in flight" in young.output
+    summary = reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    assert summary.needs_review == 1
+    with db.transaction(demo_app) as session:
+        session.execute(update(Payment).where(Payment.idempotency_key == key)
+                        .values(processing_since=utcnow() - LATER))
+    both = runner.invoke(args=["payments", "resolve", key, "--charged", "ch_1", "--not-charged"])
+    assert both.exit_code == 1 and "either --charged REFERENCE or --not-charged" in both.output
+    done = runner.invoke(args=["payments", "resolve", key, "--charged", "ch_1"])
+    assert done.exit_code == 0 and done.output == f"Payment {key} is now approved\n"
+    [payment] = call_payments(demo_app)
+    assert (payment.status, payment.gateway_reference) == ("approved", "ch_1")
+    assert balances(demo_app)[1] == 12045 - 3000
+    again = runner.invoke(args=["payments", "resolve", key, "--not-charged"])
+    assert again.exit_code == 1 and "no payment in doubt" in again.output
+
+
+def test_a_hang_up_racing_the_authorisation_still_pays(demo_app: Flask,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller presses 1 and hangs up at once; the "1" is answered while the status
+    callback runs. The payment it wrote is charged, not left to fail at reconcile."""
+    start, history = balances(demo_app), history_ids(demo_app)
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    read_back = caller.walk(*TO_READ_BACK)
+    close = calls.close_call
+
+    def authorised_meanwhile(app: Flask, form: Any) -> None:
+        caller.press(read_back, "1", follow=False)  # commits while the callback is running
+        close(app, form)
+
+    monkeypatch.setattr("ivr.voice.close_call", authorised_meanwhile)
+    caller.post("/voice/status", CallStatus="completed", CallDuration="50")
+    assert [p.status for p in call_payments(demo_app)] == ["approved"]
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)

@@ -16,7 +16,7 @@ from ivr.accounts_import import import_accounts
 from ivr.db import db
 from ivr.gateway_sandbox import SandboxGateway
 from ivr.gateways import GatewayCharge, GatewayError
-from ivr.payments import scheduled
+from ivr.payments import ledger, scheduled
 from ivr.payments.reconcile import ReconcileSummary, reconcile
 from ivr.payments.scheduled import RunSummary, run_scheduled
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
@@ -29,6 +29,7 @@ ACCOUNTS = (
 )
 JORDAN, SAM, MORGAN = "10001234", "20005678", "40007890"
 RUN_DAY = date(2026, 11, 21)
+ENROLLED = datetime(2026, 11, 1, 12, tzinfo=UTC)  # AutoPay turned on before the due dates
 PHONE = "+14155550100"
 
 
@@ -159,8 +160,9 @@ def test_due_card_payment_is_approved_and_texted(app: Flask, ids: dict[str, int]
     assert balance(app, ids[JORDAN]) == 12045 - 5000  # the fee does not pay the bill
     [(to, body)] = texts(app)
     assert to == PHONE
-    assert body == ("Your scheduled payment of $50.00 to account ending 1234 was approved with "
-                    f"Visa ending 4242. Confirmation number: {payment.confirmation_number}.")
+    assert body == ("Your scheduled payment of $50.00 (with a $1.50 convenience fee, $51.50 in "
+                    "all) to account ending 1234 was approved with Visa ending 4242. "
+                    f"Confirmation number: {payment.confirmation_number}.")
 
 
 def test_confirmation_number_given_when_scheduled_is_kept(
@@ -389,7 +391,7 @@ def test_a_lost_answer_holds_the_amount_until_reconciled(
 def enroll(app: Flask, account_id: int, method_id: int, active: bool = True) -> None:
     """Turn on AutoPay for the account."""
     _save(app, AutopayEnrollment(account_id=account_id, payment_method_id=method_id,
-                                 active=active))
+                                 active=active, enrolled_at=ENROLLED))
 
 
 def test_autopay_charges_the_balance_once_per_due_date(app: Flask, ids: dict[str, int]) -> None:
@@ -475,3 +477,101 @@ def test_declined_instalment_keeps_the_arrangement_active(
 
     assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(declined=2)
     assert arrangement_status(app, plan) == "active"
+
+
+def test_each_payment_is_claimed_and_sent_on_the_clock_of_its_own_moment(
+        app: Flask, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long run: every charge takes three minutes. Each payment's window starts when it is
+    claimed, so none is sent past it, and none is left for reconcile to fail meanwhile."""
+    clock = [datetime(2026, 11, 21, 11, tzinfo=UTC)]
+
+    def tick() -> datetime:
+        return clock[0]
+
+    class SlowGateway(CountingGateway):
+        def _count(self, kind: str, key: str, cents: int) -> None:
+            super()._count(kind, key, cents)
+            clock[0] += timedelta(minutes=3)
+
+    for module in ("ivr.payments.ledger", "ivr.payments.charges"):
+        monkeypatch.setattr(f"{module}.utcnow", tick)
+    card = save_card(app, ids[JORDAN])
+    paid = [schedule(app, ids[JORDAN], card, 1000) for _ in range(3)]
+
+    assert run_scheduled(app, SlowGateway(), RUN_DAY) == RunSummary(approved=3)
+    claimed = [get(app, pid).processing_since for pid in paid]
+    assert claimed == [datetime(2026, 11, 21, 11, minute, tzinfo=UTC) for minute in (0, 3, 6)]
+
+
+def test_a_payment_in_flight_holds_the_scheduled_one_back_not_cancels_it(
+        app: Flask, ids: dict[str, int]) -> None:
+    card = save_card(app, ids[SAM])
+    pid = schedule(app, ids[SAM], card, 8910)
+    with db.transaction(app) as session:  # a call is paying the whole balance right now
+        held = ledger.write_ahead(session, Payment(
+            account_id=ids[SAM], idempotency_key="CA-call-1", amount_cents=8910, fee_cents=0,
+            method="card"))
+        held_id = held.id
+    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(skipped=1)
+    assert get(app, pid).status == "scheduled" and texts(app) == []
+
+    with db.transaction(app) as session:  # the call's card was declined
+        ledger.move(session, session.get_one(Payment, held_id), "declined")
+    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(approved=1)
+    assert balance(app, ids[SAM]) == 0
+
+
+def test_autopay_catches_up_after_a_payment_in_flight_fails(
+        app: Flask, ids: dict[str, int]) -> None:
+    enroll(app, ids[SAM], save_card(app, ids[SAM]))
+    with db.transaction(app) as session:
+        held = ledger.write_ahead(session, Payment(
+            account_id=ids[SAM], idempotency_key="CA-call-1", amount_cents=8910, fee_cents=0,
+            method="card"))
+        held_id = held.id
+    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary()
+    with db.transaction(app) as session:
+        ledger.move(session, session.get_one(Payment, held_id), "declined")
+    next_day = RUN_DAY + timedelta(days=1)
+    assert run_scheduled(app, CountingGateway(), next_day) == RunSummary(approved=1)
+    assert balance(app, ids[SAM]) == 0
+
+
+def test_autopay_turned_on_after_a_due_date_starts_with_the_next(
+        app: Flask, ids: dict[str, int]) -> None:
+    _save(app, AutopayEnrollment(account_id=ids[SAM], payment_method_id=save_card(app, ids[SAM]),
+                                 enrolled_at=datetime(2026, 11, 22, 9, tzinfo=UTC)))
+    assert run_scheduled(app, CountingGateway(), RUN_DAY + timedelta(days=1)) == RunSummary()
+
+
+def test_autopay_with_a_removed_method_fails_and_says_so(app: Flask, ids: dict[str, int]) -> None:
+    card = save_card(app, ids[SAM])
+    enroll(app, ids[SAM], card)
+    with db.transaction(app) as session:
+        session.get_one(SavedPaymentMethod, card).removed_at = datetime.now(UTC)
+    gateway = CountingGateway()
+    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
+    assert gateway.calls == [] and balance(app, ids[SAM]) == 8910
+    assert "the saved payment method was removed" in texts(app)[0][1]
+
+
+def test_one_bad_payment_does_not_stop_the_run(app: Flask, ids: dict[str, int],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    card = save_card(app, ids[JORDAN])
+    with db.transaction(app) as session:
+        session.get_one(SavedPaymentMethod, card).removed_at = datetime.now(UTC)
+    removed = schedule(app, ids[JORDAN], card, 20000)  # more than is owed, method removed
+    broken = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
+    fine = schedule(app, ids[SAM], save_card(app, ids[SAM]), 1000)
+    decide = scheduled._decide
+
+    def crash_on_one(session: Any, payment: Payment, now: Any) -> Any:
+        if payment.id == broken:
+            raise RuntimeError("a bug")
+        return decide(session, payment, now)
+
+    monkeypatch.setattr(scheduled, "_decide", crash_on_one)
+    summary = run_scheduled(app, CountingGateway(), RUN_DAY)
+    assert summary == RunSummary(approved=1, declined=1, errors=1)
+    assert [get(app, p).status for p in (removed, broken, fine)] == [
+        "failed", "scheduled", "approved"]

@@ -394,3 +394,21 @@ def test_outbox_worker_sends_and_survives_errors(app: Flask,
         worker.stop()
     assert len(calls) >= 2
     assert worker._thread is not None and not worker._thread.is_alive()
+
+
+def test_a_long_drain_reads_the_clock_for_each_message(app: Flask,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each send takes 6 minutes: every message is claimed and marked sent at its own time,
+    so no claim is made on a stale clock that another worker's could take over."""
+    clock = [NOW]
+
+    class SlowBackend(RecordingBackend):
+        def send(self, to: str, body: str) -> str:
+            clock[0] += timedelta(minutes=6)
+            return super().send(to, body)
+
+    monkeypatch.setattr(sms, "utcnow", lambda: clock[0])
+    ids = queue(app, "one", "two", "three")
+    assert drain_outbox(app, SlowBackend()) == DrainResult(sent=3)
+    assert [message(app, i).sent_at for i in ids] == [
+        NOW, NOW + timedelta(minutes=6), NOW + timedelta(minutes=12)]

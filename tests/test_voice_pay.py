@@ -7,7 +7,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr.db import db
-from models import Account, Payment
+from models import Account, Payment, SmsMessage
 from tests.twilio_helpers import Answer, TwilioCaller
 
 PIN = "2468"
@@ -93,8 +93,7 @@ def test_the_payment_is_written_ahead_and_held_before_pay_charges(
 @pytest.mark.parametrize(("params", "says", "status"), [
     ({"Result": "payment-connector-error", "ConnectorError": "card_declined"},
      "your card issuer declined the payment", "declined"),
-    ({"Result": "payment-connector-error", "ConnectorError": "something_odd"},
-     "a problem processing your card", "declined"),
+
     ({"Result": "too-many-failed-attempts", "PaymentError": "invalid-card-number"},
      "we could not read the card details", "failed"),
     ({"Result": "internal-error"}, "a problem processing your card", "failed"),
@@ -106,6 +105,31 @@ def test_failures_are_explained_and_another_way_is_offered(
     assert "To try a different card or a bank account, press 1." in answer.said
     assert [p.status for p in payments(caller.app)] == [status]
     assert balance(caller.app) == 12045
+
+
+def test_a_connector_error_that_is_no_decline_is_held_as_in_doubt(caller: TwilioCaller) -> None:
+    answer = pay_result(caller, capture(caller), Result="payment-connector-error",
+                        ConnectorError="gateway_timeout")
+    assert "we could not confirm your payment of thirty dollars" in answer.said
+    assert "No payment was taken" not in answer.said
+    assert [p.status for p in payments(caller.app)] == ["unknown"]
+    again = TwilioCaller(caller.app, call_sid="CA" + "8" * 32).walk("1", PIN, "1").said
+    assert "We are still confirming a payment of thirty dollars." in again
+
+
+def test_a_pay_result_after_the_hang_up_is_still_recorded_and_texted(
+        caller: TwilioCaller) -> None:
+    captured = capture(caller)
+    caller.post("/voice/status", CallStatus="completed", CallDuration="45")
+    answer = pay_result(caller, captured, Result="success", PaymentConfirmationCode="ch_late",
+                        PaymentCardType="visa", PaymentCardNumber="xxxx-xxxx-xxxx-4242")
+    assert answer.verbs() == ["Say", "Hangup"]
+    [payment] = payments(caller.app)
+    assert (payment.status, payment.gateway_reference) == ("approved", "ch_late")
+    assert balance(caller.app) == 12045 - 3000
+    with db.transaction(caller.app) as session:
+        [text] = session.scalars(select(SmsMessage.body)).all()
+    assert "went through with Visa ending 4242" in text
 
 
 def test_star_during_pay_cancels(caller: TwilioCaller) -> None:

@@ -55,11 +55,17 @@ CHARGE_WINDOW = timedelta(minutes=2)
 
 @dataclass(frozen=True)
 class Answer:
-    """What became of one request to the gateway, as a ledger status."""
+    """What became of one request to the gateway, as a ledger status.
+
+    ``refused``: the gateway turned this one request away before carrying it out. That
+    proves nothing about another request with the same key, so it fails the payment only
+    when no other may have gone out, and never settles one already in doubt.
+    """
 
     status: str  # approved | pending | declined | failed | unknown
     reference: str | None = None
     decline_code: str | None = None
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,15 +95,18 @@ def charge(app: Flask, gateway: PaymentGateway, idempotency_key: str,
 def prepare(session: Session, key: str, now: datetime | None = None) -> Request | None:
     """The request for the ``processing`` payment with this key, if it may be sent now.
 
-    Only while younger than :data:`CHARGE_WINDOW`: after that, reconcile looks it up.
+    Only while younger than :data:`CHARGE_WINDOW`: after that, reconcile looks it up. The
+    attempt is counted in the caller's transaction, which must commit before it is sent.
     """
-    payment = session.scalar(select(Payment).where(Payment.idempotency_key == key))
+    payment = session.scalar(select(Payment).where(Payment.idempotency_key == key)
+                             .with_for_update())
     if payment is None or payment.status != PROCESSING or payment.twilio_pay:
         return None
     if payment.processing_since is None or \
             (now or utcnow()) - payment.processing_since > CHARGE_WINDOW:
         log.warning("payment %s is too old to send again; reconcile looks it up", payment.id)
         return None
+    payment.send_attempts += 1  # committed before the request goes out
     return Request(payment.id, stored_charge(session, payment))
 
 
@@ -109,9 +118,9 @@ def send(gateway: PaymentGateway, stored: StoredCharge) -> Answer:
         log.warning("outcome unknown for %s: %s", stored.idempotency_key, error)
         return Answer(UNKNOWN)
     except GatewayError as error:
-        # Refused before anything was carried out: nothing was taken.
+        # Refused before this request was carried out: this request took nothing.
         log.warning("gateway refused %s: %s", stored.idempotency_key, error)
-        return Answer(FAILED, decline_code=DeclineReason.PROCESSING_ERROR.value)
+        return Answer(FAILED, decline_code=DeclineReason.PROCESSING_ERROR.value, refused=True)
 
 
 def answer_of(result: GatewayCharge) -> Answer:
@@ -133,8 +142,11 @@ def record(session: Session, payment_id: int, answer: Answer,
     payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
     if payment is None:
         raise LookupError(f"payment {payment_id} is gone")
+    if answer.refused and payment.send_attempts > 1:
+        answer = Answer(UNKNOWN)  # an earlier request with this key may have charged
     settles = payment.status == PROCESSING or (payment.status == UNKNOWN
-                                               and answer.status != UNKNOWN)
+                                               and answer.status != UNKNOWN
+                                               and not answer.refused)
     if not settles:
         return None
     before = ledger.move(session, payment, answer.status, reference=answer.reference,

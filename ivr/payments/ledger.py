@@ -36,7 +36,8 @@ NEW = "new"  # a payment not yet written
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     NEW: frozenset({SCHEDULED, PROCESSING}),
-    SCHEDULED: frozenset({PROCESSING, CANCELLED}),
+    # Claimed by a run, cancelled (by the payer, or nothing due), or its method was removed.
+    SCHEDULED: frozenset({PROCESSING, CANCELLED, FAILED}),
     # Written ahead of the gateway call; cancelled when a run finds nothing due.
     PROCESSING: frozenset({APPROVED, PENDING, DECLINED, FAILED, UNKNOWN, CANCELLED}),
     # The answer was lost: a late answer or a lookup at the gateway settles it.

@@ -28,7 +28,16 @@ from ivr.gateways import GatewayError, GatewayOutcomeUnknown, PaymentGateway
 from ivr.payments import charges
 from ivr.payments.charges import Answer, answer_of
 from models import Payment, utcnow
-from models.payment import APPROVED, DECLINED, FAILED, PENDING, PROCESSING, UNKNOWN
+from models.payment import (
+    APPROVED,
+    BANK,
+    DECLINED,
+    FAILED,
+    PENDING,
+    PROCESSING,
+    SAVED_BANK,
+    UNKNOWN,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +118,25 @@ def _look_up(gateway: PaymentGateway, key: str, old: bool) -> Answer | None:
     return Answer(FAILED, decline_code=NOT_CHARGED) if old else None
 
 
-def resolve_by_hand(app: Flask, idempotency_key: str, reference: str | None) -> str:
+def resolve_by_hand(app: Flask, idempotency_key: str, reference: str | None,
+                    now: datetime | None = None) -> str:
     """Record what an operator found at the processor for a payment in doubt; its new status.
 
-    ``reference`` is the processor's id of the charge, or None when it has no such charge.
-    Raises LookupError when no payment in doubt has that key.
+    ``reference`` is the processor's id of the charge (a bank debit becomes ``pending``, to
+    settle or come back like any other), or None when it has no such charge. Raises
+    LookupError when no payment in doubt has that key, or it may still be in flight.
     """
-    answer = Answer(APPROVED, reference) if reference else Answer(FAILED,
-                                                                  decline_code=NOT_CHARGED)
     with db.transaction(app) as session:
         payment = session.scalar(select(Payment).where(
             Payment.idempotency_key == idempotency_key,
             Payment.status.in_((PROCESSING, UNKNOWN))))
         if payment is None:
             raise LookupError(f"no payment in doubt has the key {idempotency_key}")
+        since = payment.processing_since
+        if payment.status == PROCESSING and since and (now or utcnow()) - since < GRACE:
+            raise LookupError(f"payment {idempotency_key} may still be in flight; "
+                              f"try again after {GRACE.seconds // 60} minutes")
+        bank = payment.method in (BANK, SAVED_BANK)
+        answer = Answer(FAILED, decline_code=NOT_CHARGED) if not reference else \
+            Answer(PENDING if bank else APPROVED, reference)
         return charges.record(session, payment.id, answer, late=True) or payment.status

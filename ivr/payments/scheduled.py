@@ -21,7 +21,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Flask
 from sqlalchemy import select
@@ -33,7 +33,6 @@ from ivr.gateways import PaymentGateway
 from ivr.payments import charges, ledger
 from ivr.payments.texts import text_payer
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod
-from models.base import utcnow
 from models.payment import (
     APPROVED,
     CANCELLED,
@@ -52,7 +51,11 @@ log = logging.getLogger(__name__)
 NOTHING_DUE = "nothing_due"
 METHOD_REMOVED = "method_removed"
 SKIPPED = "skipped"
+ERROR = "error"
 AUTOPAY_PREFIX = "autopay-"
+# AutoPay charges a due date on that day, or on a later run within these days (a missed run,
+# or a payment in flight that covered it and then failed).
+AUTOPAY_DAYS = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,9 @@ class RunSummary:
 
     ``declined`` counts declines and requests the gateway refused (nothing was charged);
     ``unknown`` counts charges whose answer was lost (held until reconciled); ``skipped``
-    counts due payments this run did not charge: cancelled because nothing was due, or
-    claimed first by another machine.
+    counts due payments this run did not charge: cancelled because nothing was due, held
+    back by a payment in flight, or claimed first by another machine; ``errors`` counts
+    payments that failed unexpectedly (logged; the run went on).
     """
 
     approved: int = 0
@@ -70,6 +74,7 @@ class RunSummary:
     pending: int = 0
     skipped: int = 0
     unknown: int = 0
+    errors: int = 0
 
 
 @dataclass(frozen=True)
@@ -85,18 +90,21 @@ _Claim = Callable[[Session], _ToCharge | str | None]
 
 def run_scheduled(app: Flask, gateway: PaymentGateway, run_date: date,
                   now: datetime | None = None) -> RunSummary:
-    """Charge due scheduled and due AutoPay payments once each; summarise."""
-    now = now or utcnow()
+    """Charge due scheduled and due AutoPay payments once each; summarise.
+
+    ``now`` fixes the clock for tests; otherwise each payment reads it when it is claimed
+    and when it is sent, so a long run never sends a charge older than its window.
+    """
     with db.transaction(app) as session:
         claims = [_bind(_claim_due, payment_id, now) for payment_id in _due_ids(session, run_date)]
     outcomes = Counter(_process(app, gateway, claim, now) for claim in claims)
     # AutoPay after scheduled payments, so it charges only what they left owing.
-    outcomes.update(_process(app, gateway, _bind(_create_autopay, account_id, now, run_date), now)
+    outcomes.update(_process(app, gateway, _bind(_create_autopay, account_id, now), now)
                     for account_id in _autopay_account_ids(app, run_date))
     return RunSummary(approved=outcomes[APPROVED],
                       declined=outcomes[DECLINED] + outcomes[FAILED],
                       pending=outcomes[PENDING], skipped=outcomes[SKIPPED] + outcomes[CANCELLED],
-                      unknown=outcomes[UNKNOWN] + outcomes[PROCESSING])
+                      unknown=outcomes[UNKNOWN] + outcomes[PROCESSING], errors=outcomes[ERROR])
 
 
 def _bind(step: Callable[..., _ToCharge | str | None], *args: object) -> _Claim:
@@ -112,28 +120,36 @@ def _due_ids(session: Session, run_date: date) -> list[int]:
 
 
 def _autopay_account_ids(app: Flask, run_date: date) -> list[int]:
-    """Accounts with active AutoPay, due on ``run_date`` and owing something."""
+    """Accounts with active AutoPay, due in the last few days and owing something."""
     with db.transaction(app) as session:
         return list(session.scalars(
             select(Account.id).join(AutopayEnrollment, AutopayEnrollment.account_id == Account.id)
-            .where(AutopayEnrollment.active.is_(True), Account.due_date == run_date,
+            .where(AutopayEnrollment.active.is_(True),
+                   Account.due_date.between(run_date - AUTOPAY_DAYS, run_date),
                    Account.balance_cents > 0)
             .order_by(Account.id)))
 
 
-def _process(app: Flask, gateway: PaymentGateway, claim: _Claim, now: datetime) -> str | None:
-    """Claim, charge and record one payment; its outcome, or None if there was nothing to do."""
+def _process(app: Flask, gateway: PaymentGateway, claim: _Claim,
+             now: datetime | None) -> str | None:
+    """Claim, charge and record one payment; its outcome, or None if there was nothing to do.
+
+    One payment's failure is logged and counted, and the run goes on to the next.
+    """
     try:
         with db.transaction(app) as session:
             claimed = claim(session)
+        if not isinstance(claimed, _ToCharge):
+            return claimed
+        return charges.charge(app, gateway, claimed.key, now) or SKIPPED
     except IntegrityError:
         return SKIPPED  # another machine created this AutoPay payment first
-    if not isinstance(claimed, _ToCharge):
-        return claimed
-    return charges.charge(app, gateway, claimed.key, now) or SKIPPED
+    except Exception:
+        log.exception("a scheduled payment could not be processed; the run goes on")
+        return ERROR
 
 
-def _claim_due(session: Session, payment_id: int, now: datetime) -> _ToCharge | str:
+def _claim_due(session: Session, payment_id: int, now: datetime | None) -> _ToCharge | str:
     """Move a scheduled payment to processing unless another machine already did."""
     payment = session.scalar(
         select(Payment).where(Payment.id == payment_id, Payment.status == SCHEDULED)
@@ -143,39 +159,47 @@ def _claim_due(session: Session, payment_id: int, now: datetime) -> _ToCharge | 
     return _decide(session, payment, now)
 
 
-def _create_autopay(session: Session, account_id: int, now: datetime,
-                    run_date: date) -> _ToCharge | None:
-    """Create this due date's AutoPay payment, written ahead; None if there is nothing to do."""
-    key = f"{AUTOPAY_PREFIX}{account_id}-{run_date.isoformat()}"
+def _create_autopay(session: Session, account_id: int,
+                    now: datetime | None) -> _ToCharge | str | None:
+    """Create the AutoPay payment for the account's due date, written ahead.
+
+    None if there is nothing to do: it exists, AutoPay is off, or nothing is payable (a
+    payment in flight may cover it: a later run within :data:`AUTOPAY_DAYS` looks again).
+    """
+    account = session.get_one(Account, account_id, with_for_update=True)
+    key = f"{AUTOPAY_PREFIX}{account_id}-{account.due_date.isoformat()}"
     if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
         return None
-    account = session.get_one(Account, account_id, with_for_update=True)
     enrollment = session.scalars(
         select(AutopayEnrollment).where(AutopayEnrollment.account_id == account_id)).one()
     payable = ledger.payable_cents(session, account)
-    if payable <= 0 or not enrollment.active:
-        return None
+    if payable <= 0 or not enrollment.active or enrollment.enrolled_at.date() > account.due_date:
+        return None  # (turned on after this due date: it starts with the next one)
     method = enrollment.payment_method
     payment = Payment(
         account_id=account_id, idempotency_key=key, amount_cents=payable, fee_cents=0,
         method=SAVED_BANK if method.kind == "bank" else SAVED_CARD,
-        payment_method_id=method.id, notify_number=account.phone_e164, scheduled_for=run_date,
-        created_at=now, updated_at=now)
+        payment_method_id=method.id, notify_number=account.phone_e164,
+        scheduled_for=account.due_date)
     _copy_method_details(payment, method)
     # A concurrent creator's row makes this raise IntegrityError.
     ledger.write_ahead(session, payment, PROCESSING, now=now)
+    if method.removed_at is not None:
+        return _finish(session, payment, account, FAILED, METHOD_REMOVED, now)
     return _ToCharge(key)
 
 
-def _decide(session: Session, payment: Payment, now: datetime) -> _ToCharge | str:
-    """Before charging: cancel if nothing is payable, fail a removed method, cap the amount."""
+def _decide(session: Session, payment: Payment, now: datetime | None) -> _ToCharge | str:
+    """Before charging: cap the amount to what is payable, fail a removed method, and
+    cancel when nothing is owed; when a payment in flight holds it, wait for a later run."""
     account = session.get_one(Account, payment.account_id, with_for_update=True)
     payable = ledger.payable_cents(session, account)
     if payable <= 0:
+        if ledger.held_cents(session, account.id) > 0:
+            return SKIPPED  # it may yet be declined: the next run decides
         return _finish(session, payment, account, CANCELLED, NOTHING_DUE, now)
     method = _method(session, payment)
     if method is None or method.removed_at is not None:
-        ledger.move(session, payment, PROCESSING, now=now)
         return _finish(session, payment, account, FAILED, METHOD_REMOVED, now)
     _copy_method_details(payment, method)
     if payable < payment.amount_cents:
@@ -204,7 +228,7 @@ def _copy_method_details(payment: Payment, method: SavedPaymentMethod) -> None:
 
 
 def _finish(session: Session, payment: Payment, account: Account, status: str,
-            code: str | None, now: datetime) -> str:
+            code: str | None, now: datetime | None) -> str:
     """Settle a claimed payment without charging it: text the payer, close a paid arrangement."""
     ledger.move(session, payment, status, decline_code=code, now=now)
     text_payer(session, payment, account)

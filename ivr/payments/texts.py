@@ -30,7 +30,7 @@ RETURN_CODES = ("no_account", "account_closed", "insufficient_funds", "debit_not
 # What a payer is texted about a payment made on a call: heard then, or learned later.
 _CALL_TEXTS = {APPROVED: "sms.payment_confirmation", PENDING: "sms.payment_submitted",
                SCHEDULED: "sms.payment_scheduled", UNKNOWN: "sms.payment_unknown"}
-_LATE_TEXTS = {APPROVED: "sms.reconciled_approved", PENDING: "sms.reconciled_approved",
+_LATE_TEXTS = {APPROVED: "sms.reconciled_approved", PENDING: "sms.reconciled_submitted",
                DECLINED: "sms.reconciled_declined", FAILED: "sms.reconciled_declined",
                UNKNOWN: "sms.payment_unknown"}
 
@@ -49,7 +49,7 @@ def text_payer(session: Session, payment: Payment, account: Account, late: bool 
 
 
 def _prompt(payment: Payment, account: Account, late: bool) -> Prompt | None:
-    values = {"amount": dollars_text(payment.amount_cents),
+    values = {"amount": _amount_text(payment),
               "account_last4": account.account_number[-4:], "method": method_text(payment),
               "confirmation_number": payment.confirmation_number,
               "date": text_date(payment.scheduled_for)}
@@ -79,6 +79,15 @@ def _run_prompt(payment: Payment, values: Mapping[str, object]) -> Prompt:
         return say("sms.payment_unknown", **common)
     return say("sms.scheduled_pending" if payment.status == PENDING
                else "sms.scheduled_approved", **common)
+
+
+def _amount_text(payment: Payment) -> str:
+    """The amount, and the fee with the total when there is one: what the payer sees charged."""
+    amount = dollars_text(payment.amount_cents)
+    if not payment.fee_cents:
+        return amount
+    return render(say("sms.amount_with_fee", amount=amount, fee=dollars_text(payment.fee_cents),
+                      total=dollars_text(payment.amount_cents + payment.fee_cents)))
 
 
 def decline_words(code: str | None) -> str:

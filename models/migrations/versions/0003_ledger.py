@@ -28,6 +28,8 @@ def upgrade() -> None:
                                       nullable=True))
         batch_op.add_column(sa.Column("twilio_pay", sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+        batch_op.add_column(sa.Column("send_attempts", sa.Integer(), nullable=False,
+                                      server_default="0"))
         batch_op.drop_constraint(batch_op.f("ck_payments_status_known"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_payments_status_known"),
                                          f"status IN ({NEW_STATUSES})")
@@ -52,6 +54,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f("ck_payments_status_known"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_payments_status_known"),
                                          f"status IN ({OLD_STATUSES})")
+        batch_op.drop_column("send_attempts")
         batch_op.drop_column("twilio_pay")
         batch_op.drop_column("processing_since")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
