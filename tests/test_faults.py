@@ -517,3 +517,12 @@ def test_a_hang_up_racing_the_authorisation_still_pays(demo_app: Flask,
     caller.post("/voice/status", CallStatus="completed", CallDuration="50")
     assert [p.status for p in call_payments(demo_app)] == ["approved"]
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
+
+
+def test_a_failed_bank_debit_is_not_called_a_card_problem(demo_app: Flask) -> None:
+    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
+    answer = caller.walk("30003456", "9753", "2", "1", "1", "2", "1", "110000000",
+                         "000123456789", "000123456789", "1")
+    assert "Sorry, there was a problem submitting the bank debit." in answer.said
+    assert "card" not in answer.said.split("No payment was taken.")[0]
