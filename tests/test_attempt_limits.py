@@ -1,4 +1,5 @@
-"""Card testing: at most 3 declined authorisations per call, and a daily limit per account."""
+"""Limits on guessing: at most 3 declined authorisations per call and a daily limit per
+account (card testing), and the PIN lockout across calls."""
 
 from __future__ import annotations
 
@@ -87,3 +88,18 @@ def test_an_arrangement_agreed_after_the_balance_changed_takes_nothing(demo_app:
         statuses = session.scalars(select(Payment.status).where(
             Payment.call_sid == "CA" + "5" * 32)).all()
     assert statuses == []
+
+
+def test_locked_by_wrong_pins_over_two_calls_then_unlocked_by_the_operator(
+        demo_app: Flask) -> None:
+    first = TwilioCaller(demo_app, call_sid="CA" + "a" * 32)
+    assert "cannot continue" in first.walk("1", "0000", "0001", "0002").said
+    second = TwilioCaller(demo_app, call_sid="CA" + "b" * 32)
+    answer = second.walk("1", "0003", "0004")
+    assert "this account is locked for 30 minutes" in answer.said
+    third = TwilioCaller(demo_app, call_sid="CA" + "c" * 32)
+    assert "this account is locked" in third.walk("1", "2468").said  # even the right PIN
+    result = demo_app.test_cli_runner().invoke(args=["accounts", "unlock", "10001234"])
+    assert result.exit_code == 0 and "Unlocked account ending 1234" in result.output
+    fourth = TwilioCaller(demo_app, call_sid="CA" + "d" * 32)
+    assert "Your PIN is correct." in fourth.walk("1", "2468").said

@@ -58,8 +58,8 @@ from ivr.payments.reconcile import reconcile
 from ivr.sim_twiml import GatherSpec
 from models import Account, Base, Payment, utcnow
 from models.payment import APPROVED, PENDING, SCHEDULED
+from tests.fault_helpers import LATER, WorkerKilled
 from tests.money_checks import check_money
-from tests.test_faults import LATER, WorkerKilled
 from tests.twilio_helpers import Answer, TwilioCaller
 
 # --- What callers key -------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ivr.payments.reconcile import reconcile
 from ivr.payments.scheduled import run_scheduled
 from ivr.payments.settlement import settle_pending
 from models import utcnow
-from tests.test_faults import LATER, TO_READ_BACK
+from tests.fault_helpers import LATER, TO_READ_BACK
 from tests.twilio_helpers import TwilioCaller
 
 MONEY_CALLS = ("charge", "debit_bank", "find_charge", "settlement")
