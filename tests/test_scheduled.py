@@ -575,3 +575,14 @@ def test_one_bad_payment_does_not_stop_the_run(app: Flask, ids: dict[str, int],
     assert summary == RunSummary(approved=1, declined=1, errors=1)
     assert [get(app, p).status for p in (removed, broken, fine)] == [
         "failed", "scheduled", "approved"]
+
+
+def test_a_clock_fixed_in_the_past_never_sends_a_charge_reconcile_may_settle(
+        app: Flask, ids: dict[str, int]) -> None:
+    gateway = CountingGateway()
+    pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
+    stalled = datetime.now(UTC) - timedelta(minutes=11)  # a run that stalled this long
+    assert run_scheduled(app, gateway, RUN_DAY, now=stalled) == RunSummary(skipped=1)
+    assert gateway.calls == [] and get(app, pid).status == "processing"
+    assert reconcile(app, gateway) == ReconcileSummary(failed=1)
+    assert gateway.calls == [] and balance(app, ids[JORDAN]) == 12045
