@@ -140,6 +140,20 @@ def move(session: Session, payment: Payment, status: str, *, reference: str | No
     return before
 
 
+def claim(session: Session, payment: Payment, now: datetime | None = None) -> None:
+    """Claim a scheduled payment to be charged now, for no more than is payable now.
+
+    The payer may have paid part of it another way since scheduling. Raises
+    :class:`NotPayable` when nothing is payable.
+    """
+    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    payable = payable_cents(session, account)
+    if payable <= 0:
+        raise NotPayable("nothing is payable")
+    payment.amount_cents = min(payment.amount_cents, payable)
+    move(session, payment, PROCESSING, now=now)
+
+
 def add_past_payment(session: Session, payment: Payment) -> None:
     """Record a payment from the biller's own records as approved, for the caller's history.
 

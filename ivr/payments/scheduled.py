@@ -202,10 +202,7 @@ def _decide(session: Session, payment: Payment, now: datetime | None) -> _ToChar
     if method is None or method.removed_at is not None:
         return _finish(session, payment, account, FAILED, METHOD_REMOVED, now)
     _copy_method_details(payment, method)
-    if payable < payment.amount_cents:
-        # The payer paid another way since scheduling; never take more than is owed.
-        payment.amount_cents = payable
-    ledger.move(session, payment, PROCESSING, now=now)
+    ledger.claim(session, payment, now)  # never more than is owed now
     return _ToCharge(payment.idempotency_key)
 
 
