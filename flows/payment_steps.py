@@ -16,7 +16,6 @@ from flows.outcomes import Finish, Go, Outcome
 from flows.ports import ChargeResult, DeclineReason, PaymentOrder, PaymentSource
 from flows.speech import Digits, Money, Prompt, render, say
 from flows.state import Ask, CallState, Purpose, Step
-from flows.steps import invalid_choice
 
 
 def cancel_payment(state: CallState) -> Go:
@@ -42,7 +41,7 @@ def pay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
     if keys == "2":
         return cancel_payment(state)
     if keys != "1":
-        return invalid_choice(keys)
+        return steps.invalid_choice(keys)
     state.payment_attempts += 1
     order = order_of(state, ctx)
     result = ctx.ports.open_payment(order)
@@ -215,7 +214,7 @@ def after_payment(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Go(Step.AFTER_PAYMENT, [say("info.method_saved", method=saved_words(saved))])
     if keys == "9":
         return Finish([say("end.goodbye")])
-    return invalid_choice(keys)
+    return steps.invalid_choice(keys)
 
 
 def ask_after_payment(state: CallState, ctx: Context) -> Ask:
@@ -237,7 +236,7 @@ def after_decline(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Go(Step.MAIN_MENU)
     if keys == "9":
         return Finish([say("end.goodbye")])
-    return invalid_choice(keys)
+    return steps.invalid_choice(keys)
 
 
 def ask_after_decline(state: CallState, ctx: Context) -> Ask:

@@ -3,9 +3,7 @@ period; racing and killed runs; the command; and resolving by hand what cannot b
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -15,6 +13,7 @@ from ivr.db import db
 from ivr.payments import charges
 from ivr.payments.reconcile import reconcile
 from models import AuditEvent, Payment, utcnow
+from tests.concurrency import at_once
 from tests.fault_helpers import (
     FIRST,
     LATER,
@@ -77,18 +76,7 @@ def test_racing_reconciles_record_the_outcome_once(demo_app: Flask) -> None:
     TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
     demo_app.config["IVR_SANDBOX_FAULT"] = ""
     gateway = demo_app.extensions["ivr_gateway"]
-    start_line = threading.Barrier(3)
-    results: list[Any] = []
-
-    def machine() -> None:
-        start_line.wait(10)
-        results.append(reconcile(demo_app, gateway))
-
-    threads = [threading.Thread(target=machine) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = at_once(3, lambda: reconcile(demo_app, gateway))
     assert sum(r.approved for r in results) == 1
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
     assert sum("went through" in body for body in texts(demo_app)) == 1

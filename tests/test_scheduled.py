@@ -20,6 +20,7 @@ from ivr.payments import ledger, scheduled
 from ivr.payments.reconcile import ReconcileSummary, reconcile
 from ivr.payments.scheduled import RunSummary, run_scheduled
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
+from tests.concurrency import at_once
 
 ACCOUNTS = (
     "account_number,name,phone,pin,balance,due_date,zip\n"
@@ -279,19 +280,7 @@ def test_a_run_that_died_mid_charge_is_settled_by_reconcile_not_charged_again(
 
 def run_on_three_machines(app: Flask, gateway: CountingGateway) -> list[RunSummary]:
     """Three scheduled runs started at the same moment, as cron on three machines would."""
-    start = threading.Barrier(3)
-    results: list[RunSummary] = []
-
-    def machine() -> None:
-        start.wait(10)
-        results.append(run_scheduled(app, gateway, RUN_DAY))
-
-    threads = [threading.Thread(target=machine) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
+    return at_once(3, lambda: run_scheduled(app, gateway, RUN_DAY))
 
 
 def test_racing_runs_charge_each_payment_once(app: Flask, ids: dict[str, int]) -> None:

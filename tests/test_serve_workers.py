@@ -10,10 +10,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
 from ivr.config import DEV_AUTH_TOKEN
+from tests.concurrency import at_once
 
 CALL_SID = "CA" + "5" * 32
 
@@ -99,23 +99,6 @@ def redirect(twiml: bytes) -> str:
     return target.text
 
 
-def all_at_once(count: int, send: Callable[[], bytes]) -> list[bytes]:
-    """``count`` deliveries of the same request at the same moment, from as many threads."""
-    answers: list[bytes] = []
-    start = threading.Barrier(count)
-
-    def deliver() -> None:
-        start.wait(10)
-        answers.append(send())
-
-    threads = [threading.Thread(target=deliver) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return answers
-
-
 def test_duplicate_deliveries_across_worker_processes_charge_once(
         server: str, database_url: str) -> None:
     answer = post(server, "/voice")
@@ -123,12 +106,12 @@ def test_duplicate_deliveries_across_worker_processes_charge_once(
         answer = post(server, action(answer), Digits=keys)
     authorise = action(answer)
 
-    holds = all_at_once(6, lambda: post(server, authorise, Digits="1"))
+    holds = at_once(6, lambda: post(server, authorise, Digits="1"))
     assert len(holds) == 6 and len(set(holds)) == 1
     assert b"Please hold while we process your payment." in holds[0]
     # Twilio follows the redirect; six deliveries of it charge the card at once, with one key.
     charged = redirect(holds[0])
-    answers = all_at_once(6, lambda: post(server, charged))
+    answers = at_once(6, lambda: post(server, charged))
     assert len(answers) == 6 and len(set(answers)) == 1
     assert b"has been approved" in answers[0]
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))

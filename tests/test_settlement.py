@@ -12,6 +12,7 @@ from ivr.gateway_sandbox import SandboxGateway
 from ivr.gateways import GatewayError, Settlement
 from ivr.payments.scheduled import RunSummary, run_scheduled
 from ivr.payments.settlement import SettleSummary, settle_pending
+from tests.concurrency import at_once
 from tests.test_scheduled import (
     JORDAN,
     RUN_DAY,
@@ -140,18 +141,7 @@ def test_only_pending_debits_are_asked_about(app: Flask, jordan: int) -> None:
 def test_racing_settlements_restore_the_balance_once(app: Flask, jordan: int) -> None:
     pid = submit_debit(app, jordan, "000222222227")
     gateway = SettlingGateway(delay=0.05)
-    start = threading.Barrier(3)
-    results: list[SettleSummary] = []
-
-    def machine() -> None:
-        start.wait(10)
-        results.append(settle_pending(app, gateway))
-
-    threads = [threading.Thread(target=machine) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = at_once(3, lambda: settle_pending(app, gateway))
 
     assert sum(r.returned for r in results) == 1
     assert get(app, pid).status == "returned"
