@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
 from ivr.db import db
-from ivr.demo import load_demo
-from ivr.migrate import upgrade
+from ivr.ops.demo import load_demo
+from ivr.ops.migrate import upgrade
 from models import Account
 
 TO_READ_BACK = ("1", "2468", "2", "2", "1", "1", "1", "4242424242424242", "1230", "123",

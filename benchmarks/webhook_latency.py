@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
 from ivr.db import db
-from ivr.demo import load_demo
-from ivr.migrate import upgrade
+from ivr.ops.demo import load_demo
+from ivr.ops.migrate import upgrade
 from tests.twilio_helpers import TwilioCaller
 
 

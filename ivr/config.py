@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.speech import CATALOG_DIR
+from ivr.errors import ConfigError
 
 # Only for development and the simulator: production refuses to start without a real token.
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
@@ -19,10 +20,6 @@ DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
 # The HMAC key of bank account digests: short keys are guessable, so refuse them.
 MIN_FINGERPRINT_KEY_LENGTH = 32
-
-
-class ConfigError(RuntimeError):
-    """A setting is missing or malformed; the message says which and why."""
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -148,7 +145,7 @@ RANGES = {
     "IVR_CALLER_MAX_PIN_FAILURES": (1, 10_000),
     "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
 }
-# The outages the sandbox gateway can rehearse (see ivr.gateway_sandbox).
+# The outages the sandbox gateway can rehearse (see ivr.payments.gateways.sandbox).
 SANDBOX_FAULTS = ("", "lost-reply", "down", "slow")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 

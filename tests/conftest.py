@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event, text
 from app import create_app
 from ivr.config import normalise_database_url
 from ivr.db import db
-from ivr.migrate import upgrade
+from ivr.ops.migrate import upgrade
 from ivr.payments import ledger
 from models import Account, Payment
 
@@ -78,7 +78,7 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def demo_app(app: Flask) -> Flask:
     """An app whose database holds the demo accounts and payments from fixtures/."""
-    from ivr.demo import load_demo
+    from ivr.ops.demo import load_demo
 
     with app.app_context(), db.transaction() as session:
         load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))

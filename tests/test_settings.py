@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.config import ConfigError, settings_from_env
+from ivr.config import settings_from_env
+from ivr.errors import ConfigError
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -100,7 +101,7 @@ def test_good_settings_are_accepted(tmp_path: Path) -> None:
                                              ("IVR_TIMEZONE", "Nowhere/City")])
 def test_serve_refuses_to_start_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                             name: str, value: str) -> None:
-    from ivr import server
+    from ivr.ops import server
 
     # Were the setting accepted, the command would return at once instead of serving.
     monkeypatch.setattr(server.GunicornServer, "run", lambda self: None)

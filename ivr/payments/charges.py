@@ -25,14 +25,9 @@ from sqlalchemy.orm import Session
 
 from flows.ports import DeclineReason
 from ivr.db import db
-from ivr.gateways import (
-    GatewayCharge,
-    GatewayError,
-    GatewayOutcomeUnknown,
-    PaymentGateway,
-    StoredCharge,
-)
+from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import ledger
+from ivr.payments.gateways.base import GatewayCharge, PaymentGateway, StoredCharge
 from ivr.payments.texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (

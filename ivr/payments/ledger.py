@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ivr.audit import record
-from ivr.confirmations import dollars_text, new_confirmation_number
+from ivr.errors import LedgerError, NotPayable
+from ivr.payments.confirmations import dollars_text, new_confirmation_number
+from ivr.security.audit import record
 from models import Account, Arrangement, Payment, utcnow
 from models.payment import (
     APPROVED,
@@ -53,14 +54,6 @@ COUNTED = frozenset({APPROVED, PENDING})  # lowers what the account owes
 HELD = frozenset({PROCESSING, UNKNOWN})  # may have been taken: not payable again
 # Statuses that give the payer a number to quote.
 NUMBERED = frozenset({SCHEDULED, APPROVED, PENDING, UNKNOWN})
-
-
-class LedgerError(RuntimeError):
-    """A status change the transition table does not allow (a bug, never caller input)."""
-
-
-class NotPayable(Exception):
-    """The amount is more than the account owes once held payments are counted."""
 
 
 def check_transition(before: str, after: str) -> None:

@@ -24,9 +24,10 @@ from flask import Flask
 from sqlalchemy import or_, select
 
 from ivr.db import db
-from ivr.gateways import GatewayError, GatewayOutcomeUnknown, PaymentGateway
+from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import charges
 from ivr.payments.charges import Answer, answer_of
+from ivr.payments.gateways.base import PaymentGateway
 from models import Payment, utcnow
 from models.payment import (
     APPROVED,

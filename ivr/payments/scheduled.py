@@ -29,8 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.db import db
-from ivr.gateways import PaymentGateway
 from ivr.payments import charges, ledger
+from ivr.payments.gateways.base import PaymentGateway
 from ivr.payments.texts import text_payer
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod
 from models.payment import (

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.db import db
-from ivr.gateways import GatewayError, PaymentGateway, Settlement
+from ivr.errors import GatewayError
 from ivr.payments import ledger
+from ivr.payments.gateways.base import PaymentGateway, Settlement
 from ivr.payments.texts import RETURN_CODES, text_payer
 from models import Account, Payment, utcnow
 from models.payment import APPROVED, PENDING, RETURNED

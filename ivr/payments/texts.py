@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from flows.ports import DeclineReason
 from flows.speech import Prompt, load_catalog, render, say
-from ivr.confirmations import dollars_text, method_text, text_date
-from ivr.sms import queue_text
+from ivr.payments.confirmations import dollars_text, method_text, text_date
+from ivr.sms.outbox import queue_text
 from models import Account, Payment
 from models.payment import (
     APPROVED,

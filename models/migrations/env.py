@@ -12,7 +12,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    """Run on a connection passed in by ``ivr.migrate`` or on ``sqlalchemy.url``."""
+    """Run on a connection passed in by ``ivr.ops.migrate`` or on ``sqlalchemy.url``."""
     connection = config.attributes.get("connection")
     if connection is not None:
         context.configure(connection=connection, target_metadata=target_metadata,

@@ -1,0 +1,112 @@
+"""``ivr call``: place a simulated call, interactively or from YAML scripts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app, has_app_context
+from flask.cli import ScriptInfo
+
+from ivr.errors import ConfigError
+from ivr.ops.server import prepare
+from ivr.sim.callers import run_interactive
+from ivr.sim.scratch import scratch_demo_app
+from ivr.sim.script import ScriptError, ScriptFailure, run_script, run_script_dir
+from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, CallResult
+from ivr.sim.transport import HttpTransport, Transport
+
+FAILED_OUTCOMES = ("application-error", "loop")
+
+
+def _target(ctx: click.Context, url: str | None) -> Flask | Transport:
+    """The remote server for ``--url``, else the app this command runs in."""
+    if url:
+        try:
+            return HttpTransport(url)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    return ctx.ensure_object(ScriptInfo).load_app()
+
+
+def _echo(line: str) -> None:
+    click.echo(line)
+
+
+def _prompt(text: str) -> None:
+    click.echo(text, nl=False)
+
+
+def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallResult:
+    """Run one script; in-process, on a fresh demo database so every replay starts alike."""
+    if isinstance(target, Flask) and "ivr_db" in target.extensions:
+        with scratch_demo_app(target) as app:
+            return run_script(app, path, **options)  # type: ignore[arg-type]
+    return run_script(target, path, **options)  # type: ignore[arg-type]
+
+
+def _interactive(target: Flask | Transport, from_number: str | None,
+                 to_number: str | None) -> None:
+    """Keys from stdin; exits 1 when the app failed during the call."""
+    if isinstance(target, Flask) and "ivr_db" in target.extensions:
+        prepare(target, load_demo_data=True)  # as `ivr serve` would: schema and demo data
+    result = run_interactive(target, stream=sys.stdin, echo=_echo,
+                             prompt=_prompt, from_number=from_number or DEFAULT_FROM,
+                             to_number=to_number or DEFAULT_TO)
+    if result.outcome in FAILED_OUTCOMES:
+        raise click.exceptions.Exit(1)
+
+
+def _scripted(target: Flask | Transport, path: Path, quiet: bool,
+              from_number: str | None, to_number: str | None) -> None:
+    """One script file, or every script in a folder; exits 1 on any failure."""
+    numbers = {"from_number": from_number, "to_number": to_number}
+    if path.is_dir():
+        outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
+                                  **numbers)
+        if not outcomes:
+            raise click.ClickException(f"no *.yaml scripts in {path}")
+        if any(failure is not None for failure in outcomes.values()):
+            raise click.exceptions.Exit(1)
+        return
+    try:
+        run_fresh(target, path, echo=_echo, quiet=quiet, **numbers)
+    except ScriptError as exc:
+        raise click.UsageError(f"{path}: {exc}") from None
+    except ScriptFailure as exc:
+        click.echo(f"FAIL {path.name}\n{exc}", err=True)
+        raise click.exceptions.Exit(1) from None
+
+
+@click.command("call")
+@click.option("--url", metavar="URL",
+              help="Base URL of a running server (http://host:port); default: in-process.")
+@click.option("--from", "from_number", metavar="NUMBER",
+              help=f"Caller's number (default {DEFAULT_FROM}, or the script's 'from').")
+@click.option("--to", "to_number", metavar="NUMBER",
+              help=f"Number called (default {DEFAULT_TO}, or the script's 'to').")
+@click.option("--script", "script_path", type=click.Path(exists=True, path_type=Path),
+              help="A YAML call script, or a folder whose *.yaml scripts all run.")
+@click.option("-q", "--quiet", is_flag=True, help="With --script: print only PASS/FAIL lines.")
+@click.pass_context
+def call_command(ctx: click.Context, url: str | None, from_number: str | None,
+                 to_number: str | None, script_path: Path | None, quiet: bool) -> None:
+    """Place a simulated call that speaks Twilio's webhook protocol to the app.
+
+    Without --script, type keys at each prompt: digits, * or #; an empty line
+    stays silent; h (or end of input) hangs up. In-process, an interactive call
+    uses the configured database (schema and demo data created if missing);
+    each script runs on a fresh copy of the demo data, so replays start alike.
+    """
+    target = _target(ctx, url)
+    # What the caller hears is the output; the server's own log lines would only interleave.
+    # (After loading the app: its logging set-up would otherwise turn them back on.)
+    logging.getLogger().setLevel(logging.WARNING)
+    if script_path is None:
+        _interactive(target, from_number, to_number)
+    else:
+        _scripted(target, script_path, quiet, from_number, to_number)

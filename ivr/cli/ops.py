@@ -1,0 +1,201 @@
+"""Operator commands: db, serve, accounts, sms, audit. Thin wrappers over ivr modules.
+
+The ``payments`` commands are in :mod:`ivr.cli.payments`; they share the helpers here.
+
+Every command but ``serve`` is :func:`~ivr.cli.audit.audited`: each run leaves one audit event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.orm import Session
+
+from ivr.cli.audit import audited, fail
+from ivr.db import db
+from ivr.errors import ConfigError, ImportRowError
+from ivr.ops.accounts_import import import_accounts
+from ivr.ops.exports import export_accounts_csv, export_audit_csv, export_sms_csv
+from ivr.security.audit import UNLOCKED, unlock_account
+
+db_cli = AppGroup("db", help="Create or migrate the schema.")
+accounts_cli = AppGroup("accounts", help="Manage accounts.")
+sms_cli = AppGroup("sms", help="The outbox of text messages.")
+audit_cli = AppGroup("audit", help="The audit trail of security-relevant events.")
+
+
+@db_cli.command("upgrade")
+@audited
+def db_upgrade_command() -> str:
+    """Create the schema or migrate it to the latest version."""
+    # Imported here: importing Alembic logs its plugin setup, noise for every other command.
+    from ivr.ops.migrate import upgrade
+
+    upgrade(db.engine())
+    click.echo("Database schema is up to date.")
+    return "schema up to date"
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Gunicorn worker processes (each runs 4 threads).")
+@click.option("--no-demo", is_flag=True, help="Do not load demo accounts into an empty database.")
+@with_appcontext
+def serve_command(host: str, port: int, workers: int, no_demo: bool) -> None:
+    """Migrate the database and serve the line with gunicorn."""
+    from ivr.ops.server import serve
+
+    try:
+        serve(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
+              workers=workers, load_demo_data=not no_demo)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@accounts_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@audited
+def accounts_import_command(file: Path) -> str:
+    """Create or update accounts from a CSV file; one bad row imports nothing."""
+    try:
+        with file.open(newline="", encoding="utf-8-sig") as f, db.transaction() as session:
+            summary = import_accounts(session, f)
+    except (ImportRowError, OSError) as exc:
+        fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
+    except UnicodeDecodeError:
+        fail(f"{file}: not a UTF-8 text file")
+    counts = f"{summary.total} accounts ({summary.created} created, {summary.updated} updated)"
+    click.echo(f"Imported {counts} from {file}")
+    return f"{counts} from {file}"
+
+
+@accounts_cli.command("unlock")
+@click.argument("account_number")
+@audited
+def accounts_unlock_command(account_number: str) -> str:
+    """Lift an account's PIN lockout and reset its failed-PIN count."""
+    with db.transaction() as session:
+        outcome = unlock_account(session, account_number)
+    if outcome is None:
+        fail(f"no account {account_number}")
+    ending = account_number[-4:]
+    message = (f"Unlocked account ending {ending}" if outcome == UNLOCKED
+               else f"Account ending {ending} was not locked")
+    click.echo(message)
+    return message
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[TextIO]:
+    """Stdout, or a file that appears only once completely written."""
+    if path is None:
+        yield sys.stdout
+        return
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _export(writer: Callable[[Session, TextIO], int], output: Path | None, what: str) -> str:
+    """Run one CSV export to ``output`` (or stdout); return a summary for the audit trail."""
+    try:
+        with _output(output) as out, db.transaction() as session:
+            count = writer(session, out)
+    except OSError as exc:
+        fail(f"{output}: {exc.strerror or exc}")
+    if output is not None:
+        click.echo(f"Exported {count} {what} to {output}", err=True)
+    return f"{count} {what} to {output or 'standard output'}"
+
+
+_format_option = click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv",
+                              show_default=True, help="Output format.")
+_output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                              default=None, help="Write to FILE instead of standard output.")
+
+
+@accounts_cli.command("export")
+@_format_option
+@_output_option
+@audited
+def accounts_export_command(fmt: str, output: Path | None) -> str:
+    """Export every account with its AutoPay and saved methods (never a PIN)."""
+    return _export(export_accounts_csv, output, "accounts")
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _BadDate(click.ClickException):
+    """A malformed date option: one error line and exit status 2, like other usage errors."""
+
+    exit_code = 2
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """Parse a date option (--date, --since) as YYYY-MM-DD."""
+    if value is None:
+        return None
+    # fromisoformat alone would also take "20261201"; operators' scripts should say one thing.
+    if _ISO_DATE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value)
+    raise _BadDate(f'{param.opts[0]}: "{value}" is not a date in the form YYYY-MM-DD')
+
+
+@sms_cli.command("export")
+@_format_option
+@_output_option
+@audited
+def sms_export_command(fmt: str, output: Path | None) -> str:
+    """Export the text-message outbox, oldest first."""
+    return _export(export_sms_csv, output, "messages")
+
+
+@sms_cli.command("send")
+@audited
+def sms_send_command() -> str:
+    """Send the due messages in the outbox once, with the configured backend."""
+    from ivr.sms.backends import make_sms_backend
+    from ivr.sms.outbox import drain_outbox
+
+    try:
+        backend = make_sms_backend(current_app.config)
+    except ConfigError as exc:
+        fail(str(exc))
+    result = drain_outbox(current_app._get_current_object(), backend)  # type: ignore[attr-defined]
+    message = f"Sent {result.sent}, failed {result.failed}, will retry {result.retried}"
+    click.echo(message)
+    return message
+
+
+@audit_cli.command("export")
+@_format_option
+@_output_option
+@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Only events from this day on (from midnight UTC).")
+@audited
+def audit_export_command(fmt: str, output: Path | None, since: date | None) -> str:
+    """Export the audit trail, oldest first (never a PIN or card data)."""
+    summary = _export(functools.partial(export_audit_csv, since=since), output, "events")
+    return f"{summary} since {since.isoformat()}" if since else summary

@@ -1,0 +1,103 @@
+"""``ivr payments ...``: export, run-scheduled, settle, reconcile and resolve. Thin wrappers.
+
+Each is :func:`~ivr.cli.audit.audited` and safe to run on several machines at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from ivr.cli.audit import audited, fail
+from ivr.cli.ops import _export, _format_option, _output_option, _parse_date
+from ivr.ops.exports import export_payments_csv
+from ivr.payments.gateways.base import PaymentGateway
+
+payments_cli = AppGroup("payments", help="Payments taken on the line.")
+
+
+def _app_and_gateway() -> tuple[Flask, PaymentGateway]:
+    """The running app and the gateway it was configured with."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    return app, app.extensions["ivr_gateway"]
+
+
+@payments_cli.command("export")
+@_format_option
+@_output_option
+@audited
+def payments_export_command(fmt: str, output: Path | None) -> str:
+    """Export every payment, oldest first."""
+    return _export(export_payments_csv, output, "payments")
+
+
+@payments_cli.command("settle")
+@audited
+def payments_settle_command() -> str:
+    """Ask the gateway about pending bank debits; record settlements and returns."""
+    from ivr.payments.settlement import settle_pending
+
+    summary = settle_pending(*_app_and_gateway())
+    message = (f"Settled {summary.settled}, returned {summary.returned}, "
+               f"still pending {summary.still_pending}")
+    click.echo(message)
+    return message
+
+
+@payments_cli.command("run-scheduled")
+@click.option("--date", "run_date", callback=_parse_date, metavar="YYYY-MM-DD",
+              help="Charge what is due on this date (default: today in IVR_TIMEZONE).")
+@audited
+def payments_run_scheduled_command(run_date: date | None) -> str:
+    """Charge due scheduled payments and AutoPay once each, even from several machines."""
+    from ivr.payments.scheduled import run_scheduled
+    from ivr.ports.database import flow_settings
+
+    app, gateway = _app_and_gateway()
+    day = run_date or flow_settings(app).today
+    summary = run_scheduled(app, gateway, day)
+    message = (f"Approved {summary.approved}, declined {summary.declined}, "
+               f"pending bank debits {summary.pending}, outcome unknown {summary.unknown}, "
+               f"skipped {summary.skipped}")
+    if summary.errors:
+        fail(f"{message}; {summary.errors} could not be processed (see the log)")
+    click.echo(message)
+    return f"{day.isoformat()}: {message}"
+
+
+@payments_cli.command("reconcile")
+@audited
+def payments_reconcile_command() -> str:
+    """Look up payments whose outcome is in doubt at the gateway; record it; text the payer."""
+    from ivr.payments.reconcile import reconcile
+
+    summary = reconcile(*_app_and_gateway())
+    click.echo(summary.line())
+    return summary.line()
+
+
+@payments_cli.command("resolve")
+@click.argument("idempotency_key")
+@click.option("--charged", "reference", metavar="REFERENCE",
+              help="The processor charged it: its reference for the charge.")
+@click.option("--not-charged", is_flag=True, help="The processor has no such charge.")
+@audited
+def payments_resolve_command(idempotency_key: str, reference: str | None,
+                             not_charged: bool) -> str:
+    """Record what you found at the processor for a payment reconcile cannot look up."""
+    from ivr.payments.reconcile import resolve_by_hand
+
+    if bool(reference) == not_charged:
+        fail("say either --charged REFERENCE or --not-charged")
+    try:
+        status = resolve_by_hand(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                 idempotency_key, reference)
+    except LookupError as error:
+        fail(str(error))
+    message = f"Payment {idempotency_key} is now {status}"
+    click.echo(message)
+    return message

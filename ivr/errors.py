@@ -1,0 +1,60 @@
+"""Every exception the line raises on purpose, in one hierarchy.
+
+Catch :class:`IvrError` for "the line refused or could not do this, and said why"; its
+subclasses say which part refused. The pure call flow has its own two (``flows.money``'s
+``AmountError`` and ``flows.machine``'s ``FlowError``) because ``flows`` imports nothing here.
+"""
+
+from __future__ import annotations
+
+
+class IvrError(Exception):
+    """Base of the line's exceptions; ``str()`` is one line fit for an operator."""
+
+
+class ConfigError(IvrError, RuntimeError):
+    """A setting is missing or malformed; the message says which and why."""
+
+
+class ImportRowError(IvrError, ValueError):
+    """A row (or the header) of an import file is invalid; str() names line and field."""
+
+    def __init__(self, line: int, message: str, field: str | None = None) -> None:
+        self.line = line
+        self.field = field
+        self.message = message
+        where = f'line {line}, field "{field}"' if field else f"line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class LedgerError(IvrError, RuntimeError):
+    """A status change the transition table does not allow (a bug, never caller input)."""
+
+
+class NotPayable(IvrError):
+    """The amount is more than the account owes once held payments are counted."""
+
+
+class GatewayError(IvrError, RuntimeError):
+    """The gateway refused the request or could not be reached: nothing was charged."""
+
+
+class GatewayOutcomeUnknown(GatewayError):
+    """The request may have been carried out but its answer was lost (timeout, 5xx, garbage).
+
+    The payment is recorded as ``unknown`` and its amount held; ``ivr payments reconcile``
+    looks the charge up by its idempotency key (:meth:`PaymentGateway.find_charge`).
+    """
+
+
+class SmsSendError(IvrError):
+    """The provider did not accept a message; str() is short and holds no secrets.
+
+    ``code`` is the provider's error code when it gave one (Twilio's 21610, say);
+    ``permanent`` means sending the same text again cannot work, so don't retry.
+    """
+
+    def __init__(self, message: str, code: str | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.permanent = permanent

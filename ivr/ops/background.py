@@ -1,0 +1,52 @@
+"""The background thread of every server worker: drain the SMS outbox, expire stale calls."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from ivr.ops.housekeeping import Housekeeper
+from ivr.sms.backends import SmsBackend, make_sms_backend
+from ivr.sms.outbox import drain_outbox
+
+log = logging.getLogger(__name__)
+
+
+class OutboxWorker:
+    """A daemon thread draining the outbox every ``interval`` seconds; it never dies."""
+
+    def __init__(self, app: Flask, interval: float = 2.0,
+                 backend: SmsBackend | None = None) -> None:
+        self.app = app
+        self.interval = interval
+        self.backend = backend or make_sms_backend(app.config)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._housekeeper = Housekeeper(app)  # this thread runs in every server worker
+
+    def start(self) -> None:
+        """Start draining in the background (once)."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="sms-outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to finish its current drain and wait up to ``timeout`` seconds."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._housekeeper.maybe_run()
+            try:
+                result = drain_outbox(self.app, self.backend)
+            except Exception:
+                log.exception("SMS outbox drain failed; will try again")
+                continue
+            if result.sent or result.failed or result.retried:
+                log.info("SMS outbox: sent %s, failed %s, will retry %s",
+                         result.sent, result.failed, result.retried)

@@ -1,0 +1,87 @@
+"""Housekeeping for calls that ended without a status callback.
+
+A call's saved state may hold payment details between webhooks: vault tokens, and the
+digest of a first bank account entry (``bank_fingerprint``). The status callback drops
+them when the call ends; if that callback never comes, they would stay for good. Every
+server worker runs :class:`Housekeeper` from its SMS outbox thread, so they expire anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from flows.state import CallState, Step
+from ivr.db import db
+from models import CallSession, utcnow
+
+log = logging.getLogger(__name__)
+
+# No webhook for this long: Twilio has long given up on the call (gathers time out in seconds).
+ABANDONED_AFTER = timedelta(hours=1)
+HOUSEKEEPING_EVERY = 300.0  # seconds between runs in each worker
+ABANDONED = "abandoned"  # call_sessions.state of a call closed here
+_BATCH = 200
+
+
+def forget_abandoned_calls(app: Flask, now: datetime | None = None) -> int:
+    """Drop payment details from calls idle for over an hour and not ended; mark them ended.
+
+    Returns how many calls were closed. Rows another worker holds are skipped (SKIP LOCKED
+    on PostgreSQL); it is closing them, or the next run will.
+    """
+    now = now or utcnow()
+    closed = 0
+    while True:
+        with db.transaction(app) as session:
+            calls = session.scalars(
+                select(CallSession)
+                .where(CallSession.ended_at.is_(None),
+                       CallSession.updated_at < now - ABANDONED_AFTER)
+                .order_by(CallSession.updated_at).limit(_BATCH)
+                .with_for_update(skip_locked=True)).all()
+            for call in calls:
+                _forget(call, now)
+        closed += len(calls)
+        if len(calls) < _BATCH:
+            return closed
+
+
+def _forget(call: CallSession, now: datetime) -> None:
+    """What ``ivr.web.calls.close_call`` does, and a late webhook for the call hears goodbye."""
+    if call.flow_state:
+        state = CallState.from_dict(call.flow_state)
+        state.forget_payment_details()
+        state.step = Step.ENDED
+        call.flow_state = state.to_dict()
+    call.state = ABANDONED
+    call.ended_at = now
+
+
+class Housekeeper:
+    """Runs :func:`forget_abandoned_calls` at most once every ``every`` seconds; never raises."""
+
+    def __init__(self, app: Flask, every: float = HOUSEKEEPING_EVERY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.app = app
+        self.every = every
+        self._clock = clock
+        self._next_run = clock()  # the first run is due at once
+
+    def maybe_run(self) -> None:
+        """Forget abandoned calls if the last run was long enough ago."""
+        if self._clock() < self._next_run:
+            return
+        self._next_run = self._clock() + self.every
+        try:
+            closed = forget_abandoned_calls(self.app)
+        except Exception:
+            log.exception("forgetting abandoned calls failed; will try again")
+            return
+        if closed:
+            log.info("closed %d abandoned calls and dropped their payment details", closed)

@@ -1,0 +1,105 @@
+"""``ivr serve``: migrate, load demo data if empty, then run gunicorn with the outbox worker."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from ivr.db import db
+from ivr.ops.background import OutboxWorker
+from ivr.ops.demo import has_accounts, load_demo
+from ivr.ops.migrate import upgrade
+from ivr.sms.backends import make_sms_backend
+
+THREADS = 4
+# Twilio gives up on a webhook after 15 s; a worker stuck for twice that is wedged.
+TIMEOUT_SECONDS = 30
+
+
+class GunicornServer(BaseApplication):
+    """Gunicorn running an already-created Flask app (no import string, no config file)."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Copy our options into gunicorn's settings."""
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        # Gunicorn 25.1+ opens a control socket at one fixed path in $HOME by default, which a
+        # second `ivr serve` would fight over; nothing here uses gunicornc.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
+
+    def load(self) -> Flask:
+        """The WSGI app each worker serves."""
+        return self.application
+
+
+def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str, Any]:
+    """Gunicorn settings, including the hooks that give each worker its own outbox thread."""
+
+    def post_fork(server: Any, worker: Any) -> None:
+        """Forget the master's pooled connections in the new worker."""
+        # Pooled connections inherited from the master must not be shared across processes;
+        # close=False leaves the master's sockets alone.
+        db.engine(app).dispose(close=False)
+
+    def post_worker_init(worker: Any) -> None:
+        """Give each worker process its own outbox thread."""
+        worker.ivr_outbox = OutboxWorker(app)
+        worker.ivr_outbox.start()
+
+    def worker_exit(server: Any, worker: Any) -> None:
+        """Let the outbox thread finish the message it is sending."""
+        outbox = getattr(worker, "ivr_outbox", None)
+        if outbox is not None:
+            outbox.stop()
+
+    return {
+        "bind": f"{host}:{port}", "workers": workers, "threads": THREADS,
+        "worker_class": "gthread", "timeout": TIMEOUT_SECONDS,
+        "accesslog": "-", "errorlog": "-",
+        "post_fork": post_fork, "post_worker_init": post_worker_init,
+        "worker_exit": worker_exit,
+    }
+
+
+def prepare(app: Flask, load_demo_data: bool) -> bool:
+    """Migrate the schema and load demo data into an empty database; True if loaded."""
+    engine = db.engine(app)
+    upgrade(engine)
+    loaded = False
+    if load_demo_data:
+        with db.transaction(app) as session:
+            if not has_accounts(session):
+                load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))
+                loaded = True
+    # Workers are forked from this process: start them with no open connections.
+    engine.dispose()
+    return loaded
+
+
+def banner(app: Flask, host: str, port: int, workers: int) -> str:
+    """One line saying where the server listens and what it talks to."""
+    url = db.engine(app).url.render_as_string(hide_password=True)
+    return (f"ivr: listening on http://{host}:{port} ({workers} workers) | database {url} | "
+            f"gateway {app.config['IVR_PAYMENT_GATEWAY']} | sms {app.config['IVR_SMS_BACKEND']}"
+            f" | try: ivr call")
+
+
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, workers: int = 2,
+          load_demo_data: bool = True) -> None:
+    """Prepare the database and serve ``app`` with gunicorn until interrupted."""
+    # Fail now with a clear message rather than in every worker after fork.
+    make_sms_backend(app.config)
+    if prepare(app, load_demo_data):
+        print("ivr: empty database; loaded the demo accounts", file=sys.stderr)
+    print(banner(app, host, port, workers), file=sys.stderr, flush=True)
+    GunicornServer(app, gunicorn_options(app, host, port, workers)).run()

@@ -1,0 +1,242 @@
+"""The offline sandbox gateway: Stripe's test cards and bank accounts, with a record of its own.
+
+Like a real gateway it keeps every charge it carries out, keyed by the idempotency key it
+came with: a replay of the key gets the first answer (and charges nothing), the same key with
+another amount or token is refused, and :meth:`SandboxGateway.find_charge` looks a charge up
+for reconciliation. In the app the record is a table (``sandbox_charges``) so every worker,
+machine and operator command shares it; on its own (the simulator's ``<Pay>``, unit tests) it
+is kept in memory.
+
+``IVR_SANDBOX_FAULT`` rehearses outages: ``down`` refuses every request before it is carried
+out; ``lost-reply`` carries the charge out and then loses the answer; ``slow`` carries it out
+and answers only after :data:`SLOW_SECONDS` (time enough to stop a worker mid-charge).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from flows.cards import card_brand
+from flows.ports import BankToken, CardToken, DeclineReason
+from ivr.errors import GatewayError, GatewayOutcomeUnknown
+from ivr.payments.gateways.base import GatewayCharge, Settlement
+from models import SandboxCharge
+
+# Stripe's published test card numbers and the outcome each one produces.
+SANDBOX_OUTCOMES: dict[str, DeclineReason] = {
+    "4000000000000002": DeclineReason.DECLINED,
+    "4000000000009995": DeclineReason.INSUFFICIENT_FUNDS,
+    "4000000000000069": DeclineReason.EXPIRED_CARD,
+    "4000000000000127": DeclineReason.INCORRECT_CVC,
+    "4000000000000119": DeclineReason.PROCESSING_ERROR,
+}
+# Stripe's test bank accounts (routing 110000000) and the ACH return each one gets.
+SANDBOX_BANK_RETURNS: dict[str, str] = {
+    "000111111116": "no_account",
+    "000111111113": "account_closed",
+    "000222222227": "insufficient_funds",
+    "000333333335": "debit_not_authorized",
+}
+SLOW_SECONDS = 5.0
+_APPROVE = "approve"
+_SETTLE = "settle"
+
+
+@dataclass(frozen=True)
+class Charged:
+    """One request the sandbox carried out, as it keeps it."""
+
+    key: str
+    kind: str  # "card" | "bank"
+    token: str
+    amount_cents: int
+    answer: GatewayCharge
+
+
+class ChargeRecord(Protocol):
+    """Where the sandbox keeps what it charged."""
+
+    def keep(self, charged: Charged) -> Charged:
+        """Keep ``charged`` unless its key is taken; return what is kept under the key."""
+
+    def find(self, key: str) -> Charged | None:
+        """What was charged with this idempotency key, if anything."""
+
+
+class MemoryRecord:
+    """The record of one process, for the simulator and unit tests."""
+
+    def __init__(self) -> None:
+        self._charges: dict[str, Charged] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, charged: Charged) -> Charged:
+        """Keep the first request per key."""
+        with self._lock:
+            return self._charges.setdefault(charged.key, charged)
+
+    def find(self, key: str) -> Charged | None:
+        """The request kept under ``key``."""
+        with self._lock:
+            return self._charges.get(key)
+
+
+class DatabaseRecord:
+    """The record in the ``sandbox_charges`` table, shared by every worker and machine.
+
+    Each write is its own short transaction: the gateway is a separate system, and is never
+    called inside the line's own transactions.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def keep(self, charged: Charged) -> Charged:
+        """Insert the request; a concurrent or earlier one with the same key wins."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(_row(charged))
+            return charged
+        except IntegrityError:
+            pass
+        kept = self.find(charged.key)
+        if kept is None:
+            raise GatewayError("sandbox: could not record the charge")
+        return kept
+
+    def find(self, key: str) -> Charged | None:
+        """The request kept under ``key``."""
+        with Session(self._engine) as session:
+            row = session.get(SandboxCharge, key)
+            return _charged(row) if row is not None else None
+
+
+def _row(charged: Charged) -> SandboxCharge:
+    answer = charged.answer
+    return SandboxCharge(
+        idempotency_key=charged.key, kind=charged.kind, token=charged.token,
+        amount_cents=charged.amount_cents, approved=answer.approved, pending=answer.pending,
+        decline_reason=answer.decline_reason.value if answer.decline_reason else None,
+        reference=answer.reference)
+
+
+def _charged(row: SandboxCharge) -> Charged:
+    reason = DeclineReason(row.decline_reason) if row.decline_reason else None
+    answer = GatewayCharge(row.approved, row.reference, reason, row.pending)
+    return Charged(row.idempotency_key, row.kind, row.token, row.amount_cents, answer)
+
+
+class SandboxGateway:
+    """An offline gateway that answers like Stripe's test cards and test bank accounts.
+
+    Its "vault" is the token itself: the token records the outcome a card or bank account
+    will produce, and never the number, so any worker can charge it without shared memory.
+    """
+
+    name = "sandbox"
+    supports_bank = True
+    supports_keypad_cards = True
+
+    def __init__(self, config: Mapping[str, Any] | None = None,
+                 record: ChargeRecord | None = None) -> None:
+        # The config is read at each request, so an operator or a test can rehearse an outage.
+        self._config = config if config is not None else {}
+        self.record: ChargeRecord = record or MemoryRecord()
+
+    def _fault(self) -> str:
+        return str(self._config.get("IVR_SANDBOX_FAULT") or "")
+
+    def vault_card(self, number: str) -> CardToken:
+        """Tokenise a card number; the outcome of a later charge is fixed now."""
+        brand = card_brand(number)
+        if brand is None:
+            raise GatewayError("card brand not accepted")
+        outcome = SANDBOX_OUTCOMES.get(number)
+        label = outcome.value if outcome else _APPROVE
+        token = f"sbx-{label}-{secrets.token_hex(8)}"
+        return CardToken(token=token, brand=str(brand), last4=number[-4:])
+
+    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
+        """Accept the code; the sandbox's outcome does not depend on it."""
+        if not code.isdigit():
+            raise GatewayError("security code must be digits")
+        return CardToken(token=card.token + "-cvc", brand=card.brand, last4=card.last4)
+
+    def save_card(self, card: CardToken, expiry_mmyy: str) -> CardToken:
+        """The sandbox's tokens are already reusable; mark it as saved."""
+        _label(card.token)
+        return CardToken(token=card.token + "-saved", brand=card.brand, last4=card.last4)
+
+    def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
+               idempotency_key: str, description: str) -> GatewayCharge:
+        """Approve or decline by the test card's outcome; a replayed key gets the first answer."""
+        label = _label(card.token)
+        reference = f"sbx_ch_{idempotency_key}"
+        answer = GatewayCharge(approved=True, reference=reference) if label == _APPROVE else \
+            GatewayCharge(approved=False, reference=reference, decline_reason=DeclineReason(label))
+        return self._carry_out(Charged(idempotency_key, "card", card.token, amount_cents, answer))
+
+    def vault_bank_account(self, routing: str, account_number: str,
+                           account_type: str) -> BankToken:
+        """Tokenise a bank account; whether its debits settle is fixed now."""
+        if not (routing.isdigit() and account_number.isdigit()):
+            raise GatewayError("routing and account numbers must be digits")
+        label = SANDBOX_BANK_RETURNS.get(account_number, _SETTLE)
+        return BankToken(token=f"sbx-{label}-{secrets.token_hex(8)}",
+                         account_type=account_type, last4=account_number[-4:])
+
+    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
+                   description: str) -> GatewayCharge:
+        """Accept every debit as pending; the outcome shows at settlement."""
+        label = _label(bank.token)
+        answer = GatewayCharge(approved=True, pending=True,
+                               reference=f"sbx-ach-{label}-{idempotency_key}")
+        return self._carry_out(Charged(idempotency_key, "bank", bank.token, amount_cents, answer))
+
+    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
+        """What the request with this key did, or None if the sandbox never carried it out."""
+        if self._fault() == "down":
+            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
+        kept = self.record.find(idempotency_key)
+        return kept.answer if kept is not None else None
+
+    def settlement(self, reference: str) -> Settlement:
+        """Settle or return a debit by the test account it came from."""
+        if not reference.startswith("sbx-ach-"):
+            raise GatewayError("not a sandbox bank debit")
+        label = reference.split("-")[2]
+        if label == _SETTLE:
+            return Settlement("settled")
+        return Settlement("returned", label)
+
+    def _carry_out(self, request: Charged) -> GatewayCharge:
+        """Record the request (or find the first one with its key), then answer, or fail to."""
+        fault = self._fault()
+        if fault == "down":
+            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
+        kept = self.record.keep(request)
+        if (kept.kind, kept.token, kept.amount_cents) != (request.kind, request.token,
+                                                          request.amount_cents):
+            # Stripe's idempotency_error: the key was used for another request.
+            raise GatewayError("sandbox: idempotency key reused with other parameters")
+        if fault == "lost-reply":
+            raise GatewayOutcomeUnknown("sandbox: charged, but the reply was lost "
+                                        "(IVR_SANDBOX_FAULT)")
+        if fault == "slow":
+            time.sleep(SLOW_SECONDS)
+        return kept.answer
+
+
+def _label(token: str) -> str:
+    if not token.startswith("sbx-"):
+        raise GatewayError("not a sandbox token")
+    return token.split("-")[1]

@@ -1,0 +1,127 @@
+"""Ports for finding accounts, checking PINs and reading payment history."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+
+from flows.ports import AccountSummary, CallerThrottled, PaymentRecord, PinCheck
+from ivr.payments import ledger
+from ivr.ports.base import PortBase
+from ivr.security.audit import caller_actor, record
+from ivr.security.pins import verify_pin
+from models import Account, AuditEvent, Payment, utcnow
+from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
+
+# The audit event of an account number keyed at the account-number prompt that matched nothing.
+LOOKUP, NOT_FOUND = "account_lookup", "not_found"
+
+
+def summary(account: Account, held_cents: int = 0) -> AccountSummary:
+    """The flow's view of an account."""
+    return AccountSummary(id=account.id, number=account.account_number,
+                          balance_cents=account.balance_cents, due_date=account.due_date,
+                          held_cents=held_cents)
+
+
+class AccountPorts(PortBase):
+    """Accounts, PINs and history."""
+
+    def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
+        """Accounts registered to this caller's number."""
+        rows = self.session.scalars(select(Account).where(Account.phone_e164 == e164).limit(2))
+        return [summary(account) for account in rows]
+
+    def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
+        """The account with this number, if any; a miss is audited against the caller ID.
+
+        Guessing account numbers counts towards the same per-caller limit as wrong PINs,
+        and a throttled caller ID gets no more lookups (CallerThrottled). The keyed
+        number is never recorded: it may be a card number keyed at the wrong prompt.
+        """
+        actor = caller_actor(caller)
+        if self._caller_throttled(actor, utcnow()):
+            record(self.session, actor, LOOKUP, str(PinCheck.THROTTLED), origin=self.origin)
+            raise CallerThrottled(actor)
+        account = self.session.scalar(select(Account).where(Account.account_number == number))
+        if account is None:
+            record(self.session, actor, LOOKUP, NOT_FOUND, origin=self.origin)
+            return None
+        return summary(account)
+
+    def get_account(self, account_id: int) -> AccountSummary:
+        """The account by id, with what its payments in flight hold."""
+        return summary(self.session.get_one(Account, account_id),
+                       ledger.held_cents(self.session, account_id))
+
+    def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
+        """Verify a PIN under the lockout policy; every outcome goes to the audit trail."""
+        account = self.session.get_one(Account, account_id, with_for_update=True)
+        now = utcnow()
+        actor = caller_actor(caller)
+        # Withheld caller IDs (None) are one caller, "caller:withheld", throttled together.
+        if self._caller_throttled(actor, now):
+            result = PinCheck.THROTTLED
+        elif account.locked_until and account.locked_until > now:
+            result = PinCheck.LOCKED  # even with the right PIN
+        elif verify_pin(pin, account.pin_hash):
+            account.failed_pin_attempts, account.pin_failure_window_start = 0, None
+            account.locked_until = None
+            result = PinCheck.OK
+        else:
+            result = self._count_failure(account, now)
+        record(self.session, actor, "pin_check", str(result), account_id=account.id,
+               origin=self.origin)
+        if result is PinCheck.LOCKED and account.locked_until == now + self.policy.lock_for:
+            record(self.session, actor, "lockout", "locked", account_id=account.id,
+                   origin=self.origin, detail=f"until {account.locked_until:%Y-%m-%d %H:%M} UTC")
+        return result
+
+    def _count_failure(self, account: Account, now: datetime) -> PinCheck:
+        window_start = account.pin_failure_window_start
+        if window_start is None or now - window_start > self.policy.window:
+            account.pin_failure_window_start, account.failed_pin_attempts = now, 0
+        account.failed_pin_attempts += 1
+        if account.failed_pin_attempts < self.policy.max_failures:
+            return PinCheck.WRONG
+        # The count and its window stay: once the lock expires, the next wrong PIN within the
+        # window locks again, instead of an attacker getting a fresh set of tries.
+        account.locked_until = now + self.policy.lock_for
+        return PinCheck.LOCKED
+
+    def _caller_throttled(self, actor: str, now: datetime) -> bool:
+        """Too many wrong PINs or unknown account numbers from this caller ID lately."""
+        wrong_pin = and_(AuditEvent.action == "pin_check",
+                         AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED))))
+        unknown_account = and_(AuditEvent.action == LOOKUP, AuditEvent.outcome == NOT_FOUND)
+        failures = self.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.actor == actor, or_(wrong_pin, unknown_account),
+                AuditEvent.at > now - self.policy.caller_window))
+        return (failures or 0) >= self.policy.caller_max_failures
+
+    def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
+        """Latest payments made (bank debits in flight too), newest first, in local dates."""
+        rows = self.session.scalars(
+            select(Payment)
+            .where(Payment.account_id == account_id, Payment.status.in_((APPROVED, PENDING)))
+            .order_by(Payment.created_at.desc(), Payment.id.desc())
+            .limit(limit)
+        )
+        return [_record(payment, self) for payment in rows]
+
+    def fingerprint(self, value: str) -> str:
+        """HMAC-SHA256 of ``value`` under this deployment's secret."""
+        return hmac.new(self.secret, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _record(payment: Payment, ports: PortBase) -> PaymentRecord:
+    bank = payment.method in (BANK, SAVED_BANK)
+    return PaymentRecord(
+        paid_on=payment.created_at.astimezone(ports.zone).date(),
+        amount_cents=payment.amount_cents, method=payment.method,
+        card_brand=payment.bank_account_type if bank else payment.card_brand,
+        card_last4=payment.bank_last4 if bank else payment.card_last4)

@@ -1,0 +1,245 @@
+"""Ports for paying: vaulting what the caller keys, writing payments ahead, methods on file.
+
+A payment taken now is only *written* here (``processing``, its amount held); the gateway is
+called by :mod:`ivr.payments.charges` before the next turn, with no transaction open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from flows.ports import (
+    BankToken,
+    CaptureResult,
+    CardToken,
+    ChargeResult,
+    DeclineReason,
+    PaymentOrder,
+    PaymentSource,
+    SavedMethod,
+)
+from ivr.payments import charges, ledger
+from ivr.payments.texts import text_payer
+from ivr.ports.base import PortBase
+from ivr.security.audit import caller_actor, record
+from models import Account, Payment, SavedPaymentMethod, utcnow
+from models.payment import (
+    APPROVED,
+    BANK,
+    CANCELLED,
+    CARD,
+    DECLINED,
+    FAILED,
+    PENDING,
+    PROCESSING,
+    SAVED_BANK,
+    SAVED_CARD,
+    SCHEDULED,
+    UNKNOWN,
+)
+
+MAX_DECLINES_PER_CALL = 3  # then the caller is told, and put through to an agent if there is one
+
+
+def saved_view(method: SavedPaymentMethod) -> SavedMethod:
+    """The flow's view of a saved method."""
+    label = method.brand if method.kind == "card" else method.bank_account_type
+    return SavedMethod(id=method.id, kind=method.kind, label=label or "", last4=method.last4,
+                       expiry_mmyy=method.expiry_mmyy)
+
+
+def result_of(payment: Payment) -> ChargeResult:
+    """What the flow is told about a payment written ahead."""
+    number = payment.confirmation_number
+    if payment.status == PROCESSING:
+        return ChargeResult(approved=False, processing=True, confirmation_number=number)
+    if payment.status == UNKNOWN:
+        return ChargeResult(approved=False, unknown=True, confirmation_number=number)
+    if payment.status in (APPROVED, PENDING, SCHEDULED):
+        return ChargeResult(approved=True, confirmation_number=number,
+                            pending=payment.status == PENDING,
+                            scheduled=payment.status == SCHEDULED)
+    known = {reason.value for reason in DeclineReason}
+    code = payment.decline_code if payment.decline_code in known else None
+    if payment.status == FAILED or code is None:
+        code = DeclineReason.PROCESSING_ERROR.value
+    return ChargeResult(approved=False, decline_reason=DeclineReason(code))
+
+
+class PaymentPorts(PortBase):
+    """Vaulting, writing payments ahead, their results, saving methods."""
+
+    def vault_card(self, number: str) -> CardToken:
+        """Hand the card number to the gateway's vault."""
+        return self.gateway.vault_card(number)
+
+    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
+        """Hand the security code to the gateway's vault."""
+        return self.gateway.vault_security_code(card, code)
+
+    def vault_bank_account(self, routing: str, number: str, account_type: str) -> BankToken:
+        """Hand the bank account to the gateway's vault."""
+        return self.gateway.vault_bank_account(routing, number, account_type)
+
+    def saved_methods(self, account_id: int) -> list[SavedMethod]:
+        """Methods on file, oldest first."""
+        rows = self.session.scalars(
+            select(SavedPaymentMethod)
+            .where(SavedPaymentMethod.account_id == account_id,
+                   SavedPaymentMethod.removed_at.is_(None))
+            .order_by(SavedPaymentMethod.id))
+        return [saved_view(row) for row in rows]
+
+    def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
+        """Keep a new card (as a reusable gateway token) or bank account on file."""
+        return saved_view(self._save(account_id, source))
+
+    def _save(self, account_id: int, source: PaymentSource) -> SavedPaymentMethod:
+        kind = "bank" if source.is_bank else "card"
+        token = source.token
+        if kind == "card":
+            card = CardToken(source.token, source.label, source.last4)
+            token = self.gateway.save_card(card, source.expiry_mmyy).token
+        method = SavedPaymentMethod(
+            account_id=account_id, kind=kind, gateway_token=token, last4=source.last4,
+            brand=source.label if kind == "card" else None,
+            bank_account_type=source.label if kind == "bank" else None,
+            expiry_mmyy=source.expiry_mmyy or None)
+        self.session.add(method)
+        self.session.flush()
+        return method
+
+    def open_payment(self, order: PaymentOrder) -> ChargeResult:
+        """Write the payment ahead (scheduled, or processing to charge next), once per key.
+
+        The account is locked first, so attempts from several calls at once are counted
+        against its limit one after another, and cannot both take what is owed.
+        """
+        earlier = self._payment(order.idempotency_key)
+        if earlier is not None:
+            return self._result(earlier)
+        account = self.session.get_one(Account, order.account_id, with_for_update=True)
+        limit = self._decline_limit(order.account_id, order.call_sid)
+        if limit is not None:
+            self._audit_limit(order.account_id, order.call_sid, order.notify_number, limit)
+            return ChargeResult(approved=False, retry_allowed=False,
+                                decline_reason=DeclineReason.TOO_MANY_DECLINES)
+        if order.amount_cents > ledger.payable_cents(self.session, account):
+            # Another payment landed (or is being confirmed) first: nothing is written or taken.
+            return ChargeResult(approved=False, decline_reason=DeclineReason.BALANCE_CHANGED)
+        payment = self._new_payment(order)
+        status = PROCESSING if order.scheduled_for is None else SCHEDULED
+        ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
+        if status == SCHEDULED:
+            text_payer(self.session, payment, account)
+        return result_of(payment)
+
+    def payment_result(self, idempotency_key: str) -> ChargeResult:
+        """Where the payment opened with this key stands, once its charge was to be sent.
+
+        Still ``processing`` means no answer is on record and it will not be sent again (too
+        old): an earlier attempt may have charged it, so it is ``unknown`` from now on.
+        """
+        payment = self._payment(idempotency_key)
+        if payment is None:
+            raise LookupError(f"no payment with key {idempotency_key}")
+        if payment.status == PROCESSING and not payment.twilio_pay:
+            ledger.move(self.session, payment, UNKNOWN)
+            text_payer(self.session, payment, self.session.get_one(Account, payment.account_id))
+        return self._result(payment)
+
+    def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
+        """Record <Pay>'s outcome for the payment opened for it (once: a replay changes nothing)."""
+        payment = self._payment(idempotency_key)
+        if payment is None:
+            raise LookupError(f"no payment with key {idempotency_key}")
+        record_capture(self.session, payment, capture)
+        return self._result(payment)
+
+    def _payment(self, idempotency_key: str) -> Payment | None:
+        return self.session.scalar(
+            select(Payment).where(Payment.idempotency_key == idempotency_key))
+
+    def _result(self, payment: Payment) -> ChargeResult:
+        """The payment's result; after a decline, whether another try is allowed."""
+        result = result_of(payment)
+        if payment.status != DECLINED:
+            return result
+        limit = self._decline_limit(payment.account_id, payment.call_sid)
+        if limit is not None:
+            self._audit_limit(payment.account_id, payment.call_sid, payment.notify_number, limit)
+        return replace(result, retry_allowed=limit is None)
+
+    def _audit_limit(self, account_id: int, call_sid: str | None, caller: str | None,
+                     limit: str) -> None:
+        """A call or an account has had as many declines as it may: no more attempts."""
+        record(self.session, caller_actor(caller), "authorisation_limit", limit,
+               account_id=account_id, origin=call_sid)
+
+    def _decline_limit(self, account_id: int, call_sid: str | None) -> str | None:
+        """``"call"`` or ``"account"`` when that has had as many declines as it may.
+
+        For the account, charges still in flight count too: card testers call in parallel.
+        """
+        declined = select(func.count(Payment.id)).where(Payment.status == DECLINED)
+        if call_sid and (self.session.scalar(declined.where(Payment.call_sid == call_sid))
+                         or 0) >= MAX_DECLINES_PER_CALL:
+            return "call"
+        tried = select(func.count(Payment.id)).where(
+            Payment.account_id == account_id, Payment.status.in_((DECLINED, *ledger.HELD)),
+            Payment.created_at > utcnow() - timedelta(days=1))
+        over = (self.session.scalar(tried) or 0) >= self.policy.max_declines_per_account_day
+        return "account" if over else None
+
+    def _new_payment(self, order: PaymentOrder) -> Payment:
+        payment = Payment(
+            account_id=order.account_id, call_sid=order.call_sid,
+            idempotency_key=order.idempotency_key, amount_cents=order.amount_cents,
+            fee_cents=order.fee_cents, scheduled_for=order.scheduled_for,
+            notify_number=order.notify_number, authorization_text=order.authorization_text,
+            authorized_at=utcnow() if order.authorization_text else None,
+            twilio_pay=order.source.kind == "captured")
+        self._describe(payment, order)
+        if order.scheduled_for is None and payment.payment_method_id is None:
+            payment.gateway_token = order.source.token or None  # kept only while in flight
+        return payment
+
+    def _describe(self, payment: Payment, order: PaymentOrder) -> None:
+        """Fill in how the payment is made; a scheduled new method is kept on file first."""
+        source = order.source
+        saved_id = source.saved_id
+        if saved_id is None and order.scheduled_for is not None:
+            saved_id = self._save(order.account_id, source).id
+        payment.payment_method_id = saved_id
+        if source.is_bank:
+            payment.method = SAVED_BANK if saved_id else BANK
+            payment.bank_account_type, payment.bank_last4 = source.label, source.last4
+        else:
+            payment.method = SAVED_CARD if saved_id else CARD
+            payment.card_brand, payment.card_last4 = source.label, source.last4
+
+
+def record_capture(session: Session, payment: Payment, capture: CaptureResult,
+                   late: bool = False) -> None:
+    """Record <Pay>'s outcome for the payment written ahead for it, once."""
+    if payment.status == PROCESSING:
+        payment.card_brand = capture.label or payment.card_brand
+        payment.card_last4 = capture.last4 or payment.card_last4
+        charges.record(session, payment.id, _capture_answer(capture), late=late)
+
+
+def _capture_answer(capture: CaptureResult) -> charges.Answer:
+    """<Pay>'s outcome as a ledger status: charged, declined, cancelled, in doubt, or failed."""
+    if capture.approved:
+        return charges.Answer(APPROVED, capture.reference or None)
+    if capture.unknown:
+        return charges.Answer(UNKNOWN)
+    if capture.cancelled:
+        return charges.Answer(CANCELLED, decline_code="cancelled_by_caller")
+    if capture.decline_reason is not None:
+        return charges.Answer(DECLINED, decline_code=capture.decline_reason.value)
+    return charges.Answer(FAILED, decline_code=DeclineReason.PROCESSING_ERROR.value)

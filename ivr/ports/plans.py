@@ -1,0 +1,125 @@
+"""Ports for scheduled payments, AutoPay and payment arrangements."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from flows.ports import PaymentSource, SavedMethod, ScheduledPayment
+from flows.speech import render, say
+from ivr.payments import ledger
+from ivr.payments.confirmations import dollars_text, text_date
+from ivr.ports.payments import PaymentPorts, saved_view
+from ivr.security.audit import caller_actor
+from ivr.sms.outbox import queue_text
+from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, utcnow
+from models.payment import BANK, CANCELLED, SAVED_BANK, SAVED_CARD, SCHEDULED
+
+
+def _scheduled_view(payment: Payment) -> ScheduledPayment:
+    bank = payment.method in (BANK, SAVED_BANK)
+    assert payment.scheduled_for is not None
+    return ScheduledPayment(
+        id=payment.id, amount_cents=payment.amount_cents, scheduled_for=payment.scheduled_for,
+        kind="bank" if bank else "card",
+        label=(payment.bank_account_type if bank else payment.card_brand) or "",
+        last4=(payment.bank_last4 if bank else payment.card_last4) or "")
+
+
+class PlanPorts(PaymentPorts):
+    """Scheduled payments, AutoPay, arrangements."""
+
+    def scheduled_payments(self, account_id: int) -> list[ScheduledPayment]:
+        """Payments waiting for their date, soonest first."""
+        rows = self.session.scalars(
+            select(Payment)
+            .where(Payment.account_id == account_id, Payment.status == SCHEDULED)
+            .order_by(Payment.scheduled_for, Payment.id))
+        return [_scheduled_view(payment) for payment in rows]
+
+    def cancel_scheduled(self, account_id: int, payment_id: int) -> bool:
+        """Cancel it only if it is still scheduled (a run may have just claimed it)."""
+        payment = self.session.scalar(
+            select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id,
+                                  Payment.status == SCHEDULED).with_for_update())
+        if payment is None:
+            return False
+        ledger.move(self.session, payment, CANCELLED, decline_code="cancelled_by_caller")
+        return True
+
+    def autopay_method(self, account_id: int) -> SavedMethod | None:
+        """The method AutoPay charges, or None when it is off."""
+        enrollment = self._enrollment(account_id)
+        if enrollment is None or not enrollment.active:
+            return None
+        return saved_view(enrollment.payment_method)
+
+    def set_autopay(self, account_id: int, method_id: int | None) -> None:
+        """Turn AutoPay on with a method of this account, or off."""
+        enrollment = self._enrollment(account_id)
+        if method_id is None:
+            if enrollment is not None:
+                enrollment.active, enrollment.cancelled_at = False, utcnow()
+            return
+        method = self.session.get_one(SavedPaymentMethod, method_id)
+        if method.account_id != account_id:
+            raise PermissionError("that method belongs to another account")
+        if enrollment is None:
+            enrollment = AutopayEnrollment(account_id=account_id, payment_method_id=method_id)
+            self.session.add(enrollment)
+        enrollment.payment_method_id, enrollment.active = method_id, True
+        enrollment.enrolled_at, enrollment.cancelled_at = utcnow(), None
+        self.session.flush()
+
+    def _enrollment(self, account_id: int) -> AutopayEnrollment | None:
+        return self.session.scalar(
+            select(AutopayEnrollment).where(AutopayEnrollment.account_id == account_id))
+
+    def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
+                           source: PaymentSource, call_sid: str, notify_number: str | None,
+                           authorization_text: str | None) -> list[str]:
+        """One arrangement, each instalment a scheduled payment with its confirmation number;
+        none when the plan is more than is payable now (nothing is written then)."""
+        account = self.session.get_one(Account, account_id, with_for_update=True)
+        if sum(cents for _, cents in instalments) > ledger.payable_cents(self.session, account):
+            return []
+        method_id = source.saved_id or self._save(account_id, source).id
+        method = self.session.get_one(SavedPaymentMethod, method_id)
+        arrangement = Arrangement(account_id=account_id, instalments=len(instalments),
+                                  total_cents=sum(cents for _, cents in instalments),
+                                  call_sid=call_sid)
+        self.session.add(arrangement)
+        self.session.flush()
+        payments = [ledger.write_ahead(
+                        self.session, self._instalment(arrangement, method, number, when, cents,
+                                                       notify_number, authorization_text),
+                        SCHEDULED, actor=caller_actor(notify_number))
+                    for number, (when, cents) in enumerate(instalments, start=1)]
+        self._text_arrangement(arrangement, payments, notify_number)
+        return [p.confirmation_number or "" for p in payments]
+
+    def _instalment(self, arrangement: Arrangement, method: SavedPaymentMethod, number: int,
+                    when: date, cents: int, notify_number: str | None,
+                    authorization_text: str | None) -> Payment:
+        bank = method.kind == "bank"
+        return Payment(
+            account_id=arrangement.account_id, call_sid=arrangement.call_sid,
+            idempotency_key=f"arrangement-{arrangement.id}-{number}", amount_cents=cents,
+            fee_cents=0, scheduled_for=when, arrangement_id=arrangement.id,
+            payment_method_id=method.id, method=SAVED_BANK if bank else SAVED_CARD,
+            card_brand=None if bank else method.brand, card_last4=None if bank else method.last4,
+            bank_account_type=method.bank_account_type, bank_last4=method.last4 if bank else None,
+            notify_number=notify_number, authorization_text=authorization_text,
+            authorized_at=utcnow() if authorization_text else None)
+
+    def _text_arrangement(self, arrangement: Arrangement, payments: list[Payment],
+                          notify_number: str | None) -> None:
+        if not notify_number:
+            return
+        account = self.session.get_one(Account, arrangement.account_id)
+        plan = "; ".join(f"{dollars_text(p.amount_cents)} on {text_date(p.scheduled_for)} "
+                         f"(confirmation {p.confirmation_number})" for p in payments)
+        body = render(say("sms.arrangement_created", account_last4=account.account_number[-4:],
+                          plan=plan))
+        queue_text(self.session, notify_number, body)

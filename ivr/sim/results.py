@@ -1,0 +1,44 @@
+"""What a simulated call is made of: the caller's actions and the call's observable result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# Simulated clock: roughly how long a key press takes on a real call.
+SECONDS_PER_KEY = 0.4
+
+Outcome = Literal["hangup", "transfer", "reject", "application-error", "loop", "in-progress"]
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the caller does at an input point: press keys, stay silent or hang up."""
+
+    kind: Literal["press", "silence", "hangup"]
+    keys: str = ""
+    label: str = ""  # shown instead of the keys, e.g. "16 digits#" for a card number
+
+    def describe(self) -> str:
+        """The transcript line for this action."""
+        if self.kind == "press":
+            return f"caller presses {self.label or self.keys}"
+        return "caller stays silent" if self.kind == "silence" else "caller hangs up"
+
+
+@dataclass
+class CallResult:
+    """Everything observable about one simulated call."""
+
+    call_sid: str
+    outcome: Outcome = "in-progress"
+    hangup_by: Literal["caller", "ivr"] | None = None
+    transcript: list[str] = field(default_factory=list)
+    heard: list[str] = field(default_factory=list)
+    sms: list[str] = field(default_factory=list)
+    transferred_to: str | None = None
+    error: str | None = None
+    duration: int = 0
+    requests: int = 0
+    status_callback_status: int | None = None
+    warnings: list[str] = field(default_factory=list)

@@ -1,0 +1,239 @@
+"""Scripted calls: replay a YAML script against the app and check what the caller hears.
+
+``run_script(app_or_url, "fixtures/calls/pay.yaml")`` returns the ``CallResult`` or raises
+``ScriptFailure`` whose message shows the expectation, what was heard and a diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from ivr.sim.script_load import INPUT_KINDS, Script, ScriptError, Step, load_script
+from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
+from ivr.sim.transport import InProcessTransport, Transport, transport_for
+from ivr.sim.twiml import GatherSpec, normalise_space
+
+__all__ = ["ScriptError", "ScriptFailure", "load_script", "run_script", "run_script_dir"]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_MISSING = object()
+
+
+class ScriptFailure(AssertionError):
+    """A scripted expectation did not hold; ``result`` is the call up to that point."""
+
+    def __init__(self, message: str, result: CallResult | None = None) -> None:
+        """Keep the message for display and the (partial) call result for inspection."""
+        super().__init__(message)
+        self.message = message
+        self.result = result
+
+
+def _norm(text: str) -> str:
+    return normalise_space(text).lower()
+
+
+def closest_sentence(expected: str, heard: list[str]) -> str | None:
+    """The heard line or sentence most similar to ``expected`` (difflib ratio)."""
+    candidates = [*heard, *(s for line in heard for s in _SENTENCE_END.split(line))]
+    if not candidates:
+        return None
+    return max(candidates,
+               key=lambda c: difflib.SequenceMatcher(None, _norm(expected), _norm(c)).ratio())
+
+
+def heard_report(call: SimulatedCall) -> str:
+    """Everything heard since the caller's last action, one line each."""
+    since = f"'{call.last_action.describe()}'" if call.last_action else "the call started"
+    lines = [f"  IVR: {text}" for text in call.heard_since_action] or ["  (nothing)"]
+    return f"heard since {since}:\n" + "\n".join(lines)
+
+
+def expectation_diff(expected: str, call: SimulatedCall) -> str:
+    """The failure text for an ``expect``: expected, heard, and a diff to the closest."""
+    parts = [f'expected to hear: "{expected}"', heard_report(call)]
+    closest = closest_sentence(expected, call.heard_since_action)
+    if closest is not None:
+        diff = difflib.ndiff([normalise_space(expected)], [normalise_space(closest)])
+        parts.append("closest heard sentence (- expected, + heard):\n"
+                     + "\n".join(f"  {line.rstrip()}" for line in diff))
+    return "\n".join(parts)
+
+
+def _end_matches(expected: str, result: CallResult) -> bool:
+    """Whether the call ended the way ``expect_end`` says."""
+    if expected == "caller-hangup":
+        return result.outcome == "hangup" and result.hangup_by == "caller"
+    if expected == "ivr-hangup":
+        return result.outcome == "hangup" and result.hangup_by == "ivr"
+    return result.outcome == expected
+
+
+class ScriptCaller:
+    """Plays a ``Script``: checks expectations, then returns its next press/silence/hangup."""
+
+    def __init__(self, script: Script, supports_sms: bool, warn: Callable[[str], None]) -> None:
+        """``warn`` reports steps that cannot be checked (expect_sms over HTTP)."""
+        self.script = script
+        self.supports_sms = supports_sms
+        self.warn = warn
+        self.position = 0
+        self.end_checked = False
+
+    def _fail(self, step: Step | None, message: str, call: SimulatedCall) -> ScriptFailure:
+        where = f" at {step.describe()}" if step else ""
+        header = f"Script '{self.script.name}' failed{where}:"
+        return ScriptFailure(f"{header}\n{message}", call.result)
+
+    def choose(self, call: SimulatedCall, gather: GatherSpec) -> Action:
+        """Check the steps up to the next input step and return that input."""
+        while self.position < len(self.script.steps):
+            step = self.script.steps[self.position]
+            self.position += 1
+            if step.kind in INPUT_KINDS:
+                return Action(step.kind, step.value)  # type: ignore[arg-type]
+            if step.kind == "expect_end":
+                raise self._fail(step, f"the call has not ended: the IVR is waiting for input "
+                                       f"({gather.describe()})\n{heard_report(call)}", call)
+            self._check(step, call)
+        raise self._fail(None, f"after the last step ({len(self.script.steps)}) the IVR is "
+                               f"waiting for input ({gather.describe()}) but the script has "
+                               f"no steps left\n{heard_report(call)}", call)
+
+    def finished(self, call: SimulatedCall) -> None:
+        """Check the steps left after the call ended; any input step left is a failure."""
+        remaining = self.script.steps[self.position:]
+        if not any(step.kind == "expect_end" for step in remaining):
+            self._raise_if_error(call)  # the root cause beats "expected X, heard nothing"
+        for step in remaining:
+            if step.kind in INPUT_KINDS:
+                self._raise_if_error(call)
+                raise self._fail(step, f"the call already ended ({call.result.outcome}); "
+                                       f"this step was never reached\n{heard_report(call)}", call)
+            self._check(step, call)
+        self.position = len(self.script.steps)
+        self._raise_if_error(call)
+
+    def _raise_if_error(self, call: SimulatedCall) -> None:
+        """An application error fails the script unless an expect_end asked for it."""
+        result = call.result
+        if result.outcome in ("application-error", "loop") and not self.end_checked:
+            raise self._fail(None, f"{result.outcome}: {result.error}\n{heard_report(call)}",
+                             call)
+        if result.status_callback_status is not None and not self.end_checked \
+                and not 200 <= result.status_callback_status < 300:
+            raise self._fail(None, f"the status callback got HTTP "
+                                   f"{result.status_callback_status}", call)
+
+    def _check(self, step: Step, call: SimulatedCall) -> None:
+        """Check one expectation step against the call so far."""
+        heard = _norm(" ".join(call.heard_since_action))
+        if step.kind == "expect" and _norm(step.value) not in heard:
+            raise self._fail(step, expectation_diff(step.value, call), call)
+        if step.kind == "expect_not" and _norm(step.value) in heard:
+            raise self._fail(step, f'"{step.value}" was heard but must not be\n'
+                                   f"{heard_report(call)}", call)
+        if step.kind == "expect_end":
+            self._check_end(step, call)
+        if step.kind == "expect_sms":
+            self._check_sms(step, call)
+
+    def _check_end(self, step: Step, call: SimulatedCall) -> None:
+        result = call.result
+        if not _end_matches(step.value, result):
+            by = f" by the {result.hangup_by}" if result.hangup_by else ""
+            detail = f"\n{result.error}" if result.error else ""
+            raise self._fail(step, f"the call ended with {result.outcome}{by}, "
+                                   f"not {step.value}{detail}", call)
+        self.end_checked = True
+
+    def _check_sms(self, step: Step, call: SimulatedCall) -> None:
+        if not self.supports_sms:
+            self.warn(f"{step.describe()} skipped: texts are only visible in-process")
+            return
+        bodies = call.sms()
+        if not any(_norm(step.value) in _norm(body) for body in bodies):
+            listed = "\n".join(f"  {body}" for body in bodies) or "  (none)"
+            raise self._fail(step, f'no text to {call.from_number} contains "{step.value}"; '
+                                   f"texts queued during the call:\n{listed}", call)
+
+
+@contextmanager
+def config_overrides(app: Flask, overrides: Mapping[str, Any]) -> Iterator[None]:
+    """Temporarily update ``app.config``; restores (or removes) every key afterwards."""
+    saved = {key: app.config.get(key, _MISSING) for key in overrides}
+    app.config.update(overrides)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is _MISSING:
+                app.config.pop(key, None)
+            else:
+                app.config[key] = value
+
+
+def _overrides(script: Script, transport: Transport, echo: Callable[[str], None]) -> Any:
+    """The config context for the script's ``settings``/``today``; remote: a warning."""
+    overrides = dict(script.settings)
+    if script.today:
+        overrides["IVR_TODAY"] = script.today
+    if not overrides:
+        return nullcontext()
+    if isinstance(transport, InProcessTransport):
+        return config_overrides(transport.app, overrides)
+    echo(f"warning: {', '.join(overrides)} cannot be applied to a remote server; ignored")
+    return nullcontext()
+
+
+def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str, Any] | Script,
+               *, echo: Callable[[str], None] | None = None, quiet: bool = False,
+               from_number: str | None = None, to_number: str | None = None) -> CallResult:
+    """Run one scripted call; raise ScriptFailure (or ScriptError) when it does not pass.
+
+    ``echo`` receives the transcript (unless ``quiet``), warnings and the PASS line.
+    ``from_number``/``to_number`` override the script's own numbers.
+    """
+    script = script if isinstance(script, Script) else load_script(script)
+    out = echo or (lambda _line: None)
+    transport = transport_for(target)
+    caller = ScriptCaller(script, transport.supports_sms, warn=lambda m: out(f"warning: {m}"))
+    call = SimulatedCall(transport, caller, echo=None if quiet else out,
+                         from_number=from_number or script.from_number or DEFAULT_FROM,
+                         to_number=to_number or script.to_number or DEFAULT_TO)
+    with _overrides(script, transport, out):
+        result = call.run()
+    out(f"PASS {script.name} ({len(script.steps)} steps)")
+    return result
+
+
+def run_script_dir(target: Flask | str | Transport, folder: str | Path, *,
+                   echo: Callable[[str], None] | None = None, quiet: bool = False,
+                   run: Callable[..., CallResult] | None = None,
+                   **numbers: str | None) -> dict[Path, str | None]:
+    """Run every ``*.yaml``/``*.yml`` in ``folder``; map each file to its failure or None.
+
+    ``run`` replaces :func:`run_script` (same arguments), e.g. to give each
+    script a fresh database.
+    """
+    run = run or run_script
+    out = echo or (lambda _line: None)
+    outcomes: dict[Path, str | None] = {}
+    paths = sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])
+    for path in paths:
+        try:
+            run(target, path, echo=out, quiet=quiet, **numbers)
+            outcomes[path] = None
+        except (ScriptFailure, ScriptError) as exc:
+            outcomes[path] = str(exc)
+            out(f"FAIL {path.name}\n{exc}")
+    passed = sum(1 for failure in outcomes.values() if failure is None)
+    out(f"{passed} passed, {len(outcomes) - passed} failed")
+    return outcomes

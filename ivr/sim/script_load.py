@@ -1,0 +1,146 @@
+"""Reading call scripts (YAML) for the simulator into ``Script`` objects."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ivr.sim.twiml import DTMF_KEYS
+
+INPUT_KINDS = ("press", "silence", "hangup")
+CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms")
+END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
+                "application-error", "loop")
+
+
+class ScriptError(ValueError):
+    """The script itself is malformed; the message says where."""
+
+
+class _SourceInt(int):
+    """An int that remembers how it was written, so ``press: 0123`` stays "0123"."""
+
+    source: str
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps the text of integers (YAML reads 0123 as octal 83)."""
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    value = _SourceInt(loader.construct_yaml_int(node))
+    value.source = node.value
+    return value
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+
+
+def as_text(value: Any) -> str:
+    """A scalar from YAML as the text the author wrote (numbers, dates, phone numbers)."""
+    if isinstance(value, _SourceInt):
+        return value.source
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """Drop the source-keeping int subclass so app.config gets ordinary values."""
+    return int(value) if isinstance(value, _SourceInt) else value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One script step; ``number`` counts from 1 as a reader of the YAML would."""
+
+    number: int
+    kind: str
+    value: str = ""
+
+    def describe(self) -> str:
+        """The step as written, e.g. ``step 3 (press: "1")``."""
+        if self.kind in ("silence", "hangup"):
+            return f"step {self.number} ({self.kind})"
+        return f'step {self.number} ({self.kind}: "{self.value}")'
+
+
+@dataclass
+class Script:
+    """A scripted call: who calls, app overrides, and the steps in order."""
+
+    name: str
+    steps: list[Step]
+    from_number: str | None = None
+    to_number: str | None = None
+    today: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _step(number: int, raw: Any) -> Step:
+    """Validate one raw YAML step."""
+    if isinstance(raw, str) and raw in ("silence", "hangup"):
+        return Step(number, raw)
+    if not isinstance(raw, Mapping) or len(raw) != 1:
+        raise ScriptError(f"step {number}: expected 'silence', 'hangup' or one of "
+                          f"{', '.join(('press', *CHECK_KINDS))}: <value>, got {raw!r}")
+    kind, value = next(iter(raw.items()))
+    if kind not in ("press", *CHECK_KINDS):
+        raise ScriptError(f"step {number}: unknown step {kind!r}")
+    text = as_text(value).strip() if value is not None else ""
+    if kind == "press":
+        text = "".join(text.split())
+        if not text or not set(text) <= DTMF_KEYS:
+            raise ScriptError(f"step {number}: press {text!r} is not keypad keys (0-9, *, #)")
+    elif kind == "expect_end" and text not in END_OUTCOMES:
+        raise ScriptError(f"step {number}: expect_end must be one of {', '.join(END_OUTCOMES)}")
+    elif not text:
+        raise ScriptError(f"step {number}: {kind} needs some text")
+    return Step(number, kind, text)
+
+
+def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:
+    """The raw mapping and a default name (the file's stem)."""
+    if isinstance(source, Mapping):
+        return source, "script"
+    path = Path(source)
+    try:
+        # _Loader is a SafeLoader subclass: plain data only, never arbitrary objects.
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScriptError(f"{path}: {exc}") from None
+    if not isinstance(data, Mapping):
+        raise ScriptError(f"{path}: a script is a mapping with 'name' and 'steps'")
+    return data, path.stem
+
+
+def load_script(source: str | Path | Mapping[str, Any]) -> Script:
+    """Load and validate a script from a YAML file or an already-parsed mapping."""
+    data, default_name = _read(source)
+    unknown = set(data) - {"name", "from", "to", "today", "settings", "steps"}
+    if unknown:
+        raise ScriptError(f"unknown script keys: {', '.join(sorted(map(str, unknown)))}")
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise ScriptError("'steps' must be a non-empty list")
+    settings = data.get("settings") or {}
+    if not isinstance(settings, Mapping):
+        raise ScriptError("'settings' must be a mapping of app.config keys to values")
+    optional = {key: as_text(data[key]) if data.get(key) is not None else None
+                for key in ("from", "to", "today")}
+    if optional["today"]:
+        try:
+            date.fromisoformat(optional["today"])
+        except ValueError:
+            raise ScriptError(f"today: {optional['today']!r} is not a YYYY-MM-DD date") from None
+    return Script(
+        name=as_text(data.get("name") or default_name),
+        steps=[_step(number, raw) for number, raw in enumerate(raw_steps, start=1)],
+        from_number=optional["from"], to_number=optional["to"], today=optional["today"],
+        settings={str(key): _plain(value) for key, value in settings.items()},
+    )

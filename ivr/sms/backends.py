@@ -1,0 +1,54 @@
+"""The backends that send a text: the console (development) and Twilio's Messages API."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+from ivr.errors import ConfigError
+from ivr.sms.twilio import TwilioBackend
+
+log = logging.getLogger(__name__)
+
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+class SmsBackend(Protocol):
+    """Something that sends one text message and returns the provider's message id."""
+
+    def send(self, to: str, body: str) -> str:
+        """Send ``body`` to the E.164 number ``to``; raise SmsSendError on failure."""
+        ...
+
+
+class ConsoleBackend:
+    """Development backend: logs the message instead of sending it."""
+
+    name = "console"
+
+    def send(self, to: str, body: str) -> str:
+        """Log the message at INFO and return a made-up id."""
+        log.info("SMS to %s: %s", to, body)
+        return f"console-{uuid.uuid4().hex[:16]}"
+
+
+def make_sms_backend(config: Mapping[str, Any]) -> SmsBackend:
+    """The backend ``IVR_SMS_BACKEND`` names: ``console`` (default) or ``twilio``."""
+    name = (config.get("IVR_SMS_BACKEND") or "console").strip().lower()
+    if name == "console":
+        return ConsoleBackend()
+    if name != "twilio":
+        raise ConfigError(f"IVR_SMS_BACKEND must be 'console' or 'twilio', got {name!r}")
+    from_number = (config.get("IVR_SMS_FROM") or "").strip()
+    if not E164.fullmatch(from_number):
+        raise ConfigError("IVR_SMS_BACKEND=twilio needs IVR_SMS_FROM, the sending number in "
+                          f"E.164 form like +14155550100 (got {from_number!r})")
+    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
+    if not sid or not token or sid == DEV_ACCOUNT_SID or token == DEV_AUTH_TOKEN:
+        raise ConfigError("IVR_SMS_BACKEND=twilio needs real TWILIO_ACCOUNT_SID and "
+                          "TWILIO_AUTH_TOKEN values")
+    return TwilioBackend(sid, token, from_number)

@@ -1,0 +1,186 @@
+"""One webhook turn of a call: load its state, run the flow, save state and TwiML together.
+
+The call's row is locked for the turn, so a redelivered webhook waits for the
+first delivery and then gets its saved answer instead of running again.
+
+A turn that finds the call holding for a payment (written ahead by the turn before)
+first charges it, with no transaction open (:mod:`ivr.payments.charges`), then runs
+the flow, which says the result. If that request dies mid-charge, its retry (or the
+hang-up's status callback) charges again with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from flask import Flask, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from flows import machine
+from flows.capture_steps import capture_of
+from flows.context import Context
+from flows.speech import say
+from flows.state import CallState, EndKind, Event, Reply, Step
+from ivr.db import db
+from ivr.payments import charges
+from ivr.phones import to_e164
+from ivr.ports import database as services
+from ivr.ports.payments import record_capture
+from ivr.web.twiml import Voice, reply_twiml
+from models import CallSession, Payment, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def voice_settings(app: Flask) -> Voice:
+    """How this app speaks, and where it transfers callers."""
+    return Voice(language=app.config["IVR_LANGUAGE"], voice=app.config["IVR_VOICE"],
+                 agent_number=app.config["IVR_AGENT_NUMBER"],
+                 pay_connector=app.config["IVR_PAY_CONNECTOR"])
+
+
+def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,
+              holding: bool = False) -> str:
+    """Answer one voice webhook; ``event`` is None for the call's first request.
+
+    ``turn`` is the number of answers the caller has heard. A request for an
+    older turn is a redelivery and gets the saved answer again. Two first
+    deliveries racing to create the call row: the loser retries and replays.
+    ``holding``: the caller holds while the payment written ahead is charged; it is
+    sent to the gateway first, and its answer recorded in this turn's transaction.
+    """
+    held = _send_held_payment(app, form["CallSid"], turn) if holding else None
+    for attempt in (1, 2):
+        try:
+            with db.transaction(app) as session:
+                if held is not None:
+                    charges.record(session, *held)
+                return _take_turn(app, session, form, turn, event)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            log.info("concurrent delivery for call %s; replaying", form.get("CallSid"))
+    raise AssertionError("unreachable")
+
+
+def charge_held_payment(app: Flask, call_sid: str) -> None:
+    """Charge and record the payment the call is holding for, if it is (at a hang-up).
+
+    The caller has gone, so whatever the outcome, it is texted.
+    """
+    held = _send_held_payment(app, call_sid)
+    if held is not None:
+        with db.transaction(app) as session:
+            charges.record(session, *held, late=True)
+
+
+def _send_held_payment(app: Flask, call_sid: str,
+                       turn: int | None = None) -> tuple[int, charges.Answer] | None:
+    """Send the payment the call holds for (at ``turn``, when given), with no transaction
+    open; the payment's id and the gateway's answer, or None when there is none to send."""
+    with db.transaction(app) as session:
+        call = session.get(CallSession, call_sid)
+        if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
+            return None
+        state = CallState.from_dict(call.flow_state)
+        if state.step is not Step.CHARGING:
+            return None
+        request = charges.prepare(session, state.payment_key)
+    if request is None:
+        return None
+    return request.payment_id, charges.send(app.extensions["ivr_gateway"], request.stored)
+
+
+def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
+               event: Event | None) -> str:
+    call_sid = form["CallSid"]
+    call = session.get(CallSession, call_sid, with_for_update=True)
+    if call is not None and turn != call.turn and call.last_response:
+        log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
+        return call.last_response
+    if call is not None and call.ended_at is not None:
+        # The status callback already closed it: a late request gets a plain goodbye, but a
+        # late <Pay> result is still what happened to the payment.
+        if event is not None and event.pay is not None:
+            _record_late_capture(session, call, event.pay)
+        return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
+                           voice_settings(app))
+    ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
+    if call is None or event is None:
+        call = call or _new_call(session, form)
+        state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
+        reply = machine.start(state, ctx)
+    else:
+        state = CallState.from_dict(call.flow_state)
+        reply = machine.handle(state, event, ctx)
+    return _save_turn(app, call, state, reply)
+
+
+def _record_late_capture(session: Session, call: CallSession, pay: dict[str, str]) -> None:
+    """A <Pay> result that arrives after the call was closed: record it (and text it)."""
+    state = CallState.from_dict(call.flow_state)
+    payment = session.scalar(select(Payment).where(Payment.idempotency_key == state.payment_key))
+    if state.step is Step.CARD_CAPTURE and payment is not None:
+        record_capture(session, payment, capture_of(pay), late=True)
+
+
+def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:
+    call = CallSession(call_sid=form["CallSid"], from_number=form.get("From"),
+                       to_number=form.get("To"), state="new", flow_state={}, turn=0)
+    session.add(call)
+    session.flush()  # a concurrent first delivery fails here, not at commit
+    return call
+
+
+def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) -> str:
+    call.turn += 1
+    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app))
+    call.flow_state = state.to_dict()
+    # JSON columns are compared by value; say so explicitly so no in-place change is missed.
+    flag_modified(call, "flow_state")
+    call.state = str(state.step)
+    call.account_id = state.account_id
+    call.last_response = twiml
+    return twiml
+
+
+def close_call(app: Flask, form: Mapping[str, str]) -> None:
+    """Record a status callback: final status and duration; drop any payment tokens.
+
+    Whatever the callback says is cut or clamped to what the columns hold, so an odd
+    status or duration never leaves the call unclosed (its payment details kept).
+    """
+    call_sid = form["CallSid"]
+    ids = {name: (form.get(name) or "")[:CallSession.CALLER_ID_LENGTH] or None
+           for name in ("From", "To")}
+    with db.transaction(app) as session:
+        call = session.get(CallSession, call_sid, with_for_update=True)
+        if call is None:
+            call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
+            call.state = "never_answered"
+        if call.flow_state:
+            state = CallState.from_dict(call.flow_state)
+            state.forget_payment_details()
+            call.flow_state = state.to_dict()
+        call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
+        call.duration_seconds = _int_or_none(form.get("CallDuration"))
+        call.ended_at = utcnow()
+
+
+def _int_or_none(raw: str | None) -> int | None:
+    """A whole number of seconds as an INTEGER column holds it: 0 to 2**31 - 1, or None.
+
+    A fraction is dropped, a negative becomes 0 and a huge number the largest; anything
+    that is not a number (or NaN) is None. float() also reads "12.5" and "1e3".
+    """
+    try:
+        seconds = float(raw) if raw else None
+    except ValueError:
+        return None
+    if seconds is None or seconds != seconds:  # NaN is the one value unequal to itself
+        return None
+    return int(min(max(seconds, 0.0), 2.0**31 - 1))

@@ -1,0 +1,133 @@
+"""Twilio voice webhooks: ``/voice`` answers, ``/voice/turn`` continues, ``/voice/status`` closes.
+
+Every request must carry a valid ``X-Twilio-Signature``; every answer is TwiML,
+and an unexpected error becomes a spoken apology rather than an HTTP 500.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+from flows.keys import NOT_A_KEY, is_keypad
+from flows.state import Event
+from ivr.db import db
+from ivr.security.audit import record
+from ivr.security.refusals import count_refusal
+from ivr.web.calls import charge_held_payment, close_call, take_turn, voice_settings
+from ivr.web.twiml import apology_twiml, empty_twiml
+from models import CallSession
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+
+
+@bp.before_request
+def require_twilio_signature() -> None:
+    """Refuse (403) any request not signed with our Twilio auth token."""
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    if not signature or not validator.validate(request.url, request.form.to_dict(), signature):
+        _audit_refusal("unsigned" if not signature else "forged")
+        abort(403)
+
+
+def _audit_refusal(kind: str) -> None:
+    """Count a refused request; audit only the hour's first of its kind.
+
+    Each refusal is one increment of ``webhook_refusals``, never a row of its own, so
+    unauthenticated traffic cannot grow the database. The refusal stands even if the
+    database cannot record it.
+    """
+    log.warning("rejected %s request to %s from %s", kind, request.path, request.remote_addr)
+    try:
+        with db.transaction() as session:
+            if count_refusal(session, kind, request.remote_addr):
+                record(session, "unknown", "webhook_signature", f"refused_{kind}",
+                       origin=request.remote_addr, detail=request.path)
+    except Exception:
+        log.exception("could not record a refused request")
+
+
+def _form() -> dict[str, str]:
+    """The webhook's parameters, with caller and called IDs cut to what a call row keeps."""
+    form = request.form.to_dict()
+    for name in ("From", "To"):
+        if name in form:
+            form[name] = form[name][:CallSession.CALLER_ID_LENGTH]
+    return form
+
+
+def _twiml(body: str) -> Response:
+    return Response(body, mimetype="text/xml")
+
+
+def _answer(turn: int, event: Event | None, holding: bool = False) -> Response:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        if not request.form.get("CallSid"):
+            raise ValueError("webhook without CallSid")
+        return _twiml(take_turn(app, _form(), turn, event, holding))
+    except Exception:
+        # Never let Twilio play "an application error has occurred": apologise instead.
+        log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
+        return _twiml(apology_twiml(voice_settings(app)))
+
+
+@bp.post("")
+def incoming() -> Response:
+    """A new call (or a redelivery of its first request)."""
+    return _answer(0, None)
+
+
+# What the flow may see of a <Pay> result: outcomes, masked numbers, never the card itself.
+PAY_RESULT_FIELDS = ("Result", "PaymentConfirmationCode", "PaymentToken", "PaymentCardNumber",
+                     "PaymentCardType", "ExpirationDate", "PaymentCardPostalCode",
+                     "PaymentError", "PayErrorCode", "ConnectorError")
+
+
+@bp.post("/turn")
+def turn() -> Response:
+    """The caller's keys for turn ``t``; ``silence=1`` when none came; or <Pay>'s result.
+
+    ``hold=1``: the caller is holding while the payment just authorised is charged.
+    """
+    number = request.args.get("t", default=-1, type=int)
+    if request.args.get("hold") == "1":
+        return _answer(number, Event(digits=None), holding=True)
+    if request.args.get("silence") == "1":
+        return _answer(number, Event(digits=None))
+    if "Result" in request.form:
+        result = {name: request.form[name] for name in PAY_RESULT_FIELDS if name in request.form}
+        return _answer(number, Event(digits=None, pay=result))
+    return _answer(number, Event(digits=_keys(request.form.get("Digits", ""))))
+
+
+def _keys(digits: str) -> str:
+    """The keys as the flow sees them: anything no keypad can send becomes invalid input."""
+    if is_keypad(digits):
+        return digits
+    # Not logged as keyed: whatever was sent might still be a caller's secret.
+    log.warning("call %s: Digits holds characters that are not telephone keys",
+                request.form.get("CallSid"))
+    return NOT_A_KEY
+
+
+@bp.post("/status")
+def status() -> Response:
+    """Status callback: record how the call ended."""
+    call_sid = request.form.get("CallSid")
+    if call_sid:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        # Closed first, so no turn can start a payment after this; then a payment the caller
+        # authorised before hanging up (while holding) is charged, and texted.
+        for step in (lambda: close_call(app, request.form),
+                     lambda: charge_held_payment(app, call_sid)):
+            try:
+                step()
+            except Exception:
+                log.exception("status callback for %s failed", call_sid)
+    return _twiml(empty_twiml())

@@ -1,0 +1,33 @@
+"""Smoke test: the simulator's signatures and parameters satisfy the real webhooks.
+
+Deliberately loose about wording: the call flow's prompts belong to its own tests.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import Flask
+
+from ivr.cli.call import call_command
+from ivr.sim.callers import run_interactive
+
+
+def test_real_app_answers_a_signed_call_and_takes_the_status_callback(demo_app: Flask) -> None:
+    result = run_interactive(demo_app, stream=io.StringIO("h\n"), echo=lambda _l: None,
+                             prompt=lambda _p: None)
+    assert result.outcome == "hangup"
+    assert result.hangup_by == "caller"
+    assert result.heard, "the caller heard nothing: was the request refused?"
+    assert result.error is None
+    assert result.status_callback_status == 200
+
+
+def test_ivr_call_script_runs_inside_the_real_app(demo_app: Flask, tmp_path: Path) -> None:
+    script = tmp_path / "hang_up.yaml"
+    script.write_text("name: Hang up at once\nsteps:\n  - hangup\n"
+                      "  - expect_end: caller-hangup\n")
+    result = demo_app.test_cli_runner().invoke(call_command, ["--script", str(script)])
+    assert result.exit_code == 0, result.output
+    assert "PASS Hang up at once (2 steps)" in result.output

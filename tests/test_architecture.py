@@ -1,0 +1,71 @@
+"""The architecture, as tests: no import cycles, and each layer imports only those below it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.import_graph import ROOT, find_cycle, import_graph, third_party_imports
+
+# Lowest first. A module may import its own layer and the layers before it, nothing after.
+LAYERS: list[tuple[str, ...]] = [
+    ("flows",),  # the call flow: pure Python
+    ("models",),  # the schema
+    ("ivr.errors", "ivr.config", "ivr.db", "ivr.phones", "ivr"),  # the foundation
+    ("ivr.security",),
+    ("ivr.sms",),
+    ("ivr.payments",),
+    ("ivr.ports",),
+    ("ivr.web",),
+    ("ivr.app",),
+    ("ivr.ops",),
+    ("ivr.sim",),
+    ("ivr.cli",),
+]
+# Third-party code each layer must not touch: flows/ is tested as data in, decision out.
+FORBIDDEN_LIBRARIES = {"flows": ("flask", "twilio", "sqlalchemy", "werkzeug", "requests")}
+
+
+def layer_of(module: str) -> int:
+    """The index in LAYERS of the most specific prefix naming ``module``'s layer."""
+    best, index = "", -1
+    for position, names in enumerate(LAYERS):
+        for name in names:
+            if (module == name or module.startswith(name + ".")) and len(name) > len(best):
+                best, index = name, position
+    assert index >= 0, f"{module} belongs to no layer: add it to LAYERS"
+    return index
+
+
+def test_the_graph_is_read_from_every_module() -> None:
+    graph = import_graph()
+    assert {"flows.machine", "ivr.web.voice", "ivr.payments.ledger", "ivr.cli"} <= set(graph)
+    assert "ivr.payments.ledger" in graph["ivr.payments.charges"]
+
+
+def test_there_are_no_import_cycles() -> None:
+    assert find_cycle(import_graph()) is None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+@pytest.mark.parametrize("module", sorted(import_graph()))
+def test_a_module_imports_only_its_layer_and_those_below(module: str) -> None:
+    above = [target for target in import_graph()[module] if layer_of(target) > layer_of(module)]
+    assert not above, f"{module} imports {above}, which sit above it"
+
+
+def test_nothing_outside_the_commands_imports_the_simulator() -> None:
+    graph = import_graph()
+    users = {module for module, targets in graph.items()
+             if not module.startswith(("ivr.sim", "ivr.cli"))
+             and any(target.startswith("ivr.sim") for target in targets)}
+    assert not users
+
+
+def test_flows_import_no_web_database_or_telephony_library() -> None:
+    modules = sorted((ROOT / "flows").rglob("*.py"))
+    assert len(modules) >= 8
+    for path in modules:
+        assert third_party_imports(path).isdisjoint(FORBIDDEN_LIBRARIES["flows"]), path.name
