@@ -19,8 +19,8 @@ from ivr.ports.database import ports_for
 from ivr.sms.backends import ConsoleBackend
 from models import CallSession, utcnow
 from tests.conftest import make_app
-from tests.web.test_status_callbacks import TO_SECOND_BANK_ENTRY, call_row
 from tests.twilio_helpers import TwilioCaller
+from tests.web.test_status_callbacks import TO_SECOND_BANK_ENTRY, call_row
 
 BANK_ACCOUNT = "000123456789"
 

@@ -23,7 +23,14 @@ from models import utcnow
 from tests.conftest import make_app
 from tests.fault_helpers import LATER
 from tests.money_checks import check_money, demo_history, gateway_charges
-from tests.ops.test_serve_workers import CALL_SID, action, post, redirect, serving, wait_until_healthy
+from tests.ops.test_serve_workers import (
+    CALL_SID,
+    action,
+    post,
+    redirect,
+    serving,
+    wait_until_healthy,
+)
 
 START = {1: 12045}  # account 10001234 (id 1 in the demo data) owes $120.45
 
