@@ -336,7 +336,7 @@ def test_parse_token() -> None:
 ])
 def test_failures_say_whether_the_charge_may_have_happened(
         requests_mock: Any, kwargs: dict[str, Any], unknown: bool) -> None:
-    from ivr.payments.gateways.base import GatewayOutcomeUnknown
+    from ivr.errors import GatewayOutcomeUnknown
 
     requests_mock.post("https://api.stripe.com/v1/payment_intents", **kwargs)
     gateway = StripeGateway("sk_test_key")
@@ -387,7 +387,7 @@ def test_find_charge_reads_declines_and_prefers_a_success(gateway: StripeGateway
 
 def test_find_charge_of_an_intent_still_processing_is_unknown(
         gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
-    from ivr.payments.gateways.base import GatewayOutcomeUnknown
+    from ivr.errors import GatewayOutcomeUnknown
 
     requests_mock.get(SEARCH, json=search_result(intent("processing")))
     with pytest.raises(GatewayOutcomeUnknown):
