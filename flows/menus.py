@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.ports import PaymentSource, SavedMethod
-from flows.speech import Digits, Key, Prompt, say
+from flows.speech import Digits, Key, Prompt, load_catalog, say
 from flows.state import Ask
 
 
@@ -20,8 +20,10 @@ def menu(*options: Prompt, before: list[Prompt] | None = None) -> Ask:
 
 def method_words(kind: str, label: str, last4: str) -> Prompt:
     """ "the Visa card ending in 4 2 4 2" or "the checking account ending in 6 7 8 9"."""
-    prompt_id = "method.bank" if kind == "bank" else "method.card"
-    return say(prompt_id, label=label, last4=Digits(last4))
+    if kind != "bank":
+        return say("method.card", label=label, last4=Digits(last4))
+    account_type = label if f"value.bank_type.{label}" in load_catalog() else "unknown"
+    return say("method.bank", label=say(f"value.bank_type.{account_type}"), last4=Digits(last4))
 
 
 def source_words(source: PaymentSource) -> Prompt:

@@ -44,7 +44,7 @@ class Key:
     key: str
 
 
-_KEY_NAMES = {"*": "star", "#": "pound"}
+_KEY_IDS = {"*": "value.key.star", "#": "value.key.pound"}
 
 
 @dataclass(frozen=True)
@@ -60,24 +60,40 @@ def say(prompt_id: str, **params: Any) -> Prompt:
     return Prompt(prompt_id, params)
 
 
-def _number_words(n: int) -> str:
-    # US English drops the "and" ("one hundred twenty") and reads without commas.
-    return num2words(n).replace(" and ", " ").replace(",", "")
+def number_words(n: int, language: str = "en-US", ordinal: bool = False) -> str:
+    """``n`` in words in ``language`` (its catalog names the num2words language)."""
+    lang = load_catalog(language)["language.number_words"]
+    words: str = num2words(n, lang=lang, to="ordinal" if ordinal else "cardinal")
+    if lang == "en":
+        # num2words writes British English; US English drops the "and" ("one hundred twenty")
+        # and reads without commas.
+        words = words.replace(" and ", " ").replace(",", "")
+    return words
 
 
-def money_words(cents: int) -> str:
+def money_words(cents: int, language: str = "en-US") -> str:
     """``4550`` -> "forty-five dollars and fifty cents"; ``100`` -> "one dollar"."""
+    catalog = load_catalog(language)
+
+    def amount(unit: str, n: int) -> str:
+        form = catalog[f"value.{unit}.{'one' if n == 1 else 'other'}"]
+        return form.format(n=number_words(n, language))
+
     dollars, rest = divmod(cents, 100)
-    dollar_part = f"{_number_words(dollars)} dollar{'' if dollars == 1 else 's'}"
     if rest == 0:
-        return dollar_part
-    cent_part = f"{_number_words(rest)} cent{'' if rest == 1 else 's'}"
-    return cent_part if dollars == 0 else f"{dollar_part} and {cent_part}"
+        return amount("dollars", dollars)
+    if dollars == 0:
+        return amount("cents", rest)
+    return catalog["value.dollars_and_cents"].format(
+        dollars=amount("dollars", dollars), cents=amount("cents", rest))
 
 
-def date_words(day: date) -> str:
-    """``2026-12-05`` -> "December fifth"."""
-    return f"{day.strftime('%B')} {num2words(day.day, to='ordinal')}"
+def date_words(day: date, language: str = "en-US") -> str:
+    """``2026-12-05`` -> "December fifth" (``{day}`` is the ordinal, ``{day_number}`` not)."""
+    catalog = load_catalog(language)
+    return catalog["value.date"].format(
+        month=catalog[f"value.month.{day.month}"], day=number_words(day.day, language, True),
+        day_number=number_words(day.day, language))
 
 
 def digit_words(digits: str, group: int = 0) -> str:
@@ -91,18 +107,23 @@ def digit_words(digits: str, group: int = 0) -> str:
     return ", ".join(" ".join(chunk) for chunk in chunks)
 
 
+def key_words(key: str, language: str = "en-US") -> str:
+    """A key as it is named in a menu: digits as themselves, ``*`` and ``#`` by name."""
+    return load_catalog(language)[_KEY_IDS[key]] if key in _KEY_IDS else key
+
+
 def speak_value(value: Any, language: str = "en-US") -> str:
     """Render one typed value as words; a nested Prompt renders from the catalog."""
     if isinstance(value, Prompt):
         return render(value, language)
     if isinstance(value, Money):
-        return money_words(value.cents)
+        return money_words(value.cents, language)
     if isinstance(value, Digits):
         return digit_words(value.digits, value.group)
     if isinstance(value, Key):
-        return _KEY_NAMES.get(value.key, value.key)
+        return key_words(value.key, language)
     if isinstance(value, date):
-        return date_words(value)
+        return date_words(value, language)
     return str(value)
 
 

@@ -28,7 +28,7 @@ from ivr.db import db
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import ledger
 from ivr.payments.gateways.base import GatewayCharge, PaymentGateway, StoredCharge
-from ivr.payments.texts import text_payer
+from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
     APPROVED,

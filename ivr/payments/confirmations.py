@@ -1,13 +1,12 @@
-"""Confirmation numbers, and how amounts, methods and dates are written in texts.
+"""Confirmation numbers, and amounts as operators read them in the audit trail.
 
-Calls, scheduled runs and settlement share these, so a number or a text means
-the same thing whichever way the payment was made.
+Calls, scheduled runs and settlement share these, so a number means the same thing
+whichever way the payment was made. What callers read is in :mod:`ivr.sms.payment_texts`.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -34,17 +33,5 @@ def new_confirmation_number(session: Session) -> str:
 
 
 def dollars_text(cents: int) -> str:
-    """Integer cents as a text-message amount: 1250 -> ``$12.50``."""
+    """Integer cents for an operator's message: 1250 -> ``$12.50``."""
     return f"${cents_to_decimal(cents)}"
-
-
-def method_text(payment: Payment) -> str:
-    """How a payment was made, for a text: "Visa ending 4242", "checking account ending 6789"."""
-    if payment.bank_last4:
-        return f"{payment.bank_account_type or 'bank'} account ending {payment.bank_last4}"
-    return f"{payment.card_brand or 'card'} ending {payment.card_last4}"
-
-
-def text_date(day: date | None) -> str:
-    """A date for a text message: "Dec 5, 2026"."""
-    return f"{day:%b} {day.day}, {day.year}" if day else ""

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from ivr.db import db
 from ivr.payments import charges, ledger
 from ivr.payments.gateways.base import PaymentGateway
-from ivr.payments.texts import text_payer
+from ivr.sms.payment_texts import text_payer
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod
 from models.payment import (
     APPROVED,

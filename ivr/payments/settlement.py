@@ -23,7 +23,7 @@ from ivr.db import db
 from ivr.errors import GatewayError
 from ivr.payments import ledger
 from ivr.payments.gateways.base import PaymentGateway, Settlement
-from ivr.payments.texts import RETURN_CODES, text_payer
+from ivr.sms.payment_texts import RETURN_CODES, text_payer
 from models import Account, Payment, utcnow
 from models.payment import APPROVED, PENDING, RETURNED
 

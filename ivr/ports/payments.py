@@ -23,9 +23,9 @@ from flows.ports import (
     SavedMethod,
 )
 from ivr.payments import charges, ledger
-from ivr.payments.texts import text_payer
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record
+from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
     APPROVED,

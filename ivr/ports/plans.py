@@ -7,12 +7,11 @@ from datetime import date
 from sqlalchemy import select
 
 from flows.ports import PaymentSource, SavedMethod, ScheduledPayment
-from flows.speech import render, say
 from ivr.payments import ledger
-from ivr.payments.confirmations import dollars_text, text_date
 from ivr.ports.payments import PaymentPorts, saved_view
 from ivr.security.audit import caller_actor
 from ivr.sms.outbox import queue_text
+from ivr.sms.payment_texts import arrangement_text
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, utcnow
 from models.payment import BANK, CANCELLED, SAVED_BANK, SAVED_CARD, SCHEDULED
 
@@ -118,8 +117,4 @@ class PlanPorts(PaymentPorts):
         if not notify_number:
             return
         account = self.session.get_one(Account, arrangement.account_id)
-        plan = "; ".join(f"{dollars_text(p.amount_cents)} on {text_date(p.scheduled_for)} "
-                         f"(confirmation {p.confirmation_number})" for p in payments)
-        body = render(say("sms.arrangement_created", account_last4=account.account_number[-4:],
-                          plan=plan))
-        queue_text(self.session, notify_number, body)
+        queue_text(self.session, notify_number, arrangement_text(account, payments))

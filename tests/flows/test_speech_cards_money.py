@@ -87,7 +87,10 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               "method": Prompt("method.card", {"label": "Visa", "last4": Digits("4242")}),
               "account_last4": "1234", "card_last4": "4242", "plan": "x", "reason": "x",
               "confirmation_number": "1234567890", "minutes": 30,
-              "scheduled": Money(100), "credit": Money(100)}
+              "scheduled": Money(100), "credit": Money(100),
+              # the parts values are said and written with (en-US.values.yaml)
+              "n": "one", "dollars": "x", "cents": "x", "month": "x", "day": "x",
+              "day_number": "x", "year": "2026", "type": "checking"}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(sample), prompt_id

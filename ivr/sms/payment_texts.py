@@ -1,18 +1,21 @@
-"""The text message that tells a payer what became of a payment, one place for every path.
+"""The text messages about payments, one place for every path.
 
 The words depend on how the payment was made (on a call, or by a scheduled run or AutoPay),
-where it stands, and whether the payer already heard the outcome on the call.
+where it stands, and whether the payer already heard the outcome on the call. Every word,
+including how amounts, dates and methods are written, comes from the catalog
+(``flows/prompts/*.sms.yaml`` and ``*.values.yaml``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
 
 from sqlalchemy.orm import Session
 
+from flows.money import cents_to_decimal
 from flows.ports import DeclineReason
 from flows.speech import Prompt, load_catalog, render, say
-from ivr.payments.confirmations import dollars_text, method_text, text_date
 from ivr.sms.outbox import queue_text
 from models import Account, Payment
 from models.payment import (
@@ -83,11 +86,11 @@ def _run_prompt(payment: Payment, values: Mapping[str, object]) -> Prompt:
 
 def _amount_text(payment: Payment) -> str:
     """The amount, and the fee with the total when there is one: what the payer sees charged."""
-    amount = dollars_text(payment.amount_cents)
+    amount = amount_text(payment.amount_cents)
     if not payment.fee_cents:
         return amount
-    return render(say("sms.amount_with_fee", amount=amount, fee=dollars_text(payment.fee_cents),
-                      total=dollars_text(payment.amount_cents + payment.fee_cents)))
+    return render(say("sms.amount_with_fee", amount=amount, fee=amount_text(payment.fee_cents),
+                      total=amount_text(payment.amount_cents + payment.fee_cents)))
 
 
 def decline_words(code: str | None) -> str:
@@ -96,3 +99,39 @@ def decline_words(code: str | None) -> str:
     if f"sms.decline_reason.{code}" not in load_catalog():
         code = DeclineReason.PROCESSING_ERROR.value
     return render(say(f"sms.decline_reason.{code}"))
+
+
+def arrangement_text(account: Account, payments: Sequence[Payment]) -> str:
+    """The text confirming a payment arrangement: each instalment with its number."""
+    plan = load_catalog()["text.list_separator"].join(
+        render(say("sms.arrangement_instalment", amount=amount_text(p.amount_cents),
+                   date=text_date(p.scheduled_for), confirmation=p.confirmation_number))
+        for p in payments)
+    return render(say("sms.arrangement_created", account_last4=account.account_number[-4:],
+                      plan=plan))
+
+
+def amount_text(cents: int) -> str:
+    """Integer cents as written in a text: 1250 -> ``$12.50``."""
+    return render(say("text.amount", amount=str(cents_to_decimal(cents))))
+
+
+def method_text(payment: Payment) -> str:
+    """How a payment was made, in a text: "Visa ending 4242", "checking account ending 6789"."""
+    if payment.bank_last4:
+        kind = payment.bank_account_type or "unknown"
+        if f"value.bank_type.{kind}" not in load_catalog():
+            kind = "unknown"
+        return render(say("text.method.bank", type=render(say(f"value.bank_type.{kind}")),
+                          last4=payment.bank_last4))
+    if not payment.card_brand:
+        return render(say("text.method.card_no_brand", last4=payment.card_last4))
+    return render(say("text.method.card", brand=payment.card_brand, last4=payment.card_last4))
+
+
+def text_date(day: date | None) -> str:
+    """A date as written in a text: "Dec 5, 2026"."""
+    if day is None:
+        return ""
+    return render(say("text.date", month=render(say(f"text.month.{day.month}")),
+                      day=str(day.day), year=str(day.year)))
