@@ -1,0 +1,112 @@
+"""Every word a caller hears or reads comes from the prompt catalogs.
+
+The catalogs are replaced by a pseudo-translation (every word of every entry in capitals,
+placeholders untouched) and calls are walked to every step, paying by card and by bank,
+scheduling and agreeing an arrangement. A word still in lower case was built in code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from flask import Flask
+from num2words import num2words
+from sqlalchemy import select, update
+
+from flows import speech
+from flows.state import Step
+from ivr.db import db
+from ivr.security.pins import hash_pin
+from models import Account, SmsMessage
+from tests.prompt_paths import (
+    _ARRANGE,
+    _BANK,
+    _CARD,
+    PATHS,
+    PIN,
+    SCHEDULE_ONE,
+    VISA,
+)
+from tests.twilio_helpers import TwilioCaller
+
+# Words that are values, not wording: numbers said by num2words and the brands on cards.
+NUMBER_WORDS = {word for n in [*range(101), 1000, 10**6] for kind in ("cardinal", "ordinal")
+                for word in re.findall(r"[a-z]+", num2words(n, to=kind))}
+PROPER_NAMES = {"Visa", "Mastercard", "American", "Express", "Discover"}
+# Paths that end by authorising, so texts are written too.
+FINISHED_PATHS = [
+    [*_CARD, "1"],
+    [*_BANK, "000123456789", "1"],
+    [*_ARRANGE, "1125", "1201", "1", VISA, "1230", "123", "94105", "1"],
+]
+
+
+def pseudo_translated(text: str) -> str:
+    """``text`` with every word outside ``{placeholders}`` in capitals."""
+    return "".join(part if part.startswith("{") else part.upper()
+                   for part in re.split(r"(\{[^}]*\})", text))
+
+
+@pytest.fixture
+def pseudo_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The real catalogs' ids with pseudo-translated words, in place of the real ones."""
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    for path in speech.CATALOG_DIR.glob("*.yaml"):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        pseudo = {key: text if key.startswith("language.") else pseudo_translated(str(text))
+                  for key, text in entries.items()}
+        (folder / path.name).write_text(yaml.safe_dump(pseudo), encoding="utf-8")
+    monkeypatch.setattr(speech, "CATALOG_DIR", folder)
+    speech.load_catalog.cache_clear()
+    yield folder
+    speech.load_catalog.cache_clear()
+
+
+def words_from_code(text: str, biller: str) -> set[str]:
+    """Words of ``text`` that are neither pseudo-translated nor values."""
+    allowed = NUMBER_WORDS | PROPER_NAMES | set(biller.split())
+    return {word for word in re.findall(r"[A-Za-z]+", text)
+            if not word.isupper() and word not in allowed}
+
+
+def said_along(app: Flask, call_sid: str, path: list[str]) -> list[str]:
+    """Everything said on a call from ``path[0]`` pressing the rest of ``path``."""
+    caller = TwilioCaller(app, call_sid=call_sid, caller=path[0])
+    answers = [caller.start()]
+    for keys in path[1:]:
+        answers.append(caller.press(answers[-1], keys))
+    return [answer.said for answer in answers]
+
+
+def test_the_pseudo_translation_leaves_placeholders() -> None:
+    assert pseudo_translated("To pay {amount}, press {key}.") == "TO PAY {amount}, PRESS {key}."
+
+
+def test_a_word_built_in_code_is_caught() -> None:
+    assert words_from_code("YOUR CARD ending IN 4 2 4 2", "Acme") == {"ending"}
+    assert words_from_code("FORTY-five DOLLARS, Visa, Acme", "Acme") == set()
+
+
+def test_every_word_heard_or_texted_comes_from_a_catalog(demo_app: Flask,
+                                                         pseudo_catalog: Path) -> None:
+    biller = demo_app.config["IVR_BILLER_NAME"]
+    with db.transaction(demo_app) as session:
+        session.execute(update(Account).values(pin_hash=hash_pin(PIN)))
+    heard = said_along(demo_app, "CA" + "e" * 32, SCHEDULE_ONE)
+    paths = [*PATHS.items(), *((Step.ENDED, path) for path in FINISHED_PATHS)]
+    for n, (step, path) in enumerate(paths):
+        demo_app.config["IVR_CARD_CAPTURE"] = "pay" if step is Step.CARD_CAPTURE else "gather"
+        try:
+            heard += said_along(demo_app, f"CA{n:02d}{'f' * 30}", path)
+        except AssertionError as e:
+            raise AssertionError((step, path, heard[-3:])) from e
+    with db.transaction(demo_app) as session:
+        texts = list(session.scalars(select(SmsMessage.body)))
+    assert len(texts) >= 4, texts
+    for text in [*heard, *texts]:
+        assert not words_from_code(text, biller), text
