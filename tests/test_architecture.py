@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.import_graph import ROOT, find_cycle, import_graph, third_party_imports
+from tests.import_graph import (
+    ROOT,
+    find_cycle,
+    import_graph,
+    project_modules,
+    third_party_imports,
+)
 
 # Lowest first. A module may import its own layer and the layers before it, nothing after.
 LAYERS: list[tuple[str, ...]] = [
@@ -69,3 +75,9 @@ def test_flows_import_no_web_database_or_telephony_library() -> None:
     assert len(modules) >= 8
     for path in modules:
         assert third_party_imports(path).isdisjoint(FORBIDDEN_LIBRARIES["flows"]), path.name
+
+
+def test_no_module_is_over_300_lines() -> None:
+    lengths = {name: len(path.read_text().splitlines())
+               for name, path in project_modules().items()}
+    assert not {name: n for name, n in lengths.items() if n > 300}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
-from typing import Literal, Protocol
 from urllib.parse import urljoin
 
 from stdnum.us import rtn
@@ -39,9 +38,8 @@ from ivr.sim.pay_twiml import (
     mask_card,
     shown_keys,
 )
-from ivr.sim.results import SECONDS_PER_KEY, Action, CallResult, Outcome
-from ivr.sim.transport import Transport
-from ivr.sim.twiml import GatherSpec, local_name
+from ivr.sim.results import SECONDS_PER_KEY, Action, PayingCall
+from ivr.sim.twiml import local_name
 
 CARD_TYPES = {Brand.VISA: "visa", Brand.MASTERCARD: "mastercard", Brand.AMEX: "amex",
               Brand.DISCOVER: "discover"}
@@ -56,34 +54,6 @@ DECLINE_MESSAGES = {
 GATEWAY_REJECTED_CARD = "64012"  # Twilio's error "Pay: Payment Gateway rejected the card."
 _ACCOUNT_LENGTHS = range(4, 18)  # NACHA allows account numbers of up to 17 digits
 _MIN_POSTAL_CODE = 5  # a US ZIP code, unless minPostalCodeLength says otherwise
-
-
-class PayingCall(Protocol):
-    """What a ``<Pay>`` needs of the call it runs in (a ``SimulatedCall``)."""
-
-    result: CallResult
-    transport: Transport
-    seconds: float
-    last_action: Action | None
-    heard_since_action: list[str]
-
-    def ask_caller(self, spec: GatherSpec) -> Action:
-        """The caller's keys for one field."""
-
-    def line(self, text: str) -> None:
-        """Add a line to the transcript."""
-
-    def speak(self, verb: ET.Element) -> None:
-        """Say a ``<Say>`` or ``<Play>`` to the caller."""
-
-    def end(self, outcome: Outcome, by: Literal["caller", "ivr"] | None) -> None:
-        """End the call."""
-
-    def warn(self, message: str) -> None:
-        """Record a warning."""
-
-    def webhook_params(self, **extra: str) -> dict[str, str]:
-        """The parameters Twilio sends with every webhook of this call."""
 
 
 class _Ended(Exception):

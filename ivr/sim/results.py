@@ -1,9 +1,13 @@
-"""What a simulated call is made of: the caller's actions and the call's observable result."""
+"""What a simulated call is made of: the caller's actions, its result, what a ``<Pay>`` uses."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
+
+from ivr.sim.transport import Transport
+from ivr.sim.twiml import GatherSpec
 
 # Simulated clock: roughly how long a key press takes on a real call.
 SECONDS_PER_KEY = 0.4
@@ -42,3 +46,31 @@ class CallResult:
     requests: int = 0
     status_callback_status: int | None = None
     warnings: list[str] = field(default_factory=list)
+
+
+class PayingCall(Protocol):
+    """What a ``<Pay>`` needs of the call it runs in (a ``SimulatedCall``)."""
+
+    result: CallResult
+    transport: Transport
+    seconds: float
+    last_action: Action | None
+    heard_since_action: list[str]
+
+    def ask_caller(self, spec: GatherSpec) -> Action:
+        """The caller's keys for one field."""
+
+    def line(self, text: str) -> None:
+        """Add a line to the transcript."""
+
+    def speak(self, verb: ET.Element) -> None:
+        """Say a ``<Say>`` or ``<Play>`` to the caller."""
+
+    def end(self, outcome: Outcome, by: Literal["caller", "ivr"] | None) -> None:
+        """End the call."""
+
+    def warn(self, message: str) -> None:
+        """Record a warning."""
+
+    def webhook_params(self, **extra: str) -> dict[str, str]:
+        """The parameters Twilio sends with every webhook of this call."""
