@@ -6,25 +6,17 @@ from datetime import date
 
 from flows.context import Context
 from flows.dates import parse_keyed_date
-from flows.menus import menu, option
 from flows.money import AmountError, parse_keyed_amount
 from flows.outcomes import Go, Outcome, Retry
 from flows.speech import Money, Prompt, say
-from flows.state import Ask, CallState, Purpose, Step
-from flows.steps import held_prompts, invalid_choice
+from flows.state import CallState, Purpose, Step
+from flows.steps import held_prompts
 
 
-def pay_choice(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Pay the whole balance or choose an amount."""
-    if keys == "1":
-        state.amount_cents = ctx.account(state).payable_cents
-        return _after_amount(state, ctx, [])
-    if keys == "2":
-        return Go(Step.PAY_OTHER_AMOUNT)
-    if keys == "9":
-        state.clear_payment()
-        return Go(Step.MAIN_MENU)
-    return invalid_choice(keys)
+def pay_in_full(state: CallState, ctx: Context) -> Outcome:
+    """Pay the whole balance."""
+    state.amount_cents = ctx.account(state).payable_cents
+    return _after_amount(state, ctx, [])
 
 
 def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
@@ -55,20 +47,21 @@ def _after_amount(state: CallState, ctx: Context, said: list[Prompt]) -> Go:
     return Go(Step.PAY_METHOD, said)
 
 
-def pay_when(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Today, or a later date up to the due date."""
-    if keys == "1":
-        state.purpose = Purpose.NOW
-        return Go(Step.PAY_METHOD)
-    if keys == "2":
-        assert state.account_id is not None
-        scheduled = sum(p.amount_cents for p in ctx.ports.scheduled_payments(state.account_id))
-        if scheduled + (state.amount_cents or 0) > ctx.account(state).payable_cents:
-            # Payments already scheduled would cover the balance twice over.
-            return Retry([say("error.already_scheduled", scheduled=Money(scheduled))])
-        state.purpose = Purpose.SCHEDULE
-        return Go(Step.SCHEDULE_DATE)
-    return invalid_choice(keys)
+def pay_today(state: CallState, ctx: Context) -> Outcome:
+    """Pay now."""
+    state.purpose = Purpose.NOW
+    return Go(Step.PAY_METHOD)
+
+
+def pay_later(state: CallState, ctx: Context) -> Outcome:
+    """Schedule it, unless the payments already scheduled cover the balance."""
+    assert state.account_id is not None
+    scheduled = sum(p.amount_cents for p in ctx.ports.scheduled_payments(state.account_id))
+    if scheduled + (state.amount_cents or 0) > ctx.account(state).payable_cents:
+        # Payments already scheduled would cover the balance twice over.
+        return Retry([say("error.already_scheduled", scheduled=Money(scheduled))])
+    state.purpose = Purpose.SCHEDULE
+    return Go(Step.SCHEDULE_DATE)
 
 
 def schedule_date(state: CallState, keys: str, ctx: Context) -> Outcome:
@@ -99,29 +92,23 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
     return None
 
 
-def ask_pay_choice(state: CallState, ctx: Context) -> Ask:
-    """Full balance, another amount, or back."""
+def pay_choice_intro(state: CallState, ctx: Context) -> list[Prompt]:
+    """Any payment in doubt, and the balance."""
     account = ctx.account(state)
-    before = [*held_prompts(account), say("ask.pay_choice", balance=Money(account.payable_cents))]
-    return menu(option("option.pay_full", "1"), option("option.pay_other", "2"),
-                option("option.main_menu", "9"), before=before)
+    return [*held_prompts(account), say("ask.pay_choice", balance=Money(account.payable_cents))]
 
 
-def ask_other_amount(state: CallState, ctx: Context) -> Ask:
-    """How to key an amount, and the limits."""
-    limits = say("ask.amount", minimum=Money(ctx.settings.min_payment_cents),
-                 balance=Money(ctx.account(state).payable_cents))
-    return Ask([limits, option("option.cancel_entry", "*")], timeout=10)
+def amount_limits(state: CallState, ctx: Context) -> dict[str, object]:
+    """The smallest and largest amount that may be keyed."""
+    return {"minimum": Money(ctx.settings.min_payment_cents),
+            "balance": Money(ctx.account(state).payable_cents)}
 
 
-def ask_pay_when(state: CallState, ctx: Context) -> Ask:
-    """Today or later."""
-    due = ctx.account(state).due_date
-    return menu(option("option.pay_today", "1"), option("option.pay_later", "2", due=due))
+def due_date(state: CallState, ctx: Context) -> dict[str, object]:
+    """The latest date a payment may be scheduled for."""
+    return {"due": ctx.account(state).due_date}
 
 
-def ask_schedule_date(state: CallState, ctx: Context) -> Ask:
-    """Keying a date as MMDD, with the latest allowed."""
-    due = ctx.account(state).due_date
-    return Ask([say("ask.schedule_date", latest=due), option("option.cancel_entry", "*")],
-               num_digits=4, timeout=10)
+def latest_date(state: CallState, ctx: Context) -> dict[str, object]:
+    """The latest date a payment may be scheduled for, as a keyed date's limit."""
+    return {"latest": ctx.account(state).due_date}

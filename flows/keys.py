@@ -8,7 +8,9 @@ a menu option no telephone can send. Caller input is checked here instead.
 from __future__ import annotations
 
 ASCII_DIGITS = frozenset("0123456789")
-KEYPAD = ASCII_DIGITS | {"*", "#"}
+STAR = "*"  # repeats a menu; cancels a payment being keyed
+BACK = "9"  # leaves a menu: back a level, or ends the call from the top menus
+KEYPAD = ASCII_DIGITS | {STAR, "#"}
 # What the flow is handed in place of keys that are not on a keypad: no step accepts it,
 # so each answers with its ordinary "not one of the options" or format reprompt.
 NOT_A_KEY = "?"

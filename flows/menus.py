@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flows.keys import STAR
 from flows.ports import PaymentSource, SavedMethod
 from flows.speech import Digits, Key, Prompt, load_catalog, say
 from flows.state import Ask
@@ -14,7 +15,7 @@ def option(prompt_id: str, key: str, **params: object) -> Prompt:
 
 def menu(*options: Prompt, before: list[Prompt] | None = None) -> Ask:
     """A single-key menu that always ends by offering to repeat itself."""
-    prompts = [*(before or []), *options, option("option.repeat", "*")]
+    prompts = [*(before or []), *options, option("option.repeat", STAR)]
     return Ask(prompts, num_digits=1)
 
 

@@ -21,12 +21,11 @@ from flows.cards import (
 from flows.context import Context
 from flows.dates import expiry_has_passed
 from flows.keys import is_digits
-from flows.menus import menu, option, saved_words
+from flows.menus import saved_words
 from flows.outcomes import Go, Outcome, Retry
 from flows.ports import CardToken, SavedMethod
 from flows.speech import say
-from flows.state import Ask, CallState, Purpose, Step
-from flows.steps import invalid_choice
+from flows.state import CallState, Purpose, Step
 
 MAX_SAVED_OFFERED = 3
 
@@ -42,25 +41,19 @@ def offered_methods(state: CallState, ctx: Context) -> list[SavedMethod]:
     return ctx.ports.saved_methods(state.account_id)[-MAX_SAVED_OFFERED:]
 
 
-def pay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """A saved method by its number, then a new card, then a bank account."""
-    saved = offered_methods(state, ctx)
-    if is_digits(keys) and 1 <= int(keys) <= len(saved):
-        return use_saved(state, saved[int(keys) - 1], ctx)
-    if keys == str(len(saved) + 1):
-        state.clear_source()
-        if ctx.settings.card_capture != "pay":
-            return Go(Step.CARD_NUMBER)
-        if state.purpose is Purpose.NOW:
-            return payment_steps.open_for_capture(state, ctx)
-        return Go(Step.CARD_CAPTURE)
-    if keys == str(len(saved) + 2) and ctx.settings.bank_payments:
-        state.clear_source()
-        return Go(Step.BANK_TYPE)
-    if keys == "9":
-        state.clear_payment()
-        return Go(Step.MAIN_MENU)
-    return invalid_choice(keys)
+def bank_payments(state: CallState, ctx: Context) -> bool:
+    """Bank accounts are accepted on this line."""
+    return ctx.settings.bank_payments
+
+
+def new_card(state: CallState, ctx: Context) -> Outcome:
+    """A new card: keyed here, or collected by <Pay> (charged at once for a payment today)."""
+    state.clear_source()
+    if ctx.settings.card_capture != "pay":
+        return Go(Step.CARD_NUMBER)
+    if state.purpose is Purpose.NOW:
+        return payment_steps.open_for_capture(state, ctx)
+    return Go(Step.CARD_CAPTURE)
 
 
 def use_saved(state: CallState, method: SavedMethod, ctx: Context) -> Outcome:
@@ -117,11 +110,18 @@ def card_zip(state: CallState, keys: str, ctx: Context) -> Outcome:
     return Go(confirm_step(state))
 
 
-def bank_type(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Checking or savings."""
-    account_type = {"1": "checking", "2": "savings"}.get(keys)
-    if account_type is None:
-        return invalid_choice(keys)
+def checking(state: CallState, ctx: Context) -> Outcome:
+    """A checking account."""
+    return bank_type(state, "checking")
+
+
+def savings(state: CallState, ctx: Context) -> Outcome:
+    """A savings account."""
+    return bank_type(state, "savings")
+
+
+def bank_type(state: CallState, account_type: str) -> Outcome:
+    """Checking or savings: the number is asked for next."""
     state.source = {"kind": "bank", "label": account_type, "last4": ""}
     return Go(Step.BANK_ROUTING)
 
@@ -156,40 +156,26 @@ def bank_account_again(state: CallState, keys: str, ctx: Context) -> Outcome:
     return Go(confirm_step(state))
 
 
-def ask_pay_method(state: CallState, ctx: Context) -> Ask:
-    """Saved methods first, then a new card or bank account."""
-    saved = offered_methods(state, ctx)
-    options = [option("option.use_saved", str(number), method=saved_words(method))
-               for number, method in enumerate(saved, start=1)]
-    options.append(option("option.new_card", str(len(saved) + 1)))
-    if ctx.settings.bank_payments:
-        options.append(option("option.new_bank", str(len(saved) + 2)))
-    options.append(option("option.main_menu", "9"))
-    return menu(*options)
+def saved_method(method: SavedMethod) -> dict[str, object]:
+    """A saved method as an option names it."""
+    return {"method": saved_words(method)}
 
 
-def _entry(prompt_id: str, num_digits: int | None = None, **params: object) -> Ask:
-    return Ask([say(prompt_id, **params), option("option.cancel_entry", "*")],
-               num_digits=num_digits, timeout=10)
+def card_brand(state: CallState) -> Brand:
+    """The brand of the new card being keyed."""
+    return Brand(state.source["label"]) if state.source else Brand.VISA
 
 
-def ask_card_code(state: CallState, ctx: Context) -> Ask:
-    """The security code: four digits on the front of an Amex, three on the back otherwise."""
-    brand = Brand(state.source["label"]) if state.source else Brand.VISA
-    length = security_code_length(brand)
-    where = "ask.card_code_front" if brand is Brand.AMEX else "ask.card_code_back"
-    return _entry(where, num_digits=length, length=length)
+def is_amex(state: CallState, ctx: Context) -> bool:
+    """An American Express card has its security code on the front."""
+    return card_brand(state) is Brand.AMEX
 
 
-QUESTIONS = {
-    Step.PAY_METHOD: ask_pay_method,
-    Step.CARD_NUMBER: lambda s, c: _entry("ask.card_number"),
-    Step.CARD_EXPIRY: lambda s, c: _entry("ask.card_expiry", num_digits=4),
-    Step.CARD_CODE: ask_card_code,
-    Step.CARD_ZIP: lambda s, c: _entry("ask.card_zip", num_digits=5),
-    Step.BANK_TYPE: lambda s, c: menu(option("option.checking", "1"),
-                                      option("option.savings", "2")),
-    Step.BANK_ROUTING: lambda s, c: _entry("ask.bank_routing"),
-    Step.BANK_ACCOUNT: lambda s, c: _entry("ask.bank_account"),
-    Step.BANK_ACCOUNT_AGAIN: lambda s, c: _entry("ask.bank_account_again"),
-}
+def code_length(state: CallState, ctx: Context) -> int:
+    """Four digits on an Amex, three otherwise."""
+    return security_code_length(card_brand(state))
+
+
+def code_params(state: CallState, ctx: Context) -> dict[str, object]:
+    """The security code's length, as the question says it."""
+    return {"length": code_length(state, ctx)}

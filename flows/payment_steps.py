@@ -10,12 +10,12 @@ from datetime import date
 
 from flows import steps
 from flows.context import Context
-from flows.menus import menu, option, saved_words, source_words
+from flows.menus import saved_words, source_words
 from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
 from flows.ports import ChargeResult, DeclineReason, PaymentOrder, PaymentSource
 from flows.speech import Digits, Money, Prompt, render, say
-from flows.state import Ask, CallState, Purpose, Step
+from flows.state import CallState, Purpose, Step
 
 
 def cancel_payment(state: CallState) -> Go:
@@ -36,12 +36,13 @@ def source_of(state: CallState) -> PaymentSource:
     return PaymentSource(**state.source)
 
 
-def pay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """1 authorises what was read back; 2 cancels it."""
-    if keys == "2":
-        return cancel_payment(state)
-    if keys != "1":
-        return steps.invalid_choice(keys)
+def cancel(state: CallState, ctx: Context) -> Outcome:
+    """The caller cancels the payment read back."""
+    return cancel_payment(state)
+
+
+def authorise(state: CallState, ctx: Context) -> Outcome:
+    """The caller authorises what was read back: write it ahead, then charge it."""
     state.payment_attempts += 1
     order = order_of(state, ctx)
     result = ctx.ports.open_payment(order)
@@ -189,57 +190,45 @@ def _read_back(state: CallState, ctx: Context) -> list[Prompt]:
     return prompts
 
 
-def ask_pay_confirm(state: CallState, ctx: Context) -> Ask:
-    """Read back amount, method, date and fee (and the bank authorisation); ask to authorise."""
+def pay_confirm_intro(state: CallState, ctx: Context) -> list[Prompt]:
+    """Read back amount, method, date and fee (and the bank authorisation)."""
     before = _read_back(state, ctx)
     if source_of(state).kind in ("card", "bank") and state.purpose is not Purpose.NOW:
         before.append(say("info.kept_on_file", method=source_words(source_of(state))))
     if source_of(state).is_bank:
         before += _authorization_prompts(state, ctx)
-    return menu(option("option.authorise", "1"), option("option.cancel_payment", "2"),
-                before=before)
+    return before
 
 
-def after_payment(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Hear the confirmation again, keep the new method on file, the menu, or hang up."""
-    if keys == "1":
-        return Go(Step.AFTER_PAYMENT, confirmation_prompts(state))
-    if keys == "2":
-        state.save_offer = None
-        return Go(Step.MAIN_MENU)
-    if keys == "3" and state.save_offer:
-        assert state.account_id is not None
-        saved = ctx.ports.save_method(state.account_id, PaymentSource(**state.save_offer))
-        state.save_offer = None
-        return Go(Step.AFTER_PAYMENT, [say("info.method_saved", method=saved_words(saved))])
-    if keys == "9":
-        return Finish([say("end.goodbye")])
-    return steps.invalid_choice(keys)
+def hear_confirmation(state: CallState, ctx: Context) -> Outcome:
+    """The confirmation number again."""
+    return Go(Step.AFTER_PAYMENT, confirmation_prompts(state))
 
 
-def ask_after_payment(state: CallState, ctx: Context) -> Ask:
-    """After a payment: repeat, keep the method (when new), menu, end."""
-    options = [option("option.repeat_confirmation", "1"), option("option.main_menu", "2")]
-    if state.save_offer:
-        method = source_words(PaymentSource(**state.save_offer))
-        options.append(option("option.save_method", "3", method=method))
-    return menu(*options, option("option.end_call", "9"))
+def forget_save_offer(state: CallState) -> None:
+    """The new method is not kept on file."""
+    state.save_offer = None
 
 
-def after_decline(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Try another way to pay the same amount, go back to the menu, or hang up."""
-    if keys == "1":
-        return Go(Step.PAY_METHOD, [say("info.amount_accepted",
-                                        amount=Money(state.amount_cents or 0))])
-    if keys == "2":
-        state.clear_payment()
-        return Go(Step.MAIN_MENU)
-    if keys == "9":
-        return Finish([say("end.goodbye")])
-    return steps.invalid_choice(keys)
+def has_save_offer(state: CallState, ctx: Context) -> bool:
+    """A new card or bank account paid with today may be kept on file."""
+    return bool(state.save_offer)
 
 
-def ask_after_decline(state: CallState, ctx: Context) -> Ask:
-    """After a decline: another way to pay, menu, end."""
-    return menu(option("option.another_card", "1"), option("option.main_menu", "2"),
-                option("option.end_call", "9"))
+def save_offer_words(state: CallState, ctx: Context) -> dict[str, object]:
+    """The method that may be kept, as the option names it."""
+    assert state.save_offer is not None
+    return {"method": source_words(PaymentSource(**state.save_offer))}
+
+
+def keep_method(state: CallState, ctx: Context) -> Outcome:
+    """Keep the new method on file."""
+    assert state.account_id is not None and state.save_offer is not None
+    saved = ctx.ports.save_method(state.account_id, PaymentSource(**state.save_offer))
+    state.save_offer = None
+    return Go(Step.AFTER_PAYMENT, [say("info.method_saved", method=saved_words(saved))])
+
+
+def try_another(state: CallState, ctx: Context) -> Outcome:
+    """Another way to pay the same amount."""
+    return Go(Step.PAY_METHOD, [say("info.amount_accepted", amount=Money(state.amount_cents or 0))])

@@ -2,61 +2,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from flows.amount_steps import date_problem
 from flows.context import Context
 from flows.dates import expiry_has_passed, parse_keyed_date
-from flows.keys import is_digits
-from flows.menus import menu, method_words, option, saved_words, source_words
+from flows.menus import method_words, saved_words, source_words
 from flows.money import split_evenly
 from flows.outcomes import Go, Outcome, Retry
-from flows.payment_steps import cancel_payment, source_of
+from flows.payment_steps import source_of
 from flows.ports import SavedMethod, ScheduledPayment
-from flows.speech import Digits, Key, Money, Prompt, render, say
-from flows.state import Ask, CallState, Purpose, Step
-from flows.steps import invalid_choice
+from flows.speech import Digits, Money, Prompt, render, say
+from flows.state import CallState, Purpose, Step
 
 
-def _scheduled(state: CallState, ctx: Context) -> list[ScheduledPayment]:
+def scheduled_of(state: CallState, ctx: Context) -> list[ScheduledPayment]:
+    """The account's scheduled payments."""
     assert state.account_id is not None
     return ctx.ports.scheduled_payments(state.account_id)
 
 
-def _saved(state: CallState, ctx: Context) -> list[SavedMethod]:
+def saved_of(state: CallState, ctx: Context) -> list[SavedMethod]:
+    """The account's saved methods."""
     assert state.account_id is not None
     return ctx.ports.saved_methods(state.account_id)
 
 
-def manage(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Cancel a scheduled payment, turn AutoPay on or off, or go back."""
-    assert state.account_id is not None
-    if keys == "1" and _scheduled(state, ctx):
-        return Go(Step.CANCEL_SCHEDULED)
-    if keys == "2":
-        if ctx.ports.autopay_method(state.account_id) is not None:
-            state.pending_choice = None
-            return Go(Step.AUTOPAY_CONFIRM)
-        if not _saved(state, ctx):
-            return Go(Step.MANAGE, [say("info.autopay_needs_method")])
-        return Go(Step.AUTOPAY_METHOD)
-    if keys == "9":
-        return Go(Step.MAIN_MENU)
-    return invalid_choice(keys)
+def has_scheduled(state: CallState, ctx: Context) -> bool:
+    """There is a scheduled payment to cancel."""
+    return bool(scheduled_of(state, ctx))
 
 
-def ask_manage(state: CallState, ctx: Context) -> Ask:
-    """What is scheduled, whether AutoPay is on, and what can be changed."""
+def autopay_is_on(state: CallState, ctx: Context) -> bool:
+    """AutoPay is on for the account."""
     assert state.account_id is not None
-    scheduled = _scheduled(state, ctx)
+    return ctx.ports.autopay_method(state.account_id) is not None
+
+
+def change_autopay(state: CallState, ctx: Context) -> Outcome:
+    """Turn AutoPay off, or on with a saved method (there must be one)."""
+    if autopay_is_on(state, ctx):
+        state.pending_choice = None
+        return Go(Step.AUTOPAY_CONFIRM)
+    if not saved_of(state, ctx):
+        return Go(Step.MANAGE, [say("info.autopay_needs_method")])
+    return Go(Step.AUTOPAY_METHOD)
+
+
+def manage_intro(state: CallState, ctx: Context) -> list[Prompt]:
+    """What is scheduled, and whether AutoPay is on."""
+    assert state.account_id is not None
+    scheduled = scheduled_of(state, ctx)
     before = [_scheduled_intro(len(scheduled))]
     before += [_scheduled_words("info.scheduled_item", p) for p in scheduled]
     autopay = ctx.ports.autopay_method(state.account_id)
     before.append(say("info.autopay_on", method=saved_words(autopay)) if autopay
                   else say("info.autopay_off"))
-    options = [option("option.cancel_scheduled", "1")] if scheduled else []
-    options.append(option("option.autopay_off" if autopay else "option.autopay_on", "2"))
-    return menu(*options, option("option.main_menu", "9"), before=before)
+    return before
 
 
 def _scheduled_intro(count: int) -> Prompt:
@@ -72,56 +75,41 @@ def _scheduled_words(prompt_id: str, payment: ScheduledPayment, **more: object) 
                method=method, **more)
 
 
-def cancel_scheduled(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Cancel the scheduled payment picked by its number, or keep them all."""
+def scheduled_params(payment: ScheduledPayment) -> dict[str, object]:
+    """A scheduled payment as an option names it."""
+    return {"amount": Money(payment.amount_cents), "date": payment.scheduled_for,
+            "method": method_words(payment.kind, payment.label, payment.last4)}
+
+
+def cancel_this(state: CallState, payment: ScheduledPayment, ctx: Context) -> Outcome:
+    """Cancel the scheduled payment picked, unless it has already gone."""
     assert state.account_id is not None
-    scheduled = _scheduled(state, ctx)
-    if keys == "9":
-        return Go(Step.MANAGE)
-    if not (is_digits(keys) and 1 <= int(keys) <= len(scheduled)):
-        return invalid_choice(keys)
-    payment = scheduled[int(keys) - 1]
     if not ctx.ports.cancel_scheduled(state.account_id, payment.id):
         return Go(Step.MANAGE, [say("info.scheduled_gone")])
     return Go(Step.MANAGE, [_scheduled_words("info.scheduled_cancelled", payment)])
 
 
-def ask_cancel_scheduled(state: CallState, ctx: Context) -> Ask:
-    """One option per scheduled payment."""
-    options = [_scheduled_words("option.cancel_this", payment, key=Key(str(number)))
-               for number, payment in enumerate(_scheduled(state, ctx), start=1)]
-    return menu(*options, option("option.keep_scheduled", "9"))
-
-
-def autopay_method(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Pick the saved method AutoPay will use."""
-    saved = _saved(state, ctx)
-    if keys == "9":
-        return Go(Step.MANAGE)
-    if not (is_digits(keys) and 1 <= int(keys) <= len(saved)):
-        return invalid_choice(keys)
-    method = saved[int(keys) - 1]
+def autopay_with(state: CallState, method: SavedMethod, ctx: Context) -> Outcome:
+    """Pick the saved method AutoPay will use, unless it is a card that has expired."""
     if method.expiry_mmyy and expiry_has_passed(method.expiry_mmyy, ctx.settings.today):
         return Retry([say("error.saved_card_expired", method=saved_words(method))])
     state.pending_choice = method.id
     return Go(Step.AUTOPAY_CONFIRM)
 
 
-def ask_autopay_method(state: CallState, ctx: Context) -> Ask:
-    """One option per saved method."""
-    options = [option("option.autopay_with", str(number), method=saved_words(method))
-               for number, method in enumerate(_saved(state, ctx), start=1)]
-    return menu(*options, option("option.manage_menu", "9"))
+def turning_autopay_on(state: CallState, ctx: Context) -> bool:
+    """A method was picked, so confirming turns AutoPay on (else it turns it off)."""
+    return state.pending_choice is not None
 
 
-def autopay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """1 turns AutoPay on (with the chosen method) or off; 2 leaves it as it was."""
+def forget_choice(state: CallState) -> None:
+    """Leave AutoPay as it was."""
+    state.pending_choice = None
+
+
+def set_autopay(state: CallState, ctx: Context) -> Outcome:
+    """Turn AutoPay on with the chosen method, or off."""
     assert state.account_id is not None
-    if keys == "2":
-        state.pending_choice = None
-        return Go(Step.MANAGE)
-    if keys != "1":
-        return invalid_choice(keys)
     ctx.ports.set_autopay(state.account_id, state.pending_choice)
     done = "info.autopay_enrolled" if state.pending_choice else "info.autopay_cancelled"
     state.pending_choice = None
@@ -129,41 +117,35 @@ def autopay_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def _chosen(state: CallState, ctx: Context) -> SavedMethod:
-    return next(m for m in _saved(state, ctx) if m.id == state.pending_choice)
+    return next(m for m in saved_of(state, ctx) if m.id == state.pending_choice)
 
 
-def ask_autopay_confirm(state: CallState, ctx: Context) -> Ask:
-    """Read back what AutoPay will do (and the recurring bank authorisation)."""
+def autopay_terms(state: CallState, ctx: Context) -> list[Prompt]:
+    """What AutoPay will do with the chosen method (and the recurring bank authorisation)."""
     if state.pending_choice is None:
-        return menu(option("option.autopay_confirm_off", "1"), option("option.autopay_keep", "2"))
+        return []
     method = _chosen(state, ctx)
     before = [say("ask.autopay_terms", method=saved_words(method))]
     if method.kind == "bank":
         before.append(say("auth.bank_autopay", biller=ctx.settings.biller_name,
                           method=saved_words(method)))
-    return menu(option("option.autopay_confirm_on", "1"), option("option.cancel_change", "2"),
-                before=before)
+    return before
 
 
-def arrange_count(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Two or three instalments for the past-due balance."""
-    if keys == "9":
-        return Go(Step.MAIN_MENU)
-    if keys not in ("2", "3"):
-        return invalid_choice(keys)
-    state.clear_payment()
-    state.purpose = Purpose.ARRANGEMENT
-    state.amount_cents = ctx.account(state).payable_cents
-    state.arrangement = {"count": int(keys), "dates": []}
-    return Go(Step.ARRANGE_DATE)
+def instalments(count: int) -> Callable[[CallState, Context], Outcome]:
+    """Arrange the past-due balance in ``count`` instalments: their dates come next."""
+    def arrange(state: CallState, ctx: Context) -> Outcome:
+        state.clear_payment()
+        state.purpose = Purpose.ARRANGEMENT
+        state.amount_cents = ctx.account(state).payable_cents
+        state.arrangement = {"count": count, "dates": []}
+        return Go(Step.ARRANGE_DATE)
+    return arrange
 
 
-def ask_arrange_count(state: CallState, ctx: Context) -> Ask:
+def arrangement_offer(state: CallState, ctx: Context) -> list[Prompt]:
     """The offer: the past-due balance in two or three payments."""
-    balance = Money(ctx.account(state).payable_cents)
-    return menu(option("option.instalments", "2", count=2), option("option.instalments", "3",
-                count=3), option("option.main_menu", "9"),
-                before=[say("ask.arrangement", balance=balance)])
+    return [say("ask.arrangement", balance=Money(ctx.account(state).payable_cents))]
 
 
 def _instalments(state: CallState) -> list[int]:
@@ -189,17 +171,16 @@ def arrange_date(state: CallState, keys: str, ctx: Context) -> Outcome:
               [say("info.date_accepted", date=chosen)])
 
 
-def ask_arrange_date(state: CallState, ctx: Context) -> Ask:
-    """The date of instalment n of N."""
+def instalment_params(state: CallState, ctx: Context) -> dict[str, object]:
+    """The date of instalment n of N: its number, amount and latest date."""
     assert state.arrangement is not None
     number = len(state.arrangement["dates"]) + 1
     latest = ctx.settings.today + timedelta(days=ctx.settings.arrangement_max_days)
-    ask = say("ask.instalment_date", number=number, count=state.arrangement["count"],
-              amount=Money(_instalments(state)[number - 1]), latest=latest)
-    return Ask([ask, option("option.cancel_entry", "*")], num_digits=4, timeout=10)
+    return {"number": number, "count": state.arrangement["count"],
+            "amount": Money(_instalments(state)[number - 1]), "latest": latest}
 
 
-def _plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
+def plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     assert state.arrangement is not None
     method = source_words(source_of(state))
     prompts = [say("ask.arrangement_plan", count=state.arrangement["count"], method=method)]
@@ -219,16 +200,12 @@ def _plan(state: CallState) -> list[tuple[date, int]]:
     return list(zip(dates, _instalments(state), strict=True))
 
 
-def arrange_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """1 agrees to the plan read back; 2 cancels it."""
-    if keys == "2":
-        return cancel_payment(state)
-    if keys != "1":
-        return invalid_choice(keys)
+def agree(state: CallState, ctx: Context) -> Outcome:
+    """The caller agrees to the plan read back: the instalments are scheduled."""
     assert state.account_id is not None
     authorization = None
     if source_of(state).is_bank:
-        authorization = " ".join(render(p) for p in _plan_prompts(state, ctx))
+        authorization = " ".join(render(p) for p in plan_prompts(state, ctx))
     numbers = ctx.ports.create_arrangement(
         state.account_id, _plan(state), source_of(state), state.call_sid, state.caller,
         authorization)
@@ -241,9 +218,3 @@ def arrange_confirm(state: CallState, keys: str, ctx: Context) -> Outcome:
              for n, c in enumerate(numbers, start=1)]
     state.clear_payment()
     return Go(Step.MAIN_MENU, said)
-
-
-def ask_arrange_confirm(state: CallState, ctx: Context) -> Ask:
-    """Read the plan back and ask the caller to agree."""
-    return menu(option("option.agree_arrangement", "1"), option("option.cancel_payment", "2"),
-                before=_plan_prompts(state, ctx))

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flows.context import Context
 from flows.keys import is_digits
-from flows.menus import method_words, option
+from flows.menus import method_words
 from flows.outcomes import Finish, Go, Outcome, Retry
 from flows.ports import AccountSummary, CallerThrottled, PinCheck
-from flows.speech import Money, Prompt, say
-from flows.state import MAX_FAILURES, Ask, CallState, Step
+from flows.speech import Digits, Money, Prompt, say
+from flows.state import MAX_FAILURES, CallState, Step
 
 
 def invalid_choice(keys: str) -> Retry:
@@ -28,14 +28,14 @@ def transfer_or_goodbye(ctx: Context, reason: str | Prompt) -> Finish:
     return Finish([why, say("end.call_again")])
 
 
-def confirm_account(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """1 keeps the account matched by caller ID; 2 asks for another account number."""
-    if keys == "1":
-        return Go(Step.PIN)
-    if keys == "2":
-        state.account_id = None
-        return Go(Step.ACCOUNT_NUMBER)
-    return invalid_choice(keys)
+def account_found(state: CallState, ctx: Context) -> list[Prompt]:
+    """Before the caller-ID menu: the account found, by its last four digits."""
+    return [say("ask.confirm_account", last4=Digits(ctx.account(state).last4))]
+
+
+def forget_account(state: CallState) -> None:
+    """The caller wants another account than the one matched by caller ID."""
+    state.account_id = None
 
 
 def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
@@ -79,38 +79,37 @@ def can_arrange(state: CallState, ctx: Context) -> bool:
         and account.due_date < ctx.settings.today
 
 
-def main_menu(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Balance, pay, history, scheduled payments and AutoPay, arrangement, agent, end."""
+def agent_available(state: CallState, ctx: Context) -> bool:
+    """Calls can be handed to an agent."""
+    return ctx.settings.agent_available
+
+
+def hear_balance(state: CallState, ctx: Context) -> Outcome:
+    """The balance and due date, then the main menu again."""
+    return Go(Step.MAIN_MENU, balance_prompts(ctx.account(state), ctx))
+
+
+def start_paying(state: CallState, ctx: Context) -> Outcome:
+    """On to how much, unless there is nothing to pay."""
     account = ctx.account(state)
-    if keys == "1":
-        return Go(Step.MAIN_MENU, balance_prompts(account, ctx))
-    if keys == "2":
-        if account.payable_cents <= 0:
-            return Go(Step.MAIN_MENU, nothing_to_pay(account))
-        return Go(Step.PAY_CHOICE)
-    if keys == "3":
-        return Go(Step.MAIN_MENU, history_prompts(state, ctx))
-    if keys == "4":
-        return Go(Step.MANAGE)
-    if keys == "5" and can_arrange(state, ctx):
-        return Go(Step.ARRANGE_COUNT)
-    if keys == "0" and ctx.settings.agent_available:
-        return Finish([say("end.transferring")], transfer=True)
-    if keys == "9":
-        return Finish([say("end.goodbye")])
-    return invalid_choice(keys)
+    if account.payable_cents <= 0:
+        return Go(Step.MAIN_MENU, nothing_to_pay(account))
+    return Go(Step.PAY_CHOICE)
 
 
-def ask_main_menu(state: CallState, ctx: Context) -> list[Prompt]:
-    """The main menu's options; the arrangement and agent options only when they apply."""
-    options = [option("option.balance", "1"), option("option.pay", "2"),
-               option("option.history", "3"), option("option.manage", "4")]
-    if can_arrange(state, ctx):
-        options.append(option("option.arrangement", "5"))
-    if ctx.settings.agent_available:
-        options.append(option("option.agent", "0"))
-    options.append(option("option.end_call", "9"))
-    return options
+def hear_history(state: CallState, ctx: Context) -> Outcome:
+    """The last payments, then the main menu again."""
+    return Go(Step.MAIN_MENU, history_prompts(state, ctx))
+
+
+def transfer_to_agent(state: CallState, ctx: Context) -> Outcome:
+    """Hand the call to an agent."""
+    return Finish([say("end.transferring")], transfer=True)
+
+
+def goodbye(state: CallState, ctx: Context) -> Outcome:
+    """End the call."""
+    return Finish([say("end.goodbye")])
 
 
 def balance_prompts(account: AccountSummary, ctx: Context) -> list[Prompt]:
@@ -159,13 +158,3 @@ def history_prompts(state: CallState, ctx: Context) -> list[Prompt]:
         else:
             prompts.append(say(f"info.history_{payment.method}", **paid))
     return prompts
-
-
-def ask_account_number(state: CallState, ctx: Context) -> Ask:
-    """Account number, ended by pound."""
-    return Ask([say("ask.account_number")], timeout=10)
-
-
-def ask_pin(state: CallState, ctx: Context) -> Ask:
-    """Four-digit PIN."""
-    return Ask([say("ask.pin")], num_digits=4, timeout=10)

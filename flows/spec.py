@@ -1,0 +1,283 @@
+"""How a step is declared: its kind, its question or options, and where it may go.
+
+The table in :mod:`flows.table` declares every step with these kinds; the machine asks
+each step for its question (:meth:`reply`) and hands it the caller's event (:meth:`take`),
+so a menu's keys, its prompt and its dispatch come from one list of options.
+:mod:`flows.checks` refuses a table whose graph does not hold together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from flows.context import Context
+from flows.keys import STAR
+from flows.menus import menu, option
+from flows.outcomes import Finish, Go, Outcome, Retry
+from flows.payment_steps import cancel_payment
+from flows.speech import Prompt, say
+from flows.state import Ask, CallState, Event, Reply, Step
+from flows.steps import invalid_choice
+
+T = TypeVar("T")
+Guard = Callable[[CallState, Context], bool]
+Action = Callable[[CallState, Context], Outcome]
+Handler = Callable[[CallState, str, Context], Outcome]
+Params = Callable[[CallState, Context], Mapping[str, object]]
+Intro = Callable[[CallState, Context], list[Prompt]]
+
+# A menu option's key meaning "the number after the numbered options before it".
+NEXT = "next"
+ENTRY_TIMEOUT = 10  # seconds to start keying a number
+
+
+@dataclass(frozen=True)
+class Either:
+    """One of two prompt ids, picked per turn: ``yes`` when ``test`` holds, else ``no``."""
+
+    test: Guard
+    yes: str
+    no: str
+
+    def pick(self, state: CallState, ctx: Context) -> str:
+        """The prompt id for this turn."""
+        return self.yes if self.test(state, ctx) else self.no
+
+
+Words = str | Either
+
+
+def prompt_ids(words: Words) -> tuple[str, ...]:
+    """Every prompt id ``words`` may say."""
+    return (words.yes, words.no) if isinstance(words, Either) else (words,)
+
+
+def _pick(words: Words, state: CallState, ctx: Context) -> str:
+    return words.pick(state, ctx) if isinstance(words, Either) else words
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One option as offered in this turn: its key, its words and what pressing it does."""
+
+    key: str
+    prompt: Prompt
+    run: Action
+    numbered: bool
+
+
+@dataclass(frozen=True)
+class Option:
+    """Press ``key`` to go to ``then`` (a step, or an action deciding the outcome).
+
+    Offered, and accepted, only while ``when`` holds; ``do`` runs before going to a step.
+    """
+
+    key: str
+    prompt: Words
+    then: Step | Action
+    when: Guard | None = None
+    params: Mapping[str, object] | Params = field(default_factory=dict)
+    do: Callable[[CallState], None] | None = None
+
+    def run(self, state: CallState, ctx: Context) -> Outcome:
+        """What pressing the key does."""
+        if self.do is not None:
+            self.do(state)
+        return Go(self.then) if isinstance(self.then, Step) else self.then(state, ctx)
+
+    def offer(self, key: str, state: CallState, ctx: Context) -> Offer:
+        """This option as said in this turn."""
+        params = self.params(state, ctx) if callable(self.params) else self.params
+        return Offer(key, option(_pick(self.prompt, state, ctx), key, **params), self.run,
+                     numbered=self.key == NEXT)
+
+
+@dataclass(frozen=True)
+class Each(Generic[T]):
+    """One numbered option (1, 2, ...) per item: a saved method, a scheduled payment."""
+
+    items: Callable[[CallState, Context], Sequence[T]]
+    prompt: str
+    params: Callable[[T], Mapping[str, object]]
+    then: Callable[[CallState, T, Context], Outcome]
+
+    def offers(self, first: int, state: CallState, ctx: Context) -> list[Offer]:
+        """An offer per item, numbered from ``first``."""
+        return [Offer(str(number), option(self.prompt, str(number), **self.params(item)),
+                      _bind(self.then, item), numbered=True)
+                for number, item in enumerate(self.items(state, ctx), start=first)]
+
+
+def _bind(then: Callable[[CallState, T, Context], Outcome], item: T) -> Action:
+    return lambda state, ctx: then(state, item, ctx)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepSpec:
+    """What every step declares: where its handlers may go, and whether it needs the PIN.
+
+    ``goes`` lists the steps its handlers or actions may lead to (a menu's options that
+    name a step add theirs); staying put and ending the call are allowed everywhere.
+    """
+
+    goes: frozenset[Step] = frozenset()
+    needs_pin: bool = True
+    start: bool = False
+    cancellable: bool = False
+
+    def targets(self) -> frozenset[Step]:
+        """Every step this one may lead to."""
+        return self.goes
+
+    def prompt_ids(self) -> frozenset[str]:
+        """The prompt ids its question may say (checked against the catalog)."""
+        return frozenset()
+
+    def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
+        """Say ``said``, then ask this step's question."""
+        raise NotImplementedError
+
+    def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
+        """Act on what the caller did at this step."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Menu(StepSpec):
+    """Press one key for an option; star repeats the menu. ``intro`` is said first."""
+
+    options: tuple[Option | Each[Any], ...]
+    intro: Intro | None = None
+
+    def targets(self) -> frozenset[Step]:
+        """The options' steps and the steps their actions may go to."""
+        named = {o.then for o in self.options if isinstance(o, Option) and isinstance(o.then, Step)}
+        return self.goes | named
+
+    def prompt_ids(self) -> frozenset[str]:
+        """Every option's words, and the repeat option's."""
+        ids = {"option.repeat"}
+        for choice in self.options:
+            ids.update(prompt_ids(choice.prompt))
+        return frozenset(ids)
+
+    def offers(self, state: CallState, ctx: Context) -> list[Offer]:
+        """The options offered this turn, in the order they are said."""
+        offers: list[Offer] = []
+        for choice in self.options:
+            numbered = sum(offer.numbered for offer in offers)
+            if isinstance(choice, Each):
+                offers += choice.offers(numbered + 1, state, ctx)
+            elif choice.when is None or choice.when(state, ctx):
+                key = str(numbered + 1) if choice.key == NEXT else choice.key
+                offers.append(choice.offer(key, state, ctx))
+        return offers
+
+    def ask(self, state: CallState, ctx: Context) -> Ask:
+        """The options, after the intro, ending with the offer to repeat them."""
+        prompts = [offer.prompt for offer in self.offers(state, ctx)]
+        return menu(*prompts, before=self.intro(state, ctx) if self.intro else None)
+
+    def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
+        """Say ``said``, then the menu."""
+        return Reply(said, ask=self.ask(state, ctx))
+
+    def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
+        """Run the option keyed; a key the table names outright wins over a numbered one."""
+        if event.silent:
+            return Retry([say("error.no_input")])
+        if event.digits == STAR:
+            return Go(state.step)
+        keys = event.digits or ""
+        offers = sorted(self.offers(state, ctx), key=lambda offer: offer.numbered)
+        chosen = next((offer for offer in offers if offer.key == keys), None)
+        return chosen.run(state, ctx) if chosen else invalid_choice(keys)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Entry(StepSpec):
+    """Key a number, ended by pound (or after ``digits`` keys); ``handler`` checks it.
+
+    When ``cancellable``, a lone star drops the payment and goes back to the main menu,
+    and the question ends by saying so.
+    """
+
+    prompt: Words
+    handler: Handler
+    digits: int | Callable[[CallState, Context], int] | None = None
+    params: Params | None = None
+
+    def targets(self) -> frozenset[Step]:
+        """Where the handler may go, and the main menu when star cancels."""
+        return (self.goes | {Step.MAIN_MENU}) if self.cancellable else self.goes
+
+    def prompt_ids(self) -> frozenset[str]:
+        """The question, and the cancel option when there is one."""
+        cancel = {"option.cancel_entry"} if self.cancellable else set()
+        return frozenset({*prompt_ids(self.prompt), *cancel})
+
+    def ask(self, state: CallState, ctx: Context) -> Ask:
+        """The question, with the offer to cancel when star cancels."""
+        params = self.params(state, ctx) if self.params else {}
+        prompts = [say(_pick(self.prompt, state, ctx), **params)]
+        if self.cancellable:
+            prompts.append(option("option.cancel_entry", STAR))
+        digits = self.digits(state, ctx) if callable(self.digits) else self.digits
+        return Ask(prompts, num_digits=digits, timeout=ENTRY_TIMEOUT)
+
+    def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
+        """Say ``said``, then the question."""
+        return Reply(said, ask=self.ask(state, ctx))
+
+    def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
+        """Hand the keys to the handler, unless none came or star cancels."""
+        if event.silent:
+            return Retry([say("error.no_input")])
+        if event.digits == STAR and self.cancellable:
+            return cancel_payment(state)
+        return self.handler(state, event.digits or "", ctx)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CardCapture(StepSpec):
+    """Twilio's <Pay> collects a card: ``ask`` builds the request, ``result`` reads its answer."""
+
+    ask: Callable[[CallState, Context, list[Prompt]], Reply]
+    result: Callable[[CallState, dict[str, str], Context], Outcome]
+
+    def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
+        """Say ``said``, then ask <Pay> for the card."""
+        return self.ask(state, ctx, said)
+
+    def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
+        """<Pay> always reports back; anything else is treated as a failed capture."""
+        return self.result(state, event.pay or {}, ctx)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Hold(StepSpec):
+    """The caller holds while ``handler`` finishes: no question, the next request comes at once."""
+
+    handler: Handler
+
+    def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
+        """Say ``said`` and come straight back."""
+        return Reply(said, carry_on=True)
+
+    def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
+        """Whatever arrives (keys pressed while holding don't count), the handler answers."""
+        return self.handler(state, "", ctx)
+
+
+@dataclass(frozen=True, kw_only=True)
+class End(StepSpec):
+    """The call is over; anything more is answered with goodbye. Reached by any Finish."""
+
+    needs_pin: bool = False
+
+    def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
+        """Goodbye, again."""
+        return Finish([say("end.goodbye")])

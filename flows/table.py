@@ -1,0 +1,154 @@
+"""Every step of a call, declared once: read this table to follow a call from hello to goodbye.
+
+Each step is one of the kinds in :mod:`flows.spec`:
+
+- ``Menu``: options, each ``Option(key, prompt id, then, when=guard)``, where ``then`` is
+  the step the key leads to or an action deciding it; ``Each`` numbers one option per item.
+  The options are said in order, then "to hear these options again, press star".
+- ``Entry``: a number keyed and checked by its handler; ``cancellable`` when a lone star
+  drops the payment (the question then offers it).
+- ``CardCapture``: Twilio's <Pay> collects a card. ``Hold``: the caller holds while a
+  payment is charged. ``End``: the call is over.
+
+``goes`` lists where a step's actions or handler may lead besides the options' own steps;
+the machine refuses any other move. The question each step asks, how its keys are
+dispatched and the allowed transitions are all derived from this table, and
+:func:`flows.checks.check` refuses it at import when its graph does not hold together.
+"""
+
+from __future__ import annotations
+
+from flows import amount_steps as amount
+from flows import capture_steps as capture
+from flows import method_steps as method
+from flows import payment_steps as pay
+from flows import plan_steps as plan
+from flows import steps
+from flows.checks import check
+from flows.keys import BACK
+from flows.spec import NEXT, CardCapture, Each, Either, End, Entry, Hold, Menu, Option, StepSpec
+from flows.state import CallState, Step
+
+S = Step
+
+STEPS: dict[Step, StepSpec] = {
+    # Who is calling: the account matched by caller ID, or keyed; then the PIN.
+    S.CONFIRM_ACCOUNT: Menu(start=True, needs_pin=False, intro=steps.account_found, options=(
+        Option("1", "option.use_this_account", S.PIN),
+        Option("2", "option.other_account", S.ACCOUNT_NUMBER, do=steps.forget_account))),
+    S.ACCOUNT_NUMBER: Entry(start=True, needs_pin=False, prompt="ask.account_number",
+                            handler=steps.account_number, goes=frozenset({S.PIN})),
+    S.PIN: Entry(needs_pin=False, prompt="ask.pin", digits=4, handler=steps.pin,
+                 goes=frozenset({S.MAIN_MENU})),
+    S.MAIN_MENU: Menu(goes=frozenset({S.PAY_CHOICE}), options=(
+        Option("1", "option.balance", steps.hear_balance),
+        Option("2", "option.pay", steps.start_paying),
+        Option("3", "option.history", steps.hear_history),
+        Option("4", "option.manage", S.MANAGE),
+        Option("5", "option.arrangement", S.ARRANGE_COUNT, when=steps.can_arrange),
+        Option("0", "option.agent", steps.transfer_to_agent, when=steps.agent_available),
+        Option(BACK, "option.end_call", steps.goodbye))),
+    # Paying: how much, and when.
+    S.PAY_CHOICE: Menu(intro=amount.pay_choice_intro,
+                       goes=frozenset({S.PAY_WHEN, S.PAY_METHOD}), options=(
+        Option("1", "option.pay_full", amount.pay_in_full),
+        Option("2", "option.pay_other", S.PAY_OTHER_AMOUNT),
+        Option(BACK, "option.main_menu", S.MAIN_MENU, do=CallState.clear_payment))),
+    S.PAY_OTHER_AMOUNT: Entry(cancellable=True, prompt="ask.amount", params=amount.amount_limits,
+                              handler=amount.other_amount,
+                              goes=frozenset({S.PAY_WHEN, S.PAY_METHOD})),
+    S.PAY_WHEN: Menu(goes=frozenset({S.PAY_METHOD, S.SCHEDULE_DATE}), options=(
+        Option("1", "option.pay_today", amount.pay_today),
+        Option("2", "option.pay_later", amount.pay_later, params=amount.due_date))),
+    S.SCHEDULE_DATE: Entry(cancellable=True, prompt="ask.schedule_date", digits=4,
+                           params=amount.latest_date, handler=amount.schedule_date,
+                           goes=frozenset({S.PAY_METHOD})),
+    # With what: a saved method, a new card (keyed, or by <Pay>), or a bank account.
+    S.PAY_METHOD: Menu(goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.CARD_NUMBER,
+                                       S.CARD_CAPTURE, S.AFTER_DECLINE}), options=(
+        Each(method.offered_methods, "option.use_saved", method.saved_method, method.use_saved),
+        Option(NEXT, "option.new_card", method.new_card),
+        Option(NEXT, "option.new_bank", S.BANK_TYPE, when=method.bank_payments,
+               do=CallState.clear_source),
+        Option(BACK, "option.main_menu", S.MAIN_MENU, do=CallState.clear_payment))),
+    S.CARD_NUMBER: Entry(cancellable=True, prompt="ask.card_number", handler=method.card_number,
+                         goes=frozenset({S.CARD_EXPIRY})),
+    S.CARD_EXPIRY: Entry(cancellable=True, prompt="ask.card_expiry", digits=4,
+                         handler=method.card_expiry, goes=frozenset({S.CARD_CODE, S.CARD_NUMBER})),
+    S.CARD_CODE: Entry(cancellable=True, digits=method.code_length, params=method.code_params,
+                       prompt=Either(method.is_amex, "ask.card_code_front", "ask.card_code_back"),
+                       handler=method.card_code, goes=frozenset({S.CARD_ZIP})),
+    S.CARD_ZIP: Entry(cancellable=True, prompt="ask.card_zip", digits=5, handler=method.card_zip,
+                      goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM})),
+    S.CARD_CAPTURE: CardCapture(ask=capture.capture_reply, result=capture.capture_result,
+                                goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.AFTER_PAYMENT,
+                                                S.AFTER_DECLINE, S.MAIN_MENU})),
+    S.BANK_TYPE: Menu(goes=frozenset({S.BANK_ROUTING}), options=(
+        Option("1", "option.checking", method.checking),
+        Option("2", "option.savings", method.savings))),
+    S.BANK_ROUTING: Entry(cancellable=True, prompt="ask.bank_routing",
+                          handler=method.bank_routing, goes=frozenset({S.BANK_ACCOUNT})),
+    S.BANK_ACCOUNT: Entry(cancellable=True, prompt="ask.bank_account",
+                          handler=method.bank_account, goes=frozenset({S.BANK_ACCOUNT_AGAIN})),
+    S.BANK_ACCOUNT_AGAIN: Entry(cancellable=True, prompt="ask.bank_account_again",
+                                handler=method.bank_account_again,
+                                goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM,
+                                                S.BANK_ACCOUNT})),
+    # Authorise, hold while it is charged, and after.
+    S.PAY_CONFIRM: Menu(intro=pay.pay_confirm_intro,
+                        goes=frozenset({S.CHARGING, S.AFTER_PAYMENT, S.AFTER_DECLINE,
+                                        S.MAIN_MENU}), options=(
+        Option("1", "option.authorise", pay.authorise),
+        Option("2", "option.cancel_payment", pay.cancel))),
+    S.CHARGING: Hold(handler=pay.charging, goes=frozenset({S.AFTER_PAYMENT, S.AFTER_DECLINE})),
+    S.AFTER_PAYMENT: Menu(options=(
+        Option("1", "option.repeat_confirmation", pay.hear_confirmation),
+        Option("2", "option.main_menu", S.MAIN_MENU, do=pay.forget_save_offer),
+        Option("3", "option.save_method", pay.keep_method, when=pay.has_save_offer,
+               params=pay.save_offer_words),
+        Option(BACK, "option.end_call", steps.goodbye))),
+    S.AFTER_DECLINE: Menu(goes=frozenset({S.PAY_METHOD}), options=(
+        Option("1", "option.another_card", pay.try_another),
+        Option("2", "option.main_menu", S.MAIN_MENU, do=CallState.clear_payment),
+        Option(BACK, "option.end_call", steps.goodbye))),
+    # Scheduled payments and AutoPay.
+    S.MANAGE: Menu(intro=plan.manage_intro, goes=frozenset({S.AUTOPAY_METHOD, S.AUTOPAY_CONFIRM}),
+                   options=(
+        Option("1", "option.cancel_scheduled", S.CANCEL_SCHEDULED, when=plan.has_scheduled),
+        Option("2", Either(plan.autopay_is_on, "option.autopay_off", "option.autopay_on"),
+               plan.change_autopay),
+        Option(BACK, "option.main_menu", S.MAIN_MENU))),
+    S.CANCEL_SCHEDULED: Menu(goes=frozenset({S.MANAGE}), options=(
+        Each(plan.scheduled_of, "option.cancel_this", plan.scheduled_params, plan.cancel_this),
+        Option(BACK, "option.keep_scheduled", S.MANAGE))),
+    S.AUTOPAY_METHOD: Menu(goes=frozenset({S.AUTOPAY_CONFIRM}), options=(
+        Each(plan.saved_of, "option.autopay_with", method.saved_method, plan.autopay_with),
+        Option(BACK, "option.manage_menu", S.MANAGE))),
+    S.AUTOPAY_CONFIRM: Menu(intro=plan.autopay_terms, goes=frozenset({S.MANAGE}), options=(
+        Option("1", Either(plan.turning_autopay_on, "option.autopay_confirm_on",
+                           "option.autopay_confirm_off"), plan.set_autopay),
+        Option("2", Either(plan.turning_autopay_on, "option.cancel_change", "option.autopay_keep"),
+               S.MANAGE, do=plan.forget_choice))),
+    # Payment arrangements: how many instalments, their dates, a method, then agree.
+    S.ARRANGE_COUNT: Menu(intro=plan.arrangement_offer, goes=frozenset({S.ARRANGE_DATE}),
+                          options=(
+        Option("2", "option.instalments", plan.instalments(2), params={"count": 2}),
+        Option("3", "option.instalments", plan.instalments(3), params={"count": 3}),
+        Option(BACK, "option.main_menu", S.MAIN_MENU))),
+    S.ARRANGE_DATE: Entry(cancellable=True, prompt="ask.instalment_date", digits=4,
+                          params=plan.instalment_params, handler=plan.arrange_date,
+                          goes=frozenset({S.PAY_METHOD})),
+    S.ARRANGE_CONFIRM: Menu(intro=plan.plan_prompts, goes=frozenset({S.MAIN_MENU}), options=(
+        Option("1", "option.agree_arrangement", plan.agree),
+        Option("2", "option.cancel_payment", pay.cancel))),
+    S.ENDED: End(),
+}
+
+check(STEPS, names=frozenset(Step))
+
+# Derived from the table, for the machine.
+TRANSITIONS = {step: spec.targets() for step, spec in STEPS.items()}
+MENU_STEPS = frozenset(step for step, spec in STEPS.items() if isinstance(spec, Menu))
+CANCELLABLE_STEPS = frozenset(step for step, spec in STEPS.items() if spec.cancellable)
+VERIFIED_STEPS = frozenset(step for step, spec in STEPS.items() if spec.needs_pin)
+START_STEPS = frozenset(step for step, spec in STEPS.items() if spec.start)
