@@ -13,7 +13,11 @@ MAX_FAILURES = 3  # per prompt, and wrong PINs per call
 
 
 class Step(StrEnum):
-    """Where the caller is. Each step asks one question (see ``flows.questions``)."""
+    """Where the caller is: the step names only, saved with the call's state.
+
+    Each step is declared in ``flows.table`` (its question, options and moves), which
+    refuses to load unless it declares every name here.
+    """
 
     CONFIRM_ACCOUNT = "confirm_account"
     ACCOUNT_NUMBER = "account_number"

@@ -1,7 +1,8 @@
-"""Step handlers for finding the account, the PIN and the main menu.
+"""Handlers and menu actions for finding the account, the PIN and the main menu.
 
-Each handler takes the caller's keys and returns an outcome; the only side
-effects are the ports'.
+A handler takes the caller's keys, an action a menu option's choice; each returns an
+outcome, and the only side effects are the ports'. Which key runs which action is
+declared in ``flows.table``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,141 @@
+"""The step table: its checks refuse a malformed table, and its menus take what they say."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from flows import table
+from flows.checks import StepTableError, check
+from flows.context import Context
+from flows.outcomes import Go, Outcome
+from flows.spec import End, Entry, Menu, Option, StepSpec
+from flows.speech import Key
+from flows.state import CallState, Step
+from tests.fake_ports import FakePorts
+from tests.flow_helpers import VISA, Caller, make_ports, verified
+
+S = Step
+
+
+def _keys(state: CallState, keys: str, ctx: Context) -> Outcome:
+    return Go(S.PIN)
+
+
+def _entry(**kwargs: object) -> Entry:
+    return Entry(**{"prompt": "ask.pin", "handler": _keys, **kwargs})  # type: ignore[arg-type]
+
+
+def _menu(*options: Option, **kwargs: object) -> Menu:
+    return Menu(options=options, **kwargs)  # type: ignore[arg-type]
+
+
+GOOD: dict[Step, StepSpec] = {
+    S.ACCOUNT_NUMBER: _entry(start=True, goes=frozenset({S.PIN})),
+    S.PIN: _entry(goes=frozenset({S.MAIN_MENU})),
+    S.MAIN_MENU: _menu(Option("1", "option.balance", S.MAIN_MENU)),
+    S.ENDED: End(),
+}
+
+
+def _with(**changes: StepSpec) -> dict[Step, StepSpec]:
+    return {**GOOD, **{Step(name): spec for name, spec in changes.items()}}
+
+
+def _without(step: Step) -> dict[Step, StepSpec]:
+    return {name: spec for name, spec in GOOD.items() if name is not step}
+
+
+BAD: list[tuple[str, Callable[[], dict[Step, StepSpec]], str]] = [
+    ("target missing", lambda: _without(S.MAIN_MENU), "step pin leads to main_menu"),
+    ("unreachable", lambda: _with(account_number=_entry(start=True, goes=frozenset())),
+     "step pin cannot be reached"),
+    ("no start", lambda: _with(account_number=_entry(goes=frozenset({S.PIN}))),
+     "no step is marked as a start"),
+    ("prompt not in the catalog", lambda: _with(pin=_entry(prompt="ask.nothing",
+                                                           goes=frozenset({S.MAIN_MENU}))),
+     "step pin says 'ask.nothing'"),
+    ("menu without options", lambda: _with(main_menu=_menu()), "menu main_menu has no options"),
+    ("key given twice", lambda: _with(main_menu=_menu(Option("1", "option.balance", S.MAIN_MENU),
+                                                      Option("1", "option.pay", S.MAIN_MENU))),
+     "menu main_menu gives key 1 to more than one option"),
+    ("two keys", lambda: _with(main_menu=_menu(Option("12", "option.balance", S.MAIN_MENU))),
+     "menu main_menu offers key '12'"),
+    ("star taken", lambda: _with(main_menu=_menu(Option("*", "option.balance", S.MAIN_MENU))),
+     "menu main_menu offers key '*'"),
+    ("no kind", lambda: _with(main_menu=StepSpec()), "step main_menu is declared with no kind"),
+]
+
+
+def test_the_table_declares_every_step_and_passes_its_checks() -> None:
+    assert set(table.STEPS) == set(Step)
+    check(table.STEPS, names=frozenset(Step))
+    check(GOOD)
+
+
+@pytest.mark.parametrize(("why", "build", "message"), BAD, ids=[why for why, _, _ in BAD])
+def test_a_malformed_table_is_refused_naming_the_step(
+        why: str, build: Callable[[], dict[Step, StepSpec]], message: str) -> None:
+    with pytest.raises(StepTableError, match=message):
+        check(build())
+
+
+def test_a_step_left_out_of_the_table_is_refused_by_name() -> None:
+    with pytest.raises(StepTableError, match="step pay_choice is not declared"):
+        check(GOOD, names=frozenset({*GOOD, S.PAY_CHOICE}))
+
+
+def test_the_machine_refuses_a_move_the_table_does_not_declare() -> None:
+    assert S.PAY_CONFIRM not in table.TRANSITIONS[S.MAIN_MENU]
+    assert table.TRANSITIONS[S.CARD_NUMBER] >= {S.CARD_EXPIRY, S.MAIN_MENU}  # star cancels
+
+
+# keys from the main menu (as account 1, or account 2 past due) to each menu
+MENUS: list[tuple[str, dict[str, object], tuple[str, ...]]] = [
+    ("main menu", {}, ()),
+    ("main menu with an agent", {"agent": True}, ()),
+    ("pay choice", {}, ("2",)),
+    ("pay when", {}, ("2", "1")),
+    ("pay method", {}, ("2", "1", "1")),
+    ("pay method without banks", {"bank_payments": False}, ("2", "1", "1")),
+    ("bank type", {}, ("2", "1", "1", "2")),
+    ("read-back", {}, ("2", "1", "1", "1", VISA, "1230", "123", "94105")),
+    ("after payment", {}, ("2", "1", "1", "1", VISA, "1230", "123", "94105", "1")),
+    ("manage", {}, ("4",)),
+]
+
+
+def _caller(ports: FakePorts, settings: dict[str, object], path: tuple[str, ...]) -> Caller:
+    caller = verified(ports, **settings)
+    caller.press_all(*path)
+    assert caller.reply.ask is not None and caller.state.step in table.MENU_STEPS
+    return caller
+
+
+def _said_keys(caller: Caller) -> set[str]:
+    assert caller.reply.ask is not None
+    return {p.params["key"].key for p in caller.reply.ask.prompts
+            if isinstance(p.params.get("key"), Key)}
+
+
+@pytest.mark.parametrize(("where", "settings", "path"), MENUS, ids=[m[0] for m in MENUS])
+def test_a_menu_takes_exactly_the_keys_it_says(where: str, settings: dict[str, object],
+                                               path: tuple[str, ...]) -> None:
+    said = _said_keys(_caller(make_ports(), settings, path))
+    assert "*" in said and len(said) > 2
+    for key in "0123456789#*":
+        heard = _caller(make_ports(), settings, path).press(key)
+        refused = "Sorry, that is not one of the options." in heard
+        assert refused is (key not in said), f"{where}: key {key} said={sorted(said)}"
+
+
+def test_nine_leaves_every_menu_that_offers_it() -> None:
+    backs = {step for step, spec in table.STEPS.items() if isinstance(spec, Menu)
+             and any(isinstance(o, Option) and o.key == "9" for o in spec.options)}
+    assert {S.MAIN_MENU, S.PAY_CHOICE, S.PAY_METHOD, S.MANAGE, S.CANCEL_SCHEDULED,
+            S.AUTOPAY_METHOD, S.ARRANGE_COUNT, S.AFTER_PAYMENT, S.AFTER_DECLINE} == backs
+    caller = verified(make_ports())
+    caller.press_all("2", "1", "1")
+    caller.press("9")
+    assert caller.state.step is S.MAIN_MENU and caller.state.amount_cents is None
