@@ -126,7 +126,6 @@ class StepSpec:
     goes: frozenset[Step] = frozenset()
     needs_pin: bool = True
     start: bool = False
-    cancellable: bool = False
 
     def targets(self) -> frozenset[Step]:
         """Every step this one may lead to."""
@@ -207,6 +206,7 @@ class Entry(StepSpec):
 
     prompt: Words
     handler: Handler
+    cancellable: bool = False
     digits: int | Callable[[CallState, Context], int] | None = None
     params: Params | None = None
 

@@ -149,6 +149,7 @@ check(STEPS, names=frozenset(Step))
 # Derived from the table, for the machine.
 TRANSITIONS = {step: spec.targets() for step, spec in STEPS.items()}
 MENU_STEPS = frozenset(step for step, spec in STEPS.items() if isinstance(spec, Menu))
-CANCELLABLE_STEPS = frozenset(step for step, spec in STEPS.items() if spec.cancellable)
+CANCELLABLE_STEPS = frozenset(step for step, spec in STEPS.items()
+                              if isinstance(spec, Entry) and spec.cancellable)
 VERIFIED_STEPS = frozenset(step for step, spec in STEPS.items() if spec.needs_pin)
 START_STEPS = frozenset(step for step, spec in STEPS.items() if spec.start)
