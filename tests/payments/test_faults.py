@@ -23,8 +23,8 @@ from flask import Flask
 from sqlalchemy.exc import OperationalError
 
 from ivr.payments import charges, ledger
-from ivr.payments import texts as texts_module
 from ivr.payments.reconcile import reconcile
+from ivr.sms import payment_texts as texts_module
 from ivr.web import calls
 from models import utcnow
 from tests.fault_helpers import (
