@@ -69,6 +69,12 @@ def configure_logging(*, log_file: str = "", console: bool | None = None) -> Non
         root.setLevel(logging.INFO)
 
 
+def console_logging() -> bool | None:
+    """Whether this module sends log lines to stderr; None when it was never asked to choose."""
+    handler = _installed.get("console")
+    return None if handler is None else isinstance(handler, _StderrHandler)
+
+
 def logging_restorer() -> Callable[[], None]:
     """A function that puts the root logger back as it is now (handlers, level, our roles)."""
     root = logging.getLogger()

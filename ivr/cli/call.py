@@ -12,6 +12,7 @@ from flask.cli import ScriptInfo
 
 from ivr.cli.verbosity import verbose
 from ivr.errors import ConfigError, ServerUnreachable
+from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
 from ivr.sim.scratch import scratch_demo_app
@@ -108,8 +109,9 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     each script runs on a fresh copy of the demo data, so replays start alike.
     """
     target = _target(ctx, url)
-    if not verbose(ctx):
-        # What the caller hears is the output; the server's own log lines would only interleave.
+    if not verbose(ctx) and console_logging() is not False:
+        # What the caller hears is the output; the server's own log lines would only interleave
+        # (under ``flask``, whose app logs to stderr). ``ivr`` without -v logs only to a file.
         # (After loading the app: its logging set-up would otherwise turn them back on.)
         logging.getLogger().setLevel(logging.WARNING)
     if script_path is None:
