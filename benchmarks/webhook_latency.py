@@ -30,7 +30,7 @@ def measure(calls: int) -> dict[str, list[float]]:
     app = create_app({"IVR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"})
     upgrade(db.engine(app))
     with app.app_context(), db.transaction(app) as session:
-        load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))
+        load_demo(session)
     timings: dict[str, list[float]] = {"pin": [], "menu": []}
     for number in range(calls):
         caller = TwilioCaller(app, call_sid=f"CA{number:032d}")

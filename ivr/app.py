@@ -6,7 +6,7 @@ The command line is attached by the top-level ``app.py`` (``flask --app app``) a
 
 from __future__ import annotations
 
-import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +15,37 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr.config import settings_from_env
 from ivr.db import db
+from ivr.errors import ConfigError
+from ivr.logs import configure_logging
 from ivr.ports import database as services
 from ivr.web import health, voice
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Where the source checkout keeps its default database, when this package runs from one.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def instance_folder() -> Path:
+    """The instance folder, which holds the default SQLite database (``ivr.sqlite3``).
+
+    Run from a source checkout (an editable install), it is the checkout's ``instance/``.
+    Installed as a package, it is ``<prefix>/var/ivr-instance``, Flask's place for an
+    installed app's instance folder (``<prefix>`` is the virtualenv), so every command of
+    one installation uses the same database whatever directory it runs in.
+    """
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / "ivr").is_dir():
+        return _CHECKOUT / "instance"
+    return Path(sys.prefix) / "var" / "ivr-instance"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create the webhook server; ``test_config`` overrides environment settings."""
-    app = Flask("app", instance_relative_config=True)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.from_mapping(settings_from_env(Path(app.instance_path)))
-    app.config["IVR_FIXTURES_DIR"] = str(Path(app.root_path) / "fixtures")
+    instance = instance_folder()
+    app = Flask("app", instance_path=str(instance), instance_relative_config=True)
+    app.config.from_mapping(settings_from_env(instance))
     if test_config:
         app.config.from_mapping(test_config)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    # Alembic narrates every migration step at INFO; operators need only problems.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _make_instance_folder(app, instance)
+    configure_logging(log_file=app.config["IVR_LOG_FILE"])
 
     db.init_app(app)
 
@@ -45,3 +59,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     return app
+
+
+def _make_instance_folder(app: Flask, instance: Path) -> None:
+    """Create the instance folder when the database lives there (the default SQLite file)."""
+    if not str(app.config["IVR_DATABASE_URL"]).startswith(f"sqlite:///{instance}"):
+        return
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create {instance} for the default database "
+                          f"({exc.strerror or exc}); set IVR_DATABASE_URL") from None

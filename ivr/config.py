@@ -125,6 +125,7 @@ def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None)
         "IVR_FINGERPRINT_KEY": _fingerprint_key(env, environment),
         "IVR_SANDBOX_FAULT": _sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
         "IVR_TODAY": _iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
+        "IVR_LOG_FILE": _log_file(env.get("IVR_LOG_FILE", "")),
     }
     # Checked here, so a bad setting stops start-up with one line rather than failing calls.
     _check_ranges(settings)
@@ -171,6 +172,18 @@ def _iso_date(name: str, value: str) -> str:
     except ValueError:
         raise ConfigError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
     return value
+
+
+def _log_file(path: str) -> str:
+    """``IVR_LOG_FILE``: empty, or a file this process can append to (created if missing)."""
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise ConfigError(f"IVR_LOG_FILE cannot be written: {path}: "
+                              f"{exc.strerror or exc}") from None
+    return path
 
 
 def _check_language(language: str) -> None:

@@ -58,3 +58,7 @@ class SmsSendError(IvrError):
         super().__init__(message)
         self.code = code
         self.permanent = permanent
+
+
+class ServerUnreachable(IvrError):
+    """Nothing answers HTTP at the URL the simulator was pointed at; str() names the URL."""

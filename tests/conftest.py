@@ -77,11 +77,11 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def demo_app(app: Flask) -> Flask:
-    """An app whose database holds the demo accounts and payments from fixtures/."""
+    """An app whose database holds the demo accounts and payments (ivr/ops/demo_data)."""
     from ivr.ops.demo import load_demo
 
     with app.app_context(), db.transaction() as session:
-        load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))
+        load_demo(session)
     return app
 
 

@@ -82,7 +82,8 @@ def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> No
     ("IVR_TRUSTED_PROXIES", "-1"), ("IVR_PIN_MAX_FAILURES", "0"),
     ("IVR_PIN_FAILURE_WINDOW_HOURS", "0"), ("IVR_PIN_FAILURE_WINDOW_HOURS", "100000000"),
     ("IVR_PIN_LOCK_MINUTES", "-30"), ("IVR_CALLER_MAX_PIN_FAILURES", "0"),
-    ("IVR_ARRANGEMENT_MAX_DAYS", "0"),
+    ("IVR_ARRANGEMENT_MAX_DAYS", "0"), ("IVR_LOG_FILE", "/nonexistent-folder/ivr.log"),
+    ("IVR_LOG_FILE", "/"),
 ])
 def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} ") as caught:

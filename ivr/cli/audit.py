@@ -9,8 +9,11 @@ never a PIN, card number or security code.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
+import sys
 from collections.abc import Callable
 from typing import IO, Any, NoReturn, ParamSpec
 
@@ -34,6 +37,27 @@ class CommandFailed(click.ClickException):
     def show(self, file: IO[Any] | None = None) -> None:
         """Print the reason as ``error: ...`` (no traceback, no usage text)."""
         click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+class OutputClosed(click.ClickException):
+    """The reader of standard output went away (``ivr ... export | head``): exit quietly.
+
+    The status is 141, as for any program a closed pipe stops (128 + SIGPIPE), so a
+    pipeline under ``set -o pipefail`` can tell a cut-short export from a whole one.
+    """
+
+    exit_code = 141
+
+    def __init__(self) -> None:
+        super().__init__("standard output was closed before the end (broken pipe)")
+        # Python flushes stdout again at exit; with the pipe gone that would print an error.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Say nothing: the reader stopped on purpose, and stderr is no place for noise."""
 
 
 def fail(message: str) -> NoReturn:

@@ -10,7 +10,9 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
-from ivr.errors import ConfigError
+from ivr.cli.verbosity import verbose
+from ivr.errors import ConfigError, ServerUnreachable
+from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
 from ivr.sim.scratch import scratch_demo_app
@@ -25,9 +27,13 @@ def _target(ctx: click.Context, url: str | None) -> Flask | Transport:
     """The remote server for ``--url``, else the app this command runs in."""
     if url:
         try:
-            return HttpTransport(url)
+            transport = HttpTransport(url)
+            transport.ensure_answering()
         except ConfigError as exc:
+            raise click.ClickException(f"--url: {exc}") from None
+        except ServerUnreachable as exc:
             raise click.ClickException(str(exc)) from None
+        return transport
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
     return ctx.ensure_object(ScriptInfo).load_app()
@@ -103,9 +109,11 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     each script runs on a fresh copy of the demo data, so replays start alike.
     """
     target = _target(ctx, url)
-    # What the caller hears is the output; the server's own log lines would only interleave.
-    # (After loading the app: its logging set-up would otherwise turn them back on.)
-    logging.getLogger().setLevel(logging.WARNING)
+    if not verbose(ctx) and console_logging() is not False:
+        # What the caller hears is the output; the server's own log lines would only interleave
+        # (under ``flask``, whose app logs to stderr). ``ivr`` without -v logs only to a file.
+        # (After loading the app: its logging set-up would otherwise turn them back on.)
+        logging.getLogger().setLevel(logging.WARNING)
     if script_path is None:
         _interactive(target, from_number, to_number)
     else:

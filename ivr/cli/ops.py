@@ -23,9 +23,11 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.orm import Session
 
-from ivr.cli.audit import audited, fail
+from ivr.cli.audit import OutputClosed, audited, fail
+from ivr.cli.verbosity import verbose
 from ivr.db import db
 from ivr.errors import ConfigError, ImportRowError
+from ivr.logs import configure_logging, logging_restorer
 from ivr.ops.accounts_import import import_accounts
 from ivr.ops.exports import export_accounts_csv, export_audit_csv, export_sms_csv
 from ivr.security.audit import UNLOCKED, unlock_account
@@ -55,10 +57,14 @@ def db_upgrade_command() -> str:
               help="Gunicorn worker processes (each runs 4 threads).")
 @click.option("--no-demo", is_flag=True, help="Do not load demo accounts into an empty database.")
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, no_demo: bool) -> None:
+@click.pass_context
+def serve_command(ctx: click.Context, host: str, port: int, workers: int, no_demo: bool) -> None:
     """Migrate the database and serve the line with gunicorn."""
     from ivr.ops.server import serve
 
+    # A server's log is its output: on stderr, unless IVR_LOG_FILE takes it (and no -v).
+    ctx.call_on_close(logging_restorer())
+    configure_logging(console=verbose(ctx) or not current_app.config["IVR_LOG_FILE"])
     try:
         serve(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
               workers=workers, load_demo_data=not no_demo)
@@ -121,6 +127,9 @@ def _export(writer: Callable[[Session, TextIO], int], output: Path | None, what:
     try:
         with _output(output) as out, db.transaction() as session:
             count = writer(session, out)
+            out.flush()  # so a reader that went away shows here, not at exit
+    except BrokenPipeError:
+        raise OutputClosed() from None
     except OSError as exc:
         fail(f"{output}: {exc.strerror or exc}")
     if output is not None:

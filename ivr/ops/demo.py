@@ -1,10 +1,15 @@
-"""Demo data from fixtures/: a few accounts and their earlier payments."""
+"""Demo data: a few accounts, their earlier payments and methods on file.
+
+The CSV files ship inside the package (``ivr/ops/demo_data/``) and are read with
+:mod:`importlib.resources`, so an installed line finds them wherever it runs from.
+"""
 
 from __future__ import annotations
 
 import csv
+import io
 from datetime import UTC, datetime, time
-from pathlib import Path
+from importlib.resources import files
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +21,8 @@ from models import Account, Payment, SavedPaymentMethod
 ACCOUNTS_FILE = "demo_accounts.csv"
 PAYMENTS_FILE = "demo_payments.csv"
 METHODS_FILE = "demo_methods.csv"
+# The package folder holding the three files (package data, see pyproject.toml).
+DEMO_DATA = files("ivr.ops") / "demo_data"
 PAYMENT_METHODS = frozenset({"card", "bank", "check"})
 # Historical payments have no time of day; noon UTC is the same calendar day in every US zone.
 _PAYMENT_TIME = time(12, 0, tzinfo=UTC)
@@ -26,16 +33,22 @@ def has_accounts(session: Session) -> bool:
     return session.scalar(select(Account.id).limit(1)) is not None
 
 
-def load_demo(session: Session, fixtures_dir: Path) -> None:
+def open_demo(name: str) -> io.StringIO:
+    """One of the demo CSV files (``ACCOUNTS_FILE``, ...) as shipped in the package, to read."""
+    # The whole text at once: package data need not be a real file (a zip, say).
+    return io.StringIO((DEMO_DATA / name).read_text(encoding="utf-8-sig"), newline="")
+
+
+def load_demo(session: Session) -> None:
     """Import the demo accounts and add their payment history (skipping payments already there)."""
-    with (fixtures_dir / ACCOUNTS_FILE).open(newline="", encoding="utf-8-sig") as f:
+    with open_demo(ACCOUNTS_FILE) as f:
         import_accounts(session, f)
-    with (fixtures_dir / PAYMENTS_FILE).open(newline="", encoding="utf-8-sig") as f:
+    with open_demo(PAYMENTS_FILE) as f:
         for row in csv.DictReader(f):
             key = f"demo:{row['confirmation_number']}"
             if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is None:
                 ledger.add_past_payment(session, _demo_payment(session, row, key))
-    with (fixtures_dir / METHODS_FILE).open(newline="", encoding="utf-8-sig") as f:
+    with open_demo(METHODS_FILE) as f:
         for row in csv.DictReader(f):
             _add_demo_method(session, row)
     session.flush()

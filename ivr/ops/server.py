@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ivr.db import db
+from ivr.errors import ConfigError
 from ivr.ops.background import OutboxWorker
 from ivr.ops.demo import has_accounts, load_demo
 from ivr.ops.migrate import upgrade
@@ -62,10 +64,12 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str
         if outbox is not None:
             outbox.stop()
 
+    log_file = app.config["IVR_LOG_FILE"]
     return {
         "bind": f"{host}:{port}", "workers": workers, "threads": THREADS,
         "worker_class": "gthread", "timeout": TIMEOUT_SECONDS,
-        "accesslog": "-", "errorlog": "-",
+        # Gunicorn's own log lines go where the line's do: IVR_LOG_FILE, else stdout/stderr.
+        "accesslog": log_file or "-", "errorlog": log_file or "-",
         "post_fork": post_fork, "post_worker_init": post_worker_init,
         "worker_exit": worker_exit,
     }
@@ -79,7 +83,7 @@ def prepare(app: Flask, load_demo_data: bool) -> bool:
     if load_demo_data:
         with db.transaction(app) as session:
             if not has_accounts(session):
-                load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))
+                load_demo(session)
                 loaded = True
     # Workers are forked from this process: start them with no open connections.
     engine.dispose()
@@ -94,11 +98,32 @@ def banner(app: Flask, host: str, port: int, workers: int) -> str:
             f" | try: ivr call")
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Raise :class:`ConfigError` (naming ``--port``) if ``host:port`` cannot be listened on.
+
+    Checked before anything says "listening": gunicorn would otherwise log a retry every
+    second for five seconds, then exit.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            # As gunicorn binds: a port left in TIME_WAIT by an earlier server is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use; "
+                              f"choose another with --port") from None
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, workers: int = 2,
           load_demo_data: bool = True) -> None:
     """Prepare the database and serve ``app`` with gunicorn until interrupted."""
     # Fail now with a clear message rather than in every worker after fork.
     make_sms_backend(app.config)
+    check_port_free(host, port)
     if prepare(app, load_demo_data):
         print("ivr: empty database; loaded the demo accounts", file=sys.stderr)
     print(banner(app, host, port, workers), file=sys.stderr, flush=True)

@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
 from ivr.db import db
-from ivr.errors import ConfigError
+from ivr.errors import ConfigError, ServerUnreachable
 
 # The host the Flask test client reports in request.url when given a bare path.
 IN_PROCESS_BASE = "http://localhost"
@@ -129,6 +129,21 @@ class InProcessTransport:
             return []
 
 
+# How long to wait for a server to accept a connection before saying none answers.
+CONNECT_TIMEOUT = 5.0
+
+
+def http_base_url(url: str) -> str:
+    """``url`` as a base URL: ``http://`` added when it names no scheme, no trailing slash."""
+    text = url.strip()
+    if "://" not in text:
+        text = f"http://{text}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"not an http(s) base URL such as http://127.0.0.1:5000: {url!r}")
+    return text.rstrip("/")
+
+
 class HttpTransport:
     """Calls a running server over HTTP, signing with the token from the environment."""
 
@@ -136,8 +151,11 @@ class HttpTransport:
 
     def __init__(self, base_url: str, token: str | None = None, account_sid: str | None = None,
                  timeout: float = 15.0) -> None:
-        """``timeout`` matches Twilio's 15 s limit for a webhook response."""
-        self.base_url = base_url.rstrip("/")
+        """``timeout`` matches Twilio's 15 s limit for a webhook response.
+
+        ``base_url`` may leave out ``http://`` (``localhost:5000``).
+        """
+        self.base_url = http_base_url(base_url)
         self.token = token if token is not None else token_from_env()
         self.account_sid = account_sid or os.environ.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID
         self.timeout = timeout
@@ -154,6 +172,18 @@ class HttpTransport:
             return WebResponse(0, f"{type(exc).__name__}: {exc}", "")
         return WebResponse(response.status_code, response.text,
                            response.headers.get("Content-Type", ""))
+
+    def ensure_answering(self) -> None:
+        """Raise :class:`ServerUnreachable` unless something answers HTTP at the base URL.
+
+        Any answer will do (even a 404): only a refused or unanswered connection means no
+        server is there.
+        """
+        try:
+            self.session.get(f"{self.base_url}/healthz", allow_redirects=False,
+                             timeout=(CONNECT_TIMEOUT, self.timeout))
+        except (requests.ConnectionError, requests.Timeout):
+            raise ServerUnreachable(f"no server answers at {self.base_url}") from None
 
     def sms_marker(self) -> int:
         """A remote server's outbox is out of reach."""

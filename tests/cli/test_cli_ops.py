@@ -274,6 +274,8 @@ def gunicorn_runs(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Stop serve() short of starting gunicorn; record the options it would have used."""
     runs: list[dict[str, Any]] = []
     monkeypatch.setattr(server.GunicornServer, "run", lambda self: runs.append(self.options))
+    # Nothing will listen, so a port in use elsewhere on this machine must not matter.
+    monkeypatch.setattr(server, "check_port_free", lambda host, port: None)
     return runs
 
 

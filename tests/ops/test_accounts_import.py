@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -13,6 +12,7 @@ from sqlalchemy import func, select, text
 from ivr.db import db
 from ivr.errors import ImportRowError
 from ivr.ops.accounts_import import ImportSummary, import_accounts, parse_cents
+from ivr.ops.demo import ACCOUNTS_FILE, open_demo
 from ivr.security.pins import verify_pin
 from models import Account
 
@@ -207,8 +207,7 @@ def test_header_with_bom_and_spaces(app: Flask) -> None:
 
 
 def test_demo_fixture_imports(app: Flask) -> None:
-    path = Path(app.config["IVR_FIXTURES_DIR"]) / "demo_accounts.csv"
-    with db.transaction(app) as session, path.open(newline="") as f:
+    with db.transaction(app) as session, open_demo(ACCOUNTS_FILE) as f:
         summary = import_accounts(session, f)
 
     assert summary == ImportSummary(created=5, updated=0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -63,7 +62,7 @@ def test_demo_loads_accounts_and_payment_history(demo_app: Flask) -> None:
 
 def test_demo_load_is_repeatable(demo_app: Flask) -> None:
     with db.transaction(demo_app) as session:
-        load_demo(session, Path(demo_app.config["IVR_FIXTURES_DIR"]))
+        load_demo(session)
     with db.transaction(demo_app) as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 4
         assert session.scalar(select(func.count()).select_from(Account)) == 5

@@ -292,6 +292,7 @@ def test_serve_is_not_an_audited_command(app: Flask, runner: FlaskCliRunner,
     from ivr.ops import server
 
     monkeypatch.setattr(server.GunicornServer, "run", lambda self: None)
+    monkeypatch.setattr(server, "check_port_free", lambda host, port: None)  # nothing listens
 
     assert runner.invoke(args=["serve", "--no-demo"]).exit_code == 0
     assert events(app) == []

@@ -178,7 +178,7 @@ def fresh_demo_app(tmp_path: Path, name: str) -> Flask:
     folder.mkdir()
     app = make_app(f"sqlite:///{folder / 'db.sqlite3'}", folder)
     with app.app_context(), db.transaction() as session:
-        load_demo(session, Path(app.config["IVR_FIXTURES_DIR"]))
+        load_demo(session)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -140,6 +141,32 @@ def test_url_option_on_the_command_line(served_app: tuple[Flask, str], tmp_path:
     unrelated = Flask("unrelated")  # --url must not need the local app's webhooks
     code, output = invoke(unrelated, ["--url", url, "--script", str(tmp_path / "pass.yaml")])
     assert (code, output.splitlines()[-1]) == (0, "PASS Press one (4 steps)")
+
+
+def test_url_without_a_scheme_means_http(served_app: tuple[Flask, str], tmp_path: Path) -> None:
+    _app, url = served_app
+    (tmp_path / "pass.yaml").write_text(PASSING)
+    bare = url.removeprefix("http://")  # "127.0.0.1:PORT", as in `ivr call --url localhost:5000`
+    code, output = invoke(Flask("unrelated"), ["--url", bare, "--script",
+                                               str(tmp_path / "pass.yaml")])
+    assert (code, output.splitlines()[-1]) == (0, "PASS Press one (4 steps)")
+
+
+def test_url_where_no_server_answers_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "pass.yaml").write_text(PASSING)
+    code, output = invoke(Flask("unrelated"), ["--url", f"127.0.0.1:{port}/", "--script",
+                                               str(tmp_path / "pass.yaml")])
+    assert (code, output) == (1, f"Error: no server answers at http://127.0.0.1:{port}\n")
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com", "http://", ":5000"])
+def test_url_that_is_no_http_base_url_is_refused(url: str) -> None:
+    code, output = invoke(Flask("unrelated"), ["--url", url])
+    assert code == 1
+    assert output.startswith("Error: --url: not an http(s) base URL") and output.count("\n") == 1
 
 
 def test_token_from_env_matches_the_server_defaults() -> None:
