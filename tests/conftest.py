@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -15,15 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, event, text
 
-from app import create_app
 from ivr.config import normalise_database_url
 from ivr.db import db
-from ivr.ops.migrate import upgrade
 from ivr.payments import ledger
 from models import Account, Payment
+from tests.app_helpers import make_app
 
 PG_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
-TODAY = "2026-11-21"
 
 
 def _database_params() -> list[Any]:
@@ -49,22 +48,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
-
-
-def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
-    """Create a migrated app for tests with a fixed 'today' and the dev auth token."""
-    config = {
-        "TESTING": True,
-        "IVR_DATABASE_URL": database_url,
-        "IVR_TODAY": TODAY,
-        "IVR_AGENT_NUMBER": "",
-        "IVR_SMS_BACKEND": "console",
-        "IVR_PAYMENT_GATEWAY": "sandbox",
-    }
-    config.update(overrides)
-    app = create_app(config)
-    upgrade(db.engine(app))
-    return app
 
 
 @pytest.fixture
@@ -105,9 +88,9 @@ _LIBRARIES = (str(Path(sqlalchemy.__file__).resolve().parent), "<sqlalchemy")
 
 def _setter() -> str:
     """The file of the code that set an attribute, past SQLAlchemy's own frames."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_LIBRARIES):
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return frame.f_code.co_filename if frame is not None else "?"
 
 

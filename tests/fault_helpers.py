@@ -6,11 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
-from sqlalchemy import select
 
-from ivr.db import db
-from models import Payment, SmsMessage
 from tests.twilio_helpers import Answer, TwilioCaller
 
 # Account 10001234's full balance ($120.45) today with a new Visa, up to the read-back.
@@ -48,17 +44,3 @@ def authorise(caller: TwilioCaller, read_back: Answer) -> Answer | None:
         return caller.press(read_back, "1")
     except WorkerKilled:
         return None
-
-
-def call_payments(app: Flask) -> list[Payment]:
-    """Payments taken by calls (not the demo history)."""
-    with db.transaction(app) as session:
-        rows = list(session.scalars(select(Payment).where(Payment.call_sid.is_not(None))))
-        session.expunge_all()
-        return rows
-
-
-def texts(app: Flask) -> list[str]:
-    """Every queued text."""
-    with db.transaction(app) as session:
-        return list(session.scalars(select(SmsMessage.body).order_by(SmsMessage.id)))

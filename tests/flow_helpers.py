@@ -65,9 +65,9 @@ def make_ports() -> FakePorts:
     return fake
 
 
-def verified(ports: FakePorts, **kwargs: object) -> Caller:
+def verified(ports: FakePorts, **kwargs: Any) -> Caller:
     """A caller matched by caller ID who has passed the PIN check."""
-    caller = Caller(ports, **kwargs)  # type: ignore[arg-type]
+    caller = Caller(ports, **kwargs)
     caller.press_all("1", "1234")
     assert caller.state.step is Step.MAIN_MENU
     return caller

@@ -20,18 +20,18 @@ class RecordingEnv(Mapping[str, str]):
     """An environment holding ``values`` that notes every variable asked for."""
 
     def __init__(self, values: dict[str, str] | None = None) -> None:
-        self.values = values or {}
+        self.held = values or {}  # not ``values``: that is Mapping's method
         self.asked: set[str] = set()
 
     def __getitem__(self, name: str) -> str:
         self.asked.add(name)
-        return self.values[name]
+        return self.held[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self.held)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self.held)
 
 
 def documented_variables() -> set[str]:

@@ -20,7 +20,7 @@ from ivr.ops.background import OutboxWorker
 from ivr.security.pins import verify_pin
 from ivr.sms.outbox import queue_text
 from models import Account, Payment, SmsMessage
-from tests.payments.test_scheduled import (
+from tests.schedule_helpers import (
     JORDAN,
     CountingGateway,
     get,

@@ -11,17 +11,11 @@ import pytest
 from flows.ports import SavedMethod, ScheduledPayment
 from flows.state import Purpose, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import VISA, Caller, make_ports, verified
+from tests.flow_helpers import VISA, Caller, verified
 
 ROUTING = "110000000"
 BANK_ACCOUNT = "000123456789"
 FULL_TODAY = ("2", "1", "1")  # pay, full balance, today
-
-
-@pytest.fixture
-def ports() -> FakePorts:
-    """The standard fake accounts."""
-    return make_ports()
 
 
 def past_due(ports: FakePorts) -> Caller:

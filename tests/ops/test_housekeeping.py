@@ -18,9 +18,8 @@ from ivr.ops.housekeeping import Housekeeper, forget_abandoned_calls
 from ivr.ports.database import ports_for
 from ivr.sms.backends import ConsoleBackend
 from models import CallSession, utcnow
-from tests.conftest import make_app
-from tests.twilio_helpers import TwilioCaller
-from tests.web.test_status_callbacks import TO_SECOND_BANK_ENTRY, call_row
+from tests.app_helpers import call_row, make_app
+from tests.twilio_helpers import TO_SECOND_BANK_ENTRY, TwilioCaller
 
 BANK_ACCOUNT = "000123456789"
 

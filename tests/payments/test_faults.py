@@ -27,13 +27,13 @@ from ivr.payments.reconcile import reconcile
 from ivr.sms import payment_texts as texts_module
 from ivr.web import calls
 from models import utcnow
+from tests.app_helpers import call_payments
 from tests.fault_helpers import (
     FIRST,
     LATER,
     SECOND,
     TO_READ_BACK,
     authorise,
-    call_payments,
     fire_once,
 )
 from tests.money_checks import balances, check_money, gateway_charges, history_ids

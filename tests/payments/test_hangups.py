@@ -9,11 +9,10 @@ import pytest
 from flask import Flask
 
 from ivr.web import calls
+from tests.app_helpers import call_payments, texts
 from tests.fault_helpers import (
     FIRST,
     TO_READ_BACK,
-    call_payments,
-    texts,
 )
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import TwilioCaller

@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, text
 
 from ivr.payments.reconcile import reconcile
 from models import utcnow
-from tests.conftest import make_app
+from tests.app_helpers import make_app
 from tests.fault_helpers import LATER
 from tests.money_checks import check_money, demo_history, gateway_charges
-from tests.ops.test_serve_workers import (
+from tests.server_helpers import (
     CALL_SID,
     action,
     post,

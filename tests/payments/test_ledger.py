@@ -19,7 +19,7 @@ from ivr.db import db
 from ivr.errors import LedgerError, NotPayable
 from ivr.payments import ledger
 from ivr.payments.ledger import NEW, TRANSITIONS
-from models import Account, AuditEvent, Payment
+from models import AuditEvent, Payment
 from models.payment import (
     APPROVED,
     CANCELLED,
@@ -32,14 +32,10 @@ from models.payment import (
     STATUSES,
     UNKNOWN,
 )
+from tests.app_helpers import account
 from tests.twilio_helpers import TwilioCaller
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def account(session: Session, number: str = "10001234") -> Account:
-    """A demo account by number."""
-    return session.scalars(select(Account).where(Account.account_number == number)).one()
 
 
 def payment(session: Session, cents: int, key: str, status: str = PROCESSING) -> Payment:

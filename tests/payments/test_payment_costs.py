@@ -36,7 +36,7 @@ def open_at_gateway(demo_app: Flask,
     def watched(method: Any) -> Any:
         @functools.wraps(method)
         def call(*args: Any, **kwargs: Any) -> Any:
-            seen.append((method.__name__, pool.checkedout()))  # type: ignore[attr-defined]
+            seen.append((method.__name__, pool.checkedout()))  # type: ignore[attr-defined]  # QueuePool's, not Pool's
             return method(*args, **kwargs)
         return call
 

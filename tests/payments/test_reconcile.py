@@ -13,6 +13,7 @@ from ivr.db import db
 from ivr.payments import charges
 from ivr.payments.reconcile import reconcile
 from models import AuditEvent, Payment, utcnow
+from tests.app_helpers import call_payments, texts
 from tests.concurrency import at_once
 from tests.fault_helpers import (
     FIRST,
@@ -20,9 +21,7 @@ from tests.fault_helpers import (
     TO_READ_BACK,
     WorkerKilled,
     authorise,
-    call_payments,
     fire_once,
-    texts,
 )
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import TwilioCaller

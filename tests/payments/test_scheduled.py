@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,126 +10,32 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from flows.ports import BankToken, CardToken
+from flows.ports import CardToken
 from ivr.db import db
-from ivr.errors import GatewayError
-from ivr.ops.accounts_import import import_accounts
 from ivr.payments import ledger, scheduled
-from ivr.payments.gateways.base import GatewayCharge
 from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.payments.reconcile import ReconcileSummary, reconcile
 from ivr.payments.scheduled import RunSummary, run_scheduled
-from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
+from models import AutopayEnrollment, Payment, SavedPaymentMethod
+from tests.app_helpers import addressed_texts, balance, texts
 from tests.concurrency import at_once
-
-ACCOUNTS = (
-    "account_number,name,phone,pin,balance,due_date,zip\n"
-    "10001234,Jordan Rivera,(415) 555-0100,2468,120.45,2026-12-05,94105\n"
-    "20005678,Sam Patel,212-555-0199,1357,89.10,2026-11-21,10001\n"
-    "40007890,Morgan Lee,,4321,0.00,2026-11-21,30301\n"
+from tests.schedule_helpers import (
+    ENROLLED,
+    JORDAN,
+    MORGAN,
+    PHONE,
+    RUN_DAY,
+    SAM,
+    CountingGateway,
+    arrangement,
+    arrangement_status,
+    get,
+    make_accounts,
+    save_bank,
+    save_card,
+    save_row,
+    schedule,
 )
-JORDAN, SAM, MORGAN = "10001234", "20005678", "40007890"
-RUN_DAY = date(2026, 11, 21)
-ENROLLED = datetime(2026, 11, 1, 12, tzinfo=UTC)  # AutoPay turned on before the due dates
-PHONE = "+14155550100"
-
-
-class CountingGateway(SandboxGateway):
-    """The sandbox, counting every charge and debit; optionally slow, failing or blocking."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        super().__init__()
-        self.calls: list[tuple[str, str, int]] = []  # (kind, idempotency key, cents)
-        self.delay = delay
-        self.fail = False
-        self.entered = threading.Event()
-        self.release: threading.Event | None = None
-        self._lock = threading.Lock()
-
-    def _count(self, kind: str, key: str, cents: int) -> None:
-        with self._lock:
-            self.calls.append((kind, key, cents))
-        self.entered.set()
-        if self.release is not None:
-            self.release.wait(10)
-        if self.delay:
-            threading.Event().wait(self.delay)
-        if self.fail:
-            raise GatewayError("gateway unreachable")
-
-    def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
-               idempotency_key: str, description: str) -> GatewayCharge:
-        """Count, then charge like the sandbox."""
-        self._count("card", idempotency_key, amount_cents)
-        return super().charge(card, expiry_mmyy, postal_code, amount_cents, idempotency_key,
-                              description)
-
-    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
-                   description: str) -> GatewayCharge:
-        """Count, then debit like the sandbox."""
-        self._count("bank", idempotency_key, amount_cents)
-        return super().debit_bank(bank, amount_cents, idempotency_key, description)
-
-
-def make_accounts(app: Flask, text: str = ACCOUNTS) -> dict[str, int]:
-    """Import accounts; account number -> id."""
-    with db.transaction(app) as session:
-        import_accounts(session, text.splitlines(keepends=True))
-        return {a.account_number: a.id for a in session.scalars(select(Account))}
-
-
-def save_card(app: Flask, account_id: int, number: str = "4242424242424242") -> int:
-    """A saved card for the account, vaulted by the sandbox; its id."""
-    sandbox = SandboxGateway()
-    card = sandbox.save_card(sandbox.vault_card(number), "1230")
-    return _save(app, SavedPaymentMethod(account_id=account_id, kind="card", brand=card.brand,
-                                         gateway_token=card.token, last4=card.last4,
-                                         expiry_mmyy="1230"))
-
-
-def save_bank(app: Flask, account_id: int, number: str = "000123456789") -> int:
-    """A saved checking account for the account (sandbox test routing number); its id."""
-    bank = SandboxGateway().vault_bank_account("110000000", number, "checking")
-    return _save(app, SavedPaymentMethod(account_id=account_id, kind="bank",
-                                         gateway_token=bank.token, bank_account_type="checking",
-                                         last4=bank.last4))
-
-
-def _save(app: Flask, row: Any) -> int:
-    with db.transaction(app) as session:
-        session.add(row)
-        session.flush()
-        return int(row.id)
-
-
-def schedule(app: Flask, account_id: int, method_id: int | None, cents: int,
-             on: date = RUN_DAY, **fields: Any) -> int:
-    """A scheduled payment with a saved method; its id."""
-    values: dict[str, Any] = {
-        "account_id": account_id, "payment_method_id": method_id, "amount_cents": cents,
-        "status": "scheduled", "scheduled_for": on, "method": "saved_card",
-        "idempotency_key": f"sched-{uuid.uuid4().hex}", "notify_number": PHONE}
-    return _save(app, Payment(**(values | fields)))
-
-
-def get(app: Flask, payment_id: int) -> Payment:
-    """The payment as it is now."""
-    with db.transaction(app) as session:
-        return session.get_one(Payment, payment_id)
-
-
-def balance(app: Flask, account_id: int) -> int:
-    """The account's balance in cents."""
-    with db.transaction(app) as session:
-        return session.get_one(Account, account_id).balance_cents
-
-
-def texts(app: Flask) -> list[tuple[str, str]]:
-    """Every queued text as (to, body), oldest first."""
-    with db.transaction(app) as session:
-        rows = session.execute(select(SmsMessage.to_number, SmsMessage.body)
-                               .order_by(SmsMessage.id)).all()
-        return [(r.to_number, r.body) for r in rows]
 
 
 def payment_count(app: Flask) -> int:
@@ -160,7 +65,7 @@ def test_due_card_payment_is_approved_and_texted(app: Flask, ids: dict[str, int]
     assert (payment.card_brand, payment.card_last4) == ("Visa", "4242")
     assert gateway.calls == [("card", payment.idempotency_key, 5150)]  # fee charged too
     assert balance(app, ids[JORDAN]) == 12045 - 5000  # the fee does not pay the bill
-    [(to, body)] = texts(app)
+    [(to, body)] = addressed_texts(app)
     assert to == PHONE
     assert body == ("Your scheduled payment of $50.00 (with a $1.50 convenience fee, $51.50 in "
                     "all) to account ending 1234 was approved with Visa ending 4242. "
@@ -175,7 +80,7 @@ def test_confirmation_number_given_when_scheduled_is_kept(
     assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(approved=1)
 
     assert get(app, pid).confirmation_number == "5120349999"
-    assert texts(app)[0][1].endswith("Confirmation number: 5120349999.")
+    assert texts(app)[0].endswith("Confirmation number: 5120349999.")
 
 
 def test_declined_card(app: Flask, ids: dict[str, int]) -> None:
@@ -188,7 +93,7 @@ def test_declined_card(app: Flask, ids: dict[str, int]) -> None:
     assert (payment.status, payment.decline_code) == ("declined", "card_declined")
     assert payment.confirmation_number is None
     assert balance(app, ids[JORDAN]) == 12045
-    [(_, body)] = texts(app)
+    [body] = texts(app)
     assert "did not go through: the card issuer declined it" in body
     assert "Please make another payment" in body
 
@@ -276,7 +181,7 @@ def test_a_run_that_died_mid_charge_is_settled_by_reconcile_not_charged_again(
     assert len(gateway.calls) == 1
     # Balances only ever count what was charged: 12045 - 1000 (the holds are released).
     assert balance(app, ids[JORDAN]) == 12045 - 1000
-    assert [body for _, body in texts(app)][-1].startswith("Your scheduled payment of $20.00")
+    assert texts(app)[-1].startswith("Your scheduled payment of $20.00")
 
 
 def run_on_three_machines(app: Flask, gateway: CountingGateway) -> list[RunSummary]:
@@ -306,7 +211,7 @@ def test_nothing_due_cancels_without_charging(app: Flask, ids: dict[str, int]) -
     payment = get(app, pid)
     assert (payment.status, payment.decline_code) == ("cancelled", "nothing_due")
     assert gateway.calls == []
-    [(_, body)] = texts(app)
+    [body] = texts(app)
     assert "cancelled because nothing is due" in body
 
 
@@ -332,7 +237,7 @@ def test_removed_method_fails_without_charging(app: Flask, ids: dict[str, int]) 
 
     assert (get(app, pid).status, get(app, pid).decline_code) == ("failed", "method_removed")
     assert gateway.calls == []
-    assert "the saved payment method was removed" in texts(app)[0][1]
+    assert "the saved payment method was removed" in texts(app)[0]
 
 
 def test_bank_debit_is_pending_and_lowers_the_balance(app: Flask, ids: dict[str, int]) -> None:
@@ -346,7 +251,7 @@ def test_bank_debit_is_pending_and_lowers_the_balance(app: Flask, ids: dict[str,
     assert (payment.bank_account_type, payment.bank_last4) == ("checking", "6789")
     assert gateway.calls == [("bank", payment.idempotency_key, 5000)]
     assert balance(app, ids[JORDAN]) == 12045 - 5000
-    assert "sent to your bank from checking account ending 6789" in texts(app)[0][1]
+    assert "sent to your bank from checking account ending 6789" in texts(app)[0]
 
 
 def test_a_gateway_refusal_fails_the_payment_and_tells_the_payer(
@@ -359,7 +264,7 @@ def test_a_gateway_refusal_fails_the_payment_and_tells_the_payer(
     payment = get(app, pid)
     assert (payment.status, payment.decline_code) == ("failed", "processing_error")
     assert balance(app, ids[JORDAN]) == 12045
-    assert "did not go through: there was a problem processing it" in texts(app)[0][1]
+    assert "did not go through: there was a problem processing it" in texts(app)[0]
     assert run_scheduled(app, gateway, RUN_DAY) == RunSummary()  # never sent again
 
 
@@ -370,17 +275,17 @@ def test_a_lost_answer_holds_the_amount_until_reconciled(
 
     assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(unknown=1)
     assert get(app, pid).status == "unknown" and balance(app, ids[JORDAN]) == 12045
-    assert "We could not yet confirm" in texts(app)[0][1]
+    assert "We could not yet confirm" in texts(app)[0]
 
     gateway = SandboxGateway({}, gateway.record)  # the same gateway, answering again
     assert reconcile(app, gateway) == ReconcileSummary(approved=1)
     assert get(app, pid).status == "approved" and balance(app, ids[JORDAN]) == 12045 - 1000
-    assert "was approved with Visa ending 4242" in texts(app)[-1][1]
+    assert "was approved with Visa ending 4242" in texts(app)[-1]
 
 
 def enroll(app: Flask, account_id: int, method_id: int, active: bool = True) -> None:
     """Turn on AutoPay for the account."""
-    _save(app, AutopayEnrollment(account_id=account_id, payment_method_id=method_id,
+    save_row(app, AutopayEnrollment(account_id=account_id, payment_method_id=method_id,
                                  active=active, enrolled_at=ENROLLED))
 
 
@@ -401,7 +306,7 @@ def test_autopay_charges_the_balance_once_per_due_date(app: Flask, ids: dict[str
         assert (payment.card_brand, payment.notify_number) == ("Mastercard", "+12125550199")
     assert balance(app, ids[SAM]) == 0
     assert gateway.calls == [("card", f"autopay-{ids[SAM]}-2026-11-21", 8910)]
-    assert texts(app)[0][1].startswith("Your AutoPay payment of $89.10")
+    assert texts(app)[0].startswith("Your AutoPay payment of $89.10")
 
 
 def test_inactive_autopay_charges_nothing(app: Flask, ids: dict[str, int]) -> None:
@@ -430,21 +335,6 @@ def test_racing_autopay_creates_one_payment(app: Flask, ids: dict[str, int]) -> 
     assert sum(r.pending for r in results) == 1
     assert payment_count(app) == 1 and len(gateway.calls) == 1
     assert balance(app, ids[SAM]) == 0
-
-
-def arrangement(app: Flask, account_id: int, method_id: int, *cents_on: tuple[int, date]) -> int:
-    """An active arrangement whose instalments are scheduled payments; its id."""
-    arrangement_id = _save(app, Arrangement(account_id=account_id, instalments=len(cents_on),
-                                            total_cents=sum(c for c, _ in cents_on)))
-    for cents, on in cents_on:
-        schedule(app, account_id, method_id, cents, on=on, arrangement_id=arrangement_id)
-    return arrangement_id
-
-
-def arrangement_status(app: Flask, arrangement_id: int) -> str:
-    """The arrangement's status now."""
-    with db.transaction(app) as session:
-        return session.get_one(Arrangement, arrangement_id).status
 
 
 def test_arrangement_completes_with_its_last_instalment(app: Flask, ids: dict[str, int]) -> None:
@@ -529,7 +419,7 @@ def test_autopay_catches_up_after_a_payment_in_flight_fails(
 
 def test_autopay_turned_on_after_a_due_date_starts_with_the_next(
         app: Flask, ids: dict[str, int]) -> None:
-    _save(app, AutopayEnrollment(account_id=ids[SAM], payment_method_id=save_card(app, ids[SAM]),
+    save_row(app, AutopayEnrollment(account_id=ids[SAM], payment_method_id=save_card(app, ids[SAM]),
                                  enrolled_at=datetime(2026, 11, 22, 9, tzinfo=UTC)))
     assert run_scheduled(app, CountingGateway(), RUN_DAY + timedelta(days=1)) == RunSummary()
 
@@ -542,7 +432,7 @@ def test_autopay_with_a_removed_method_fails_and_says_so(app: Flask, ids: dict[s
     gateway = CountingGateway()
     assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
     assert gateway.calls == [] and balance(app, ids[SAM]) == 8910
-    assert "the saved payment method was removed" in texts(app)[0][1]
+    assert "the saved payment method was removed" in texts(app)[0]
 
 
 def test_one_bad_payment_does_not_stop_the_run(app: Flask, ids: dict[str, int],

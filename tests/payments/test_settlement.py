@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,18 +14,17 @@ from ivr.payments.gateways.base import Settlement
 from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.payments.scheduled import RunSummary, run_scheduled
 from ivr.payments.settlement import SettleSummary, settle_pending
+from tests.app_helpers import addressed_texts, balance, texts
 from tests.concurrency import at_once
-from tests.payments.test_scheduled import (
+from tests.schedule_helpers import (
     JORDAN,
     RUN_DAY,
     arrangement,
     arrangement_status,
-    balance,
     get,
     make_accounts,
     save_bank,
     schedule,
-    texts,
 )
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -55,7 +55,7 @@ def jordan(app: Flask) -> int:
 
 
 def submit_debit(app: Flask, account_id: int, bank_number: str, cents: int = 5000,
-                 **fields: object) -> int:
+                 **fields: Any) -> int:
     """A bank debit submitted by a scheduled run (status pending); the payment's id."""
     pid = schedule(app, account_id, save_bank(app, account_id, bank_number), cents,
                    method="saved_bank", **fields)
@@ -91,7 +91,7 @@ def test_returned_debit_restores_the_balance_and_texts(
     payment = get(app, pid)
     assert (payment.status, payment.decline_code, payment.settled_at) == ("returned", code, None)
     assert balance(app, jordan) == 12045
-    to, body = texts(app)[-1]
+    to, body = addressed_texts(app)[-1]
     assert to == "+14155550100"
     assert body == (f"Your bank returned your payment of $50.00 to account ending 1234: {words}. "
                     "The amount is back on your balance. Please make another payment.")
@@ -106,7 +106,7 @@ def test_unknown_return_code_reads_as_other(app: Flask, jordan: int) -> None:
 
     assert settle_pending(app, OddGateway()) == SettleSummary(returned=1)
     assert get(app, pid).decline_code == "other"
-    assert "the bank did not accept the debit" in texts(app)[-1][1]
+    assert "the bank did not accept the debit" in texts(app)[-1]
 
 
 def test_no_text_without_a_notify_number(app: Flask, jordan: int) -> None:

@@ -22,11 +22,13 @@ from flows.ports import (
 from ivr.db import db
 from ivr.errors import GatewayError
 from ivr.payments import charges
+from ivr.payments.gateways.base import GatewayCharge
 from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.ports.database import DatabasePorts
 from ivr.security.audit import unlock_account
 from ivr.security.pin_policy import PinPolicy
-from models import Account, AuditEvent, Payment, SmsMessage
+from models import Account, AuditEvent, Payment
+from tests.app_helpers import account, call_payments, texts
 
 ZONE = ZoneInfo("America/New_York")
 
@@ -43,11 +45,6 @@ def session(demo_app: Flask) -> Iterator[Session]:
 def ports(session: Session, gateway: SandboxGateway | None = None) -> DatabasePorts:
     """Ports over ``session`` with the sandbox gateway."""
     return DatabasePorts(session, gateway or SandboxGateway(), ZONE, b"secret")
-
-
-def account(session: Session, number: str = "10001234") -> Account:
-    """A demo account by number."""
-    return session.scalars(select(Account).where(Account.account_number == number)).one()
 
 
 def charge(app: Flask, card_number: str, cents: int = 1000, key: str = "CA1-1",
@@ -71,18 +68,6 @@ def charge(app: Flask, card_number: str, cents: int = 1000, key: str = "CA1-1",
         return result, account(session).balance_cents
 
 
-def call_payments(app: Flask) -> list[Payment]:
-    """The payments made by call CA1."""
-    with db.transaction(app) as session:
-        return list(session.scalars(select(Payment).where(Payment.call_sid == "CA1")))
-
-
-def sms_bodies(app: Flask) -> list[str]:
-    """Every queued text."""
-    with db.transaction(app) as session:
-        return list(session.scalars(select(SmsMessage.body)))
-
-
 @pytest.mark.parametrize(("card", "reason"), [
     ("4000000000000002", DeclineReason.DECLINED),
     ("4000000000009995", DeclineReason.INSUFFICIENT_FUNDS),
@@ -94,11 +79,11 @@ def test_sandbox_declines_like_stripe_test_cards(demo_app: Flask, card: str,
                                                  reason: DeclineReason) -> None:
     result, balance = charge(demo_app, card)
     assert result.approved is False and result.decline_reason is reason
-    [payment] = call_payments(demo_app)
+    [payment] = call_payments(demo_app, "CA1")
     assert (payment.status, payment.decline_code) == ("declined", reason.value)
     assert payment.confirmation_number is None and payment.gateway_token is None
     assert balance == 12045
-    assert sms_bodies(demo_app) == []
+    assert texts(demo_app) == []
 
 
 @pytest.mark.parametrize("card", ["4242424242424242", "5555555555554444", "378282246310005"])
@@ -106,9 +91,9 @@ def test_sandbox_approves_other_valid_cards(demo_app: Flask, card: str) -> None:
     result, balance = charge(demo_app, card)
     assert result.approved is True
     assert balance == 12045 - 1000
-    [payment] = call_payments(demo_app)
+    [payment] = call_payments(demo_app, "CA1")
     assert payment.gateway_token is None  # kept only while the charge was in flight
-    [sms] = sms_bodies(demo_app)
+    [sms] = texts(demo_app)
     assert result.confirmation_number and result.confirmation_number in sms
     assert "$10.00" in sms and "ending 1234" in sms and card[-4:] in sms
 
@@ -117,25 +102,26 @@ def test_the_same_idempotency_key_charges_once(demo_app: Flask) -> None:
     first, _ = charge(demo_app, "4242424242424242")
     again, balance = charge(demo_app, "4242424242424242")
     assert again == first
-    assert len(call_payments(demo_app)) == 1
+    assert len(call_payments(demo_app, "CA1")) == 1
     assert balance == 12045 - 1000
 
 
 def test_never_takes_more_than_is_owed(demo_app: Flask) -> None:
     result, balance = charge(demo_app, "4242424242424242", cents=12046)
     assert result.decline_reason is DeclineReason.BALANCE_CHANGED
-    assert balance == 12045 and call_payments(demo_app) == []
+    assert balance == 12045 and call_payments(demo_app, "CA1") == []
 
 
 def test_a_gateway_refusal_takes_nothing_and_is_a_processing_error(demo_app: Flask) -> None:
     class Unreachable(SandboxGateway):
-        def charge(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+        def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str,
+                   amount_cents: int, idempotency_key: str, description: str) -> GatewayCharge:
             raise GatewayError("connection refused")
 
     result, balance = charge(demo_app, "4242424242424242", gateway=Unreachable())
     assert result.decline_reason is DeclineReason.PROCESSING_ERROR
     assert balance == 12045
-    assert [p.status for p in call_payments(demo_app)] == ["failed"]
+    assert [p.status for p in call_payments(demo_app, "CA1")] == ["failed"]
 
 
 def test_sandbox_tokens_never_contain_the_card_number() -> None:

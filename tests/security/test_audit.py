@@ -20,7 +20,7 @@ from ivr.db import db
 from ivr.ops.exports import AUDIT_COLUMNS, export_audit_csv
 from ivr.security.audit import operator_origin, record
 from models import Account, AuditEvent, utcnow
-from tests.payments.test_scheduled import JORDAN, SAM, make_accounts
+from tests.schedule_helpers import JORDAN, SAM, make_accounts
 
 HOST = "ops-box-7.example"
 T0 = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
@@ -48,8 +48,8 @@ def events(app: Flask) -> list[Row]:
     with db.transaction(app) as session:
         rows = session.execute(select(
             AuditEvent.actor, AuditEvent.action, AuditEvent.outcome, AuditEvent.account_id,
-            AuditEvent.origin, AuditEvent.detail).order_by(AuditEvent.id)).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+            AuditEvent.origin, AuditEvent.detail).order_by(AuditEvent.id)).tuples()
+        return list(rows)
 
 
 def export(app: Flask, since: date | None = None) -> list[dict[str, str]]:

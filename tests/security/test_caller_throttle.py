@@ -36,8 +36,8 @@ def audit_rows(app: Flask) -> list[tuple[str, str, str, str | None]]:
     """(actor, action, outcome, detail) of every audit event, in order."""
     with db.transaction(app) as session:
         rows = session.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome,
-                                      AuditEvent.detail).order_by(AuditEvent.id)).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+                                      AuditEvent.detail).order_by(AuditEvent.id)).tuples()
+        return list(rows)
 
 
 def test_withheld_caller_ids_are_throttled_as_one_caller(strict_app: Flask) -> None:

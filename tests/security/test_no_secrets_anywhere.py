@@ -35,7 +35,7 @@ from ivr.ops.demo import load_demo
 from ivr.security.pins import hash_pin
 from ivr.sim.script import ScriptFailure, load_script, run_script
 from models import Account, Base
-from tests.conftest import TODAY, make_app
+from tests.app_helpers import TODAY, make_app
 from tests.prompt_paths import PIN, SCHEDULE_ONE, key_everywhere, walk
 
 SCRIPTS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "calls").glob("*.yaml"))

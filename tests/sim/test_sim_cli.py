@@ -18,7 +18,7 @@ from ivr.sim.callers import parse_keys
 from ivr.sim.script import run_script
 from ivr.sim.simulator import Action
 from ivr.sim.transport import token_from_env
-from tests.sim.test_simulator import TOKEN, hits, menu_app
+from tests.sim.sim_helpers import TOKEN, hits, menu_app
 
 PASSING = """\
 name: Press one

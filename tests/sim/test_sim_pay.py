@@ -1,6 +1,6 @@
 """The simulator's ``<Pay>``: prompts, checks, retries, the sandbox connector and masking.
 
-A small fake app (``tests.sim.test_simulator.fake_app``, which checks every signature) answers
+A small fake app (``tests.sim.sim_helpers.pay_app``, which checks every signature) answers
 ``/voice`` with a ``<Pay>`` built by twilio's own ``Pay``/``Prompt`` classes; its action
 handler says the ``Result`` it was posted. Bank debits and optional fields:
 ``tests/sim/test_sim_pay_options.py``.
@@ -13,61 +13,29 @@ import re
 from typing import Any
 
 import pytest
-from flask import Flask
-from twilio.twiml.voice_response import Pay, Prompt, VoiceResponse
 
 from flows.ports import CardToken
 from ivr.payments.gateways.sandbox import SANDBOX_OUTCOMES, SandboxGateway
 from ivr.sim.callers import run_interactive
 from ivr.sim.script import ScriptFailure, run_script
-from ivr.sim.simulator import Action, CallResult
-from tests.sim.test_simulator import SILENCE, Hit, call, fake_app, hits, press
-
-VISA, AMEX, DISCOVER = "4242424242424242", "378282246310005", "6011111111111117"
-GOOD_EXPIRY, ZIP = "1239", "94109"
-CARD_ROUTES = ("/voice", "/voice/paid", "/voice/pay-status")
-HANGUP = Action("hangup")
-PromptSpec = tuple[dict[str, Any], str]
-
-
-def pay_app(prompts: tuple[PromptSpec, ...] = (), **attrs: Any) -> Flask:
-    """/voice runs one <Pay> with ``attrs`` and ``prompts``; /voice/paid says the Result."""
-    attrs.setdefault("action", "/voice/paid")
-
-    def voice(_params: dict[str, str]) -> VoiceResponse:
-        response = VoiceResponse()
-        pay = Pay(**attrs)
-        for prompt_attrs, text in prompts:
-            prompt = Prompt(**prompt_attrs)
-            prompt.say(text)
-            pay.append(prompt)
-        response.append(pay)
-        response.say("After the pay verb.")  # unreachable: the action's TwiML takes over
-        return response
-
-    def paid(params: dict[str, str]) -> VoiceResponse:
-        response = VoiceResponse()
-        response.say(f"Result {params['Result']}.")
-        response.hangup()
-        return response
-
-    return fake_app({"/voice": voice, "/voice/paid": paid, "/voice/pay-status": lambda _p: ""})
-
-
-def posted(app: Flask) -> dict[str, str]:
-    """The parameters of the one request to the action URL."""
-    (hit,) = [h for h in hits(app) if h.path == "/voice/paid"]
-    return hit.params
-
-
-def card_keys(number: str = VISA, code: str = "123") -> list[Action]:
-    """A caller keying a whole valid card: number, expiry, code, ZIP."""
-    return [press(number + "#"), press(GOOD_EXPIRY), press(code), press(ZIP + "#")]
-
-
-def said(result: CallResult) -> list[str]:
-    """What the IVR said, in order."""
-    return [line.removeprefix("IVR: ") for line in result.transcript if line.startswith("IVR: ")]
+from tests.sim.sim_helpers import (
+    ACCOUNT,
+    AMEX,
+    DISCOVER,
+    GOOD_EXPIRY,
+    HANGUP,
+    SILENCE,
+    VISA,
+    ZIP,
+    Hit,
+    call,
+    card_keys,
+    hits,
+    pay_app,
+    posted,
+    press,
+    said,
+)
 
 
 def test_a_charge_posts_twilios_parameters_masked_and_continues_with_the_action() -> None:
@@ -258,7 +226,6 @@ def test_a_timeout_waits_it_out() -> None:
     assert slow - fast >= 7
 
 
-ACCOUNT = "000123456789"
 SECRETS = (VISA, AMEX, "1234", ACCOUNT, "000123456788")
 
 

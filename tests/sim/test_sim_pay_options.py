@@ -13,7 +13,7 @@ import pytest
 from flows.ports import BankToken
 from ivr.payments.gateways.sandbox import SANDBOX_BANK_RETURNS, SandboxGateway
 from ivr.sim.pay_twiml import choose_prompt, mask_account, mask_card, shown_keys
-from tests.sim.test_sim_pay import (
+from tests.sim.sim_helpers import (
     ACCOUNT,
     DISCOVER,
     GOOD_EXPIRY,

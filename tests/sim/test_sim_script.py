@@ -13,7 +13,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ivr.db import db
 from ivr.sim.script import ScriptError, ScriptFailure, load_script, run_script
 from models import SmsMessage
-from tests.sim.test_simulator import fake_app, hits, menu_app
+from tests.sim.sim_helpers import fake_app, hits, menu_app
 
 
 def account_app() -> Flask:
@@ -141,7 +141,7 @@ def test_expect_sms_reads_the_outbox_rows_created_during_the_call(tmp_path: Path
     app = fake_app({"/voice": voice}, IVR_DATABASE_URL=f"sqlite:///{tmp_path / 'sms.db'}")
     db.init_app(app)
     SmsMessage.metadata.create_all(create_engine(app.config["IVR_DATABASE_URL"]),
-                                   tables=[SmsMessage.__table__])
+                                   tables=[SmsMessage.metadata.tables[SmsMessage.__tablename__]])
     with db.transaction(app) as session:  # an older text must not count
         session.add(SmsMessage(to_number="+14155550100", body="Old reminder."))
     result = run_script(app, script({"expect_sms": "confirmation number AB12"}))

@@ -8,7 +8,7 @@ import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
 from ivr.sim.twiml import GatherSpec, TwimlError, parse_twiml, say_text
-from tests.sim.test_simulator import call, fake_app, hits
+from tests.sim.sim_helpers import call, fake_app, hits
 
 
 def test_say_text_spells_digits_and_keeps_punctuation_tight() -> None:

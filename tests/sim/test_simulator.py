@@ -1,119 +1,30 @@
 """The call simulator against a small fake IVR that validates Twilio signatures.
 
-The fake app lives here (the real webhooks are written elsewhere); other
-tests/sim/test_sim_*.py modules import ``fake_app`` and ``Scripted`` from this module.
+The fake app is in ``tests/sim/sim_helpers.py`` (the real webhooks are tested in tests/web).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
-from flask import Flask, Response, abort, request
-from twilio.request_validator import RequestValidator
+from flask import Flask
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
-from ivr.sim.simulator import Action, CallResult, SimulatedCall
+from ivr.sim.simulator import Action, SimulatedCall
 from ivr.sim.transport import InProcessTransport
-from ivr.sim.twiml import GatherSpec
-
-TOKEN = "test-token-not-secret"
-ACCOUNT_SID = "AC" + "1" * 32
-Handler = Callable[[dict[str, str]], Any]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One webhook request the fake app received (after its signature checked out)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    params: dict[str, str]
-
-
-def fake_app(routes: dict[str, Handler], **config: Any) -> Flask:
-    """A Flask app answering ``routes`` with TwiML; a bad signature gets HTTP 403."""
-    app = Flask("fake_ivr")
-    app.config.update(TWILIO_AUTH_TOKEN=TOKEN, TWILIO_ACCOUNT_SID=ACCOUNT_SID, **config)
-    hits: list[Hit] = []
-    app.extensions["hits"] = hits
-
-    @app.route("/<path:path>", methods=["GET", "POST"])
-    def webhook(path: str) -> Any:
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not RequestValidator(TOKEN).validate(request.url, request.form, signature):
-            abort(403)
-        hit = Hit(request.method, f"/{path}", request.args.to_dict(), request.values.to_dict())
-        hits.append(hit)
-        if hit.path == "/voice/status":
-            return "", 204
-        answer = routes[hit.path](hit.params)
-        if isinstance(answer, tuple | Response):
-            return answer
-        return Response(str(answer), mimetype="text/xml")
-
-    return app
-
-
-def hits(app: Flask) -> list[Hit]:
-    """The requests ``app`` received so far."""
-    return app.extensions["hits"]
-
-
-class Scripted:
-    """A minimal caller replaying fixed actions (the YAML caller is tested elsewhere)."""
-
-    def __init__(self, *actions: Action) -> None:
-        """``actions`` are returned in order at each Gather."""
-        self.actions = list(actions)
-        self.gathers: list[GatherSpec] = []
-
-    def choose(self, call: SimulatedCall, gather: GatherSpec) -> Action:
-        """The next action; running out is a test bug."""
-        self.gathers.append(gather)
-        return self.actions.pop(0)
-
-    def finished(self, call: SimulatedCall) -> None:
-        """Nothing to check at the end."""
-
-
-def call(app: Flask, *actions: Action) -> CallResult:
-    """Place a call to ``app`` with a caller doing ``actions``."""
-    return SimulatedCall(InProcessTransport(app), Scripted(*actions)).run()
-
-
-def press(keys: str) -> Action:
-    """The caller presses ``keys``."""
-    return Action("press", keys)
-
-
-SILENCE = Action("silence")
-
-
-def menu_app(**gather_attrs: Any) -> Flask:
-    """/voice gathers with ``gather_attrs``; /voice/menu says the Digits and hangs up."""
-
-    def voice(_params: dict[str, str]) -> VoiceResponse:
-        response = VoiceResponse()
-        gather = Gather(action="/voice/menu", **gather_attrs)
-        gather.say("Press 1 to pay.")
-        response.append(gather)
-        response.say("We did not hear anything.")
-        response.hangup()
-        return response
-
-    def menu(params: dict[str, str]) -> VoiceResponse:
-        response = VoiceResponse()
-        response.say(f"You entered [{params.get('Digits')}].")
-        response.hangup()
-        return response
-
-    return fake_app({"/voice": voice, "/voice/menu": menu})
+from tests.sim.sim_helpers import (
+    ACCOUNT_SID,
+    SILENCE,
+    Scripted,
+    call,
+    fake_app,
+    hits,
+    menu_app,
+    press,
+)
 
 
 def test_gather_posts_digits_without_finish_key_and_signs_every_request() -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
@@ -358,11 +360,11 @@ def test_make_sms_backend_config_errors(overrides: dict[str, str], match: str) -
         make_sms_backend(TWILIO_CONFIG | overrides)
 
 
-def wait_for(condition: object, timeout: float = 5.0) -> bool:
+def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> bool:
     """Poll ``condition()`` until true or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return True
         time.sleep(0.02)
     return False
@@ -372,11 +374,11 @@ def test_outbox_worker_sends_and_survives_errors(app: Flask,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     real_drain, calls = background.drain_outbox, []
 
-    def flaky_drain(*args: object, **kwargs: object) -> DrainResult:
+    def flaky_drain(*args: Any, **kwargs: Any) -> DrainResult:
         calls.append(1)
         if len(calls) == 1:
             raise RuntimeError("database went away")
-        return real_drain(*args, **kwargs)  # type: ignore[arg-type]
+        return real_drain(*args, **kwargs)
 
     monkeypatch.setattr(background, "drain_outbox", flaky_drain)
     backend = RecordingBackend()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
 from ivr.db import db
-from models import Account, Arrangement, Payment, SmsMessage
+from models import Account, Arrangement
+from tests.app_helpers import call_payments, texts
 from tests.twilio_helpers import TwilioCaller
 
 VISA = "4242424242424242"
@@ -20,19 +22,6 @@ def account(app: Flask, number: str) -> Account:
     """An account as it is now."""
     with db.transaction(app) as session:
         return session.scalars(select(Account).where(Account.account_number == number)).one()
-
-
-def call_payments(app: Flask) -> list[Payment]:
-    """Payments made or scheduled by calls, in order."""
-    with db.transaction(app) as session:
-        query = select(Payment).where(Payment.call_sid.is_not(None)).order_by(Payment.id)
-        return list(session.scalars(query))
-
-
-def texts(app: Flask) -> list[str]:
-    """Bodies of every queued text."""
-    with db.transaction(app) as session:
-        return list(session.scalars(select(SmsMessage.body).order_by(SmsMessage.id)))
 
 
 def ivr(app: Flask, *args: str) -> str:
@@ -48,7 +37,7 @@ def test_a_payment_scheduled_by_phone_is_charged_on_its_date(demo_app: Flask) ->
                          "1")
     assert "is scheduled for December first" in answer.said
     [scheduled] = call_payments(demo_app)
-    assert (scheduled.status, scheduled.scheduled_for.isoformat()) == ("scheduled", "2026-12-01")
+    assert (scheduled.status, scheduled.scheduled_for) == ("scheduled", date(2026, 12, 1))
 
     assert "Approved 0" in ivr(demo_app, "payments", "run-scheduled", "--date", "2026-11-30")
     assert "Approved 1" in ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-01")
@@ -57,8 +46,8 @@ def test_a_payment_scheduled_by_phone_is_charged_on_its_date(demo_app: Flask) ->
     assert paid.status == "approved"
     assert paid.confirmation_number == scheduled.confirmation_number
     assert account(demo_app, "10001234").balance_cents == 0
-    assert any(scheduled.confirmation_number in body and "approved" in body
-               for body in texts(demo_app)[1:])
+    number = scheduled.confirmation_number
+    assert number and any(number in body and "approved" in body for body in texts(demo_app)[1:])
     rows = list(csv.DictReader(io.StringIO(ivr(demo_app, "payments", "export",
                                                "--format", "csv"))))
     [exported] = [r for r in rows if r["confirmation_number"] == paid.confirmation_number]

@@ -661,7 +661,7 @@ def run_fuzzer(app: Flask, *, examples: int, steps: int) -> Totals:
     totals = Totals()
     factory: Callable[[], CallFuzzer] = lambda: CallFuzzer(app, snapshot, totals)  # noqa: E731
     run_state_machine_as_test(
-        factory,  # type: ignore[arg-type]
+        factory,  # type: ignore[arg-type]  # any factory works; the hint names a class
         # CI replays the same examples every run (a landing must be reproducible); a developer's
         # run explores new ones each time.
         settings=settings(max_examples=examples, stateful_step_count=steps, deadline=None,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.conftest import make_app
+from tests.app_helpers import make_app
 
 
 def test_healthy_when_the_database_answers(app: Flask) -> None:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from ivr.db import db
-from models import CallSession
-from tests.twilio_helpers import TwilioCaller
+from tests.app_helpers import call_row
+from tests.twilio_helpers import TO_SECOND_BANK_ENTRY, TwilioCaller
 
 PREFIX = "sip:alice@example.com;transport=tls;x-route="
 SIP = PREFIX + "r" * (255 - len(PREFIX))
-# To the second bank account entry: the first is held as a digest until the call ends.
-TO_SECOND_BANK_ENTRY = ("1", "2468", "2", "2", "1", "1", "2", "1", "110000000", "000123456789")
 LARGEST = 2**31 - 1
-
-
-def call_row(app: Flask, call_sid: str) -> CallSession:
-    """The call's row, as stored."""
-    with db.transaction(app) as session:
-        return session.get_one(CallSession, call_sid)
 
 
 @pytest.mark.parametrize(("duration", "seconds"), [

@@ -18,7 +18,7 @@ from twilio.request_validator import RequestValidator
 from flows import machine
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
-from tests.conftest import make_app
+from tests.app_helpers import make_app
 from tests.twilio_helpers import Answer, TwilioCaller
 
 VISA = "4242424242424242"

@@ -7,7 +7,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr.db import db
-from models import Account, Payment, SmsMessage
+from models import SmsMessage
+from tests.app_helpers import balance, call_payments
 from tests.twilio_helpers import Answer, TwilioCaller
 
 PIN = "2468"
@@ -19,19 +20,6 @@ def caller(demo_app: Flask) -> TwilioCaller:
     """A caller on account 10001234 with <Pay> capture switched on."""
     demo_app.config.update(IVR_CARD_CAPTURE="pay", IVR_PAY_CONNECTOR="Stripe_Connector")
     return TwilioCaller(demo_app)
-
-
-def payments(app: Flask) -> list[Payment]:
-    """Payments taken by calls (not the demo history)."""
-    with db.transaction(app) as session:
-        return list(session.scalars(select(Payment).where(Payment.call_sid.is_not(None))))
-
-
-def balance(app: Flask) -> int:
-    """Account 10001234's balance in cents."""
-    with db.transaction(app) as session:
-        return session.scalars(select(Account.balance_cents)
-                               .where(Account.account_number == "10001234")).one()
 
 
 def test_pay_verb_charges_the_amount_with_our_prompts(caller: TwilioCaller) -> None:
@@ -62,7 +50,7 @@ def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
     """Post <Pay>'s action callback as Twilio would."""
     pay = answer.root.find("Pay")
     assert pay is not None
-    return caller.post(pay.get("action", ""), **params)
+    return caller.post(pay.get("action", ""), True, **params)
 
 
 def test_success_records_the_payment_without_charging_again(caller: TwilioCaller) -> None:
@@ -71,7 +59,7 @@ def test_success_records_the_payment_without_charging_again(caller: TwilioCaller
                         PaymentCardNumber="xxxx-xxxx-xxxx-4242", ExpirationDate="1230",
                         PaymentCardPostalCode="94105")
     assert "Your payment of thirty dollars has been approved." in answer.said
-    [payment] = payments(caller.app)
+    [payment] = call_payments(caller.app)
     assert (payment.status, payment.gateway_reference, payment.card_brand, payment.card_last4) \
         == ("approved", "ch_3Mx", "Visa", "4242")
     assert payment.confirmation_number and payment.confirmation_number[:5] in \
@@ -82,7 +70,7 @@ def test_success_records_the_payment_without_charging_again(caller: TwilioCaller
 def test_the_payment_is_written_ahead_and_held_before_pay_charges(
         caller: TwilioCaller) -> None:
     capture(caller)
-    [payment] = payments(caller.app)
+    [payment] = call_payments(caller.app)
     assert (payment.status, payment.twilio_pay, payment.amount_cents) == ("processing", True,
                                                                           3000)
     other = TwilioCaller(caller.app, call_sid="CA" + "7" * 32)
@@ -103,7 +91,7 @@ def test_failures_are_explained_and_another_way_is_offered(
     answer = pay_result(caller, capture(caller), **params)
     assert says in answer.said and "No payment was taken." in answer.said
     assert "To try a different card or a bank account, press 1." in answer.said
-    assert [p.status for p in payments(caller.app)] == [status]
+    assert [p.status for p in call_payments(caller.app)] == [status]
     assert balance(caller.app) == 12045
 
 
@@ -112,7 +100,7 @@ def test_a_connector_error_that_is_no_decline_is_held_as_in_doubt(caller: Twilio
                         ConnectorError="gateway_timeout")
     assert "we could not confirm your payment of thirty dollars" in answer.said
     assert "No payment was taken" not in answer.said
-    assert [p.status for p in payments(caller.app)] == ["unknown"]
+    assert [p.status for p in call_payments(caller.app)] == ["unknown"]
     again = TwilioCaller(caller.app, call_sid="CA" + "8" * 32).walk("1", PIN, "1").said
     assert "We are still confirming a payment of thirty dollars." in again
 
@@ -124,7 +112,7 @@ def test_a_pay_result_after_the_hang_up_is_still_recorded_and_texted(
     answer = pay_result(caller, captured, Result="success", PaymentConfirmationCode="ch_late",
                         PaymentCardType="visa", PaymentCardNumber="xxxx-xxxx-xxxx-4242")
     assert answer.verbs() == ["Say", "Hangup"]
-    [payment] = payments(caller.app)
+    [payment] = call_payments(caller.app)
     assert (payment.status, payment.gateway_reference) == ("approved", "ch_late")
     assert balance(caller.app) == 12045 - 3000
     with db.transaction(caller.app) as session:
@@ -136,14 +124,14 @@ def test_star_during_pay_cancels(caller: TwilioCaller) -> None:
     answer = pay_result(caller, capture(caller), Result="caller-interrupted-with-star")
     assert "The payment was cancelled." in answer.said
     assert "To make a payment, press 2." in answer.said
-    assert [p.status for p in payments(caller.app)] == ["cancelled"]
+    assert [p.status for p in call_payments(caller.app)] == ["cancelled"]
     assert balance(caller.app) == 12045
 
 
 def test_hang_up_during_pay_ends_quietly(caller: TwilioCaller) -> None:
     answer = pay_result(caller, capture(caller), Result="caller-hung-up")
     assert answer.verbs() == ["Hangup"]
-    assert [p.status for p in payments(caller.app)] == ["cancelled"]
+    assert [p.status for p in call_payments(caller.app)] == ["cancelled"]
 
 
 def test_a_redelivered_pay_result_records_one_payment(caller: TwilioCaller) -> None:
@@ -153,7 +141,7 @@ def test_a_redelivered_pay_result_records_one_payment(caller: TwilioCaller) -> N
     first = pay_result(caller, captured, **params)
     again = pay_result(caller, captured, **params)
     assert first.raw == again.raw
-    [payment] = payments(caller.app)
+    [payment] = call_payments(caller.app)
     assert (payment.card_brand, payment.card_last4) == ("American Express", "0005")
 
 
