@@ -18,7 +18,9 @@ from sqlalchemy import create_engine, event, text
 
 from ivr.config import normalise_database_url
 from ivr.db import db
+from ivr.ops import accounts_import
 from ivr.payments import ledger
+from ivr.security.pins import hash_pin
 from models import Account, Payment
 from tests.app_helpers import make_app
 
@@ -30,6 +32,26 @@ def _database_params() -> list[Any]:
     if PG_URL:
         params.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
     return params
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pin_hashes() -> Iterator[dict[str, str]]:
+    """Each PIN an import hashes, hashed once per test session: its scrypt hash then stands for
+    every account given that PIN (every demo database has the same five).
+
+    scrypt is slow on purpose (tens of milliseconds a PIN), which made every ``demo_app`` cost
+    ~0.4 s. Production hashing is untouched: each hash here is a real, salted ``hash_pin``.
+    """
+    cache: dict[str, str] = {}
+
+    def remembered(pin: str) -> str:
+        if pin not in cache:
+            cache[pin] = hash_pin(pin)
+        return cache[pin]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts_import, "hash_pin", remembered)
+        yield cache
 
 
 @pytest.fixture(params=_database_params())

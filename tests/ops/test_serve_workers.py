@@ -15,6 +15,8 @@ from sqlalchemy import create_engine, text
 from tests.concurrency import at_once
 from tests.server_helpers import CALL_SID, action, post, redirect, serving
 
+pytestmark = pytest.mark.slow  # a real `ivr serve` with three worker processes
+
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[str]:

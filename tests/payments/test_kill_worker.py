@@ -32,6 +32,8 @@ from tests.server_helpers import (
     wait_until_healthy,
 )
 
+pytestmark = pytest.mark.slow  # real `ivr serve` processes, killed and restarted
+
 START = {1: 12045}  # account 10001234 (id 1 in the demo data) owes $120.45
 
 

@@ -188,6 +188,7 @@ def test_scripts_key_the_secrets_the_scan_looks_for() -> None:
     assert {"123", *DEMO_PINS} <= secrets.short
 
 
+@pytest.mark.slow
 def test_no_card_number_security_code_or_pin_anywhere(
         demo_app: Flask, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
@@ -257,6 +258,7 @@ def read_back(text: str, secrets: Secrets) -> list[str]:
             if any(form.search(text) for form in spoken(s))]
 
 
+@pytest.mark.slow
 def test_secrets_keyed_at_the_wrong_prompt_are_never_read_back_or_kept(
         demo_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -61,6 +62,7 @@ def statuses(app: Flask) -> Counter[str]:
         return Counter(session.scalars(select(SmsMessage.status)))
 
 
+@pytest.mark.slow
 def test_concurrent_machines_send_each_message_exactly_once(app: Flask) -> None:
     bodies = queue_bodies(app, MESSAGES)
     counts: Counter[str] = Counter()
@@ -106,6 +108,7 @@ def _drain_in_process(url: str, log_path: str, start_at: float) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_concurrent_processes_send_each_message_exactly_once(app: Flask, tmp_path: Path) -> None:
     bodies = queue_bodies(app, MESSAGES)
     log_path = tmp_path / "sent.log"

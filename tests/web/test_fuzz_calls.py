@@ -672,6 +672,7 @@ def run_fuzzer(app: Flask, *, examples: int, steps: int) -> Totals:
     return totals
 
 
+@pytest.mark.slow
 def test_random_callers_pay_only_what_they_authorised(
         demo_app: Flask, record_property: Callable[[str, Any], None]) -> None:
     totals = run_fuzzer(demo_app, examples=30, steps=80)
