@@ -1,4 +1,4 @@
-"""An app for tests, and reading back what it wrote: texts, balances, payments, calls.
+"""Databases and an app for tests, and reading back what it wrote: texts, balances, payments, calls.
 
 Test modules import these instead of writing their own copies (and never import each other:
 ``tests/test_house.py`` fails if one does).
@@ -6,20 +6,55 @@ Test modules import these instead of writing their own copies (and never import 
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from app import create_app
+from ivr.config import normalise_database_url
 from ivr.db import db
 from ivr.ops.migrate import upgrade
 from models import Account, CallSession, Payment, SmsMessage
 
+PG_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
 TODAY = "2026-11-21"
 JORDAN_NUMBER = "10001234"  # the demo account most tests call about: owes $120.45
+
+
+def database_kinds() -> list[Any]:
+    """The databases tests run on: SQLite, and PostgreSQL (marked) when one is configured."""
+    kinds: list[Any] = ["sqlite"]
+    if PG_URL:
+        kinds.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
+    return kinds
+
+
+@contextmanager
+def database(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of ``kind``; PostgreSQL gets a throwaway schema."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    url = normalise_database_url(PG_URL)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -14,24 +12,14 @@ import pytest
 import sqlalchemy
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import event
 
-from ivr.config import normalise_database_url
 from ivr.db import db
 from ivr.ops import accounts_import
 from ivr.payments import ledger
 from ivr.security.pins import hash_pin
 from models import Account, Payment
-from tests.app_helpers import make_app
-
-PG_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
-
-
-def _database_params() -> list[Any]:
-    params: list[Any] = ["sqlite"]
-    if PG_URL:
-        params.append(pytest.param("postgresql", marks=pytest.mark.postgresql))
-    return params
+from tests.app_helpers import database, database_kinds, make_app
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,22 +42,11 @@ def pin_hashes() -> Iterator[dict[str, str]]:
         yield cache
 
 
-@pytest.fixture(params=_database_params())
+@pytest.fixture(params=database_kinds())
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database; PostgreSQL gets a throwaway schema per test."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
-    url = normalise_database_url(PG_URL)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

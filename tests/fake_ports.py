@@ -1,9 +1,16 @@
-"""An in-memory implementation of flows.ports.Ports, for testing flows as data in, decision out."""
+"""An in-memory implementation of flows.ports.Ports, for testing flows as data in, decision out.
+
+It keeps the database ports' rules that a call can notice (lockouts, the caller throttle,
+never taking more than is payable, held amounts, decline limits, scheduled payments listed
+and cancellable): ``tests/ports/test_ports_contract.py`` runs the same cases against both.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flows.cards import card_brand
@@ -27,6 +34,10 @@ OUTCOMES = {
     "4000000000000002": DeclineReason.DECLINED,
     "4000000000009995": DeclineReason.INSUFFICIENT_FUNDS,
 }
+SCHEDULED = ChargeResult(approved=True, confirmation_number="5550001111", scheduled=True)
+# The database ports' defaults (ivr.security.pin_policy.PinPolicy, ivr.ports.payments).
+MAX_PIN_FAILURES, CALLER_MAX_FAILURES = 5, 10
+MAX_DECLINES_PER_CALL, MAX_DECLINES_PER_ACCOUNT = 3, 5
 
 
 @dataclass
@@ -37,10 +48,13 @@ class FakePorts:
     phones: dict[int, str] = field(default_factory=dict)
     pins: dict[int, str] = field(default_factory=dict)
     locked: set[int] = field(default_factory=set)
+    pin_failures: Counter[int] = field(default_factory=Counter)
     throttled_callers: set[str] = field(default_factory=set)
+    caller_failures: Counter[str] = field(default_factory=Counter)
     history: dict[int, list[PaymentRecord]] = field(default_factory=dict)
     orders: list[PaymentOrder] = field(default_factory=list)
     opened: dict[str, PaymentOrder] = field(default_factory=dict)
+    results: dict[str, ChargeResult] = field(default_factory=dict)  # charged: the answer
     captured: dict[str, CaptureResult] = field(default_factory=dict)
     vaulted_codes: list[str] = field(default_factory=list)
     saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
@@ -48,6 +62,7 @@ class FakePorts:
     autopay: dict[int, int] = field(default_factory=dict)
     arrangements: list[tuple[int, list[tuple[date, int]], PaymentSource]] = field(
         default_factory=list)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
             phone: str | None = None) -> None:
@@ -62,26 +77,50 @@ class FakePorts:
         """Orders paid now (not scheduled)."""
         return [o for o in self.orders if o.scheduled_for is None]
 
+    # -- accounts and PINs
+
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         return [self.accounts[i] for i, phone in self.phones.items() if phone == e164]
 
     def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
-        if caller is not None and caller in self.throttled_callers:
-            raise CallerThrottled(caller)
-        return next((a for a in self.accounts.values() if a.number == number), None)
+        if self._throttled(caller):
+            raise CallerThrottled(caller or "withheld")
+        found = next((a for a in self.accounts.values() if a.number == number), None)
+        if found is None:
+            self.caller_failures[caller or ""] += 1
+        return found
 
     def get_account(self, account_id: int) -> AccountSummary:
-        return self.accounts[account_id]
+        held = sum(o.amount_cents for o in self.charges
+                   if o.account_id == account_id and o.idempotency_key not in self.results)
+        return replace(self.accounts[account_id], held_cents=held)
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
-        if caller is not None and caller in self.throttled_callers:
+        if self._throttled(caller):
             return PinCheck.THROTTLED
         if account_id in self.locked:
-            return PinCheck.LOCKED
-        return PinCheck.OK if self.pins[account_id] == pin else PinCheck.WRONG
+            result = PinCheck.LOCKED  # even with the right PIN
+        elif self.pins[account_id] == pin:
+            self.pin_failures[account_id] = 0
+            return PinCheck.OK
+        else:
+            self.pin_failures[account_id] += 1
+            result = PinCheck.WRONG
+            if self.pin_failures[account_id] >= MAX_PIN_FAILURES:
+                self.locked.add(account_id)
+                result = PinCheck.LOCKED
+        self.caller_failures[caller or ""] += 1
+        return result
+
+    def _throttled(self, caller: str | None) -> bool:
+        """Named in ``throttled_callers``, or too many wrong PINs and unknown accounts."""
+        return (caller is not None and caller in self.throttled_callers) \
+            or self.caller_failures[caller or ""] >= CALLER_MAX_FAILURES
 
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
         return self.history.get(account_id, [])[:limit]
+
+    # -- vaulting
 
     def vault_card(self, number: str) -> CardToken:
         brand = card_brand(number)
@@ -99,22 +138,45 @@ class FakePorts:
     def fingerprint(self, value: str) -> str:
         return hashlib.sha256(b"test:" + value.encode()).hexdigest()
 
+    # -- paying
+
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         if order.idempotency_key in self.opened:
             return self.payment_result(order.idempotency_key)
+        if self._decline_limit(order.account_id, order.call_sid):
+            return ChargeResult(approved=False, retry_allowed=False,
+                                decline_reason=DeclineReason.TOO_MANY_DECLINES)
+        if order.amount_cents > self.get_account(order.account_id).payable_cents:
+            return ChargeResult(approved=False, decline_reason=DeclineReason.BALANCE_CHANGED)
         self.orders.append(order)
         self.opened[order.idempotency_key] = order
         if order.scheduled_for is not None:
-            return ChargeResult(approved=True, confirmation_number="5550001111", scheduled=True)
+            self._schedule(order.account_id, order.amount_cents, order.scheduled_for,
+                           self._method_of(order.account_id, order.source))
+            return SCHEDULED
         return ChargeResult(approved=False, processing=True)
 
     def payment_result(self, idempotency_key: str) -> ChargeResult:
-        """Charged as the fake vault's token says: ok, or a decline reason."""
+        """Charged (once) as the fake vault's token says: ok, or a decline reason."""
         order = self.opened[idempotency_key]
         if order.scheduled_for is not None:
-            return ChargeResult(approved=True, confirmation_number="5550001111", scheduled=True)
-        if idempotency_key in self.captured:
-            capture = self.captured[idempotency_key]
+            return SCHEDULED
+        if idempotency_key not in self.results:
+            result = self._charge(order)
+            self.results[idempotency_key] = result
+            if result.approved:
+                account = self.accounts[order.account_id]
+                self.accounts[order.account_id] = replace(
+                    account, balance_cents=account.balance_cents - order.amount_cents)
+        result = self.results[idempotency_key]
+        if result.decline_reason is None:
+            return result
+        return replace(result, retry_allowed=not self._decline_limit(order.account_id,
+                                                                     order.call_sid))
+
+    def _charge(self, order: PaymentOrder) -> ChargeResult:
+        capture = self.captured.get(order.idempotency_key)
+        if capture is not None:
             if capture.approved:
                 return ChargeResult(approved=True, confirmation_number="9990001111")
             return ChargeResult(approved=False, decline_reason=capture.decline_reason
@@ -126,9 +188,18 @@ class FakePorts:
             return ChargeResult(approved=True, confirmation_number="1234567890")
         return ChargeResult(approved=False, decline_reason=DeclineReason(outcome))
 
+    def _decline_limit(self, account_id: int, call_sid: str) -> bool:
+        """The call or the account has had as many declines as it may."""
+        declined = [o for key, o in self.opened.items()
+                    if self.results.get(key, SCHEDULED).decline_reason is not None]
+        return sum(o.call_sid == call_sid for o in declined) >= MAX_DECLINES_PER_CALL \
+            or sum(o.account_id == account_id for o in declined) >= MAX_DECLINES_PER_ACCOUNT
+
     def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
         self.captured.setdefault(idempotency_key, capture)
         return self.payment_result(idempotency_key)
+
+    # -- methods on file, scheduled payments, AutoPay, arrangements
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         return list(self.saved.get(account_id, []))
@@ -139,6 +210,18 @@ class FakePorts:
                              source.label, source.last4, source.expiry_mmyy or None)
         methods.append(method)
         return method
+
+    def _method_of(self, account_id: int, source: PaymentSource) -> SavedMethod:
+        """The saved method a scheduled payment uses: kept on file first when it is new."""
+        if source.saved_id is None:
+            return self.save_method(account_id, source)
+        return next(m for m in self.saved.get(account_id, []) if m.id == source.saved_id)
+
+    def _schedule(self, account_id: int, cents: int, when: date, method: SavedMethod) -> None:
+        payment = ScheduledPayment(next(self.ids), cents, when, method.kind, method.label,
+                                   method.last4)
+        waiting = [*self.scheduled.get(account_id, []), payment]
+        self.scheduled[account_id] = sorted(waiting, key=lambda p: (p.scheduled_for, p.id))
 
     def scheduled_payments(self, account_id: int) -> list[ScheduledPayment]:
         return list(self.scheduled.get(account_id, []))
@@ -155,11 +238,18 @@ class FakePorts:
     def set_autopay(self, account_id: int, method_id: int | None) -> None:
         if method_id is None:
             self.autopay.pop(account_id, None)
-        else:
-            self.autopay[account_id] = method_id
+            return
+        if all(m.id != method_id for m in self.saved.get(account_id, [])):
+            raise PermissionError("that method belongs to another account")
+        self.autopay[account_id] = method_id
 
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
                            authorization_text: str | None) -> list[str]:
+        if sum(cents for _, cents in instalments) > self.get_account(account_id).payable_cents:
+            return []
         self.arrangements.append((account_id, instalments, source))
+        method = self._method_of(account_id, source)
+        for when, cents in instalments:
+            self._schedule(account_id, cents, when, method)
         return [f"77700000{n:02d}" for n in range(1, len(instalments) + 1)]

@@ -77,6 +77,6 @@ def test_mypy_reads_the_tests() -> None:
 def test_demo_accounts_reuse_the_sessions_pin_hashes(demo_app: Flask,
                                                      pin_hashes: dict[str, str]) -> None:
     with db.transaction(demo_app) as session:
-        stored = dict(session.execute(select(Account.account_number, Account.pin_hash)).tuples())
+        stored = dict(session.execute(select(Account.account_number, Account.pin_hash)).all())
     assert stored["10001234"] == pin_hashes["2468"] != pin_hashes["1357"] == stored["20005678"]
     assert verify_pin("2468", stored["10001234"]) and not verify_pin("1357", stored["10001234"])

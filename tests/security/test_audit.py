@@ -48,7 +48,7 @@ def events(app: Flask) -> list[Row]:
     with db.transaction(app) as session:
         rows = session.execute(select(
             AuditEvent.actor, AuditEvent.action, AuditEvent.outcome, AuditEvent.account_id,
-            AuditEvent.origin, AuditEvent.detail).order_by(AuditEvent.id)).tuples()
+            AuditEvent.origin, AuditEvent.detail).order_by(AuditEvent.id)).all()
         return list(rows)
 
 

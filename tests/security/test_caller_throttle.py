@@ -36,7 +36,7 @@ def audit_rows(app: Flask) -> list[tuple[str, str, str, str | None]]:
     """(actor, action, outcome, detail) of every audit event, in order."""
     with db.transaction(app) as session:
         rows = session.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.outcome,
-                                      AuditEvent.detail).order_by(AuditEvent.id)).tuples()
+                                      AuditEvent.detail).order_by(AuditEvent.id)).all()
         return list(rows)
 
 
