@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ops.test_serve_workers import free_port, wait_until_healthy
+from tests.server_helpers import free_port, wait_until_healthy
 
 pytestmark = pytest.mark.slow
 
