@@ -98,7 +98,8 @@ def test_an_old_scheduled_read_back_loads_with_its_date(ports: FakePorts) -> Non
     caller = resume(ports, OLD_AT_SCHEDULED_READ_BACK)
     draft = caller.state.payment
     assert (draft.purpose, draft.scheduled_for) == (Purpose.SCHEDULE, date(2026, 12, 1))
-    assert draft.source == PaymentSource(**OLD_AT_SCHEDULED_READ_BACK["source"])
+    assert draft.source == PaymentSource("card", "Visa", "4242", "tok-4-4242-ok+cvc", "1230",
+                                         "94105")
     assert "is scheduled for December first" in caller.press("1")
 
 
@@ -114,7 +115,8 @@ def test_an_old_arrangement_loads_with_its_dates(ports: FakePorts) -> None:
 def test_an_old_offer_to_keep_the_card_loads(ports: FakePorts) -> None:
     caller = resume(ports, OLD_AFTER_PAYMENT)
     assert caller.state.draft is None
-    assert caller.state.save_offer == PaymentSource(**OLD_AFTER_PAYMENT["save_offer"])
+    assert caller.state.save_offer == PaymentSource("card", "Visa", "4242", "tok-4-4242-ok+cvc",
+                                                    "1230", "94105")
     assert "We now have the Visa card ending in 4 2 4 2 on file" in caller.press("3")
     assert [(m.label, m.last4) for m in ports.saved[1]] == [("Visa", "4242")]
 
