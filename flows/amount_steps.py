@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from flows.context import Context
 from flows.dates import parse_keyed_date
+from flows.draft import PaymentDraft, Purpose
 from flows.money import AmountError, parse_keyed_amount
 from flows.outcomes import Go, Outcome, Retry
 from flows.speech import Money, Prompt, say
-from flows.state import CallState, Purpose, Step
+from flows.state import CallState, Step
 from flows.steps import held_prompts
 
 
 def pay_in_full(state: CallState, ctx: Context) -> Outcome:
     """Pay the whole balance."""
-    state.amount_cents = ctx.account(state).payable_cents
+    state.draft = PaymentDraft(ctx.account(state).payable_cents)
     return _after_amount(state, ctx, [])
 
 
@@ -31,7 +33,7 @@ def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Retry([say("error.amount_below_minimum", minimum=Money(minimum))])
     if cents > balance:
         return Retry([say("error.amount_above_balance", balance=Money(balance))])
-    state.amount_cents = cents
+    state.draft = PaymentDraft(cents)
     return _after_amount(state, ctx, [say("info.amount_accepted", amount=Money(cents))])
 
 
@@ -49,35 +51,31 @@ def _after_amount(state: CallState, ctx: Context, said: list[Prompt]) -> Go:
 
 def pay_today(state: CallState, ctx: Context) -> Outcome:
     """Pay now."""
-    state.purpose = Purpose.NOW
+    state.draft = replace(state.payment, purpose=Purpose.NOW)
     return Go(Step.PAY_METHOD)
 
 
 def pay_later(state: CallState, ctx: Context) -> Outcome:
     """Schedule it, unless the payments already scheduled cover the balance."""
-    assert state.account_id is not None
-    scheduled = sum(p.amount_cents for p in ctx.ports.scheduled_payments(state.account_id))
-    if scheduled + (state.amount_cents or 0) > ctx.account(state).payable_cents:
+    scheduled = sum(p.amount_cents for p in ctx.ports.scheduled_payments(state.chosen_account_id))
+    if scheduled + state.payment.amount_cents > ctx.account(state).payable_cents:
         # Payments already scheduled would cover the balance twice over.
         return Retry([say("error.already_scheduled", scheduled=Money(scheduled))])
-    state.purpose = Purpose.SCHEDULE
+    state.draft = replace(state.payment, purpose=Purpose.SCHEDULE)
     return Go(Step.SCHEDULE_DATE)
 
 
 def schedule_date(state: CallState, keys: str, ctx: Context) -> Outcome:
     """A date keyed as MMDD, after today and on or before the due date."""
-    due = ctx.account(state).due_date
-    problem = date_problem(keys, ctx.settings.today, due)
-    if problem is not None:
-        return Retry([problem])
-    chosen = parse_keyed_date(keys, ctx.settings.today)
-    assert chosen is not None
-    state.scheduled_for = chosen.isoformat()
+    chosen = keyed_date(keys, ctx.settings.today, ctx.account(state).due_date)
+    if not isinstance(chosen, date):
+        return Retry([chosen])
+    state.draft = replace(state.payment, scheduled_for=chosen)
     return Go(Step.PAY_METHOD, [say("info.date_accepted", date=chosen)])
 
 
-def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
-    """What is wrong with a keyed date that must fall after today and by ``latest``."""
+def keyed_date(keys: str, today: date, latest: date) -> date | Prompt:
+    """A keyed date that must fall after today and by ``latest``, or what is wrong with it."""
     chosen = parse_keyed_date(keys, today)
     if chosen is None:
         return say("error.date_invalid")
@@ -89,7 +87,7 @@ def date_problem(keys: str, today: date, latest: date) -> Prompt | None:
             # the caller meant this year's, which has passed.
             return say("error.date_past")
         return say("error.date_too_late", latest=latest)
-    return None
+    return chosen
 
 
 def pay_choice_intro(state: CallState, ctx: Context) -> list[Prompt]:

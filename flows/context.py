@@ -17,6 +17,4 @@ class Context:
 
     def account(self, state: CallState) -> AccountSummary:
         """The caller's chosen account (the flow only keeps ids it looked up)."""
-        if state.account_id is None:
-            raise LookupError("no account chosen yet")
-        return self.ports.get_account(state.account_id)
+        return self.ports.get_account(state.chosen_account_id)

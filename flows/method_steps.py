@@ -6,6 +6,8 @@ gateway's vault in the request that receives them; the state keeps a token.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from stdnum.us import rtn
 
 from flows import payment_steps
@@ -20,25 +22,26 @@ from flows.cards import (
 )
 from flows.context import Context
 from flows.dates import expiry_has_passed
+from flows.draft import BankEntry, CardEntry, Purpose
 from flows.keys import is_digits
 from flows.menus import saved_words
 from flows.outcomes import Go, Outcome, Retry
-from flows.ports import CardToken, SavedMethod
+from flows.ports import CardToken, PaymentSource, SavedMethod
 from flows.speech import say
-from flows.state import CallState, Purpose, Step
+from flows.state import CallState, Step
 
 MAX_SAVED_OFFERED = 3
 
 
 def confirm_step(state: CallState) -> Step:
     """Where the read-back happens once a method is chosen."""
-    return Step.ARRANGE_CONFIRM if state.purpose is Purpose.ARRANGEMENT else Step.PAY_CONFIRM
+    arranging = state.payment.purpose is Purpose.ARRANGEMENT
+    return Step.ARRANGE_CONFIRM if arranging else Step.PAY_CONFIRM
 
 
 def offered_methods(state: CallState, ctx: Context) -> list[SavedMethod]:
     """The saved methods read out as options, newest last, at most three."""
-    assert state.account_id is not None
-    return ctx.ports.saved_methods(state.account_id)[-MAX_SAVED_OFFERED:]
+    return ctx.ports.saved_methods(state.chosen_account_id)[-MAX_SAVED_OFFERED:]
 
 
 def bank_payments(state: CallState, ctx: Context) -> bool:
@@ -51,7 +54,7 @@ def new_card(state: CallState, ctx: Context) -> Outcome:
     state.clear_source()
     if ctx.settings.card_capture != "pay":
         return Go(Step.CARD_NUMBER)
-    if state.purpose is Purpose.NOW:
+    if state.payment.purpose is Purpose.NOW:
         return payment_steps.open_for_capture(state, ctx)
     return Go(Step.CARD_CAPTURE)
 
@@ -60,19 +63,18 @@ def use_saved(state: CallState, method: SavedMethod, ctx: Context) -> Outcome:
     """Pay with a method on file, unless it is a card that has expired."""
     if method.expiry_mmyy and expiry_has_passed(method.expiry_mmyy, ctx.settings.today):
         return Retry([say("error.saved_card_expired", method=saved_words(method))])
-    state.source = {"kind": "saved", "saved_id": method.id, "saved_kind": method.kind,
-                    "label": method.label, "last4": method.last4}
+    state.choose_method(PaymentSource(kind="saved", label=method.label, last4=method.last4,
+                                      saved_id=method.id, saved_kind=method.kind))
     return Go(confirm_step(state))
 
 
 def card_number(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Luhn and brand checks, then the number goes to the vault and is forgotten."""
     brand, problem = check_card_number(keys)
-    if problem is not None:
+    if brand is None:
         return Retry([say(f"error.{problem}")])
     token = ctx.ports.vault_card(keys)
-    state.source = {"kind": "card", "label": str(brand), "last4": token.last4,
-                    "token": token.token}
+    state.choose_method(CardEntry(brand, token.last4, token.token))
     return Go(Step.CARD_EXPIRY)
 
 
@@ -84,20 +86,18 @@ def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Retry([say("error.card_expired")], step=Step.CARD_NUMBER)
     if problem is not None:
         return Retry([say(f"error.{problem}")])
-    assert state.source is not None
-    state.source["expiry_mmyy"] = keys
+    state.choose_method(replace(state.payment.card_entry, expiry_mmyy=keys))
     return Go(Step.CARD_CODE)
 
 
 def card_code(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Security code of the brand's length; it goes to the vault, never into state."""
-    assert state.source is not None
-    brand = Brand(state.source["label"])
-    if check_security_code(keys, brand) is not None:
-        return Retry([say("error.card_code_length", brand=str(brand),
-                          length=security_code_length(brand))])
-    card = CardToken(state.source["token"], state.source["label"], state.source["last4"])
-    state.source["token"] = ctx.ports.vault_security_code(card, keys).token
+    entry = state.payment.card_entry
+    if check_security_code(keys, entry.brand) is not None:
+        return Retry([say("error.card_code_length", brand=str(entry.brand),
+                          length=security_code_length(entry.brand))])
+    card = CardToken(entry.token, str(entry.brand), entry.last4)
+    state.choose_method(replace(entry, token=ctx.ports.vault_security_code(card, keys).token))
     return Go(Step.CARD_ZIP)
 
 
@@ -105,8 +105,7 @@ def card_zip(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Five-digit billing ZIP code."""
     if check_zip(keys) is not None:
         return Retry([say("error.card_zip_invalid")])
-    assert state.source is not None
-    state.source["postal_code"] = keys
+    state.choose_method(state.payment.card_entry.finished(postal_code=keys))
     return Go(confirm_step(state))
 
 
@@ -122,7 +121,7 @@ def savings(state: CallState, ctx: Context) -> Outcome:
 
 def bank_type(state: CallState, account_type: str) -> Outcome:
     """Checking or savings: the number is asked for next."""
-    state.source = {"kind": "bank", "label": account_type, "last4": ""}
+    state.choose_method(BankEntry(account_type))
     return Go(Step.BANK_ROUTING)
 
 
@@ -132,7 +131,7 @@ def bank_routing(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Retry([say("error.routing_length")])
     if not rtn.is_valid(keys):
         return Retry([say("error.routing_invalid")])
-    state.bank_routing = keys
+    state.choose_method(replace(state.payment.bank_entry, routing=keys))
     return Go(Step.BANK_ACCOUNT)
 
 
@@ -140,19 +139,18 @@ def bank_account(state: CallState, keys: str, ctx: Context) -> Outcome:
     """The account number, kept only as a keyed digest until it is entered again."""
     if not is_digits(keys) or not 4 <= len(keys) <= 17:
         return Retry([say("error.bank_account_invalid")])
-    state.bank_fingerprint = ctx.ports.fingerprint(keys)
+    state.choose_method(replace(state.payment.bank_entry, fingerprint=ctx.ports.fingerprint(keys)))
     return Go(Step.BANK_ACCOUNT_AGAIN)
 
 
 def bank_account_again(state: CallState, keys: str, ctx: Context) -> Outcome:
     """The same account number again; on a match it goes to the vault."""
-    if ctx.ports.fingerprint(keys) != state.bank_fingerprint:
-        state.bank_fingerprint = None
+    entry = state.payment.bank_entry
+    if ctx.ports.fingerprint(keys) != entry.fingerprint:
+        state.choose_method(replace(entry, fingerprint=None))
         return Retry([say("error.bank_account_mismatch")], step=Step.BANK_ACCOUNT)
-    assert state.source is not None and state.bank_routing is not None
-    token = ctx.ports.vault_bank_account(state.bank_routing, keys, state.source["label"])
-    state.source.update(token=token.token, last4=token.last4)
-    state.bank_fingerprint = None
+    state.choose_method(entry.finished(ctx.ports.vault_bank_account(entry.routing, keys,
+                                                                    entry.account_type)))
     return Go(confirm_step(state))
 
 
@@ -163,7 +161,7 @@ def saved_method(method: SavedMethod) -> dict[str, object]:
 
 def card_brand(state: CallState) -> Brand:
     """The brand of the new card being keyed."""
-    return Brand(state.source["label"]) if state.source else Brand.VISA
+    return state.payment.card_entry.brand
 
 
 def is_amex(state: CallState, ctx: Context) -> bool:

@@ -6,16 +6,18 @@ hold"; the next request, which Twilio makes straight away, charges it and says t
 
 from __future__ import annotations
 
-from datetime import date
-
 from flows import steps
 from flows.context import Context
+from flows.draft import Purpose
 from flows.menus import saved_words, source_words
 from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
 from flows.ports import ChargeResult, DeclineReason, PaymentOrder, PaymentSource
 from flows.speech import Digits, Money, Prompt, render, say
-from flows.state import CallState, Purpose, Step
+from flows.state import CallState, Step
+
+# A card <Pay> is about to collect: its brand and last four are known only once it has.
+CAPTURED_CARD = PaymentSource(kind="captured", label="card", last4="")
 
 
 def cancel_payment(state: CallState) -> Go:
@@ -28,12 +30,6 @@ def fee_for(amount_cents: int, ctx: Context) -> int:
     """The convenience fee the operator has set for a payment of this amount."""
     settings = ctx.settings
     return convenience_fee(amount_cents, settings.fee_flat_cents, settings.fee_percent)
-
-
-def source_of(state: CallState) -> PaymentSource:
-    """The payment method chosen in this call."""
-    assert state.source is not None
-    return PaymentSource(**state.source)
 
 
 def cancel(state: CallState, ctx: Context) -> Outcome:
@@ -55,7 +51,7 @@ def authorise(state: CallState, ctx: Context) -> Outcome:
 def open_for_capture(state: CallState, ctx: Context) -> Outcome:
     """Before Twilio's <Pay> charges a card today, write the payment ahead like any other."""
     state.payment_attempts += 1
-    state.source = {"kind": "captured", "label": "card", "last4": ""}
+    state.choose_method(CAPTURED_CARD)
     order = order_of(state, ctx)
     result = ctx.ports.open_payment(order)
     if result.processing:
@@ -71,14 +67,13 @@ def charging(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 def order_of(state: CallState, ctx: Context) -> PaymentOrder:
     """The payment being authorised, with this attempt's idempotency key."""
-    assert state.account_id is not None and state.amount_cents is not None
-    when = date.fromisoformat(state.scheduled_for) if state.scheduled_for else None
+    draft = state.payment
     return PaymentOrder(
-        account_id=state.account_id, amount_cents=state.amount_cents,
-        fee_cents=fee_for(state.amount_cents, ctx), source=source_of(state),
+        account_id=state.chosen_account_id, amount_cents=draft.amount_cents,
+        fee_cents=fee_for(draft.amount_cents, ctx), source=draft.source,
         # One key per authorisation: a redelivered webhook reuses it and cannot pay twice.
         idempotency_key=state.payment_key, call_sid=state.call_sid,
-        notify_number=state.caller, scheduled_for=when,
+        notify_number=state.caller, scheduled_for=draft.scheduled_for,
         authorization_text=authorization(state, ctx))
 
 
@@ -98,7 +93,7 @@ def settled(state: CallState, ctx: Context, order: PaymentOrder,
     state.confirmation_number = result.confirmation_number
     # A new card or bank account paid today may be kept on file afterwards.
     keepable = order.source.kind in ("card", "bank") and not result.scheduled
-    state.save_offer = dict(state.source or {}) if keepable else None
+    state.save_offer = order.source if keepable else None
     said = result_prompts(state, order, result)
     state.clear_payment()
     return Go(Step.AFTER_PAYMENT, said)
@@ -161,27 +156,29 @@ def confirmation_prompts(state: CallState) -> list[Prompt]:
 
 def authorization(state: CallState, ctx: Context) -> str | None:
     """The telephone authorisation read before a bank debit (kept with the payment)."""
-    if state.source is None or not source_of(state).is_bank:
+    if not state.payment.source.is_bank:
         return None
     return " ".join(render(p) for p in _authorization_prompts(state, ctx))
 
 
 def _authorization_prompts(state: CallState, ctx: Context) -> list[Prompt]:
-    method = source_words(source_of(state))
+    draft = state.payment
+    method = source_words(draft.source)
     biller = ctx.settings.biller_name
-    total = Money((state.amount_cents or 0) + fee_for(state.amount_cents or 0, ctx))
-    if state.scheduled_for:
-        when = date.fromisoformat(state.scheduled_for)
-        return [say("auth.bank_scheduled", biller=biller, total=total, method=method, date=when)]
+    total = Money(draft.amount_cents + fee_for(draft.amount_cents, ctx))
+    if draft.scheduled_for:
+        return [say("auth.bank_scheduled", biller=biller, total=total, method=method,
+                    date=draft.scheduled_for)]
     return [say("auth.bank_today", biller=biller, total=total, method=method)]
 
 
 def _read_back(state: CallState, ctx: Context) -> list[Prompt]:
-    amount = state.amount_cents or 0
-    method = source_words(source_of(state))
-    if state.scheduled_for:
+    draft = state.payment
+    amount = draft.amount_cents
+    method = source_words(draft.source)
+    if draft.scheduled_for:
         prompts = [say("ask.confirm_scheduled", amount=Money(amount), method=method,
-                       date=date.fromisoformat(state.scheduled_for))]
+                       date=draft.scheduled_for)]
     else:
         prompts = [say("ask.confirm_payment", amount=Money(amount), method=method)]
     fee = fee_for(amount, ctx)
@@ -193,9 +190,10 @@ def _read_back(state: CallState, ctx: Context) -> list[Prompt]:
 def pay_confirm_intro(state: CallState, ctx: Context) -> list[Prompt]:
     """Read back amount, method, date and fee (and the bank authorisation)."""
     before = _read_back(state, ctx)
-    if source_of(state).kind in ("card", "bank") and state.purpose is not Purpose.NOW:
-        before.append(say("info.kept_on_file", method=source_words(source_of(state))))
-    if source_of(state).is_bank:
+    source = state.payment.source
+    if source.kind in ("card", "bank") and state.payment.purpose is not Purpose.NOW:
+        before.append(say("info.kept_on_file", method=source_words(source)))
+    if source.is_bank:
         before += _authorization_prompts(state, ctx)
     return before
 
@@ -217,18 +215,17 @@ def has_save_offer(state: CallState, ctx: Context) -> bool:
 
 def save_offer_words(state: CallState, ctx: Context) -> dict[str, object]:
     """The method that may be kept, as the option names it."""
-    assert state.save_offer is not None
-    return {"method": source_words(PaymentSource(**state.save_offer))}
+    return {"method": source_words(state.method_to_keep)}
 
 
 def keep_method(state: CallState, ctx: Context) -> Outcome:
     """Keep the new method on file."""
-    assert state.account_id is not None and state.save_offer is not None
-    saved = ctx.ports.save_method(state.account_id, PaymentSource(**state.save_offer))
+    saved = ctx.ports.save_method(state.chosen_account_id, state.method_to_keep)
     state.save_offer = None
     return Go(Step.AFTER_PAYMENT, [say("info.method_saved", method=saved_words(saved))])
 
 
 def try_another(state: CallState, ctx: Context) -> Outcome:
     """Another way to pay the same amount."""
-    return Go(Step.PAY_METHOD, [say("info.amount_accepted", amount=Money(state.amount_cents or 0))])
+    amount = Money(state.payment.amount_cents)
+    return Go(Step.PAY_METHOD, [say("info.amount_accepted", amount=amount)])

@@ -3,30 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 
-from flows.amount_steps import date_problem
+from flows.amount_steps import keyed_date
 from flows.context import Context
-from flows.dates import expiry_has_passed, parse_keyed_date
+from flows.dates import expiry_has_passed
+from flows.draft import Arrangement, PaymentDraft, Purpose
 from flows.menus import method_words, saved_words, source_words
-from flows.money import split_evenly
 from flows.outcomes import Go, Outcome, Retry
-from flows.payment_steps import source_of
 from flows.ports import SavedMethod, ScheduledPayment
 from flows.speech import Digits, Money, Prompt, render, say
-from flows.state import CallState, Purpose, Step
+from flows.state import CallState, Step
 
 
 def scheduled_of(state: CallState, ctx: Context) -> list[ScheduledPayment]:
     """The account's scheduled payments."""
-    assert state.account_id is not None
-    return ctx.ports.scheduled_payments(state.account_id)
+    return ctx.ports.scheduled_payments(state.chosen_account_id)
 
 
 def saved_of(state: CallState, ctx: Context) -> list[SavedMethod]:
     """The account's saved methods."""
-    assert state.account_id is not None
-    return ctx.ports.saved_methods(state.account_id)
+    return ctx.ports.saved_methods(state.chosen_account_id)
 
 
 def has_scheduled(state: CallState, ctx: Context) -> bool:
@@ -36,8 +34,7 @@ def has_scheduled(state: CallState, ctx: Context) -> bool:
 
 def autopay_is_on(state: CallState, ctx: Context) -> bool:
     """AutoPay is on for the account."""
-    assert state.account_id is not None
-    return ctx.ports.autopay_method(state.account_id) is not None
+    return ctx.ports.autopay_method(state.chosen_account_id) is not None
 
 
 def change_autopay(state: CallState, ctx: Context) -> Outcome:
@@ -52,11 +49,10 @@ def change_autopay(state: CallState, ctx: Context) -> Outcome:
 
 def manage_intro(state: CallState, ctx: Context) -> list[Prompt]:
     """What is scheduled, and whether AutoPay is on."""
-    assert state.account_id is not None
     scheduled = scheduled_of(state, ctx)
     before = [_scheduled_intro(len(scheduled))]
     before += [_scheduled_words("info.scheduled_item", p) for p in scheduled]
-    autopay = ctx.ports.autopay_method(state.account_id)
+    autopay = ctx.ports.autopay_method(state.chosen_account_id)
     before.append(say("info.autopay_on", method=saved_words(autopay)) if autopay
                   else say("info.autopay_off"))
     return before
@@ -83,8 +79,7 @@ def scheduled_params(payment: ScheduledPayment) -> dict[str, object]:
 
 def cancel_this(state: CallState, payment: ScheduledPayment, ctx: Context) -> Outcome:
     """Cancel the scheduled payment picked, unless it has already gone."""
-    assert state.account_id is not None
-    if not ctx.ports.cancel_scheduled(state.account_id, payment.id):
+    if not ctx.ports.cancel_scheduled(state.chosen_account_id, payment.id):
         return Go(Step.MANAGE, [say("info.scheduled_gone")])
     return Go(Step.MANAGE, [_scheduled_words("info.scheduled_cancelled", payment)])
 
@@ -109,8 +104,7 @@ def forget_choice(state: CallState) -> None:
 
 def set_autopay(state: CallState, ctx: Context) -> Outcome:
     """Turn AutoPay on with the chosen method, or off."""
-    assert state.account_id is not None
-    ctx.ports.set_autopay(state.account_id, state.pending_choice)
+    ctx.ports.set_autopay(state.chosen_account_id, state.pending_choice)
     done = "info.autopay_enrolled" if state.pending_choice else "info.autopay_cancelled"
     state.pending_choice = None
     return Go(Step.MANAGE, [say(done)])
@@ -136,9 +130,8 @@ def instalments(count: int) -> Callable[[CallState, Context], Outcome]:
     """Arrange the past-due balance in ``count`` instalments: their dates come next."""
     def arrange(state: CallState, ctx: Context) -> Outcome:
         state.clear_payment()
-        state.purpose = Purpose.ARRANGEMENT
-        state.amount_cents = ctx.account(state).payable_cents
-        state.arrangement = {"count": count, "dates": []}
+        state.draft = PaymentDraft(ctx.account(state).payable_cents,
+                                   purpose=Purpose.ARRANGEMENT, arrangement=Arrangement(count))
         return Go(Step.ARRANGE_DATE)
     return arrange
 
@@ -148,67 +141,56 @@ def arrangement_offer(state: CallState, ctx: Context) -> list[Prompt]:
     return [say("ask.arrangement", balance=Money(ctx.account(state).payable_cents))]
 
 
-def _instalments(state: CallState) -> list[int]:
-    assert state.arrangement is not None and state.amount_cents is not None
-    return split_evenly(state.amount_cents, state.arrangement["count"])
-
-
 def arrange_date(state: CallState, keys: str, ctx: Context) -> Outcome:
     """The next instalment's date: after today and the previous one, within the limit."""
-    assert state.arrangement is not None
-    dates = state.arrangement["dates"]
+    plan = state.payment.plan
     latest = ctx.settings.today + timedelta(days=ctx.settings.arrangement_max_days)
-    problem = date_problem(keys, ctx.settings.today, latest)
-    chosen = parse_keyed_date(keys, ctx.settings.today)
-    if problem is None and chosen is not None and dates and chosen <= date.fromisoformat(dates[-1]):
-        problem = say("error.date_not_after", date=date.fromisoformat(dates[-1]))
-    if problem is not None:
-        return Retry([problem])
-    assert chosen is not None
-    dates.append(chosen.isoformat())
-    done = len(dates) == state.arrangement["count"]
+    chosen = keyed_date(keys, ctx.settings.today, latest)
+    if isinstance(chosen, date) and plan.dates and chosen <= plan.dates[-1]:
+        chosen = say("error.date_not_after", date=plan.dates[-1])
+    if not isinstance(chosen, date):
+        return Retry([chosen])
+    plan = replace(plan, dates=(*plan.dates, chosen))
+    state.draft = replace(state.payment, arrangement=plan)
+    done = len(plan.dates) == plan.count
     return Go(Step.PAY_METHOD if done else Step.ARRANGE_DATE,
               [say("info.date_accepted", date=chosen)])
 
 
 def instalment_params(state: CallState, ctx: Context) -> dict[str, object]:
     """The date of instalment n of N: its number, amount and latest date."""
-    assert state.arrangement is not None
-    number = len(state.arrangement["dates"]) + 1
+    draft = state.payment
+    number = len(draft.plan.dates) + 1
     latest = ctx.settings.today + timedelta(days=ctx.settings.arrangement_max_days)
-    return {"number": number, "count": state.arrangement["count"],
-            "amount": Money(_instalments(state)[number - 1]), "latest": latest}
+    return {"number": number, "count": draft.plan.count,
+            "amount": Money(draft.plan.amounts(draft.amount_cents)[number - 1]),
+            "latest": latest}
 
 
 def plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
-    assert state.arrangement is not None
-    method = source_words(source_of(state))
-    prompts = [say("ask.arrangement_plan", count=state.arrangement["count"], method=method)]
-    for number, (when, cents) in enumerate(_plan(state), start=1):
+    """The plan read back: method, each instalment, and the bank authorisation."""
+    draft = state.payment
+    method = source_words(draft.source)
+    prompts = [say("ask.arrangement_plan", count=draft.plan.count, method=method)]
+    for number, (when, cents) in enumerate(draft.instalments(), start=1):
         prompts.append(say("info.instalment", number=number, amount=Money(cents), date=when))
-    if source_of(state).kind in ("card", "bank"):
+    if draft.source.kind in ("card", "bank"):
         prompts.append(say("info.kept_on_file", method=method))
-    if source_of(state).is_bank:
+    if draft.source.is_bank:
         prompts.append(say("auth.bank_arrangement", biller=ctx.settings.biller_name,
-                           method=method, count=state.arrangement["count"]))
+                           method=method, count=draft.plan.count))
     return prompts
-
-
-def _plan(state: CallState) -> list[tuple[date, int]]:
-    assert state.arrangement is not None
-    dates = [date.fromisoformat(d) for d in state.arrangement["dates"]]
-    return list(zip(dates, _instalments(state), strict=True))
 
 
 def agree(state: CallState, ctx: Context) -> Outcome:
     """The caller agrees to the plan read back: the instalments are scheduled."""
-    assert state.account_id is not None
+    draft = state.payment
     authorization = None
-    if source_of(state).is_bank:
+    if draft.source.is_bank:
         authorization = " ".join(render(p) for p in plan_prompts(state, ctx))
     numbers = ctx.ports.create_arrangement(
-        state.account_id, _plan(state), source_of(state), state.call_sid, state.caller,
-        authorization)
+        state.chosen_account_id, draft.instalments(), draft.source, state.call_sid,
+        state.caller, authorization)
     if not numbers:  # another payment changed the balance since the plan was read
         state.clear_payment()
         return Go(Step.MAIN_MENU, [say("decline.balance_changed"),

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from flows.capture import NO_RESULT, CaptureReport
 from flows.context import Context
 from flows.keys import STAR
 from flows.menus import menu, option
@@ -243,10 +244,10 @@ class Entry(StepSpec):
 
 @dataclass(frozen=True, kw_only=True)
 class CardCapture(StepSpec):
-    """Twilio's <Pay> collects a card: ``ask`` builds the request, ``result`` reads its answer."""
+    """Twilio's <Pay> collects a card: ``ask`` builds the request, ``result`` acts on its report."""
 
     ask: Callable[[CallState, Context, list[Prompt]], Reply]
-    result: Callable[[CallState, dict[str, str], Context], Outcome]
+    result: Callable[[CallState, CaptureReport, Context], Outcome]
 
     def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
         """Say ``said``, then ask <Pay> for the card."""
@@ -254,7 +255,7 @@ class CardCapture(StepSpec):
 
     def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
         """<Pay> always reports back; anything else is treated as a failed capture."""
-        return self.result(state, event.pay or {}, ctx)
+        return self.result(state, event.captured or NO_RESULT, ctx)
 
 
 @dataclass(frozen=True, kw_only=True)

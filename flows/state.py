@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
+from flows.capture import CaptureReport
+from flows.draft import DraftError, Method, PaymentDraft, from_legacy, source_from_dict
+from flows.ports import PaymentSource
 from flows.speech import Prompt
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
@@ -54,22 +56,14 @@ class Step(StrEnum):
     ENDED = "ended"
 
 
-class Purpose(StrEnum):
-    """What the payment method being chosen is for."""
-
-    NOW = "now"
-    SCHEDULE = "schedule"
-    ARRANGEMENT = "arrangement"
-
-
 @dataclass
 class CallState:
     """Everything the flow remembers between webhooks.
 
     Saved to the database after every turn, so it must never hold a card
-    number, security code or PIN: a new card or bank account is kept as a
-    vault token (``source``) with its brand or type and last four digits, and
-    a first bank account entry only as a keyed digest.
+    number, security code or PIN: a new card or bank account is kept in the
+    draft as a vault token with its brand or type and last four digits, and a
+    first bank account entry only as a keyed digest.
     """
 
     call_sid: str
@@ -79,16 +73,10 @@ class CallState:
     verified: bool = False
     pin_failures: int = 0
     prompt_failures: int = 0
-    purpose: Purpose = Purpose.NOW
-    amount_cents: int | None = None
-    scheduled_for: str | None = None  # ISO date
-    source: dict[str, Any] | None = None  # a flows.ports.PaymentSource as a dict
-    bank_routing: str | None = None
-    bank_fingerprint: str | None = None
+    draft: PaymentDraft | None = None  # the payment being built, once an amount is chosen
     payment_attempts: int = 0
     confirmation_number: str | None = None
-    save_offer: dict[str, Any] | None = None  # a new method the caller may keep on file
-    arrangement: dict[str, Any] | None = None  # {"count": n, "dates": [ISO dates]}
+    save_offer: PaymentSource | None = None  # a new method the caller may keep on file
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
 
     @property
@@ -96,42 +84,70 @@ class CallState:
         """The idempotency key of this call's latest authorisation: one per attempt."""
         return f"{self.call_sid}-{self.payment_attempts}"
 
+    @property
+    def chosen_account_id(self) -> int:
+        """The caller's chosen account (a step that speaks about it comes after the choice)."""
+        if self.account_id is None:
+            raise LookupError("no account chosen yet")
+        return self.account_id
+
+    @property
+    def payment(self) -> PaymentDraft:
+        """The payment being built (the steps after the amount always have one)."""
+        if self.draft is None:
+            raise DraftError("no payment in progress")
+        return self.draft
+
+    @property
+    def method_to_keep(self) -> PaymentSource:
+        """The new method paid with, offered to keep on file (only offered when there is one)."""
+        if self.save_offer is None:
+            raise DraftError("no new method to keep on file")
+        return self.save_offer
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy for the database."""
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["draft"] = self.draft.to_dict() if self.draft else None
+        data["save_offer"] = asdict(self.save_offer) if self.save_offer else None
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CallState:
-        """Rebuild from ``to_dict`` output, ignoring keys from other versions.
+        """Rebuild from ``to_dict`` output (or the previous version's), ignoring unknown keys.
 
-        Nested values are copied: the state is changed in place during a turn,
-        and must not change the loaded data it came from.
+        The previous version kept the draft as flat keys (``amount_cents``, ``source``, ...);
+        a call saved by it mid-flight is read from those.
         """
-        known = {f.name for f in fields(cls)}
-        state = cls(**{k: copy.deepcopy(v) for k, v in data.items() if k in known})
+        known = {f.name for f in fields(cls)} - {"draft", "save_offer"}
+        state = cls(**{k: v for k, v in data.items() if k in known})
         state.step = Step(state.step)
-        state.purpose = Purpose(state.purpose)
+        if "draft" not in data:  # saved by the previous version
+            state.draft = from_legacy(data)
+        elif data["draft"] is not None:
+            state.draft = PaymentDraft.from_dict(data["draft"])
+        offer = data.get("save_offer")
+        state.save_offer = source_from_dict(offer) if offer else None
         return state
 
     def clear_payment(self) -> None:
         """Forget the payment in progress: amount, date, method, plan."""
-        self.purpose = Purpose.NOW
-        self.amount_cents = None
-        self.scheduled_for = None
-        self.arrangement = None
+        self.draft = None
         self.pending_choice = None
-        self.clear_source()
 
     def forget_payment_details(self) -> None:
         """At the end of a call: drop every vault token and payment detail still held."""
         self.clear_payment()
         self.save_offer = None
 
+    def choose_method(self, method: Method) -> None:
+        """Set the payment's method (or the entry of a new one), keeping the amount and date."""
+        self.draft = replace(self.payment, method=method)
+
     def clear_source(self) -> None:
         """Forget the payment method in progress, keeping the amount and date."""
-        self.source = None
-        self.bank_routing = None
-        self.bank_fingerprint = None
+        if self.draft is not None:
+            self.draft = replace(self.draft, method=None)
 
 
 @dataclass(frozen=True)
@@ -180,12 +196,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Event:
-    """What the caller did: keyed digits, nothing before the timeout, or a <Pay> result."""
+    """What the caller did: keyed digits, nothing before the timeout, or a card capture."""
 
     digits: str | None
-    pay: dict[str, str] | None = None
+    captured: CaptureReport | None = None
 
     @property
     def silent(self) -> bool:
-        """True when the caller pressed nothing (and no <Pay> result came back)."""
-        return not self.digits and self.pay is None
+        """True when the caller pressed nothing (and no capture reported back)."""
+        return not self.digits and self.captured is None

@@ -57,8 +57,7 @@ def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     """Check the PIN; three wrong PINs in one call end it (or go to an agent)."""
     if not (len(keys) == 4 and is_digits(keys)):
         return Retry([say("error.pin_format")])
-    assert state.account_id is not None
-    result = ctx.ports.check_pin(state.account_id, keys, state.caller)
+    result = ctx.ports.check_pin(state.chosen_account_id, keys, state.caller)
     if result is PinCheck.OK:
         state.verified = True
         return Go(Step.MAIN_MENU, [say("info.pin_accepted")])
@@ -145,8 +144,7 @@ def nothing_to_pay(account: AccountSummary) -> list[Prompt]:
 
 def history_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     """The last three payments: date, amount and how they were paid."""
-    assert state.account_id is not None
-    payments = ctx.ports.recent_payments(state.account_id, 3)
+    payments = ctx.ports.recent_payments(state.chosen_account_id, 3)
     if not payments:
         return [say("info.history_empty")]
     prompts = [say("info.history_intro", count=len(payments))]

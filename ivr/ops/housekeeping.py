@@ -1,7 +1,7 @@
 """Housekeeping for calls that ended without a status callback.
 
 A call's saved state may hold payment details between webhooks: vault tokens, and the
-digest of a first bank account entry (``bank_fingerprint``). The status callback drops
+digest of a first bank account entry (in its payment draft). The status callback drops
 them when the call ends; if that callback never comes, they would stay for good. Every
 server worker runs :class:`Housekeeper` from its SMS outbox thread, so they expire anyway.
 """

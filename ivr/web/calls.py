@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from flows import machine
-from flows.capture_steps import capture_of
+from flows.capture import CaptureReport
 from flows.context import Context
 from flows.speech import say
 from flows.state import CallState, EndKind, Event, Reply, Step
@@ -105,8 +105,8 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
     if call is not None and call.ended_at is not None:
         # The status callback already closed it: a late request gets a plain goodbye, but a
         # late <Pay> result is still what happened to the payment.
-        if event is not None and event.pay is not None:
-            _record_late_capture(session, call, event.pay)
+        if event is not None and event.captured is not None:
+            _record_late_capture(session, call, event.captured)
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
                            voice_settings(app))
     ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
@@ -120,12 +120,12 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
     return _save_turn(app, call, state, reply)
 
 
-def _record_late_capture(session: Session, call: CallSession, pay: dict[str, str]) -> None:
+def _record_late_capture(session: Session, call: CallSession, report: CaptureReport) -> None:
     """A <Pay> result that arrives after the call was closed: record it (and text it)."""
     state = CallState.from_dict(call.flow_state)
     payment = session.scalar(select(Payment).where(Payment.idempotency_key == state.payment_key))
     if state.step is Step.CARD_CAPTURE and payment is not None:
-        record_capture(session, payment, capture_of(pay), late=True)
+        record_capture(session, payment, report.ledger_result(), late=True)
 
 
 def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:

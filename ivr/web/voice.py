@@ -17,6 +17,7 @@ from ivr.db import db
 from ivr.security.audit import record
 from ivr.security.refusals import count_refusal
 from ivr.web.calls import charge_held_payment, close_call, take_turn, voice_settings
+from ivr.web.pay_form import capture_report, is_pay_result
 from ivr.web.twiml import apology_twiml, empty_twiml
 from models import CallSession
 
@@ -83,12 +84,6 @@ def incoming() -> Response:
     return _answer(0, None)
 
 
-# What the flow may see of a <Pay> result: outcomes, masked numbers, never the card itself.
-PAY_RESULT_FIELDS = ("Result", "PaymentConfirmationCode", "PaymentToken", "PaymentCardNumber",
-                     "PaymentCardType", "ExpirationDate", "PaymentCardPostalCode",
-                     "PaymentError", "PayErrorCode", "ConnectorError")
-
-
 @bp.post("/turn")
 def turn() -> Response:
     """The caller's keys for turn ``t``; ``silence=1`` when none came; or <Pay>'s result.
@@ -100,9 +95,8 @@ def turn() -> Response:
         return _answer(number, Event(digits=None), holding=True)
     if request.args.get("silence") == "1":
         return _answer(number, Event(digits=None))
-    if "Result" in request.form:
-        result = {name: request.form[name] for name in PAY_RESULT_FIELDS if name in request.form}
-        return _answer(number, Event(digits=None, pay=result))
+    if is_pay_result(request.form):
+        return _answer(number, Event(digits=None, captured=capture_report(request.form)))
     return _answer(number, Event(digits=_keys(request.form.get("Digits", ""))))
 
 

@@ -9,7 +9,9 @@ from datetime import date
 import pytest
 
 from flows import machine
+from flows.cards import Brand
 from flows.context import Context
+from flows.draft import CardEntry
 from flows.ports import FlowSettings, PaymentRecord
 from flows.state import CallState, EndKind, Event, Reply, Step
 from tests.fake_ports import FakePorts
@@ -178,22 +180,21 @@ def test_card_number_and_code_never_enter_the_saved_state(ports: FakePorts) -> N
     saved = json.dumps(caller.state.to_dict())
     assert VISA not in saved and "987" not in saved
     assert ports.vaulted_codes == ["987"]
-    source = caller.state.source
-    assert source == {"kind": "card", "token": source and source["token"],
-                      "label": "Visa", "last4": "4242", "expiry_mmyy": "1230"}
+    token = caller.state.payment.card_entry.token
+    assert caller.state.payment.method == CardEntry(Brand.VISA, "4242", token, "1230")
 
 
 def test_other_amount_keyed_with_star(ports: FakePorts) -> None:
     caller = verified(ports)
     assert "You are paying ten dollars and fifty cents." in caller.press_all("2", "2", "10*50")
-    assert caller.state.amount_cents == 1050
+    assert caller.state.payment.amount_cents == 1050
 
 
 @pytest.mark.parametrize(("keys", "cents"), [("10", 1000), ("10*05", 1005), ("120*45", 12045)])
 def test_amount_forms(ports: FakePorts, keys: str, cents: int) -> None:
     caller = verified(ports)
     caller.press_all("2", "2", keys)
-    assert caller.state.amount_cents == cents
+    assert caller.state.payment.amount_cents == cents
 
 
 @pytest.mark.parametrize(("keys", "says"), [
@@ -205,7 +206,7 @@ def test_amount_forms(ports: FakePorts, keys: str, cents: int) -> None:
 def test_amounts_refused_with_the_reason(ports: FakePorts, keys: str, says: str) -> None:
     caller = verified(ports)
     assert says in caller.press_all("2", "2", keys)
-    assert caller.state.step is Step.PAY_OTHER_AMOUNT and caller.state.amount_cents is None
+    assert caller.state.step is Step.PAY_OTHER_AMOUNT and caller.state.draft is None
 
 
 def test_minimum_is_configurable(ports: FakePorts) -> None:
@@ -235,7 +236,7 @@ def test_expired_card_goes_back_to_the_card_number(ports: FakePorts) -> None:
     caller = verified(ports)
     text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1026")
     assert "card has expired" in text and "enter your card number" in text
-    assert caller.state.source is None
+    assert caller.state.payment.method is None
 
 
 def test_card_valid_through_its_expiry_month(ports: FakePorts) -> None:
@@ -267,7 +268,7 @@ def test_declines_say_why_and_offer_another_card(ports: FakePorts, card: str, sa
     assert says in text and "No payment was taken" in text
     assert "To try a different card or a bank account, press 1." in text
     assert "You are paying fifty dollars." in caller.press("1")
-    assert caller.state.step is Step.PAY_METHOD and caller.state.amount_cents == 5000
+    assert caller.state.step is Step.PAY_METHOD and caller.state.payment.amount_cents == 5000
     caller.press_all("1", VISA, "1230", "123", "94105", "1")
     assert [c.idempotency_key for c in ports.charges] == ["CA1-1", "CA1-2"]
 
@@ -340,7 +341,7 @@ def test_a_lone_star_cancels_the_payment_during_entry(ports: FakePorts,
     text = caller.press("*")
     assert "The payment was cancelled. No payment was taken." in text
     assert caller.state.step is Step.MAIN_MENU
-    assert caller.state.amount_cents is None and caller.state.source is None
+    assert caller.state.draft is None  # neither an amount nor a method is kept
     assert ports.charges == []
 
 
@@ -352,12 +353,12 @@ def test_amount_and_card_number_prompts_offer_to_cancel(ports: FakePorts) -> Non
         "To cancel the payment, press star.")
 
 
-def test_a_restored_state_never_changes_the_data_it_came_from() -> None:
-    saved = {"call_sid": "CA1", "step": "arrange_date", "source": {"label": "Visa"},
-             "arrangement": {"count": 2, "dates": ["2026-12-01"]}}
+def test_a_restored_state_never_changes_the_data_it_came_from(ports: FakePorts) -> None:
+    caller = Caller(ports, caller="+12125550199")  # past due: offered an arrangement
+    caller.press_all("1", "5678", "5", "2", "1201")
+    saved = caller.state.to_dict()
+    kept = json.loads(json.dumps(saved))
     state = CallState.from_dict(saved)
-    assert state.arrangement is not None and state.source is not None
-    state.arrangement["dates"].append("2026-12-15")
-    state.source["expiry_mmyy"] = "1230"
-    assert saved["arrangement"] == {"count": 2, "dates": ["2026-12-01"]}
-    assert saved["source"] == {"label": "Visa"}
+    machine.handle(state, Event("1215"), caller.ctx)
+    assert state.payment.plan.dates == (date(2026, 12, 1), date(2026, 12, 15))
+    assert saved == kept

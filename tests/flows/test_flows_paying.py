@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from flows.ports import SavedMethod, ScheduledPayment
-from flows.state import Purpose, Step
+from flows.state import Step
 from tests.fake_ports import FakePorts
 from tests.flow_helpers import VISA, Caller, verified
 
@@ -58,10 +58,11 @@ def test_mismatched_account_numbers_are_asked_again(ports: FakePorts) -> None:
     caller = verified(ports)
     text = caller.press_all(*FULL_TODAY, "2", "2", ROUTING, BANK_ACCOUNT, "000123456788")
     assert "the two account numbers did not match" in text
-    assert caller.state.step is Step.BANK_ACCOUNT and caller.state.bank_fingerprint is None
+    assert caller.state.step is Step.BANK_ACCOUNT
+    assert caller.state.payment.bank_entry.fingerprint is None
     caller.press_all(BANK_ACCOUNT, BANK_ACCOUNT)
     assert caller.state.step is Step.PAY_CONFIRM
-    assert caller.state.source is not None and caller.state.source["label"] == "savings"
+    assert caller.state.payment.source.label == "savings"
 
 
 def test_a_new_card_can_be_kept_on_file_after_paying(ports: FakePorts) -> None:
@@ -119,7 +120,7 @@ def test_scheduling_a_payment_up_to_the_due_date(ports: FakePorts) -> None:
 def test_a_payment_cannot_be_scheduled_for_today(ports: FakePorts) -> None:
     caller = verified(ports)
     assert "Sorry, the date must be after today." in caller.press_all("2", "1", "2", "1121")
-    assert caller.state.step is Step.SCHEDULE_DATE and caller.state.scheduled_for is None
+    assert caller.state.step is Step.SCHEDULE_DATE and caller.state.payment.scheduled_for is None
 
 
 def test_a_date_already_passed_is_said_so(ports: FakePorts) -> None:
@@ -211,7 +212,7 @@ def test_setting_up_an_arrangement(ports: FakePorts) -> None:
     assert source.kind == "card" and source.last4 == "4242"
     assert account_id == 2 and [cents for _, cents in plan] == [2971, 2970, 2970]
     assert [when.isoformat() for when, _ in plan] == ["2026-12-01", "2026-12-15", "2027-01-20"]
-    assert caller.state.purpose is Purpose.NOW and caller.state.arrangement is None
+    assert caller.state.draft is None  # neither an arrangement nor anything else in progress
 
 
 def test_arrangement_dates_stay_within_the_limit(ports: FakePorts) -> None:

@@ -138,4 +138,4 @@ def test_nine_leaves_every_menu_that_offers_it() -> None:
     caller = verified(make_ports())
     caller.press_all("2", "1", "1")
     caller.press("9")
-    assert caller.state.step is S.MAIN_MENU and caller.state.amount_cents is None
+    assert caller.state.step is S.MAIN_MENU and caller.state.draft is None

@@ -58,7 +58,7 @@ def abandon_at_second_bank_entry(app: Flask, call_sid: str) -> TwilioCaller:
     """A call left at the second bank account entry, holding the first entry's digest."""
     caller = TwilioCaller(app, call_sid=call_sid)
     caller.walk(*TO_SECOND_BANK_ENTRY)
-    assert call_row(app, call_sid).flow_state["bank_fingerprint"]
+    assert call_row(app, call_sid).flow_state["draft"]["method"]["fingerprint"]
     return caller
 
 
@@ -72,7 +72,7 @@ def test_an_abandoned_call_forgets_the_digest(demo_app: Flask) -> None:
     assert forget_abandoned_calls(demo_app, utcnow() + timedelta(minutes=61)) == 1
 
     row = call_row(demo_app, caller.call_sid)
-    assert row.flow_state["bank_fingerprint"] is None and row.flow_state["source"] is None
+    assert row.flow_state["draft"] is None
     assert row.ended_at is not None and row.state == "abandoned"
     assert forget_abandoned_calls(demo_app, utcnow() + timedelta(hours=2)) == 0
     late = caller.post("/voice/turn?t=11", Digits=BANK_ACCOUNT)  # a very late webhook
@@ -92,7 +92,7 @@ def test_the_outbox_worker_closes_abandoned_calls(demo_app: Flask) -> None:
             time.sleep(0.05)
     finally:
         worker.stop()
-    assert call_row(demo_app, caller.call_sid).flow_state["bank_fingerprint"] is None
+    assert call_row(demo_app, caller.call_sid).flow_state["draft"] is None
 
 
 def test_housekeeping_runs_at_most_once_every_few_minutes(demo_app: Flask) -> None:

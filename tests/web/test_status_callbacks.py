@@ -21,7 +21,7 @@ def test_odd_status_callbacks_still_close_the_call(demo_app: Flask, duration: st
                                                    seconds: int | None) -> None:
     caller = TwilioCaller(demo_app)
     caller.walk(*TO_SECOND_BANK_ENTRY)
-    assert call_row(demo_app, caller.call_sid).flow_state["bank_fingerprint"]
+    assert call_row(demo_app, caller.call_sid).flow_state["draft"]["method"]["fingerprint"]
 
     answer = caller.post("/voice/status", CallStatus="completed" + "x" * 291,
                          CallDuration=duration)
@@ -29,7 +29,7 @@ def test_odd_status_callbacks_still_close_the_call(demo_app: Flask, duration: st
     assert answer.status == 200 and answer.root.tag == "Response"
     row = call_row(demo_app, caller.call_sid)
     assert row.ended_at is not None
-    assert row.flow_state["bank_fingerprint"] is None
+    assert row.flow_state["draft"] is None
     assert row.call_status == ("completed" + "x" * 291)[:20]
     assert row.duration_seconds == seconds
 

@@ -208,7 +208,7 @@ def test_status_callback_closes_the_session(caller: TwilioCaller) -> None:
     [call] = rows(caller.app, CallSession)
     assert (call.call_status, call.duration_seconds) == ("completed", 42)
     assert call.ended_at is not None and call.state == "card_expiry"
-    assert call.flow_state["source"] is None and call.flow_state["verified"] is True
+    assert call.flow_state["draft"] is None and call.flow_state["verified"] is True
 
 
 def test_hanging_up_after_paying_drops_the_token_offered_for_keeping(
@@ -218,7 +218,7 @@ def test_hanging_up_after_paying_drops_the_token_offered_for_keeping(
     assert call.flow_state["save_offer"]["last4"] == "4242"
     caller.post("/voice/status", CallStatus="completed", CallDuration="90")
     [call] = rows(caller.app, CallSession)
-    assert call.flow_state["save_offer"] is None and call.flow_state["source"] is None
+    assert call.flow_state["save_offer"] is None and call.flow_state["draft"] is None
 
 
 def test_withheld_caller_id_asks_for_the_account_number(demo_app: Flask) -> None:
@@ -269,7 +269,7 @@ def test_a_turn_that_stays_on_its_step_still_saves_what_changed(demo_app: Flask)
     assert "payment 2 of 2" in answer.said
     [call] = rows(demo_app, CallSession)
     assert call.state == "arrange_date"
-    assert call.flow_state["arrangement"]["dates"] == ["2026-12-01"]
+    assert call.flow_state["draft"]["arrangement"]["dates"] == ["2026-12-01"]
     assert "must come after the one before" in sam.press(answer, "1130").said
 
 

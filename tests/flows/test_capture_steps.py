@@ -1,0 +1,118 @@
+"""Card capture by the telephony provider, as the flow sees it: a neutral CaptureReport."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows import machine
+from flows.capture import CaptureKind, CaptureReport
+from flows.ports import CaptureResult, DeclineReason, PaymentSource
+from flows.speech import render
+from flows.state import Event, Reply, Step
+from tests.fake_ports import FakePorts
+from tests.flow_helpers import Caller, make_ports
+
+PIN = "1234"
+CHARGED = CaptureReport(CaptureKind.SUCCESS, brand="Visa", last4="4242", reference="ch_1")
+
+
+@pytest.fixture
+def ports() -> FakePorts:
+    """The standard fake accounts."""
+    return make_ports()
+
+
+def at_capture(ports: FakePorts, *keys: str) -> Caller:
+    """A caller with <Pay>-style capture on, paying the full balance: ``keys`` say when, and
+    choose a new card."""
+    caller = Caller(ports, card_capture="pay")
+    caller.press_all("1", PIN, "2", "1", *keys)
+    assert caller.reply.capture is not None and caller.state.step is Step.CARD_CAPTURE
+    return caller
+
+
+def report(caller: Caller, captured: CaptureReport | None) -> str:
+    """The capture reports back (None: a turn with no report at all); what is heard next."""
+    caller.reply = machine.handle(caller.state, Event(None, captured=captured), caller.ctx)
+    return heard(caller.reply)
+
+
+def heard(reply: Reply) -> str:
+    """What a reply says and asks."""
+    return " ".join(render(p) for p in reply.say + (reply.ask.prompts if reply.ask else []))
+
+
+def test_a_charge_today_is_recorded_as_the_capture_reported_it(ports: FakePorts) -> None:
+    caller = at_capture(ports, "1", "1")  # today, new card
+    assert caller.reply.capture is not None and caller.reply.capture.charge_cents == 12045
+    text = report(caller, CHARGED)
+    assert "has been approved" in text
+    assert ports.captured["CA1-1"] == CaptureResult(approved=True, reference="ch_1",
+                                                    label="Visa", last4="4242")
+    [order] = ports.orders
+    assert order.source == PaymentSource("captured", "card", "")  # written ahead, unseen card
+    assert caller.state.save_offer is None  # the connector charged it: no token to keep
+
+
+def test_a_known_connector_decline_says_why_and_offers_another_way(ports: FakePorts) -> None:
+    caller = at_capture(ports, "1", "1")
+    text = report(caller, CaptureReport(CaptureKind.CONNECTOR_ERROR,
+                                        decline_reason=DeclineReason.INSUFFICIENT_FUNDS))
+    assert "No payment was taken." in text and caller.state.step is Step.AFTER_DECLINE
+    assert ports.captured["CA1-1"].decline_reason is DeclineReason.INSUFFICIENT_FUNDS
+    assert not ports.captured["CA1-1"].unknown
+
+
+def test_a_connector_error_that_is_no_decline_is_reported_in_doubt(ports: FakePorts) -> None:
+    caller = at_capture(ports, "1", "1")
+    report(caller, CaptureReport(CaptureKind.CONNECTOR_ERROR))
+    capture = ports.captured["CA1-1"]
+    assert capture.unknown and not capture.approved and capture.decline_reason is None
+
+
+@pytest.mark.parametrize(("captured", "says"), [
+    (CaptureReport(CaptureKind.UNREADABLE), "we could not read the card details"),
+    (CaptureReport(CaptureKind.FAILED), "a problem processing your card"),
+    (None, "a problem processing your card"),  # anything but a report counts as a failure
+])
+def test_a_capture_that_failed_takes_nothing(ports: FakePorts, captured: CaptureReport | None,
+                                             says: str) -> None:
+    caller = at_capture(ports, "1", "1")
+    text = report(caller, captured)
+    assert says in text and "No payment was taken." in text
+    assert caller.state.step is Step.AFTER_DECLINE and caller.state.payment.method is None
+    assert not ports.captured["CA1-1"].approved
+
+
+def test_star_cancels_the_payment(ports: FakePorts) -> None:
+    caller = at_capture(ports, "1", "1")
+    assert "The payment was cancelled." in report(caller, CaptureReport(CaptureKind.CANCELLED))
+    assert caller.state.step is Step.MAIN_MENU and caller.state.draft is None
+    assert ports.captured["CA1-1"].cancelled
+
+
+def test_a_hang_up_ends_the_call(ports: FakePorts) -> None:
+    caller = at_capture(ports, "1", "1")
+    assert report(caller, CaptureReport(CaptureKind.HUNG_UP)) == ""
+    assert caller.state.step is Step.ENDED and ports.captured["CA1-1"].cancelled
+
+
+def test_a_card_kept_for_a_scheduled_payment_is_read_back_with_its_token(
+        ports: FakePorts) -> None:
+    caller = at_capture(ports, "2", "1203", "1")  # later, on December 3rd, new card
+    assert caller.reply.capture is not None and caller.reply.capture.charge_cents == 0
+    text = report(caller, CaptureReport(CaptureKind.SUCCESS, brand="American Express",
+                                        last4="0005", token="pm_1", expiry_mmyy="1230",
+                                        postal_code="94105"))
+    assert "with the American Express card ending in 0 0 0 5, on December third" in text
+    assert caller.state.payment.source == PaymentSource(
+        "card", "American Express", "0005", "pm_1", "1230", "94105")
+    assert ports.captured == {}  # nothing was charged, so nothing to record
+    assert "is scheduled for December third" in heard(
+        machine.handle(caller.state, Event("1"), caller.ctx))
+    assert ports.orders[-1].source.token == "pm_1"
+
+
+def test_a_decline_reason_belongs_only_to_a_connector_error() -> None:
+    with pytest.raises(ValueError, match="no decline reason"):
+        CaptureReport(CaptureKind.FAILED, decline_reason=DeclineReason.DECLINED)
