@@ -54,8 +54,8 @@ class CaptureReport:
 
     @property
     def label(self) -> str:
-        """How the card is named: its brand, or just "card"."""
-        return self.brand or "card"
+        """The card's brand, or "" when Twilio did not say (it is then named without one)."""
+        return self.brand
 
     def ledger_result(self) -> CaptureResult:
         """What the capture did with a charge, for the ledger: never more certain than it is.

@@ -22,6 +22,8 @@ def menu(*options: Prompt, before: list[Prompt] | None = None) -> Ask:
 def method_words(kind: str, label: str, last4: str) -> Prompt:
     """ "the Visa card ending in 4 2 4 2" or "the checking account ending in 6 7 8 9"."""
     if kind != "bank":
+        if not label:
+            return say("method.card_no_brand", last4=Digits(last4))
         return say("method.card", label=label, last4=Digits(last4))
     account_type = label if f"value.bank_type.{label}" in load_catalog() else "unknown"
     return say("method.bank", label=say(f"value.bank_type.{account_type}"), last4=Digits(last4))

@@ -17,7 +17,7 @@ from flows.speech import Digits, Money, Prompt, render, say
 from flows.state import CallState, Step
 
 # A card <Pay> is about to collect: its brand and last four are known only once it has.
-CAPTURED_CARD = PaymentSource(kind="captured", label="card", last4="")
+CAPTURED_CARD = PaymentSource(kind="captured", label="", last4="")  # brand unknown yet
 
 
 def cancel_payment(state: CallState) -> Go:

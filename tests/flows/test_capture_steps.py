@@ -6,6 +6,7 @@ import pytest
 
 from flows import machine
 from flows.capture import CaptureKind, CaptureReport
+from flows.menus import method_words
 from flows.ports import CaptureResult, DeclineReason, PaymentSource
 from flows.speech import render
 from flows.state import Event, Reply, Step
@@ -50,7 +51,7 @@ def test_a_charge_today_is_recorded_as_the_capture_reported_it(ports: FakePorts)
     assert ports.captured["CA1-1"] == CaptureResult(approved=True, reference="ch_1",
                                                     label="Visa", last4="4242")
     [order] = ports.orders
-    assert order.source == PaymentSource("captured", "card", "")  # written ahead, unseen card
+    assert order.source == PaymentSource("captured", "", "")  # written ahead, unseen card
     assert caller.state.save_offer is None  # the connector charged it: no token to keep
 
 
@@ -116,3 +117,8 @@ def test_a_card_kept_for_a_scheduled_payment_is_read_back_with_its_token(
 def test_a_decline_reason_belongs_only_to_a_connector_error() -> None:
     with pytest.raises(ValueError, match="no decline reason"):
         CaptureReport(CaptureKind.FAILED, decline_reason=DeclineReason.DECLINED)
+
+
+def test_a_card_whose_brand_twilio_did_not_say_is_named_without_one() -> None:
+    assert render(method_words("card", "", "4242")) == "the card ending in 4 2 4 2"
+    assert render(method_words("card", "Visa", "4242")) == "the Visa card ending in 4 2 4 2"
