@@ -6,14 +6,16 @@ The command line is attached by the top-level ``app.py`` (``flask --app app``) a
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ivr.config import settings_from_env
+from ivr.config import ENV_NAMES, Settings, env_text, settings_of, store_settings
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.logs import configure_logging
@@ -37,15 +39,20 @@ def instance_folder() -> Path:
     return Path(sys.prefix) / "var" / "ivr-instance"
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the webhook server; ``test_config`` overrides environment settings."""
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the webhook server; ``test_config`` overrides environment settings.
+
+    ``test_config`` maps environment variable names to values (checked like the
+    environment's); any other key, such as ``TESTING``, goes to Flask's own ``app.config``.
+    """
     instance = instance_folder()
     app = Flask("app", instance_path=str(instance), instance_relative_config=True)
-    app.config.from_mapping(settings_from_env(instance))
-    if test_config:
-        app.config.from_mapping(test_config)
-    _make_instance_folder(app, instance)
-    configure_logging(log_file=app.config["IVR_LOG_FILE"])
+    overrides = dict(test_config or {})
+    store_settings(app, _settings(instance, overrides))
+    app.config.from_mapping({key: value for key, value in overrides.items()
+                             if key not in ENV_NAMES})
+    _make_instance_folder(settings_of(app), instance)
+    configure_logging(log_file=settings_of(app).log_file)
 
     db.init_app(app)
 
@@ -53,7 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
 
-    hops = app.config["IVR_TRUSTED_PROXIES"]
+    hops = settings_of(app).trusted_proxies
     if hops:
         # Twilio signs the public URL; rebuild it from the proxy's X-Forwarded-* headers.
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -61,9 +68,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _make_instance_folder(app: Flask, instance: Path) -> None:
+def _settings(instance: Path, overrides: Mapping[str, Any]) -> Settings:
+    """The environment's settings with ``overrides``' variables in place of its own."""
+    env = {**os.environ, **{key: env_text(value)
+                            for key, value in overrides.items() if key in ENV_NAMES}}
+    return Settings.from_env(instance, env)
+
+
+def _make_instance_folder(settings: Settings, instance: Path) -> None:
     """Create the instance folder when the database lives there (the default SQLite file)."""
-    if not str(app.config["IVR_DATABASE_URL"]).startswith(f"sqlite:///{instance}"):
+    if not settings.database_url.startswith(f"sqlite:///{instance}"):
         return
     try:
         instance.mkdir(parents=True, exist_ok=True)

@@ -1,202 +1,194 @@
-"""Settings read from the environment; every one is documented in the README."""
+"""The app's settings: one frozen, typed object built from the environment once, at start-up.
+
+Every setting is an environment variable documented in the README's configuration table, and
+is a field of :class:`Settings` naming its variable. ``create_app`` builds the settings with
+:meth:`Settings.from_env` and keeps them on the app; code reads them through
+:func:`settings_of` (or is handed them), never through ``app.config``. How one value is read
+and checked lives in :mod:`ivr.settings_values` (whose ``RANGES`` give the numbers' limits).
+"""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.speech import CATALOG_DIR
-from ivr.errors import ConfigError
+from flask import Flask
 
-# Only for development and the simulator: production refuses to start without a real token.
-DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
-DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
-DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
-# The HMAC key of bank account digests: short keys are guessable, so refuse them.
-MIN_FINGERPRINT_KEY_LENGTH = 32
+from ivr import settings_values as read
+from ivr.settings_values import (
+    DEV_ACCOUNT_SID,
+    DEV_AUTH_TOKEN,
+    DEV_FINGERPRINT_KEY,
+    MIN_FINGERPRINT_KEY_LENGTH,
+    RANGES,
+    SANDBOX_FAULTS,
+    Fee,
+    normalise_database_url,
+    parse_fee,
+)
 
+__all__ = ["DEV_ACCOUNT_SID", "DEV_AUTH_TOKEN", "DEV_FINGERPRINT_KEY", "ENV_NAMES",
+           "MIN_FINGERPRINT_KEY_LENGTH", "RANGES", "SANDBOX_FAULTS", "Fee", "Settings",
+           "env_text", "has_settings", "normalise_database_url", "override_settings",
+           "parse_fee", "settings_of", "store_settings"]
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-
-
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
-    value = env.get(name) or allowed[0]
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
-    return value
+_EXTENSION = "ivr_settings"  # where create_app keeps the settings in app.extensions
 
 
-def _fingerprint_key(env: Mapping[str, str], environment: str) -> str:
-    """``IVR_FINGERPRINT_KEY``: required in production, at least 32 characters when set."""
-    key = env.get("IVR_FINGERPRINT_KEY", "")
-    if not key:
-        if environment == "production":
-            raise ConfigError("IVR_FINGERPRINT_KEY must be set when IVR_ENV=production")
-        return DEV_FINGERPRINT_KEY
-    if len(key) < MIN_FINGERPRINT_KEY_LENGTH:
-        raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
-                          f"characters, got {len(key)}")
-    return key
+@dataclass(frozen=True)
+class Settings:
+    """Every operator setting, typed and checked (see the README for what each one means).
+
+    Each field's ``env`` metadata names the environment variable it is read from.
+    """
+
+    environment: str = field(metadata={"env": "IVR_ENV"})
+    database_url: str = field(metadata={"env": "IVR_DATABASE_URL"})
+    twilio_auth_token: str = field(metadata={"env": "TWILIO_AUTH_TOKEN"})
+    twilio_account_sid: str = field(metadata={"env": "TWILIO_ACCOUNT_SID"})
+    payment_gateway: str = field(metadata={"env": "IVR_PAYMENT_GATEWAY"})
+    sms_backend: str = field(metadata={"env": "IVR_SMS_BACKEND"})
+    sms_from: str = field(metadata={"env": "IVR_SMS_FROM"})
+    agent_number: str = field(metadata={"env": "IVR_AGENT_NUMBER"})
+    min_payment_cents: int = field(metadata={"env": "IVR_MIN_PAYMENT_CENTS"})
+    trusted_proxies: int = field(metadata={"env": "IVR_TRUSTED_PROXIES"})
+    timezone: str = field(metadata={"env": "IVR_TIMEZONE"})
+    voice: str = field(metadata={"env": "IVR_VOICE"})
+    language: str = field(metadata={"env": "IVR_LANGUAGE"})
+    biller_name: str = field(metadata={"env": "IVR_BILLER_NAME"})
+    convenience_fee: Fee = field(metadata={"env": "IVR_CONVENIENCE_FEE"})
+    arrangement_max_days: int = field(metadata={"env": "IVR_ARRANGEMENT_MAX_DAYS"})
+    card_capture: str = field(metadata={"env": "IVR_CARD_CAPTURE"})  # "gather" | "pay"
+    pay_connector: str = field(metadata={"env": "IVR_PAY_CONNECTOR"})
+    pin_max_failures: int = field(metadata={"env": "IVR_PIN_MAX_FAILURES"})
+    pin_failure_window_hours: int = field(metadata={"env": "IVR_PIN_FAILURE_WINDOW_HOURS"})
+    pin_lock_minutes: int = field(metadata={"env": "IVR_PIN_LOCK_MINUTES"})
+    caller_max_pin_failures: int = field(metadata={"env": "IVR_CALLER_MAX_PIN_FAILURES"})
+    max_declines_per_account_day: int = field(metadata={"env": "IVR_MAX_DECLINES_PER_ACCOUNT_DAY"})
+    stripe_api_key: str = field(metadata={"env": "IVR_STRIPE_API_KEY"})
+    stripe_api_base: str = field(metadata={"env": "IVR_STRIPE_API_BASE"})
+    fingerprint_key: str = field(metadata={"env": "IVR_FINGERPRINT_KEY"})
+    sandbox_fault: str = field(metadata={"env": "IVR_SANDBOX_FAULT"})  # one of SANDBOX_FAULTS
+    today: date | None = field(metadata={"env": "IVR_TODAY"})  # fixed, for tests and demos
+    log_file: str = field(metadata={"env": "IVR_LOG_FILE"})  # empty: log to the console
+
+    @classmethod
+    def from_env(cls, instance_path: Path, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every setting from ``env`` (the process environment by default).
+
+        Raises ConfigError, naming the variable in one line, for the first bad value. The
+        database defaults to ``ivr.sqlite3`` in ``instance_path``.
+        """
+        env = os.environ if env is None else env
+        environment = env.get("IVR_ENV", "development")
+        number = read.whole_number
+        values: dict[str, Any] = dict(
+            environment=environment,
+            database_url=normalise_database_url(
+                env.get("IVR_DATABASE_URL") or f"sqlite:///{instance_path / 'ivr.sqlite3'}"),
+            twilio_auth_token=read.auth_token(env, environment),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID,
+            payment_gateway=env.get("IVR_PAYMENT_GATEWAY", "sandbox"),
+            sms_backend=env.get("IVR_SMS_BACKEND", "console"),
+            sms_from=env.get("IVR_SMS_FROM", ""),
+            agent_number=env.get("IVR_AGENT_NUMBER", ""),
+            min_payment_cents=number(env, "IVR_MIN_PAYMENT_CENTS", 100),
+            trusted_proxies=number(env, "IVR_TRUSTED_PROXIES", 0),
+            timezone=env.get("IVR_TIMEZONE", "America/New_York"),
+            voice=env.get("IVR_VOICE", "Polly.Joanna"),
+            language=env.get("IVR_LANGUAGE", "en-US"),
+            biller_name=env.get("IVR_BILLER_NAME", "the biller"),
+            convenience_fee=parse_fee(env.get("IVR_CONVENIENCE_FEE", "")),
+            arrangement_max_days=number(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
+            card_capture=read.choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),
+            pay_connector=env.get("IVR_PAY_CONNECTOR", "Default"),
+            pin_max_failures=number(env, "IVR_PIN_MAX_FAILURES", 5),
+            pin_failure_window_hours=number(env, "IVR_PIN_FAILURE_WINDOW_HOURS", 24),
+            pin_lock_minutes=number(env, "IVR_PIN_LOCK_MINUTES", 30),
+            caller_max_pin_failures=number(env, "IVR_CALLER_MAX_PIN_FAILURES", 10),
+            max_declines_per_account_day=number(env, "IVR_MAX_DECLINES_PER_ACCOUNT_DAY", 5),
+            stripe_api_key=env.get("IVR_STRIPE_API_KEY", ""),
+            stripe_api_base=env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
+            fingerprint_key=read.fingerprint_key(env, environment),
+            sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
+            today=read.iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
+            log_file=read.log_file(env.get("IVR_LOG_FILE", "")),
+        )
+        # Checked here, so a bad setting stops start-up with one line rather than failing calls.
+        read.check_ranges({ENV_NAMES_BY_FIELD[name]: value for name, value in values.items()})
+        read.language(values["language"])
+        read.timezone(values["timezone"])
+        return cls(**values)
+
+    def as_env(self) -> dict[str, str]:
+        """The settings written back as environment variables, which read back the same."""
+        return {name: env_text(getattr(self, attribute))
+                for name, attribute in ENV_NAMES.items()}
+
+    def overridden(self, overrides: Mapping[str, object]) -> Settings:
+        """These settings with some variables set otherwise, checked like the environment."""
+        unknown = sorted(set(overrides) - set(ENV_NAMES))
+        if unknown:
+            raise KeyError(f"not settings: {', '.join(unknown)}")
+        env = self.as_env() | {name: env_text(value) for name, value in overrides.items()}
+        # The database URL is always in env, so the instance folder is never consulted.
+        return Settings.from_env(Path("."), env)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The biller's time zone, for 'today' and for the dates of past payments."""
+        return ZoneInfo(self.timezone)
+
+    def local_date(self) -> date:
+        """Today in the biller's time zone, or the day ``IVR_TODAY`` fixes."""
+        return self.today or datetime.now(self.zone).date()
 
 
-def _valid_fee(raw: str) -> str:
-    parse_fee(raw)  # refuse a malformed fee at start-up, not mid-call
-    return raw
+# Environment variable -> Settings attribute, for every field read from the environment.
+ENV_NAMES: dict[str, str] = {f.metadata["env"]: f.name for f in fields(Settings)
+                             if "env" in f.metadata}
+ENV_NAMES_BY_FIELD = {attribute: name for name, attribute in ENV_NAMES.items()}
 
 
-def parse_fee(raw: str | None) -> tuple[int, Decimal]:
-    """``IVR_CONVENIENCE_FEE``: "" (none), "1.50" (flat dollars), "2.5%", or "1.00+2.5%"."""
-    text = (raw or "").replace(" ", "")
-    if text in ("", "0", "none"):
-        return 0, Decimal(0)
-    flat, percent = "0", "0"
-    for part in text.split("+"):
-        if part.endswith("%"):
-            percent = part[:-1]
-        else:
-            flat = part
-    try:
-        flat_cents, share = Decimal(flat) * 100, Decimal(percent)
-    except InvalidOperation:
-        raise ConfigError(f"IVR_CONVENIENCE_FEE must look like 1.50, 2.5% or 1.00+2.5%, "
-                          f"got {raw!r}") from None
-    if flat_cents < 0 or share < 0 or share >= 100 or flat_cents != int(flat_cents):
-        raise ConfigError(f"IVR_CONVENIENCE_FEE is out of range: {raw!r}")
-    return int(flat_cents), share
+def env_text(value: object) -> str:
+    """A setting's value as the text of its environment variable."""
+    if value is None:
+        return ""
+    if isinstance(value, Fee):
+        return value.as_env()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
 
 
-def normalise_database_url(url: str) -> str:
-    """Send plain ``postgresql://`` URLs to the psycopg 3 driver this project installs."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
-    return url
-
-
-def settings_from_env(instance_path: Path, env: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Build the app's settings from environment variables, with development defaults."""
-    env = os.environ if env is None else env
-    environment = env.get("IVR_ENV", "development")
-    token = env.get("TWILIO_AUTH_TOKEN", "")
-    if not token:
-        if environment == "production":
-            raise ConfigError("TWILIO_AUTH_TOKEN must be set when IVR_ENV=production")
-        token = DEV_AUTH_TOKEN
-    default_db = f"sqlite:///{instance_path / 'ivr.sqlite3'}"
-    settings: dict[str, Any] = {
-        "IVR_ENV": environment,
-        "IVR_DATABASE_URL": normalise_database_url(env.get("IVR_DATABASE_URL") or default_db),
-        "TWILIO_AUTH_TOKEN": token,
-        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID,
-        "IVR_PAYMENT_GATEWAY": env.get("IVR_PAYMENT_GATEWAY", "sandbox"),
-        "IVR_SMS_BACKEND": env.get("IVR_SMS_BACKEND", "console"),
-        "IVR_SMS_FROM": env.get("IVR_SMS_FROM", ""),
-        "IVR_AGENT_NUMBER": env.get("IVR_AGENT_NUMBER", ""),
-        "IVR_MIN_PAYMENT_CENTS": _int(env, "IVR_MIN_PAYMENT_CENTS", 100),
-        "IVR_TRUSTED_PROXIES": _int(env, "IVR_TRUSTED_PROXIES", 0),
-        "IVR_TIMEZONE": env.get("IVR_TIMEZONE", "America/New_York"),
-        "IVR_VOICE": env.get("IVR_VOICE", "Polly.Joanna"),
-        "IVR_LANGUAGE": env.get("IVR_LANGUAGE", "en-US"),
-        "IVR_BILLER_NAME": env.get("IVR_BILLER_NAME", "the biller"),
-        "IVR_CONVENIENCE_FEE": _valid_fee(env.get("IVR_CONVENIENCE_FEE", "")),
-        "IVR_ARRANGEMENT_MAX_DAYS": _int(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
-        "IVR_CARD_CAPTURE": _choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),
-        "IVR_PAY_CONNECTOR": env.get("IVR_PAY_CONNECTOR", "Default"),
-        "IVR_PIN_MAX_FAILURES": _int(env, "IVR_PIN_MAX_FAILURES", 5),
-        "IVR_PIN_FAILURE_WINDOW_HOURS": _int(env, "IVR_PIN_FAILURE_WINDOW_HOURS", 24),
-        "IVR_PIN_LOCK_MINUTES": _int(env, "IVR_PIN_LOCK_MINUTES", 30),
-        "IVR_CALLER_MAX_PIN_FAILURES": _int(env, "IVR_CALLER_MAX_PIN_FAILURES", 10),
-        "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": _int(env, "IVR_MAX_DECLINES_PER_ACCOUNT_DAY", 5),
-        "IVR_STRIPE_API_KEY": env.get("IVR_STRIPE_API_KEY", ""),
-        "IVR_STRIPE_API_BASE": env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
-        "IVR_FINGERPRINT_KEY": _fingerprint_key(env, environment),
-        "IVR_SANDBOX_FAULT": _sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
-        "IVR_TODAY": _iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
-        "IVR_LOG_FILE": _log_file(env.get("IVR_LOG_FILE", "")),
-    }
-    # Checked here, so a bad setting stops start-up with one line rather than failing calls.
-    _check_ranges(settings)
-    _check_language(settings["IVR_LANGUAGE"])
-    _check_timezone(settings["IVR_TIMEZONE"])
+def settings_of(app: Flask) -> Settings:
+    """The settings ``create_app`` built for ``app``."""
+    settings: Settings = app.extensions[_EXTENSION]
     return settings
 
 
-# Whole-number settings: (smallest, largest) that make sense. The largest keep dates and
-# durations computable (a window of a million hours would overflow the calendar).
-RANGES = {
-    "IVR_MIN_PAYMENT_CENTS": (1, 100_000_000),
-    "IVR_TRUSTED_PROXIES": (0, 10),
-    "IVR_ARRANGEMENT_MAX_DAYS": (1, 366),
-    "IVR_PIN_MAX_FAILURES": (1, 100),
-    "IVR_PIN_FAILURE_WINDOW_HOURS": (1, 24 * 366),
-    "IVR_PIN_LOCK_MINUTES": (1, 60 * 24 * 366),
-    "IVR_CALLER_MAX_PIN_FAILURES": (1, 10_000),
-    "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
-}
-# The outages the sandbox gateway can rehearse (see ivr.payments.gateways.sandbox).
-SANDBOX_FAULTS = ("", "lost-reply", "down", "slow")
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+def has_settings(app: Flask) -> bool:
+    """Whether ``app`` is one of ours (the simulator also drives other Flask apps)."""
+    return _EXTENSION in app.extensions
 
 
-def _check_ranges(settings: Mapping[str, Any]) -> None:
-    for name, (low, high) in RANGES.items():
-        if not low <= settings[name] <= high:
-            raise ConfigError(f"{name} must be from {low} to {high}, got {settings[name]}")
+def store_settings(app: Flask, settings: Settings) -> None:
+    """Make ``settings`` the app's; each webhook and command reads them when it starts."""
+    app.extensions[_EXTENSION] = settings
 
 
-def _sandbox_fault(value: str) -> str:
-    if value not in SANDBOX_FAULTS:
-        raise ConfigError(f"IVR_SANDBOX_FAULT must be empty, lost-reply, down or slow, "
-                          f"got {value!r}")
-    return value
+def override_settings(app: Flask, **overrides: object) -> Settings:
+    """Change some of the app's settings (by variable name); return the ones replaced.
 
-
-def _iso_date(name: str, value: str) -> str:
-    """An optional date setting, which must be written YYYY-MM-DD."""
-    try:
-        if value and not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) and date.fromisoformat(value)):
-            raise ValueError(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
-    return value
-
-
-def _log_file(path: str) -> str:
-    """``IVR_LOG_FILE``: empty, or a file this process can append to (created if missing)."""
-    if path:
-        try:
-            with open(path, "a", encoding="utf-8"):
-                pass
-        except OSError as exc:
-            raise ConfigError(f"IVR_LOG_FILE cannot be written: {path}: "
-                              f"{exc.strerror or exc}") from None
-    return path
-
-
-def _check_language(language: str) -> None:
-    """The language needs its prompt catalog, ``flows/prompts/<language>.yaml``."""
-    if not (_LANGUAGE.fullmatch(language) and (CATALOG_DIR / f"{language}.yaml").is_file()):
-        known = sorted(p.stem for p in CATALOG_DIR.glob("*.yaml") if "." not in p.stem)
-        raise ConfigError(f"IVR_LANGUAGE must be a language with a prompt catalog "
-                          f"({', '.join(known)}), got {language!r}")
-
-
-def _check_timezone(zone: str) -> None:
-    try:
-        ZoneInfo(zone)
-    except (ValueError, OSError, KeyError):  # malformed, a folder, or no such zone
-        raise ConfigError(f"IVR_TIMEZONE must be a time zone name such as America/New_York, "
-                          f"got {zone!r}") from None
+    For tests and the simulator's scripts: the new values are checked like the environment's.
+    Parts built once (the database engine, the gateway but for the sandbox's fault) keep
+    their settings.
+    """
+    previous = settings_of(app)
+    store_settings(app, previous.overridden(overrides))
+    return previous

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from ivr.config import settings_of
+
+# What batch jobs take instead of the app: something that opens a new Session (a sessionmaker).
+SessionFactory = Callable[[], Session]
+
+
+@contextmanager
+def transaction(sessions: SessionFactory) -> Iterator[Session]:
+    """A session from ``sessions`` whose work commits together on success, rolls back on error."""
+    with sessions() as session, session.begin():
+        yield session
 
 
 def _make_sqlite_transactions_immediate(engine: Engine) -> None:
@@ -48,9 +60,9 @@ def make_engine(url: str) -> Engine:
 class Database:
     """Flask extension holding the engine and a session factory."""
 
-    def init_app(self, app: Flask) -> None:
-        """Create the engine from ``IVR_DATABASE_URL`` and register on ``app``."""
-        engine = make_engine(app.config["IVR_DATABASE_URL"])
+    def init_app(self, app: Flask, url: str | None = None) -> None:
+        """Create the engine from ``url`` (the app's ``IVR_DATABASE_URL``); register on ``app``."""
+        engine = make_engine(url or settings_of(app).database_url)
         app.extensions["ivr_db"] = sessionmaker(engine, expire_on_commit=False)
         app.extensions["ivr_engine"] = engine
 
@@ -59,11 +71,16 @@ class Database:
         """The current app's engine."""
         return (app or current_app).extensions["ivr_engine"]
 
+    @staticmethod
+    def sessions(app: Flask | None = None) -> sessionmaker[Session]:
+        """The current app's session factory, for batch jobs (see :data:`SessionFactory`)."""
+        factory: sessionmaker[Session] = (app or current_app).extensions["ivr_db"]
+        return factory
+
     @contextmanager
     def transaction(self, app: Flask | None = None) -> Iterator[Session]:
         """A session whose work commits together on success and rolls back on error."""
-        factory: sessionmaker[Session] = (app or current_app).extensions["ivr_db"]
-        with factory() as session, session.begin():
+        with transaction(self.sessions(app)) as session:
             yield session
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ivr.cli.audit import OutputClosed, audited, fail
 from ivr.cli.verbosity import verbose
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import ConfigError, ImportRowError
 from ivr.logs import configure_logging, logging_restorer
@@ -64,7 +65,7 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, no_dem
 
     # A server's log is its output: on stderr, unless IVR_LOG_FILE takes it (and no -v).
     ctx.call_on_close(logging_restorer())
-    configure_logging(console=verbose(ctx) or not current_app.config["IVR_LOG_FILE"])
+    configure_logging(console=verbose(ctx) or not settings_of(current_app).log_file)
     try:
         serve(current_app._get_current_object(), host=host, port=port,  # type: ignore[attr-defined]
               workers=workers, load_demo_data=not no_demo)
@@ -189,10 +190,10 @@ def sms_send_command() -> str:
     from ivr.sms.outbox import drain_outbox
 
     try:
-        backend = make_sms_backend(current_app.config)
+        backend = make_sms_backend(settings_of(current_app))
     except ConfigError as exc:
         fail(str(exc))
-    result = drain_outbox(current_app._get_current_object(), backend)  # type: ignore[attr-defined]
+    result = drain_outbox(db.sessions(current_app), backend)
     message = f"Sent {result.sent}, failed {result.failed}, will retry {result.retried}"
     click.echo(message)
     return message

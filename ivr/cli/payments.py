@@ -9,21 +9,23 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.cli.audit import audited, fail
 from ivr.cli.ops import _export, _format_option, _output_option, _parse_date
+from ivr.config import settings_of
+from ivr.db import SessionFactory, db
 from ivr.ops.exports import export_payments_csv
 from ivr.payments.gateways.base import PaymentGateway
+from ivr.ports.database import gateway_of
 
 payments_cli = AppGroup("payments", help="Payments taken on the line.")
 
 
-def _app_and_gateway() -> tuple[Flask, PaymentGateway]:
-    """The running app and the gateway it was configured with."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    return app, app.extensions["ivr_gateway"]
+def _sessions_and_gateway() -> tuple[SessionFactory, PaymentGateway]:
+    """The running app's session factory and the gateway it was configured with."""
+    return db.sessions(current_app), gateway_of(current_app)
 
 
 @payments_cli.command("export")
@@ -41,7 +43,7 @@ def payments_settle_command() -> str:
     """Ask the gateway about pending bank debits; record settlements and returns."""
     from ivr.payments.settlement import settle_pending
 
-    summary = settle_pending(*_app_and_gateway())
+    summary = settle_pending(*_sessions_and_gateway())
     message = (f"Settled {summary.settled}, returned {summary.returned}, "
                f"still pending {summary.still_pending}")
     click.echo(message)
@@ -55,11 +57,9 @@ def payments_settle_command() -> str:
 def payments_run_scheduled_command(run_date: date | None) -> str:
     """Charge due scheduled payments and AutoPay once each, even from several machines."""
     from ivr.payments.scheduled import run_scheduled
-    from ivr.ports.database import flow_settings
 
-    app, gateway = _app_and_gateway()
-    day = run_date or flow_settings(app).today
-    summary = run_scheduled(app, gateway, day)
+    day = run_date or settings_of(current_app).local_date()
+    summary = run_scheduled(*_sessions_and_gateway(), day)
     message = (f"Approved {summary.approved}, declined {summary.declined}, "
                f"pending bank debits {summary.pending}, outcome unknown {summary.unknown}, "
                f"skipped {summary.skipped}")
@@ -75,7 +75,7 @@ def payments_reconcile_command() -> str:
     """Look up payments whose outcome is in doubt at the gateway; record it; text the payer."""
     from ivr.payments.reconcile import reconcile
 
-    summary = reconcile(*_app_and_gateway())
+    summary = reconcile(*_sessions_and_gateway())
     click.echo(summary.line())
     return summary.line()
 
@@ -94,8 +94,7 @@ def payments_resolve_command(idempotency_key: str, reference: str | None,
     if bool(reference) == not_charged:
         fail("say either --charged REFERENCE or --not-charged")
     try:
-        status = resolve_by_hand(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                 idempotency_key, reference)
+        status = resolve_by_hand(db.sessions(current_app), idempotency_key, reference)
     except LookupError as error:
         fail(str(error))
     message = f"Payment {idempotency_key} is now {status}"

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import threading
 
-from flask import Flask
-
+from ivr.db import SessionFactory
 from ivr.ops.housekeeping import Housekeeper
-from ivr.sms.backends import SmsBackend, make_sms_backend
+from ivr.sms.backends import SmsBackend
 from ivr.sms.outbox import drain_outbox
 
 log = logging.getLogger(__name__)
@@ -17,14 +16,14 @@ log = logging.getLogger(__name__)
 class OutboxWorker:
     """A daemon thread draining the outbox every ``interval`` seconds; it never dies."""
 
-    def __init__(self, app: Flask, interval: float = 2.0,
-                 backend: SmsBackend | None = None) -> None:
-        self.app = app
+    def __init__(self, sessions: SessionFactory, backend: SmsBackend,
+                 interval: float = 2.0) -> None:
+        self.sessions = sessions
         self.interval = interval
-        self.backend = backend or make_sms_backend(app.config)
+        self.backend = backend
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._housekeeper = Housekeeper(app)  # this thread runs in every server worker
+        self._housekeeper = Housekeeper(sessions)  # this thread runs in every server worker
 
     def start(self) -> None:
         """Start draining in the background (once)."""
@@ -43,7 +42,7 @@ class OutboxWorker:
         while not self._stop.wait(self.interval):
             self._housekeeper.maybe_run()
             try:
-                result = drain_outbox(self.app, self.backend)
+                result = drain_outbox(self.sessions, self.backend)
             except Exception:
                 log.exception("SMS outbox drain failed; will try again")
                 continue

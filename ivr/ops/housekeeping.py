@@ -13,11 +13,10 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import select
 
 from flows.state import CallState, Step
-from ivr.db import db
+from ivr.db import SessionFactory, transaction
 from models import CallSession, utcnow
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ ABANDONED = "abandoned"  # call_sessions.state of a call closed here
 _BATCH = 200
 
 
-def forget_abandoned_calls(app: Flask, now: datetime | None = None) -> int:
+def forget_abandoned_calls(sessions: SessionFactory, now: datetime | None = None) -> int:
     """Drop payment details from calls idle for over an hour and not ended; mark them ended.
 
     Returns how many calls were closed. Rows another worker holds are skipped (SKIP LOCKED
@@ -38,7 +37,7 @@ def forget_abandoned_calls(app: Flask, now: datetime | None = None) -> int:
     now = now or utcnow()
     closed = 0
     while True:
-        with db.transaction(app) as session:
+        with transaction(sessions) as session:
             calls = session.scalars(
                 select(CallSession)
                 .where(CallSession.ended_at.is_(None),
@@ -66,9 +65,9 @@ def _forget(call: CallSession, now: datetime) -> None:
 class Housekeeper:
     """Runs :func:`forget_abandoned_calls` at most once every ``every`` seconds; never raises."""
 
-    def __init__(self, app: Flask, every: float = HOUSEKEEPING_EVERY,
+    def __init__(self, sessions: SessionFactory, every: float = HOUSEKEEPING_EVERY,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.app = app
+        self.sessions = sessions
         self.every = every
         self._clock = clock
         self._next_run = clock()  # the first run is due at once
@@ -79,7 +78,7 @@ class Housekeeper:
             return
         self._next_run = self._clock() + self.every
         try:
-            closed = forget_abandoned_calls(self.app)
+            closed = forget_abandoned_calls(self.sessions)
         except Exception:
             log.exception("forgetting abandoned calls failed; will try again")
             return

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.ops.background import OutboxWorker
@@ -55,7 +56,7 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str
 
     def post_worker_init(worker: Any) -> None:
         """Give each worker process its own outbox thread."""
-        worker.ivr_outbox = OutboxWorker(app)
+        worker.ivr_outbox = OutboxWorker(db.sessions(app), make_sms_backend(settings_of(app)))
         worker.ivr_outbox.start()
 
     def worker_exit(server: Any, worker: Any) -> None:
@@ -64,7 +65,7 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str
         if outbox is not None:
             outbox.stop()
 
-    log_file = app.config["IVR_LOG_FILE"]
+    log_file = settings_of(app).log_file
     return {
         "bind": f"{host}:{port}", "workers": workers, "threads": THREADS,
         "worker_class": "gthread", "timeout": TIMEOUT_SECONDS,
@@ -93,8 +94,9 @@ def prepare(app: Flask, load_demo_data: bool) -> bool:
 def banner(app: Flask, host: str, port: int, workers: int) -> str:
     """One line saying where the server listens and what it talks to."""
     url = db.engine(app).url.render_as_string(hide_password=True)
+    settings = settings_of(app)
     return (f"ivr: listening on http://{host}:{port} ({workers} workers) | database {url} | "
-            f"gateway {app.config['IVR_PAYMENT_GATEWAY']} | sms {app.config['IVR_SMS_BACKEND']}"
+            f"gateway {settings.payment_gateway} | sms {settings.sms_backend}"
             f" | try: ivr call")
 
 
@@ -122,7 +124,7 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, workers: int = 
           load_demo_data: bool = True) -> None:
     """Prepare the database and serve ``app`` with gunicorn until interrupted."""
     # Fail now with a clear message rather than in every worker after fork.
-    make_sms_backend(app.config)
+    make_sms_backend(settings_of(app))
     check_port_free(host, port)
     if prepare(app, load_demo_data):
         print("ivr: empty database; loaded the demo accounts", file=sys.stderr)

@@ -19,12 +19,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.ports import DeclineReason
-from ivr.db import db
+from ivr.db import SessionFactory, transaction
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import ledger
 from ivr.payments.gateways.base import GatewayCharge, PaymentGateway, StoredCharge
@@ -71,19 +70,19 @@ class Request:
     stored: StoredCharge
 
 
-def charge(app: Flask, gateway: PaymentGateway, idempotency_key: str,
+def charge(sessions: SessionFactory, gateway: PaymentGateway, idempotency_key: str,
            now: datetime | None = None) -> str | None:
     """Send the ``processing`` payment with this key and record the answer; its status.
 
     None when there was nothing to send or record: no such payment, already recorded by
     another request, or too old to send.
     """
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         request = prepare(session, idempotency_key, now)
     if request is None:
         return None
     answer = send(gateway, request.stored)
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         return record(session, request.payment_id, answer)
 
 

@@ -20,10 +20,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import or_, select
 
-from ivr.db import db
+from ivr.db import SessionFactory, transaction
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import charges
 from ivr.payments.charges import Answer, answer_of
@@ -69,24 +68,26 @@ class ReconcileSummary:
                 f"{self.still_unknown}, needing an operator {self.needs_review}")
 
 
-def reconcile(app: Flask, gateway: PaymentGateway, now: datetime | None = None) -> ReconcileSummary:
+def reconcile(sessions: SessionFactory, gateway: PaymentGateway,
+              now: datetime | None = None) -> ReconcileSummary:
     """Look up every payment in doubt once and record what the gateway says."""
     now = now or utcnow()
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         ids = list(session.scalars(
             select(Payment.id).where(or_(
                 Payment.status == UNKNOWN,
                 (Payment.status == PROCESSING) & (Payment.processing_since < now - GRACE)))
             .order_by(Payment.id)))
-    outcomes = Counter(_reconcile_one(app, gateway, payment_id, now) for payment_id in ids)
+    outcomes = Counter(_reconcile_one(sessions, gateway, payment_id, now) for payment_id in ids)
     return ReconcileSummary(
         approved=outcomes[APPROVED], declined=outcomes[DECLINED], pending=outcomes[PENDING],
         failed=outcomes[FAILED], still_unknown=outcomes[STILL],
         needs_review=outcomes[NEEDS_REVIEW])
 
 
-def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int, now: datetime) -> str:
-    with db.transaction(app) as session:
+def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id: int,
+                   now: datetime) -> str:
+    with transaction(sessions) as session:
         payment = session.get_one(Payment, payment_id)
         if payment.status not in (PROCESSING, UNKNOWN):
             return OTHER  # another machine settled it meanwhile
@@ -96,7 +97,7 @@ def _reconcile_one(app: Flask, gateway: PaymentGateway, payment_id: int, now: da
     answer = _look_up(gateway, key, old=since is None or now - since > GRACE)
     if answer is None:
         return STILL
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         status = charges.record(session, payment_id, answer, late=True)
     if status is None:
         return OTHER  # another machine settled it meanwhile
@@ -119,7 +120,7 @@ def _look_up(gateway: PaymentGateway, key: str, old: bool) -> Answer | None:
     return Answer(FAILED, decline_code=NOT_CHARGED) if old else None
 
 
-def resolve_by_hand(app: Flask, idempotency_key: str, reference: str | None,
+def resolve_by_hand(sessions: SessionFactory, idempotency_key: str, reference: str | None,
                     now: datetime | None = None) -> str:
     """Record what an operator found at the processor for a payment in doubt; its new status.
 
@@ -127,7 +128,7 @@ def resolve_by_hand(app: Flask, idempotency_key: str, reference: str | None,
     settle or come back like any other), or None when it has no such charge. Raises
     LookupError when no payment in doubt has that key, or it may still be in flight.
     """
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         payment = session.scalar(select(Payment).where(
             Payment.idempotency_key == idempotency_key,
             Payment.status.in_((PROCESSING, UNKNOWN))))

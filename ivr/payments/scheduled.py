@@ -23,12 +23,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.db import db
+from ivr.db import SessionFactory, transaction
 from ivr.payments import charges, ledger
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.sms.payment_texts import text_payer
@@ -88,19 +87,19 @@ class _ToCharge:
 _Claim = Callable[[Session], _ToCharge | str | None]
 
 
-def run_scheduled(app: Flask, gateway: PaymentGateway, run_date: date,
+def run_scheduled(sessions: SessionFactory, gateway: PaymentGateway, run_date: date,
                   now: datetime | None = None) -> RunSummary:
     """Charge due scheduled and due AutoPay payments once each; summarise.
 
     ``now`` fixes the clock for tests; otherwise each payment reads it when it is claimed
     and when it is sent, so a long run never sends a charge older than its window.
     """
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         claims = [_bind(_claim_due, payment_id, now) for payment_id in _due_ids(session, run_date)]
-    outcomes = Counter(_process(app, gateway, claim, now) for claim in claims)
+    outcomes = Counter(_process(sessions, gateway, claim, now) for claim in claims)
     # AutoPay after scheduled payments, so it charges only what they left owing.
-    outcomes.update(_process(app, gateway, _bind(_create_autopay, account_id, now), now)
-                    for account_id in _autopay_account_ids(app, run_date))
+    outcomes.update(_process(sessions, gateway, _bind(_create_autopay, account_id, now), now)
+                    for account_id in _autopay_account_ids(sessions, run_date))
     return RunSummary(approved=outcomes[APPROVED],
                       declined=outcomes[DECLINED] + outcomes[FAILED],
                       pending=outcomes[PENDING], skipped=outcomes[SKIPPED] + outcomes[CANCELLED],
@@ -119,9 +118,9 @@ def _due_ids(session: Session, run_date: date) -> list[int]:
         .order_by(Payment.scheduled_for, Payment.id)))
 
 
-def _autopay_account_ids(app: Flask, run_date: date) -> list[int]:
+def _autopay_account_ids(sessions: SessionFactory, run_date: date) -> list[int]:
     """Accounts with active AutoPay, due in the last few days and owing something."""
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         return list(session.scalars(
             select(Account.id).join(AutopayEnrollment, AutopayEnrollment.account_id == Account.id)
             .where(AutopayEnrollment.active.is_(True),
@@ -130,18 +129,18 @@ def _autopay_account_ids(app: Flask, run_date: date) -> list[int]:
             .order_by(Account.id)))
 
 
-def _process(app: Flask, gateway: PaymentGateway, claim: _Claim,
+def _process(sessions: SessionFactory, gateway: PaymentGateway, claim: _Claim,
              now: datetime | None) -> str | None:
     """Claim, charge and record one payment; its outcome, or None if there was nothing to do.
 
     One payment's failure is logged and counted, and the run goes on to the next.
     """
     try:
-        with db.transaction(app) as session:
+        with transaction(sessions) as session:
             claimed = claim(session)
         if not isinstance(claimed, _ToCharge):
             return claimed
-        return charges.charge(app, gateway, claimed.key, now) or SKIPPED
+        return charges.charge(sessions, gateway, claimed.key, now) or SKIPPED
     except IntegrityError:
         return SKIPPED  # another machine created this AutoPay payment first
     except Exception:

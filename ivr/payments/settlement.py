@@ -15,11 +15,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.db import db
+from ivr.db import SessionFactory, transaction
 from ivr.errors import GatewayError
 from ivr.payments import ledger
 from ivr.payments.gateways.base import PaymentGateway, Settlement
@@ -43,21 +42,21 @@ class SettleSummary:
     still_pending: int = 0
 
 
-def settle_pending(app: Flask, gateway: PaymentGateway,
+def settle_pending(sessions: SessionFactory, gateway: PaymentGateway,
                    now: datetime | None = None) -> SettleSummary:
     """Ask the gateway about every pending bank debit and record settlements and returns."""
     now = now or utcnow()
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         rows = session.execute(
             select(Payment.id, Payment.gateway_reference)
             .where(Payment.status == PENDING, Payment.gateway_reference.is_not(None))
             .order_by(Payment.id)).all()
-    outcomes = [_settle_one(app, gateway, row.id, row.gateway_reference, now) for row in rows]
+    outcomes = [_settle_one(sessions, gateway, row.id, row.gateway_reference, now) for row in rows]
     return SettleSummary(settled=outcomes.count(_SETTLED), returned=outcomes.count(_RETURNED),
                          still_pending=outcomes.count(PENDING))
 
 
-def _settle_one(app: Flask, gateway: PaymentGateway, payment_id: int, reference: str,
+def _settle_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id: int, reference: str,
                 now: datetime) -> str | None:
     """Settle one debit; the outcome counted, or None when another machine recorded it."""
     try:
@@ -68,7 +67,7 @@ def _settle_one(app: Flask, gateway: PaymentGateway, payment_id: int, reference:
         return PENDING
     if answer.status not in (_SETTLED, _RETURNED):
         return PENDING
-    with db.transaction(app) as session:
+    with transaction(sessions) as session:
         payment = session.scalar(
             select(Payment).where(Payment.id == payment_id, Payment.status == PENDING)
             .with_for_update(skip_locked=True))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from flows.ports import FlowSettings
-from ivr.config import parse_fee
+from ivr.config import Settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.payments.gateways.base import PaymentGateway
@@ -21,7 +18,7 @@ from ivr.ports.accounts import AccountPorts
 from ivr.ports.plans import PlanPorts
 from ivr.security.pin_policy import PinPolicy
 
-__all__ = ["DatabasePorts", "flow_settings", "init_app", "local_zone", "make_gateway",
+__all__ = ["DatabasePorts", "flow_settings", "gateway_of", "init_app", "make_gateway",
            "ports_for"]
 
 
@@ -30,27 +27,41 @@ class DatabasePorts(AccountPorts, PlanPorts):
 
 
 def init_app(app: Flask) -> None:
-    """Build the configured payment gateway once per app."""
-    app.extensions["ivr_gateway"] = make_gateway(app.config, db.engine(app))
+    """Build the configured payment gateway once per app.
+
+    The sandbox reads its fault from the app's current settings at each request, so a test
+    or a script's settings can rehearse an outage on the gateway already built.
+    """
+    app.extensions["ivr_gateway"] = make_gateway(
+        settings_of(app), db.engine(app), fault=lambda: settings_of(app).sandbox_fault)
 
 
-def make_gateway(config: Mapping[str, Any], engine: Engine | None = None) -> PaymentGateway:
+def gateway_of(app: Flask) -> PaymentGateway:
+    """The gateway :func:`init_app` built for ``app``."""
+    gateway: PaymentGateway = app.extensions["ivr_gateway"]
+    return gateway
+
+
+def make_gateway(settings: Settings, engine: Engine | None = None, *,
+                 fault: Callable[[], str] | None = None) -> PaymentGateway:
     """The gateway named by ``IVR_PAYMENT_GATEWAY``, checked against the capture mode.
 
-    The sandbox keeps its record of charges in ``engine``'s database (in memory without one).
+    The sandbox keeps its record of charges in ``engine``'s database (in memory without one),
+    and rehearses the fault ``fault`` reads (``settings``' own without it).
     """
-    name = config.get("IVR_PAYMENT_GATEWAY", "sandbox")
+    name = settings.payment_gateway
     gateway: PaymentGateway
     if name == "sandbox":
-        gateway = SandboxGateway(config, DatabaseRecord(engine) if engine is not None else None)
+        record = DatabaseRecord(engine) if engine is not None else None
+        gateway = SandboxGateway(record, fault or settings.sandbox_fault)
     elif name == "stripe":
         from ivr.payments.gateways.stripe import StripeGateway
 
-        gateway = StripeGateway.from_config(config)
+        gateway = StripeGateway.from_settings(settings)
     else:
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
                           "(known: sandbox, stripe)")
-    if not gateway.supports_keypad_cards and config.get("IVR_CARD_CAPTURE") != "pay":
+    if not gateway.supports_keypad_cards and settings.card_capture != "pay":
         # Keypad capture would need card digits kept between webhooks, which is forbidden.
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} needs IVR_CARD_CAPTURE=pay: cards are "
                           "collected by Twilio's <Pay> and its Pay Connector")
@@ -59,30 +70,23 @@ def make_gateway(config: Mapping[str, Any], engine: Engine | None = None) -> Pay
 
 def ports_for(app: Flask, session: Session, origin: str | None = None) -> DatabasePorts:
     """The ports for one transaction of ``app``; ``origin`` (the call) goes into the audit."""
-    gateway: PaymentGateway = app.extensions["ivr_gateway"]
+    settings = settings_of(app)
     # Digests of keyed bank account numbers have a key of their own, not the Twilio token:
     # rotating one must not change the other, and the token is shared with Twilio.
-    secret = app.config["IVR_FINGERPRINT_KEY"].encode()
-    return DatabasePorts(session, gateway, local_zone(app), secret,
-                         PinPolicy.from_config(app.config), origin)
+    secret = settings.fingerprint_key.encode()
+    return DatabasePorts(session, gateway_of(app), settings.zone, secret,
+                         PinPolicy.from_settings(settings), origin)
 
 
 def flow_settings(app: Flask) -> FlowSettings:
     """Operator settings for this turn, with today's date in the biller's time zone."""
-    config = app.config
-    fixed = config.get("IVR_TODAY")
-    today = date.fromisoformat(fixed) if fixed else datetime.now(local_zone(app)).date()
-    fee_flat, fee_percent = parse_fee(config["IVR_CONVENIENCE_FEE"])
+    settings = settings_of(app)
     return FlowSettings(
-        today=today, min_payment_cents=config["IVR_MIN_PAYMENT_CENTS"],
-        agent_available=bool(config["IVR_AGENT_NUMBER"]), fee_flat_cents=fee_flat,
-        fee_percent=fee_percent, biller_name=config["IVR_BILLER_NAME"],
-        arrangement_max_days=config["IVR_ARRANGEMENT_MAX_DAYS"],
-        card_capture=config["IVR_CARD_CAPTURE"],
-        bank_payments=app.extensions["ivr_gateway"].supports_bank,
-        lock_minutes=config["IVR_PIN_LOCK_MINUTES"])
+        today=settings.local_date(), min_payment_cents=settings.min_payment_cents,
+        agent_available=bool(settings.agent_number),
+        fee_flat_cents=settings.convenience_fee.flat_cents,
+        fee_percent=settings.convenience_fee.percent, biller_name=settings.biller_name,
+        arrangement_max_days=settings.arrangement_max_days,
+        card_capture=settings.card_capture, bank_payments=gateway_of(app).supports_bank,
+        lock_minutes=settings.pin_lock_minutes)
 
-
-def local_zone(app: Flask) -> ZoneInfo:
-    """The biller's time zone, for 'today' and for the dates of past payments."""
-    return ZoneInfo(app.config["IVR_TIMEZONE"])

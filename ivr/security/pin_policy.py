@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+
+from ivr.config import Settings
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,10 @@ class PinPolicy:
     max_declines_per_account_day: int = 5
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> PinPolicy:
-        """The policy set by ``IVR_PIN_*`` settings."""
-        return cls(max_failures=int(config["IVR_PIN_MAX_FAILURES"]),
-                   window=timedelta(hours=int(config["IVR_PIN_FAILURE_WINDOW_HOURS"])),
-                   lock_for=timedelta(minutes=int(config["IVR_PIN_LOCK_MINUTES"])),
-                   caller_max_failures=int(config["IVR_CALLER_MAX_PIN_FAILURES"]),
-                   max_declines_per_account_day=int(config["IVR_MAX_DECLINES_PER_ACCOUNT_DAY"]))
+    def from_settings(cls, settings: Settings) -> PinPolicy:
+        """The policy set by the ``IVR_PIN_*`` and other guessing limits."""
+        return cls(max_failures=settings.pin_max_failures,
+                   window=timedelta(hours=settings.pin_failure_window_hours),
+                   lock_for=timedelta(minutes=settings.pin_lock_minutes),
+                   caller_max_failures=settings.caller_max_pin_failures,
+                   max_declines_per_account_day=settings.max_declines_per_account_day)

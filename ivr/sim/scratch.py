@@ -8,11 +8,12 @@ from contextlib import contextmanager
 
 from flask import Flask
 
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops.server import prepare
 
-# Settings a scratch copy keeps from the app it copies (everything but where data lives).
-_COPIED_PREFIXES = ("IVR_", "TWILIO_", "TESTING")
+# Flask settings a scratch copy keeps from the app it copies (besides all of ours).
+_COPIED_FLASK_KEYS = ("TESTING",)
 
 
 @contextmanager
@@ -21,7 +22,9 @@ def scratch_demo_app(base: Flask) -> Iterator[Flask]:
     from ivr.app import create_app
 
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as folder:
-        config = {k: v for k, v in base.config.items() if k.startswith(_COPIED_PREFIXES)}
+        # Every setting but where data lives.
+        config: dict[str, object] = dict(settings_of(base).as_env())
+        config |= {key: base.config[key] for key in _COPIED_FLASK_KEYS if key in base.config}
         config["IVR_DATABASE_URL"] = f"sqlite:///{folder}/scratch.sqlite3"
         app = create_app(config)
         prepare(app, load_demo_data=True)

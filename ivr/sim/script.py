@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Flask
 
+from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
+from ivr.errors import ConfigError
 from ivr.sim.script_load import INPUT_KINDS, Script, ScriptError, Step, load_script
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport, Transport, transport_for
@@ -167,6 +169,30 @@ class ScriptCaller:
 
 @contextmanager
 def config_overrides(app: Flask, overrides: Mapping[str, Any]) -> Iterator[None]:
+    """Temporarily change ``app``'s settings; restores every one afterwards.
+
+    Our app's environment variables change its settings (checked like the environment's);
+    anything else, or any setting of another Flask app, goes to ``app.config``.
+    """
+    ours = {key: value for key, value in overrides.items()
+            if has_settings(app) and key in ENV_NAMES}
+    if not ours:
+        with _flask_config_overrides(app, overrides):
+            yield
+        return
+    try:
+        previous = override_settings(app, **ours)
+    except ConfigError as error:
+        raise ScriptError(f"settings: {error}") from None
+    try:
+        with _flask_config_overrides(app, {k: v for k, v in overrides.items() if k not in ours}):
+            yield
+    finally:
+        store_settings(app, previous)
+
+
+@contextmanager
+def _flask_config_overrides(app: Flask, overrides: Mapping[str, Any]) -> Iterator[None]:
     """Temporarily update ``app.config``; restores (or removes) every key afterwards."""
     saved = {key: app.config.get(key, _MISSING) for key in overrides}
     app.config.update(overrides)

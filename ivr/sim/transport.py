@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from twilio.request_validator import RequestValidator
 
-from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, has_settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError, ServerUnreachable
 
@@ -80,6 +80,18 @@ class Transport(Protocol):
         ...
 
 
+def _credentials(app: Flask) -> tuple[str, str]:
+    """The auth token and account SID ``app`` checks signatures with.
+
+    Ours keeps them in its settings; any other Flask app the simulator drives (a test's
+    stand-in for a webhook server) in ``app.config``, the Flask way.
+    """
+    if has_settings(app):
+        settings = settings_of(app)
+        return settings.twilio_auth_token, settings.twilio_account_sid
+    return app.config["TWILIO_AUTH_TOKEN"], app.config.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID
+
+
 class InProcessTransport:
     """Calls the Flask app directly through its test client."""
 
@@ -89,8 +101,7 @@ class InProcessTransport:
         """Use ``app``'s own auth token and account SID, so signatures validate."""
         self.app = app
         self.base_url = IN_PROCESS_BASE
-        self.token: str = app.config["TWILIO_AUTH_TOKEN"]
-        self.account_sid: str = app.config.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID
+        self.token, self.account_sid = _credentials(app)
         self.client = app.test_client()
 
     def request(self, method: str, url: str, params: Mapping[str, str]) -> WebResponse:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
-from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN
+from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, Settings
 from ivr.errors import ConfigError
 from ivr.sms.twilio import TwilioBackend
 
@@ -36,18 +35,18 @@ class ConsoleBackend:
         return f"console-{uuid.uuid4().hex[:16]}"
 
 
-def make_sms_backend(config: Mapping[str, Any]) -> SmsBackend:
+def make_sms_backend(settings: Settings) -> SmsBackend:
     """The backend ``IVR_SMS_BACKEND`` names: ``console`` (default) or ``twilio``."""
-    name = (config.get("IVR_SMS_BACKEND") or "console").strip().lower()
+    name = (settings.sms_backend or "console").strip().lower()
     if name == "console":
         return ConsoleBackend()
     if name != "twilio":
         raise ConfigError(f"IVR_SMS_BACKEND must be 'console' or 'twilio', got {name!r}")
-    from_number = (config.get("IVR_SMS_FROM") or "").strip()
+    from_number = settings.sms_from.strip()
     if not E164.fullmatch(from_number):
         raise ConfigError("IVR_SMS_BACKEND=twilio needs IVR_SMS_FROM, the sending number in "
                           f"E.164 form like +14155550100 (got {from_number!r})")
-    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
+    sid, token = settings.twilio_account_sid, settings.twilio_auth_token
     if not sid or not token or sid == DEV_ACCOUNT_SID or token == DEV_AUTH_TOKEN:
         raise ConfigError("IVR_SMS_BACKEND=twilio needs real TWILIO_ACCOUNT_SID and "
                           "TWILIO_AUTH_TOKEN values")

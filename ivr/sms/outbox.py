@@ -9,18 +9,15 @@ at once without sending anything twice. A permanent provider error (see
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from flask import Flask
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ivr.db import db
+from ivr.db import SessionFactory, transaction
 from ivr.errors import SmsSendError
 from ivr.sms.backends import E164, SmsBackend
 from models.base import utcnow
@@ -56,36 +53,23 @@ class DrainResult:
     retried: int = 0
 
 
-SessionSource = Flask | Callable[[], Session]
-
-
-@contextlib.contextmanager
-def _transaction(source: SessionSource) -> Iterator[Session]:
-    if isinstance(source, Flask):
-        with db.transaction(source) as session:
-            yield session
-        return
-    with source() as session, session.begin():
-        yield session
-
-
-def drain_outbox(source: SessionSource, backend: SmsBackend, now: datetime | None = None,
+def drain_outbox(sessions: SessionFactory, backend: SmsBackend, now: datetime | None = None,
                  limit: int = 100) -> DrainResult:
-    """Send up to ``limit`` due messages once each; ``source`` is the app or a sessionmaker.
+    """Send up to ``limit`` due messages once each, in transactions of ``sessions``.
 
     Each message is claimed just before it is sent, so drains running at once in
     several processes or machines split the outbox between them. The clock is read at
     each claim (``now`` fixes it for tests), so a long drain never claims with a stale time
     a message whose lease another worker could take over.
     """
-    _recover_stuck(source, now or utcnow())
+    _recover_stuck(sessions, now or utcnow())
     outcomes: list[str | None] = []
     while len(outcomes) < limit:
         moment = now or utcnow()
-        claimed = claim_next(source, moment)
+        claimed = claim_next(sessions, moment)
         if claimed is None:
             break
-        outcomes.append(_send_claimed(source, backend, claimed, moment))
+        outcomes.append(_send_claimed(sessions, backend, claimed, moment))
     return DrainResult(sent=outcomes.count(SENT), failed=outcomes.count(FAILED),
                        retried=outcomes.count(QUEUED))
 
@@ -98,7 +82,7 @@ class Claim(NamedTuple):
     body: str
 
 
-def claim_next(source: SessionSource, now: datetime) -> Claim | None:
+def claim_next(sessions: SessionFactory, now: datetime) -> Claim | None:
     """Claim the next due message, or None when nothing is due (or all is being claimed).
 
     On PostgreSQL the candidate row is picked with ``FOR UPDATE SKIP LOCKED``, so
@@ -107,7 +91,7 @@ def claim_next(source: SessionSource, now: datetime) -> Claim | None:
     BEGIN). Either way the conditional UPDATE in ``_claim_in`` is what guarantees
     that only one caller wins a message.
     """
-    with _transaction(source) as session:
+    with transaction(sessions) as session:
         due = select(SmsMessage.id).where(
             SmsMessage.status == QUEUED, SmsMessage.next_attempt_at <= now,
         ).order_by(SmsMessage.next_attempt_at, SmsMessage.id).limit(1)
@@ -120,9 +104,9 @@ def claim_next(source: SessionSource, now: datetime) -> Claim | None:
         return None if claimed is None else Claim(message_id, *claimed)
 
 
-def claim(source: SessionSource, message_id: int, now: datetime) -> tuple[str, str] | None:
+def claim(sessions: SessionFactory, message_id: int, now: datetime) -> tuple[str, str] | None:
     """Atomically move a due message from queued to sending; (to, body) if this caller won."""
-    with _transaction(source) as session:
+    with transaction(sessions) as session:
         return _claim_in(session, message_id, now)
 
 
@@ -140,19 +124,19 @@ def _claim_in(session: Session, message_id: int, now: datetime) -> tuple[str, st
     return row.to_number, row.body
 
 
-def _send_claimed(source: SessionSource, backend: SmsBackend, claimed: Claim,
+def _send_claimed(sessions: SessionFactory, backend: SmsBackend, claimed: Claim,
                   now: datetime) -> str:
     try:
         provider_sid = backend.send(claimed.to, claimed.body)
     except SmsSendError as exc:
-        return _record_failure(source, claimed.id, now, exc)
+        return _record_failure(sessions, claimed.id, now, exc)
     except Exception as exc:
         # A backend bug must not leave the message stuck in "sending" until the lease ends.
         log.exception("SMS backend %s crashed sending message %s", type(backend).__name__,
                       claimed.id)
-        return _record_failure(source, claimed.id, now,
+        return _record_failure(sessions, claimed.id, now,
                                SmsSendError(f"backend error ({type(exc).__name__})"))
-    with _transaction(source) as session:
+    with transaction(sessions) as session:
         session.execute(
             update(SmsMessage).where(SmsMessage.id == claimed.id, SmsMessage.status == SENDING)
             .values(status=SENT, provider_sid=provider_sid[:64], sent_at=now, last_error=None,
@@ -161,9 +145,9 @@ def _send_claimed(source: SessionSource, backend: SmsBackend, claimed: Claim,
     return SENT
 
 
-def _record_failure(source: SessionSource, message_id: int, now: datetime,
+def _record_failure(sessions: SessionFactory, message_id: int, now: datetime,
                     error: SmsSendError) -> str:
-    with _transaction(source) as session:
+    with transaction(sessions) as session:
         message = session.get(SmsMessage, message_id)
         if message is None or message.status != SENDING:
             return QUEUED
@@ -188,9 +172,9 @@ def _fail(message: SmsMessage, now: datetime, error: str, code: str | None = Non
     message.last_error = f"{error[:_MAX_ERROR - 40]}; {outcome}"
 
 
-def _recover_stuck(source: SessionSource, now: datetime) -> None:
+def _recover_stuck(sessions: SessionFactory, now: datetime) -> None:
     """Requeue messages whose sending lease ran out; that counts as a failed attempt."""
-    with _transaction(source) as session:
+    with transaction(sessions) as session:
         stuck = select(SmsMessage).where(SmsMessage.status == SENDING,
                                          SmsMessage.next_attempt_at <= now)
         for message in session.scalars(stuck.with_for_update(skip_locked=True)):

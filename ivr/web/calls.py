@@ -25,6 +25,7 @@ from flows.capture import CaptureReport
 from flows.context import Context
 from flows.speech import say
 from flows.state import CallState, EndKind, Event, Reply, Step
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.payments import charges
 from ivr.phones import to_e164
@@ -38,9 +39,9 @@ log = logging.getLogger(__name__)
 
 def voice_settings(app: Flask) -> Voice:
     """How this app speaks, and where it transfers callers."""
-    return Voice(language=app.config["IVR_LANGUAGE"], voice=app.config["IVR_VOICE"],
-                 agent_number=app.config["IVR_AGENT_NUMBER"],
-                 pay_connector=app.config["IVR_PAY_CONNECTOR"])
+    settings = settings_of(app)
+    return Voice(language=settings.language, voice=settings.voice,
+                 agent_number=settings.agent_number, pay_connector=settings.pay_connector)
 
 
 def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,
@@ -92,7 +93,7 @@ def _send_held_payment(app: Flask, call_sid: str,
         request = charges.prepare(session, state.payment_key)
     if request is None:
         return None
-    return request.payment_id, charges.send(app.extensions["ivr_gateway"], request.stored)
+    return request.payment_id, charges.send(services.gateway_of(app), request.stored)
 
 
 def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,

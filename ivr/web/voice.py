@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.security.audit import record
 from ivr.security.refusals import count_refusal
@@ -30,7 +31,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 def require_twilio_signature() -> None:
     """Refuse (403) any request not signed with our Twilio auth token."""
     signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    validator = RequestValidator(settings_of(current_app).twilio_auth_token)
     if not signature or not validator.validate(request.url, request.form.to_dict(), signature):
         _audit_refusal("unsigned" if not signature else "forged")
         abort(403)

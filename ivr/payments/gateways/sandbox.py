@@ -17,9 +17,9 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -146,14 +146,19 @@ class SandboxGateway:
     supports_bank = True
     supports_keypad_cards = True
 
-    def __init__(self, config: Mapping[str, Any] | None = None,
-                 record: ChargeRecord | None = None) -> None:
-        # The config is read at each request, so an operator or a test can rehearse an outage.
-        self._config = config if config is not None else {}
+    def __init__(self, record: ChargeRecord | None = None,
+                 fault: str | Callable[[], str] = "") -> None:
+        """``fault``: the ``IVR_SANDBOX_FAULT`` to rehearse, or where to read the current one.
+
+        The app passes a reader of its current settings, so a test (or a script's settings)
+        can rehearse an outage on a gateway already built.
+        """
+        self._fault_source = fault
         self.record: ChargeRecord = record or MemoryRecord()
 
     def _fault(self) -> str:
-        return str(self._config.get("IVR_SANDBOX_FAULT") or "")
+        source = self._fault_source
+        return source if isinstance(source, str) else source()
 
     def vault_card(self, number: str) -> CardToken:
         """Tokenise a card number; the outcome of a later charge is fixed now."""

@@ -27,6 +27,7 @@ from typing import Any
 import requests
 
 from flows.ports import BankToken, CardToken, DeclineReason
+from ivr.config import Settings
 from ivr.errors import ConfigError, GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways.base import GatewayCharge, Settlement
 
@@ -104,15 +105,15 @@ class StripeGateway:
         return f"StripeGateway(api_base={self.api_base!r})"  # never the key
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> StripeGateway:
+    def from_settings(cls, settings: Settings) -> StripeGateway:
         """Build from ``IVR_STRIPE_API_KEY`` (required) and ``IVR_STRIPE_API_BASE``."""
-        key = str(config.get("IVR_STRIPE_API_KEY") or "").strip()
+        key = settings.stripe_api_key.strip()
         if not key:
             raise ConfigError("IVR_STRIPE_API_KEY must be set when IVR_PAYMENT_GATEWAY=stripe")
         if not key.startswith(("sk_", "rk_")):
             raise ConfigError("IVR_STRIPE_API_KEY must be a secret (sk_...) or restricted "
                               "(rk_...) key, not a publishable key")
-        base = str(config.get("IVR_STRIPE_API_BASE") or DEFAULT_API_BASE).strip()
+        base = (settings.stripe_api_base or DEFAULT_API_BASE).strip()
         if not base.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_STRIPE_API_BASE must be an http(s) URL, got {base!r}")
         return cls(key, base)

@@ -1,0 +1,181 @@
+"""Reading and checking one setting's text: numbers, choices, fees, dates, languages, zones.
+
+Each function raises :class:`~ivr.errors.ConfigError` with one line naming the variable, so a
+bad value stops start-up with a message an operator can act on. :mod:`ivr.config` builds the
+settings from these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from flows.speech import CATALOG_DIR
+from ivr.errors import ConfigError
+
+# Only for development and the simulator: production refuses to start without a real token.
+DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
+DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
+DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+# The HMAC key of bank account digests: short keys are guessable, so refuse them.
+MIN_FINGERPRINT_KEY_LENGTH = 32
+# Whole-number settings: (smallest, largest) that make sense. The largest keep dates and
+# durations computable (a window of a million hours would overflow the calendar).
+RANGES = {
+    "IVR_MIN_PAYMENT_CENTS": (1, 100_000_000),
+    "IVR_TRUSTED_PROXIES": (0, 10),
+    "IVR_ARRANGEMENT_MAX_DAYS": (1, 366),
+    "IVR_PIN_MAX_FAILURES": (1, 100),
+    "IVR_PIN_FAILURE_WINDOW_HOURS": (1, 24 * 366),
+    "IVR_PIN_LOCK_MINUTES": (1, 60 * 24 * 366),
+    "IVR_CALLER_MAX_PIN_FAILURES": (1, 10_000),
+    "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
+}
+# The outages the sandbox gateway can rehearse (see ivr.payments.gateways.sandbox).
+SANDBOX_FAULTS = ("", "lost-reply", "down", "slow")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+class Fee(NamedTuple):
+    """``IVR_CONVENIENCE_FEE`` read: a flat part in cents plus a percentage of the amount."""
+
+    flat_cents: int = 0
+    percent: Decimal = Decimal(0)
+
+    def as_env(self) -> str:
+        """The fee written back as ``IVR_CONVENIENCE_FEE`` text, which reads back the same."""
+        return f"{Decimal(self.flat_cents) / 100}+{self.percent}%"
+
+
+def whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole-number setting; :func:`check_ranges` checks it once all are read."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+def check_ranges(values: Mapping[str, object]) -> None:
+    """Every whole-number setting in ``values`` (by variable name) within its :data:`RANGES`."""
+    for name, (low, high) in RANGES.items():
+        value = values[name]
+        if not (isinstance(value, int) and low <= value <= high):
+            raise ConfigError(f"{name} must be from {low} to {high}, got {value}")
+
+
+def choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed``; the first when unset."""
+    value = env.get(name) or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def auth_token(env: Mapping[str, str], environment: str) -> str:
+    """``TWILIO_AUTH_TOKEN``: required in production, a development token otherwise."""
+    token = env.get("TWILIO_AUTH_TOKEN", "")
+    if not token:
+        if environment == "production":
+            raise ConfigError("TWILIO_AUTH_TOKEN must be set when IVR_ENV=production")
+        return DEV_AUTH_TOKEN
+    return token
+
+
+def fingerprint_key(env: Mapping[str, str], environment: str) -> str:
+    """``IVR_FINGERPRINT_KEY``: required in production, at least 32 characters when set."""
+    key = env.get("IVR_FINGERPRINT_KEY", "")
+    if not key:
+        if environment == "production":
+            raise ConfigError("IVR_FINGERPRINT_KEY must be set when IVR_ENV=production")
+        return DEV_FINGERPRINT_KEY
+    if len(key) < MIN_FINGERPRINT_KEY_LENGTH:
+        raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
+                          f"characters, got {len(key)}")
+    return key
+
+
+def parse_fee(raw: str | None) -> Fee:
+    """``IVR_CONVENIENCE_FEE``: "" (none), "1.50" (flat dollars), "2.5%", or "1.00+2.5%"."""
+    text = (raw or "").replace(" ", "")
+    if text in ("", "0", "none"):
+        return Fee()
+    flat, percent = "0", "0"
+    for part in text.split("+"):
+        if part.endswith("%"):
+            percent = part[:-1]
+        else:
+            flat = part
+    try:
+        flat_cents, share = Decimal(flat) * 100, Decimal(percent)
+    except InvalidOperation:
+        raise ConfigError(f"IVR_CONVENIENCE_FEE must look like 1.50, 2.5% or 1.00+2.5%, "
+                          f"got {raw!r}") from None
+    if flat_cents < 0 or share < 0 or share >= 100 or flat_cents != int(flat_cents):
+        raise ConfigError(f"IVR_CONVENIENCE_FEE is out of range: {raw!r}")
+    return Fee(int(flat_cents), share)
+
+
+def normalise_database_url(url: str) -> str:
+    """Send plain ``postgresql://`` URLs to the psycopg 3 driver this project installs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def sandbox_fault(value: str) -> str:
+    """``IVR_SANDBOX_FAULT``: empty, or an outage the sandbox gateway can rehearse."""
+    if value not in SANDBOX_FAULTS:
+        raise ConfigError(f"IVR_SANDBOX_FAULT must be empty, lost-reply, down or slow, "
+                          f"got {value!r}")
+    return value
+
+
+def iso_date(name: str, value: str) -> date | None:
+    """An optional date setting, which must be written YYYY-MM-DD."""
+    if not value:
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def language(value: str) -> str:
+    """``IVR_LANGUAGE``: it needs its prompt catalog, ``flows/prompts/<language>.yaml``."""
+    if not (_LANGUAGE.fullmatch(value) and (CATALOG_DIR / f"{value}.yaml").is_file()):
+        known = sorted(p.stem for p in CATALOG_DIR.glob("*.yaml") if "." not in p.stem)
+        raise ConfigError(f"IVR_LANGUAGE must be a language with a prompt catalog "
+                          f"({', '.join(known)}), got {value!r}")
+    return value
+
+
+def timezone(value: str) -> str:
+    """``IVR_TIMEZONE``: an IANA time zone name."""
+    try:
+        ZoneInfo(value)
+    except (ValueError, OSError, KeyError):  # malformed, a folder, or no such zone
+        raise ConfigError(f"IVR_TIMEZONE must be a time zone name such as America/New_York, "
+                          f"got {value!r}") from None
+    return value
+
+
+def log_file(path: str) -> str:
+    """``IVR_LOG_FILE``: empty, or a file this process can append to (created if missing)."""
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise ConfigError(f"IVR_LOG_FILE cannot be written: {path}: "
+                              f"{exc.strerror or exc}") from None
+    return path
