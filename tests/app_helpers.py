@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from app import create_app
-from ivr.config import normalise_database_url
+from ivr.config import Settings, normalise_database_url
 from ivr.db import db
 from ivr.ops.migrate import upgrade
 from models import Account, CallSession, Payment, SmsMessage
@@ -55,6 +55,11 @@ def database(kind: str, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def settings_with(env: Mapping[str, str]) -> Settings:
+    """Settings read from ``env`` alone (not the process environment), defaults elsewhere."""
+    return Settings.from_env(Path("/nonexistent"), env)
 
 
 def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 from flows.state import Step
+from ivr.config import override_settings
 from ivr.db import db
 from models import CallSession
 from tests.twilio_helpers import Answer, TwilioCaller
@@ -85,7 +86,7 @@ def key_everywhere(app: Flask, secrets: list[str]) -> set[Step]:
     """
     reached = set()
     for n, (step, path) in enumerate(PATHS.items()):
-        app.config["IVR_CARD_CAPTURE"] = "pay" if step is Step.CARD_CAPTURE else "gather"
+        override_settings(app, IVR_CARD_CAPTURE="pay" if step is Step.CARD_CAPTURE else "gather")
         for m, secret in enumerate(secrets):
             caller, answer = walk(app, f"CA{n:02d}{m:02d}{'e' * 28}", path)
             with db.transaction(app) as session:
@@ -93,5 +94,5 @@ def key_everywhere(app: Flask, secrets: list[str]) -> set[Step]:
             reached.add(step)
             heard = key_at(caller, answer, secret)
             assert heard.status == 200 and "went wrong" not in heard.said, (step, heard.said)
-    app.config["IVR_CARD_CAPTURE"] = "gather"
+    override_settings(app, IVR_CARD_CAPTURE="gather")
     return reached

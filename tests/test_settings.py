@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.config import settings_from_env
+from ivr.config import Settings
 from ivr.errors import ConfigError
 
 README = Path(__file__).parent.parent / "README.md"
@@ -52,7 +53,7 @@ def read_variables() -> set[str]:
                   "IVR_FINGERPRINT_KEY": "k" * 32}
     for values in ({}, production):
         env = RecordingEnv(values)
-        settings_from_env(Path("/nonexistent"), env)
+        Settings.from_env(Path("/nonexistent"), env)
         asked |= env.asked
     return asked
 
@@ -66,11 +67,11 @@ def test_the_readme_documents_exactly_the_settings_read() -> None:
 
 
 def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> None:
-    settings = settings_from_env(tmp_path, {"IVR_SANDBOX_FAULT": "down",
+    settings = Settings.from_env(tmp_path, {"IVR_SANDBOX_FAULT": "down",
                                             "IVR_TODAY": "2026-11-21"})
-    assert (settings["IVR_SANDBOX_FAULT"], settings["IVR_TODAY"]) == ("down", "2026-11-21")
-    defaults = settings_from_env(tmp_path, {})
-    assert (defaults["IVR_SANDBOX_FAULT"], defaults["IVR_TODAY"]) == ("", "")
+    assert (settings.sandbox_fault, settings.today) == ("down", date(2026, 11, 21))
+    defaults = Settings.from_env(tmp_path, {})
+    assert (defaults.sandbox_fault, defaults.today) == ("", None)
 
 
 @pytest.mark.parametrize(("name", "value"), [
@@ -87,15 +88,15 @@ def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> No
 ])
 def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} ") as caught:
-        settings_from_env(tmp_path, {name: value})
+        Settings.from_env(tmp_path, {name: value})
     assert "\n" not in str(caught.value)
 
 
 def test_good_settings_are_accepted(tmp_path: Path) -> None:
-    settings = settings_from_env(tmp_path, {"IVR_TIMEZONE": "Europe/London",
+    settings = Settings.from_env(tmp_path, {"IVR_TIMEZONE": "Europe/London",
                                             "IVR_TRUSTED_PROXIES": "0",
                                             "IVR_MIN_PAYMENT_CENTS": "1"})
-    assert settings["IVR_TIMEZONE"] == "Europe/London" and settings["IVR_LANGUAGE"] == "en-US"
+    assert settings.timezone == "Europe/London" and settings.language == "en-US"
 
 
 @pytest.mark.parametrize(("name", "value"), [("IVR_LANGUAGE", "xx-XX"),

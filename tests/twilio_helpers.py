@@ -9,6 +9,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
+from ivr.config import settings_of
+
 # Keys from the first prompt of a demo call (account 10001234) to the second bank account entry:
 # the first entry is held as a digest until the call ends.
 TO_SECOND_BANK_ENTRY = ("1", "2468", "2", "2", "1", "1", "2", "1", "110000000", "000123456789")
@@ -79,7 +81,7 @@ class TwilioCaller:
 
     def sign(self, path: str, params: dict[str, str]) -> str:
         """The X-Twilio-Signature Twilio would send for this request."""
-        validator = RequestValidator(self.app.config["TWILIO_AUTH_TOKEN"])
+        validator = RequestValidator(settings_of(self.app).twilio_auth_token)
         return validator.compute_signature("http://localhost" + path, params)
 
     def post(self, path: str, follow: bool = True, **more: str) -> Answer:

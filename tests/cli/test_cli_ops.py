@@ -14,6 +14,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from app import create_app
+from ivr.config import override_settings
 from ivr.db import db
 from ivr.ops import server
 from ivr.ops.background import OutboxWorker
@@ -259,7 +260,7 @@ def test_sms_send_and_export(app: Flask, runner: FlaskCliRunner) -> None:
 
 def test_sms_send_with_bad_config(app: Flask, runner: FlaskCliRunner) -> None:
     queue(app, "first")
-    app.config["IVR_SMS_BACKEND"] = "twilio"
+    override_settings(app, IVR_SMS_BACKEND="twilio")
 
     result = runner.invoke(args=["sms", "send"])
 
@@ -315,7 +316,7 @@ def test_serve_keeps_existing_accounts(app: Flask, runner: FlaskCliRunner,
 
 def test_serve_refuses_bad_sms_config(app: Flask, runner: FlaskCliRunner,
                                       gunicorn_runs: list[dict[str, Any]]) -> None:
-    app.config["IVR_SMS_BACKEND"] = "twilio"
+    override_settings(app, IVR_SMS_BACKEND="twilio")
 
     result = runner.invoke(args=["serve"])
 

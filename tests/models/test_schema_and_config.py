@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
 
-from ivr.config import DEV_AUTH_TOKEN, normalise_database_url, parse_fee, settings_from_env
+from ivr.config import DEV_AUTH_TOKEN, Settings, normalise_database_url, parse_fee
 from ivr.db import db
 from ivr.errors import ConfigError
 from models import Base
@@ -23,25 +23,25 @@ def test_migrations_create_exactly_the_models_schema(app: Flask) -> None:
 
 
 def test_development_defaults(tmp_path: Path) -> None:
-    settings = settings_from_env(tmp_path, {})
-    assert settings["TWILIO_AUTH_TOKEN"] == DEV_AUTH_TOKEN
-    assert settings["IVR_DATABASE_URL"] == f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
-    assert settings["IVR_PAYMENT_GATEWAY"] == "sandbox"
-    assert settings["IVR_SMS_BACKEND"] == "console"
-    assert settings["IVR_MIN_PAYMENT_CENTS"] == 100
+    settings = Settings.from_env(tmp_path, {})
+    assert settings.twilio_auth_token == DEV_AUTH_TOKEN
+    assert settings.database_url == f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    assert settings.payment_gateway == "sandbox"
+    assert settings.sms_backend == "console"
+    assert settings.min_payment_cents == 100
 
 
 def test_production_needs_a_real_auth_token(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="TWILIO_AUTH_TOKEN must be set"):
-        settings_from_env(tmp_path, {"IVR_ENV": "production"})
-    settings = settings_from_env(tmp_path, {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "x1",
+        Settings.from_env(tmp_path, {"IVR_ENV": "production"})
+    settings = Settings.from_env(tmp_path, {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "x1",
                                             "IVR_FINGERPRINT_KEY": "k" * 32})
-    assert settings["TWILIO_AUTH_TOKEN"] == "x1"
+    assert settings.twilio_auth_token == "x1"
 
 
 def test_malformed_numbers_are_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="IVR_MIN_PAYMENT_CENTS must be a whole number"):
-        settings_from_env(tmp_path, {"IVR_MIN_PAYMENT_CENTS": "1.50"})
+        Settings.from_env(tmp_path, {"IVR_MIN_PAYMENT_CENTS": "1.50"})
 
 
 @pytest.mark.parametrize(("url", "expected"), [
@@ -97,7 +97,7 @@ def test_convenience_fee_forms(raw: str, fee: tuple[int, Decimal]) -> None:
 @pytest.mark.parametrize("raw", ["abc", "1.505", "-1", "100%"])
 def test_malformed_fees_are_refused_at_start_up(tmp_path: Path, raw: str) -> None:
     with pytest.raises(ConfigError, match="IVR_CONVENIENCE_FEE"):
-        settings_from_env(tmp_path, {"IVR_CONVENIENCE_FEE": raw})
+        Settings.from_env(tmp_path, {"IVR_CONVENIENCE_FEE": raw})
 
 
 def test_stripe_needs_its_key_and_pay_capture(tmp_path: Path) -> None:
@@ -113,7 +113,7 @@ def test_stripe_needs_its_key_and_pay_capture(tmp_path: Path) -> None:
 
 
 def test_stripe_settings_come_from_the_environment(tmp_path: Path) -> None:
-    settings = settings_from_env(tmp_path, {"IVR_STRIPE_API_KEY": "sk_test_1",
+    settings = Settings.from_env(tmp_path, {"IVR_STRIPE_API_KEY": "sk_test_1",
                                             "IVR_STRIPE_API_BASE": "http://localhost:12111"})
-    assert settings["IVR_STRIPE_API_KEY"] == "sk_test_1"
-    assert settings["IVR_STRIPE_API_BASE"] == "http://localhost:12111"
+    assert settings.stripe_api_key == "sk_test_1"
+    assert settings.stripe_api_base == "http://localhost:12111"

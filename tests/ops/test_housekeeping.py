@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import update
 
-from ivr.config import settings_from_env
+from ivr.config import Settings
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.ops.background import OutboxWorker
@@ -46,12 +46,12 @@ def test_the_digest_is_keyed_by_its_own_secret(database_url: str, tmp_path: Path
 def test_production_needs_a_fingerprint_key_of_32_characters(tmp_path: Path) -> None:
     production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t"}
     with pytest.raises(ConfigError, match="IVR_FINGERPRINT_KEY must be set"):
-        settings_from_env(tmp_path, production)
+        Settings.from_env(tmp_path, production)
     with pytest.raises(ConfigError, match="IVR_FINGERPRINT_KEY must be at least 32"):
-        settings_from_env(tmp_path, {"IVR_FINGERPRINT_KEY": "short"})
-    settings = settings_from_env(tmp_path, {**production, "IVR_FINGERPRINT_KEY": "k" * 32})
-    assert settings["IVR_FINGERPRINT_KEY"] == "k" * 32
-    assert len(settings_from_env(tmp_path, {})["IVR_FINGERPRINT_KEY"]) >= 32
+        Settings.from_env(tmp_path, {"IVR_FINGERPRINT_KEY": "short"})
+    settings = Settings.from_env(tmp_path, {**production, "IVR_FINGERPRINT_KEY": "k" * 32})
+    assert settings.fingerprint_key == "k" * 32
+    assert len(Settings.from_env(tmp_path, {}).fingerprint_key) >= 32
 
 
 def abandon_at_second_bank_entry(app: Flask, call_sid: str) -> TwilioCaller:
@@ -68,13 +68,13 @@ def test_an_abandoned_call_forgets_the_digest(demo_app: Flask) -> None:
     closed.walk("1")
     closed.post("/voice/status", CallStatus="completed", CallDuration="10")
 
-    assert forget_abandoned_calls(demo_app, utcnow() + timedelta(minutes=59)) == 0
-    assert forget_abandoned_calls(demo_app, utcnow() + timedelta(minutes=61)) == 1
+    assert forget_abandoned_calls(db.sessions(demo_app), utcnow() + timedelta(minutes=59)) == 0
+    assert forget_abandoned_calls(db.sessions(demo_app), utcnow() + timedelta(minutes=61)) == 1
 
     row = call_row(demo_app, caller.call_sid)
     assert row.flow_state["draft"] is None
     assert row.ended_at is not None and row.state == "abandoned"
-    assert forget_abandoned_calls(demo_app, utcnow() + timedelta(hours=2)) == 0
+    assert forget_abandoned_calls(db.sessions(demo_app), utcnow() + timedelta(hours=2)) == 0
     late = caller.post("/voice/turn?t=11", Digits=BANK_ACCOUNT)  # a very late webhook
     assert late.status == 200 and late.verbs()[-1] == "Hangup"
 
@@ -83,7 +83,7 @@ def test_the_outbox_worker_closes_abandoned_calls(demo_app: Flask) -> None:
     caller = abandon_at_second_bank_entry(demo_app, "CA" + "b" * 32)
     with db.transaction(demo_app) as session:
         session.execute(update(CallSession).values(updated_at=utcnow() - timedelta(hours=2)))
-    worker = OutboxWorker(demo_app, interval=0.02, backend=ConsoleBackend())
+    worker = OutboxWorker(db.sessions(demo_app), ConsoleBackend(), interval=0.02)
     worker.start()
     try:
         deadline = time.monotonic() + 10
@@ -97,7 +97,7 @@ def test_the_outbox_worker_closes_abandoned_calls(demo_app: Flask) -> None:
 
 def test_housekeeping_runs_at_most_once_every_few_minutes(demo_app: Flask) -> None:
     now = [0.0]
-    keeper = Housekeeper(demo_app, every=300, clock=lambda: now[0])
+    keeper = Housekeeper(db.sessions(demo_app), every=300, clock=lambda: now[0])
     first = abandon_at_second_bank_entry(demo_app, "CA" + "d" * 32)
     old = update(CallSession).values(updated_at=utcnow() - timedelta(hours=2))
     with db.transaction(demo_app) as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Flask
 from sqlalchemy import select
 
+from ivr.config import override_settings
 from ivr.db import db
 from models import AuditEvent, Payment
 from tests.money_checks import gateway_charges
@@ -43,7 +44,7 @@ def test_a_call_stops_after_three_declines(demo_app: Flask) -> None:
 
 
 def test_an_account_stops_after_its_daily_declines_across_calls(demo_app: Flask) -> None:
-    demo_app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    override_settings(demo_app, IVR_AGENT_NUMBER="+18005550123")
     first = TwilioCaller(demo_app, call_sid="CA" + "1" * 32)
     answer = decline(first, first.walk(*TO_METHOD))
     for _ in range(2):

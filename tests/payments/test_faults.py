@@ -22,6 +22,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import OperationalError
 
+from ivr.config import override_settings
+from ivr.db import db
 from ivr.payments import charges, ledger
 from ivr.payments.reconcile import reconcile
 from ivr.sms import payment_texts as texts_module
@@ -57,11 +59,11 @@ def _lost_reply(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 
     def charged_then_lost(*args: Any, **kwargs: Any) -> Any:
         monkeypatch.setattr(gateway, "charge", original)  # once
-        app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+        override_settings(app, IVR_SANDBOX_FAULT="lost-reply")
         try:
             return original(*args, **kwargs)
         finally:
-            app.config["IVR_SANDBOX_FAULT"] = ""
+            override_settings(app, IVR_SANDBOX_FAULT="")
 
     monkeypatch.setattr(gateway, "charge", charged_then_lost)
 
@@ -121,7 +123,7 @@ def test_a_fault_anywhere_on_the_path_never_loses_or_doubles_money(
         assert "has been approved" in healed.said or "could not confirm" in healed.said
 
     heard, keys = pay_again(demo_app)
-    reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
 
     check_money(demo_app, start, [f"{FIRST}-1", *keys], history=history)
     assert len(gateway_charges(demo_app)) <= 1, "the balance was paid twice"
@@ -132,7 +134,7 @@ def test_a_fault_anywhere_on_the_path_never_loses_or_doubles_money(
 def test_a_lost_reply_holds_the_amount_until_reconciled(demo_app: Flask) -> None:
     """The attack that charged $750 on a $250 balance: pay again, call again, reconcile."""
     start, history = balances(demo_app), history_ids(demo_app)
-    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
     full = ("30009012", "8024", "2", "1", "1", "3", "4242424242424242", "1230", "123", "94105")
     answer = caller.walk(*full, "1")
@@ -145,8 +147,8 @@ def test_a_lost_reply_holds_the_amount_until_reconciled(demo_app: Flask) -> None
     other = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*full[:3])
     assert "There is nothing more to pay right now." in other.said
 
-    demo_app.config["IVR_SANDBOX_FAULT"] = ""
-    summary = reconcile(demo_app, demo_app.extensions["ivr_gateway"])
+    override_settings(demo_app, IVR_SANDBOX_FAULT="")
+    summary = reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"])
     assert (summary.approved, summary.still_unknown) == (1, 0)
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
     assert gateway_charges(demo_app) == [(f"{FIRST}-1", 25000)]
@@ -155,7 +157,7 @@ def test_a_lost_reply_holds_the_amount_until_reconciled(demo_app: Flask) -> None
 def test_a_lost_reply_on_a_bank_debit_is_held_too(demo_app: Flask) -> None:
     """The bank path of the same attack ($100 debited on $50 before)."""
     start, history = balances(demo_app), history_ids(demo_app)
-    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
     by_bank = ("30003456", "9753", "2", "1", "1", "2", "1", "110000000", "000123456789",
                "000123456789")
@@ -163,8 +165,8 @@ def test_a_lost_reply_on_a_bank_debit_is_held_too(demo_app: Flask) -> None:
     assert "we could not confirm your payment of forty-two dollars" in answer.said
     again = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*by_bank[:3])
     assert "There is nothing more to pay right now." in again.said
-    demo_app.config["IVR_SANDBOX_FAULT"] = ""
-    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).pending == 1
+    override_settings(demo_app, IVR_SANDBOX_FAULT="")
+    assert reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"]).pending == 1
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
 
 
@@ -183,7 +185,7 @@ def test_a_hold_answered_too_late_to_send_says_it_is_being_confirmed(
     assert payment.confirmation_number[:5] in answer.said.replace(" ", "")
     assert gateway_charges(demo_app) == []
     monkeypatch.undo()
-    reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
 
 
@@ -198,18 +200,18 @@ def test_a_refused_resend_never_calls_a_charge_already_taken_failed(
     fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch)
     assert authorise(caller, read_back) is None
     monkeypatch.undo()
-    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="down")
     answer = recover(caller, resend)
     assert answer is None or "could not confirm" in answer.said
     assert [p.status for p in call_payments(demo_app)] == ["unknown"]
     pay_again(demo_app)  # the second caller is not let pay it again
-    demo_app.config["IVR_SANDBOX_FAULT"] = ""
-    assert reconcile(demo_app, demo_app.extensions["ivr_gateway"]).approved == 1
+    override_settings(demo_app, IVR_SANDBOX_FAULT="")
+    assert reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"]).approved == 1
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
 
 
 def test_a_refusal_on_the_only_attempt_is_a_plain_failure(demo_app: Flask) -> None:
-    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="down")
     answer = TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
     assert "No payment was taken." in answer.said
     [payment] = call_payments(demo_app)
@@ -217,7 +219,7 @@ def test_a_refusal_on_the_only_attempt_is_a_plain_failure(demo_app: Flask) -> No
 
 
 def test_a_gateway_that_is_down_takes_nothing(demo_app: Flask) -> None:
-    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="down")
     answer = TwilioCaller(demo_app).walk(*TO_READ_BACK, "1")
     assert "there was a problem processing your card" in answer.said
     assert "No payment was taken." in answer.said
@@ -225,7 +227,7 @@ def test_a_gateway_that_is_down_takes_nothing(demo_app: Flask) -> None:
 
 
 def test_a_failed_bank_debit_is_not_called_a_card_problem(demo_app: Flask) -> None:
-    demo_app.config["IVR_SANDBOX_FAULT"] = "down"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="down")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
     answer = caller.walk("30003456", "9753", "2", "1", "1", "2", "1", "110000000",
                          "000123456789", "000123456789", "1")
@@ -235,7 +237,7 @@ def test_a_failed_bank_debit_is_not_called_a_card_problem(demo_app: Flask) -> No
 
 def test_database_down_mid_call_is_an_apology_and_writes_nothing(
         demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    demo_app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    override_settings(demo_app, IVR_AGENT_NUMBER="+18005550123")
     caller = TwilioCaller(demo_app)
     read_back = caller.walk(*TO_READ_BACK)
 
@@ -264,7 +266,7 @@ def test_a_failure_while_recording_holds_the_payment_until_it_is_settled(
     assert "something went wrong on our end" in answer.said
     assert [p.status for p in call_payments(demo_app)] == ["processing"]  # held, not lost
     monkeypatch.undo()
-    reconcile(demo_app, demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
 
 

@@ -13,6 +13,7 @@ from flows.ports import BankToken, CardToken, DeclineReason
 from ivr.errors import ConfigError, GatewayError
 from ivr.payments.gateways.stripe import STRIPE_API_VERSION, StripeGateway, parse_token
 from ivr.ports.database import make_gateway
+from tests.app_helpers import settings_with
 
 KEY = "sk_test_51SecretKeyNeverLogged"
 URL = "https://api.stripe.com/v1/payment_intents"
@@ -25,7 +26,7 @@ DESCRIPTION = "Account 100200300 (phone payment)"
 @pytest.fixture
 def gateway() -> StripeGateway:
     """A gateway with a test key on Stripe's real base URL (requests are mocked)."""
-    return StripeGateway.from_config({"IVR_STRIPE_API_KEY": KEY})
+    return StripeGateway.from_settings(settings_with({"IVR_STRIPE_API_KEY": KEY}))
 
 
 def card(token: str = f"{CUS}:{PM}") -> CardToken:
@@ -246,8 +247,8 @@ def test_a_255_character_key_is_accepted(gateway: StripeGateway,
 
 
 def test_custom_api_base_for_stripe_mock(requests_mock: rm.Mocker) -> None:
-    gateway = StripeGateway.from_config({"IVR_STRIPE_API_KEY": "sk_test_123",
-                                         "IVR_STRIPE_API_BASE": "http://localhost:12111/"})
+    gateway = StripeGateway.from_settings(settings_with({
+        "IVR_STRIPE_API_KEY": "sk_test_123", "IVR_STRIPE_API_BASE": "http://localhost:12111/"}))
     requests_mock.post("http://localhost:12111/v1/payment_intents", json=intent())
     assert charge(gateway).approved
     assert last(requests_mock).url == "http://localhost:12111/v1/payment_intents"
@@ -261,11 +262,11 @@ def test_custom_api_base_for_stripe_mock(requests_mock: rm.Mocker) -> None:
 ])
 def test_from_config_errors(config: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        StripeGateway.from_config(config)
+        StripeGateway.from_settings(settings_with(config))
 
 
 def test_from_config_defaults_and_repr_hide_the_key() -> None:
-    gateway = StripeGateway.from_config({"IVR_STRIPE_API_KEY": KEY})
+    gateway = StripeGateway.from_settings(settings_with({"IVR_STRIPE_API_KEY": KEY}))
     assert gateway.api_base == "https://api.stripe.com"
     assert KEY not in repr(gateway)
     assert gateway.name == "stripe"
@@ -273,8 +274,8 @@ def test_from_config_defaults_and_repr_hide_the_key() -> None:
 
 
 def test_make_gateway_builds_it_for_pay_capture() -> None:
-    gateway = make_gateway({"IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": KEY,
-                            "IVR_CARD_CAPTURE": "pay"})
+    gateway = make_gateway(settings_with({"IVR_PAYMENT_GATEWAY": "stripe",
+                                          "IVR_STRIPE_API_KEY": KEY, "IVR_CARD_CAPTURE": "pay"}))
     assert isinstance(gateway, StripeGateway)
 
 

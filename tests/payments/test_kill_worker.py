@@ -18,6 +18,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from ivr.db import db
 from ivr.payments.reconcile import reconcile
 from models import utcnow
 from tests.app_helpers import make_app
@@ -89,7 +90,7 @@ def test_a_worker_killed_mid_charge_loses_and_doubles_nothing(
     history = demo_history(app)
     if recovery == "only reconcile":
         check_money(app, START, [f"{CALL_SID}-1"], settled=False, history=history)
-        reconcile(app, app.extensions["ivr_gateway"], now=utcnow() + LATER)
+        reconcile(db.sessions(app), app.extensions["ivr_gateway"], now=utcnow() + LATER)
     check_money(app, START, [f"{CALL_SID}-1"], history=history)
     assert gateway_charges(app) == [(f"{CALL_SID}-1", 12045)]
 

@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event
 
+from ivr.config import override_settings
 from ivr.db import db
 from ivr.payments.reconcile import reconcile
 from ivr.payments.scheduled import run_scheduled
@@ -87,13 +88,13 @@ def test_no_transaction_is_open_while_runs_charge_settle_and_reconcile(
         demo_app: Flask, open_at_gateway: list[tuple[str, int]]) -> None:
     caller = TwilioCaller(demo_app, caller="+13125550142")
     caller.walk("30009012", "8024", "2", "2", "10", "2", "1201", "2", "1")  # checking on file
-    demo_app.config["IVR_SANDBOX_FAULT"] = "lost-reply"
+    override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     TwilioCaller(demo_app, call_sid="CA" + "3" * 32).walk(*TO_READ_BACK, "1")
-    demo_app.config["IVR_SANDBOX_FAULT"] = ""
+    override_settings(demo_app, IVR_SANDBOX_FAULT="")
     gateway = demo_app.extensions["ivr_gateway"]
-    run_scheduled(demo_app, gateway, date(2026, 12, 1))
-    settle_pending(demo_app, gateway)
-    reconcile(demo_app, gateway, now=utcnow() + LATER)
+    run_scheduled(db.sessions(demo_app), gateway, date(2026, 12, 1))
+    settle_pending(db.sessions(demo_app), gateway)
+    reconcile(db.sessions(demo_app), gateway, now=utcnow() + LATER)
     assert open_at_gateway == [("charge", 0), ("debit_bank", 0), ("settlement", 0),
                                ("find_charge", 0)]
 

@@ -55,7 +55,7 @@ def test_due_card_payment_is_approved_and_texted(app: Flask, ids: dict[str, int]
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 5000, on=date(2026, 11, 20),
                    fee_cents=150)
 
-    summary = run_scheduled(app, gateway, RUN_DAY)
+    summary = run_scheduled(db.sessions(app), gateway, RUN_DAY)
 
     assert summary == RunSummary(approved=1)
     payment = get(app, pid)
@@ -77,7 +77,7 @@ def test_confirmation_number_given_when_scheduled_is_kept(
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000,
                    confirmation_number="5120349999")
 
-    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary(approved=1)
 
     assert get(app, pid).confirmation_number == "5120349999"
     assert texts(app)[0].endswith("Confirmation number: 5120349999.")
@@ -87,7 +87,7 @@ def test_declined_card(app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway()
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN], "4000000000000002"), 5000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(declined=1)
 
     payment = get(app, pid)
     assert (payment.status, payment.decline_code) == ("declined", "card_declined")
@@ -106,11 +106,12 @@ def test_only_due_scheduled_rows_are_charged(app: Flask, ids: dict[str, int]) ->
     done = schedule(app, ids[JORDAN], card, 3000, status="approved")
     undated = schedule(app, ids[JORDAN], card, 4000, scheduled_for=None)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(approved=1)
     assert [get(app, p).status for p in (today, tomorrow, done, undated)] == [
         "approved", "scheduled", "approved", "scheduled"]
 
-    assert run_scheduled(app, gateway, RUN_DAY + timedelta(days=1)) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY + timedelta(days=1)) == \
+        RunSummary(approved=1)
     assert get(app, tomorrow).status == "approved"
     assert [cents for _, _, cents in gateway.calls] == [1000, 2000]
 
@@ -119,8 +120,8 @@ def test_running_twice_charges_once(app: Flask, ids: dict[str, int]) -> None:
     gateway = CountingGateway()
     schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
 
-    first = run_scheduled(app, gateway, RUN_DAY)
-    second = run_scheduled(app, gateway, RUN_DAY)
+    first = run_scheduled(db.sessions(app), gateway, RUN_DAY)
+    second = run_scheduled(db.sessions(app), gateway, RUN_DAY)
 
     assert (first, second) == (RunSummary(approved=1), RunSummary())
     assert len(gateway.calls) == 1 and len(texts(app)) == 1
@@ -130,11 +131,11 @@ def test_a_run_that_listed_a_payment_another_machine_claimed_skips_it(
         app: Flask, ids: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
     gateway = CountingGateway()
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
-    assert run_scheduled(app, gateway, RUN_DAY).approved == 1
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY).approved == 1
     # This machine read the due list before the other machine's claim committed.
     monkeypatch.setattr(scheduled, "_due_ids", lambda session, run_date: [pid])
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(skipped=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(skipped=1)
     assert len(gateway.calls) == 1
     assert balance(app, ids[JORDAN]) == 12045 - 1000
 
@@ -144,11 +145,13 @@ def test_a_charge_in_flight_is_left_to_its_machine(app: Flask, ids: dict[str, in
     gateway.release = threading.Event()
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
     results: list[RunSummary] = []
-    first = threading.Thread(target=lambda: results.append(run_scheduled(app, gateway, RUN_DAY)))
+    first = threading.Thread(
+        target=lambda: results.append(run_scheduled(db.sessions(app), gateway, RUN_DAY)))
     first.start()
     assert gateway.entered.wait(10)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary()  # claimed, not yet stale
+    # claimed, not yet stale
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary()
     gateway.release.set()
     first.join(10)
 
@@ -170,10 +173,10 @@ def test_a_run_that_died_mid_charge_is_settled_by_reconcile_not_charged_again(
         token = session.get_one(SavedPaymentMethod, card).gateway_token
     first = gateway.charge(CardToken(token, "Visa", "4242"), "1230", "", 1000, "k-charged", "")
 
-    assert run_scheduled(app, gateway, RUN_DAY, now=now) == RunSummary()
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY, now=now) == RunSummary()
     assert len(gateway.calls) == 1  # a later run never sends an abandoned key again
 
-    assert reconcile(app, gateway, now=now) == ReconcileSummary(approved=1, failed=1)
+    assert reconcile(db.sessions(app), gateway, now=now) == ReconcileSummary(approved=1, failed=1)
     assert (get(app, charged).status, get(app, charged).gateway_reference) == (
         "approved", first.reference)
     assert (get(app, never_sent).status, get(app, never_sent).decline_code) == (
@@ -186,7 +189,7 @@ def test_a_run_that_died_mid_charge_is_settled_by_reconcile_not_charged_again(
 
 def run_on_three_machines(app: Flask, gateway: CountingGateway) -> list[RunSummary]:
     """Three scheduled runs started at the same moment, as cron on three machines would."""
-    return at_once(3, lambda: run_scheduled(app, gateway, RUN_DAY))
+    return at_once(3, lambda: run_scheduled(db.sessions(app), gateway, RUN_DAY))
 
 
 def test_racing_runs_charge_each_payment_once(app: Flask, ids: dict[str, int]) -> None:
@@ -206,7 +209,7 @@ def test_nothing_due_cancels_without_charging(app: Flask, ids: dict[str, int]) -
     gateway = CountingGateway()
     pid = schedule(app, ids[MORGAN], save_card(app, ids[MORGAN]), 1000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(skipped=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(skipped=1)
 
     payment = get(app, pid)
     assert (payment.status, payment.decline_code) == ("cancelled", "nothing_due")
@@ -219,7 +222,7 @@ def test_charges_only_the_balance_when_less_is_owed(app: Flask, ids: dict[str, i
     gateway = CountingGateway()
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 20000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(approved=1)
 
     assert [cents for _, _, cents in gateway.calls] == [12045]
     assert get(app, pid).amount_cents == 12045
@@ -233,7 +236,7 @@ def test_removed_method_fails_without_charging(app: Flask, ids: dict[str, int]) 
         session.get_one(SavedPaymentMethod, card).removed_at = datetime.now(UTC)
     pid = schedule(app, ids[JORDAN], card, 1000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(declined=1)
 
     assert (get(app, pid).status, get(app, pid).decline_code) == ("failed", "method_removed")
     assert gateway.calls == []
@@ -244,7 +247,7 @@ def test_bank_debit_is_pending_and_lowers_the_balance(app: Flask, ids: dict[str,
     gateway = CountingGateway()
     pid = schedule(app, ids[JORDAN], save_bank(app, ids[JORDAN]), 5000, method="saved_bank")
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(pending=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(pending=1)
 
     payment = get(app, pid)
     assert payment.status == "pending" and payment.gateway_reference
@@ -260,25 +263,25 @@ def test_a_gateway_refusal_fails_the_payment_and_tells_the_payer(
     gateway.fail = True
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(declined=1)
     payment = get(app, pid)
     assert (payment.status, payment.decline_code) == ("failed", "processing_error")
     assert balance(app, ids[JORDAN]) == 12045
     assert "did not go through: there was a problem processing it" in texts(app)[0]
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary()  # never sent again
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary()  # never sent again
 
 
 def test_a_lost_answer_holds_the_amount_until_reconciled(
         app: Flask, ids: dict[str, int]) -> None:
-    gateway = SandboxGateway({"IVR_SANDBOX_FAULT": "lost-reply"})
+    gateway = SandboxGateway(fault="lost-reply")
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(unknown=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(unknown=1)
     assert get(app, pid).status == "unknown" and balance(app, ids[JORDAN]) == 12045
     assert "We could not yet confirm" in texts(app)[0]
 
-    gateway = SandboxGateway({}, gateway.record)  # the same gateway, answering again
-    assert reconcile(app, gateway) == ReconcileSummary(approved=1)
+    gateway = SandboxGateway(gateway.record)  # the same gateway, answering again
+    assert reconcile(db.sessions(app), gateway) == ReconcileSummary(approved=1)
     assert get(app, pid).status == "approved" and balance(app, ids[JORDAN]) == 12045 - 1000
     assert "was approved with Visa ending 4242" in texts(app)[-1]
 
@@ -295,8 +298,8 @@ def test_autopay_charges_the_balance_once_per_due_date(app: Flask, ids: dict[str
     enroll(app, ids[JORDAN], save_card(app, ids[JORDAN]))  # due 2026-12-05, not today
     enroll(app, ids[MORGAN], save_card(app, ids[MORGAN]))  # nothing owed
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(approved=1)
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary()
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary()
 
     with db.transaction(app) as session:
         [payment] = session.scalars(select(Payment)).all()
@@ -312,7 +315,7 @@ def test_autopay_charges_the_balance_once_per_due_date(app: Flask, ids: dict[str
 def test_inactive_autopay_charges_nothing(app: Flask, ids: dict[str, int]) -> None:
     enroll(app, ids[SAM], save_card(app, ids[SAM]), active=False)
 
-    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary()
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary()
     assert payment_count(app) == 0
 
 
@@ -322,7 +325,7 @@ def test_autopay_charges_what_scheduled_payments_left(app: Flask, ids: dict[str,
     enroll(app, ids[SAM], card)
     schedule(app, ids[SAM], card, 5000)
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(approved=2)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(approved=2)
     assert [cents for _, _, cents in gateway.calls] == [5000, 3910]
     assert balance(app, ids[SAM]) == 0
 
@@ -343,9 +346,9 @@ def test_arrangement_completes_with_its_last_instalment(app: Flask, ids: dict[st
     plan = arrangement(app, ids[JORDAN], save_card(app, ids[JORDAN]),
                        (6000, RUN_DAY), (6045, december))
 
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(approved=1)
     assert arrangement_status(app, plan) == "active"
-    assert run_scheduled(app, gateway, december) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), gateway, december) == RunSummary(approved=1)
     assert arrangement_status(app, plan) == "completed"
     assert balance(app, ids[JORDAN]) == 0
 
@@ -355,7 +358,7 @@ def test_declined_instalment_keeps_the_arrangement_active(
     plan = arrangement(app, ids[JORDAN], save_card(app, ids[JORDAN], "4000000000000002"),
                        (6000, RUN_DAY), (6045, RUN_DAY))
 
-    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(declined=2)
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary(declined=2)
     assert arrangement_status(app, plan) == "active"
 
 
@@ -378,7 +381,7 @@ def test_each_payment_is_claimed_and_sent_on_the_clock_of_its_own_moment(
     card = save_card(app, ids[JORDAN])
     paid = [schedule(app, ids[JORDAN], card, 1000) for _ in range(3)]
 
-    assert run_scheduled(app, SlowGateway(), RUN_DAY) == RunSummary(approved=3)
+    assert run_scheduled(db.sessions(app), SlowGateway(), RUN_DAY) == RunSummary(approved=3)
     claimed = [get(app, pid).processing_since for pid in paid]
     assert claimed == [datetime(2026, 11, 21, 11, minute, tzinfo=UTC) for minute in (0, 3, 6)]
 
@@ -392,12 +395,12 @@ def test_a_payment_in_flight_holds_the_scheduled_one_back_not_cancels_it(
             account_id=ids[SAM], idempotency_key="CA-call-1", amount_cents=8910, fee_cents=0,
             method="card"))
         held_id = held.id
-    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(skipped=1)
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary(skipped=1)
     assert get(app, pid).status == "scheduled" and texts(app) == []
 
     with db.transaction(app) as session:  # the call's card was declined
         ledger.move(session, session.get_one(Payment, held_id), "declined")
-    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary(approved=1)
     assert balance(app, ids[SAM]) == 0
 
 
@@ -409,11 +412,11 @@ def test_autopay_catches_up_after_a_payment_in_flight_fails(
             account_id=ids[SAM], idempotency_key="CA-call-1", amount_cents=8910, fee_cents=0,
             method="card"))
         held_id = held.id
-    assert run_scheduled(app, CountingGateway(), RUN_DAY) == RunSummary()
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary()
     with db.transaction(app) as session:
         ledger.move(session, session.get_one(Payment, held_id), "declined")
     next_day = RUN_DAY + timedelta(days=1)
-    assert run_scheduled(app, CountingGateway(), next_day) == RunSummary(approved=1)
+    assert run_scheduled(db.sessions(app), CountingGateway(), next_day) == RunSummary(approved=1)
     assert balance(app, ids[SAM]) == 0
 
 
@@ -421,7 +424,8 @@ def test_autopay_turned_on_after_a_due_date_starts_with_the_next(
         app: Flask, ids: dict[str, int]) -> None:
     save_row(app, AutopayEnrollment(account_id=ids[SAM], payment_method_id=save_card(app, ids[SAM]),
                                  enrolled_at=datetime(2026, 11, 22, 9, tzinfo=UTC)))
-    assert run_scheduled(app, CountingGateway(), RUN_DAY + timedelta(days=1)) == RunSummary()
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY + timedelta(days=1)) == \
+        RunSummary()
 
 
 def test_autopay_with_a_removed_method_fails_and_says_so(app: Flask, ids: dict[str, int]) -> None:
@@ -430,7 +434,7 @@ def test_autopay_with_a_removed_method_fails_and_says_so(app: Flask, ids: dict[s
     with db.transaction(app) as session:
         session.get_one(SavedPaymentMethod, card).removed_at = datetime.now(UTC)
     gateway = CountingGateway()
-    assert run_scheduled(app, gateway, RUN_DAY) == RunSummary(declined=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(declined=1)
     assert gateway.calls == [] and balance(app, ids[SAM]) == 8910
     assert "the saved payment method was removed" in texts(app)[0]
 
@@ -451,7 +455,7 @@ def test_one_bad_payment_does_not_stop_the_run(app: Flask, ids: dict[str, int],
         return decide(session, payment, now)
 
     monkeypatch.setattr(scheduled, "_decide", crash_on_one)
-    summary = run_scheduled(app, CountingGateway(), RUN_DAY)
+    summary = run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY)
     assert summary == RunSummary(approved=1, declined=1, errors=1)
     assert [get(app, p).status for p in (removed, broken, fine)] == [
         "failed", "scheduled", "approved"]
@@ -462,7 +466,7 @@ def test_a_clock_fixed_in_the_past_never_sends_a_charge_reconcile_may_settle(
     gateway = CountingGateway()
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
     stalled = datetime.now(UTC) - timedelta(minutes=11)  # a run that stalled this long
-    assert run_scheduled(app, gateway, RUN_DAY, now=stalled) == RunSummary(skipped=1)
+    assert run_scheduled(db.sessions(app), gateway, RUN_DAY, now=stalled) == RunSummary(skipped=1)
     assert gateway.calls == [] and get(app, pid).status == "processing"
-    assert reconcile(app, gateway) == ReconcileSummary(failed=1)
+    assert reconcile(db.sessions(app), gateway) == ReconcileSummary(failed=1)
     assert gateway.calls == [] and balance(app, ids[JORDAN]) == 12045

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from ivr.db import db
 from ivr.errors import GatewayError
 from ivr.payments.gateways.base import Settlement
 from ivr.payments.gateways.sandbox import SandboxGateway
@@ -59,7 +60,7 @@ def submit_debit(app: Flask, account_id: int, bank_number: str, cents: int = 500
     """A bank debit submitted by a scheduled run (status pending); the payment's id."""
     pid = schedule(app, account_id, save_bank(app, account_id, bank_number), cents,
                    method="saved_bank", **fields)
-    assert run_scheduled(app, SandboxGateway(), RUN_DAY).pending == 1
+    assert run_scheduled(db.sessions(app), SandboxGateway(), RUN_DAY).pending == 1
     return pid
 
 
@@ -67,7 +68,7 @@ def test_settled_debit_is_approved(app: Flask, jordan: int) -> None:
     pid = submit_debit(app, jordan, "000123456789")
     before = texts(app)
 
-    assert settle_pending(app, SandboxGateway(), now=NOW) == SettleSummary(settled=1)
+    assert settle_pending(db.sessions(app), SandboxGateway(), now=NOW) == SettleSummary(settled=1)
 
     payment = get(app, pid)
     assert (payment.status, payment.settled_at, payment.decline_code) == ("approved", NOW, None)
@@ -86,7 +87,7 @@ def test_returned_debit_restores_the_balance_and_texts(
     pid = submit_debit(app, jordan, bank_number)
     assert balance(app, jordan) == 12045 - 5000
 
-    assert settle_pending(app, SandboxGateway(), now=NOW) == SettleSummary(returned=1)
+    assert settle_pending(db.sessions(app), SandboxGateway(), now=NOW) == SettleSummary(returned=1)
 
     payment = get(app, pid)
     assert (payment.status, payment.decline_code, payment.settled_at) == ("returned", code, None)
@@ -104,7 +105,7 @@ def test_unknown_return_code_reads_as_other(app: Flask, jordan: int) -> None:
 
     pid = submit_debit(app, jordan, "000123456789")
 
-    assert settle_pending(app, OddGateway()) == SettleSummary(returned=1)
+    assert settle_pending(db.sessions(app), OddGateway()) == SettleSummary(returned=1)
     assert get(app, pid).decline_code == "other"
     assert "the bank did not accept the debit" in texts(app)[-1]
 
@@ -112,7 +113,7 @@ def test_unknown_return_code_reads_as_other(app: Flask, jordan: int) -> None:
 def test_no_text_without_a_notify_number(app: Flask, jordan: int) -> None:
     submit_debit(app, jordan, "000111111116", notify_number=None)
 
-    assert settle_pending(app, SandboxGateway()).returned == 1
+    assert settle_pending(db.sessions(app), SandboxGateway()).returned == 1
     assert texts(app) == []
     assert balance(app, jordan) == 12045
 
@@ -122,11 +123,11 @@ def test_gateway_error_leaves_one_pending_and_carries_on(app: Flask, jordan: int
     settles = submit_debit(app, jordan, "000123456789", cents=2000)
     gateway = SettlingGateway(failing=frozenset({get(app, stuck).gateway_reference or ""}))
 
-    assert settle_pending(app, gateway) == SettleSummary(settled=1, still_pending=1)
+    assert settle_pending(db.sessions(app), gateway) == SettleSummary(settled=1, still_pending=1)
 
     assert (get(app, stuck).status, get(app, settles).status) == ("pending", "approved")
     assert balance(app, jordan) == 12045 - 3000
-    assert settle_pending(app, SandboxGateway()) == SettleSummary(returned=1)
+    assert settle_pending(db.sessions(app), SandboxGateway()) == SettleSummary(returned=1)
     assert balance(app, jordan) == 12045 - 2000
 
 
@@ -134,15 +135,15 @@ def test_only_pending_debits_are_asked_about(app: Flask, jordan: int) -> None:
     submit_debit(app, jordan, "000123456789")
     gateway = SettlingGateway()
 
-    assert settle_pending(app, gateway) == SettleSummary(settled=1)
-    assert settle_pending(app, gateway) == SettleSummary()
+    assert settle_pending(db.sessions(app), gateway) == SettleSummary(settled=1)
+    assert settle_pending(db.sessions(app), gateway) == SettleSummary()
     assert len(gateway.asked) == 1
 
 
 def test_racing_settlements_restore_the_balance_once(app: Flask, jordan: int) -> None:
     pid = submit_debit(app, jordan, "000222222227")
     gateway = SettlingGateway(delay=0.05)
-    results = at_once(3, lambda: settle_pending(app, gateway))
+    results = at_once(3, lambda: settle_pending(db.sessions(app), gateway))
 
     assert sum(r.returned for r in results) == 1
     assert get(app, pid).status == "returned"
@@ -153,8 +154,8 @@ def test_racing_settlements_restore_the_balance_once(app: Flask, jordan: int) ->
 def test_settling_the_last_bank_instalment_completes_the_arrangement(
         app: Flask, jordan: int) -> None:
     plan = arrangement(app, jordan, save_bank(app, jordan), (6000, RUN_DAY), (6045, RUN_DAY))
-    assert run_scheduled(app, SandboxGateway(), RUN_DAY) == RunSummary(pending=2)
+    assert run_scheduled(db.sessions(app), SandboxGateway(), RUN_DAY) == RunSummary(pending=2)
     assert arrangement_status(app, plan) == "active"
 
-    assert settle_pending(app, SandboxGateway()) == SettleSummary(settled=2)
+    assert settle_pending(db.sessions(app), SandboxGateway()) == SettleSummary(settled=2)
     assert arrangement_status(app, plan) == "completed"

@@ -62,7 +62,7 @@ def charge(app: Flask, card_number: str, cents: int = 1000, key: str = "CA1-1",
                              notify_number="+14155550100")
         opened = p.open_payment(order)
     if opened.processing:
-        charges.charge(app, gateway, key)
+        charges.charge(db.sessions(app), gateway, key)
     with db.transaction(app) as session:
         result = ports(session, gateway).payment_result(key) if opened.processing else opened
         return result, account(session).balance_cents

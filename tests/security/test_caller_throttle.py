@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from flows.speech import render, say
+from ivr.config import override_settings
 from ivr.db import db
 from models import AuditEvent
 from tests.twilio_helpers import TwilioCaller
@@ -23,7 +24,7 @@ NOT_FOUND = "Sorry, we could not find"
 @pytest.fixture
 def strict_app(demo_app: Flask) -> Flask:
     """The demo line, refusing a caller ID after 3 failures within the hour."""
-    demo_app.config["IVR_CALLER_MAX_PIN_FAILURES"] = 3
+    override_settings(demo_app, IVR_CALLER_MAX_PIN_FAILURES=3)
     return demo_app
 
 

@@ -139,7 +139,7 @@ def test_expect_sms_reads_the_outbox_rows_created_during_the_call(tmp_path: Path
         return response
 
     app = fake_app({"/voice": voice}, IVR_DATABASE_URL=f"sqlite:///{tmp_path / 'sms.db'}")
-    db.init_app(app)
+    db.init_app(app, app.config["IVR_DATABASE_URL"])
     SmsMessage.metadata.create_all(create_engine(app.config["IVR_DATABASE_URL"]),
                                    tables=[SmsMessage.metadata.tables[SmsMessage.__tablename__]])
     with db.transaction(app) as session:  # an older text must not count

@@ -26,6 +26,7 @@ from ivr.sms.backends import ConsoleBackend, make_sms_backend
 from ivr.sms.outbox import DrainResult, claim, drain_outbox, queue_text
 from ivr.sms.twilio import PERMANENT_CODES, TwilioBackend
 from models import SmsMessage
+from tests.app_helpers import settings_with
 
 SID = "AC" + "1" * 32
 TOKEN = "s3cret-auth-token"
@@ -97,22 +98,22 @@ def test_console_backend_logs_and_drain_marks_sent(app: Flask,
     [message_id] = queue(app, "Payment received")
     caplog.set_level(logging.INFO, logger="ivr.sms")
 
-    result = drain_outbox(app, ConsoleBackend(), now=NOW)
+    result = drain_outbox(db.sessions(app), ConsoleBackend(), now=NOW)
 
     assert result == DrainResult(sent=1, failed=0, retried=0)
     assert "SMS to +14155550100: Payment received" in caplog.text
     row = message(app, message_id)
     assert (row.status, row.sent_at, row.attempts) == ("sent", NOW, 0)
     assert row.provider_sid is not None and row.provider_sid.startswith("console-")
-    assert drain_outbox(app, ConsoleBackend(), now=NOW) == DrainResult()
+    assert drain_outbox(db.sessions(app), ConsoleBackend(), now=NOW) == DrainResult()
 
 
 def test_drain_skips_messages_not_yet_due(app: Flask) -> None:
     queue(app, "later", at=NOW + timedelta(seconds=1))
     backend = RecordingBackend()
 
-    assert drain_outbox(app, backend, now=NOW) == DrainResult()
-    assert drain_outbox(app, backend, now=NOW + timedelta(seconds=1)).sent == 1
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult()
+    assert drain_outbox(db.sessions(app), backend, now=NOW + timedelta(seconds=1)).sent == 1
 
 
 def test_drain_respects_limit_and_accepts_a_sessionmaker(app: Flask) -> None:
@@ -128,7 +129,7 @@ def test_twilio_backend_sends_through_the_api(app: Flask, requests_mock: rm.Mock
                        json={"sid": "SM" + "a" * 32, "status": "queued", "account_sid": SID})
     [message_id] = queue(app, "Paid $12.50")
 
-    result = drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW)
+    result = drain_outbox(db.sessions(app), make_sms_backend(settings_with(TWILIO_CONFIG)), now=NOW)
 
     assert result == DrainResult(sent=1)
     sent = requests_mock.request_history[0]
@@ -153,15 +154,15 @@ def test_permanent_twilio_error_fails_after_one_request(app: Flask, requests_moc
     requests_mock.post(MESSAGES_URL, status_code=400,
                        json=twilio_error_body(400, code, "The message cannot be sent."))
     [message_id] = queue(app, "hello")
-    backend = make_sms_backend(TWILIO_CONFIG)
+    backend = make_sms_backend(settings_with(TWILIO_CONFIG))
 
-    assert drain_outbox(app, backend, now=NOW) == DrainResult(failed=1)
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult(failed=1)
 
     row = message(app, message_id)
     assert (row.status, row.attempts, row.error_code, row.sent_at) == ("failed", 1, str(code),
                                                                        None)
     assert row.last_error == f"{code}: {PERMANENT_CODES[code]}; not retried"
-    assert drain_outbox(app, backend, now=NOW + timedelta(days=1)) == DrainResult()
+    assert drain_outbox(db.sessions(app), backend, now=NOW + timedelta(days=1)) == DrainResult()
     assert len(requests_mock.request_history) == 1
 
 
@@ -171,7 +172,7 @@ def test_unsubscribed_recipient_says_why_in_plain_words(app: Flask,
         400, 21610, "Attempt to send to unsubscribed recipient"))
     [message_id] = queue(app, "Paid $12.50")
 
-    drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW)
+    drain_outbox(db.sessions(app), make_sms_backend(settings_with(TWILIO_CONFIG)), now=NOW)
 
     row = message(app, message_id)
     assert row.last_error == "21610: recipient has unsubscribed (replied STOP); not retried"
@@ -185,29 +186,30 @@ def test_transient_twilio_errors_retry_with_backoff_then_fail(
     requests_mock.post(MESSAGES_URL, status_code=status,
                        json=twilio_error_body(status, code, "Try again later"))
     [message_id] = queue(app, "hello")
-    backend = make_sms_backend(TWILIO_CONFIG)
+    backend = make_sms_backend(settings_with(TWILIO_CONFIG))
     now, delays = NOW, []
 
     for attempt in range(1, 5):
-        assert drain_outbox(app, backend, now=now) == DrainResult(retried=1)
+        assert drain_outbox(db.sessions(app), backend, now=now) == DrainResult(retried=1)
         row = message(app, message_id)
         assert (row.status, row.attempts, row.error_code) == ("queued", attempt, str(code))
         last_error = row.last_error or ""
         assert f"HTTP {status} error {code}" in last_error and last_error.endswith("will retry")
         assert TOKEN not in last_error
         delays.append(row.next_attempt_at - now)
-        assert drain_outbox(app, backend, now=row.next_attempt_at - timedelta(seconds=1)) == \
+        early = row.next_attempt_at - timedelta(seconds=1)
+        assert drain_outbox(db.sessions(app), backend, now=early) == \
             DrainResult()
         now = row.next_attempt_at
 
-    assert drain_outbox(app, backend, now=now) == DrainResult(failed=1)
+    assert drain_outbox(db.sessions(app), backend, now=now) == DrainResult(failed=1)
     assert delays == [timedelta(seconds=s) for s in (30, 60, 120, 240)]
     row = message(app, message_id)
     assert (row.status, row.attempts, row.sent_at, row.error_code) == ("failed", 5, None,
                                                                       str(code))
     assert (row.last_error or "").endswith("gave up after 5 attempts")
     assert len(requests_mock.request_history) == 5
-    assert drain_outbox(app, backend, now=now + timedelta(days=1)) == DrainResult()
+    assert drain_outbox(db.sessions(app), backend, now=now + timedelta(days=1)) == DrainResult()
 
 
 def test_retry_that_succeeds_clears_the_error(app: Flask, requests_mock: rm.Mocker) -> None:
@@ -216,11 +218,12 @@ def test_retry_that_succeeds_clears_the_error(app: Flask, requests_mock: rm.Mock
         {"status_code": 201, "json": {"sid": "SM" + "b" * 32, "status": "queued"}},
     ])
     [message_id] = queue(app, "hello")
-    backend = make_sms_backend(TWILIO_CONFIG)
+    backend = make_sms_backend(settings_with(TWILIO_CONFIG))
 
-    assert drain_outbox(app, backend, now=NOW) == DrainResult(retried=1)
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult(retried=1)
     assert message(app, message_id).error_code == "20429"
-    assert drain_outbox(app, backend, now=NOW + timedelta(seconds=30)) == DrainResult(sent=1)
+    assert drain_outbox(db.sessions(app), backend, now=NOW + timedelta(seconds=30)) == \
+        DrainResult(sent=1)
 
     row = message(app, message_id)
     assert (row.status, row.attempts, row.error_code, row.last_error) == ("sent", 1, None, None)
@@ -231,7 +234,8 @@ def test_error_without_a_twilio_code_is_retried_without_one(app: Flask,
     requests_mock.post(MESSAGES_URL, status_code=502, text="<html>Bad Gateway</html>")
     [message_id] = queue(app, "hello")
 
-    assert drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW) == DrainResult(retried=1)
+    backend = make_sms_backend(settings_with(TWILIO_CONFIG))
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult(retried=1)
 
     row = message(app, message_id)
     assert (row.status, row.error_code) == ("queued", None)
@@ -245,7 +249,8 @@ def test_network_errors_are_transient(app: Flask, requests_mock: rm.Mocker,
     requests_mock.post(MESSAGES_URL, exc=exc)
     [message_id] = queue(app, "hello")
 
-    assert drain_outbox(app, make_sms_backend(TWILIO_CONFIG), now=NOW) == DrainResult(retried=1)
+    backend = make_sms_backend(settings_with(TWILIO_CONFIG))
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult(retried=1)
 
     row = message(app, message_id)
     assert (row.status, row.error_code) == ("queued", None)
@@ -265,7 +270,7 @@ def test_permanent_error_from_any_backend_is_not_retried(app: Flask) -> None:
     backend = RecordingBackend(fail_with=SmsSendError("no such number", code="X1",
                                                       permanent=True))
 
-    assert drain_outbox(app, backend, now=NOW) == DrainResult(failed=1)
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult(failed=1)
 
     row = message(app, message_id)
     assert (row.status, row.attempts, row.error_code, row.last_error) == (
@@ -275,7 +280,7 @@ def test_permanent_error_from_any_backend_is_not_retried(app: Flask) -> None:
 def test_unexpected_backend_error_requeues(app: Flask) -> None:
     [message_id] = queue(app, "hi")
 
-    result = drain_outbox(app, RecordingBackend(fail_with=KeyError("x")), now=NOW)
+    result = drain_outbox(db.sessions(app), RecordingBackend(fail_with=KeyError("x")), now=NOW)
 
     assert result == DrainResult(retried=1)
     row = message(app, message_id)
@@ -286,10 +291,10 @@ def test_unexpected_backend_error_requeues(app: Flask) -> None:
 def test_claimed_message_is_not_claimed_or_sent_again(app: Flask) -> None:
     [message_id] = queue(app, "once")
 
-    assert claim(app, message_id, NOW) == ("+14155550100", "once")
-    assert claim(app, message_id, NOW) is None
+    assert claim(db.sessions(app), message_id, NOW) == ("+14155550100", "once")
+    assert claim(db.sessions(app), message_id, NOW) is None
     backend = RecordingBackend()
-    assert drain_outbox(app, backend, now=NOW) == DrainResult()
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult()
     assert backend.sent == [] and message(app, message_id).status == "sending"
 
 
@@ -298,9 +303,9 @@ def test_second_drainer_during_a_send_skips_the_claimed_message(app: Flask) -> N
     outer, other = RecordingBackend(), RecordingBackend()
     inner: list[DrainResult] = []
     # While the first drainer is sending "one", another worker drains the same outbox.
-    outer.during_send = lambda: inner.append(drain_outbox(app, other, now=NOW))
+    outer.during_send = lambda: inner.append(drain_outbox(db.sessions(app), other, now=NOW))
 
-    assert drain_outbox(app, outer, now=NOW) == DrainResult(sent=1)
+    assert drain_outbox(db.sessions(app), outer, now=NOW) == DrainResult(sent=1)
 
     assert inner == [DrainResult(sent=1)]
     assert [body for _, body in outer.sent] == ["one"]
@@ -314,7 +319,7 @@ def test_concurrent_drainers_send_each_message_once(app: Flask) -> None:
     results: list[DrainResult] = []
 
     def drain() -> None:
-        results.append(drain_outbox(app, backend, now=NOW))
+        results.append(drain_outbox(db.sessions(app), backend, now=NOW))
 
     threads = [threading.Thread(target=drain) for _ in range(4)]
     for thread in threads:
@@ -328,24 +333,25 @@ def test_concurrent_drainers_send_each_message_once(app: Flask) -> None:
 
 def test_message_stuck_in_sending_is_recovered(app: Flask) -> None:
     stuck, recent = queue(app, "stuck", "recent", at=NOW - timedelta(hours=1))
-    assert claim(app, stuck, NOW - timedelta(minutes=11)) is not None
-    assert claim(app, recent, NOW - timedelta(minutes=5)) is not None
+    assert claim(db.sessions(app), stuck, NOW - timedelta(minutes=11)) is not None
+    assert claim(db.sessions(app), recent, NOW - timedelta(minutes=5)) is not None
     backend = RecordingBackend()
 
-    assert drain_outbox(app, backend, now=NOW) == DrainResult()
+    assert drain_outbox(db.sessions(app), backend, now=NOW) == DrainResult()
     row = message(app, stuck)
     assert (row.status, row.attempts) == ("queued", 1)
     assert "worker stopped" in (row.last_error or "")
     assert message(app, recent).status == "sending"
 
-    assert drain_outbox(app, backend, now=NOW + timedelta(seconds=30)).sent == 1
+    assert drain_outbox(db.sessions(app), backend, now=NOW + timedelta(seconds=30)).sent == 1
     assert backend.sent == [("+14155550100", "stuck")]
 
 
 def test_make_sms_backend() -> None:
-    assert isinstance(make_sms_backend({}), ConsoleBackend)
-    assert isinstance(make_sms_backend({"IVR_SMS_BACKEND": "console"}), ConsoleBackend)
-    backend = make_sms_backend(TWILIO_CONFIG)
+    assert isinstance(make_sms_backend(settings_with({})), ConsoleBackend)
+    console = make_sms_backend(settings_with({"IVR_SMS_BACKEND": "console"}))
+    assert isinstance(console, ConsoleBackend)
+    backend = make_sms_backend(settings_with(TWILIO_CONFIG))
     assert isinstance(backend, TwilioBackend) and backend.from_number == FROM
 
 
@@ -357,7 +363,7 @@ def test_make_sms_backend() -> None:
 ])
 def test_make_sms_backend_config_errors(overrides: dict[str, str], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
-        make_sms_backend(TWILIO_CONFIG | overrides)
+        make_sms_backend(settings_with(TWILIO_CONFIG | overrides))
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 5.0) -> bool:
@@ -382,7 +388,7 @@ def test_outbox_worker_sends_and_survives_errors(app: Flask,
 
     monkeypatch.setattr(background, "drain_outbox", flaky_drain)
     backend = RecordingBackend()
-    worker = OutboxWorker(app, interval=0.02, backend=backend)
+    worker = OutboxWorker(db.sessions(app), backend, interval=0.02)
     worker.start()
     try:
         queue(app, "from the worker", at=datetime.now(UTC))
@@ -406,6 +412,6 @@ def test_a_long_drain_reads_the_clock_for_each_message(app: Flask,
 
     monkeypatch.setattr(sms, "utcnow", lambda: clock[0])
     ids = queue(app, "one", "two", "three")
-    assert drain_outbox(app, SlowBackend()) == DrainResult(sent=3)
+    assert drain_outbox(db.sessions(app), SlowBackend()) == DrainResult(sent=3)
     assert [message(app, i).sent_at for i in ids] == [
         NOW, NOW + timedelta(minutes=6), NOW + timedelta(minutes=12)]

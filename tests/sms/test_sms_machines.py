@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ivr.config import settings_of
 from ivr.db import db, make_engine
 from ivr.sms.outbox import DrainResult, drain_outbox, queue_text
 from models import SmsMessage
@@ -52,7 +53,7 @@ def queue_bodies(app: Flask, count: int) -> list[str]:
 
 def machine_sessions(app: Flask) -> tuple[Engine, Callable[[], Session]]:
     """An engine and session factory of its own, as another machine would have."""
-    engine = make_engine(app.config["IVR_DATABASE_URL"])
+    engine = make_engine(settings_of(app).database_url)
     return engine, sessionmaker(engine, expire_on_commit=False)
 
 
@@ -115,7 +116,7 @@ def test_concurrent_processes_send_each_message_exactly_once(app: Flask, tmp_pat
     context = multiprocessing.get_context("spawn")
     start_at = time.time() + 3  # spawned interpreters need a moment to import
     processes = [context.Process(target=_drain_in_process,
-                                 args=(app.config["IVR_DATABASE_URL"], str(log_path), start_at))
+                                 args=(settings_of(app).database_url, str(log_path), start_at))
                  for _ in range(4)]
     for process in processes:
         process.start()
@@ -137,7 +138,7 @@ def test_postgresql_drain_skips_a_row_another_machine_has_locked(app: Flask) -> 
     results: list[DrainResult] = []
     backend = CountingBackend(counts, threading.Lock())
     drainer = threading.Thread(target=lambda: results.append(
-        drain_outbox(app, backend, now=NOW)))
+        drain_outbox(db.sessions(app), backend, now=NOW)))
 
     with engine.connect() as conn, conn.begin():
         # Another machine is in the middle of claiming the first due message.
@@ -162,7 +163,7 @@ def test_claim_uses_skip_locked_only_on_postgresql(app: Flask) -> None:
     queue_bodies(app, 1)
     event.listen(engine, "before_cursor_execute", remember)
     try:
-        drain_outbox(app, CountingBackend(Counter(), threading.Lock()), now=NOW)
+        drain_outbox(db.sessions(app), CountingBackend(Counter(), threading.Lock()), now=NOW)
     finally:
         event.remove(engine, "before_cursor_execute", remember)
 

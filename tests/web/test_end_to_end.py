@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from ivr.config import override_settings, settings_of
 from ivr.db import db
 from models import Account, Arrangement
 from tests.app_helpers import call_payments, texts
@@ -108,9 +109,9 @@ def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
         demo_app: Flask, requests_mock: Any) -> None:
     from ivr.ports.database import make_gateway
 
-    demo_app.config.update(IVR_PAYMENT_GATEWAY="stripe", IVR_CARD_CAPTURE="pay",
+    override_settings(demo_app, IVR_PAYMENT_GATEWAY="stripe", IVR_CARD_CAPTURE="pay",
                            IVR_STRIPE_API_KEY="sk_test_abc")
-    demo_app.extensions["ivr_gateway"] = make_gateway(demo_app.config, db.engine(demo_app))
+    demo_app.extensions["ivr_gateway"] = make_gateway(settings_of(demo_app), db.engine(demo_app))
     caller = TwilioCaller(demo_app)
     answer = caller.walk("1", "2468", "2", "1", "2", "1201")
     assert "bank account" not in answer.said  # Stripe here takes cards only

@@ -566,7 +566,7 @@ class CallFuzzer(RuleBasedStateMachine):
     def settle_doubts(self) -> None:
         """Reconcile with a working gateway, past the grace period."""
         self.gateway.next_fault = ""
-        summary = reconcile(self.app, self.gateway, now=utcnow() + LATER)
+        summary = reconcile(db.sessions(self.app), self.gateway, now=utcnow() + LATER)
         self.totals.reconciles += 1
         if summary.approved or summary.failed or summary.pending:
             event("reconcile settled a payment in doubt")

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 from flows import machine
+from ivr.config import override_settings, settings_of
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
 from tests.app_helpers import make_app
@@ -59,7 +60,7 @@ def test_unsigned_requests_are_refused(caller: TwilioCaller, path: str) -> None:
 def test_forged_or_tampered_requests_are_refused(caller: TwilioCaller) -> None:
     params = caller.params()
     forged = TwilioCaller(Flask("other"), caller=caller.caller)
-    forged.app.config["TWILIO_AUTH_TOKEN"] = "not-our-token"
+    override_settings(forged.app, TWILIO_AUTH_TOKEN="not-our-token")
     response = caller.client.post("/voice", data=params,
                                   headers={"X-Twilio-Signature": forged.sign("/voice", params)})
     assert response.status_code == 403
@@ -178,7 +179,7 @@ def test_an_exception_becomes_a_spoken_apology(
 
 def test_an_exception_transfers_when_an_agent_is_configured(
         caller: TwilioCaller, monkeypatch: pytest.MonkeyPatch) -> None:
-    caller.app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    override_settings(caller.app, IVR_AGENT_NUMBER="+18005550123")
     monkeypatch.setattr(machine, "start", lambda *a: 1 / 0)
     answer = caller.start()
     dial = answer.root.find("Dial")
@@ -186,7 +187,7 @@ def test_an_exception_transfers_when_an_agent_is_configured(
 
 
 def test_agent_transfer_dials_the_configured_number(caller: TwilioCaller) -> None:
-    caller.app.config["IVR_AGENT_NUMBER"] = "+18005550123"
+    override_settings(caller.app, IVR_AGENT_NUMBER="+18005550123")
     answer = caller.walk("1", PIN)
     assert "To speak with an agent, press 0." in answer.said
     transfer = caller.press(answer, "0")
@@ -252,7 +253,7 @@ def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
     app = make_app(database_url, tmp_path, IVR_TRUSTED_PROXIES=1)
     caller = TwilioCaller(app)
     params = caller.params()
-    public = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+    public = RequestValidator(settings_of(app).twilio_auth_token).compute_signature(
         "https://ivr.example.com/voice", params)
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ivr.example.com",
                  "X-Forwarded-For": "54.172.60.1"}
@@ -282,7 +283,7 @@ def test_signatures_behind_a_proxy_allow_for_ports(
     app = make_app(database_url, tmp_path, IVR_TRUSTED_PROXIES=1)
     caller = TwilioCaller(app)
     params = caller.params()
-    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+    signature = RequestValidator(settings_of(app).twilio_auth_token).compute_signature(
         signed_url, params)
     headers = {"X-Twilio-Signature": signature, "X-Forwarded-Proto": "https",
                "X-Forwarded-Host": "ivr.example.com", "X-Forwarded-Port": forwarded_port,
@@ -292,7 +293,7 @@ def test_signatures_behind_a_proxy_allow_for_ports(
 
 def test_proxy_headers_are_ignored_unless_proxies_are_trusted(caller: TwilioCaller) -> None:
     params = caller.params()
-    forged_host = RequestValidator(caller.app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+    forged_host = RequestValidator(settings_of(caller.app).twilio_auth_token).compute_signature(
         "https://evil.example.com/voice", params)
     headers = {"X-Twilio-Signature": forged_host, "X-Forwarded-Proto": "https",
                "X-Forwarded-Host": "evil.example.com"}

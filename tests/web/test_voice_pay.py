@@ -6,6 +6,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from ivr.config import override_settings
 from ivr.db import db
 from models import SmsMessage
 from tests.app_helpers import balance, call_payments
@@ -18,7 +19,7 @@ TO_CAPTURE = ("1", PIN, "2", "2", "30", "1", "1")  # $30 today, with a new card
 @pytest.fixture
 def caller(demo_app: Flask) -> TwilioCaller:
     """A caller on account 10001234 with <Pay> capture switched on."""
-    demo_app.config.update(IVR_CARD_CAPTURE="pay", IVR_PAY_CONNECTOR="Stripe_Connector")
+    override_settings(demo_app, IVR_CARD_CAPTURE="pay", IVR_PAY_CONNECTOR="Stripe_Connector")
     return TwilioCaller(demo_app)
 
 
