@@ -29,6 +29,7 @@ from twilio.request_validator import RequestValidator
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops.demo import load_demo
 from ivr.ops.migrate import upgrade
@@ -41,7 +42,7 @@ TO_READ_BACK = ("1", "2468", "2", "2", "1", "1", "1", "4242424242424242", "1230"
 def post(app: Flask, call_sid: str, path: str, **form: str) -> ET.Element:
     """A signed webhook, as Twilio sends it; the TwiML answer."""
     params = {"CallSid": call_sid, "From": "+14155550100", "To": "+18005550199", **form}
-    signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+    signature = RequestValidator(settings_of(app).twilio_auth_token).compute_signature(
         "http://localhost" + path, params)
     response = app.test_client().post(path, data=params,
                                       headers={"X-Twilio-Signature": signature})

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.config import Settings
+from ivr.config import ENV_NAMES, Settings, override_settings, settings_of
 from ivr.errors import ConfigError
 
 README = Path(__file__).parent.parent / "README.md"
@@ -116,3 +118,61 @@ def test_serve_refuses_to_start_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp
     [line] = result.output.strip().splitlines()
     assert line.startswith(f"Error: {name} must be") and repr(value) in line
     assert not (tmp_path / "ivr.sqlite3").exists(), "it stopped before touching the database"
+
+
+def test_every_field_read_from_the_environment_is_documented() -> None:
+    assert set(ENV_NAMES) == documented_variables()
+
+
+def test_settings_are_frozen_and_typed(tmp_path: Path) -> None:
+    settings = Settings.from_env(tmp_path, {"IVR_CONVENIENCE_FEE": "1.00+2.5%",
+                                            "IVR_TODAY": "2026-11-21", "IVR_PIN_MAX_FAILURES": "7"})
+    assert settings.convenience_fee == (100, Decimal("2.5"))
+    assert (settings.today, settings.pin_max_failures) == (date(2026, 11, 21), 7)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.pin_max_failures = 8  # type: ignore[misc]
+
+
+def test_settings_written_back_as_the_environment_read_back_the_same(tmp_path: Path) -> None:
+    settings = Settings.from_env(tmp_path, {"IVR_CONVENIENCE_FEE": "1.50+2.5%",
+                                            "IVR_TODAY": "2026-11-21", "IVR_AGENT_NUMBER": "+1800",
+                                            "IVR_CARD_CAPTURE": "pay", "IVR_SANDBOX_FAULT": "down"})
+    assert Settings.from_env(Path("/elsewhere"), settings.as_env()) == settings
+    assert Settings.from_env(tmp_path, Settings.from_env(tmp_path, {}).as_env()) == \
+        Settings.from_env(tmp_path, {})
+
+
+def test_test_config_overrides_are_checked_like_the_environment(tmp_path: Path) -> None:
+    from ivr.app import create_app
+
+    database = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}"}
+    with pytest.raises(ConfigError, match=r"^IVR_PIN_MAX_FAILURES must be from 1 to 100, got 0$"):
+        create_app({**database, "IVR_PIN_MAX_FAILURES": 0})
+    app = create_app({**database, "IVR_PIN_MAX_FAILURES": 7, "TESTING": True})
+    assert settings_of(app).pin_max_failures == 7
+    assert app.config["TESTING"] is True and "IVR_PIN_MAX_FAILURES" not in app.config
+
+
+def test_overriding_a_setting_checks_it_and_keeps_the_rest(tmp_path: Path) -> None:
+    from ivr.app import create_app
+
+    app = create_app({"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+                      "IVR_BILLER_NAME": "Acme Water"})
+    before = override_settings(app, IVR_SANDBOX_FAULT="down")
+    assert settings_of(app).sandbox_fault == "down" and before.sandbox_fault == ""
+    assert settings_of(app).biller_name == "Acme Water"
+    with pytest.raises(ConfigError, match=r"^IVR_TIMEZONE "):
+        override_settings(app, IVR_TIMEZONE="Mars/Olympus_Mons")
+    with pytest.raises(KeyError, match="IVR_NO_SUCH"):
+        override_settings(app, IVR_NO_SUCH="1")
+    assert settings_of(app).sandbox_fault == "down"
+
+
+def test_no_module_reads_a_setting_from_app_config() -> None:
+    root = Path(__file__).parent.parent / "ivr"
+    reads = re.compile(r"""config(\[|\.get\()["'](IVR|TWILIO)_""")
+    # The simulator also drives other Flask apps, whose settings are in their app.config.
+    offenders = [str(path.relative_to(root)) for path in root.rglob("*.py")
+                 if reads.search(path.read_text(encoding="utf-8")) and path.parent.name != "sim"]
+    assert offenders == []
+    assert reads.search('app.config["IVR_TODAY"]') and reads.search("config.get('TWILIO_X')")

@@ -235,7 +235,7 @@ class FaultyGateway(SandboxGateway):
     """The app's sandbox (same record), whose next charge or debit fails as told, once."""
 
     def __init__(self, sandbox: SandboxGateway) -> None:
-        super().__init__({}, sandbox.record)
+        super().__init__(sandbox.record)
         self.next_fault = ""
 
     def _carry_out(self, request: Charged) -> GatewayCharge:

@@ -16,10 +16,10 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 from flows import machine
-from ivr.config import override_settings, settings_of
+from ivr.config import override_settings, settings_of, store_settings
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
-from tests.app_helpers import make_app
+from tests.app_helpers import make_app, settings_with
 from tests.twilio_helpers import Answer, TwilioCaller
 
 VISA = "4242424242424242"
@@ -59,8 +59,9 @@ def test_unsigned_requests_are_refused(caller: TwilioCaller, path: str) -> None:
 
 def test_forged_or_tampered_requests_are_refused(caller: TwilioCaller) -> None:
     params = caller.params()
-    forged = TwilioCaller(Flask("other"), caller=caller.caller)
-    override_settings(forged.app, TWILIO_AUTH_TOKEN="not-our-token")
+    other = Flask("other")
+    store_settings(other, settings_with({"TWILIO_AUTH_TOKEN": "not-our-token"}))
+    forged = TwilioCaller(other, caller=caller.caller)
     response = caller.client.post("/voice", data=params,
                                   headers={"X-Twilio-Signature": forged.sign("/voice", params)})
     assert response.status_code == 403
