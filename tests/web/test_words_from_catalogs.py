@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from flows import speech
 from flows.state import Step
+from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.security.pins import hash_pin
 from models import Account, SmsMessage
@@ -94,13 +95,14 @@ def test_a_word_built_in_code_is_caught() -> None:
 
 def test_every_word_heard_or_texted_comes_from_a_catalog(demo_app: Flask,
                                                          pseudo_catalog: Path) -> None:
-    biller = demo_app.config["IVR_BILLER_NAME"]
+    biller = settings_of(demo_app).biller_name
     with db.transaction(demo_app) as session:
         session.execute(update(Account).values(pin_hash=hash_pin(PIN)))
     heard = said_along(demo_app, "CA" + "e" * 32, SCHEDULE_ONE)
     paths = [*PATHS.items(), *((Step.ENDED, path) for path in FINISHED_PATHS)]
     for n, (step, path) in enumerate(paths):
-        demo_app.config["IVR_CARD_CAPTURE"] = "pay" if step is Step.CARD_CAPTURE else "gather"
+        capture = "pay" if step is Step.CARD_CAPTURE else "gather"
+        override_settings(demo_app, IVR_CARD_CAPTURE=capture)
         try:
             heard += said_along(demo_app, f"CA{n:02d}{'f' * 30}", path)
         except AssertionError as e:
