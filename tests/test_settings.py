@@ -49,7 +49,7 @@ def documented_variables() -> set[str]:
 
 
 def read_variables() -> set[str]:
-    """Every variable settings_from_env reads, in development and in production."""
+    """Every variable Settings.from_env reads, in development and in production."""
     asked: set[str] = set()
     production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
                   "IVR_FINGERPRINT_KEY": "k" * 32}

@@ -26,6 +26,7 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import insert, select
 
 from ivr.cli import main
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops import server
 from models import AuditEvent
@@ -36,7 +37,7 @@ IVR = Path(sys.executable).parent / "ivr"
 def run_ivr(app: Flask, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """The real ``ivr`` script on ``app``'s database."""
     environ = {name: value for name, value in os.environ.items() if name != "IVR_LOG_FILE"}
-    environ.update(IVR_DATABASE_URL=app.config["IVR_DATABASE_URL"], **env)
+    environ.update(IVR_DATABASE_URL=settings_of(app).database_url, **env)
     return subprocess.run([str(IVR), *args], env=environ, capture_output=True, text=True,
                           timeout=60, check=False)
 
@@ -100,7 +101,7 @@ def test_an_unexpected_failure_is_one_line(app: Flask, monkeypatch: pytest.Monke
         raise RuntimeError("disk on fire\nand more detail")
 
     monkeypatch.setattr("ivr.cli.ops.unlock_account", broken)
-    monkeypatch.setenv("IVR_DATABASE_URL", app.config["IVR_DATABASE_URL"])
+    monkeypatch.setenv("IVR_DATABASE_URL", settings_of(app).database_url)
 
     result = CliRunner().invoke(main, ["accounts", "unlock", "99999"])
 
@@ -113,7 +114,7 @@ def test_the_command_puts_logging_back(app: Flask, monkeypatch: pytest.MonkeyPat
                                        clean_logging: None) -> None:
     root = logging.getLogger()
     before = (list(root.handlers), root.level)
-    monkeypatch.setenv("IVR_DATABASE_URL", app.config["IVR_DATABASE_URL"])
+    monkeypatch.setenv("IVR_DATABASE_URL", settings_of(app).database_url)
 
     assert CliRunner().invoke(main, ["-v", "db", "upgrade"]).exit_code == 0
 
@@ -126,7 +127,7 @@ def test_export_into_a_closed_pipe_exits_quietly(app: Flask) -> None:
                "outcome": "ok", "detail": "x" * 60} for _ in range(4000)]
     with db.transaction(app) as session:
         session.execute(insert(AuditEvent), events)
-    environ = {**os.environ, "IVR_DATABASE_URL": app.config["IVR_DATABASE_URL"]}
+    environ = {**os.environ, "IVR_DATABASE_URL": settings_of(app).database_url}
     with subprocess.Popen([str(IVR), "audit", "export"], env=environ, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None and process.stderr is not None
