@@ -94,7 +94,7 @@ class DatabaseHarness(Harness):
             yield ports_for(self.app, session)
 
     def charge(self, key: str) -> None:
-        charges.charge(self.app, self.app.extensions["ivr_gateway"], key)
+        charges.charge(db.sessions(self.app), self.app.extensions["ivr_gateway"], key)
 
 
 @pytest.fixture(params=["fake", *database_kinds()])
