@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from tests.import_graph import (
@@ -81,3 +83,19 @@ def test_no_module_is_over_300_lines() -> None:
     lengths = {name: len(path.read_text().splitlines())
                for name, path in project_modules().items()}
     assert not {name: n for name, n in lengths.items() if n > 300}
+
+
+def test_no_project_module_is_imported_lazily() -> None:
+    # An import inside a function hides a dependency from this test's graph, and is how
+    # import cycles used to be broken; every project import is at the top of its module.
+    lazy = []
+    for name, path in project_modules().items():
+        tree = ast.parse(path.read_text())
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top_level:
+                targets = [a.name for a in node.names] if isinstance(node, ast.Import) \
+                    else [node.module or ""]
+                if any(t.split(".")[0] in ("flows", "ivr", "models", "app") for t in targets):
+                    lazy.append(f"{name}:{node.lineno}")
+    assert not lazy

@@ -13,7 +13,11 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy.exc import OperationalError
 
+from ivr.app import create_app
 from ivr.cli.audit import CommandFailed
+from ivr.cli.call import call_command
+from ivr.cli.ops import accounts_cli, audit_cli, db_cli, serve_command, sms_cli
+from ivr.cli.payments import payments_cli
 from ivr.cli.verbosity import VERBOSE
 from ivr.errors import ConfigError
 from ivr.logs import configure_logging, logging_restorer
@@ -24,10 +28,6 @@ log = logging.getLogger(__name__)
 
 
 def _commands() -> list[click.Command]:
-    from ivr.cli.call import call_command
-    from ivr.cli.ops import accounts_cli, audit_cli, db_cli, serve_command, sms_cli
-    from ivr.cli.payments import payments_cli
-
     return [db_cli, serve_command, call_command, accounts_cli, payments_cli, sms_cli, audit_cli]
 
 
@@ -38,8 +38,6 @@ def register_cli(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from ivr.app import create_app
-
     try:
         return create_app()
     except ConfigError as error:

@@ -7,23 +7,16 @@ Every command but ``serve`` is :func:`~ivr.cli.audit.audited`: each run leaves o
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import os
-import re
-import sys
-import tempfile
-from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TextIO
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy.orm import Session
 
-from ivr.cli.audit import OutputClosed, audited, fail
+from ivr.cli.audit import audited, fail
+from ivr.cli.options import export, format_option, output_option, parse_date
 from ivr.cli.verbosity import verbose
 from ivr.config import settings_of
 from ivr.db import db
@@ -31,7 +24,11 @@ from ivr.errors import ConfigError, ImportRowError
 from ivr.logs import configure_logging, logging_restorer
 from ivr.ops.accounts_import import import_accounts
 from ivr.ops.exports import export_accounts_csv, export_audit_csv, export_sms_csv
+from ivr.ops.migrate import upgrade
+from ivr.ops.server import serve
 from ivr.security.audit import UNLOCKED, unlock_account
+from ivr.sms.backends import make_sms_backend
+from ivr.sms.outbox import drain_outbox
 
 db_cli = AppGroup("db", help="Create or migrate the schema.")
 accounts_cli = AppGroup("accounts", help="Manage accounts.")
@@ -44,7 +41,6 @@ audit_cli = AppGroup("audit", help="The audit trail of security-relevant events.
 def db_upgrade_command() -> str:
     """Create the schema or migrate it to the latest version."""
     # Imported here: importing Alembic logs its plugin setup, noise for every other command.
-    from ivr.ops.migrate import upgrade
 
     upgrade(db.engine())
     click.echo("Database schema is up to date.")
@@ -61,7 +57,6 @@ def db_upgrade_command() -> str:
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, workers: int, no_demo: bool) -> None:
     """Migrate the database and serve the line with gunicorn."""
-    from ivr.ops.server import serve
 
     # A server's log is its output: on stderr, unless IVR_LOG_FILE takes it (and no -v).
     ctx.call_on_close(logging_restorer())
@@ -106,88 +101,28 @@ def accounts_unlock_command(account_number: str) -> str:
     return message
 
 
-@contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[TextIO]:
-    """Stdout, or a file that appears only once completely written."""
-    if path is None:
-        yield sys.stdout
-        return
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _export(writer: Callable[[Session, TextIO], int], output: Path | None, what: str) -> str:
-    """Run one CSV export to ``output`` (or stdout); return a summary for the audit trail."""
-    try:
-        with _output(output) as out, db.transaction() as session:
-            count = writer(session, out)
-            out.flush()  # so a reader that went away shows here, not at exit
-    except BrokenPipeError:
-        raise OutputClosed() from None
-    except OSError as exc:
-        fail(f"{output}: {exc.strerror or exc}")
-    if output is not None:
-        click.echo(f"Exported {count} {what} to {output}", err=True)
-    return f"{count} {what} to {output or 'standard output'}"
-
-
-_format_option = click.option("--format", "fmt", type=click.Choice(["csv"]), default="csv",
-                              show_default=True, help="Output format.")
-_output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                              default=None, help="Write to FILE instead of standard output.")
-
-
 @accounts_cli.command("export")
-@_format_option
-@_output_option
+@format_option
+@output_option
 @audited
 def accounts_export_command(fmt: str, output: Path | None) -> str:
     """Export every account with its AutoPay and saved methods (never a PIN)."""
-    return _export(export_accounts_csv, output, "accounts")
-
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-class _BadDate(click.ClickException):
-    """A malformed date option: one error line and exit status 2, like other usage errors."""
-
-    exit_code = 2
-
-
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
-    """Parse a date option (--date, --since) as YYYY-MM-DD."""
-    if value is None:
-        return None
-    # fromisoformat alone would also take "20261201"; operators' scripts should say one thing.
-    if _ISO_DATE.fullmatch(value):
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(value)
-    raise _BadDate(f'{param.opts[0]}: "{value}" is not a date in the form YYYY-MM-DD')
+    return export(export_accounts_csv, output, "accounts")
 
 
 @sms_cli.command("export")
-@_format_option
-@_output_option
+@format_option
+@output_option
 @audited
 def sms_export_command(fmt: str, output: Path | None) -> str:
     """Export the text-message outbox, oldest first."""
-    return _export(export_sms_csv, output, "messages")
+    return export(export_sms_csv, output, "messages")
 
 
 @sms_cli.command("send")
 @audited
 def sms_send_command() -> str:
     """Send the due messages in the outbox once, with the configured backend."""
-    from ivr.sms.backends import make_sms_backend
-    from ivr.sms.outbox import drain_outbox
 
     try:
         backend = make_sms_backend(settings_of(current_app))
@@ -200,12 +135,12 @@ def sms_send_command() -> str:
 
 
 @audit_cli.command("export")
-@_format_option
-@_output_option
-@click.option("--since", callback=_parse_date, metavar="YYYY-MM-DD",
+@format_option
+@output_option
+@click.option("--since", callback=parse_date, metavar="YYYY-MM-DD",
               help="Only events from this day on (from midnight UTC).")
 @audited
 def audit_export_command(fmt: str, output: Path | None, since: date | None) -> str:
     """Export the audit trail, oldest first (never a PIN or card data)."""
-    summary = _export(functools.partial(export_audit_csv, since=since), output, "events")
+    summary = export(functools.partial(export_audit_csv, since=since), output, "events")
     return f"{summary} since {since.isoformat()}" if since else summary

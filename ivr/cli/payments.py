@@ -13,11 +13,14 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.cli.audit import audited, fail
-from ivr.cli.ops import _export, _format_option, _output_option, _parse_date
+from ivr.cli.options import export, format_option, output_option, parse_date
 from ivr.config import settings_of
 from ivr.db import SessionFactory, db
 from ivr.ops.exports import export_payments_csv
 from ivr.payments.gateways.base import PaymentGateway
+from ivr.payments.reconcile import reconcile, resolve_by_hand
+from ivr.payments.scheduled import run_scheduled
+from ivr.payments.settlement import settle_pending
 from ivr.ports.database import gateway_of
 
 payments_cli = AppGroup("payments", help="Payments taken on the line.")
@@ -29,19 +32,18 @@ def _sessions_and_gateway() -> tuple[SessionFactory, PaymentGateway]:
 
 
 @payments_cli.command("export")
-@_format_option
-@_output_option
+@format_option
+@output_option
 @audited
 def payments_export_command(fmt: str, output: Path | None) -> str:
     """Export every payment, oldest first."""
-    return _export(export_payments_csv, output, "payments")
+    return export(export_payments_csv, output, "payments")
 
 
 @payments_cli.command("settle")
 @audited
 def payments_settle_command() -> str:
     """Ask the gateway about pending bank debits; record settlements and returns."""
-    from ivr.payments.settlement import settle_pending
 
     summary = settle_pending(*_sessions_and_gateway())
     message = (f"Settled {summary.settled}, returned {summary.returned}, "
@@ -51,12 +53,11 @@ def payments_settle_command() -> str:
 
 
 @payments_cli.command("run-scheduled")
-@click.option("--date", "run_date", callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--date", "run_date", callback=parse_date, metavar="YYYY-MM-DD",
               help="Charge what is due on this date (default: today in IVR_TIMEZONE).")
 @audited
 def payments_run_scheduled_command(run_date: date | None) -> str:
     """Charge due scheduled payments and AutoPay once each, even from several machines."""
-    from ivr.payments.scheduled import run_scheduled
 
     day = run_date or settings_of(current_app).local_date()
     summary = run_scheduled(*_sessions_and_gateway(), day)
@@ -73,7 +74,6 @@ def payments_run_scheduled_command(run_date: date | None) -> str:
 @audited
 def payments_reconcile_command() -> str:
     """Look up payments whose outcome is in doubt at the gateway; record it; text the payer."""
-    from ivr.payments.reconcile import reconcile
 
     summary = reconcile(*_sessions_and_gateway())
     click.echo(summary.line())
@@ -89,7 +89,6 @@ def payments_reconcile_command() -> str:
 def payments_resolve_command(idempotency_key: str, reference: str | None,
                              not_charged: bool) -> str:
     """Record what you found at the processor for a payment reconcile cannot look up."""
-    from ivr.payments.reconcile import resolve_by_hand
 
     if bool(reference) == not_charged:
         fail("say either --charged REFERENCE or --not-charged")

@@ -14,6 +14,7 @@ from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.payments.gateways.sandbox import DatabaseRecord, SandboxGateway
+from ivr.payments.gateways.stripe import StripeGateway
 from ivr.ports.accounts import AccountPorts
 from ivr.ports.plans import PlanPorts
 from ivr.security.pin_policy import PinPolicy
@@ -55,8 +56,6 @@ def make_gateway(settings: Settings, engine: Engine | None = None, *,
         record = DatabaseRecord(engine) if engine is not None else None
         gateway = SandboxGateway(record, fault or settings.sandbox_fault)
     elif name == "stripe":
-        from ivr.payments.gateways.stripe import StripeGateway
-
         gateway = StripeGateway.from_settings(settings)
     else:
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "

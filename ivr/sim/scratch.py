@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 from flask import Flask
 
+from ivr.app import create_app
 from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops.server import prepare
@@ -19,8 +20,6 @@ _COPIED_FLASK_KEYS = ("TESTING",)
 @contextmanager
 def scratch_demo_app(base: Flask) -> Iterator[Flask]:
     """``base``'s settings on a new temporary SQLite database holding the demo accounts."""
-    from ivr.app import create_app
-
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as folder:
         # Every setting but where data lives.
         config: dict[str, object] = dict(settings_of(base).as_env())

@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, has_settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError, ServerUnreachable
+from models import SmsMessage
 
 # The host the Flask test client reports in request.url when given a bare path.
 IN_PROCESS_BASE = "http://localhost"
@@ -114,8 +115,6 @@ class InProcessTransport:
 
     def sms_marker(self) -> int:
         """The highest SMS outbox id so far (0 when the app has no database or table)."""
-        from models import SmsMessage
-
         if "ivr_db" not in self.app.extensions:
             return 0
         try:
@@ -126,8 +125,6 @@ class InProcessTransport:
 
     def sms_since(self, marker: int, to_number: str) -> list[str]:
         """Bodies of outbox rows to ``to_number`` with an id above ``marker``, oldest first."""
-        from models import SmsMessage
-
         if "ivr_db" not in self.app.extensions:
             return []
         query = (select(SmsMessage.body)
