@@ -8,7 +8,10 @@ from datetime import date
 from flows.context import Context
 from flows.dates import parse_keyed_date
 from flows.draft import PaymentDraft, Purpose
-from flows.money import AmountError, parse_keyed_amount
+from flows.errors import AmountError
+from flows.money import (
+    parse_keyed_amount,
+)
 from flows.outcomes import Go, Outcome, Retry
 from flows.speech import Money, Prompt, say
 from flows.state import CallState, Step

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
+from flows.errors import StepTableError
 from flows.keys import KEYPAD, STAR
 from flows.spec import NEXT, CardCapture, End, Entry, Hold, Menu, Option, StepSpec
 from flows.speech import load_catalog
 from flows.state import Step
-
-
-class StepTableError(ValueError):
-    """The step table is inconsistent; the message names the step at fault."""
 
 
 def check(table: Mapping[Step, StepSpec], names: Set[Step] | None = None) -> None:

@@ -16,12 +16,9 @@ from enum import StrEnum
 from typing import Any
 
 from flows.cards import Brand
+from flows.errors import DraftError
 from flows.money import split_evenly
 from flows.ports import BankToken, PaymentSource
-
-
-class DraftError(LookupError):
-    """A step needed a payment detail the call has not chosen yet (a bug, not caller input)."""
 
 
 class Purpose(StrEnum):

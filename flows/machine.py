@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flows import steps
 from flows.context import Context
+from flows.errors import FlowError
 from flows.outcomes import Finish, Outcome, Retry
 from flows.speech import Prompt, say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
@@ -16,10 +17,6 @@ from flows.table import CANCELLABLE_STEPS, MENU_STEPS, STEPS, TRANSITIONS, VERIF
 
 __all__ = ["CANCELLABLE_STEPS", "MENU_STEPS", "TRANSITIONS", "VERIFIED_STEPS", "FlowError",
            "handle", "start"]
-
-
-class FlowError(RuntimeError):
-    """The flow tried something its step table does not allow (a bug, not input)."""
 
 
 def start(state: CallState, ctx: Context) -> Reply:

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from flows.errors import AmountError
 from flows.keys import is_digits
-
-
-class AmountError(ValueError):
-    """The keyed amount could not be read; ``problem`` names the prompt that explains why."""
-
-    def __init__(self, problem: str) -> None:
-        super().__init__(problem)
-        self.problem = problem
 
 
 def parse_keyed_amount(keys: str) -> int:

@@ -174,10 +174,6 @@ class CaptureResult:
     unknown: bool = False  # an error that does not say whether the card was charged
 
 
-class CallerThrottled(Exception):
-    """This caller ID keyed too many wrong PINs or unknown account numbers lately."""
-
-
 class PinCheck(StrEnum):
     """Result of checking a PIN."""
 

@@ -7,7 +7,13 @@ from enum import StrEnum
 from typing import Any
 
 from flows.capture import CaptureReport
-from flows.draft import DraftError, Method, PaymentDraft, from_legacy, source_from_dict
+from flows.draft import (
+    Method,
+    PaymentDraft,
+    from_legacy,
+    source_from_dict,
+)
+from flows.errors import DraftError
 from flows.ports import PaymentSource
 from flows.speech import Prompt
 

@@ -8,10 +8,14 @@ declared in ``flows.table``.
 from __future__ import annotations
 
 from flows.context import Context
+from flows.errors import CallerThrottled
 from flows.keys import is_digits
 from flows.menus import method_words
 from flows.outcomes import Finish, Go, Outcome, Retry
-from flows.ports import AccountSummary, CallerThrottled, PinCheck
+from flows.ports import (
+    AccountSummary,
+    PinCheck,
+)
 from flows.speech import Digits, Money, Prompt, say
 from flows.state import MAX_FAILURES, CallState, Step
 

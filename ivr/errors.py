@@ -7,6 +7,8 @@ subclasses say which part refused. The pure call flow has its own two (``flows.m
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class IvrError(Exception):
     """Base of the line's exceptions; ``str()`` is one line fit for an operator."""
@@ -62,3 +64,24 @@ class SmsSendError(IvrError):
 
 class ServerUnreachable(IvrError):
     """Nothing answers HTTP at the URL the simulator was pointed at; str() names the URL."""
+
+
+class TwimlError(IvrError, ValueError):
+    """A response the simulator read is not a TwiML document Twilio could execute."""
+
+
+class ScriptError(IvrError, ValueError):
+    """A call script itself is malformed; the message says where."""
+
+
+class ScriptFailure(IvrError, AssertionError):
+    """A call script's expectation did not hold; the message shows the call around it.
+
+    ``result`` is the simulator's ``CallResult`` up to that point (typed loosely here:
+    this module sits below the simulator and imports nothing).
+    """
+
+    def __init__(self, message: str, result: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.result = result

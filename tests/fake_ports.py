@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from flows.cards import card_brand
+from flows.errors import CallerThrottled
 from flows.ports import (
     AccountSummary,
     BankToken,
-    CallerThrottled,
     CaptureResult,
     CardToken,
     ChargeResult,

@@ -99,3 +99,18 @@ def test_no_project_module_is_imported_lazily() -> None:
                 if any(t.split(".")[0] in ("flows", "ivr", "models", "app") for t in targets):
                     lazy.append(f"{name}:{node.lineno}")
     assert not lazy
+
+
+def test_exceptions_are_declared_in_the_errors_modules() -> None:
+    # ivr/errors.py for the line, flows/errors.py for the pure flow; the commands' click
+    # exceptions are how click prints an error, so they stay with the commands.
+    scattered = []
+    for name, path in project_modules().items():
+        if name in ("ivr.errors", "flows.errors") or name.startswith("ivr.cli"):
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_") and any(
+                    isinstance(base, ast.Name) and base.id.endswith(("Error", "Exception"))
+                    for base in node.bases):
+                scattered.append(f"{name}.{node.name}")
+    assert not scattered

@@ -11,12 +11,16 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
 from ivr.cli.verbosity import verbose
-from ivr.errors import ConfigError, ServerUnreachable
+from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
 from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
 from ivr.sim.scratch import scratch_demo_app
-from ivr.sim.script import ScriptError, ScriptFailure, run_script, run_script_dir
+from ivr.sim.script import (
+    ScriptError,
+    run_script,
+    run_script_dir,
+)
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, CallResult
 from ivr.sim.transport import HttpTransport, Transport
 

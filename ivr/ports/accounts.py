@@ -8,7 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
-from flows.ports import AccountSummary, CallerThrottled, PaymentRecord, PinCheck
+from flows.errors import CallerThrottled
+from flows.ports import (
+    AccountSummary,
+    PaymentRecord,
+    PinCheck,
+)
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record

@@ -16,8 +16,13 @@ from typing import Any
 from flask import Flask
 
 from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
-from ivr.errors import ConfigError
-from ivr.sim.script_load import INPUT_KINDS, Script, ScriptError, Step, load_script
+from ivr.errors import ConfigError, ScriptError, ScriptFailure
+from ivr.sim.script_load import (
+    INPUT_KINDS,
+    Script,
+    Step,
+    load_script,
+)
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport, Transport, transport_for
 from ivr.sim.twiml import GatherSpec, normalise_space
@@ -26,16 +31,6 @@ __all__ = ["ScriptError", "ScriptFailure", "load_script", "run_script", "run_scr
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _MISSING = object()
-
-
-class ScriptFailure(AssertionError):
-    """A scripted expectation did not hold; ``result`` is the call up to that point."""
-
-    def __init__(self, message: str, result: CallResult | None = None) -> None:
-        """Keep the message for display and the (partial) call result for inspection."""
-        super().__init__(message)
-        self.message = message
-        self.result = result
 
 
 def _norm(text: str) -> str:

@@ -10,16 +10,13 @@ from typing import Any
 
 import yaml
 
+from ivr.errors import ScriptError
 from ivr.sim.twiml import DTMF_KEYS
 
 INPUT_KINDS = ("press", "silence", "hangup")
 CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
                 "application-error", "loop")
-
-
-class ScriptError(ValueError):
-    """The script itself is malformed; the message says where."""
 
 
 class _SourceInt(int):

@@ -20,11 +20,18 @@ from email.utils import format_datetime
 from typing import Literal, Protocol
 from urllib.parse import urljoin
 
+from ivr.errors import TwimlError
 from ivr.phones import to_e164
 from ivr.sim.pay import PaySession
 from ivr.sim.results import SECONDS_PER_KEY, Action, CallResult, Outcome
 from ivr.sim.transport import Transport
-from ivr.sim.twiml import GatherSpec, TwimlError, dial_target, local_name, parse_twiml, say_text
+from ivr.sim.twiml import (
+    GatherSpec,
+    dial_target,
+    local_name,
+    parse_twiml,
+    say_text,
+)
 
 DEFAULT_FROM = "+14155550100"
 DEFAULT_TO = "+18005550199"

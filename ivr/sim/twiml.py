@@ -6,15 +6,13 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
+from ivr.errors import TwimlError
+
 # Keys a telephone keypad can send as DTMF.
 DTMF_KEYS = frozenset("0123456789*#")
 # SSML that a text-to-speech engine reads character by character.
 _SPELLED = {"digits", "characters", "spell-out"}
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.,!?;:])")
-
-
-class TwimlError(ValueError):
-    """The response is not a TwiML document Twilio could execute."""
 
 
 def local_name(element: ET.Element) -> str:

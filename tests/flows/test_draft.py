@@ -14,11 +14,11 @@ from flows.draft import (
     Arrangement,
     BankEntry,
     CardEntry,
-    DraftError,
     Method,
     PaymentDraft,
     Purpose,
 )
+from flows.errors import DraftError
 from flows.ports import PaymentSource
 from flows.state import CallState, Event, Step
 from tests.fake_ports import FakePorts

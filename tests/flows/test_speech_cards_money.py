@@ -19,7 +19,12 @@ from flows.cards import (
     check_security_code,
     check_zip,
 )
-from flows.money import AmountError, cents_to_decimal, decimal_to_cents, parse_keyed_amount
+from flows.errors import AmountError
+from flows.money import (
+    cents_to_decimal,
+    decimal_to_cents,
+    parse_keyed_amount,
+)
 from flows.payment_steps import BANK_DECLINES
 from flows.ports import DeclineReason
 from flows.speech import (

@@ -7,8 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from flows import table
-from flows.checks import StepTableError, check
+from flows.checks import (
+    check,
+)
 from flows.context import Context
+from flows.errors import StepTableError
 from flows.outcomes import Go, Outcome
 from flows.spec import End, Entry, Menu, Option, StepSpec
 from flows.speech import Key

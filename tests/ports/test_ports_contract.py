@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from flows.errors import CallerThrottled
 from flows.ports import (
     AccountSummary,
-    CallerThrottled,
     ChargeResult,
     DeclineReason,
     PaymentOrder,

@@ -31,9 +31,13 @@ from flows.dates import parse_keyed_date
 from flows.speech import date_words, digit_words, money_words
 from flows.state import Step
 from ivr.db import db
+from ivr.errors import ScriptFailure
 from ivr.ops.demo import load_demo
 from ivr.security.pins import hash_pin
-from ivr.sim.script import ScriptFailure, load_script, run_script
+from ivr.sim.script import (
+    load_script,
+    run_script,
+)
 from models import Account, Base
 from tests.app_helpers import TODAY, make_app
 from tests.prompt_paths import PIN, SCHEDULE_ONE, key_everywhere, walk

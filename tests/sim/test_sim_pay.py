@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 
 from flows.ports import CardToken
+from ivr.errors import ScriptFailure
 from ivr.payments.gateways.sandbox import SANDBOX_OUTCOMES, SandboxGateway
 from ivr.sim.callers import run_interactive
-from ivr.sim.script import ScriptFailure, run_script
+from ivr.sim.script import (
+    run_script,
+)
 from tests.sim.sim_helpers import (
     ACCOUNT,
     AMEX,

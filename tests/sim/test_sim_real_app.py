@@ -13,9 +13,9 @@ from flask import Flask
 
 from ivr.cli.call import call_command
 from ivr.config import settings_of
+from ivr.errors import ScriptError
 from ivr.sim.callers import run_interactive
 from ivr.sim.script import run_script
-from ivr.sim.script_load import ScriptError
 
 
 def test_real_app_answers_a_signed_call_and_takes_the_status_callback(demo_app: Flask) -> None:

@@ -11,7 +11,12 @@ from sqlalchemy import create_engine
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.db import db
-from ivr.sim.script import ScriptError, ScriptFailure, load_script, run_script
+from ivr.errors import ScriptFailure
+from ivr.sim.script import (
+    ScriptError,
+    load_script,
+    run_script,
+)
 from models import SmsMessage
 from tests.sim.sim_helpers import fake_app, hits, menu_app
 

@@ -7,7 +7,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.sim.twiml import GatherSpec, TwimlError, parse_twiml, say_text
+from ivr.errors import TwimlError
+from ivr.sim.twiml import (
+    GatherSpec,
+    parse_twiml,
+    say_text,
+)
 from tests.sim.sim_helpers import call, fake_app, hits
 
 
