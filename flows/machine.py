@@ -11,12 +11,13 @@ from flows import steps
 from flows.context import Context
 from flows.errors import FlowError
 from flows.outcomes import Finish, Outcome, Retry
+from flows.spec import CardCapture, Hold
 from flows.speech import Prompt, say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
 from flows.table import CANCELLABLE_STEPS, MENU_STEPS, STEPS, TRANSITIONS, VERIFIED_STEPS
 
 __all__ = ["CANCELLABLE_STEPS", "MENU_STEPS", "TRANSITIONS", "VERIFIED_STEPS", "FlowError",
-           "handle", "start"]
+           "awaits_capture", "handle", "holds_for_payment", "start"]
 
 
 def start(state: CallState, ctx: Context) -> Reply:
@@ -63,3 +64,13 @@ def _move(state: CallState, target: Step) -> None:
     if target != state.step and target not in TRANSITIONS[state.step]:
         raise FlowError(f"no transition from {state.step} to {target}")
     state.step = target
+
+
+def holds_for_payment(state: CallState) -> bool:
+    """The caller holds while the payment written ahead is charged (a ``Hold`` step)."""
+    return isinstance(STEPS[state.step], Hold)
+
+
+def awaits_capture(state: CallState) -> bool:
+    """The call waits for Twilio's <Pay> to report on a card (a ``CardCapture`` step)."""
+    return isinstance(STEPS[state.step], CardCapture)

@@ -116,7 +116,7 @@ def test_serve_refuses_to_start_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp
 
     assert result.exit_code != 0
     [line] = result.output.strip().splitlines()
-    assert line.startswith(f"Error: {name} must be") and repr(value) in line
+    assert line.startswith(f"error: {name} must be") and repr(value) in line
     assert not (tmp_path / "ivr.sqlite3").exists(), "it stopped before touching the database"
 
 

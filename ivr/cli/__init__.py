@@ -41,7 +41,7 @@ def _create_app() -> Flask:
     try:
         return create_app()
     except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+        raise CommandFailed(str(error)) from None
 
 
 def _first_line(error: BaseException) -> str:
@@ -62,7 +62,7 @@ class OperatorGroup(click.Group):
             return super().invoke(ctx)
         except OperationalError as error:
             reason = _first_line(error.orig) if error.orig else "unknown error"
-            raise click.ClickException(f"cannot use the database: {reason}") from None
+            raise CommandFailed(f"cannot use the database: {reason}") from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:

@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
+from ivr.cli.audit import CommandFailed
 from ivr.cli.verbosity import verbose
 from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
 from ivr.logs import console_logging
@@ -34,9 +35,9 @@ def _target(ctx: click.Context, url: str | None) -> Flask | Transport:
             transport = HttpTransport(url)
             transport.ensure_answering()
         except ConfigError as exc:
-            raise click.ClickException(f"--url: {exc}") from None
+            raise CommandFailed(f"--url: {exc}") from None
         except ServerUnreachable as exc:
-            raise click.ClickException(str(exc)) from None
+            raise CommandFailed(str(exc)) from None
         return transport
     if has_app_context():
         return current_app._get_current_object()  # type: ignore[attr-defined]
@@ -79,7 +80,7 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool,
         outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
                                   **numbers)
         if not outcomes:
-            raise click.ClickException(f"no *.yaml scripts in {path}")
+            raise CommandFailed(f"no *.yaml scripts in {path}")
         if any(failure is not None for failure in outcomes.values()):
             raise click.exceptions.Exit(1)
         return

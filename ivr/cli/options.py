@@ -15,7 +15,7 @@ from typing import TextIO
 import click
 from sqlalchemy.orm import Session
 
-from ivr.cli.audit import OutputClosed, fail
+from ivr.cli.audit import CommandFailed, OutputClosed, fail
 from ivr.db import db
 
 
@@ -39,13 +39,15 @@ def output_to(path: Path | None) -> Iterator[TextIO]:
 def export(writer: Callable[[Session, TextIO], int], output: Path | None, what: str) -> str:
     """Run one CSV export to ``output`` (or stdout); return a summary for the audit trail."""
     try:
-        with output_to(output) as out, db.transaction() as session:
-            count = writer(session, out)
-            out.flush()  # so a reader that went away shows here, not at exit
+        with db.transaction() as session:
+            session.connection()  # an unreachable database fails here, before any output
+            with output_to(output) as out:
+                count = writer(session, out)
+                out.flush()  # so a reader that went away shows here, not at exit
     except BrokenPipeError:
         raise OutputClosed() from None
     except OSError as exc:
-        fail(f"{output}: {exc.strerror or exc}")
+        fail(f"{output or 'standard output'}: {exc.strerror or exc}")
     if output is not None:
         click.echo(f"Exported {count} {what} to {output}", err=True)
     return f"{count} {what} to {output or 'standard output'}"
@@ -60,7 +62,7 @@ output_option = click.option("--output", "-o", type=click.Path(dir_okay=False, p
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class BadDate(click.ClickException):
+class BadDate(CommandFailed):
     """A malformed date option: one error line and exit status 2, like other usage errors."""
 
     exit_code = 2

@@ -24,7 +24,7 @@ from flows import machine
 from flows.capture import CaptureReport
 from flows.context import Context
 from flows.speech import say
-from flows.state import CallState, EndKind, Event, Reply, Step
+from flows.state import CallState, EndKind, Event, Reply
 from ivr.config import settings_of
 from ivr.db import db
 from ivr.payments import charges
@@ -88,7 +88,7 @@ def _send_held_payment(app: Flask, call_sid: str,
         if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
             return None
         state = CallState.from_dict(call.flow_state)
-        if state.step is not Step.CHARGING:
+        if not machine.holds_for_payment(state):
             return None
         request = charges.prepare(session, state.payment_key)
     if request is None:
@@ -125,7 +125,7 @@ def _record_late_capture(session: Session, call: CallSession, report: CaptureRep
     """A <Pay> result that arrives after the call was closed: record it (and text it)."""
     state = CallState.from_dict(call.flow_state)
     payment = session.scalar(select(Payment).where(Payment.idempotency_key == state.payment_key))
-    if state.step is Step.CARD_CAPTURE and payment is not None:
+    if machine.awaits_capture(state) and payment is not None:
         record_capture(session, payment, report.ledger_result(), late=True)
 
 

@@ -37,7 +37,7 @@ IVR = Path(sys.executable).parent / "ivr"
 def run_ivr(app: Flask, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """The real ``ivr`` script on ``app``'s database."""
     environ = {name: value for name, value in os.environ.items() if name != "IVR_LOG_FILE"}
-    environ.update(IVR_DATABASE_URL=settings_of(app).database_url, **env)
+    environ.update({"IVR_DATABASE_URL": settings_of(app).database_url, **env})
     return subprocess.run([str(IVR), *args], env=environ, capture_output=True, text=True,
                           timeout=60, check=False)
 
@@ -156,3 +156,12 @@ def test_serve_on_a_busy_port_says_so_before_listening(
     assert result.stderr == (f"error: port {port} on 127.0.0.1 is already in use; "
                              f"choose another with --port\n")
     assert started == []
+
+
+def test_an_export_from_an_unreachable_database_writes_nothing(app: Flask) -> None:
+    result = run_ivr(app, "payments", "export",
+                     IVR_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("error: cannot use the database") \
+        and result.stderr.count("\n") == 1, result.stderr

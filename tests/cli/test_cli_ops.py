@@ -213,7 +213,7 @@ def test_payments_run_scheduled_rejects_a_malformed_date(
     result = runner.invoke(args=["payments", "run-scheduled", "--date", value])
 
     assert result.exit_code == 2
-    assert result.stderr == (f'Error: --date: "{value}" is not a date in the form '
+    assert result.stderr == (f'error: --date: "{value}" is not a date in the form '
                              "YYYY-MM-DD\n")
     assert result.stdout == ""
     with db.transaction(app) as session:

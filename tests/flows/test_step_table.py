@@ -12,10 +12,12 @@ from flows.checks import (
 )
 from flows.context import Context
 from flows.errors import StepTableError
+from flows.machine import awaits_capture, holds_for_payment
 from flows.outcomes import Go, Outcome
-from flows.spec import End, Entry, Menu, Option, StepSpec
+from flows.spec import CardCapture, End, Entry, Hold, Menu, Option, StepSpec
 from flows.speech import Key
 from flows.state import CallState, Step
+from flows.table import STEPS
 from tests.fake_ports import FakePorts
 from tests.flow_helpers import VISA, Caller, make_ports, verified
 
@@ -142,3 +144,10 @@ def test_nine_leaves_every_menu_that_offers_it() -> None:
     caller.press_all("2", "1", "1")
     caller.press("9")
     assert caller.state.step is S.MAIN_MENU and caller.state.draft is None
+
+
+def test_the_web_layer_learns_holding_and_capturing_from_the_table() -> None:
+    holding = {step for step in STEPS if holds_for_payment(CallState("CA1", step=step))}
+    capturing = {step for step in STEPS if awaits_capture(CallState("CA1", step=step))}
+    assert holding == {step for step, spec in STEPS.items() if isinstance(spec, Hold)} != set()
+    assert capturing == {s for s, spec in STEPS.items() if isinstance(spec, CardCapture)} != set()

@@ -79,11 +79,17 @@ def install_in_fresh_venv(tmp: Path, wheel: Path, env: dict[str, str]) -> Path:
 
 
 def assert_checkout_unused(venv: Path, cwd: Path, env: dict[str, str]) -> None:
-    """The installed modules are the wheel's, and the checkout is not on sys.path."""
-    probe = ("import json, sys, app, flows, ivr, models; "
-             "print(json.dumps([[m.__file__ for m in (app, flows, ivr, models)], sys.path]))")
-    files, path = json.loads(run([venv / "bin" / "python", "-c", probe], cwd=cwd,
-                                 env=env).stdout)
+    """The installed modules are the wheel's, and the checkout is not on sys.path.
+
+    The checkout's ``app.py`` (for ``flask --app app``) is not installed: a module named
+    ``app`` in site-packages would shadow users' own.
+    """
+    probe = ("import json, sys, importlib.util, flows, ivr, models; "
+             "print(json.dumps([[m.__file__ for m in (flows, ivr, models)], sys.path, "
+             "importlib.util.find_spec('app') is None]))")
+    files, path, no_app = json.loads(run([venv / "bin" / "python", "-c", probe], cwd=cwd,
+                                         env=env).stdout)
+    assert no_app
     assert all(Path(file).is_relative_to(venv) for file in files), files
     assert str(ROOT) not in path  # ("" is the working directory, which is not the checkout)
 

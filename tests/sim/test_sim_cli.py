@@ -159,14 +159,14 @@ def test_url_where_no_server_answers_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "pass.yaml").write_text(PASSING)
     code, output = invoke(Flask("unrelated"), ["--url", f"127.0.0.1:{port}/", "--script",
                                                str(tmp_path / "pass.yaml")])
-    assert (code, output) == (1, f"Error: no server answers at http://127.0.0.1:{port}\n")
+    assert (code, output) == (1, f"error: no server answers at http://127.0.0.1:{port}\n")
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com", "http://", ":5000"])
 def test_url_that_is_no_http_base_url_is_refused(url: str) -> None:
     code, output = invoke(Flask("unrelated"), ["--url", url])
     assert code == 1
-    assert output.startswith("Error: --url: not an http(s) base URL") and output.count("\n") == 1
+    assert output.startswith("error: --url: not an http(s) base URL") and output.count("\n") == 1
 
 
 def test_token_from_env_matches_the_server_defaults() -> None:
