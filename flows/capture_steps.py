@@ -16,7 +16,7 @@ from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
 from flows.payment_steps import order_of, settled
 from flows.ports import DeclineReason, PaymentSource
-from flows.speech import Money, Prompt, say
+from flows.speech import Money, Prompt, charge_description, say
 from flows.state import CallState, Capture, Reply, Step
 
 
@@ -32,10 +32,10 @@ def capture_reply(state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
     if state.payment.purpose is Purpose.NOW:
         total = total_now(state, ctx)
         intro = say("ask.capture_charge", total=Money(total))
-        capture = Capture(total, f"Account {account.number} (phone payment)")
+        capture = Capture(total, charge_description("phone", account.number))
     else:
         intro = say("ask.capture_keep")
-        capture = Capture(0, f"Account {account.number} (card kept on file)")
+        capture = Capture(0, charge_description("card_kept", account.number))
     return Reply([*said, intro], capture=capture)
 
 

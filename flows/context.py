@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.ports import AccountSummary, FlowSettings, Ports
+from flows.speech import Prompt, say
 from flows.state import CallState
 
 
@@ -18,3 +19,8 @@ class Context:
     def account(self, state: CallState) -> AccountSummary:
         """The caller's chosen account (the flow only keeps ids it looked up)."""
         return self.ports.get_account(state.chosen_account_id)
+
+    def biller(self) -> str | Prompt:
+        """Who the caller pays, as named in an authorisation: the setting, or the catalog's
+        general name for a biller when none is set."""
+        return self.settings.biller_name or say("value.default_biller")

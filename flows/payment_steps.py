@@ -164,7 +164,7 @@ def authorization(state: CallState, ctx: Context) -> str | None:
 def _authorization_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     draft = state.payment
     method = source_words(draft.source)
-    biller = ctx.settings.biller_name
+    biller = ctx.biller()
     total = Money(draft.amount_cents + fee_for(draft.amount_cents, ctx))
     if draft.scheduled_for:
         return [say("auth.bank_scheduled", biller=biller, total=total, method=method,

@@ -121,7 +121,7 @@ def autopay_terms(state: CallState, ctx: Context) -> list[Prompt]:
     method = _chosen(state, ctx)
     before = [say("ask.autopay_terms", method=saved_words(method))]
     if method.kind == "bank":
-        before.append(say("auth.bank_autopay", biller=ctx.settings.biller_name,
+        before.append(say("auth.bank_autopay", biller=ctx.biller(),
                           method=saved_words(method)))
     return before
 
@@ -177,7 +177,7 @@ def plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     if draft.source.kind in ("card", "bank"):
         prompts.append(say("info.kept_on_file", method=method))
     if draft.source.is_bank:
-        prompts.append(say("auth.bank_arrangement", biller=ctx.settings.biller_name,
+        prompts.append(say("auth.bank_arrangement", biller=ctx.biller(),
                            method=method, count=draft.plan.count))
     return prompts
 

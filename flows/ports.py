@@ -192,7 +192,7 @@ class FlowSettings:
     agent_available: bool = False
     fee_flat_cents: int = 0
     fee_percent: Decimal = Decimal(0)
-    biller_name: str = "the biller"
+    biller_name: str = ""  # none set: the catalog's value.default_biller
     arrangement_max_days: int = 60
     card_capture: str = "gather"  # "gather" (keypad to this server) | "pay" (Twilio <Pay>)
     bank_payments: bool = True  # whether the gateway can debit bank accounts

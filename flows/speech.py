@@ -151,3 +151,12 @@ def render(prompt: Prompt, language: str = "en-US") -> str:
     """The sentence a prompt speaks; a missing id or placeholder raises KeyError."""
     template = load_catalog(language)[prompt.id]
     return template.format(**{name: speak_value(v, language) for name, v in prompt.params.items()})
+
+
+def charge_description(kind: str, account_number: str, language: str = "en-US") -> str:
+    """What a charge is called at the gateway (the payer may read it on a receipt).
+
+    ``kind`` is one of the catalog's ``text.charge.*``: ``phone``, ``card_kept``,
+    ``scheduled``, ``autopay``.
+    """
+    return render(say(f"text.charge.{kind}", account=account_number), language)

@@ -102,7 +102,7 @@ class Settings:
             timezone=env.get("IVR_TIMEZONE", "America/New_York"),
             voice=env.get("IVR_VOICE", "Polly.Joanna"),
             language=env.get("IVR_LANGUAGE", "en-US"),
-            biller_name=env.get("IVR_BILLER_NAME", "the biller"),
+            biller_name=env.get("IVR_BILLER_NAME", ""),
             convenience_fee=parse_fee(env.get("IVR_CONVENIENCE_FEE", "")),
             arrangement_max_days=number(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
             card_capture=read.choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.ports import DeclineReason
+from flows.speech import charge_description
 from ivr.db import SessionFactory, transaction
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import ledger
@@ -165,11 +166,11 @@ def stored_charge(session: Session, payment: Payment) -> StoredCharge:
         expiry_mmyy=(method.expiry_mmyy or "") if method else "",
         total_cents=payment.amount_cents + payment.fee_cents,
         idempotency_key=payment.idempotency_key,
-        description=f"Account {account.account_number} ({describe(payment)})")
+        description=charge_description(charge_kind(payment), account.account_number))
 
 
-def describe(payment: Payment) -> str:
-    """What the payment is, for the gateway's description."""
+def charge_kind(payment: Payment) -> str:
+    """Which ``text.charge.*`` names the payment at the gateway."""
     if payment.idempotency_key.startswith("autopay-"):
-        return "AutoPay"
-    return "scheduled payment" if payment.scheduled_for else "phone payment"
+        return "autopay"
+    return "scheduled" if payment.scheduled_for else "phone"

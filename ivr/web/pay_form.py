@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flows.capture import CONNECTOR_DECLINES, CaptureKind, CaptureReport
+from flows.cards import Brand
 from flows.ports import DeclineReason
 
 RESULT_FIELD = "Result"
@@ -24,9 +25,10 @@ RESULTS = {
     "payment-connector-error": CaptureKind.CONNECTOR_ERROR,
 }
 
-# PaymentCardType values, as the caller hears the brand; others are title-cased.
-CARD_TYPES = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express",
-              "discover": "Discover"}
+# PaymentCardType values of the brands the line knows; any other card is named without one
+# ("the card ending in ..."), never by a word made up from Twilio's code.
+CARD_TYPES = {"visa": Brand.VISA, "mastercard": Brand.MASTERCARD, "amex": Brand.AMEX,
+              "discover": Brand.DISCOVER}
 
 
 def is_pay_result(form: Mapping[str, str]) -> bool:
@@ -39,7 +41,7 @@ def capture_report(form: Mapping[str, str]) -> CaptureReport:
     kind = RESULTS.get(form.get(RESULT_FIELD, ""), CaptureKind.FAILED)
     card_type = form.get("PaymentCardType", "").lower()
     return CaptureReport(
-        kind=kind, brand=CARD_TYPES.get(card_type, card_type.title()),
+        kind=kind, brand=CARD_TYPES.get(card_type, ""),
         last4=form.get("PaymentCardNumber", "")[-4:], token=form.get("PaymentToken", ""),
         expiry_mmyy=form.get("ExpirationDate", ""),
         postal_code=form.get("PaymentCardPostalCode", ""),

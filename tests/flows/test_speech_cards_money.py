@@ -95,7 +95,7 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               "scheduled": Money(100), "credit": Money(100),
               # the parts values are said and written with (en-US.values.yaml)
               "n": "one", "dollars": "x", "cents": "x", "month": "x", "day": "x",
-              "day_number": "x", "year": "2026", "type": "checking"}
+              "day_number": "x", "year": "2026", "type": "checking", "account": "10001234"}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(sample), prompt_id
