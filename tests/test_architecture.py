@@ -18,7 +18,9 @@ from tests.import_graph import (
 LAYERS: list[tuple[str, ...]] = [
     ("flows",),  # the call flow: pure Python
     ("models",),  # the schema
-    ("ivr.errors", "ivr.config", "ivr.db", "ivr.phones", "ivr"),  # the foundation
+    # the foundation; "ivr" is the package's own __init__ only (matched exactly, below)
+    ("ivr", "ivr.errors", "ivr.config", "ivr.settings_values", "ivr.db", "ivr.phones",
+     "ivr.logs"),
     ("ivr.security",),
     ("ivr.sms",),
     ("ivr.payments",),
@@ -34,14 +36,24 @@ FORBIDDEN_LIBRARIES = {"flows": ("flask", "twilio", "sqlalchemy", "werkzeug", "r
 
 
 def layer_of(module: str) -> int:
-    """The index in LAYERS of the most specific prefix naming ``module``'s layer."""
+    """The index in LAYERS of the most specific name covering ``module``.
+
+    A name covers itself and its sub-modules, except "ivr", which covers only the package's
+    ``__init__``: a new sub-package of ``ivr`` must be given a layer here.
+    """
     best, index = "", -1
     for position, names in enumerate(LAYERS):
         for name in names:
-            if (module == name or module.startswith(name + ".")) and len(name) > len(best):
+            covers = module == name or (name != "ivr" and module.startswith(name + "."))
+            if covers and len(name) > len(best):
                 best, index = name, position
     assert index >= 0, f"{module} belongs to no layer: add it to LAYERS"
     return index
+
+
+def test_a_new_sub_package_must_be_given_a_layer() -> None:
+    with pytest.raises(AssertionError, match="belongs to no layer"):
+        layer_of("ivr.newthing.module")
 
 
 def test_the_graph_is_read_from_every_module() -> None:

@@ -1,6 +1,7 @@
 """The ``ivr`` command: thin Click wrappers over plain functions.
 
-``ivr`` and ``flask --app app`` expose the same commands.
+The top layer: it may import everything else in ``ivr`` and nothing imports it but the
+checkout's ``app.py`` (which attaches the same commands to ``flask --app app``).
 """
 
 from __future__ import annotations
