@@ -16,6 +16,7 @@ from ivr.payments.gateways.base import PaymentGateway
 from ivr.payments.gateways.sandbox import DatabaseRecord, SandboxGateway
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.ports.accounts import AccountPorts
+from ivr.ports.payments import PaymentPorts
 from ivr.ports.plans import PlanPorts
 from ivr.security.pin_policy import PinPolicy
 
@@ -23,7 +24,7 @@ __all__ = ["DatabasePorts", "flow_settings", "gateway_of", "init_app", "make_gat
            "ports_for"]
 
 
-class DatabasePorts(AccountPorts, PlanPorts):
+class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts):
     """:class:`flows.ports.Ports` for one webhook's database transaction."""
 
 

@@ -23,6 +23,7 @@ from flows.ports import (
     SavedMethod,
 )
 from ivr.payments import charges, ledger
+from ivr.payments.gateways.base import PaymentGateway
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record
 from ivr.sms.payment_texts import text_payer
@@ -70,6 +71,25 @@ def result_of(payment: Payment) -> ChargeResult:
     return ChargeResult(approved=False, decline_reason=DeclineReason(code))
 
 
+def keep_on_file(session: Session, gateway: PaymentGateway, account_id: int,
+                 source: PaymentSource) -> SavedPaymentMethod:
+    """Save ``source`` for the account: a card as the gateway's reusable token, a bank account
+    by its vault token."""
+    kind = "bank" if source.is_bank else "card"
+    token = source.token
+    if kind == "card":
+        card = CardToken(source.token, source.label, source.last4)
+        token = gateway.save_card(card, source.expiry_mmyy).token
+    method = SavedPaymentMethod(
+        account_id=account_id, kind=kind, gateway_token=token, last4=source.last4,
+        brand=source.label if kind == "card" else None,
+        bank_account_type=source.label if kind == "bank" else None,
+        expiry_mmyy=source.expiry_mmyy or None)
+    session.add(method)
+    session.flush()
+    return method
+
+
 class PaymentPorts(PortBase):
     """Vaulting, writing payments ahead, their results, saving methods."""
 
@@ -96,22 +116,7 @@ class PaymentPorts(PortBase):
 
     def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
         """Keep a new card (as a reusable gateway token) or bank account on file."""
-        return saved_view(self._save(account_id, source))
-
-    def _save(self, account_id: int, source: PaymentSource) -> SavedPaymentMethod:
-        kind = "bank" if source.is_bank else "card"
-        token = source.token
-        if kind == "card":
-            card = CardToken(source.token, source.label, source.last4)
-            token = self.gateway.save_card(card, source.expiry_mmyy).token
-        method = SavedPaymentMethod(
-            account_id=account_id, kind=kind, gateway_token=token, last4=source.last4,
-            brand=source.label if kind == "card" else None,
-            bank_account_type=source.label if kind == "bank" else None,
-            expiry_mmyy=source.expiry_mmyy or None)
-        self.session.add(method)
-        self.session.flush()
-        return method
+        return saved_view(keep_on_file(self.session, self.gateway, account_id, source))
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         """Write the payment ahead (scheduled, or processing to charge next), once per key.
@@ -213,7 +218,7 @@ class PaymentPorts(PortBase):
         source = order.source
         saved_id = source.saved_id
         if saved_id is None and order.scheduled_for is not None:
-            saved_id = self._save(order.account_id, source).id
+            saved_id = keep_on_file(self.session, self.gateway, order.account_id, source).id
         payment.payment_method_id = saved_id
         if source.is_bank:
             payment.method = SAVED_BANK if saved_id else BANK

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from flows.ports import PaymentSource, SavedMethod, ScheduledPayment
 from ivr.payments import ledger
-from ivr.ports.payments import PaymentPorts, saved_view
+from ivr.ports.base import PortBase
+from ivr.ports.payments import keep_on_file, saved_view
 from ivr.security.audit import caller_actor
 from ivr.sms.outbox import queue_text
 from ivr.sms.payment_texts import arrangement_text
@@ -26,7 +27,7 @@ def _scheduled_view(payment: Payment) -> ScheduledPayment:
         last4=(payment.bank_last4 if bank else payment.card_last4) or "")
 
 
-class PlanPorts(PaymentPorts):
+class PlanPorts(PortBase):
     """Scheduled payments, AutoPay, arrangements."""
 
     def scheduled_payments(self, account_id: int) -> list[ScheduledPayment]:
@@ -83,7 +84,8 @@ class PlanPorts(PaymentPorts):
         account = self.session.get_one(Account, account_id, with_for_update=True)
         if sum(cents for _, cents in instalments) > ledger.payable_cents(self.session, account):
             return []
-        method_id = source.saved_id or self._save(account_id, source).id
+        method_id = source.saved_id or \
+            keep_on_file(self.session, self.gateway, account_id, source).id
         method = self.session.get_one(SavedPaymentMethod, method_id)
         arrangement = Arrangement(account_id=account_id, instalments=len(instalments),
                                   total_cents=sum(cents for _, cents in instalments),
