@@ -40,6 +40,17 @@ MAX_PIN_FAILURES, CALLER_MAX_FAILURES = 5, 10
 MAX_DECLINES_PER_CALL, MAX_DECLINES_PER_ACCOUNT = 3, 5
 
 
+def captured_result(capture: CaptureResult) -> ChargeResult:
+    """<Pay>'s report as the database ports tell it (``ivr.ports.payments``): charged, in
+    doubt (its amount stays held), or not charged (cancelled and failed: a processing error)."""
+    if capture.approved:
+        return ChargeResult(approved=True, confirmation_number="9990001111")
+    if capture.unknown:
+        return ChargeResult(approved=False, unknown=True, confirmation_number="9990002222")
+    reason = None if capture.cancelled else capture.decline_reason
+    return ChargeResult(approved=False, decline_reason=reason or DeclineReason.PROCESSING_ERROR)
+
+
 @dataclass
 class FakePorts:
     """Accounts, PINs and payments held in dictionaries; records every order."""
@@ -56,6 +67,7 @@ class FakePorts:
     opened: dict[str, PaymentOrder] = field(default_factory=dict)
     results: dict[str, ChargeResult] = field(default_factory=dict)  # charged: the answer
     captured: dict[str, CaptureResult] = field(default_factory=dict)
+    declined: set[str] = field(default_factory=set)  # keys the issuer refused
     vaulted_codes: list[str] = field(default_factory=list)
     saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
     scheduled: dict[int, list[ScheduledPayment]] = field(default_factory=dict)
@@ -92,7 +104,7 @@ class FakePorts:
 
     def get_account(self, account_id: int) -> AccountSummary:
         held = sum(o.amount_cents for o in self.charges
-                   if o.account_id == account_id and o.idempotency_key not in self.results)
+                   if o.account_id == account_id and self._held(o.idempotency_key))
         return replace(self.accounts[account_id], held_cents=held)
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
@@ -157,30 +169,44 @@ class FakePorts:
         return ChargeResult(approved=False, processing=True)
 
     def payment_result(self, idempotency_key: str) -> ChargeResult:
-        """Charged (once) as the fake vault's token says: ok, or a decline reason."""
+        """Charged (once) as the fake vault's token says: ok, or a decline reason.
+
+        A payment written ahead for Twilio's <Pay> is charged by Twilio, not here: it stays
+        ``processing`` until :meth:`finish_captured` says what <Pay> did.
+        """
         order = self.opened[idempotency_key]
         if order.scheduled_for is not None:
             return SCHEDULED
         if idempotency_key not in self.results:
-            result = self._charge(order)
-            self.results[idempotency_key] = result
-            if result.approved:
-                account = self.accounts[order.account_id]
-                self.accounts[order.account_id] = replace(
-                    account, balance_cents=account.balance_cents - order.amount_cents)
+            if order.source.kind == "captured" and idempotency_key not in self.captured:
+                return ChargeResult(approved=False, processing=True)
+            self._settle(order, self._charge(order))
         result = self.results[idempotency_key]
-        if result.decline_reason is None:
+        if idempotency_key not in self.declined:
             return result
         return replace(result, retry_allowed=not self._decline_limit(order.account_id,
                                                                      order.call_sid))
 
+    def _settle(self, order: PaymentOrder, result: ChargeResult) -> None:
+        """Record the charge's answer, once; an approved one comes off the balance."""
+        self.results[order.idempotency_key] = result
+        if result.decline_reason is not None and self._is_decline(order.idempotency_key):
+            self.declined.add(order.idempotency_key)
+        if result.approved:
+            account = self.accounts[order.account_id]
+            self.accounts[order.account_id] = replace(
+                account, balance_cents=account.balance_cents - order.amount_cents)
+
+    def _is_decline(self, key: str) -> bool:
+        """Refused by the card's issuer (what the limits count), not cancelled or failed."""
+        capture = self.captured.get(key)
+        return capture is None or (capture.decline_reason is not None
+                                   and not capture.cancelled and not capture.unknown)
+
     def _charge(self, order: PaymentOrder) -> ChargeResult:
         capture = self.captured.get(order.idempotency_key)
         if capture is not None:
-            if capture.approved:
-                return ChargeResult(approved=True, confirmation_number="9990001111")
-            return ChargeResult(approved=False, decline_reason=capture.decline_reason
-                                or DeclineReason.PROCESSING_ERROR)
+            return captured_result(capture)
         if order.source.is_bank:
             return ChargeResult(approved=True, confirmation_number="2223334444", pending=True)
         outcome = order.source.token.split("-")[3].split("+")[0] if order.source.token else "ok"
@@ -188,15 +214,23 @@ class FakePorts:
             return ChargeResult(approved=True, confirmation_number="1234567890")
         return ChargeResult(approved=False, decline_reason=DeclineReason(outcome))
 
+    def _held(self, key: str) -> bool:
+        """Written ahead and unanswered, or answered in doubt: it may have been taken."""
+        result = self.results.get(key)
+        return result is None or result.unknown
+
     def _decline_limit(self, account_id: int, call_sid: str) -> bool:
-        """The call or the account has had as many declines as it may."""
-        declined = [o for key, o in self.opened.items()
-                    if self.results.get(key, SCHEDULED).decline_reason is not None]
+        """The call has had as many declines as it may, or the account as many declines and
+        charges in flight (the database ports count both: card testers call in parallel)."""
+        declined = [self.opened[key] for key in self.declined]
+        tried = declined + [o for o in self.charges if self._held(o.idempotency_key)]
         return sum(o.call_sid == call_sid for o in declined) >= MAX_DECLINES_PER_CALL \
-            or sum(o.account_id == account_id for o in declined) >= MAX_DECLINES_PER_ACCOUNT
+            or sum(o.account_id == account_id for o in tried) >= MAX_DECLINES_PER_ACCOUNT
 
     def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
-        self.captured.setdefault(idempotency_key, capture)
+        """Record what <Pay> did, once: a replay (or a later report) changes nothing."""
+        if idempotency_key not in self.results:
+            self.captured.setdefault(idempotency_key, capture)
         return self.payment_result(idempotency_key)
 
     # -- methods on file, scheduled payments, AutoPay, arrangements

@@ -10,152 +10,29 @@ does; the fake charges it when its result is first asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from datetime import date
-from pathlib import Path
 
 import pytest
-from flask import Flask
 
 from flows.errors import CallerThrottled
-from flows.ports import (
-    AccountSummary,
-    ChargeResult,
-    DeclineReason,
-    PaymentOrder,
-    PaymentSource,
-    PinCheck,
-    Ports,
-    ScheduledPayment,
+from flows.ports import AccountSummary, DeclineReason, PinCheck, ScheduledPayment
+from tests.ports.contract_helpers import (
+    ALEX,
+    CALLER,
+    CASEY,
+    DECLINED,
+    GUESSER,
+    JORDAN,
+    NO_FUNDS,
+    SAM,
+    Harness,
+    bank,
+    card,
+    is_confirmation,
+    order,
+    pay_now,
+    summary,
 )
-from ivr.db import db
-from ivr.ops.accounts_import import import_accounts
-from ivr.payments import charges
-from ivr.ports.database import ports_for
-from tests.app_helpers import database, database_kinds, make_app
-from tests.fake_ports import FakePorts
-
-# number, PIN, balance (cents), due date, phone
-ACCOUNTS = [("10001234", "2468", 12045, date(2026, 12, 5), "+14155550100"),
-            ("20005678", "1357", 8910, date(2026, 11, 1), "+12125550199"),
-            ("30009012", "8024", 25000, date(2026, 12, 12), "+13125550142"),
-            ("30003456", "9753", 4200, date(2026, 12, 12), "+13125550142")]
-JORDAN, SAM, ALEX, CASEY = (number for number, *_ in ACCOUNTS)
-VISA, DECLINED, NO_FUNDS = "4242424242424242", "4000000000000002", "4000000000009995"
-CALLER, GUESSER = "+14155550100", "+16505550123"
-
-
-class Harness:
-    """One implementation of the ports, with the demo accounts above."""
-
-    ids: dict[str, int]
-
-    def turn(self) -> AbstractContextManager[Ports]:
-        """The ports for one webhook's worth of calls."""
-        raise NotImplementedError
-
-    def charge(self, key: str) -> None:
-        """What happens between the turn that opened a payment and the next: it is charged."""
-
-
-class FakeHarness(Harness):
-    """The in-memory fake: one object for every turn."""
-
-    def __init__(self) -> None:
-        self.fake = FakePorts()
-        for account_id, (number, pin, cents, due, phone) in enumerate(ACCOUNTS, start=1):
-            self.fake.add(account_id, number, pin, cents, due, phone=phone)
-        self.ids = {number: account_id for account_id, (number, *_) in
-                    enumerate(ACCOUNTS, start=1)}
-
-    @contextmanager
-    def turn(self) -> Iterator[Ports]:
-        yield self.fake
-
-
-class DatabaseHarness(Harness):
-    """The database ports of an app, each turn in its own transaction."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        rows = "".join(f"{n},Name {n},{phone},{pin},{cents / 100:.2f},{due},\n"
-                       for n, pin, cents, due, phone in ACCOUNTS)
-        with db.transaction(app) as session:
-            import_accounts(session, [
-                "account_number,name,phone,pin,balance,due_date,zip\n", *rows.splitlines(True)])
-        with self.turn() as ports:
-            self.ids = {number: found.id for number, *_ in ACCOUNTS
-                        if (found := ports.find_account(number)) is not None}
-
-    @contextmanager
-    def turn(self) -> Iterator[Ports]:
-        with db.transaction(self.app) as session:
-            yield ports_for(self.app, session)
-
-    def charge(self, key: str) -> None:
-        charges.charge(db.sessions(self.app), self.app.extensions["ivr_gateway"], key)
-
-
-@pytest.fixture(params=["fake", *database_kinds()])
-def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
-    """The fake, then the database ports on each configured database."""
-    if request.param == "fake":
-        yield FakeHarness()
-        return
-    with database(request.param, tmp_path) as url:
-        app = make_app(url, tmp_path)
-        try:
-            yield DatabaseHarness(app)
-        finally:
-            db.engine(app).dispose()
-
-
-def card(ports: Ports, number: str = VISA) -> PaymentSource:
-    """A newly keyed card, vaulted with its security code, as the flow builds it."""
-    token = ports.vault_security_code(ports.vault_card(number), "123")
-    return PaymentSource(kind="card", label=token.brand, last4=token.last4, token=token.token,
-                         expiry_mmyy="1230", postal_code="94105")
-
-
-def bank(ports: Ports) -> PaymentSource:
-    """A newly keyed checking account (the sandbox's test routing number)."""
-    token = ports.vault_bank_account("110000000", "000123456789", "checking")
-    return PaymentSource(kind="bank", label=token.account_type, last4=token.last4,
-                         token=token.token)
-
-
-def order(account_id: int, cents: int, source: PaymentSource, key: str,
-          on: date | None = None, call_sid: str = "CA1") -> PaymentOrder:
-    """A payment of ``cents`` now (or on ``on``)."""
-    return PaymentOrder(account_id=account_id, amount_cents=cents, fee_cents=0, source=source,
-                        idempotency_key=key, call_sid=call_sid, notify_number=CALLER,
-                        scheduled_for=on)
-
-
-def pay_now(h: Harness, account: str, cents: int, key: str, number: str = VISA,
-            call_sid: str = "CA1") -> ChargeResult:
-    """Open a card payment in one turn, charge it, and read its result in the next."""
-    with h.turn() as ports:
-        opened = ports.open_payment(order(h.ids[account], cents, card(ports, number), key,
-                                          call_sid=call_sid))
-    if not opened.processing:
-        return opened
-    h.charge(key)
-    with h.turn() as ports:
-        return ports.payment_result(key)
-
-
-def summary(h: Harness, account: str) -> AccountSummary:
-    """The account as the flow sees it now."""
-    with h.turn() as ports:
-        return ports.get_account(h.ids[account])
-
-
-def is_confirmation(number: str | None) -> bool:
-    """Ten digits."""
-    return number is not None and number.isdigit() and len(number) == 10
-
 
 # --- accounts and PINs ------------------------------------------------------------------------
 
