@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from flows.spec import End, Hold
 from flows.state import Step
+from flows.table import STEPS
 from ivr.config import override_settings
 from ivr.db import db
 from models import CallSession
@@ -18,6 +20,11 @@ from tests.twilio_helpers import Answer, TwilioCaller
 PIN = "1015"  # set on the demo accounts used: a 4 digit PIN that is also a date and an amount
 VISA, DECLINED = "4242424242424242", "4000000000000002"
 JORDAN, ALEX, SAM = "+14155550100", "+13125550142", "+12125550199"  # their caller IDs
+
+# Every step that asks the caller something (keys, or a card through <Pay>): all but those
+# where the caller holds while a payment is charged, or the call is over. Said negatively
+# so that a step of a new kind counts as asking until a test says otherwise.
+ASKING_STEPS = frozenset(step for step, spec in STEPS.items() if not isinstance(spec, Hold | End))
 
 _MENU = [JORDAN, "1", PIN]
 _ONE_DOLLAR = [*_MENU, "2", "2", "1"]  # pay a different amount: one dollar

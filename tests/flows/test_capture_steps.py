@@ -11,16 +11,10 @@ from flows.ports import CaptureResult, DeclineReason, PaymentSource
 from flows.speech import render
 from flows.state import Event, Reply, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import Caller, make_ports
+from tests.flow_helpers import Caller
 
 PIN = "1234"
 CHARGED = CaptureReport(CaptureKind.SUCCESS, brand="Visa", last4="4242", reference="ch_1")
-
-
-@pytest.fixture
-def ports() -> FakePorts:
-    """The standard fake accounts."""
-    return make_ports()
 
 
 def at_capture(ports: FakePorts, *keys: str) -> Caller:

@@ -22,7 +22,7 @@ from flows.errors import DraftError
 from flows.ports import PaymentSource
 from flows.state import CallState, Event, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import Caller, make_ports
+from tests.flow_helpers import Caller
 
 # Call states exactly as the previous version saved them mid-call (captured by running it):
 # the draft as flat keys, the method as an untyped ``source`` dict.
@@ -58,12 +58,6 @@ OLD_AFTER_PAYMENT = {
     "save_offer": {"kind": "card", "label": "Visa", "last4": "4242",
                    "token": "tok-4-4242-ok+cvc", "expiry_mmyy": "1230",
                    "postal_code": "94105"}}
-
-
-@pytest.fixture
-def ports() -> FakePorts:
-    """The standard fake accounts."""
-    return make_ports()
 
 
 def resume(ports: FakePorts, saved: dict[str, Any]) -> Caller:

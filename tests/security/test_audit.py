@@ -6,6 +6,7 @@ import csv
 import io
 import socket
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from ivr.db import db
 from ivr.ops.exports import AUDIT_COLUMNS, export_audit_csv
 from ivr.security.audit import operator_origin, record
 from models import Account, AuditEvent, utcnow
+from tests.export_helpers import export as export_rows
 from tests.schedule_helpers import JORDAN, SAM, make_accounts
 
 HOST = "ops-box-7.example"
@@ -54,14 +56,7 @@ def events(app: Flask) -> list[Row]:
 
 def export(app: Flask, since: date | None = None) -> list[dict[str, str]]:
     """Run the audit export and parse it back with the csv module."""
-    out = io.StringIO()
-    with db.transaction(app) as session:
-        count = export_audit_csv(session, out, since=since)
-    reader = csv.DictReader(io.StringIO(out.getvalue()))
-    rows = list(reader)
-    assert tuple(reader.fieldnames or ()) == AUDIT_COLUMNS
-    assert count == len(rows)
-    return rows
+    return export_rows(app, partial(export_audit_csv, since=since), AUDIT_COLUMNS)
 
 
 def test_audit_export_orders_by_time_and_names_the_account(app: Flask) -> None:

@@ -51,6 +51,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, func, select, update
 
+from flows.keys import BACK, STAR
 from flows.speech import money_words, render, say
 from ivr.db import db
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
@@ -152,7 +153,7 @@ def preferred_keys(said: str) -> list[str]:
 def every_interesting_keys() -> list[str]:
     """All sensible keys of all prompts, for pressing at the wrong prompt."""
     return [*PINS.values(), *(f"{n}#" for n in ACCOUNT_NUMBERS), *(f"{c}#" for c in CARDS),
-            *AMOUNTS, *SCHEDULE_DATES, "1", "2", "9", "*", "#", "1230", "123", "94105"]
+            *AMOUNTS, *SCHEDULE_DATES, "1", "2", BACK, STAR, "#", "1230", "123", "94105"]
 
 
 def keys_for(said: str, call: CallModel) -> st.SearchStrategy[str]:
@@ -163,7 +164,7 @@ def keys_for(said: str, call: CallModel) -> st.SearchStrategy[str]:
     """
     sensible = data_entry_keys(said, call) or preferred_keys(said)
     sensible = sensible[:1] * 3 + sensible  # the first is the one that moves the call on
-    offered = [key for _, key in offered_options(said)] or ["1", "2", "9", "*"]
+    offered = [key for _, key in offered_options(said)] or ["1", "2", BACK, STAR]
     return st.sampled_from(_BRANCHES).flatmap(lambda branch: (
         st.sampled_from(sensible) if branch == "sensible"
         else st.sampled_from(offered) if branch == "offered"
