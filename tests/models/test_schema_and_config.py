@@ -71,7 +71,7 @@ def test_cli_reports_a_configuration_error_in_one_line(monkeypatch: pytest.Monke
     monkeypatch.delenv("TWILIO_AUTH_TOKEN", raising=False)
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: TWILIO_AUTH_TOKEN must be set when IVR_ENV=production"
+    assert result.output.strip() == "error: TWILIO_AUTH_TOKEN must be set when IVR_ENV=production"
 
 
 def test_cli_reports_an_unreachable_database_in_one_line(monkeypatch: pytest.MonkeyPatch,
@@ -83,7 +83,7 @@ def test_cli_reports_an_unreachable_database_in_one_line(monkeypatch: pytest.Mon
     monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/ivr.sqlite3")
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
-    assert result.output.strip() == "Error: cannot use the database: unable to open database file"
+    assert result.output.strip() == "error: cannot use the database: unable to open database file"
 
 
 @pytest.mark.parametrize(("raw", "fee"), [

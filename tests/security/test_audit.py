@@ -148,7 +148,7 @@ def test_audit_export_rejects_a_malformed_since(app: Flask, runner: FlaskCliRunn
     result = runner.invoke(args=["audit", "export", "--since", "2026-11-1"])
 
     assert result.exit_code == 2
-    assert result.stderr == 'Error: --since: "2026-11-1" is not a date in the form YYYY-MM-DD\n'
+    assert result.stderr == 'error: --since: "2026-11-1" is not a date in the form YYYY-MM-DD\n'
     assert events(app) == []  # a usage error: the command never ran
 
 
