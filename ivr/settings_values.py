@@ -78,23 +78,25 @@ def choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def production_secret(env: Mapping[str, str], name: str, environment: str,
+                      development: str) -> str:
+    """A secret that must be set in production; ``development`` stands in elsewhere."""
+    value = env.get(name, "")
+    if value:
+        return value
+    if environment == "production":
+        raise ConfigError(f"{name} must be set when IVR_ENV=production")
+    return development
+
+
 def auth_token(env: Mapping[str, str], environment: str) -> str:
     """``TWILIO_AUTH_TOKEN``: required in production, a development token otherwise."""
-    token = env.get("TWILIO_AUTH_TOKEN", "")
-    if not token:
-        if environment == "production":
-            raise ConfigError("TWILIO_AUTH_TOKEN must be set when IVR_ENV=production")
-        return DEV_AUTH_TOKEN
-    return token
+    return production_secret(env, "TWILIO_AUTH_TOKEN", environment, DEV_AUTH_TOKEN)
 
 
 def fingerprint_key(env: Mapping[str, str], environment: str) -> str:
     """``IVR_FINGERPRINT_KEY``: required in production, at least 32 characters when set."""
-    key = env.get("IVR_FINGERPRINT_KEY", "")
-    if not key:
-        if environment == "production":
-            raise ConfigError("IVR_FINGERPRINT_KEY must be set when IVR_ENV=production")
-        return DEV_FINGERPRINT_KEY
+    key = production_secret(env, "IVR_FINGERPRINT_KEY", environment, DEV_FINGERPRINT_KEY)
     if len(key) < MIN_FINGERPRINT_KEY_LENGTH:
         raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
                           f"characters, got {len(key)}")
