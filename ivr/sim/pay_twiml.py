@@ -39,7 +39,21 @@ DEFAULT_ERRORS = {
 # Fields whose digits the transcript never shows, and how many trailing digits it may show.
 SECRET_FIELDS = {"payment-card-number": 4, "security-code": 0, "bank-account-number": 2}
 _METHODS = ("credit-card", "ach-debit")
-_ACCOUNT_TYPES = ("consumer-checking", "consumer-savings", "commercial-checking")
+# Twilio's <Pay> and <Prompt> schema (its generated TwiML types): anything else is refused,
+# as Twilio warns of it (12200 for an unknown attribute, 64020 for a value it does not know).
+PAY_ATTRIBUTES = frozenset({
+    "input", "action", "bankAccountType", "statusCallback", "statusCallbackMethod", "timeout",
+    "maxAttempts", "securityCode", "postalCode", "minPostalCodeLength", "paymentConnector",
+    "paymentMethod", "tokenType", "chargeAmount", "currency", "description", "validCardTypes",
+    "language"})
+PROMPT_ATTRIBUTES = frozenset({"for", "errorType", "cardType", "attempt",
+                               "requireMatchingInputs"})
+PROMPT_FOR = frozenset({*CARD_FIELDS, *ACH_FIELDS, "payment-processing"})
+ERROR_TYPES = frozenset({"timeout", "invalid-card-number", "invalid-card-type", "invalid-date",
+                         "invalid-security-code", "internal-error", "input-matching-failed"})
+TOKEN_TYPES = ("reusable", "one-time", "payment-method")
+_ACCOUNT_TYPES = ("consumer-checking", "consumer-savings", "commercial-checking",
+                  "commercial-savings")
 _MAX_CHARGE = Decimal("1000000")
 
 
@@ -64,6 +78,7 @@ class PayAttributes:
     @classmethod
     def from_element(cls, pay: ET.Element) -> PayAttributes:
         """Read a ``<Pay>``; ValueError (Twilio's validation-error) names a bad attribute."""
+        check_schema(pay)
         get = pay.get
         _check_choice("input", get("input") or "dtmf", ("dtmf",))
         method = _check_choice("paymentMethod", get("paymentMethod") or _METHODS[0], _METHODS)
@@ -73,7 +88,7 @@ class PayAttributes:
             payment_method=method, charge_cents=_charge_cents(get("chargeAmount")),
             currency=get("currency") or "usd", description=get("description") or "",
             payment_connector=get("paymentConnector") or "Default",
-            token_type=get("tokenType") or "reusable",
+            token_type=_check_choice("tokenType", get("tokenType") or "reusable", TOKEN_TYPES),
             valid_card_types=tuple((get("validCardTypes") or "visa mastercard amex").split()),
             security_code=(get("securityCode") or "true").lower() != "false",
             postal_code=get("postalCode") or "true",
@@ -94,6 +109,25 @@ class PayAttributes:
     def fixed_postal_code(self) -> str:
         """The postal code the app passed in ``postalCode`` instead of asking, if any."""
         return "" if self.postal_code.lower() in ("true", "false") else self.postal_code
+
+
+def check_schema(pay: ET.Element) -> None:
+    """Refuse attributes and <Prompt> values Twilio's schema does not have (ValueError)."""
+    unknown = sorted(set(pay.attrib) - PAY_ATTRIBUTES)
+    if unknown:
+        raise ValueError(f"12200: <Pay> has no attribute {unknown[0]!r}")
+    for prompt in pay:
+        if prompt.tag.rpartition("}")[2] != "Prompt":
+            continue
+        unknown = sorted(set(prompt.attrib) - PROMPT_ATTRIBUTES)
+        if unknown:
+            raise ValueError(f"12200: <Prompt> has no attribute {unknown[0]!r}")
+        for value in (prompt.get("for") or "").split():
+            if value not in PROMPT_FOR:
+                raise ValueError(f"64020: <Prompt for={value!r}> is not a <Pay> field")
+        for value in (prompt.get("errorType") or "").split():
+            if value not in ERROR_TYPES:
+                raise ValueError(f"64020: <Prompt errorType={value!r}> is not one of Twilio's")
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

@@ -11,12 +11,15 @@ from flows.money import cents_to_decimal
 from flows.speech import Prompt, render, say
 from flows.state import Capture, EndKind, Reply
 
+# Where Twilio reports <Pay>'s progress (each field asked, each error); see ivr.web.voice.
+PAY_STATUS_PATH = "/voice/pay-status"
 PAY_FIELDS = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 PAY_ERRORS = {
     "payment-card-number": ("invalid-card-number", "invalid-card-type", "timeout"),
     "expiration-date": ("invalid-date", "timeout"),
     "security-code": ("invalid-security-code", "timeout"),
-    "postal-code": ("invalid-postal-code", "timeout"),
+    # Twilio's <Prompt errorType> has no value for a bad postal code: only a timeout.
+    "postal-code": ("timeout",),
 }
 
 
@@ -68,7 +71,9 @@ def pay_verb(capture: Capture, action_url: str, voice: Voice) -> Pay:
     """<Pay> collecting a card, with our own prompts (and error prompts) for each field."""
     options = {"token_type": "reusable"} if capture.charge_cents == 0 else {
         "charge_amount": str(cents_to_decimal(capture.charge_cents)), "currency": "usd"}
-    pay = Pay(input="dtmf", action=action_url, method="POST", payment_method="credit-card",
+    # <Pay> has no method attribute: Twilio always POSTs to its action.
+    pay = Pay(input="dtmf", action=action_url, status_callback=PAY_STATUS_PATH,
+              payment_method="credit-card",
               payment_connector=voice.pay_connector, description=capture.description,
               valid_card_types="visa mastercard amex discover", security_code=True,
               postal_code=True, timeout=10, max_attempts=3, language=voice.language, **options)

@@ -111,6 +111,21 @@ def _keys(digits: str) -> str:
     return NOT_A_KEY
 
 
+@bp.post("/pay-status")
+def pay_status() -> Response:
+    """<Pay>'s progress: which field Twilio is asking for, and why it asks again.
+
+    Logged for operators (the field names and Twilio's error type only: its masked card
+    digits are not); the answer is ignored by Twilio, so it is always an empty document.
+    """
+    form = request.form
+    log.info("call %s: <Pay> asking for %s (attempt %s)%s", form.get("CallSid"),
+             form.get("For") or form.get("Capture") or "the payment",
+             form.get("Attempt") or "1",
+             f" after {form['ErrorType']}" if form.get("ErrorType") else "")
+    return _twiml(empty_twiml())
+
+
 @bp.post("/status")
 def status() -> Response:
     """Status callback: record how the call ended."""

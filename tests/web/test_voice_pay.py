@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from ivr.config import override_settings
 from ivr.db import db
+from ivr.sim.pay_twiml import ERROR_TYPES, PAY_ATTRIBUTES, PROMPT_ATTRIBUTES
 from models import SmsMessage
 from tests.app_helpers import balance, call_payments
 from tests.twilio_helpers import Answer, TwilioCaller
@@ -38,6 +41,32 @@ def test_pay_verb_charges_the_amount_with_our_prompts(caller: TwilioCaller) -> N
     assert ("payment-card-number", "invalid-card-number") in fields
     assert ("expiration-date", "invalid-date") in fields
     assert "You are paying thirty dollars by card." in answer.said
+
+
+def test_the_pay_verb_holds_only_what_twilios_schema_has(caller: TwilioCaller) -> None:
+    pay = capture(caller).root.find("Pay")
+    assert pay is not None
+    assert set(pay.attrib) <= PAY_ATTRIBUTES and "method" not in pay.attrib
+    assert pay.get("statusCallback") == "/voice/pay-status"
+    for prompt in pay.iter("Prompt"):
+        assert set(prompt.attrib) <= PROMPT_ATTRIBUTES
+        assert set((prompt.get("errorType") or "").split()) <= ERROR_TYPES, prompt.attrib
+
+
+def test_pay_progress_is_logged_without_digits(caller: TwilioCaller,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="ivr.web.voice")
+    answer = caller.post("/voice/pay-status", False, For="payment-card-number", Attempt="2",
+                         ErrorType="invalid-card-number",
+                         PaymentCardNumber="xxxx-xxxx-xxxx-4242")
+    assert answer.status == 200 and answer.verbs() == []
+    assert "asking for payment-card-number (attempt 2) after invalid-card-number" in caplog.text
+    assert "4242" not in caplog.text
+
+
+def test_pay_progress_needs_a_signature(demo_app: Flask) -> None:
+    response = demo_app.test_client().post("/voice/pay-status", data={"CallSid": "CA1"})
+    assert response.status_code == 403
 
 
 def capture(caller: TwilioCaller) -> Answer:
