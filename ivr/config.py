@@ -23,6 +23,7 @@ from ivr import settings_values as read
 from ivr.settings_values import (
     DEV_ACCOUNT_SID,
     DEV_AUTH_TOKEN,
+    DEV_CARD_DATA_KEY,
     DEV_FINGERPRINT_KEY,
     MIN_FINGERPRINT_KEY_LENGTH,
     RANGES,
@@ -32,8 +33,8 @@ from ivr.settings_values import (
     parse_fee,
 )
 
-__all__ = ["DEV_ACCOUNT_SID", "DEV_AUTH_TOKEN", "DEV_FINGERPRINT_KEY", "ENV_NAMES",
-           "MIN_FINGERPRINT_KEY_LENGTH", "RANGES", "SANDBOX_FAULTS", "Fee", "Settings",
+__all__ = ["DEV_ACCOUNT_SID", "DEV_AUTH_TOKEN", "DEV_CARD_DATA_KEY", "DEV_FINGERPRINT_KEY",
+           "ENV_NAMES", "MIN_FINGERPRINT_KEY_LENGTH", "RANGES", "SANDBOX_FAULTS", "Fee", "Settings",
            "env_text", "has_settings", "normalise_database_url", "override_settings",
            "parse_fee", "settings_of", "store_settings"]
 
@@ -73,6 +74,8 @@ class Settings:
     stripe_api_key: str = field(metadata={"env": "IVR_STRIPE_API_KEY"})
     stripe_api_base: str = field(metadata={"env": "IVR_STRIPE_API_BASE"})
     fingerprint_key: str = field(metadata={"env": "IVR_FINGERPRINT_KEY"})
+    # Standard base64 of the card store's AES-256 key; ``card_key`` decodes it.
+    card_data_key: str = field(repr=False, metadata={"env": "IVR_CARD_DATA_KEY"})
     sandbox_fault: str = field(metadata={"env": "IVR_SANDBOX_FAULT"})  # one of SANDBOX_FAULTS
     today: date | None = field(metadata={"env": "IVR_TODAY"})  # fixed, for tests and demos
     log_file: str = field(metadata={"env": "IVR_LOG_FILE"})  # empty: log to the console
@@ -115,6 +118,7 @@ class Settings:
             stripe_api_key=env.get("IVR_STRIPE_API_KEY", ""),
             stripe_api_base=env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
             fingerprint_key=read.fingerprint_key(env, environment),
+            card_data_key=read.card_data_key(env, environment),
             sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
             today=read.iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
             log_file=read.log_file(env.get("IVR_LOG_FILE", "")),
@@ -138,6 +142,11 @@ class Settings:
         env = self.as_env() | {name: env_text(value) for name, value in overrides.items()}
         # The database URL is always in env, so the instance folder is never consulted.
         return Settings.from_env(Path("."), env)
+
+    @property
+    def card_key(self) -> bytes:
+        """The card store's AES-256 key (32 bytes), from ``IVR_CARD_DATA_KEY``."""
+        return read.card_key_bytes(self.card_data_key)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -7,6 +7,8 @@ settings from these.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -21,6 +23,11 @@ from ivr.errors import ConfigError
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+# The AES-256 key of the card store (ivr.security.card_store): 32 bytes, standard base64.
+CARD_DATA_KEY_BYTES = 32
+DEV_CARD_DATA_KEY = base64.b64encode(b"dev-card-data-key-not-secret-000").decode("ascii")
+CARD_DATA_KEY_HINT = ('generate one with python -c "import os,base64;'
+                      'print(base64.b64encode(os.urandom(32)).decode())"')
 # The HMAC key of bank account digests: short keys are guessable, so refuse them.
 MIN_FINGERPRINT_KEY_LENGTH = 32
 # Whole-number settings: (smallest, largest) that make sense. The largest keep dates and
@@ -101,6 +108,34 @@ def fingerprint_key(env: Mapping[str, str], environment: str) -> str:
         raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
                           f"characters, got {len(key)}")
     return key
+
+
+def card_data_key(env: Mapping[str, str], environment: str) -> str:
+    """``IVR_CARD_DATA_KEY``: required in production; 32 bytes in standard base64 when set.
+
+    Standard base64 (RFC 4648 section 4: ``A-Z a-z 0-9 + /``, padded with ``=``, so 44
+    characters), as ``base64.b64encode`` writes it; the URL-safe alphabet is refused rather
+    than guessed at. The text is kept (so settings read back the same); :func:`card_key_bytes`
+    decodes it. Error messages never repeat the value: it is a secret.
+    """
+    text = production_secret(env, "IVR_CARD_DATA_KEY", environment, DEV_CARD_DATA_KEY)
+    length = len(card_key_bytes(text))
+    if length != CARD_DATA_KEY_BYTES:
+        raise ConfigError(f"IVR_CARD_DATA_KEY must be {CARD_DATA_KEY_BYTES} bytes (AES-256), "
+                          f"got {length}; {CARD_DATA_KEY_HINT}")
+    if environment == "production" and text == DEV_CARD_DATA_KEY:
+        raise ConfigError("IVR_CARD_DATA_KEY must not be the development key when "
+                          "IVR_ENV=production")
+    return text
+
+
+def card_key_bytes(text: str) -> bytes:
+    """The key ``IVR_CARD_DATA_KEY`` holds, decoded from standard base64."""
+    try:
+        return base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise ConfigError(f"IVR_CARD_DATA_KEY must be standard base64 (A-Z a-z 0-9 + / and = "
+                          f"padding); {CARD_DATA_KEY_HINT}") from None
 
 
 def parse_fee(raw: str | None) -> Fee:

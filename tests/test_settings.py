@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 from collections.abc import Iterator, Mapping
@@ -13,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
-from ivr.config import ENV_NAMES, Settings, override_settings, settings_of
+from ivr.config import DEV_CARD_DATA_KEY, ENV_NAMES, Settings, override_settings, settings_of
 from ivr.errors import ConfigError
 
 README = Path(__file__).parent.parent / "README.md"
+CARD_KEY_BYTES = b"\xfb\xef\xff" + bytes(range(100, 129))
+CARD_KEY = base64.b64encode(CARD_KEY_BYTES).decode()  # has "+" and "/": standard alphabet
 
 
 class RecordingEnv(Mapping[str, str]):
@@ -52,7 +55,7 @@ def read_variables() -> set[str]:
     """Every variable Settings.from_env reads, in development and in production."""
     asked: set[str] = set()
     production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-                  "IVR_FINGERPRINT_KEY": "k" * 32}
+                  "IVR_FINGERPRINT_KEY": "k" * 32, "IVR_CARD_DATA_KEY": CARD_KEY}
     for values in ({}, production):
         env = RecordingEnv(values)
         Settings.from_env(Path("/nonexistent"), env)
@@ -176,3 +179,43 @@ def test_no_module_reads_a_setting_from_app_config() -> None:
                  if reads.search(path.read_text(encoding="utf-8")) and path.parent.name != "sim"]
     assert offenders == []
     assert reads.search('app.config["IVR_TODAY"]') and reads.search("config.get('TWILIO_X')")
+
+
+def test_the_card_data_key_is_32_bytes_of_standard_base64(tmp_path: Path) -> None:
+    assert "+" in CARD_KEY and "/" in CARD_KEY
+    settings = Settings.from_env(tmp_path, {"IVR_CARD_DATA_KEY": CARD_KEY})
+    assert settings.card_key == CARD_KEY_BYTES
+    assert CARD_KEY not in repr(settings), "the key is a secret"
+    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+                  "IVR_FINGERPRINT_KEY": "k" * 32}
+    assert Settings.from_env(tmp_path, {**production, "IVR_CARD_DATA_KEY": CARD_KEY}) \
+        .card_key == CARD_KEY_BYTES
+    development = Settings.from_env(tmp_path, {})
+    assert development.card_data_key == DEV_CARD_DATA_KEY and len(development.card_key) == 32
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (base64.b64encode(bytes(16)).decode(), "must be 32 bytes (AES-256), got 16"),
+    (base64.b64encode(bytes(33)).decode(), "must be 32 bytes (AES-256), got 33"),
+    ("not base64!", "must be standard base64"),
+    (CARD_KEY[:-1], "must be standard base64"),  # padding cut off
+    (CARD_KEY.replace("+", "-").replace("/", "_"), "must be standard base64"),  # URL-safe
+    (" " + CARD_KEY, "must be standard base64"),
+    ("clé-" + CARD_KEY[4:], "must be standard base64"),
+])
+def test_a_bad_card_data_key_stops_start_up_in_one_line(tmp_path: Path, value: str,
+                                                        message: str) -> None:
+    with pytest.raises(ConfigError, match=f"^IVR_CARD_DATA_KEY {re.escape(message)}") as caught:
+        Settings.from_env(tmp_path, {"IVR_CARD_DATA_KEY": value})
+    assert "\n" not in str(caught.value) and value not in str(caught.value)
+    assert "base64.b64encode(os.urandom(32))" in str(caught.value), "it says how to make one"
+
+
+def test_production_needs_its_own_card_data_key(tmp_path: Path) -> None:
+    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+                  "IVR_FINGERPRINT_KEY": "k" * 32}
+    with pytest.raises(ConfigError,
+                       match=r"^IVR_CARD_DATA_KEY must be set when IVR_ENV=production$"):
+        Settings.from_env(tmp_path, production)
+    with pytest.raises(ConfigError, match=r"^IVR_CARD_DATA_KEY must not be the development key"):
+        Settings.from_env(tmp_path, {**production, "IVR_CARD_DATA_KEY": DEV_CARD_DATA_KEY})

@@ -1,9 +1,11 @@
-"""Housekeeping for calls that ended without a status callback.
+"""Housekeeping for calls that ended without a status callback, and for keyed cards.
 
 A call's saved state may hold payment details between webhooks: vault tokens, and the
 digest of a first bank account entry (in its payment draft). The status callback drops
-them when the call ends; if that callback never comes, they would stay for good. Every
-server worker runs :class:`Housekeeper` from its SMS outbox thread, so they expire anyway.
+them when the call ends; if that callback never comes, they would stay for good. Likewise a
+card being keyed waits, encrypted, in the card store (:mod:`ivr.security.card_store`) until
+it is authorised. Every server worker runs :class:`Housekeeper` from its SMS outbox thread,
+so both expire anyway: abandoned calls after an hour, card entries after 15 minutes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import select
 
 from flows.state import CallState, Step
 from ivr.db import SessionFactory, transaction
+from ivr.security import card_store
 from models import CallSession, utcnow
 
 log = logging.getLogger(__name__)
@@ -62,8 +65,15 @@ def _forget(call: CallSession, now: datetime) -> None:
     call.ended_at = now
 
 
+def expire_card_entries(sessions: SessionFactory, now: datetime | None = None) -> int:
+    """Delete card entries older than :data:`card_store.MAX_AGE`; how many went."""
+    with transaction(sessions) as session:
+        return card_store.sweep(session, now or utcnow())
+
+
 class Housekeeper:
-    """Runs :func:`forget_abandoned_calls` at most once every ``every`` seconds; never raises."""
+    """Runs :func:`forget_abandoned_calls` and :func:`expire_card_entries` at most once every
+    ``every`` seconds; never raises."""
 
     def __init__(self, sessions: SessionFactory, every: float = HOUSEKEEPING_EVERY,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -73,10 +83,11 @@ class Housekeeper:
         self._next_run = clock()  # the first run is due at once
 
     def maybe_run(self) -> None:
-        """Forget abandoned calls if the last run was long enough ago."""
+        """Forget abandoned calls and expired cards if the last run was long enough ago."""
         if self._clock() < self._next_run:
             return
         self._next_run = self._clock() + self.every
+        self._expire_cards()  # first: an outage of the call sweep must not keep cards longer
         try:
             closed = forget_abandoned_calls(self.sessions)
         except Exception:
@@ -84,3 +95,13 @@ class Housekeeper:
             return
         if closed:
             log.info("closed %d abandoned calls and dropped their payment details", closed)
+
+    def _expire_cards(self) -> None:
+        """One run of :func:`expire_card_entries`, logged; an error waits for the next run."""
+        try:
+            expired = expire_card_entries(self.sessions)
+        except Exception:
+            log.exception("expiring card entries failed; will try again")
+            return
+        if expired:
+            log.info("deleted %d card entries keyed over 15 minutes ago", expired)

@@ -1,4 +1,5 @@
-"""Bank account digests have their own key, and expire with an abandoned call."""
+"""Bank account digests have their own key, and expire with an abandoned call; keyed cards
+expire from the card store after 15 minutes."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from ivr.config import Settings
+from ivr.config import Settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.ops.background import OutboxWorker
-from ivr.ops.housekeeping import Housekeeper, forget_abandoned_calls
+from ivr.ops.housekeeping import Housekeeper, expire_card_entries, forget_abandoned_calls
 from ivr.ports.database import ports_for
+from ivr.security import card_store
+from ivr.security.card_store import CardDetails
 from ivr.sms.backends import ConsoleBackend
-from models import CallSession, utcnow
+from models import CallSession, CardEntry, utcnow
 from tests.app_helpers import call_row, make_app
 from tests.twilio_helpers import TO_SECOND_BANK_ENTRY, TwilioCaller
 
@@ -49,7 +52,8 @@ def test_production_needs_a_fingerprint_key_of_32_characters(tmp_path: Path) -> 
         Settings.from_env(tmp_path, production)
     with pytest.raises(ConfigError, match="IVR_FINGERPRINT_KEY must be at least 32"):
         Settings.from_env(tmp_path, {"IVR_FINGERPRINT_KEY": "short"})
-    settings = Settings.from_env(tmp_path, {**production, "IVR_FINGERPRINT_KEY": "k" * 32})
+    settings = Settings.from_env(tmp_path, {**production, "IVR_FINGERPRINT_KEY": "k" * 32,
+                                            "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U="})
     assert settings.fingerprint_key == "k" * 32
     assert len(Settings.from_env(tmp_path, {}).fingerprint_key) >= 32
 
@@ -114,3 +118,37 @@ def test_housekeeping_runs_at_most_once_every_few_minutes(demo_app: Flask) -> No
     now[0] = 300.0
     keeper.maybe_run()
     assert call_row(demo_app, second.call_sid).ended_at is not None
+
+
+def card_entries(app: Flask) -> set[str]:
+    """The call SIDs the card store holds a card for."""
+    with db.transaction(app) as session:
+        return set(session.scalars(select(CardEntry.call_sid)))
+
+
+def keep_card(app: Flask, call_sid: str, minutes_ago: int) -> None:
+    """Store a card for ``call_sid`` as if it were first keyed ``minutes_ago``."""
+    card = CardDetails("4242424242424242", "1230", "123", "30301")
+    with db.transaction(app) as session:
+        card_store.put(session, settings_of(app).card_key, call_sid, card,
+                       now=utcnow() - timedelta(minutes=minutes_ago))
+
+
+def test_housekeeping_expires_cards_keyed_over_15_minutes_ago(app: Flask) -> None:
+    now = [0.0]
+    keeper = Housekeeper(db.sessions(app), every=300, clock=lambda: now[0])
+    old, recent, later = "CA" + "1" * 32, "CA" + "2" * 32, "CA" + "3" * 32
+    keep_card(app, old, 16)
+    keep_card(app, recent, 10)
+
+    keeper.maybe_run()
+    assert card_entries(app) == {recent}
+    keep_card(app, later, 20)
+    now[0] = 299.0
+    keeper.maybe_run()
+    assert card_entries(app) == {recent, later}, "not yet time for the next run"
+    now[0] = 300.0
+    keeper.maybe_run()
+    assert card_entries(app) == {recent}
+    assert expire_card_entries(db.sessions(app), utcnow() + timedelta(minutes=6)) == 1
+    assert card_entries(app) == set()

@@ -1,0 +1,139 @@
+"""The card a caller is keying, kept encrypted in its own table until it is authorised.
+
+PCI DSS lets sensitive authentication data (the security code) and the card number be kept
+*before* authorisation when they are encrypted with strong cryptography (req. 3.3.2, 3.5).
+So a keyed card lives only here: one ``card_entries`` row per call, AES-256-GCM under the key
+of ``IVR_CARD_DATA_KEY``, never in the call's state, a log line or saved TwiML.
+
+- The call SID is the associated data: a row copied to another call does not decrypt.
+- Every write draws a fresh 12-byte nonce (never reused under one key, as GCM requires).
+- A row that does not decrypt (the key was rotated, the row altered or moved) is deleted and
+  read as absent: the caller keys the card again, nothing else is lost.
+- :func:`sweep` deletes rows 15 minutes after they were first written, however often they
+  were rewritten since; every server worker runs it (:mod:`ivr.ops.housekeeping`).
+
+This sits in ``ivr.security`` rather than ``ivr.payments``: it is data protection, with no
+money in it, and this lowest ``ivr`` layer lets the payments, ports and web layers all use it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models import CardEntry, utcnow
+
+log = logging.getLogger(__name__)
+
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12  # GCM's standard nonce; random is safe far beyond this store's writes
+MAX_AGE = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, repr=False)
+class CardDetails:
+    """A keyed card: number, expiry as MMYY, security code and billing ZIP, all as keyed.
+
+    Its repr names the fields but never their values, so a stray log line or a traceback's
+    locals cannot leak a card.
+    """
+
+    number: str
+    expiry_mmyy: str
+    security_code: str
+    postal_code: str
+
+    def __repr__(self) -> str:
+        return "CardDetails(number=***, expiry_mmyy=***, security_code=***, postal_code=***)"
+
+    __str__ = __repr__
+
+
+def _cipher(key: bytes) -> AESGCM:
+    """AES-256-GCM under ``key``; a key of any other length is a programming error."""
+    if len(key) != KEY_BYTES:
+        raise ValueError(f"the card data key must be {KEY_BYTES} bytes, got {len(key)}")
+    return AESGCM(key)
+
+
+def _seal(key: bytes, call_sid: str, details: CardDetails) -> tuple[bytes, bytes]:
+    """(nonce, ciphertext) of ``details``, bound to ``call_sid``."""
+    nonce = os.urandom(NONCE_BYTES)
+    plaintext = json.dumps(asdict(details), separators=(",", ":")).encode("utf-8")
+    return nonce, _cipher(key).encrypt(nonce, plaintext, call_sid.encode("utf-8"))
+
+
+def _open(cipher: AESGCM, entry: CardEntry) -> CardDetails:
+    """The details in ``entry``; raises InvalidTag if it was not sealed for its call SID
+    under this key (ValueError or TypeError if its nonce or contents are malformed)."""
+    plaintext = cipher.decrypt(entry.nonce, entry.ciphertext, entry.call_sid.encode("utf-8"))
+    return CardDetails(**json.loads(plaintext))
+
+
+def put(session: Session, key: bytes, call_sid: str, details: CardDetails,
+        now: datetime | None = None) -> None:
+    """Keep ``details`` for ``call_sid``, replacing what it had (``created_at`` stays).
+
+    Update first; when there is no row yet, insert it inside a savepoint. Two writers
+    inserting for one call at once collide on the primary key: the loser updates instead.
+    """
+    now = now or utcnow()
+    for _ in range(3):
+        nonce, ciphertext = _seal(key, call_sid, details)
+        values = {"nonce": nonce, "ciphertext": ciphertext, "updated_at": now}
+        replaced = session.execute(
+            update(CardEntry).where(CardEntry.call_sid == call_sid).values(**values)
+            .execution_options(synchronize_session=False))
+        if getattr(replaced, "rowcount", 0):
+            return
+        try:
+            with session.begin_nested():
+                session.execute(insert(CardEntry).values(call_sid=call_sid, created_at=now,
+                                                         **values))
+            return
+        except IntegrityError:
+            continue  # another writer inserted this call's row first: replace it
+    raise RuntimeError("could not store the card being keyed")
+
+
+def get(session: Session, key: bytes, call_sid: str) -> CardDetails | None:
+    """The card ``call_sid`` is keying, or None if there is none or it no longer decrypts."""
+    cipher = _cipher(key)  # outside the try: a wrong-sized key must raise, not delete cards
+    entry = session.scalars(select(CardEntry).where(CardEntry.call_sid == call_sid)
+                            .execution_options(populate_existing=True)).one_or_none()
+    if entry is None:
+        return None
+    try:
+        return _open(cipher, entry)
+    except (InvalidTag, ValueError, TypeError):
+        # Nothing about the card is logged, only that the caller must key it again.
+        log.warning("card entry for call %s did not decrypt (key rotated, or the row altered "
+                    "or moved); deleted", call_sid)
+        delete(session, call_sid)
+        return None
+
+
+def delete(session: Session, call_sid: str) -> bool:
+    """Forget the card ``call_sid`` was keying; True if there was one."""
+    result = session.execute(sql_delete(CardEntry).where(CardEntry.call_sid == call_sid))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def sweep(session: Session, now: datetime | None = None,
+          older_than: timedelta = MAX_AGE) -> int:
+    """Delete every entry first written more than ``older_than`` ago; how many went."""
+    now = now or utcnow()
+    result = session.execute(
+        sql_delete(CardEntry).where(CardEntry.created_at < now - older_than)
+        .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0))
