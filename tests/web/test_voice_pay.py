@@ -88,7 +88,8 @@ def test_success_records_the_payment_without_charging_again(caller: TwilioCaller
                         PaymentConfirmationCode="ch_3Mx", PaymentCardType="visa",
                         PaymentCardNumber="xxxx-xxxx-xxxx-4242", ExpirationDate="1230",
                         PaymentCardPostalCode="94105")
-    assert "Your payment of thirty dollars has been approved, and it posts to your account today." in answer.said
+    assert ("Your payment of thirty dollars has been approved, and it posts to your account "
+            "today.") in answer.said
     [payment] = call_payments(caller.app)
     assert (payment.status, payment.gateway_reference, payment.card_brand, payment.card_last4) \
         == ("approved", "ch_3Mx", "Visa", "4242")
