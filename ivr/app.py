@@ -20,7 +20,7 @@ from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.logs import configure_logging
 from ivr.ports import database as services
-from ivr.web import health, voice
+from ivr.web import health, sms_status, voice
 
 # Where the source checkout keeps its default database, when this package runs from one.
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     services.init_app(app)
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(sms_status.bp)
 
     hops = settings_of(app).trusted_proxies
     if hops:

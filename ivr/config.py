@@ -55,6 +55,9 @@ class Settings:
     payment_gateway: str = field(metadata={"env": "IVR_PAYMENT_GATEWAY"})
     sms_backend: str = field(metadata={"env": "IVR_SMS_BACKEND"})
     sms_from: str = field(metadata={"env": "IVR_SMS_FROM"})
+    # The line's public base URL (no trailing "/"), for callbacks Twilio is told about.
+    public_url: str = field(metadata={"env": "IVR_PUBLIC_URL"})
+    twilio_api_base: str = field(metadata={"env": "IVR_TWILIO_API_BASE"})
     agent_number: str = field(metadata={"env": "IVR_AGENT_NUMBER"})
     min_payment_cents: int = field(metadata={"env": "IVR_MIN_PAYMENT_CENTS"})
     trusted_proxies: int = field(metadata={"env": "IVR_TRUSTED_PROXIES"})
@@ -99,6 +102,10 @@ class Settings:
             payment_gateway=env.get("IVR_PAYMENT_GATEWAY", "sandbox"),
             sms_backend=env.get("IVR_SMS_BACKEND", "console"),
             sms_from=env.get("IVR_SMS_FROM", ""),
+            public_url=read.base_url("IVR_PUBLIC_URL", env.get("IVR_PUBLIC_URL", "")),
+            twilio_api_base=read.base_url(
+                "IVR_TWILIO_API_BASE",
+                env.get("IVR_TWILIO_API_BASE") or read.TWILIO_API_BASE),
             agent_number=env.get("IVR_AGENT_NUMBER", ""),
             min_payment_cents=number(env, "IVR_MIN_PAYMENT_CENTS", 100),
             trusted_proxies=number(env, "IVR_TRUSTED_PROXIES", 0),

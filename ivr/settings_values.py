@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flows.speech import CATALOG_DIR
@@ -23,6 +24,8 @@ from ivr.errors import ConfigError
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+# Where Twilio's REST API (the Messages client) is reached unless IVR_TWILIO_API_BASE says.
+TWILIO_API_BASE = "https://api.twilio.com"
 # The AES-256 key of the card store (ivr.security.card_store): 32 bytes, standard base64.
 CARD_DATA_KEY_BYTES = 32
 DEV_CARD_DATA_KEY = base64.b64encode(b"dev-card-data-key-not-secret-000").decode("ascii")
@@ -165,6 +168,29 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def base_url(name: str, value: str) -> str:
+    """An optional base URL (empty when unset): absolute http(s), no query, no fragment.
+
+    A trailing ``/`` is dropped, so paths are appended to it as ``base + "/sms/status"``.
+    """
+    if value and not _is_base_url(value):
+        raise ConfigError(f"{name} must be an absolute http(s) URL without a query or "
+                          f"fragment, like https://pay.example.com, got {value!r}")
+    return value.rstrip("/")
+
+
+def _is_base_url(value: str) -> bool:
+    """Whether ``value`` is scheme://host[:port][/path] and nothing more."""
+    if "?" in value or "#" in value or any(c.isspace() for c in value):
+        return False
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - reading it checks the port is a number in range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def sandbox_fault(value: str) -> str:

@@ -13,10 +13,19 @@ QUEUED = "queued"
 SENDING = "sending"
 SENT = "sent"
 FAILED = "failed"
+# What Twilio's status callback last said of a sent message (``delivery_status``).
+DELIVERY_SENT = "sent"
+DELIVERED = "delivered"
+UNDELIVERED = "undelivered"
+DELIVERY_FAILED = "failed"
 
 
 class SmsMessage(Base):
-    """A text waiting to be sent, sent, or given up on after repeated failures."""
+    """A text waiting to be sent, sent, or given up on after repeated failures.
+
+    ``status`` is the outbox's (queued, sending, sent, failed); once sent, Twilio's delivery
+    reports go to ``delivery_status``, and a permanent delivery error makes it ``failed``.
+    """
 
     __tablename__ = "sms_outbox"
 
@@ -27,7 +36,10 @@ class SmsMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(16))  # the provider's, e.g. 21211
-    provider_sid: Mapped[str | None] = mapped_column(String(64))
+    # Twilio's MessageSid; its status callbacks find the message by it.
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set only by the status callback: sent, delivered, undelivered or failed.
+    delivery_status: Mapped[str | None] = mapped_column(String(16))
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

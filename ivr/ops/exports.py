@@ -27,7 +27,9 @@ PAYMENT_COLUMNS = ("account_number", "amount", "fee", "status", "method", "confi
                    "scheduled_for", "decline_code", "call_sid", "created_at")
 ACCOUNT_COLUMNS = ("account_number", "name", "phone", "balance", "due_date", "autopay",
                    "autopay_method", "saved_methods")
-SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at")
+# The delivery columns came later, so they go last: readers of the first six keep working.
+SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at",
+               "delivery_status", "error_code", "error")
 AUDIT_COLUMNS = ("at", "actor", "action", "outcome", "account_number", "origin", "detail")
 # Rows fetched per round trip; exports never hold the whole table in memory.
 _BATCH = 500
@@ -163,6 +165,7 @@ def export_sms_csv(session: Session, out: TextIO) -> int:
         writer.writerow((
             message.to_number, message.body, message.status, message.attempts,
             format_timestamp(message.created_at), format_timestamp(message.sent_at),
+            message.delivery_status or "", message.error_code or "", message.last_error or "",
         ))
         count += 1
     return count

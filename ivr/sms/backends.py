@@ -9,7 +9,7 @@ from typing import Protocol
 
 from ivr.config import DEV_ACCOUNT_SID, DEV_AUTH_TOKEN, Settings
 from ivr.errors import ConfigError
-from ivr.sms.twilio import TwilioBackend
+from ivr.sms.twilio import STATUS_CALLBACK_PATH, TwilioBackend
 
 log = logging.getLogger(__name__)
 
@@ -50,4 +50,10 @@ def make_sms_backend(settings: Settings) -> SmsBackend:
     if not sid or not token or sid == DEV_ACCOUNT_SID or token == DEV_AUTH_TOKEN:
         raise ConfigError("IVR_SMS_BACKEND=twilio needs real TWILIO_ACCOUNT_SID and "
                           "TWILIO_AUTH_TOKEN values")
-    return TwilioBackend(sid, token, from_number)
+    if not settings.public_url:
+        raise ConfigError("IVR_PUBLIC_URL must be set with IVR_SMS_BACKEND=twilio: the line's "
+                          "public base URL, like https://pay.example.com, where Twilio reports "
+                          "each text's delivery (POST /sms/status)")
+    return TwilioBackend(sid, token, from_number,
+                         status_callback=settings.public_url + STATUS_CALLBACK_PATH,
+                         api_base=settings.twilio_api_base)

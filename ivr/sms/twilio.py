@@ -21,11 +21,16 @@ with backoff, at most ``ivr.sms.outbox.MAX_ATTEMPTS`` times:
 from __future__ import annotations
 
 import requests
+from twilio.base import values
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from ivr.errors import SmsSendError
+from ivr.settings_values import TWILIO_API_BASE
+
+# Where Twilio posts each text's delivery status (ivr.web.sms_status), under IVR_PUBLIC_URL.
+STATUS_CALLBACK_PATH = "/sms/status"
 
 # Twilio's default is no timeout at all; a drain must never hang on the network.
 _HTTP_TIMEOUT_SECONDS = 10.0
@@ -44,11 +49,21 @@ PERMANENT_CODES: dict[int, str] = {
     21617: "the message is longer than Twilio's 1600-character limit",
     21635: "'To' is a landline",
     # Delivery errors, reported later on the Message resource / status callback.
-    # 30003 (handset unreachable) and 30008 (unknown error) stay retryable.
     30004: "the recipient's carrier or handset blocked the message",
     30005: "'To' is unknown to its carrier or no longer in service",
     30006: "'To' is a landline or its carrier cannot be reached",
     30007: "the message was filtered as spam by Twilio or the carrier",
+}
+
+# Delivery errors (Twilio's status callback: ``undelivered`` or ``failed`` with this
+# ErrorCode) after which the message is marked failed with this reason. By the time Twilio
+# reports 30003 or 30008 the carrier has already retried, so they are final here too; the
+# outbox never resends a text Twilio accepted. Other codes (30001 queue overflow, 30002
+# account suspended, 30010 price limit, ...) are the account's to fix: recorded, not failed.
+DELIVERY_FAILURES: dict[int, str] = {
+    30003: "the recipient's handset is switched off or unreachable",
+    **{code: reason for code, reason in PERMANENT_CODES.items() if 30000 <= code < 31000},
+    30008: "the carrier reported an unknown error",
 }
 
 
@@ -72,15 +87,26 @@ class TwilioBackend:
 
     name = "twilio"
 
-    def __init__(self, account_sid: str, auth_token: str, from_number: str) -> None:
+    def __init__(self, account_sid: str, auth_token: str, from_number: str,
+                 status_callback: str = "", api_base: str = TWILIO_API_BASE) -> None:
+        """``status_callback``: the absolute URL Twilio reports delivery to (none if empty).
+
+        ``api_base`` replaces ``https://api.twilio.com``, the base URL of the library's
+        ``api`` domain (``twilio.base.domain.Domain.base_url``), which every Messages request
+        is built from: a stand-in for tests, or an operator's proxy.
+        """
         self.from_number = from_number
+        self.status_callback = status_callback
         http_client = TwilioHttpClient(timeout=_HTTP_TIMEOUT_SECONDS)
         self._client = Client(account_sid, auth_token, http_client=http_client)
+        self._client.api.base_url = api_base
 
     def send(self, to: str, body: str) -> str:
         """Create the message; Twilio errors and network failures become SmsSendError."""
         try:
-            message = self._client.messages.create(to=to, from_=self.from_number, body=body)
+            message = self._client.messages.create(
+                to=to, from_=self.from_number, body=body,
+                status_callback=self.status_callback or values.unset)
         except TwilioRestException as exc:
             raise twilio_error(exc.status, exc.code, exc.msg) from None
         except TwilioServiceException as exc:

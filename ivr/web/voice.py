@@ -1,57 +1,27 @@
 """Twilio voice webhooks: ``/voice`` answers, ``/voice/turn`` continues, ``/voice/status`` closes.
 
-Every request must carry a valid ``X-Twilio-Signature``; every answer is TwiML,
-and an unexpected error becomes a spoken apology rather than an HTTP 500.
+Every request must carry a valid ``X-Twilio-Signature`` (:mod:`ivr.web.signatures`); every
+answer is TwiML, and an unexpected error becomes a spoken apology rather than an HTTP 500.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, abort, current_app, request
-from twilio.request_validator import RequestValidator
+from flask import Blueprint, Response, current_app, request
 
 from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
-from ivr.config import settings_of
-from ivr.db import db
-from ivr.security.audit import record
-from ivr.security.refusals import count_refusal
 from ivr.web.calls import charge_held_payment, close_call, take_turn, voice_settings
 from ivr.web.pay_form import capture_report, is_pay_result
+from ivr.web.signatures import require_twilio_signature
 from ivr.web.twiml import apology_twiml, empty_twiml
 from models import CallSession
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-
-
-@bp.before_request
-def require_twilio_signature() -> None:
-    """Refuse (403) any request not signed with our Twilio auth token."""
-    signature = request.headers.get("X-Twilio-Signature", "")
-    validator = RequestValidator(settings_of(current_app).twilio_auth_token)
-    if not signature or not validator.validate(request.url, request.form.to_dict(), signature):
-        _audit_refusal("unsigned" if not signature else "forged")
-        abort(403)
-
-
-def _audit_refusal(kind: str) -> None:
-    """Count a refused request; audit only the hour's first of its kind.
-
-    Each refusal is one increment of ``webhook_refusals``, never a row of its own, so
-    unauthenticated traffic cannot grow the database. The refusal stands even if the
-    database cannot record it.
-    """
-    log.warning("rejected %s request to %s from %s", kind, request.path, request.remote_addr)
-    try:
-        with db.transaction() as session:
-            if count_refusal(session, kind, request.remote_addr):
-                record(session, "unknown", "webhook_signature", f"refused_{kind}",
-                       origin=request.remote_addr, detail=request.path)
-    except Exception:
-        log.exception("could not record a refused request")
+bp.before_request(require_twilio_signature)
 
 
 def _form() -> dict[str, str]:

@@ -195,9 +195,11 @@ def test_sms_export(app: Flask) -> None:
     assert rows == [
         {"to": "+14155550100", "body": 'Paid $12.50, "thanks"\nBye', "status": "sent",
          "attempts": "1", "created_at": "2026-11-21T15:30:05+00:00",
-         "sent_at": "2026-11-21T15:30:05+00:00"},
+         "sent_at": "2026-11-21T15:30:05+00:00", "delivery_status": "", "error_code": "",
+         "error": ""},
         {"to": "+12125550199", "body": "Queued", "status": "queued", "attempts": "0",
-         "created_at": "2026-11-21T15:30:05+00:00", "sent_at": ""},
+         "created_at": "2026-11-21T15:30:05+00:00", "sent_at": "", "delivery_status": "",
+         "error_code": "", "error": ""},
     ]
 
 

@@ -33,8 +33,10 @@ TOKEN = "s3cret-auth-token"
 FROM = "+14155550111"
 MESSAGES_URL = f"https://api.twilio.com/2010-04-01/Accounts/{SID}/Messages.json"
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
+PUBLIC_URL = "https://pay.example.com"
 TWILIO_CONFIG = {"IVR_SMS_BACKEND": "twilio", "IVR_SMS_FROM": FROM,
-                 "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN}
+                 "TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN,
+                 "IVR_PUBLIC_URL": PUBLIC_URL}
 
 
 class RecordingBackend:
@@ -133,7 +135,8 @@ def test_twilio_backend_sends_through_the_api(app: Flask, requests_mock: rm.Mock
 
     assert result == DrainResult(sent=1)
     sent = requests_mock.request_history[0]
-    assert parse_qs(sent.text) == {"To": ["+14155550100"], "From": [FROM], "Body": ["Paid $12.50"]}
+    assert parse_qs(sent.text) == {"To": ["+14155550100"], "From": [FROM], "Body": ["Paid $12.50"],
+                                   "StatusCallback": [f"{PUBLIC_URL}/sms/status"]}
     assert sent.headers["Authorization"].startswith("Basic ")
     row = message(app, message_id)
     assert (row.status, row.provider_sid, row.sent_at) == ("sent", "SM" + "a" * 32, NOW)
@@ -360,6 +363,7 @@ def test_make_sms_backend() -> None:
     ({"IVR_SMS_FROM": "(415) 555-0111"}, "E.164"),
     ({"TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN}, "TWILIO_AUTH_TOKEN"),
     ({"IVR_SMS_BACKEND": "carrier-pigeon"}, "'console' or 'twilio'"),
+    ({"IVR_PUBLIC_URL": ""}, "^IVR_PUBLIC_URL must be set with IVR_SMS_BACKEND=twilio"),
 ])
 def test_make_sms_backend_config_errors(overrides: dict[str, str], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
