@@ -9,11 +9,14 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests_mock as rm
+from click.testing import CliRunner
 from flask import Flask
 
+from ivr.cli import main
 from ivr.config import Settings
 from ivr.db import db
 from ivr.errors import ConfigError
+from ivr.ops import server
 from ivr.sms.backends import make_sms_backend
 from ivr.sms.outbox import DrainResult, drain_outbox, queue_text
 from models import SmsMessage
@@ -97,3 +100,19 @@ def test_a_base_url_that_is_not_absolute_http_stops_start_up(tmp_path: Path, nam
 def test_the_public_url_is_kept_without_a_trailing_slash(tmp_path: Path) -> None:
     settings = Settings.from_env(tmp_path, {"IVR_PUBLIC_URL": "https://pay.example.com/ivr/"})
     assert settings.public_url == "https://pay.example.com/ivr"
+
+
+def test_serve_with_twilio_texts_needs_the_public_url(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    # Were it accepted, the command would return at once instead of serving.
+    monkeypatch.setattr(server.GunicornServer, "run", lambda self: None)
+    for name, value in (TWILIO | {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.db'}"}).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("IVR_PUBLIC_URL")
+
+    result = CliRunner().invoke(main, ["serve", "--no-demo"])
+
+    assert result.exit_code != 0
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: IVR_PUBLIC_URL must be set with IVR_SMS_BACKEND=twilio")
+    assert not (tmp_path / "ivr.db").exists(), "it stopped before touching the database"
