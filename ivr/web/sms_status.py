@@ -1,9 +1,10 @@
 """``POST /sms/status``: Twilio's delivery reports for the texts the outbox sent.
 
 Each text goes out with this URL as its ``StatusCallback`` (``IVR_PUBLIC_URL`` +
-``/sms/status``). Requests are signed like the voice webhooks. The answer is always an empty
-200 once signed, even for a message this line does not know, so Twilio does not retry it;
-a database error is a 500, which Twilio may retry.
+``/sms/status``). Requests are signed like the voice webhooks. Like every webhook of the line,
+it never answers with a 500: once signed, the answer is an empty 200, even for a message this
+line does not know or when the report could not be recorded (that is logged, with the
+message's sid only; the message keeps its last known status).
 """
 
 from __future__ import annotations
@@ -22,16 +23,20 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 bp.before_request(require_twilio_signature)
 
 
-
 @bp.post("/status")
 def status() -> Response:
     """Record MessageStatus and ErrorCode on the message Twilio sent as MessageSid."""
     form = request.form
     message_sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    if message_sid:
+    if not message_sid:
+        return Response(status=200)
+    try:
         with db.transaction() as session:
             report = record_delivery(session, message_sid, form.get("MessageStatus", ""),
                                      form.get("ErrorCode", ""))
-        if report is Report.UNKNOWN:
-            log.info("delivery report for unknown message %s ignored", message_sid)
+    except Exception:
+        log.exception("delivery report for message %s could not be recorded", message_sid)
+        return Response(status=200)
+    if report is Report.UNKNOWN:
+        log.info("delivery report for unknown message %s ignored", message_sid)
     return Response(status=200)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import requests_mock as rm
 from flask import Flask
+from sqlalchemy.exc import OperationalError
 from twilio.request_validator import RequestValidator
 
 from ivr.config import override_settings, settings_of
@@ -16,6 +17,7 @@ from ivr.db import db
 from ivr.ops.exports import export_sms_csv
 from ivr.sms.backends import make_sms_backend
 from ivr.sms.outbox import drain_outbox, queue_text
+from ivr.web import sms_status
 from models import SmsMessage, WebhookRefusal
 
 SID = "SM" + "d" * 32
@@ -151,6 +153,20 @@ def test_a_report_for_an_unknown_message_writes_nothing(app: Flask) -> None:
     assert (found.status, found.delivery_status, found.error_code) == ("sent", None, None)
     with db.transaction(app) as session:
         assert session.query(SmsMessage).count() == 1
+
+
+def test_a_report_the_database_cannot_take_is_no_500(app: Flask,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    message_id = sent_message(app)
+
+    def database_down(*_args: object) -> None:
+        raise OperationalError("UPDATE sms_messages", {}, Exception("server closed"))
+
+    monkeypatch.setattr(sms_status, "record_delivery", database_down)
+    assert report(app, "delivered") == 200
+    assert f"delivery report for message {SID} could not be recorded" in caplog.text
+    assert row(app, message_id).delivery_status is None
 
 
 def test_a_text_sent_through_twilio_is_found_by_its_report(app: Flask,
