@@ -3,7 +3,8 @@
 PCI DSS lets sensitive authentication data (the security code) and the card number be kept
 *before* authorisation when they are encrypted with strong cryptography (req. 3.3.2, 3.5).
 So a keyed card lives only here: one ``card_entries`` row per call, AES-256-GCM under the key
-of ``IVR_CARD_DATA_KEY``, never in the call's state, a log line or saved TwiML.
+of ``IVR_CARD_DATA_KEY``, never in the call's state, a log line or saved TwiML. A keyed bank
+account waits here the same way (NACHA requires account numbers unreadable when stored).
 
 - The call SID is the associated data: a row copied to another call does not decrypt.
 - Every write draws a fresh 12-byte nonce (never reused under one key, as GCM requires).
@@ -44,19 +45,41 @@ MAX_AGE = timedelta(minutes=15)
 class CardDetails:
     """A keyed card: number, expiry as MMYY, security code and billing ZIP, all as keyed.
 
-    Its repr names the fields but never their values, so a stray log line or a traceback's
-    locals cannot leak a card.
+    A card part-way through keying has the later fields empty. Its repr names the fields
+    but never their values, so a stray log line or a traceback's locals cannot leak a card.
     """
 
     number: str
-    expiry_mmyy: str
-    security_code: str
-    postal_code: str
+    expiry_mmyy: str = ""
+    security_code: str = ""
+    postal_code: str = ""
 
     def __repr__(self) -> str:
         return "CardDetails(number=***, expiry_mmyy=***, security_code=***, postal_code=***)"
 
     __str__ = __repr__
+
+    @property
+    def complete(self) -> bool:
+        """Every field keyed: the card can be charged."""
+        return all((self.number, self.expiry_mmyy, self.security_code, self.postal_code))
+
+
+@dataclass(frozen=True, repr=False)
+class BankDetails:
+    """A keyed bank account: ABA routing number, account number, ``checking``/``savings``."""
+
+    routing: str
+    account_number: str
+    account_type: str
+
+    def __repr__(self) -> str:
+        return f"BankDetails(routing=***, account_number=***, account_type={self.account_type})"
+
+    __str__ = __repr__
+
+
+Keyed = CardDetails | BankDetails
 
 
 def _cipher(key: bytes) -> AESGCM:
@@ -66,21 +89,25 @@ def _cipher(key: bytes) -> AESGCM:
     return AESGCM(key)
 
 
-def _seal(key: bytes, call_sid: str, details: CardDetails) -> tuple[bytes, bytes]:
+def _seal(key: bytes, call_sid: str, details: Keyed) -> tuple[bytes, bytes]:
     """(nonce, ciphertext) of ``details``, bound to ``call_sid``."""
     nonce = os.urandom(NONCE_BYTES)
-    plaintext = json.dumps(asdict(details), separators=(",", ":")).encode("utf-8")
+    kind = "bank" if isinstance(details, BankDetails) else "card"
+    plaintext = json.dumps({kind: asdict(details)}, separators=(",", ":")).encode("utf-8")
     return nonce, _cipher(key).encrypt(nonce, plaintext, call_sid.encode("utf-8"))
 
 
-def _open(cipher: AESGCM, entry: CardEntry) -> CardDetails:
+def _open(cipher: AESGCM, entry: CardEntry) -> Keyed:
     """The details in ``entry``; raises InvalidTag if it was not sealed for its call SID
     under this key (ValueError or TypeError if its nonce or contents are malformed)."""
     plaintext = cipher.decrypt(entry.nonce, entry.ciphertext, entry.call_sid.encode("utf-8"))
-    return CardDetails(**json.loads(plaintext))
+    sealed = json.loads(plaintext)
+    if "bank" in sealed:
+        return BankDetails(**sealed["bank"])
+    return CardDetails(**sealed.get("card", sealed))  # a row written before banks were kept
 
 
-def put(session: Session, key: bytes, call_sid: str, details: CardDetails,
+def put(session: Session, key: bytes, call_sid: str, details: Keyed,
         now: datetime | None = None) -> None:
     """Keep ``details`` for ``call_sid``, replacing what it had (``created_at`` stays).
 
@@ -106,8 +133,9 @@ def put(session: Session, key: bytes, call_sid: str, details: CardDetails,
     raise RuntimeError("could not store the card being keyed")
 
 
-def get(session: Session, key: bytes, call_sid: str) -> CardDetails | None:
-    """The card ``call_sid`` is keying, or None if there is none or it no longer decrypts."""
+def get(session: Session, key: bytes, call_sid: str) -> Keyed | None:
+    """The card or bank account ``call_sid`` is keying; None if there is none or it does
+    not decrypt."""
     cipher = _cipher(key)  # outside the try: a wrong-sized key must raise, not delete cards
     entry = session.scalars(select(CardEntry).where(CardEntry.call_sid == call_sid)
                             .execution_options(populate_existing=True)).one_or_none()
@@ -115,7 +143,7 @@ def get(session: Session, key: bytes, call_sid: str) -> CardDetails | None:
         return None
     try:
         return _open(cipher, entry)
-    except (InvalidTag, ValueError, TypeError):
+    except (InvalidTag, ValueError, TypeError, AttributeError):
         # Nothing about the card is logged, only that the caller must key it again.
         log.warning("card entry for call %s did not decrypt (key rotated, or the row altered "
                     "or moved); deleted", call_sid)

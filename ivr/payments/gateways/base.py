@@ -1,10 +1,12 @@
-"""Payment gateways behind one small interface; the implementations are ``gateway_*``.
+"""Payment gateways behind one small interface; the implementations are one module each.
 
-A gateway vaults card and bank details as they are keyed (so a full card
-number or security code never outlives the request that received it), charges
-a vaulted card once per idempotency key, submits bank debits that settle or
-are returned later, keeps reusable tokens for saved methods, and looks a charge
-up by its idempotency key when its answer was lost.
+A gateway takes a keyed card or bank account whole, in the one request that charges or
+debits it, as real gateways do: until then the caller's keys wait encrypted in the card store
+(:mod:`ivr.security.card_store`). It charges methods on file (and tokens from Twilio's
+``<Pay>``) by token, once per idempotency key, keeps a method on file after an approved
+charge when the caller asks (or before any charge, for a payment scheduled for later), reports
+whether a bank debit settled or was returned, and looks a charge up by its idempotency key
+when its answer was lost.
 """
 
 from __future__ import annotations
@@ -12,21 +14,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from flows.ports import BankToken, CardToken, DeclineReason
+from flows.ports import DeclineReason
+from ivr.security.card_store import BankDetails, CardDetails, Keyed
+
+CARD = "card"
+BANK = "bank"
 
 
 @dataclass(frozen=True)
 class GatewayCharge:
     """What the gateway said about one charge or debit.
 
-    A card charge is approved or declined at once; a bank debit is ``pending``
-    until :meth:`PaymentGateway.settlement` says it settled or was returned.
+    A card charge is approved or declined at once; a bank debit is ``pending`` until
+    :meth:`PaymentGateway.settlement` says it settled or was returned. ``reusable`` is what
+    :meth:`PaymentGateway.keep` turns into a method on file, for a keyed card or account the
+    gateway can keep after charging it ("" when it cannot).
     """
 
     approved: bool
     reference: str
     decline_reason: DeclineReason | None = None
     pending: bool = False
+    reusable: str = ""
 
 
 @dataclass(frozen=True)
@@ -39,57 +48,73 @@ class Settlement:
 
 @dataclass(frozen=True)
 class StoredCharge:
-    """A charge of a payment written ahead, rebuilt from its row: token, total and key.
+    """A charge of a payment written ahead, rebuilt from its row: what to charge, total, key.
 
-    It sends the same request, with the same idempotency key, however many times it is
-    sent, so a retried request gets the gateway's first answer instead of a second charge.
+    ``keyed`` is the card or bank account the caller keyed for it (from the card store), or
+    None for a method on file or a ``<Pay>`` token (``token``). It sends the same request,
+    with the same idempotency key, however many times it is sent, so a retried request gets
+    the gateway's first answer instead of a second charge.
     """
 
     kind: str  # "card" | "bank"
     token: str
-    label: str  # card brand or bank account type
-    last4: str
-    expiry_mmyy: str
     total_cents: int
     idempotency_key: str
     description: str
+    keyed: Keyed | None = None
 
     def send(self, gateway: PaymentGateway) -> GatewayCharge:
         """Charge the card or debit the bank account."""
-        if self.kind == "bank":
-            return gateway.debit_bank(BankToken(self.token, self.label, self.last4),
-                                      self.total_cents, self.idempotency_key, self.description)
-        return gateway.charge(CardToken(self.token, self.label, self.last4), self.expiry_mmyy,
-                              "", self.total_cents, self.idempotency_key, self.description)
+        args = (self.total_cents, self.idempotency_key, self.description)
+        if isinstance(self.keyed, CardDetails):
+            return gateway.charge_card(self.keyed, *args)
+        if isinstance(self.keyed, BankDetails):
+            return gateway.debit_bank(self.keyed, *args)
+        return gateway.charge_saved(self.kind, self.token, *args)
 
 
 class PaymentGateway(Protocol):
-    """The interface every gateway implements."""
+    """The interface every gateway implements.
+
+    Every method that can move money takes an idempotency key: replaying it returns the
+    first answer and charges nothing. Raises :class:`~ivr.errors.GatewayError` when the
+    request was refused before it was carried out, and
+    :class:`~ivr.errors.GatewayOutcomeUnknown` when it may have been carried out but the
+    answer was lost.
+    """
 
     name: str
-    supports_bank: bool  # bank debits (ACH)
-    supports_keypad_cards: bool  # vaulting card digits keyed to this server
+    supports_bank: bool  # bank debits (ACH, authorised by telephone)
+    supports_keypad_cards: bool  # cards keyed to this server (IVR_CARD_CAPTURE=gather)
 
-    def vault_card(self, number: str) -> CardToken:
-        """Store a card number in the gateway's vault and return a token for it."""
+    def charge_card(self, card: CardDetails, amount_cents: int, idempotency_key: str,
+                    description: str) -> GatewayCharge:
+        """Charge a card keyed on the call (mail or telephone order), whole, in one request."""
 
-    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
-        """Attach a security code to a vaulted card; returns the token to charge."""
-
-    def save_card(self, card: CardToken, expiry_mmyy: str) -> CardToken:
-        """A reusable token for a card, to charge later without its security code."""
-
-    def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
-               idempotency_key: str, description: str) -> GatewayCharge:
-        """Charge a vaulted card. Replaying the same idempotency key returns the first result."""
-
-    def vault_bank_account(self, routing: str, account_number: str,
-                           account_type: str) -> BankToken:
-        """Store a bank account in the vault; reusable for later debits."""
-
-    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
+    def debit_bank(self, bank: BankDetails, amount_cents: int, idempotency_key: str,
                    description: str) -> GatewayCharge:
-        """Submit an ACH debit; pending until settled. Same key, same debit."""
+        """Submit a debit of an account keyed on the call (NACHA TEL); pending until settled."""
+
+    def charge_saved(self, kind: str, token: str, amount_cents: int, idempotency_key: str,
+                     description: str) -> GatewayCharge:
+        """Charge a card (``kind`` "card") or debit an account ("bank") on file by its token,
+        or a card token Twilio's ``<Pay>`` returned."""
+
+    def keep(self, kind: str, reusable: str) -> str:
+        """A token on file for the card or account an approved charge made ``reusable``."""
+
+    def save_card(self, card: CardDetails) -> str:
+        """A token on file for a keyed card, without charging it (a payment for later)."""
+
+    def save_bank(self, bank: BankDetails) -> str:
+        """A token on file for a keyed bank account, without debiting it."""
+
+    def accept_token(self, token: str) -> str:
+        """A ``<Pay>`` token checked as one this gateway can charge later; the token to keep.
+
+        Raises GatewayError, with a reason fit to log, for a token that is not a charge
+        instruction (for Stripe, a bare Customer with no PaymentMethod).
+        """
 
     def settlement(self, reference: str) -> Settlement:
         """Where a submitted bank debit stands now."""
