@@ -18,7 +18,7 @@ from typing import Any
 from flows.cards import Brand
 from flows.errors import DraftError
 from flows.money import split_evenly
-from flows.ports import BankToken, PaymentSource
+from flows.ports import PaymentSource
 
 
 class Purpose(StrEnum):
@@ -31,18 +31,17 @@ class Purpose(StrEnum):
 
 @dataclass(frozen=True)
 class CardEntry:
-    """A new card being keyed: its number is already in the vault; expiry, code, ZIP follow."""
+    """A new card being keyed: its brand and last four (the card itself waits in the card
+    store); its expiry once keyed, to keep with it on file."""
 
     brand: Brand
     last4: str
-    token: str
     expiry_mmyy: str = ""
 
-    def finished(self, postal_code: str) -> PaymentSource:
+    def finished(self) -> PaymentSource:
         """The card as a payment source, once its billing ZIP code is keyed."""
         return PaymentSource(kind="card", label=str(self.brand), last4=self.last4,
-                             token=self.token, expiry_mmyy=self.expiry_mmyy,
-                             postal_code=postal_code)
+                             expiry_mmyy=self.expiry_mmyy)
 
 
 @dataclass(frozen=True)
@@ -50,17 +49,16 @@ class BankEntry:
     """A new bank account being keyed: its type, routing number, then the number twice.
 
     The first entry of the account number is kept only as a keyed digest (``fingerprint``),
-    to compare with the second; the number itself goes straight to the vault.
+    to compare with the second; the number itself waits in the card store.
     """
 
     account_type: str  # "checking" or "savings"
     routing: str = ""
     fingerprint: str | None = None
 
-    def finished(self, vaulted: BankToken) -> PaymentSource:
-        """The account as a payment source, once its number is in the vault."""
-        return PaymentSource(kind="bank", label=self.account_type, last4=vaulted.last4,
-                             token=vaulted.token)
+    def finished(self, last4: str) -> PaymentSource:
+        """The account as a payment source, once its number is keyed twice and held."""
+        return PaymentSource(kind="bank", label=self.account_type, last4=last4)
 
 
 Method = PaymentSource | CardEntry | BankEntry
@@ -172,6 +170,8 @@ def _method_from_dict(data: dict[str, Any] | None) -> Method | None:
         return None
     fields = {k: v for k, v in data.items() if k != "kind"}
     if data["kind"] == CARD_ENTRY:
+        # A vault token saved by an earlier version is dropped: its card is keyed again.
+        fields.pop("token", None)
         return CardEntry(**{**fields, "brand": Brand(fields["brand"])})
     if data["kind"] == BANK_ENTRY:
         return BankEntry(**fields)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from flows import steps
 from flows.context import Context
+from flows.draft import CardEntry
 from flows.errors import FlowError
 from flows.outcomes import Finish, Outcome, Retry
+from flows.ports import PaymentSource
 from flows.spec import CardCapture, Hold
 from flows.speech import Prompt, say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
@@ -69,6 +71,18 @@ def _move(state: CallState, target: Step) -> None:
 def holds_for_payment(state: CallState) -> bool:
     """The caller holds while the payment written ahead is charged (a ``Hold`` step)."""
     return isinstance(STEPS[state.step], Hold)
+
+
+def holds_keyed(state: CallState) -> bool:
+    """The call still needs the card or bank account it keyed: being keyed, keyed and not
+    yet authorised, or authorised and being charged. Otherwise whatever was held goes."""
+    if holds_for_payment(state):
+        return True
+    method = state.draft.method if state.draft is not None else None
+    if isinstance(method, CardEntry):
+        return True
+    return isinstance(method, PaymentSource) and method.kind in ("card", "bank") \
+        and not method.token
 
 
 def awaits_capture(state: CallState) -> bool:

@@ -1,7 +1,9 @@
 """With what: a card or bank account on file, a new card, or a new bank account.
 
-A new card's number and security code, and a bank account number, go to the
-gateway's vault in the request that receives them; the state keeps a token.
+Each part of a new card, once checked, is held encrypted outside the call state (the card
+store, through the ports) until the card is charged; so is a bank account once keyed twice.
+The state keeps only the brand or account type and the last four digits. Whatever held card
+the state stops referring to is forgotten after the turn (:func:`flows.machine.holds_keyed`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from flows.draft import BankEntry, CardEntry, Purpose
 from flows.keys import is_digits
 from flows.menus import saved_words
 from flows.outcomes import Go, Outcome, Retry
-from flows.ports import CardToken, PaymentSource, SavedMethod
+from flows.ports import CardPart, PaymentSource, SavedMethod
 from flows.speech import say
 from flows.state import CallState, Step
 
@@ -69,44 +71,57 @@ def use_saved(state: CallState, method: SavedMethod, ctx: Context) -> Outcome:
 
 
 def card_number(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Luhn and brand checks, then the number goes to the vault and is forgotten."""
+    """Luhn and brand checks; then the number is held (encrypted) and the state keeps its
+    brand and last four."""
     brand, problem = check_card_number(keys)
     if brand is None:
         return Retry([say(f"error.{problem}")])
-    token = ctx.ports.vault_card(keys)
-    state.choose_method(CardEntry(brand, token.last4, token.token))
+    ctx.ports.hold_card_part(state.call_sid, CardPart.NUMBER, keys)
+    state.choose_method(CardEntry(brand, keys[-4:]))
     return Go(Step.CARD_EXPIRY)
 
 
 def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
     """MMYY, not in the past; an expired card means trying another card."""
+    entry = state.payment.card_entry
     problem = check_expiry(keys, ctx.settings.today)
     if problem is CardProblem.EXPIRED:
         state.clear_source()
         return Retry([say("error.card_expired")], step=Step.CARD_NUMBER)
     if problem is not None:
         return Retry([say(f"error.{problem}")])
-    state.choose_method(replace(state.payment.card_entry, expiry_mmyy=keys))
+    if not ctx.ports.hold_card_part(state.call_sid, CardPart.EXPIRY, keys):
+        return card_lost(state, ctx)
+    state.choose_method(replace(entry, expiry_mmyy=keys))
     return Go(Step.CARD_CODE)
 
 
 def card_code(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Security code of the brand's length; it goes to the vault, never into state."""
+    """Security code of the brand's length; held with the card, never in the state."""
     entry = state.payment.card_entry
     if check_security_code(keys, entry.brand) is not None:
         return Retry([say("error.card_code_length", brand=str(entry.brand),
                           length=security_code_length(entry.brand))])
-    card = CardToken(entry.token, str(entry.brand), entry.last4)
-    state.choose_method(replace(entry, token=ctx.ports.vault_security_code(card, keys).token))
+    if not ctx.ports.hold_card_part(state.call_sid, CardPart.SECURITY_CODE, keys):
+        return card_lost(state, ctx)
     return Go(Step.CARD_ZIP)
 
 
 def card_zip(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """Five-digit billing ZIP code."""
+    """Five-digit billing ZIP code, held with the card; the card is then complete."""
+    entry = state.payment.card_entry
     if check_zip(keys) is not None:
         return Retry([say("error.card_zip_invalid")])
-    state.choose_method(state.payment.card_entry.finished(postal_code=keys))
+    if not ctx.ports.hold_card_part(state.call_sid, CardPart.POSTAL_CODE, keys):
+        return card_lost(state, ctx)
+    state.choose_method(entry.finished())
     return Go(confirm_step(state))
+
+
+def card_lost(state: CallState, ctx: Context) -> Outcome:
+    """The card being keyed is no longer held (too long, or the key was rotated): again."""
+    state.clear_source()
+    return Retry([say("error.card_entry_lost")], step=Step.CARD_NUMBER)
 
 
 def checking(state: CallState, ctx: Context) -> Outcome:
@@ -144,13 +159,13 @@ def bank_account(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def bank_account_again(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """The same account number again; on a match it goes to the vault."""
+    """The same account number again; on a match the account is held (encrypted)."""
     entry = state.payment.bank_entry
     if ctx.ports.fingerprint(keys) != entry.fingerprint:
         state.choose_method(replace(entry, fingerprint=None))
         return Retry([say("error.bank_account_mismatch")], step=Step.BANK_ACCOUNT)
-    state.choose_method(entry.finished(ctx.ports.vault_bank_account(entry.routing, keys,
-                                                                    entry.account_type)))
+    ctx.ports.hold_bank_account(state.call_sid, entry.routing, keys, entry.account_type)
+    state.choose_method(entry.finished(last4=keys[-4:]))
     return Go(confirm_step(state))
 
 

@@ -6,6 +6,8 @@ hold"; the next request, which Twilio makes straight away, charges it and says t
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flows import steps
 from flows.context import Context
 from flows.draft import Purpose
@@ -91,9 +93,11 @@ def settled(state: CallState, ctx: Context, order: PaymentOrder,
     if not result.approved:
         return _not_taken(state, ctx, result, order.source.is_bank)
     state.confirmation_number = result.confirmation_number
-    # A new card or bank account paid today may be kept on file afterwards.
+    # A new card or bank account paid today may be kept on file afterwards, by the token
+    # the gateway gave for it (when it can keep it).
     keepable = order.source.kind in ("card", "bank") and not result.scheduled
-    state.save_offer = order.source if keepable else None
+    state.save_offer = replace(order.source, token=result.keep_token) \
+        if keepable and result.keep_token else None
     said = result_prompts(state, order, result)
     state.clear_payment()
     return Go(Step.AFTER_PAYMENT, said)

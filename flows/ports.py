@@ -67,11 +67,22 @@ class BankToken:
     last4: str
 
 
+class CardPart(StrEnum):
+    """The parts of a keyed card, in the order they are asked for."""
+
+    NUMBER = "number"
+    EXPIRY = "expiry_mmyy"
+    SECURITY_CODE = "security_code"
+    POSTAL_CODE = "postal_code"
+
+
 @dataclass(frozen=True)
 class PaymentSource:
     """How a payment is paid: a newly keyed card or bank account, or a saved method.
 
-    ``label`` is the card brand ("Visa") or the bank account type ("checking").
+    ``label`` is the card brand ("Visa") or the bank account type ("checking"). A card or
+    bank account keyed on this call has no ``token``: its details wait in the card store
+    until it is charged. A card <Pay> collected for later has the token <Pay> returned.
     """
 
     kind: str  # "card" | "bank" | "saved"
@@ -159,6 +170,7 @@ class ChargeResult:
     unknown: bool = False
     processing: bool = False
     retry_allowed: bool = True
+    keep_token: str = ""  # the gateway's token for a new method just paid with, to keep on file
 
 
 @dataclass(frozen=True)
@@ -220,14 +232,14 @@ class Ports(Protocol):
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
         """The account's latest approved payments, newest first."""
 
-    def vault_card(self, number: str) -> CardToken:
-        """Hand a card number to the gateway's vault; the number goes no further."""
+    def hold_card_part(self, call_sid: str, part: CardPart, value: str) -> bool:
+        """Keep one part of the card the caller is keying, encrypted, outside the call state,
+        until its authorisation is recorded. The number starts a new card; a later part is
+        added to it, or False when the card is no longer held (swept, or the key rotated)."""
 
-    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
-        """Attach a security code to a vaulted card; returns the token to charge."""
-
-    def vault_bank_account(self, routing: str, number: str, account_type: str) -> BankToken:
-        """Hand a bank account to the gateway's vault."""
+    def hold_bank_account(self, call_sid: str, routing: str, number: str,
+                          account_type: str) -> None:
+        """Keep the bank account the caller keyed, encrypted, until its debit is recorded."""
 
     def fingerprint(self, value: str) -> str:
         """A keyed one-way digest, to compare two entries without keeping either."""

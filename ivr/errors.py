@@ -37,6 +37,11 @@ class NotPayable(IvrError):
     """The amount is more than the account owes once held payments are counted."""
 
 
+class CardEntryLost(IvrError):
+    """The card or bank account keyed on a call is no longer held (swept, or the key was
+    rotated): it must be keyed again."""
+
+
 class GatewayError(IvrError, RuntimeError):
     """The gateway refused the request or could not be reached: nothing was charged."""
 

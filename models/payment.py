@@ -68,6 +68,9 @@ class Payment(Base):
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
     # Only while the charge may be in flight (processing, unknown): the token it charges.
     gateway_token: Mapped[str | None] = mapped_column(String(200))
+    # A new card or bank account paid with on a call: the gateway's token to keep it on file
+    # if the caller asks. Dropped when the call ends (a method on file needs its consent).
+    keep_token: Mapped[str | None] = mapped_column(String(200))
     # When it became processing (written ahead of the gateway call): the age reconcile goes by.
     processing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # How many times its charge was about to be sent: a refusal proves nothing was taken only

@@ -13,13 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from flows.cards import card_brand
 from flows.errors import CallerThrottled
 from flows.ports import (
     AccountSummary,
-    BankToken,
     CaptureResult,
-    CardToken,
+    CardPart,
     ChargeResult,
     DeclineReason,
     PaymentOrder,
@@ -68,7 +66,7 @@ class FakePorts:
     results: dict[str, ChargeResult] = field(default_factory=dict)  # charged: the answer
     captured: dict[str, CaptureResult] = field(default_factory=dict)
     declined: set[str] = field(default_factory=set)  # keys the issuer refused
-    vaulted_codes: list[str] = field(default_factory=list)
+    held: dict[str, dict[str, str]] = field(default_factory=dict)  # call SID: what was keyed
     saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
     scheduled: dict[int, list[ScheduledPayment]] = field(default_factory=dict)
     autopay: dict[int, int] = field(default_factory=dict)
@@ -132,20 +130,21 @@ class FakePorts:
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
         return self.history.get(account_id, [])[:limit]
 
-    # -- vaulting
+    # -- holding what the caller keys
 
-    def vault_card(self, number: str) -> CardToken:
-        brand = card_brand(number)
-        assert brand is not None
-        return CardToken(token=f"tok-{number[:1]}-{number[-4:]}-{OUTCOMES.get(number, 'ok')}",
-                         brand=str(brand), last4=number[-4:])
+    def hold_card_part(self, call_sid: str, part: CardPart, value: str) -> bool:
+        if part is CardPart.NUMBER:
+            self.held[call_sid] = {part.value: value}
+            return True
+        if "number" not in self.held.get(call_sid, {}):
+            return False
+        self.held[call_sid][part.value] = value
+        return True
 
-    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
-        self.vaulted_codes.append(code)
-        return CardToken(card.token + "+cvc", card.brand, card.last4)
-
-    def vault_bank_account(self, routing: str, number: str, account_type: str) -> BankToken:
-        return BankToken(f"bank-{routing}-{number[-4:]}", account_type, number[-4:])
+    def hold_bank_account(self, call_sid: str, routing: str, number: str,
+                          account_type: str) -> None:
+        self.held[call_sid] = {"routing": routing, "account_number": number,
+                               "account_type": account_type}
 
     def fingerprint(self, value: str) -> str:
         return hashlib.sha256(b"test:" + value.encode()).hexdigest()
@@ -207,12 +206,15 @@ class FakePorts:
         capture = self.captured.get(order.idempotency_key)
         if capture is not None:
             return captured_result(capture)
+        keyed = self.held.pop(order.call_sid, {}) if order.source.saved_id is None else {}
+        keep = f"keep-{order.source.last4}" if keyed else ""
         if order.source.is_bank:
-            return ChargeResult(approved=True, confirmation_number="2223334444", pending=True)
-        outcome = order.source.token.split("-")[3].split("+")[0] if order.source.token else "ok"
-        if outcome == "ok":
-            return ChargeResult(approved=True, confirmation_number="1234567890")
-        return ChargeResult(approved=False, decline_reason=DeclineReason(outcome))
+            return ChargeResult(approved=True, confirmation_number="2223334444", pending=True,
+                                keep_token=keep)
+        outcome = OUTCOMES.get(keyed.get("number", ""))
+        if outcome is None:
+            return ChargeResult(approved=True, confirmation_number="1234567890", keep_token=keep)
+        return ChargeResult(approved=False, decline_reason=outcome)
 
     def _held(self, key: str) -> bool:
         """Written ahead and unanswered, or answered in doubt: it may have been taken."""

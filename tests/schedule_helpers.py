@@ -12,12 +12,13 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from flows.ports import BankToken, CardToken
+from flows.cards import card_brand
 from ivr.db import db
 from ivr.errors import GatewayError
 from ivr.ops.accounts_import import import_accounts
 from ivr.payments.gateways.base import GatewayCharge
 from ivr.payments.gateways.sandbox import SandboxGateway
+from ivr.security.card_store import BankDetails, CardDetails
 from models import Account, Arrangement, Payment, SavedPaymentMethod
 
 ACCOUNTS = (
@@ -55,18 +56,23 @@ class CountingGateway(SandboxGateway):
         if self.fail:
             raise GatewayError("gateway unreachable")
 
-    def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
-               idempotency_key: str, description: str) -> GatewayCharge:
+    def charge_card(self, card: CardDetails, amount_cents: int, idempotency_key: str,
+                    description: str) -> GatewayCharge:
         """Count, then charge like the sandbox."""
         self._count("card", idempotency_key, amount_cents)
-        return super().charge(card, expiry_mmyy, postal_code, amount_cents, idempotency_key,
-                              description)
+        return super().charge_card(card, amount_cents, idempotency_key, description)
 
-    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
+    def debit_bank(self, bank: BankDetails, amount_cents: int, idempotency_key: str,
                    description: str) -> GatewayCharge:
         """Count, then debit like the sandbox."""
         self._count("bank", idempotency_key, amount_cents)
         return super().debit_bank(bank, amount_cents, idempotency_key, description)
+
+    def charge_saved(self, kind: str, token: str, amount_cents: int, idempotency_key: str,
+                     description: str) -> GatewayCharge:
+        """Count, then charge the method on file like the sandbox."""
+        self._count(kind, idempotency_key, amount_cents)
+        return super().charge_saved(kind, token, amount_cents, idempotency_key, description)
 
 
 def make_accounts(app: Flask, text: str = ACCOUNTS) -> dict[str, int]:
@@ -78,19 +84,18 @@ def make_accounts(app: Flask, text: str = ACCOUNTS) -> dict[str, int]:
 
 def save_card(app: Flask, account_id: int, number: str = "4242424242424242") -> int:
     """A saved card for the account, vaulted by the sandbox; its id."""
-    sandbox = SandboxGateway()
-    card = sandbox.save_card(sandbox.vault_card(number), "1230")
-    return save_row(app, SavedPaymentMethod(account_id=account_id, kind="card", brand=card.brand,
-                                         gateway_token=card.token, last4=card.last4,
-                                         expiry_mmyy="1230"))
+    token = SandboxGateway().save_card(CardDetails(number, "1230", "123", "94105"))
+    return save_row(app, SavedPaymentMethod(account_id=account_id, kind="card",
+                                         brand=str(card_brand(number)), gateway_token=token,
+                                         last4=number[-4:], expiry_mmyy="1230"))
 
 
 def save_bank(app: Flask, account_id: int, number: str = "000123456789") -> int:
     """A saved checking account for the account (sandbox test routing number); its id."""
-    bank = SandboxGateway().vault_bank_account("110000000", number, "checking")
+    token = SandboxGateway().save_bank(BankDetails("110000000", number, "checking"))
     return save_row(app, SavedPaymentMethod(account_id=account_id, kind="bank",
-                                         gateway_token=bank.token, bank_account_type="checking",
-                                         last4=bank.last4))
+                                         gateway_token=token, bank_account_type="checking",
+                                         last4=number[-4:]))
 
 
 def save_row(app: Flask, row: Any) -> int:

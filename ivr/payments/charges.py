@@ -27,7 +27,11 @@ from flows.speech import charge_description
 from ivr.db import SessionFactory, transaction
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import ledger
+from ivr.payments.gateways.base import BANK as BANK_KIND
+from ivr.payments.gateways.base import CARD as CARD_KIND
 from ivr.payments.gateways.base import GatewayCharge, PaymentGateway, StoredCharge
+from ivr.security import card_store
+from ivr.security.card_store import CardDetails
 from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
@@ -61,6 +65,7 @@ class Answer:
     reference: str | None = None
     decline_code: str | None = None
     refused: bool = False
+    reusable: str = ""  # the gateway's token for a new method charged, to keep on file
 
 
 @dataclass(frozen=True)
@@ -72,14 +77,15 @@ class Request:
 
 
 def charge(sessions: SessionFactory, gateway: PaymentGateway, idempotency_key: str,
-           now: datetime | None = None) -> str | None:
+           now: datetime | None = None, card_key: bytes | None = None) -> str | None:
     """Send the ``processing`` payment with this key and record the answer; its status.
 
     None when there was nothing to send or record: no such payment, already recorded by
-    another request, or too old to send.
+    another request, or too old to send. ``card_key`` opens the card store, for a card or
+    bank account keyed on a call.
     """
     with transaction(sessions) as session:
-        request = prepare(session, idempotency_key, now)
+        request = prepare(session, idempotency_key, now, card_key)
     if request is None:
         return None
     answer = send(gateway, request.stored)
@@ -87,11 +93,14 @@ def charge(sessions: SessionFactory, gateway: PaymentGateway, idempotency_key: s
         return record(session, request.payment_id, answer)
 
 
-def prepare(session: Session, key: str, now: datetime | None = None) -> Request | None:
+def prepare(session: Session, key: str, now: datetime | None = None,
+            card_key: bytes | None = None) -> Request | None:
     """The request for the ``processing`` payment with this key, if it may be sent now.
 
     Only while younger than :data:`CHARGE_WINDOW`: after that, reconcile looks it up. The
     attempt is counted in the caller's transaction, which must commit before it is sent.
+    A card or account keyed for it that is no longer held cannot be sent: the payment is
+    recorded as failed then (or unknown, if an earlier attempt may have gone out).
     """
     payment = session.scalar(select(Payment).where(Payment.idempotency_key == key)
                              .with_for_update())
@@ -102,8 +111,15 @@ def prepare(session: Session, key: str, now: datetime | None = None) -> Request 
     if payment.processing_since is None or moment - payment.processing_since > CHARGE_WINDOW:
         log.warning("payment %s is too old to send again; reconcile looks it up", payment.id)
         return None
+    stored = stored_charge(session, payment, card_key)
+    if stored is None:
+        log.warning("payment %s: the card or account keyed for it is no longer held", payment.id)
+        lost = Answer(UNKNOWN) if payment.send_attempts else \
+            Answer(FAILED, decline_code=DeclineReason.PROCESSING_ERROR.value)
+        record(session, payment.id, lost)
+        return None
     payment.send_attempts += 1  # committed before the request goes out
-    return Request(payment.id, stored_charge(session, payment))
+    return Request(payment.id, stored)
 
 
 def send(gateway: PaymentGateway, stored: StoredCharge) -> Answer:
@@ -122,7 +138,8 @@ def send(gateway: PaymentGateway, stored: StoredCharge) -> Answer:
 def answer_of(result: GatewayCharge) -> Answer:
     """A gateway's definite answer as a ledger status."""
     if result.approved:
-        return Answer(PENDING if result.pending else APPROVED, result.reference or None)
+        return Answer(PENDING if result.pending else APPROVED, result.reference or None,
+                      reusable=result.reusable)
     reason = result.decline_reason or DeclineReason.DECLINED
     return Answer(DECLINED, result.reference or None, reason.value)
 
@@ -147,26 +164,45 @@ def record(session: Session, payment_id: int, answer: Answer,
         return None
     before = ledger.move(session, payment, answer.status, reference=answer.reference,
                          decline_code=answer.decline_code)
+    if is_new_method(payment) and payment.call_sid:
+        # The outcome is recorded: what the caller keyed for it goes in this transaction.
+        card_store.delete(session, payment.call_sid)
+        if answer.status in (APPROVED, PENDING) and answer.reusable:
+            payment.keep_token = answer.reusable
     account = session.get_one(Account, payment.account_id)
     text_payer(session, payment, account, late=late or before == UNKNOWN)
     return payment.status
 
 
-def stored_charge(session: Session, payment: Payment) -> StoredCharge:
-    """The gateway request for a payment: its token, total and key, the same every time."""
+def is_new_method(payment: Payment) -> bool:
+    """Paid with a card or bank account keyed on the call (not one on file, not <Pay>)."""
+    return payment.payment_method_id is None and not payment.twilio_pay
+
+
+def stored_charge(session: Session, payment: Payment,
+                  card_key: bytes | None = None) -> StoredCharge | None:
+    """The gateway request for a payment: what it charges, its total and key, the same every
+    time; None when it was keyed on the call and is no longer held."""
     method = session.get(SavedPaymentMethod, payment.payment_method_id) \
         if payment.payment_method_id is not None else None
     bank = method.kind == "bank" if method is not None else payment.method in (BANK, SAVED_BANK)
+    token = payment.gateway_token or (method.gateway_token if method else "")
+    keyed = None
+    if not token:
+        # A card or account keyed on the call (an earlier version's vault token aside).
+        held = card_store.get(session, card_key, payment.call_sid) \
+            if card_key and payment.call_sid else None
+        if held is None or isinstance(held, CardDetails) == bank or \
+                (isinstance(held, CardDetails) and not held.complete):
+            return None
+        keyed = held
     account = session.get_one(Account, payment.account_id)
     return StoredCharge(
-        kind="bank" if bank else "card",
-        token=payment.gateway_token or (method.gateway_token if method else ""),
-        label=(payment.bank_account_type if bank else payment.card_brand) or "",
-        last4=(payment.bank_last4 if bank else payment.card_last4) or "",
-        expiry_mmyy=(method.expiry_mmyy or "") if method else "",
+        kind=BANK_KIND if bank else CARD_KIND, token=token,
         total_cents=payment.amount_cents + payment.fee_cents,
         idempotency_key=payment.idempotency_key,
-        description=charge_description(charge_kind(payment), account.account_number))
+        description=charge_description(charge_kind(payment), account.account_number),
+        keyed=keyed)
 
 
 def charge_kind(payment: Payment) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.security.pin_policy import PinPolicy
+from ivr.settings_values import DEV_CARD_DATA_KEY, card_key_bytes
 
 
 class PortBase:
@@ -15,10 +16,12 @@ class PortBase:
 
     def __init__(self, session: Session, gateway: PaymentGateway, zone: ZoneInfo,
                  secret: bytes = b"", policy: PinPolicy | None = None,
-                 origin: str | None = None) -> None:
+                 origin: str | None = None, card_key: bytes | None = None) -> None:
         self.session = session
         self.gateway = gateway
         self.zone = zone
         self.secret = secret
         self.policy = policy or PinPolicy()
         self.origin = origin  # the call SID, for the audit trail
+        # The card store's key (IVR_CARD_DATA_KEY); the development key when not given.
+        self.card_key = card_key or card_key_bytes(DEV_CARD_DATA_KEY)

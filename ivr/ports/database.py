@@ -75,7 +75,7 @@ def ports_for(app: Flask, session: Session, origin: str | None = None) -> Databa
     # rotating one must not change the other, and the token is shared with Twilio.
     secret = settings.fingerprint_key.encode()
     return DatabasePorts(session, gateway_of(app), settings.zone, secret,
-                         PinPolicy.from_settings(settings), origin)
+                         PinPolicy.from_settings(settings), origin, settings.card_key)
 
 
 def flow_settings(app: Flask) -> FlowSettings:

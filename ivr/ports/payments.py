@@ -1,7 +1,9 @@
-"""Ports for paying: vaulting what the caller keys, writing payments ahead, methods on file.
+"""Ports for paying: holding what the caller keys, writing payments ahead, methods on file.
 
-A payment taken now is only *written* here (``processing``, its amount held); the gateway is
-called by :mod:`ivr.payments.charges` before the next turn, with no transaction open.
+A card or bank account the caller keys is held encrypted in the card store
+(:mod:`ivr.security.card_store`) until its charge is recorded. A payment taken now is only
+*written* here (``processing``, its amount held); the gateway is called by
+:mod:`ivr.payments.charges` before the next turn, with no transaction open.
 """
 
 from __future__ import annotations
@@ -13,19 +15,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from flows.ports import (
-    BankToken,
     CaptureResult,
-    CardToken,
+    CardPart,
     ChargeResult,
     DeclineReason,
     PaymentOrder,
     PaymentSource,
     SavedMethod,
 )
+from ivr.errors import CardEntryLost
 from ivr.payments import charges, ledger
-from ivr.payments.gateways.base import PaymentGateway
 from ivr.ports.base import PortBase
+from ivr.security import card_store
 from ivr.security.audit import caller_actor, record
+from ivr.security.card_store import BankDetails, CardDetails
 from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
@@ -63,7 +66,8 @@ def result_of(payment: Payment) -> ChargeResult:
     if payment.status in (APPROVED, PENDING, SCHEDULED):
         return ChargeResult(approved=True, confirmation_number=number,
                             pending=payment.status == PENDING,
-                            scheduled=payment.status == SCHEDULED)
+                            scheduled=payment.status == SCHEDULED,
+                            keep_token=payment.keep_token or "")
     known = {reason.value for reason in DeclineReason}
     code = payment.decline_code if payment.decline_code in known else None
     if payment.status == FAILED or code is None:
@@ -71,15 +75,10 @@ def result_of(payment: Payment) -> ChargeResult:
     return ChargeResult(approved=False, decline_reason=DeclineReason(code))
 
 
-def keep_on_file(session: Session, gateway: PaymentGateway, account_id: int,
-                 source: PaymentSource) -> SavedPaymentMethod:
-    """Save ``source`` for the account: a card as the gateway's reusable token, a bank account
-    by its vault token."""
+def keep_on_file(session: Session, account_id: int, source: PaymentSource,
+                 token: str) -> SavedPaymentMethod:
+    """Keep ``source`` on file for the account under the gateway's ``token`` for it."""
     kind = "bank" if source.is_bank else "card"
-    token = source.token
-    if kind == "card":
-        card = CardToken(source.token, source.label, source.last4)
-        token = gateway.save_card(card, source.expiry_mmyy).token
     method = SavedPaymentMethod(
         account_id=account_id, kind=kind, gateway_token=token, last4=source.last4,
         brand=source.label if kind == "card" else None,
@@ -90,20 +89,48 @@ def keep_on_file(session: Session, gateway: PaymentGateway, account_id: int,
     return method
 
 
+def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
+                   call_sid: str) -> SavedPaymentMethod:
+    """Keep a new method on file for payments on later dates, before any is charged.
+
+    A card or account keyed on the call goes to the gateway whole and is then forgotten
+    here; a card <Pay> collected for later is kept by the token it returned.
+    """
+    gateway = ports.gateway
+    if source.token:
+        return keep_on_file(ports.session, account_id, source,
+                            gateway.accept_token(source.token))
+    keyed = card_store.get(ports.session, ports.card_key, call_sid)
+    if isinstance(keyed, CardDetails) and keyed.complete and not source.is_bank:
+        token = gateway.save_card(keyed)
+    elif isinstance(keyed, BankDetails) and source.is_bank:
+        token = gateway.save_bank(keyed)
+    else:
+        raise CardEntryLost("the card or bank account keyed on this call is no longer held")
+    card_store.delete(ports.session, call_sid)
+    return keep_on_file(ports.session, account_id, source, token)
+
+
 class PaymentPorts(PortBase):
     """Vaulting, writing payments ahead, their results, saving methods."""
 
-    def vault_card(self, number: str) -> CardToken:
-        """Hand the card number to the gateway's vault."""
-        return self.gateway.vault_card(number)
+    def hold_card_part(self, call_sid: str, part: CardPart, value: str) -> bool:
+        """Hold one part of the card being keyed, encrypted; the number starts a new card."""
+        if part is CardPart.NUMBER:
+            card_store.put(self.session, self.card_key, call_sid, CardDetails(value))
+            return True
+        held = card_store.get(self.session, self.card_key, call_sid)
+        if not isinstance(held, CardDetails):
+            return False
+        card_store.put(self.session, self.card_key, call_sid,
+                       replace(held, **{part.value: value}))
+        return True
 
-    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
-        """Hand the security code to the gateway's vault."""
-        return self.gateway.vault_security_code(card, code)
-
-    def vault_bank_account(self, routing: str, number: str, account_type: str) -> BankToken:
-        """Hand the bank account to the gateway's vault."""
-        return self.gateway.vault_bank_account(routing, number, account_type)
+    def hold_bank_account(self, call_sid: str, routing: str, number: str,
+                          account_type: str) -> None:
+        """Hold the bank account keyed (twice), encrypted, until its debit is recorded."""
+        card_store.put(self.session, self.card_key, call_sid,
+                       BankDetails(routing, number, account_type))
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """Methods on file, oldest first."""
@@ -115,8 +142,11 @@ class PaymentPorts(PortBase):
         return [saved_view(row) for row in rows]
 
     def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
-        """Keep a new card (as a reusable gateway token) or bank account on file."""
-        return saved_view(keep_on_file(self.session, self.gateway, account_id, source))
+        """Keep on file the new card or bank account just paid with, by the token the
+        gateway gave for it (``source.token``)."""
+        kind = "bank" if source.is_bank else "card"
+        token = self.gateway.keep(kind, source.token)
+        return saved_view(keep_on_file(self.session, account_id, source, token))
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         """Write the payment ahead (scheduled, or processing to charge next), once per key.
@@ -218,7 +248,7 @@ class PaymentPorts(PortBase):
         source = order.source
         saved_id = source.saved_id
         if saved_id is None and order.scheduled_for is not None:
-            saved_id = keep_on_file(self.session, self.gateway, order.account_id, source).id
+            saved_id = keep_for_later(self, order.account_id, source, order.call_sid).id
         payment.payment_method_id = saved_id
         if source.is_bank:
             payment.method = SAVED_BANK if saved_id else BANK

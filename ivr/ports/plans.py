@@ -9,7 +9,7 @@ from sqlalchemy import select
 from flows.ports import PaymentSource, SavedMethod, ScheduledPayment
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
-from ivr.ports.payments import keep_on_file, saved_view
+from ivr.ports.payments import keep_for_later, saved_view
 from ivr.security.audit import caller_actor
 from ivr.sms.outbox import queue_text
 from ivr.sms.payment_texts import arrangement_text
@@ -84,8 +84,7 @@ class PlanPorts(PortBase):
         account = self.session.get_one(Account, account_id, with_for_update=True)
         if sum(cents for _, cents in instalments) > ledger.payable_cents(self.session, account):
             return []
-        method_id = source.saved_id or \
-            keep_on_file(self.session, self.gateway, account_id, source).id
+        method_id = source.saved_id or keep_for_later(self, account_id, source, call_sid).id
         method = self.session.get_one(SavedPaymentMethod, method_id)
         arrangement = Arrangement(account_id=account_id, instalments=len(instalments),
                                   total_cents=sum(cents for _, cents in instalments),

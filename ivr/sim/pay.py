@@ -26,6 +26,7 @@ from flows.cards import (
 )
 from flows.ports import DeclineReason
 from ivr.payments.gateways.sandbox import SandboxGateway
+from ivr.security.card_store import BankDetails, CardDetails
 from ivr.sim.pay_twiml import (
     DEFAULT_ERRORS,
     DEFAULT_PROMPTS,
@@ -207,17 +208,14 @@ class PaySession:
 
     def _process_card(self) -> tuple[str, dict[str, str]]:
         """Tokenise (chargeAmount 0) or charge by the sandbox's test-card outcomes."""
-        gateway, expiry = SandboxGateway(), self.values["expiration-date"]
-        card = gateway.vault_card(self.values["payment-card-number"])
-        if "security-code" in self.values:
-            card = gateway.vault_security_code(card, self.values["security-code"])
+        gateway, values = SandboxGateway(), self.values
+        card = CardDetails(values["payment-card-number"], values["expiration-date"],
+                           values.get("security-code", ""), self._postal_code())
         if not self.attrs.charge_cents:
-            reusable = self.attrs.token_type != "one-time"
-            token = gateway.save_card(card, expiry) if reusable else card
-            return "success", {"PaymentToken": token.token}
+            # A one-time token is as good as a reusable one to the sandbox's charge.
+            return "success", {"PaymentToken": gateway.save_card(card)}
         key = secrets.token_hex(12)
-        charge = gateway.charge(card, expiry, self._postal_code(), self.attrs.charge_cents, key,
-                                self.attrs.description)
+        charge = gateway.charge_card(card, self.attrs.charge_cents, key, self.attrs.description)
         if charge.approved:
             return "success", {"PaymentConfirmationCode": f"ch_{key}"}
         reason = charge.decline_reason or DeclineReason.DECLINED
@@ -229,10 +227,10 @@ class PaySession:
         """Tokenise the account, or submit a debit (pending: returns show up days later)."""
         gateway = SandboxGateway()
         kind = "savings" if self.attrs.bank_account_type == "consumer-savings" else "checking"
-        bank = gateway.vault_bank_account(self.values["bank-routing-number"],
-                                          self.values["bank-account-number"], kind)
+        bank = BankDetails(self.values["bank-routing-number"],
+                           self.values["bank-account-number"], kind)
         if not self.attrs.charge_cents:
-            return "success", {"PaymentToken": bank.token}
+            return "success", {"PaymentToken": gateway.save_bank(bank)}
         key = secrets.token_hex(12)
         gateway.debit_bank(bank, self.attrs.charge_cents, key, self.attrs.description)
         return "success", {"PaymentConfirmationCode": f"py_{key}"}

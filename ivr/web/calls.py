@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 
 from flask import Flask, url_for
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -31,6 +31,7 @@ from ivr.payments import charges
 from ivr.phones import to_e164
 from ivr.ports import database as services
 from ivr.ports.payments import record_capture
+from ivr.security import card_store
 from ivr.web.twiml import Voice, reply_twiml
 from models import CallSession, Payment, utcnow
 
@@ -74,9 +75,11 @@ def charge_held_payment(app: Flask, call_sid: str) -> None:
     The caller has gone, so whatever the outcome, it is texted.
     """
     held = _send_held_payment(app, call_sid)
-    if held is not None:
-        with db.transaction(app) as session:
+    with db.transaction(app) as session:
+        if held is not None:
             charges.record(session, *held, late=True)
+        # Whatever became of it, nothing the caller keyed outlives the call.
+        card_store.delete(session, call_sid)
 
 
 def _send_held_payment(app: Flask, call_sid: str,
@@ -90,7 +93,7 @@ def _send_held_payment(app: Flask, call_sid: str,
         state = CallState.from_dict(call.flow_state)
         if not machine.holds_for_payment(state):
             return None
-        request = charges.prepare(session, state.payment_key)
+        request = charges.prepare(session, state.payment_key, card_key=settings_of(app).card_key)
     if request is None:
         return None
     return request.payment_id, charges.send(services.gateway_of(app), request.stored)
@@ -117,7 +120,12 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
         reply = machine.start(state, ctx)
     else:
         state = CallState.from_dict(call.flow_state)
+        held = machine.holds_keyed(state)
         reply = machine.handle(state, event, ctx)
+        if held and not machine.holds_keyed(state):
+            # The caller moved on from the card or account keyed (cancelled, went back,
+            # chose another way): it goes with this turn.
+            card_store.delete(session, call_sid)
     return _save_turn(app, call, state, reply)
 
 
@@ -165,11 +173,21 @@ def close_call(app: Flask, form: Mapping[str, str]) -> None:
             call.state = "never_answered"
         if call.flow_state:
             state = CallState.from_dict(call.flow_state)
+            if not machine.holds_for_payment(state):
+                card_store.delete(session, call_sid)  # held: charged next, then deleted
             state.forget_payment_details()
             call.flow_state = state.to_dict()
+        forget_keep_tokens(session, call_sid)
         call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
         call.duration_seconds = _int_or_none(form.get("CallDuration"))
         call.ended_at = utcnow()
+
+
+def forget_keep_tokens(session: Session, call_sid: str) -> None:
+    """The call is over: a new method it paid with was not kept on file, and never will be."""
+    session.execute(update(Payment).where(Payment.call_sid == call_sid,
+                                          Payment.keep_token.is_not(None))
+                    .values(keep_token=None).execution_options(synchronize_session=False))
 
 
 def _int_or_none(raw: str | None) -> int | None:

@@ -55,28 +55,28 @@ class FaultPoint:
 
 def _lost_reply(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     gateway = app.extensions["ivr_gateway"]
-    original = gateway.charge
+    original = gateway.charge_card
 
     def charged_then_lost(*args: Any, **kwargs: Any) -> Any:
-        monkeypatch.setattr(gateway, "charge", original)  # once
+        monkeypatch.setattr(gateway, "charge_card", original)  # once
         override_settings(app, IVR_SANDBOX_FAULT="lost-reply")
         try:
             return original(*args, **kwargs)
         finally:
             override_settings(app, IVR_SANDBOX_FAULT="")
 
-    monkeypatch.setattr(gateway, "charge", charged_then_lost)
+    monkeypatch.setattr(gateway, "charge_card", charged_then_lost)
 
 
 FAULT_POINTS = [
     FaultPoint("killed before the payment is written",
                lambda app, mp: fire_once(ledger, "write_ahead", mp)),
     FaultPoint("killed after it is written, before the gateway is called",
-               lambda app, mp: fire_once(app.extensions["ivr_gateway"], "charge", mp,
+               lambda app, mp: fire_once(app.extensions["ivr_gateway"], "charge_card", mp,
                                          before=True)),
     FaultPoint("the gateway charged and its reply was lost", _lost_reply),
     FaultPoint("killed after the gateway charged, before its reply arrived",
-               lambda app, mp: fire_once(app.extensions["ivr_gateway"], "charge", mp)),
+               lambda app, mp: fire_once(app.extensions["ivr_gateway"], "charge_card", mp)),
     FaultPoint("killed after the reply, before the outcome is committed",
                lambda app, mp: fire_once(charges, "record", mp, before=True)),
     FaultPoint("killed after the outcome is committed, before the caller is answered",
@@ -197,7 +197,7 @@ def test_a_refused_resend_never_calls_a_charge_already_taken_failed(
     start, history = balances(demo_app), history_ids(demo_app)
     caller = TwilioCaller(demo_app, call_sid=FIRST)
     read_back = caller.walk(*TO_READ_BACK)
-    fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch)
+    fire_once(demo_app.extensions["ivr_gateway"], "charge_card", monkeypatch)
     assert authorise(caller, read_back) is None
     monkeypatch.undo()
     override_settings(demo_app, IVR_SANDBOX_FAULT="down")

@@ -21,7 +21,7 @@ from models import utcnow
 from tests.fault_helpers import LATER, TO_READ_BACK
 from tests.twilio_helpers import TwilioCaller
 
-MONEY_CALLS = ("charge", "debit_bank", "find_charge", "settlement")
+MONEY_CALLS = ("charge_card", "debit_bank", "charge_saved", "find_charge", "settlement")
 BY_BANK = ("1", "2468", "2", "2", "10", "1", "2", "1", "110000000", "000123456789",
            "000123456789")
 
@@ -81,7 +81,7 @@ def test_no_transaction_is_open_while_a_call_pays(
     TwilioCaller(demo_app, call_sid="CA" + "1" * 32).walk(*TO_READ_BACK, "1")
     TwilioCaller(demo_app, call_sid="CA" + "2" * 32, caller="+13125550142").walk(
         "30003456", "9753", *BY_BANK[2:], "1")
-    assert open_at_gateway == [("charge", 0), ("debit_bank", 0)]
+    assert open_at_gateway == [("charge_card", 0), ("debit_bank", 0)]
 
 
 def test_no_transaction_is_open_while_runs_charge_settle_and_reconcile(
@@ -95,7 +95,7 @@ def test_no_transaction_is_open_while_runs_charge_settle_and_reconcile(
     run_scheduled(db.sessions(demo_app), gateway, date(2026, 12, 1))
     settle_pending(db.sessions(demo_app), gateway)
     reconcile(db.sessions(demo_app), gateway, now=utcnow() + LATER)
-    assert open_at_gateway == [("charge", 0), ("debit_bank", 0), ("settlement", 0),
+    assert open_at_gateway == [("charge_card", 0), ("charge_saved", 0), ("settlement", 0),
                                ("find_charge", 0)]
 
 
@@ -104,4 +104,4 @@ def test_no_transaction_is_open_when_a_hang_up_finishes_a_payment(
     caller = TwilioCaller(demo_app)
     caller.press(caller.walk(*TO_READ_BACK), "1", follow=False)
     caller.post("/voice/status", CallStatus="completed", CallDuration="60")
-    assert open_at_gateway == [("charge", 0)]
+    assert open_at_gateway == [("charge_card", 0)]

@@ -36,7 +36,7 @@ def test_reconcile_looks_charges_up_and_never_replays_a_key(demo_app: Flask,
     TwilioCaller(demo_app, call_sid=FIRST).walk(*TO_READ_BACK, "1")
     override_settings(demo_app, IVR_SANDBOX_FAULT="")
     sent: list[str] = []
-    monkeypatch.setattr(gateway, "charge", lambda *args, **kwargs: sent.append(args[4]))
+    monkeypatch.setattr(gateway, "charge_card", lambda *args, **kwargs: sent.append(args[2]))
     summary = reconcile(db.sessions(demo_app), gateway, now=utcnow() + timedelta(days=2))
     assert summary.approved == 1 and sent == []  # found by looking it up, not by charging
 
@@ -47,7 +47,7 @@ def test_nothing_found_is_failed_only_after_the_grace_period(demo_app: Flask,
     start, history = balances(demo_app), history_ids(demo_app)
     caller = TwilioCaller(demo_app, call_sid=FIRST)
     read_back = caller.walk(*TO_READ_BACK)
-    fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch, before=True)
+    fire_once(demo_app.extensions["ivr_gateway"], "charge_card", monkeypatch, before=True)
     assert authorise(caller, read_back) is None
     gateway = demo_app.extensions["ivr_gateway"]
 
@@ -63,7 +63,7 @@ def test_a_charge_is_never_sent_again_once_too_old(demo_app: Flask,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     caller = TwilioCaller(demo_app, call_sid=FIRST)
     read_back = caller.walk(*TO_READ_BACK)
-    fire_once(demo_app.extensions["ivr_gateway"], "charge", monkeypatch, before=True)
+    fire_once(demo_app.extensions["ivr_gateway"], "charge_card", monkeypatch, before=True)
     assert authorise(caller, read_back) is None
     late = utcnow() + charges.CHARGE_WINDOW + timedelta(seconds=1)
     status = charges.charge(db.sessions(demo_app), demo_app.extensions["ivr_gateway"],

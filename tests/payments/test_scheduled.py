@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from flows.ports import CardToken
 from ivr.db import db
 from ivr.payments import ledger, scheduled
 from ivr.payments.gateways.sandbox import SandboxGateway
@@ -171,7 +170,7 @@ def test_a_run_that_died_mid_charge_is_settled_by_reconcile_not_charged_again(
     gateway = CountingGateway()
     with db.transaction(app) as session:
         token = session.get_one(SavedPaymentMethod, card).gateway_token
-    first = gateway.charge(CardToken(token, "Visa", "4242"), "1230", "", 1000, "k-charged", "")
+    first = gateway.charge_saved("card", token, 1000, "k-charged", "")
 
     assert run_scheduled(db.sessions(app), gateway, RUN_DAY, now=now) == RunSummary()
     assert len(gateway.calls) == 1  # a later run never sends an abandoned key again

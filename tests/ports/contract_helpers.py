@@ -9,19 +9,22 @@ is charged by Twilio: both wait for ``finish_captured``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from datetime import date
 
 from flask import Flask
 
 from flows.ports import (
     AccountSummary,
+    CardPart,
     ChargeResult,
     PaymentOrder,
     PaymentSource,
     Ports,
 )
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops.accounts_import import import_accounts
 from ivr.payments import charges
@@ -87,22 +90,37 @@ class DatabaseHarness(Harness):
             yield ports_for(self.app, session)
 
     def charge(self, key: str) -> None:
-        charges.charge(db.sessions(self.app), self.app.extensions["ivr_gateway"], key)
+        charges.charge(db.sessions(self.app), self.app.extensions["ivr_gateway"], key,
+                       card_key=settings_of(self.app).card_key)
 
 
 
-def card(ports: Ports, number: str = VISA) -> PaymentSource:
-    """A newly keyed card, vaulted with its security code, as the flow builds it."""
-    token = ports.vault_security_code(ports.vault_card(number), "123")
-    return PaymentSource(kind="card", label=token.brand, last4=token.last4, token=token.token,
-                         expiry_mmyy="1230", postal_code="94105")
+def card(ports: Ports, number: str = VISA, call_sid: str = "CA1") -> PaymentSource:
+    """A card keyed on ``call_sid`` (held by the ports until charged), as the flow builds it."""
+    for part, value in ((CardPart.NUMBER, number), (CardPart.EXPIRY, "1230"),
+                        (CardPart.SECURITY_CODE, "123"), (CardPart.POSTAL_CODE, "94105")):
+        assert ports.hold_card_part(call_sid, part, value)
+    return PaymentSource(kind="card", label="Visa", last4=number[-4:], expiry_mmyy="1230")
 
 
-def bank(ports: Ports) -> PaymentSource:
-    """A newly keyed checking account (the sandbox's test routing number)."""
-    token = ports.vault_bank_account(ROUTING, BANK_NUMBER, "checking")
-    return PaymentSource(kind="bank", label=token.account_type, last4=token.last4,
-                         token=token.token)
+def bank(ports: Ports, call_sid: str = "CA1") -> PaymentSource:
+    """A checking account keyed on ``call_sid`` (the sandbox's test routing number)."""
+    ports.hold_bank_account(call_sid, ROUTING, BANK_NUMBER, "checking")
+    return PaymentSource(kind="bank", label="checking", last4=BANK_NUMBER[-4:])
+
+
+def paid_with(h: Harness, account: str, keyed: Callable[[Ports], PaymentSource],
+              key: str) -> PaymentSource:
+    """Pay 1 dollar now with a method keyed on the call; the method as the flow offers to
+    keep it on file afterwards (with the gateway's token for it)."""
+    with h.turn() as ports:
+        source = keyed(ports)
+        assert ports.open_payment(order(h.ids[account], 100, source, key)).processing
+    h.charge(key)
+    with h.turn() as ports:
+        result = ports.payment_result(key)
+    assert result.approved and result.keep_token
+    return replace(source, token=result.keep_token)
 
 
 def order(account_id: int, cents: int, source: PaymentSource, key: str,
@@ -117,7 +135,8 @@ def pay_now(h: Harness, account: str, cents: int, key: str, number: str = VISA,
             call_sid: str = "CA1") -> ChargeResult:
     """Open a card payment in one turn, charge it, and read its result in the next."""
     with h.turn() as ports:
-        opened = ports.open_payment(order(h.ids[account], cents, card(ports, number), key,
+        opened = ports.open_payment(order(h.ids[account], cents,
+                                          card(ports, number, call_sid), key,
                                           call_sid=call_sid))
     if not opened.processing:
         return opened

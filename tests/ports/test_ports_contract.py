@@ -30,6 +30,7 @@ from tests.ports.contract_helpers import (
     card,
     is_confirmation,
     order,
+    paid_with,
     pay_now,
     summary,
 )
@@ -141,7 +142,8 @@ def test_never_more_than_is_payable(harness: Harness) -> None:
     with harness.turn() as ports:
         held = ports.open_payment(order(harness.ids[JORDAN], 12045, card(ports), "CA1-2"))
         assert held.processing
-        twice = ports.open_payment(order(harness.ids[JORDAN], 100, card(ports), "CA2-1",
+        twice = ports.open_payment(order(harness.ids[JORDAN], 100,
+                                         card(ports, call_sid="CA2"), "CA2-1",
                                          call_sid="CA2"))
     assert twice.decline_reason is DeclineReason.BALANCE_CHANGED  # all of it is held
     harness.charge("CA1-2")
@@ -169,8 +171,11 @@ def test_methods_are_kept_on_file_oldest_first(harness: Harness) -> None:
     jordan = harness.ids[JORDAN]
     with harness.turn() as ports:
         assert ports.saved_methods(jordan) == []
-        visa = ports.save_method(jordan, card(ports))
-        checking = ports.save_method(jordan, bank(ports))
+    paid_card, paid_bank = paid_with(harness, JORDAN, card, "CA1-1"), \
+        paid_with(harness, JORDAN, bank, "CA1-2")
+    with harness.turn() as ports:
+        visa = ports.save_method(jordan, paid_card)
+        checking = ports.save_method(jordan, paid_bank)
     assert (visa.kind, visa.label, visa.last4, visa.expiry_mmyy) == ("card", "Visa", "4242",
                                                                      "1230")
     assert (checking.kind, checking.label, checking.last4, checking.expiry_mmyy) == (
@@ -182,8 +187,9 @@ def test_methods_are_kept_on_file_oldest_first(harness: Harness) -> None:
 
 def test_autopay_is_turned_on_with_a_method_of_the_account_and_off(harness: Harness) -> None:
     jordan, sam = harness.ids[JORDAN], harness.ids[SAM]
+    paid_card = paid_with(harness, JORDAN, card, "CA1-1")
     with harness.turn() as ports:
-        visa = ports.save_method(jordan, card(ports))
+        visa = ports.save_method(jordan, paid_card)
         assert ports.autopay_method(jordan) is None
         ports.set_autopay(jordan, visa.id)
     with harness.turn() as ports:

@@ -111,7 +111,8 @@ def test_an_unknown_capture_stays_held_and_is_never_taken_again(harness: Harness
     assert finish(harness, CHARGED) == result  # recorded once: reconcile settles it, not <Pay>
     assert balance_and_held(harness) == (12045, 2000)
     with harness.turn() as ports:
-        rest = ports.open_payment(order(harness.ids[JORDAN], 12045, card(ports), "CA2-1",
+        rest = ports.open_payment(order(harness.ids[JORDAN], 12045,
+                                         card(ports, call_sid="CA2"), "CA2-1",
                                         call_sid="CA2"))
     assert rest.decline_reason is DeclineReason.BALANCE_CHANGED  # what is held is not payable
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.ports import (
+    CardPart,
     CardToken,
     ChargeResult,
     DeclineReason,
@@ -26,6 +27,7 @@ from ivr.payments.gateways.base import GatewayCharge
 from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.ports.database import DatabasePorts
 from ivr.security.audit import unlock_account
+from ivr.security.card_store import CardDetails
 from ivr.security.pin_policy import PinPolicy
 from models import Account, AuditEvent, Payment
 from tests.app_helpers import account, call_payments, texts
@@ -54,15 +56,17 @@ def charge(app: Flask, card_number: str, cents: int = 1000, key: str = "CA1-1",
     gateway = gateway or app.extensions["ivr_gateway"]
     with db.transaction(app) as session:
         p = ports(session, gateway)
-        card = p.vault_security_code(p.vault_card(card_number), "123")
-        source = PaymentSource(kind="card", label=card.brand, last4=card.last4,
-                               token=card.token, expiry_mmyy="1230", postal_code="94105")
+        for part, value in ((CardPart.NUMBER, card_number), (CardPart.EXPIRY, "1230"),
+                            (CardPart.SECURITY_CODE, "123"), (CardPart.POSTAL_CODE, "94105")):
+            p.hold_card_part("CA1", part, value)
+        source = PaymentSource(kind="card", label="Visa", last4=card_number[-4:],
+                               expiry_mmyy="1230")
         order = PaymentOrder(account_id=account(session).id, amount_cents=cents, fee_cents=0,
                              source=source, idempotency_key=key, call_sid="CA1",
                              notify_number="+14155550100")
         opened = p.open_payment(order)
     if opened.processing:
-        charges.charge(db.sessions(app), gateway, key)
+        charges.charge(db.sessions(app), gateway, key, card_key=p.card_key)
     with db.transaction(app) as session:
         result = ports(session, gateway).payment_result(key) if opened.processing else opened
         return result, account(session).balance_cents
@@ -114,8 +118,8 @@ def test_never_takes_more_than_is_owed(demo_app: Flask) -> None:
 
 def test_a_gateway_refusal_takes_nothing_and_is_a_processing_error(demo_app: Flask) -> None:
     class Unreachable(SandboxGateway):
-        def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str,
-                   amount_cents: int, idempotency_key: str, description: str) -> GatewayCharge:
+        def charge_card(self, card: CardDetails, amount_cents: int, idempotency_key: str,
+                        description: str) -> GatewayCharge:
             raise GatewayError("connection refused")
 
     result, balance = charge(demo_app, "4242424242424242", gateway=Unreachable())
@@ -125,9 +129,10 @@ def test_a_gateway_refusal_takes_nothing_and_is_a_processing_error(demo_app: Fla
 
 
 def test_sandbox_tokens_never_contain_the_card_number() -> None:
-    token = SandboxGateway().vault_card("4242424242424242")
-    assert "4242424242424242" not in token.token and token.last4 == "4242"
-    assert token.brand == "Visa"
+    card = CardDetails("4242424242424242", "1230", "123", "94105")
+    charged = SandboxGateway().charge_card(card, 1000, "CA1-1", "test")
+    tokens = (charged.reusable, charged.reference, SandboxGateway().save_card(card))
+    assert charged.approved and all("4242424242424242" not in token for token in tokens)
 
 
 def test_confirmation_numbers_are_unique_digits(demo_app: Flask) -> None:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from flows.ports import CardToken
 from ivr.errors import ScriptFailure
 from ivr.payments.gateways.sandbox import SANDBOX_OUTCOMES, SandboxGateway
 from ivr.sim.callers import run_interactive
@@ -81,16 +80,16 @@ def test_tokenising_returns_a_token_the_sandbox_can_charge_later(charge: str | N
     params = posted(app)
     assert params["Result"] == "success"
     assert "PaymentConfirmationCode" not in params
-    token = CardToken(token=params["PaymentToken"], brand="Visa", last4="4242")
-    charge_result = SandboxGateway().charge(token, GOOD_EXPIRY, ZIP, 1250, "k1", "later")
+    charge_result = SandboxGateway().charge_saved("card", params["PaymentToken"], 1250, "k1",
+                                                  "later")
     assert charge_result.approved
 
 
 def test_a_tokenised_decline_card_still_declines_when_charged_later() -> None:
     app = pay_app()
     call(app, *card_keys("4000000000000002"))
-    token = CardToken(token=posted(app)["PaymentToken"], brand="Visa", last4="0002")
-    assert not SandboxGateway().charge(token, GOOD_EXPIRY, ZIP, 100, "k2", "later").approved
+    token = posted(app)["PaymentToken"]
+    assert not SandboxGateway().charge_saved("card", token, 100, "k2", "later").approved
 
 
 @pytest.mark.parametrize(("number", "reason"), sorted(SANDBOX_OUTCOMES.items()))

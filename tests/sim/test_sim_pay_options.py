@@ -10,7 +10,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from flows.ports import BankToken
 from ivr.payments.gateways.sandbox import SANDBOX_BANK_RETURNS, SandboxGateway
 from ivr.sim.pay_twiml import choose_prompt, mask_account, mask_card, shown_keys
 from tests.sim.sim_helpers import (
@@ -101,8 +100,7 @@ def test_an_invalid_routing_number_is_asked_again() -> None:
 def test_ach_tokenise_gives_a_token_the_sandbox_can_debit() -> None:
     app = pay_app(payment_method="ach-debit")
     call(app, press("110000000#"), press("000111111116#"))
-    bank = BankToken(token=posted(app)["PaymentToken"], account_type="checking", last4="1116")
-    debit = SandboxGateway().debit_bank(bank, 500, "k3", "later")
+    debit = SandboxGateway().charge_saved("bank", posted(app)["PaymentToken"], 500, "k3", "later")
     assert SandboxGateway().settlement(debit.reference).return_code == "no_account"
 
 

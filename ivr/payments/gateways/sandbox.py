@@ -14,6 +14,7 @@ and answers only after :data:`SLOW_SECONDS` (time enough to stop a worker mid-ch
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
 import time
@@ -26,9 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flows.cards import card_brand
-from flows.ports import BankToken, CardToken, DeclineReason
+from flows.ports import DeclineReason
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
-from ivr.payments.gateways.base import GatewayCharge, Settlement
+from ivr.payments.gateways.base import BANK, CARD, GatewayCharge, Settlement
+from ivr.security.card_store import BankDetails, CardDetails
 from models import SandboxCharge
 
 # Stripe's published test card numbers and the outcome each one produces.
@@ -131,15 +133,18 @@ def _row(charged: Charged) -> SandboxCharge:
 
 def _charged(row: SandboxCharge) -> Charged:
     reason = DeclineReason(row.decline_reason) if row.decline_reason else None
-    answer = GatewayCharge(row.approved, row.reference, reason, row.pending)
+    # An approved charge's token is what keep() takes, as the in-memory answer says.
+    answer = GatewayCharge(row.approved, row.reference, reason, row.pending,
+                           reusable=row.token if row.approved else "")
     return Charged(row.idempotency_key, row.kind, row.token, row.amount_cents, answer)
 
 
 class SandboxGateway:
     """An offline gateway that answers like Stripe's test cards and test bank accounts.
 
-    Its "vault" is the token itself: the token records the outcome a card or bank account
-    will produce, and never the number, so any worker can charge it without shared memory.
+    It takes a keyed card or account whole, like a real gateway. Its tokens record the
+    outcome a method on file will produce, and never the number, so any worker can charge
+    one without shared memory.
     """
 
     name = "sandbox"
@@ -160,52 +165,47 @@ class SandboxGateway:
         source = self._fault_source
         return source if isinstance(source, str) else source()
 
-    def vault_card(self, number: str) -> CardToken:
-        """Tokenise a card number; the outcome of a later charge is fixed now."""
-        brand = card_brand(number)
-        if brand is None:
-            raise GatewayError("card brand not accepted")
-        outcome = SANDBOX_OUTCOMES.get(number)
-        label = outcome.value if outcome else _APPROVE
-        token = f"sbx-{label}-{secrets.token_hex(8)}"
-        return CardToken(token=token, brand=str(brand), last4=number[-4:])
-
-    def vault_security_code(self, card: CardToken, code: str) -> CardToken:
-        """Accept the code; the sandbox's outcome does not depend on it."""
-        if not code.isdigit():
-            raise GatewayError("security code must be digits")
-        return CardToken(token=card.token + "-cvc", brand=card.brand, last4=card.last4)
-
-    def save_card(self, card: CardToken, expiry_mmyy: str) -> CardToken:
-        """The sandbox's tokens are already reusable; mark it as saved."""
-        _label(card.token)
-        return CardToken(token=card.token + "-saved", brand=card.brand, last4=card.last4)
-
-    def charge(self, card: CardToken, expiry_mmyy: str, postal_code: str, amount_cents: int,
-               idempotency_key: str, description: str) -> GatewayCharge:
+    def charge_card(self, card: CardDetails, amount_cents: int, idempotency_key: str,
+                    description: str) -> GatewayCharge:
         """Approve or decline by the test card's outcome; a replayed key gets the first answer."""
-        label = _label(card.token)
-        reference = f"sbx_ch_{idempotency_key}"
-        answer = GatewayCharge(approved=True, reference=reference) if label == _APPROVE else \
-            GatewayCharge(approved=False, reference=reference, decline_reason=DeclineReason(label))
-        return self._carry_out(Charged(idempotency_key, "card", card.token, amount_cents, answer))
+        label = _card_label(card)
+        token = _keyed_token(label, idempotency_key, card.number[-4:])
+        return self._carry_out(Charged(idempotency_key, CARD, token, amount_cents,
+                                       _card_answer(label, idempotency_key, token)))
 
-    def vault_bank_account(self, routing: str, account_number: str,
-                           account_type: str) -> BankToken:
-        """Tokenise a bank account; whether its debits settle is fixed now."""
-        if not (routing.isdigit() and account_number.isdigit()):
-            raise GatewayError("routing and account numbers must be digits")
-        label = SANDBOX_BANK_RETURNS.get(account_number, _SETTLE)
-        return BankToken(token=f"sbx-{label}-{secrets.token_hex(8)}",
-                         account_type=account_type, last4=account_number[-4:])
-
-    def debit_bank(self, bank: BankToken, amount_cents: int, idempotency_key: str,
+    def debit_bank(self, bank: BankDetails, amount_cents: int, idempotency_key: str,
                    description: str) -> GatewayCharge:
         """Accept every debit as pending; the outcome shows at settlement."""
-        label = _label(bank.token)
-        answer = GatewayCharge(approved=True, pending=True,
-                               reference=f"sbx-ach-{label}-{idempotency_key}")
-        return self._carry_out(Charged(idempotency_key, "bank", bank.token, amount_cents, answer))
+        label = _bank_label(bank)
+        token = _keyed_token(label, idempotency_key, bank.account_number[-4:])
+        return self._carry_out(Charged(idempotency_key, BANK, token, amount_cents,
+                                       _bank_answer(label, idempotency_key, token)))
+
+    def charge_saved(self, kind: str, token: str, amount_cents: int, idempotency_key: str,
+                     description: str) -> GatewayCharge:
+        """Charge a token on file (or one the simulator's <Pay> made) by the outcome it records."""
+        label = _label(token)
+        answer = _bank_answer(label, idempotency_key, token) if kind == BANK else \
+            _card_answer(label, idempotency_key, token)
+        return self._carry_out(Charged(idempotency_key, kind, token, amount_cents, answer))
+
+    def keep(self, kind: str, reusable: str) -> str:
+        """The sandbox's reusable tokens are already tokens on file."""
+        _label(reusable)
+        return reusable
+
+    def save_card(self, card: CardDetails) -> str:
+        """A token on file recording the outcome the test card will produce."""
+        return f"sbx-{_card_label(card)}-{secrets.token_hex(8)}"
+
+    def save_bank(self, bank: BankDetails) -> str:
+        """A token on file recording whether the test account's debits settle."""
+        return f"sbx-{_bank_label(bank)}-{secrets.token_hex(8)}"
+
+    def accept_token(self, token: str) -> str:
+        """A <Pay> token from the simulator's emulation: a sandbox token."""
+        _label(token)
+        return token
 
     def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
         """What the request with this key did, or None if the sandbox never carried it out."""
@@ -245,3 +245,38 @@ def _label(token: str) -> str:
     if not token.startswith("sbx-"):
         raise GatewayError("not a sandbox token")
     return token.split("-")[1]
+
+
+def _card_label(card: CardDetails) -> str:
+    """The test card's outcome; a card a real gateway would refuse outright is refused (a
+    security code and ZIP are optional, as <Pay> may not ask for them)."""
+    if not (card.number and card.expiry_mmyy) or card_brand(card.number) is None:
+        raise GatewayError("sandbox: card without number or expiry, or brand not accepted")
+    outcome = SANDBOX_OUTCOMES.get(card.number)
+    return outcome.value if outcome else _APPROVE
+
+
+def _bank_label(bank: BankDetails) -> str:
+    """Whether the test account's debits settle, or the return they get."""
+    if not (bank.routing.isdigit() and bank.account_number.isdigit()):
+        raise GatewayError("sandbox: routing and account numbers must be digits")
+    return SANDBOX_BANK_RETURNS.get(bank.account_number, _SETTLE)
+
+
+def _keyed_token(label: str, key: str, last4: str) -> str:
+    """The token a keyed charge leaves: the same for a replay of the key with the same card
+    or account (so the replay matches), made from the key and last four, never the number."""
+    digest = hashlib.sha256(f"{key}:{last4}".encode()).hexdigest()[:16]
+    return f"sbx-{label}-{digest}"
+
+
+def _card_answer(label: str, key: str, reusable: str) -> GatewayCharge:
+    reference = f"sbx_ch_{key}"
+    if label == _APPROVE:
+        return GatewayCharge(approved=True, reference=reference, reusable=reusable)
+    return GatewayCharge(approved=False, reference=reference, decline_reason=DeclineReason(label))
+
+
+def _bank_answer(label: str, key: str, reusable: str) -> GatewayCharge:
+    return GatewayCharge(approved=True, pending=True, reference=f"sbx-ach-{label}-{key}",
+                         reusable=reusable)
