@@ -62,9 +62,10 @@ def make_gateway(settings: Settings, engine: Engine | None = None, *,
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
                           "(known: sandbox, stripe)")
     if not gateway.supports_keypad_cards and settings.card_capture != "pay":
-        # Keypad capture would need card digits kept between webhooks, which is forbidden.
-        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} needs IVR_CARD_CAPTURE=pay: cards are "
-                          "collected by Twilio's <Pay> and its Pay Connector")
+        # A gateway that takes no keyed card can only charge what Twilio's <Pay> collects.
+        raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} takes no keyed cards, so it needs "
+                          "IVR_CARD_CAPTURE=pay: cards are collected by Twilio's <Pay> and "
+                          "its Pay Connector")
     return gateway
 
 
