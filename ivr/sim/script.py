@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import func, select
 
 from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
+from ivr.db import db
 from ivr.errors import ConfigError, ScriptError, ScriptFailure
 from ivr.sim.script_load import (
     INPUT_KINDS,
@@ -26,6 +28,7 @@ from ivr.sim.script_load import (
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport, Transport, transport_for
 from ivr.sim.twiml import GatherSpec, normalise_space
+from models import CardEntry
 
 __all__ = ["ScriptError", "ScriptFailure", "load_script", "run_script", "run_script_dir"]
 
@@ -231,8 +234,23 @@ def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str
                          to_number=to_number or script.to_number or DEFAULT_TO)
     with _overrides(script, transport, out):
         result = call.run()
+    _check_nothing_kept(transport, result)
     out(f"PASS {script.name} ({len(script.steps)} steps)")
     return result
+
+
+def _check_nothing_kept(transport: Transport, result: CallResult) -> None:
+    """In process, once the call has ended, nothing the caller keyed may be left in the card
+    store: the call's outcome, its end or the caller moving on must have emptied it."""
+    # Only the line's own app has a card store (a stand-in app in a test has none).
+    if not isinstance(transport, InProcessTransport) or \
+            "ivr_gateway" not in transport.app.extensions:
+        return
+    with db.transaction(transport.app) as session:
+        kept = session.scalar(select(func.count()).select_from(CardEntry)) or 0
+    if kept:
+        raise ScriptFailure(f"the card store still holds {kept} card or bank account(s) the "
+                            "caller keyed after the call ended", result)
 
 
 def run_script_dir(target: Flask | str | Transport, folder: str | Path, *,

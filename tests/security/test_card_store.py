@@ -18,6 +18,7 @@ from ivr.db import db
 from ivr.security import card_store
 from ivr.security.card_store import CardDetails, Keyed
 from models import CardEntry
+from tests.card_helpers import leaks, secrets_of, stored_bytes
 
 CARD = CardDetails(number="4000056655665556", expiry_mmyy="1230", security_code="737",
                    postal_code="30301")
@@ -48,29 +49,6 @@ def raw_rows(app: Flask) -> dict[str, dict[str, Any]]:
     with db.transaction(app) as session:
         rows = session.execute(text("SELECT * FROM card_entries")).mappings().all()
     return {row["call_sid"]: dict(row) for row in rows}
-
-
-def stored_bytes(value: object) -> bytes:
-    """A column's value as bytes, however the driver hands it back (bytes, memoryview, text)."""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    return str(value).encode()
-
-
-def secrets_of(details: CardDetails) -> set[str]:
-    """What must never be readable: the number, any 4 of its digits in a row, the code."""
-    runs = {details.number[i:i + 4] for i in range(len(details.number) - 3)}
-    return {details.number, details.security_code} | runs
-
-
-def leaks(row: dict[str, Any], details: CardDetails) -> list[str]:
-    """Which of :func:`secrets_of` ``details`` are readable in ``row``, by column."""
-    found = []
-    for column, value in row.items():
-        data = stored_bytes(value)
-        found += [f"{column}: {secret}" for secret in secrets_of(details)
-                  if secret.encode() in data]
-    return found
 
 
 def copy_row(app: Flask, call_sid: str, to_call_sid: str) -> None:

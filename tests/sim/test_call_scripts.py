@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from ivr.errors import ScriptFailure
+from ivr.security import card_store
 from ivr.sim.script import run_script
 
 SCRIPTS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "calls").glob("*.yaml"))
@@ -21,3 +23,11 @@ def test_call_script(demo_app: Flask, script: Path) -> None:
     result = run_script(demo_app, script, quiet=True)
     assert result.outcome in {"hangup", "transfer"}
     assert result.status_callback_status == 200
+
+
+def test_a_script_fails_when_what_the_caller_keyed_outlives_the_call(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The check every script above passes: with the card store never emptied, it fails.
+    monkeypatch.setattr(card_store, "delete", lambda session, call_sid: False)
+    with pytest.raises(ScriptFailure, match="card store still holds 1 card"):
+        run_script(demo_app, SCRIPTS[0].parent / "pay_full_balance.yaml", quiet=True)
