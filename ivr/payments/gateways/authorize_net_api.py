@@ -51,9 +51,12 @@ MAYBE_CHARGED = frozenset({"120", "121", "122", "181"})
 _CVC = ("44", "45", "65", "78", "165")  # card code mismatch (45: with AVS), or malformed
 _RETRY = ("19", "20", "21", "22", "23", "25", "26", "35", "57", "58", "59", "60", "61", "62",
           "63", "152", "180", "192")  # "An error occurred during processing"
+# Keyed wrong or not accepted here (response code 3 like a retry, but a retry cannot help).
+_INVALID = ("6", "7", "9", "10", "17", "28", "37")
 REASONS: dict[str, DeclineReason] = {"8": DeclineReason.EXPIRED_CARD,
                                      **dict.fromkeys(_CVC, DeclineReason.INCORRECT_CVC),
-                                     **dict.fromkeys(_RETRY, DeclineReason.PROCESSING_ERROR)}
+                                     **dict.fromkeys(_RETRY, DeclineReason.PROCESSING_ERROR),
+                                     **dict.fromkeys(_INVALID, DeclineReason.DECLINED)}
 # ACH return reason codes -> the return codes the line texts payers about.
 RETURNS = {"R01": "insufficient_funds", "R09": "insufficient_funds",
            "R02": "account_closed", "R03": "no_account", "R04": "no_account",
