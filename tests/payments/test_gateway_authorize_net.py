@@ -90,6 +90,14 @@ def test_the_invoice_number_is_a_stable_20_character_digest_of_the_key() -> None
     assert len(api.invoice("x" * 128)) == 20
 
 
+def test_lists_are_read_as_arrays_or_wrapped_in_their_element() -> None:
+    returned = {"id": "2148878904", "code": "R01"}
+    assert api.items([returned, "junk"]) == [returned]
+    assert api.items({"returnedItem": [returned]}) == api.items({"returnedItem": returned}) \
+        == api.items(returned) == [returned]
+    assert api.items(None) == api.items("") == []
+
+
 @pytest.mark.parametrize(("code", "reason", "expected"), [
     ("2", "2", DeclineReason.DECLINED),  # the issuer's decline (insufficient funds too)
     ("2", "4", DeclineReason.DECLINED),  # pick up card

@@ -168,10 +168,26 @@ def test_find_charge_finds_nothing_charged(authorize_net: AuthorizeNetGateway,
 
 def test_find_charge_will_not_say_none_past_what_it_could_see(
         authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker) -> None:
-    serve(requests_mock, getUnsettledTransactionListRequest=listed(row(key="x"), total=1500),
+    page = listed(*[row(str(40030000000 + n), key=f"other-{n}") for n in range(1000)],
+                  total=3500)
+    serve(requests_mock, getUnsettledTransactionListRequest=page,
           getSettledBatchListRequest=batches(), getTransactionListRequest=listed())
     with pytest.raises(GatewayOutcomeUnknown, match="Merchant Interface"):
         authorize_net.find_charge(KEY)
+    pages = [(body["status"], body["paging"]["offset"]) for name, body in sent(requests_mock)
+             if name == "getUnsettledTransactionListRequest"]
+    assert pages == [("any", "1"), ("any", "2"), ("any", "3"),
+                     ("pendingApproval", "1"), ("pendingApproval", "2"),
+                     ("pendingApproval", "3")]
+
+
+def test_find_charge_reads_a_long_list_to_its_end(authorize_net: AuthorizeNetGateway,
+                                                  requests_mock: rm.Mocker) -> None:
+    full = listed(*[row(str(40030000000 + n), key=f"other-{n}") for n in range(1000)],
+                  total=1001)
+    serve(requests_mock, getUnsettledTransactionListRequest=[full, listed(total=1001)],
+          getSettledBatchListRequest=batches(), getTransactionListRequest=listed())
+    assert authorize_net.find_charge(KEY) is None
 
 
 def test_find_charge_refused_is_an_error(authorize_net: AuthorizeNetGateway,

@@ -37,12 +37,17 @@ Json = dict[str, Any]
 # two minutes old; the documented maximum (8 hours) also covers an operator's resend.
 DUPLICATE_WINDOW = 28800
 MOTO = "1"  # retail.marketType: 0 e-commerce, 1 mail/telephone order, 2 retail
-INVOICE_LENGTH = 20  # orderType.invoiceNumber and refId are at most 20 characters
+# orderType.invoiceNumber and the request's refId are at most 20 characters; our keys run to
+# 128. Both carry a digest of the key: the invoice number is kept with the transaction (the
+# lists reconcile searches show it, and the duplicate check compares it), while refId is
+# only echoed in the answer. The whole key goes in a user field (merchant-defined name and
+# value, up to 20 per transaction), shown in the Merchant Interface for an operator.
+INVOICE_LENGTH = 20
 NAME_LENGTH = 22  # bankAccountType.nameOnAccount
 # The schema requires nameOnAccount, but the interface hands us no payer name (a keypad
 # cannot key one). NACHA lets the receiving bank post by account number alone.
 UNNAMED = "ACCOUNT HOLDER"
-KEY_FIELD = "idempotency_key"  # the userField carrying our whole key (merchant-visible)
+KEY_FIELD = "idempotency_key"  # the userField carrying our whole key
 
 APPROVED, DECLINED, ERROR, HELD = "1", "2", "3", "4"  # transactionResponse.responseCode
 DUPLICATE = "11"
@@ -186,7 +191,11 @@ def decline_reason(response_code: str, reason_code: str) -> DeclineReason:
 
 
 def items(value: Any) -> list[Json]:
-    """A list from an answer (arrays come as JSON arrays), keeping only objects."""
+    """A list from an answer, keeping only objects. Arrays come as JSON arrays; an array
+    still wrapped in its element (``{"transaction": [...]}``) or one bare object is read too."""
+    if isinstance(value, dict) and len(value) == 1 \
+            and isinstance(next(iter(value.values())), list | dict):
+        value = next(iter(value.values()))
     if isinstance(value, dict):
         value = [value]
     return [item for item in value or [] if isinstance(item, dict)] \

@@ -5,12 +5,14 @@ request that moves money anything after the connection was made may have charged
 (GatewayOutcomeUnknown); for the rest every failure is a plain GatewayError.
 
 Authorize.Net cannot look a transaction up by invoice number, so :func:`find_invoice` reads
-the lists of the Transaction Details API, newest first, within fixed bounds: the newest
-:data:`PAGE` unsettled transactions (all, then those held for review), and if the invoice is
-not there, the newest :data:`PAGE` of each batch settled in the last :data:`LOOKBACK` (at most
-:data:`MAX_BATCHES` batches). That is at most 3 + MAX_BATCHES calls. When a list it read was
-longer than it could see and nothing matched, it raises GatewayOutcomeUnknown rather than
-say nothing was charged; a transaction older than LOOKBACK is not found at all.
+the lists of the Transaction Details API, newest first, within fixed bounds: the unsettled
+transactions (all, then those held for review), and if the invoice is not there, each batch
+settled in the last :data:`LOOKBACK` (at most :data:`MAX_BATCHES` batches), each list read
+:data:`PAGE` at a time for at most :data:`MAX_PAGES` pages. That is at most
+``2 * MAX_PAGES + 1 + MAX_BATCHES * MAX_PAGES`` calls (3 in the usual case: a recent charge
+is unsettled). When a list was longer than it could read and nothing matched, it raises
+GatewayOutcomeUnknown rather than say nothing was charged; a transaction settled before
+LOOKBACK is not found at all, so reconcile must run within that time of a lost answer.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from urllib3.exceptions import NewConnectionError
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways import authorize_net_api as api
 
-TIMEOUT = (5, 20)  # seconds: connect, read (an authorisation waits on the card's issuer)
+TIMEOUT = (5, 10)  # seconds: connect, read; a charge is sent inside a Twilio webhook (15 s)
 PAGE = 1000  # the largest page the API serves (Paging.limit)
+MAX_PAGES = 3
 LOOKBACK = timedelta(days=7)
 MAX_BATCHES = 16
 NEWEST = {"orderBy": "submitTimeUTC", "orderDescending": True}
@@ -105,13 +108,12 @@ def find_invoice(client: Client, invoice: str, now: datetime) -> list[str]:
 
 
 def _unsettled(client: Client, invoice: str) -> tuple[list[str], bool]:
-    """Matches among unsettled transactions; whether a list was longer than one page."""
+    """Matches among unsettled transactions; whether a list was longer than was read."""
     found: list[str] = []
     cut = False
     for status in ("any", "pendingApproval"):
-        body = client.lookup("getUnsettledTransactionListRequest", status=status,
-                             sorting=NEWEST, paging={"limit": str(PAGE), "offset": "1"})
-        matches, longer = _matches(body, invoice)
+        matches, longer = _scan(client, invoice, "getUnsettledTransactionListRequest",
+                                status=status)
         found += [trans_id for trans_id in matches if trans_id not in found]
         cut = cut or longer
     return found, cut
@@ -126,24 +128,34 @@ def _settled(client: Client, invoice: str, now: datetime) -> tuple[list[str], bo
     found: list[str] = []
     cut = len(batches) > MAX_BATCHES
     for batch in batches[:MAX_BATCHES]:
-        listed = client.lookup("getTransactionListRequest", batchId=api.safe(batch.get("batchId")),
-                               sorting=NEWEST, paging={"limit": str(PAGE), "offset": "1"})
-        matches, longer = _matches(listed, invoice)
+        matches, longer = _scan(client, invoice, "getTransactionListRequest",
+                                batchId=api.safe(batch.get("batchId")))
         found += matches
         cut = cut or longer
     return found, cut
 
 
-def _matches(body: Mapping[str, Any], invoice: str) -> tuple[list[str], bool]:
-    """Transaction IDs in one listed page with this invoice; whether the list was longer."""
-    rows = api.items(body.get("transactions"))
-    matches = [api.safe(row.get("transId")) for row in rows
-               if row.get("invoiceNumber") == invoice]
+def _scan(client: Client, invoice: str, request: str, **fields: Any) -> tuple[list[str], bool]:
+    """Transaction IDs with this invoice in one list, read newest first a page at a time;
+    whether the list went on past MAX_PAGES."""
+    found: list[str] = []
+    for page in range(1, MAX_PAGES + 1):
+        body = client.lookup(request, **fields, sorting=NEWEST,
+                             paging={"limit": str(PAGE), "offset": str(page)})
+        rows = api.items(body.get("transactions"))
+        found += [api.safe(row.get("transId")) for row in rows
+                  if row.get("invoiceNumber") == invoice]
+        if found or len(rows) < PAGE or _total(body, rows) <= page * PAGE:
+            return found, False
+    return found, True
+
+
+def _total(body: Mapping[str, Any], rows: list[api.Json]) -> int:
+    """totalNumInResultSet, or the rows on this page when it is missing or malformed."""
     try:
-        total = int(body.get("totalNumInResultSet") or len(rows))
+        return int(body.get("totalNumInResultSet") or len(rows))
     except (TypeError, ValueError):
-        total = len(rows)
-    return matches, total > len(rows)
+        return len(rows)
 
 
 def _utc(moment: datetime) -> str:
