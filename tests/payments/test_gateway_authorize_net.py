@@ -24,6 +24,7 @@ from tests.authorize_net_helpers import (
     SECRET,
     TRANS_ID,
     URL,
+    batches,
     details,
     error,
     in_order,
@@ -168,6 +169,20 @@ def test_a_duplicate_without_its_original_is_looked_up_by_invoice(
     assert [name for name, _ in sent(requests_mock)] == [
         "createTransactionRequest", "getUnsettledTransactionListRequest",
         "getUnsettledTransactionListRequest", "getTransactionDetailsRequest"]
+
+
+@pytest.mark.parametrize("lookups", [
+    {"getTransactionDetailsRequest": error("E00040", "The record cannot be found."),
+     "getUnsettledTransactionListRequest": error("E00007", "User authentication failed.")},
+    {"getTransactionDetailsRequest": error("E00040", "The record cannot be found."),
+     "getUnsettledTransactionListRequest": listed(), "getSettledBatchListRequest": batches()},
+])
+def test_a_duplicate_whose_original_cannot_be_read_is_unknown(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker,
+        lookups: dict[str, api.Json]) -> None:
+    serve(requests_mock, createTransactionRequest=transaction("3", "11"), **lookups)
+    with pytest.raises(GatewayOutcomeUnknown, match="duplicate"):
+        charge_card(authorize_net)
 
 
 def test_a_bank_account_is_debited_as_a_tel_entry_and_stays_pending(

@@ -197,7 +197,7 @@ class AuthorizeNetGateway:
                 keyed: bool) -> GatewayCharge:
         """A transactionResponse: approved, declined, a duplicate, or not known yet."""
         code, why = str(response["responseCode"]), api.reason(response)
-        reference = _trans_id(response)
+        reference = api.trans_id(response)
         if code == api.ERROR and why == api.DUPLICATE:
             return self._original(reference, key, keyed)
         if code == api.APPROVED and reference:
@@ -213,20 +213,25 @@ class AuthorizeNetGateway:
                                     f"{MAYBE_CHARGED}")
 
     def _original(self, reference: str, key: str, keyed: bool) -> GatewayCharge:
-        """The first answer to a request resent within the duplicate window."""
+        """The first answer to a request resent within the duplicate window.
+
+        There was a first request, so failing to learn its answer is an unknown outcome,
+        never a plain error (which would say nothing was charged).
+        """
         try:
             details = self._client.details(reference) if reference else None
+            if details is not None and api.invoice_of(details) == api.invoice(key):
+                charge: GatewayCharge | None = _charge_from(details)
+            else:
+                charge = self.find_charge(key)
         except GatewayOutcomeUnknown:
             raise
-        except GatewayError:
-            details = None
-        if details is None or _invoice_of(details) != api.invoice(key):
-            charge = self.find_charge(key)
-            if charge is None:
-                raise GatewayOutcomeUnknown("Authorize.Net refused a duplicate but its original "
-                                            f"was not found; {MAYBE_CHARGED}")
-        else:
-            charge = _charge_from(details)
+        except GatewayError as error:
+            raise GatewayOutcomeUnknown(f"Authorize.Net refused a duplicate and its original "
+                                        f"could not be read ({error})") from None
+        if charge is None:
+            raise GatewayOutcomeUnknown("Authorize.Net refused a duplicate but its original "
+                                        f"was not found; {MAYBE_CHARGED}")
         return replace(charge, reusable=charge.reference if keyed and charge.approved else "")
 
     def _profile(self, request: str, **fields: Any) -> str:
@@ -255,7 +260,7 @@ class AuthorizeNetGateway:
 
 def _charge_from(details: Mapping[str, Any]) -> GatewayCharge:
     """A transaction's details as a charge; GatewayOutcomeUnknown while it is undecided."""
-    status, reference = details.get("transactionStatus"), _trans_id(details)
+    status, reference = details.get("transactionStatus"), api.trans_id(details)
     if status in api.TAKEN:
         return GatewayCharge(approved=True, reference=reference, pending=api.is_bank(details))
     if status in api.NOT_TAKEN:
@@ -264,18 +269,6 @@ def _charge_from(details: Mapping[str, Any]) -> GatewayCharge:
         return GatewayCharge(approved=False, reference=reference, decline_reason=reason)
     raise GatewayOutcomeUnknown(f"Authorize.Net transaction {reference or '-'} is "
                                 f"{api.safe(status)}; reconcile again later")
-
-
-def _invoice_of(details: Mapping[str, Any]) -> str:
-    """The invoice number a transaction was sent with ("" without one)."""
-    order = details.get("order")
-    return str(order.get("invoiceNumber") or "") if isinstance(order, dict) else ""
-
-
-def _trans_id(response: Mapping[str, Any]) -> str:
-    """The transaction ID, or "" when there is none (Authorize.Net sends "0")."""
-    trans_id = str(response.get("transId") or "")
-    return trans_id if trans_id.isdigit() and trans_id.strip("0") else ""
 
 
 def _check(amount_cents: int, idempotency_key: str) -> None:

@@ -202,6 +202,18 @@ def items(value: Any) -> list[Json]:
         if isinstance(value, list) else []
 
 
+def trans_id(response: Mapping[str, Any]) -> str:
+    """The transaction ID, or "" when there is none (Authorize.Net sends "0")."""
+    found = str(response.get("transId") or "")
+    return found if found.isdigit() and found.strip("0") else ""
+
+
+def invoice_of(transaction_details: Mapping[str, Any]) -> str:
+    """The invoice number a transaction was sent with ("" without one)."""
+    order = transaction_details.get("order")
+    return str(order.get("invoiceNumber") or "") if isinstance(order, dict) else ""
+
+
 def return_code(transaction_details: Mapping[str, Any]) -> str | None:
     """The latest ACH return of a returned debit, as one of our return codes (or raw)."""
     returned = items(transaction_details.get("returnedItems"))
