@@ -76,6 +76,10 @@ class Settings:
     max_declines_per_account_day: int = field(metadata={"env": "IVR_MAX_DECLINES_PER_ACCOUNT_DAY"})
     stripe_api_key: str = field(metadata={"env": "IVR_STRIPE_API_KEY"})
     stripe_api_base: str = field(metadata={"env": "IVR_STRIPE_API_BASE"})
+    authorize_net_login_id: str = field(metadata={"env": "IVR_AUTHORIZE_NET_LOGIN_ID"})
+    authorize_net_transaction_key: str = field(
+        repr=False, metadata={"env": "IVR_AUTHORIZE_NET_TRANSACTION_KEY"})
+    authorize_net_api_base: str = field(metadata={"env": "IVR_AUTHORIZE_NET_API_BASE"})
     fingerprint_key: str = field(metadata={"env": "IVR_FINGERPRINT_KEY"})
     # Standard base64 of the card store's AES-256 key; ``card_key`` decodes it.
     card_data_key: str = field(repr=False, metadata={"env": "IVR_CARD_DATA_KEY"})
@@ -124,6 +128,11 @@ class Settings:
             max_declines_per_account_day=number(env, "IVR_MAX_DECLINES_PER_ACCOUNT_DAY", 5),
             stripe_api_key=env.get("IVR_STRIPE_API_KEY", ""),
             stripe_api_base=env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
+            authorize_net_login_id=env.get("IVR_AUTHORIZE_NET_LOGIN_ID", ""),
+            authorize_net_transaction_key=env.get("IVR_AUTHORIZE_NET_TRANSACTION_KEY", ""),
+            authorize_net_api_base=read.base_url(
+                "IVR_AUTHORIZE_NET_API_BASE",
+                env.get("IVR_AUTHORIZE_NET_API_BASE") or read.AUTHORIZE_NET_API_BASE),
             fingerprint_key=read.fingerprint_key(env, environment),
             card_data_key=read.card_data_key(env, environment),
             sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),

@@ -26,6 +26,8 @@ DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
 # Where Twilio's REST API (the Messages client) is reached unless IVR_TWILIO_API_BASE says.
 TWILIO_API_BASE = "https://api.twilio.com"
+# Where Authorize.Net's API is reached (its sandbox: https://apitest.authorize.net).
+AUTHORIZE_NET_API_BASE = "https://api.authorize.net"
 # The AES-256 key of the card store (ivr.security.card_store): 32 bytes, standard base64.
 CARD_DATA_KEY_BYTES = 32
 DEV_CARD_DATA_KEY = base64.b64encode(b"dev-card-data-key-not-secret-000").decode("ascii")

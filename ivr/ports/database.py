@@ -12,6 +12,7 @@ from flows.ports import FlowSettings
 from ivr.config import Settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
+from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.payments.gateways.sandbox import DatabaseRecord, SandboxGateway
 from ivr.payments.gateways.stripe import StripeGateway
@@ -58,9 +59,11 @@ def make_gateway(settings: Settings, engine: Engine | None = None, *,
         gateway = SandboxGateway(record, fault or settings.sandbox_fault)
     elif name == "stripe":
         gateway = StripeGateway.from_settings(settings)
+    elif name == "authorize-net":
+        gateway = AuthorizeNetGateway.from_settings(settings)
     else:
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
-                          "(known: sandbox, stripe)")
+                          "(known: sandbox, stripe, authorize-net)")
     if not gateway.supports_keypad_cards and settings.card_capture != "pay":
         # A gateway that takes no keyed card can only charge what Twilio's <Pay> collects.
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} takes no keyed cards, so it needs "
