@@ -120,7 +120,7 @@ def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool)
 
 # Reasons a bank debit can fail for, said in words of their own (never "your card").
 BANK_DECLINES = frozenset({DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
-                           DeclineReason.INSUFFICIENT_FUNDS})
+                           DeclineReason.INSUFFICIENT_FUNDS, DeclineReason.ENTRY_LOST})
 
 
 def decline_prompt(reason: DeclineReason, bank: bool) -> str:

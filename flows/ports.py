@@ -149,6 +149,7 @@ class DeclineReason(StrEnum):
     PROCESSING_ERROR = "processing_error"
     BALANCE_CHANGED = "balance_changed"  # another payment landed first: nothing was charged
     TOO_MANY_DECLINES = "too_many_declines"  # the call or the account reached its limit
+    ENTRY_LOST = "entry_lost"  # the card or account keyed is no longer held: nothing was sent
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,9 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
     """Keep a new method on file for payments on later dates, before any is charged.
 
     A card or account keyed on the call goes to the gateway whole and is then forgotten
-    here; a card <Pay> collected for later is kept by the token it returned.
+    here; a card <Pay> collected for later is kept by the token it returned. The gateway is
+    asked within the turn's transaction: no money moves, and a rollback leaves at most a
+    token the gateway keeps unused. Raises CardEntryLost when the card is no longer held.
     """
     gateway = ports.gateway
     if source.token:
@@ -112,7 +114,7 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
 
 
 class PaymentPorts(PortBase):
-    """Vaulting, writing payments ahead, their results, saving methods."""
+    """Holding what is keyed, writing payments ahead, their results, saving methods."""
 
     def hold_card_part(self, call_sid: str, part: CardPart, value: str) -> bool:
         """Hold one part of the card being keyed, encrypted; the number starts a new card."""
@@ -157,6 +159,14 @@ class PaymentPorts(PortBase):
         earlier = self._payment(order.idempotency_key)
         if earlier is not None:
             return self._result(earlier)
+        if order.scheduled_for is not None and order.source.saved_id is None:
+            # A new method for a later date is kept on file first. That asks the gateway
+            # (no money moves), so it comes before the account is locked.
+            try:
+                kept = keep_for_later(self, order.account_id, order.source, order.call_sid)
+            except CardEntryLost:
+                return ChargeResult(approved=False, decline_reason=DeclineReason.ENTRY_LOST)
+            order = replace(order, source=replace(order.source, saved_id=kept.id))
         account = self.session.get_one(Account, order.account_id, with_for_update=True)
         limit = self._decline_limit(order.account_id, order.call_sid)
         if limit is not None:
@@ -244,11 +254,9 @@ class PaymentPorts(PortBase):
         return payment
 
     def _describe(self, payment: Payment, order: PaymentOrder) -> None:
-        """Fill in how the payment is made; a scheduled new method is kept on file first."""
+        """Fill in how the payment is made: by a method on file, or one keyed on the call."""
         source = order.source
         saved_id = source.saved_id
-        if saved_id is None and order.scheduled_for is not None:
-            saved_id = keep_for_later(self, order.account_id, source, order.call_sid).id
         payment.payment_method_id = saved_id
         if source.is_bank:
             payment.method = SAVED_BANK if saved_id else BANK
