@@ -106,7 +106,8 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
     if isinstance(keyed, CardDetails) and keyed.complete and not source.is_bank:
         token = gateway.save_card(keyed)
     elif isinstance(keyed, BankDetails) and source.is_bank:
-        token = gateway.save_bank(keyed)
+        holder = ports.session.get_one(Account, account_id).name
+        token = gateway.save_bank(replace(keyed, holder_name=holder))
     else:
         raise CardEntryLost("the card or bank account keyed on this call is no longer held")
     card_store.delete(ports.session, call_sid)

@@ -4,6 +4,8 @@ of Authorize.Net's answers (shaped like its API reference's samples, byte order 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import requests
 import requests_mock as rm
@@ -367,3 +369,13 @@ def test_nothing_is_sent_for_a_card_not_completely_keyed(authorize_net: Authoriz
     with pytest.raises(GatewayError, match="positive"):
         authorize_net.charge_card(CARD, 0, KEY, DESCRIPTION)
     assert not requests_mock.called
+
+
+def test_the_name_on_the_bill_is_the_name_on_the_account_cut_to_the_schemas_length(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker) -> None:
+    serve(requests_mock, createTransactionRequest=transaction(bank=True))
+    named = replace(BANK, holder_name="Jordan Alexandra Rivera-Montgomery")
+    authorize_net.debit_bank(named, 4550, KEY, DESCRIPTION)
+    sent = requests_mock.last_request.json()["createTransactionRequest"]
+    bank = sent["transactionRequest"]["payment"]["bankAccount"]
+    assert bank["nameOnAccount"] == "Jordan Alexandra River"  # 22 characters

@@ -63,8 +63,13 @@ def test_while_a_card_is_keyed_and_after_it_is_paid_no_digit_is_readable(
     assert (payment.card_brand, payment.card_last4) == ("Visa", "5556")
 
 
-def test_a_bank_account_is_held_the_same_way(demo_app: Flask,
-                                             logs: pytest.LogCaptureFixture) -> None:
+def test_a_bank_account_is_held_the_same_way(demo_app: Flask, logs: pytest.LogCaptureFixture,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    gateway = demo_app.extensions["ivr_gateway"]
+    debited: list[BankDetails] = []
+    debit = gateway.debit_bank
+    monkeypatch.setattr(gateway, "debit_bank",
+                        lambda bank, *args: debited.append(bank) or debit(bank, *args))
     caller = TwilioCaller(demo_app)
     answers = [caller.walk(*TO_NEW_BANK)]
     for entry in (BANK.routing, BANK.account_number, BANK.account_number):
@@ -76,6 +81,9 @@ def test_a_bank_account_is_held_the_same_way(demo_app: Flask,
     nowhere(demo_app, BANK, logs, answers)
     [payment] = call_payments(demo_app, caller.call_sid)
     assert (payment.status, payment.bank_last4) == ("pending", "5506")
+    # The gateway got the account whole, with the name on the bill as the name on it.
+    assert debited == [BankDetails(BANK.routing, BANK.account_number, "checking",
+                                   "Jordan Rivera")]
 
 
 @pytest.mark.parametrize("fault", ["", "lost-reply", "down"])

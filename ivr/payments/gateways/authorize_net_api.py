@@ -44,8 +44,8 @@ MOTO = "1"  # retail.marketType: 0 e-commerce, 1 mail/telephone order, 2 retail
 # value, up to 20 per transaction), shown in the Merchant Interface for an operator.
 INVOICE_LENGTH = 20
 NAME_LENGTH = 22  # bankAccountType.nameOnAccount
-# The schema requires nameOnAccount, but the interface hands us no payer name (a keypad
-# cannot key one). NACHA lets the receiving bank post by account number alone.
+# The schema requires nameOnAccount: the line sends the bill account's name; without one (a
+# caller cannot key a name), this. NACHA lets the receiving bank post by account number alone.
 UNNAMED = "ACCOUNT HOLDER"
 KEY_FIELD = "idempotency_key"  # the userField carrying our whole key
 
@@ -113,7 +113,7 @@ def bank_payment(bank: BankDetails) -> Json:
     return {"bankAccount": {"accountType": bank.account_type,
                             "routingNumber": bank.routing,
                             "accountNumber": bank.account_number,
-                            "nameOnAccount": UNNAMED[:NAME_LENGTH],
+                            "nameOnAccount": (bank.holder_name or UNNAMED)[:NAME_LENGTH],
                             "echeckType": "TEL"}}
 
 
