@@ -376,6 +376,7 @@ def test_the_name_on_the_bill_is_the_name_on_the_account_cut_to_the_schemas_leng
     serve(requests_mock, createTransactionRequest=transaction(bank=True))
     named = replace(BANK, holder_name="Jordan Alexandra Rivera-Montgomery")
     authorize_net.debit_bank(named, 4550, KEY, DESCRIPTION)
+    assert requests_mock.last_request is not None
     sent = requests_mock.last_request.json()["createTransactionRequest"]
     bank = sent["transactionRequest"]["payment"]["bankAccount"]
     assert bank["nameOnAccount"] == "Jordan Alexandra River"  # 22 characters

@@ -68,8 +68,12 @@ def test_a_bank_account_is_held_the_same_way(demo_app: Flask, logs: pytest.LogCa
     gateway = demo_app.extensions["ivr_gateway"]
     debited: list[BankDetails] = []
     debit = gateway.debit_bank
-    monkeypatch.setattr(gateway, "debit_bank",
-                        lambda bank, *args: debited.append(bank) or debit(bank, *args))
+
+    def watched(bank: BankDetails, *args: object) -> object:
+        debited.append(bank)
+        return debit(bank, *args)
+
+    monkeypatch.setattr(gateway, "debit_bank", watched)
     caller = TwilioCaller(demo_app)
     answers = [caller.walk(*TO_NEW_BANK)]
     for entry in (BANK.routing, BANK.account_number, BANK.account_number):
