@@ -7,6 +7,7 @@ the groups it is dialled in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -163,7 +164,9 @@ def load_catalog(language: str = "en-US") -> dict[str, str]:
         for key, text in part.items():
             if key in catalog:
                 raise ValueError(f"prompt {key!r} is defined twice ({path.name})")
-            catalog[str(key)] = " ".join(str(text).split())
+            # Line breaks and runs of spaces become one space; a space at either end stays
+            # (a list separator such as "; " needs its own).
+            catalog[str(key)] = re.sub(r"\s+", " ", str(text))
     return catalog
 
 

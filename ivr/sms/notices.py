@@ -38,15 +38,17 @@ def notice_payment(session: Session, payment: Payment, account: Account, biller:
     to = payment.notify_number or account.phone_e164
     if not to or payment.authorization_text is None or payment.authorized_at is None:
         return
-    authorized_on = _local(payment.authorized_at, zone)
-    debit_on = text_date(payment.scheduled_for or authorized_on)
-    revoke = say("sms.revoke_submitted") if payment.scheduled_for is None else \
-        say("sms.revoke_scheduled", date=debit_on, phone=written(biller.phone))
-    queue_text(session, to, render(say(
-        "sms.authorization_debit", amount=charged_text(payment), date=debit_on,
-        method=bank_text(payment.bank_account_type, payment.bank_last4 or ""),
-        confirmation_number=payment.confirmation_number, revoke=render(revoke),
-        **_terms(account, biller, authorized_on))))
+    terms = _terms(account, biller, _local(payment.authorized_at, zone))
+    debit_on = text_date(payment.scheduled_for) or terms["authorized_on"]
+    sentences = [say("sms.authorization_debit", amount=charged_text(payment), date=debit_on,
+                method=bank_text(payment.bank_account_type, payment.bank_last4 or ""), **terms)]
+    if payment.confirmation_number:  # a debit today is numbered once it is submitted
+        sentences.append(say("sms.authorization_confirmation",
+                        confirmation_number=payment.confirmation_number))
+    sentences.append(say("sms.revoke_submitted") if payment.scheduled_for is None
+                else say("sms.revoke_scheduled", date=debit_on, phone=terms["phone"]))
+    sentences.append(say("sms.authorization_questions", phone=terms["phone"]))
+    queue_text(session, to, " ".join(render(prompt) for prompt in sentences))
 
 
 def notice_autopay(session: Session, to: str | None, account: Account,
