@@ -29,6 +29,7 @@ from ivr.ports.base import PortBase
 from ivr.security import card_store
 from ivr.security.audit import caller_actor, record
 from ivr.security.card_store import BankDetails, CardDetails
+from ivr.sms.notices import notice_payment
 from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
@@ -180,6 +181,8 @@ class PaymentPorts(PortBase):
         payment = self._new_payment(order)
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
         ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
+        # A bank debit's written notice, in the transaction that records its authorisation.
+        notice_payment(self.session, payment, account, self.biller, self.zone)
         if status == SCHEDULED:
             text_payer(self.session, payment, account)
         return result_of(payment)
@@ -248,6 +251,7 @@ class PaymentPorts(PortBase):
             fee_cents=order.fee_cents, scheduled_for=order.scheduled_for,
             notify_number=order.notify_number, authorization_text=order.authorization_text,
             authorized_at=utcnow() if order.authorization_text else None,
+            authorization_key=order.authorization_key,
             twilio_pay=order.source.kind == "captured")
         self._describe(payment, order)
         if order.scheduled_for is None and payment.payment_method_id is None:
