@@ -124,3 +124,24 @@ def test_the_expiry_keyed_is_not_kept_in_the_call_state(demo_app: Flask) -> None
     assert "0931" not in str(state), state
 
 
+
+
+BANK_KEYS = ("1", "110000000", "918273645506", "918273645506")  # checking, routing, number x2
+JORDAN_NEW_BANK = ("1", "2468", "2", "1", "1", "2")  # ... a new bank account
+
+
+@pytest.mark.parametrize("leave", ["hang up", "star"])
+@pytest.mark.parametrize(("start", "keys"), [
+    (JORDAN_NEW_CARD, tuple(four_parts(CARD))), (JORDAN_NEW_BANK, BANK_KEYS)],
+    ids=["card", "bank"])
+def test_leaving_at_every_step_of_an_entry_forgets_what_was_keyed(
+        demo_app: Flask, leave: str, start: tuple[str, ...], keys: tuple[str, ...]) -> None:
+    for done in range(1, len(keys) + 1):
+        caller = TwilioCaller(demo_app, call_sid=f"CA{done:032d}")
+        answer = caller.walk(*start, *keys[:done])
+        if leave == "hang up":
+            caller.post("/voice/status", CallStatus="completed", CallDuration="30")
+        else:  # a lone star cancels an entry; at the read-back, 2 cancels
+            caller.press(answer, "2" if done == len(keys) else "*")
+        assert card_entries(demo_app) == 0, (leave, done)
+    assert gateway_charges(demo_app) == []
