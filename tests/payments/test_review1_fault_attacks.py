@@ -132,3 +132,25 @@ def test_a_duplicate_and_an_out_of_order_delivery_at_every_step_leave_nothing_re
     lines = [logging.Formatter().format(record) for record in caplog.records]
     assert database_leaks(demo_app, KEYED) == []
     assert text_leaks([*lines, *(a.raw.decode() for a in answers)], KEYED) == []
+
+
+def test_settling_an_earlier_payment_does_not_drop_the_card_keyed_for_the_next_one(
+        demo_app: Flask) -> None:
+    """record() deletes the card store by call SID, not by the payment it records: reconcile
+    settling payment 1 (its reply lost) drops the card the caller has just keyed for payment 2
+    on the same call, which then fails with "processing error" and is never sent."""
+    five_today = ("1", "2468", "2", "2", "5", "1", "1", *TO_READ_BACK[-4:])
+    override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
+    caller = TwilioCaller(demo_app, call_sid=FIRST)
+    answer = caller.walk(*five_today, "1")
+    assert "could not confirm" in answer.said
+    override_settings(demo_app, IVR_SANDBOX_FAULT="")
+    answer = caller.press(answer, "2")  # main menu
+    for keys in ("2", "2", "5", "1", "1", *TO_READ_BACK[-4:]):  # another $5, a new card
+        answer = caller.press(answer, keys)
+    assert card_entries(demo_app) == 1  # the second card, read back
+    reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)
+    answer = caller.press(answer, "1")
+    first, second = call_payments(demo_app, FIRST)
+    assert first.status == "approved"
+    assert second.status == "approved", (second.status, answer.said)

@@ -16,6 +16,7 @@ from ivr.security.card_store import CardDetails
 from models import Arrangement, CardEntry, SavedPaymentMethod, utcnow
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries
+from tests.money_checks import gateway_charges
 from tests.twilio_helpers import TwilioCaller
 
 VISA = CardDetails("4000056655665556", "1230", "737", "30301")
@@ -157,3 +158,23 @@ def test_a_card_is_forgotten_when_a_turn_fails_and_the_caller_goes_to_an_agent(
     answer = caller.press(read_back, "1")
     assert answer.root.findtext("Dial") == AGENT
     assert card_entries(demo_app) == 0, "the card stays held while the caller talks to an agent"
+
+
+def test_a_card_is_not_held_after_its_authorisation_when_the_hold_turn_fails(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gateway approves the charge, then the holding turn fails (here: reading the result
+    back): the outcome, and with it the card store's deletion, is rolled back, the caller is
+    put through to an agent, and the card with its security code stays held after it was
+    authorised (PCI DSS 3.3.2) for as long as the agent call lasts (or the sweep)."""
+    override_settings(demo_app, IVR_AGENT_NUMBER=AGENT)
+    caller = TwilioCaller(demo_app)
+    read_back = caller.walk(*PAY_NEW_CARD, *keyed(VISA))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(PaymentPorts, "payment_result", broken)
+    answer = caller.press(read_back, "1")
+    assert answer.root.findtext("Dial") == AGENT
+    assert len(gateway_charges(demo_app)) == 1  # authorised at the gateway
+    assert card_entries(demo_app) == 0, "the card and its code outlive their authorisation"
