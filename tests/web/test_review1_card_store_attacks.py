@@ -4,6 +4,7 @@ safe behaviour; a failing test is a finding."""
 from __future__ import annotations
 
 from datetime import timedelta
+
 import pytest
 from flask import Flask
 from sqlalchemy import delete, select

@@ -14,8 +14,10 @@ from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ports.database import make_gateway
 from ivr.security.card_store import CardDetails
-from models import AuditEvent
+from models import AuditEvent, SavedPaymentMethod
 from tests.app_helpers import call_payments
+from tests.card_helpers import card_entries
+from tests.concurrency import at_once
 from tests.twilio_helpers import TwilioCaller
 
 DECLINED_AT_SETUP = CardDetails("4000000000000002", "1230", "123", "30301")
@@ -111,3 +113,16 @@ def test_an_arrangement_does_not_ask_the_gateway_while_the_account_is_locked(
     assert "Your payment arrangement is set up." in answer.said
     assert locked == [False], "the gateway was asked while the account row was locked"
     assert len(call_payments(demo_app, sam.call_sid)) == 2
+
+
+def test_concurrent_deliveries_of_a_later_payment_keep_the_card_once(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app)
+    read_back = caller.walk(*LATER_NEW_CARD, *entries(VISA))
+    heard = at_once(3, lambda: caller.press(read_back, "1"))
+    assert len({answer.raw for answer in heard}) == 1
+    assert "is scheduled for December first" in heard[0].said
+    with db.transaction(demo_app) as session:
+        kept = session.scalars(select(SavedPaymentMethod)
+                               .where(SavedPaymentMethod.last4 == "5556")).all()
+    assert len(kept) == 1 and len(call_payments(demo_app, caller.call_sid)) == 1
+    assert card_entries(demo_app) == 0
