@@ -75,9 +75,12 @@ def holds_for_payment(state: CallState) -> bool:
 
 def holds_keyed(state: CallState) -> bool:
     """The call still needs the card or bank account it keyed: being keyed, keyed and not
-    yet authorised, or authorised and being charged. Otherwise whatever was held goes."""
+    yet authorised, or authorised and being charged. Otherwise whatever was held goes (a
+    call that ended here, to an agent say, needs none: an agent takes payments their way)."""
     if holds_for_payment(state):
         return True
+    if state.step is Step.ENDED:
+        return False
     method = state.draft.method if state.draft is not None else None
     if isinstance(method, CardEntry):
         return True

@@ -31,3 +31,6 @@ class CardEntry(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)  # includes GCM's 16-byte tag
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The payment written ahead with this card: only its outcome deletes it (the call may be
+    # keying another card, for another payment, when an earlier one is settled).
+    payment_key: Mapped[str | None] = mapped_column(String(128))

@@ -73,6 +73,7 @@ class Payment(Base):
     # A new card or bank account paid with on a call: the gateway's token to keep it on file
     # if the caller asks. Dropped when the call ends (a method on file needs its consent).
     keep_token: Mapped[str | None] = mapped_column(String(200))
+    keep_expiry: Mapped[str | None] = mapped_column(String(4))  # MMYY, for a card kept so
     # When it became processing (written ahead of the gateway call): the age reconcile goes by.
     processing_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # How many times its charge was about to be sent: a refusal proves nothing was taken only

@@ -16,9 +16,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from flows.state import CallState, Step
 from ivr.db import SessionFactory, transaction
+from ivr.payments import charges
 from ivr.security import card_store
 from models import CallSession, utcnow
 
@@ -48,14 +50,16 @@ def forget_abandoned_calls(sessions: SessionFactory, now: datetime | None = None
                 .order_by(CallSession.updated_at).limit(_BATCH)
                 .with_for_update(skip_locked=True)).all()
             for call in calls:
-                _forget(call, now)
+                _forget(session, call, now)
         closed += len(calls)
         if len(calls) < _BATCH:
             return closed
 
 
-def _forget(call: CallSession, now: datetime) -> None:
+def _forget(session: Session, call: CallSession, now: datetime) -> None:
     """What ``ivr.web.calls.close_call`` does, and a late webhook for the call hears goodbye."""
+    card_store.delete(session, call.call_sid)
+    charges.forget_keep_tokens(session, call.call_sid)
     if call.flow_state:
         state = CallState.from_dict(call.flow_state)
         state.forget_payment_details()

@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from flows.ports import DeclineReason
@@ -33,7 +33,7 @@ from ivr.payments.gateways.base import GatewayCharge, PaymentGateway, StoredChar
 from ivr.security import card_store
 from ivr.security.card_store import BankDetails, CardDetails
 from ivr.sms.payment_texts import text_payer
-from models import Account, Payment, SavedPaymentMethod, utcnow
+from models import Account, CallSession, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
     APPROVED,
     BANK,
@@ -166,12 +166,27 @@ def record(session: Session, payment_id: int, answer: Answer,
                          decline_code=answer.decline_code)
     if is_new_method(payment) and payment.call_sid:
         # The outcome is recorded: what the caller keyed for it goes in this transaction.
-        card_store.delete(session, payment.call_sid)
-        if answer.status in (APPROVED, PENDING) and answer.reusable:
+        card_store.delete(session, payment.call_sid, payment.idempotency_key)
+        if answer.status in (APPROVED, PENDING) and answer.reusable and not late \
+                and call_is_open(session, payment.call_sid):
+            # The caller may still ask to keep it on file, on this call only.
             payment.keep_token = answer.reusable
     account = session.get_one(Account, payment.account_id)
     text_payer(session, payment, account, late=late or before == UNKNOWN)
     return payment.status
+
+
+def call_is_open(session: Session, call_sid: str) -> bool:
+    """The call is still going on: no status callback or housekeeping has closed it."""
+    call = session.get(CallSession, call_sid)
+    return call is None or call.ended_at is None
+
+
+def forget_keep_tokens(session: Session, call_sid: str) -> None:
+    """The call is over: a new method it paid with was not kept on file, and never will be."""
+    session.execute(update(Payment).where(Payment.call_sid == call_sid,
+                                          Payment.keep_token.is_not(None))
+                    .values(keep_token=None).execution_options(synchronize_session=False))
 
 
 def is_new_method(payment: Payment) -> bool:
@@ -190,7 +205,7 @@ def stored_charge(session: Session, payment: Payment,
     keyed = None
     if not token:
         # A card or account keyed on the call (an earlier version's vault token aside).
-        held = card_store.get(session, card_key, payment.call_sid) \
+        held = card_store.get(session, card_key, payment.call_sid, payment.idempotency_key) \
             if card_key and payment.call_sid else None
         if held is None or isinstance(held, CardDetails) == bank or \
                 (isinstance(held, CardDetails) and not held.complete):

@@ -76,6 +76,11 @@ def result_of(payment: Payment) -> ChargeResult:
     return ChargeResult(approved=False, decline_reason=DeclineReason(code))
 
 
+def is_keyed(source: PaymentSource) -> bool:
+    """A card or bank account keyed on this call (held in the card store, no token yet)."""
+    return source.kind in ("card", "bank") and not source.token
+
+
 def keep_on_file(session: Session, account_id: int, source: PaymentSource,
                  token: str) -> SavedPaymentMethod:
     """Keep ``source`` on file for the account under the gateway's ``token`` for it."""
@@ -178,6 +183,9 @@ class PaymentPorts(PortBase):
         if order.amount_cents > ledger.payable_cents(self.session, account):
             # Another payment landed (or is being confirmed) first: nothing is written or taken.
             return ChargeResult(approved=False, decline_reason=DeclineReason.BALANCE_CHANGED)
+        if is_keyed(order.source) and order.scheduled_for is None and \
+                not card_store.claim(self.session, order.call_sid, order.idempotency_key):
+            return ChargeResult(approved=False, decline_reason=DeclineReason.ENTRY_LOST)
         payment = self._new_payment(order)
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
         ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))

@@ -122,7 +122,9 @@ def put(session: Session, key: bytes, call_sid: str, details: Keyed,
     now = now or utcnow()
     for _ in range(3):
         nonce, ciphertext = _seal(key, call_sid, details)
-        values = {"nonce": nonce, "ciphertext": ciphertext, "updated_at": now}
+        # A card changed (or started again) is no payment's yet.
+        values = {"nonce": nonce, "ciphertext": ciphertext, "updated_at": now,
+                  "payment_key": None}
         replaced = session.execute(
             update(CardEntry).where(CardEntry.call_sid == call_sid).values(**values)
             .execution_options(synchronize_session=False))
@@ -138,13 +140,14 @@ def put(session: Session, key: bytes, call_sid: str, details: Keyed,
     raise RuntimeError("could not store the card being keyed")
 
 
-def get(session: Session, key: bytes, call_sid: str) -> Keyed | None:
-    """The card or bank account ``call_sid`` is keying; None if there is none or it does
-    not decrypt."""
+def get(session: Session, key: bytes, call_sid: str,
+        payment_key: str | None = None) -> Keyed | None:
+    """The card or bank account ``call_sid`` is keying (written ahead for ``payment_key``,
+    when given); None if there is none or it does not decrypt."""
     cipher = _cipher(key)  # outside the try: a wrong-sized key must raise, not delete cards
     entry = session.scalars(select(CardEntry).where(CardEntry.call_sid == call_sid)
                             .execution_options(populate_existing=True)).one_or_none()
-    if entry is None:
+    if entry is None or (payment_key is not None and entry.payment_key != payment_key):
         return None
     try:
         return _open(cipher, entry)
@@ -156,9 +159,22 @@ def get(session: Session, key: bytes, call_sid: str) -> Keyed | None:
         return None
 
 
-def delete(session: Session, call_sid: str) -> bool:
-    """Forget the card ``call_sid`` was keying; True if there was one."""
-    result = session.execute(sql_delete(CardEntry).where(CardEntry.call_sid == call_sid))
+def claim(session: Session, call_sid: str, payment_key: str) -> bool:
+    """Mark the card ``call_sid`` keyed as the one the payment ``payment_key`` charges;
+    False when there is none (it was swept, or never finished)."""
+    result = session.execute(
+        update(CardEntry).where(CardEntry.call_sid == call_sid)
+        .values(payment_key=payment_key).execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def delete(session: Session, call_sid: str, payment_key: str | None = None) -> bool:
+    """Forget the card ``call_sid`` was keying (only if it is ``payment_key``'s, when given);
+    True if there was one."""
+    query = sql_delete(CardEntry).where(CardEntry.call_sid == call_sid)
+    if payment_key is not None:
+        query = query.where(CardEntry.payment_key == payment_key)
+    result = session.execute(query.execution_options(synchronize_session=False))
     return bool(getattr(result, "rowcount", 0))
 
 

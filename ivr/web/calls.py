@@ -15,7 +15,7 @@ import logging
 from collections.abc import Mapping
 
 from flask import Flask, url_for
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -53,14 +53,16 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     older turn is a redelivery and gets the saved answer again. Two first
     deliveries racing to create the call row: the loser retries and replays.
     ``holding``: the caller holds while the payment written ahead is charged; it is
-    sent to the gateway first, and its answer recorded in this turn's transaction.
+    sent to the gateway first, and its answer recorded (and what was keyed for it
+    forgotten) in a transaction of its own, so nothing that fails in the turn undoes it.
     """
     held = _send_held_payment(app, form["CallSid"], turn) if holding else None
+    if held is not None:
+        with db.transaction(app) as session:
+            charges.record(session, *held)
     for attempt in (1, 2):
         try:
             with db.transaction(app) as session:
-                if held is not None:
-                    charges.record(session, *held)
                 return _take_turn(app, session, form, turn, event)
         except IntegrityError:
             if attempt == 2:
@@ -80,6 +82,7 @@ def charge_held_payment(app: Flask, call_sid: str) -> None:
             charges.record(session, *held, late=True)
         # Whatever became of it, nothing the caller keyed outlives the call.
         card_store.delete(session, call_sid)
+        charges.forget_keep_tokens(session, call_sid)
 
 
 def _send_held_payment(app: Flask, call_sid: str,
@@ -177,17 +180,16 @@ def close_call(app: Flask, form: Mapping[str, str]) -> None:
                 card_store.delete(session, call_sid)  # held: charged next, then deleted
             state.forget_payment_details()
             call.flow_state = state.to_dict()
-        forget_keep_tokens(session, call_sid)
+        charges.forget_keep_tokens(session, call_sid)
         call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
         call.duration_seconds = _int_or_none(form.get("CallDuration"))
         call.ended_at = utcnow()
 
 
-def forget_keep_tokens(session: Session, call_sid: str) -> None:
-    """The call is over: a new method it paid with was not kept on file, and never will be."""
-    session.execute(update(Payment).where(Payment.call_sid == call_sid,
-                                          Payment.keep_token.is_not(None))
-                    .values(keep_token=None).execution_options(synchronize_session=False))
+def forget_keyed(app: Flask, call_sid: str) -> None:
+    """After a turn failed: nothing the caller keyed is kept for a call that may not go on."""
+    with db.transaction(app) as session:
+        card_store.delete(session, call_sid)
 
 
 def _int_or_none(raw: str | None) -> int | None:

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
-from ivr.web.calls import charge_held_payment, close_call, take_turn, voice_settings
+from ivr.web.calls import (
+    charge_held_payment,
+    close_call,
+    forget_keyed,
+    take_turn,
+    voice_settings,
+)
 from ivr.web.pay_form import capture_report, is_pay_result
 from ivr.web.signatures import require_twilio_signature
 from ivr.web.twiml import apology_twiml, empty_twiml
@@ -46,7 +52,18 @@ def _answer(turn: int, event: Event | None, holding: bool = False) -> Response:
     except Exception:
         # Never let Twilio play "an application error has occurred": apologise instead.
         log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
+        _forget_keyed(app, request.form.get("CallSid"))
         return _twiml(apology_twiml(voice_settings(app)))
+
+
+def _forget_keyed(app: Flask, call_sid: str | None) -> None:
+    """The apology ends the payment: what was keyed for it goes (if the database lets us)."""
+    if not call_sid:
+        return
+    try:
+        forget_keyed(app, call_sid)
+    except Exception:
+        log.exception("call %s: could not forget what was keyed; the sweep will", call_sid)
 
 
 @bp.post("")

@@ -60,7 +60,7 @@ def transactions(demo_app: Flask) -> Iterator[list[int]]:
     event.remove(engine, "begin", begin)
 
 
-def test_a_card_payment_is_two_requests_and_four_transactions(
+def test_a_card_payment_is_two_requests_and_five_transactions(
         demo_app: Flask, transactions: list[int]) -> None:
     caller = TwilioCaller(demo_app)
     read_back = caller.walk(*TO_READ_BACK)
@@ -72,8 +72,9 @@ def test_a_card_payment_is_two_requests_and_four_transactions(
     before = transactions[0]
     result = caller.post(onward, follow=False)
     assert "has been approved" in result.said and result.carries_on is None
-    # Read it to send, the gateway's own record (the sandbox), the answer with the next turn.
-    assert transactions[0] - before == 3
+    # Read it to send, the gateway's own record (the sandbox), the answer (committed on its
+    # own, so a turn that fails cannot undo it), then the next turn.
+    assert transactions[0] - before == 4
 
 
 def test_no_transaction_is_open_while_a_call_pays(

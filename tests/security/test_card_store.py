@@ -85,7 +85,8 @@ def test_a_second_write_replaces_the_card(app: Flask) -> None:
     put(app, details=other, now=T0 + timedelta(minutes=1))
     assert get(app) == other
     [row] = raw_rows(app).values()
-    assert set(row) == {"call_sid", "nonce", "ciphertext", "created_at", "updated_at"}
+    assert set(row) == {"call_sid", "nonce", "ciphertext", "created_at", "updated_at",
+                        "payment_key"}
     with db.transaction(app) as session:
         entry = session.get(CardEntry, CALL)
         assert entry is not None
@@ -195,3 +196,18 @@ def test_card_details_never_show_their_values() -> None:
         assert leaks({"shown": text_form}, CARD) == [], text_form
         for value in asdict(CARD).values():
             assert value not in text_form
+
+
+def test_a_card_claimed_by_a_payment_is_deleted_only_by_its_outcome(app: Flask) -> None:
+    put(app)
+    with db.transaction(app) as session:
+        assert card_store.claim(session, CALL, "CA1-1") is True
+        assert card_store.claim(session, OTHER_CALL, "CA2-1") is False  # nothing keyed there
+        assert card_store.get(session, key_of(app), CALL, "CA1-2") is None  # not that payment's
+        assert card_store.get(session, key_of(app), CALL, "CA1-1") == CARD
+        assert card_store.delete(session, CALL, "CA1-2") is False
+    put(app)  # the caller keys the card again: it is no payment's until claimed
+    with db.transaction(app) as session:
+        assert card_store.get(session, key_of(app), CALL, "CA1-1") is None
+        assert card_store.delete(session, CALL, "CA1-1") is False
+        assert card_store.delete(session, CALL) is True

@@ -146,13 +146,27 @@ def test_a_card_no_longer_held_is_asked_for_again_never_charged(demo_app: Flask)
     assert "has been approved" in again.said
 
 
-def test_a_card_lost_after_the_read_back_fails_the_payment_without_a_charge(
+def test_a_card_lost_after_the_read_back_is_told_and_nothing_is_written(
         demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app)
     read_back = caller.walk(*TO_NEW_CARD, *card_keys(CARD))
     with db.transaction(demo_app) as session:
         session.execute(delete(CardEntry))
     answer = caller.press(read_back, "1")
+    assert "for your security the card details were not kept" in answer.said
+    assert "has been approved" not in answer.said
+    assert call_payments(demo_app, caller.call_sid) == []
+
+
+def test_a_card_lost_while_its_charge_is_prepared_fails_the_payment_unsent(
+        demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app)
+    hold = caller.press(caller.walk(*TO_NEW_CARD, *card_keys(CARD)), "1", follow=False)
+    with db.transaction(demo_app) as session:  # written ahead; gone before it is sent
+        session.execute(delete(CardEntry))
+    onward = hold.carries_on
+    assert onward is not None
+    answer = caller.post(onward)
     assert "has been approved" not in answer.said
     [payment] = call_payments(demo_app, caller.call_sid)
     assert payment.status == "failed" and payment.send_attempts == 0
