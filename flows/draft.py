@@ -31,17 +31,15 @@ class Purpose(StrEnum):
 
 @dataclass(frozen=True)
 class CardEntry:
-    """A new card being keyed: its brand and last four (the card itself waits in the card
-    store); its expiry once keyed, to keep with it on file."""
+    """A new card being keyed: its brand and last four; the card itself (number, expiry,
+    security code, ZIP) waits in the card store."""
 
     brand: Brand
     last4: str
-    expiry_mmyy: str = ""
 
     def finished(self) -> PaymentSource:
         """The card as a payment source, once its billing ZIP code is keyed."""
-        return PaymentSource(kind="card", label=str(self.brand), last4=self.last4,
-                             expiry_mmyy=self.expiry_mmyy)
+        return PaymentSource(kind="card", label=str(self.brand), last4=self.last4)
 
 
 @dataclass(frozen=True)
@@ -170,8 +168,9 @@ def _method_from_dict(data: dict[str, Any] | None) -> Method | None:
         return None
     fields = {k: v for k, v in data.items() if k != "kind"}
     if data["kind"] == CARD_ENTRY:
-        # A vault token saved by an earlier version is dropped: its card is keyed again.
+        # An earlier version's vault token and expiry are dropped: the card is keyed again.
         fields.pop("token", None)
+        fields.pop("expiry_mmyy", None)
         return CardEntry(**{**fields, "brand": Brand(fields["brand"])})
     if data["kind"] == BANK_ENTRY:
         return BankEntry(**fields)

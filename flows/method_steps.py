@@ -82,8 +82,8 @@ def card_number(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
-    """MMYY, not in the past; an expired card means trying another card."""
-    entry = state.payment.card_entry
+    """MMYY, not in the past; an expired card means trying another card. It is held with
+    the card, not in the state."""
     problem = check_expiry(keys, ctx.settings.today)
     if problem is CardProblem.EXPIRED:
         state.clear_source()
@@ -92,7 +92,6 @@ def card_expiry(state: CallState, keys: str, ctx: Context) -> Outcome:
         return Retry([say(f"error.{problem}")])
     if not ctx.ports.hold_card_part(state.call_sid, CardPart.EXPIRY, keys):
         return card_lost(state, ctx)
-    state.choose_method(replace(entry, expiry_mmyy=keys))
     return Go(Step.CARD_CODE)
 
 

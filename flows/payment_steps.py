@@ -42,12 +42,35 @@ def cancel(state: CallState, ctx: Context) -> Outcome:
 def authorise(state: CallState, ctx: Context) -> Outcome:
     """The caller authorises what was read back: write it ahead, then charge it."""
     state.payment_attempts += 1
+    refused = keep_new_method(state, ctx)
+    if refused is not None:
+        return not_taken(state, ctx, refused, state.payment.source.is_bank)
     order = order_of(state, ctx)
     result = ctx.ports.open_payment(order)
     if result.processing:
         # Written ahead: the next request charges it, while the caller holds.
         return Go(Step.CHARGING, [say("info.processing_payment")])
     return settled(state, ctx, order, result)
+
+
+def keep_new_method(state: CallState, ctx: Context) -> ChargeResult | None:
+    """A new method for later dates is kept on file first (as read back); why not, if not.
+
+    Payments today charge a new method as it is; a method on file is kept already.
+    """
+    draft = state.payment
+    source = draft.source
+    if draft.purpose is Purpose.NOW or source.saved_id is not None \
+            or source.kind not in ("card", "bank"):
+        return None
+    kept = ctx.ports.keep_for_later(state.chosen_account_id, source, state.call_sid,
+                                    state.payment_key, draft.amount_cents)
+    if kept.saved_id is None:
+        return ChargeResult(approved=False, retry_allowed=kept.retry_allowed,
+                            decline_reason=kept.refused or DeclineReason.NOT_KEPT)
+    state.choose_method(replace(source, saved_id=kept.saved_id,
+                                saved_kind="bank" if source.is_bank else "card"))
+    return None
 
 
 def open_for_capture(state: CallState, ctx: Context) -> Outcome:
@@ -94,7 +117,7 @@ def settled(state: CallState, ctx: Context, order: PaymentOrder,
             say("info.reference_number",
                 number=Digits(result.confirmation_number or "", group=5))])
     if not result.approved:
-        return _not_taken(state, ctx, result, order.source.is_bank)
+        return not_taken(state, ctx, result, order.source.is_bank)
     state.confirmation_number = result.confirmation_number
     # A new card or bank account paid today may be kept on file afterwards, by the token
     # the gateway gave for it (when it can keep it).
@@ -106,7 +129,7 @@ def settled(state: CallState, ctx: Context, order: PaymentOrder,
     return Go(Step.AFTER_PAYMENT, said)
 
 
-def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool) -> Outcome:
+def not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool) -> Outcome:
     """A decline or refusal: why, then another way to pay, unless the limit is reached."""
     reason = result.decline_reason or DeclineReason.DECLINED
     said = [say(decline_prompt(reason, bank)), say("info.no_payment_taken")]
@@ -123,7 +146,8 @@ def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool)
 
 # Reasons a bank debit can fail for, said in words of their own (never "your card").
 BANK_DECLINES = frozenset({DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
-                           DeclineReason.INSUFFICIENT_FUNDS, DeclineReason.ENTRY_LOST})
+                           DeclineReason.INSUFFICIENT_FUNDS, DeclineReason.ENTRY_LOST,
+                           DeclineReason.NOT_KEPT})
 
 
 def decline_prompt(reason: DeclineReason, bank: bool) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
-from flows import authorisation
+from flows import authorisation, payment_steps
 from flows.amount_steps import keyed_date
 from flows.context import Context
 from flows.dates import expiry_has_passed
@@ -201,8 +201,12 @@ def agree(state: CallState, ctx: Context) -> Outcome:
     if draft.source.is_bank:  # the plan and its authorisation, as they were read
         agreed = authorisation.agreed(plan_prompts(state, ctx), authorisation.AGREE_ARRANGEMENT,
                                       ctx)
+    state.payment_attempts += 1
+    refused = payment_steps.keep_new_method(state, ctx)
+    if refused is not None:
+        return payment_steps.not_taken(state, ctx, refused, draft.source.is_bank)
     numbers = ctx.ports.create_arrangement(
-        state.chosen_account_id, draft.instalments(), draft.source, state.call_sid,
+        state.chosen_account_id, draft.instalments(), state.payment.source, state.call_sid,
         state.caller, agreed)
     if not numbers:  # another payment changed the balance since the plan was read
         state.clear_payment()

@@ -161,6 +161,7 @@ class DeclineReason(StrEnum):
     BALANCE_CHANGED = "balance_changed"  # another payment landed first: nothing was charged
     TOO_MANY_DECLINES = "too_many_declines"  # the call or the account reached its limit
     ENTRY_LOST = "entry_lost"  # the card or account keyed is no longer held: nothing was sent
+    NOT_KEPT = "not_kept"  # the gateway would not keep a new method for a later date
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,16 @@ class ChargeResult:
     processing: bool = False
     retry_allowed: bool = True
     keep_token: str = ""  # the gateway's token for a new method just paid with, to keep on file
+
+
+@dataclass(frozen=True)
+class KeptMethod:
+    """A new card or bank account kept on file for payments on later dates (``saved_id``),
+    or why it was not (``refused``; ``retry_allowed`` False once the limits are reached)."""
+
+    saved_id: int | None = None
+    refused: DeclineReason | None = None
+    retry_allowed: bool = True
 
 
 @dataclass(frozen=True)
@@ -269,6 +280,14 @@ class Ports(Protocol):
 
     def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
         """Record what Twilio's <Pay> did with the payment opened for it."""
+
+    def keep_for_later(self, account_id: int, source: PaymentSource, call_sid: str,
+                       idempotency_key: str, amount_cents: int) -> KeptMethod:
+        """Keep a new method on file before payments on later dates are written with it.
+
+        Refused, before the gateway is asked, when the call or account has had too many
+        declines or ``amount_cents`` is more than is payable; a gateway's refusal counts as a
+        declined attempt (under ``idempotency_key``)."""
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """The account's cards and bank accounts on file, oldest first."""

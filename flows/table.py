@@ -142,7 +142,8 @@ STEPS: dict[Step, StepSpec] = {
     S.ARRANGE_DATE: Entry(cancellable=True, prompt="ask.instalment_date", digits=4,
                           params=plan.instalment_params, handler=plan.arrange_date,
                           goes=frozenset({S.PAY_METHOD})),
-    S.ARRANGE_CONFIRM: Menu(intro=plan.plan_prompts, goes=frozenset({S.MAIN_MENU}), options=(
+    S.ARRANGE_CONFIRM: Menu(intro=plan.plan_prompts,
+                            goes=frozenset({S.MAIN_MENU, S.AFTER_DECLINE}), options=(
         Option(AGREE, auth.AGREE_ARRANGEMENT, plan.agree),
         Option("2", "option.cancel_payment", pay.cancel))),
     S.ENDED: End(),

@@ -21,6 +21,7 @@ from flows.ports import (
     CardPart,
     ChargeResult,
     DeclineReason,
+    KeptMethod,
     PaymentOrder,
     PaymentRecord,
     PaymentSource,
@@ -68,6 +69,7 @@ class FakePorts:
     captured: dict[str, CaptureResult] = field(default_factory=dict)
     declined: set[str] = field(default_factory=set)  # keys the issuer refused
     held: dict[str, dict[str, str]] = field(default_factory=dict)  # call SID: what was keyed
+    keep_expiry: dict[str, str] = field(default_factory=dict)  # keep token: the card's expiry
     saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
     scheduled: dict[int, list[ScheduledPayment]] = field(default_factory=dict)
     autopay: dict[int, int] = field(default_factory=dict)
@@ -212,6 +214,7 @@ class FakePorts:
             return captured_result(capture)
         keyed = self.held.pop(order.call_sid, {}) if order.source.saved_id is None else {}
         keep = f"keep-{order.source.last4}" if keyed else ""
+        self.keep_expiry[keep] = keyed.get("expiry_mmyy", "")
         if order.source.is_bank:
             return ChargeResult(approved=True, confirmation_number="2223334444", pending=True,
                                 keep_token=keep)
@@ -246,10 +249,21 @@ class FakePorts:
 
     def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
         methods = self.saved.setdefault(account_id, [])
+        expiry = source.expiry_mmyy or self.keep_expiry.get(source.token, "")
         method = SavedMethod(100 + len(methods), "bank" if source.is_bank else "card",
-                             source.label, source.last4, source.expiry_mmyy or None)
+                             source.label, source.last4, expiry or None)
         methods.append(method)
         return method
+
+    def keep_for_later(self, account_id: int, source: PaymentSource, call_sid: str,
+                       idempotency_key: str, amount_cents: int) -> KeptMethod:
+        if self._decline_limit(account_id, call_sid):
+            return KeptMethod(refused=DeclineReason.TOO_MANY_DECLINES, retry_allowed=False)
+        if amount_cents > self.get_account(account_id).payable_cents:
+            return KeptMethod(refused=DeclineReason.BALANCE_CHANGED)
+        keyed = self.held.pop(call_sid, {})
+        kept = replace(source, expiry_mmyy=keyed.get("expiry_mmyy", source.expiry_mmyy))
+        return KeptMethod(saved_id=self.save_method(account_id, kept).id)
 
     def _method_of(self, account_id: int, source: PaymentSource) -> SavedMethod:
         """The saved method a scheduled payment uses: kept on file first when it is new."""

@@ -66,6 +66,7 @@ class Answer:
     decline_code: str | None = None
     refused: bool = False
     reusable: str = ""  # the gateway's token for a new method charged, to keep on file
+    expiry_mmyy: str = ""  # a new card's expiry, to keep with it
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,10 @@ def prepare(session: Session, key: str, now: datetime | None = None,
 def send(gateway: PaymentGateway, stored: StoredCharge) -> Answer:
     """One request to the gateway, its answer or failure told as a ledger status."""
     try:
-        return answer_of(stored.send(gateway))
+        answer = answer_of(stored.send(gateway))
+        if isinstance(stored.keyed, CardDetails):
+            answer = replace(answer, expiry_mmyy=stored.keyed.expiry_mmyy)
+        return answer
     except GatewayOutcomeUnknown as error:
         log.warning("outcome unknown for %s: %s", stored.idempotency_key, error)
         return Answer(UNKNOWN)
@@ -170,7 +174,7 @@ def record(session: Session, payment_id: int, answer: Answer,
         if answer.status in (APPROVED, PENDING) and answer.reusable and not late \
                 and call_is_open(session, payment.call_sid):
             # The caller may still ask to keep it on file, on this call only.
-            payment.keep_token = answer.reusable
+            payment.keep_token, payment.keep_expiry = answer.reusable, answer.expiry_mmyy or None
     account = session.get_one(Account, payment.account_id)
     text_payer(session, payment, account, late=late or before == UNKNOWN)
     return payment.status
@@ -186,7 +190,8 @@ def forget_keep_tokens(session: Session, call_sid: str) -> None:
     """The call is over: a new method it paid with was not kept on file, and never will be."""
     session.execute(update(Payment).where(Payment.call_sid == call_sid,
                                           Payment.keep_token.is_not(None))
-                    .values(keep_token=None).execution_options(synchronize_session=False))
+                    .values(keep_token=None, keep_expiry=None)
+                    .execution_options(synchronize_session=False))
 
 
 def is_new_method(payment: Payment) -> bool:

@@ -8,6 +8,7 @@ A card or bank account the caller keys is held encrypted in the card store
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timedelta
 
@@ -19,13 +20,15 @@ from flows.ports import (
     CardPart,
     ChargeResult,
     DeclineReason,
+    KeptMethod,
     PaymentOrder,
     PaymentSource,
     SavedMethod,
 )
-from ivr.errors import CardEntryLost
+from ivr.errors import CardEntryLost, GatewayError
 from ivr.payments import charges, ledger
 from ivr.ports.base import PortBase
+from ivr.ports.methods import is_keyed, keep_for_later, keep_on_file, saved_view
 from ivr.security import card_store
 from ivr.security.audit import caller_actor, record
 from ivr.security.card_store import BankDetails, CardDetails
@@ -47,14 +50,9 @@ from models.payment import (
     UNKNOWN,
 )
 
+log = logging.getLogger(__name__)
+
 MAX_DECLINES_PER_CALL = 3  # then the caller is told, and put through to an agent if there is one
-
-
-def saved_view(method: SavedPaymentMethod) -> SavedMethod:
-    """The flow's view of a saved method."""
-    label = method.brand if method.kind == "card" else method.bank_account_type
-    return SavedMethod(id=method.id, kind=method.kind, label=label or "", last4=method.last4,
-                       expiry_mmyy=method.expiry_mmyy)
 
 
 def result_of(payment: Payment) -> ChargeResult:
@@ -74,50 +72,6 @@ def result_of(payment: Payment) -> ChargeResult:
     if payment.status == FAILED or code is None:
         code = DeclineReason.PROCESSING_ERROR.value
     return ChargeResult(approved=False, decline_reason=DeclineReason(code))
-
-
-def is_keyed(source: PaymentSource) -> bool:
-    """A card or bank account keyed on this call (held in the card store, no token yet)."""
-    return source.kind in ("card", "bank") and not source.token
-
-
-def keep_on_file(session: Session, account_id: int, source: PaymentSource,
-                 token: str) -> SavedPaymentMethod:
-    """Keep ``source`` on file for the account under the gateway's ``token`` for it."""
-    kind = "bank" if source.is_bank else "card"
-    method = SavedPaymentMethod(
-        account_id=account_id, kind=kind, gateway_token=token, last4=source.last4,
-        brand=source.label if kind == "card" else None,
-        bank_account_type=source.label if kind == "bank" else None,
-        expiry_mmyy=source.expiry_mmyy or None)
-    session.add(method)
-    session.flush()
-    return method
-
-
-def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
-                   call_sid: str) -> SavedPaymentMethod:
-    """Keep a new method on file for payments on later dates, before any is charged.
-
-    A card or account keyed on the call goes to the gateway whole and is then forgotten
-    here; a card <Pay> collected for later is kept by the token it returned. The gateway is
-    asked within the turn's transaction: no money moves, and a rollback leaves at most a
-    token the gateway keeps unused. Raises CardEntryLost when the card is no longer held.
-    """
-    gateway = ports.gateway
-    if source.token:
-        return keep_on_file(ports.session, account_id, source,
-                            gateway.accept_token(source.token))
-    keyed = card_store.get(ports.session, ports.card_key, call_sid)
-    if isinstance(keyed, CardDetails) and keyed.complete and not source.is_bank:
-        token = gateway.save_card(keyed)
-    elif isinstance(keyed, BankDetails) and source.is_bank:
-        holder = ports.session.get_one(Account, account_id).name
-        token = gateway.save_bank(replace(keyed, holder_name=holder))
-    else:
-        raise CardEntryLost("the card or bank account keyed on this call is no longer held")
-    card_store.delete(ports.session, call_sid)
-    return keep_on_file(ports.session, account_id, source, token)
 
 
 class PaymentPorts(PortBase):
@@ -141,6 +95,41 @@ class PaymentPorts(PortBase):
         card_store.put(self.session, self.card_key, call_sid,
                        BankDetails(routing, number, account_type))
 
+    def keep_for_later(self, account_id: int, source: PaymentSource, call_sid: str,
+                       idempotency_key: str, amount_cents: int) -> KeptMethod:
+        """Keep a new method on file for later dates, unless the limits or the balance
+        refuse it first (the gateway is not asked then); a gateway's refusal is a declined
+        attempt, counted like any other."""
+        limit = self._decline_limit(account_id, call_sid)
+        if limit is not None:
+            self._audit_limit(account_id, call_sid, None, limit)
+            return KeptMethod(refused=DeclineReason.TOO_MANY_DECLINES, retry_allowed=False)
+        account = self.session.get_one(Account, account_id)
+        if amount_cents > ledger.payable_cents(self.session, account):
+            return KeptMethod(refused=DeclineReason.BALANCE_CHANGED)
+        try:
+            return KeptMethod(saved_id=keep_for_later(self, account_id, source, call_sid).id)
+        except CardEntryLost:
+            return KeptMethod(refused=DeclineReason.ENTRY_LOST)
+        except GatewayError as error:
+            log.warning("call %s: a new method was not kept for later: %s", call_sid, error)
+            card_store.delete(self.session, call_sid)
+            self._declined_attempt(account_id, source, call_sid, idempotency_key, amount_cents)
+            limit = self._decline_limit(account_id, call_sid)
+            return KeptMethod(refused=DeclineReason.NOT_KEPT, retry_allowed=limit is None)
+
+    def _declined_attempt(self, account_id: int, source: PaymentSource, call_sid: str,
+                          key: str, amount_cents: int) -> None:
+        """A payment attempt the gateway refused before anything could be charged: written,
+        then declined, so the limits that stop card testing count it."""
+        order = PaymentOrder(account_id=account_id, amount_cents=amount_cents, fee_cents=0,
+                             source=source, idempotency_key=key, call_sid=call_sid,
+                             notify_number=None)
+        payment = self._new_payment(order)
+        ledger.write_ahead(self.session, payment, PROCESSING, actor=caller_actor(None))
+        ledger.move(self.session, payment, DECLINED,
+                    decline_code=DeclineReason.NOT_KEPT.value)
+
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """Methods on file, oldest first."""
         rows = self.session.scalars(
@@ -153,9 +142,16 @@ class PaymentPorts(PortBase):
     def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
         """Keep on file the new card or bank account just paid with, by the token the
         gateway gave for it (``source.token``)."""
+        paid = self.session.scalar(select(Payment).where(
+            Payment.account_id == account_id, Payment.keep_token == source.token)
+            .with_for_update()) if source.token else None
+        if paid is None:
+            raise PermissionError("no new method of this account's call to keep")
         kind = "bank" if source.is_bank else "card"
         token = self.gateway.keep(kind, source.token)
-        return saved_view(keep_on_file(self.session, account_id, source, token))
+        kept = replace(source, expiry_mmyy=paid.keep_expiry or "")
+        paid.keep_token = paid.keep_expiry = None  # kept once
+        return saved_view(keep_on_file(self.session, account_id, kept, token))
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         """Write the payment ahead (scheduled, or processing to charge next), once per key.
@@ -167,13 +163,12 @@ class PaymentPorts(PortBase):
         if earlier is not None:
             return self._result(earlier)
         if order.scheduled_for is not None and order.source.saved_id is None:
-            # A new method for a later date is kept on file first. That asks the gateway
-            # (no money moves), so it comes before the account is locked.
-            try:
-                kept = keep_for_later(self, order.account_id, order.source, order.call_sid)
-            except CardEntryLost:
-                return ChargeResult(approved=False, decline_reason=DeclineReason.ENTRY_LOST)
-            order = replace(order, source=replace(order.source, saved_id=kept.id))
+            kept = self.keep_for_later(order.account_id, order.source, order.call_sid,
+                                       order.idempotency_key, order.amount_cents)
+            if kept.saved_id is None:
+                return ChargeResult(approved=False, retry_allowed=kept.retry_allowed,
+                                    decline_reason=kept.refused)
+            order = replace(order, source=replace(order.source, saved_id=kept.saved_id))
         account = self.session.get_one(Account, order.account_id, with_for_update=True)
         limit = self._decline_limit(order.account_id, order.call_sid)
         if limit is not None:

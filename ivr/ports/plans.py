@@ -9,7 +9,7 @@ from sqlalchemy import select
 from flows.ports import Authorization, PaymentSource, SavedMethod, ScheduledPayment
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
-from ivr.ports.payments import keep_for_later, saved_view
+from ivr.ports.methods import saved_view
 from ivr.security.audit import caller_actor
 from ivr.sms.notices import notice_arrangement, notice_autopay
 from ivr.sms.outbox import queue_text
@@ -104,8 +104,9 @@ class PlanPorts(PortBase):
         account = self.session.get_one(Account, account_id, with_for_update=True)
         if sum(cents for _, cents in instalments) > ledger.payable_cents(self.session, account):
             return []
-        method_id = source.saved_id or keep_for_later(self, account_id, source, call_sid).id
-        method = self.session.get_one(SavedPaymentMethod, method_id)
+        if source.saved_id is None:
+            raise ValueError("a new method is kept on file (keep_for_later) before the plan")
+        method = self.session.get_one(SavedPaymentMethod, source.saved_id)
         arrangement = Arrangement(account_id=account_id, instalments=len(instalments),
                                   total_cents=sum(cents for _, cents in instalments),
                                   call_sid=call_sid)

@@ -182,7 +182,7 @@ def test_card_number_and_code_never_enter_the_saved_state(ports: FakePorts) -> N
     assert VISA not in saved and "987" not in saved
     # Held by the ports (the card store, encrypted, in the app) for this call instead.
     assert ports.held["CA1"] == {"number": VISA, "expiry_mmyy": "1230", "security_code": "987"}
-    assert caller.state.payment.method == CardEntry(Brand.VISA, "4242", "1230")
+    assert caller.state.payment.method == CardEntry(Brand.VISA, "4242")
 
 
 def test_other_amount_keyed_with_star(ports: FakePorts) -> None:

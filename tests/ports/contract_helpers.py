@@ -100,13 +100,22 @@ def card(ports: Ports, number: str = VISA, call_sid: str = "CA1") -> PaymentSour
     for part, value in ((CardPart.NUMBER, number), (CardPart.EXPIRY, "1230"),
                         (CardPart.SECURITY_CODE, "123"), (CardPart.POSTAL_CODE, "94105")):
         assert ports.hold_card_part(call_sid, part, value)
-    return PaymentSource(kind="card", label="Visa", last4=number[-4:], expiry_mmyy="1230")
+    return PaymentSource(kind="card", label="Visa", last4=number[-4:])
 
 
 def bank(ports: Ports, call_sid: str = "CA1") -> PaymentSource:
     """A checking account keyed on ``call_sid`` (the sandbox's test routing number)."""
     ports.hold_bank_account(call_sid, ROUTING, BANK_NUMBER, "checking")
     return PaymentSource(kind="bank", label="checking", last4=BANK_NUMBER[-4:])
+
+
+def kept(ports: Ports, account_id: int, source: PaymentSource, cents: int,
+         call_sid: str = "CA1") -> PaymentSource:
+    """A new method kept on file for later dates, as the flow keeps it before a plan."""
+    method = ports.keep_for_later(account_id, source, call_sid, f"{call_sid}-keep", cents)
+    assert method.saved_id is not None, method
+    return replace(source, saved_id=method.saved_id,
+                   saved_kind="bank" if source.is_bank else "card")
 
 
 def paid_with(h: Harness, account: str, keyed: Callable[[Ports], PaymentSource],

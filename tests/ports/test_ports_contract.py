@@ -19,6 +19,7 @@ from flows.ports import (
     AccountSummary,
     Authorization,
     DeclineReason,
+    KeptMethod,
     PinCheck,
     ScheduledPayment,
 )
@@ -35,6 +36,7 @@ from tests.ports.contract_helpers import (
     bank,
     card,
     is_confirmation,
+    kept,
     order,
     paid_with,
     pay_now,
@@ -232,8 +234,8 @@ def test_an_arrangement_schedules_each_instalment(harness: Harness) -> None:
     sam = harness.ids[SAM]
     plan = [(date(2026, 12, 15), 4455), (date(2026, 12, 1), 4455)]
     with harness.turn() as ports:
-        numbers = ports.create_arrangement(sam, plan, bank(ports), "CA1", CALLER,
-                                           Authorization("I agree.", "1"))
+        numbers = ports.create_arrangement(sam, plan, kept(ports, sam, bank(ports), 8910),
+                                           "CA1", CALLER, Authorization("I agree.", "1"))
     assert len(numbers) == 2 and len(set(numbers)) == 2 and all(map(is_confirmation, numbers))
     with harness.turn() as ports:
         waiting = ports.scheduled_payments(sam)
@@ -246,6 +248,22 @@ def test_an_arrangement_for_more_than_is_owed_is_refused(harness: Harness) -> No
     with harness.turn() as ports:
         numbers = ports.create_arrangement(sam, [(date(2026, 12, 1), 5000),
                                                  (date(2026, 12, 15), 3911)],
-                                           bank(ports), "CA1", CALLER, None)
+                                           kept(ports, sam, bank(ports), 8910), "CA1",
+                                           CALLER, None)
         assert numbers == []
         assert ports.scheduled_payments(sam) == []
+
+
+def test_a_new_method_for_later_is_refused_before_the_gateway_past_the_limits(
+        harness: Harness) -> None:
+    for n in (1, 2, 3):
+        pay_now(harness, JORDAN, 1000, f"CA1-{n}", DECLINED)
+    jordan = harness.ids[JORDAN]
+    with harness.turn() as ports:
+        refused = ports.keep_for_later(jordan, card(ports), "CA1", "CA1-4", 1000)
+        assert refused == KeptMethod(refused=DeclineReason.TOO_MANY_DECLINES,
+                                     retry_allowed=False)
+        too_much = ports.keep_for_later(jordan, card(ports, call_sid="CA2"), "CA2", "CA2-1",
+                                        12046)
+        assert too_much.refused is DeclineReason.BALANCE_CHANGED
+        assert ports.saved_methods(jordan) == []  # nothing was kept

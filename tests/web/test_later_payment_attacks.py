@@ -57,14 +57,15 @@ def stripe_declines_setup(requests_mock: Any) -> Any:
 
 def test_a_card_declined_when_kept_for_later_is_told_as_a_decline(
         demo_app: Flask, requests_mock: Any) -> None:
-    """Stripe declines the SetupIntent: GatewayError escapes open_payment, the turn fails and
-    the caller hears "something went wrong" instead of the decline."""
+    """Stripe declines the SetupIntent: the caller hears the card could not be set up and is
+    offered another way, never "something went wrong"."""
     on_stripe(demo_app)
     stripe_declines_setup(requests_mock)
     caller = TwilioCaller(demo_app)
     answer = caller.walk(*LATER_NEW_CARD, *entries(DECLINED_AT_SETUP), "1")
     assert "something went wrong on our end" not in answer.said, answer.said
-    assert "declined" in answer.said, answer.said
+    assert "that card could not be set up for a payment on a later date" in answer.said
+    assert "To try a different card or a bank account, press 1." in answer.said
 
 
 def test_cards_declined_when_kept_for_later_count_against_the_decline_limit(
