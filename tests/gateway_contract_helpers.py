@@ -154,6 +154,18 @@ class Rig:
             self.authorize_net.settle()
         self.now += timedelta(days=6)
 
+    def pay_token(self, card: CardDetails) -> str:
+        """The token ``<Pay>`` hands over for ``card``: the simulator's emulation of a
+        connector (the sandbox), Stripe's Pay Connector (``cus_...:pm_...``, from Twilio's
+        ``ProfileId`` and ``PaymentToken``), or a profile pair from an operator's Generic
+        Pay Connector (Authorize.Net)."""
+        if self.stripe is not None:
+            customer, method = self.stripe.mint_card(card)
+            return f"{customer}:{method}"
+        if self.authorize_net is not None:
+            return self.authorize_net.mint_profile(card)
+        return SandboxGateway().save_card(card)
+
     def lookups(self) -> list[str]:
         """Every request sent that carries no card by design (lookups, keeping), as text."""
         if self.stripe is not None:

@@ -38,6 +38,7 @@ from typing import Any
 import requests
 import requests_mock as rm
 
+from ivr.security.card_store import CardDetails
 from tests.authorize_net_helpers import LOGIN, NO_RECORDS, OK, SECRET, UNSUCCESSFUL, URL, wire
 
 Json = dict[str, Any]
@@ -177,6 +178,16 @@ class AuthorizeNetStandIn:
         """Requests that carry no card or account by design (all but charges and saves)."""
         return [(name, body) for name, body in self.seen
                 if name not in ("createTransactionRequest", "createCustomerProfileRequest")]
+
+    def mint_profile(self, card: CardDetails) -> str:
+        """A customer profile holding ``card``, made outside the line (as an operator's
+        Generic Pay Connector would for ``<Pay>``): ``customerProfileId:paymentProfileId``."""
+        payment = {"creditCard": {"cardNumber": card.number,
+                                  "expirationDate": f"20{card.expiry_mmyy[2:]}-"
+                                                    f"{card.expiry_mmyy[:2]}",
+                                  "cardCode": card.security_code}}
+        made = self._profile("", [Method(payment, card.postal_code)])
+        return f"{made['customerProfileId']}:{made['customerPaymentProfileIdList'][0]}"
 
     def settle(self) -> None:
         """Close a batch now: every transaction not yet in one goes in (per payment type)."""

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import itertools
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import requests
 import requests_mock as rm
+
+from ivr.security.card_store import CardDetails
 
 API = "https://api.stripe.com"
 
@@ -81,6 +82,12 @@ class Card:
     exp_year: int
     cvc: str = ""
     postal_code: str = ""
+
+    @classmethod
+    def of(cls, card: CardDetails) -> Card:
+        """A card keyed as the line keeps it (expiry MMYY)."""
+        return cls(card.number, int(card.expiry_mmyy[:2]), 2000 + int(card.expiry_mmyy[2:]),
+                   card.security_code, card.postal_code)
 
 
 @dataclass
@@ -208,13 +215,14 @@ class StripeStandIn:
         return [seen for seen in self.seen
                 if not (seen.method == "POST" and seen.path in _WRITES_WITH_CARDS)]
 
-    def mint_card(self, card: Card, customer: bool = True) -> tuple[str | None, str]:
-        """A PaymentMethod for ``card`` made outside the line (as Stripe's Pay Connector
-        makes one for ``<Pay>``): (its Customer or None, its id)."""
-        method = self._new_method(card, reusable=True)
-        owner = self._new_customer("Customer made by the Pay Connector") if customer else None
-        method.customer = owner
-        return owner, method.id
+    def mint_card(self, card: CardDetails, customer: bool = True) -> tuple[str | None, str]:
+        """A PaymentMethod for ``card`` made outside the line, as Stripe's Pay Connector makes
+        one for ``<Pay>`` (``tokenType=payment-method``): (its Customer, Twilio's
+        ``ProfileId``, or None; its id, Twilio's ``PaymentToken``)."""
+        method = self._new_method(Card.of(card), reusable=True)
+        if customer:
+            method.customer = self._new_customer("Customer made by the Pay Connector")
+        return method.customer, method.id
 
     # --- the endpoint ------------------------------------------------------------------
 
@@ -234,7 +242,7 @@ class StripeStandIn:
         except Refused as refused:
             status, body = refused.answer
         context.status_code = status
-        context.headers.update({"Request-Id": f"req_{secrets.token_hex(7)}",
+        context.headers.update({"Request-Id": self._id("req"),
                                 "Stripe-Version": request.headers.get("Stripe-Version", "")})
         if key:
             context.headers["Idempotency-Key"] = key
@@ -296,8 +304,13 @@ class StripeStandIn:
     # --- objects -----------------------------------------------------------------------
 
     def _id(self, prefix: str) -> str:
-        """A new id: the prefix, then letters and digits only (as Stripe's are)."""
-        return f"{prefix}_{next(self._serial):04d}Stand{secrets.token_hex(6)}"
+        """A new id: the prefix, then letters only (Stripe's are letters and digits). With no
+        digit in it, no id can hold a run of a card's digits by chance."""
+        serial, letters = next(self._serial), ""
+        for _ in range(6):
+            serial, letter = divmod(serial, 26)
+            letters = chr(ord("A") + letter) + letters
+        return f"{prefix}_StandIn{letters}"
 
     def _now(self) -> int:
         """A creation time: later for each object made."""

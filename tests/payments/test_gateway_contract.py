@@ -12,6 +12,7 @@ and leave no card digits in a log line, an error, a lookup request, or a stored 
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +22,7 @@ from types import SimpleNamespace
 import pytest
 import requests_mock as rm
 from flask import Flask
+from sqlalchemy import select
 
 from flows.ports import DeclineReason
 from ivr.config import override_settings
@@ -31,9 +33,11 @@ from ivr.payments import confirmations
 from ivr.payments.gateways import authorize_net_api
 from ivr.payments.gateways.base import GatewayCharge, Settlement
 from ivr.payments.gateways.sandbox import SANDBOX_OUTCOMES
+from ivr.ports.database import gateway_of
 from ivr.security.card_store import BankDetails, CardDetails
+from models import Payment, SavedPaymentMethod
 from tests.app_helpers import call_payments, make_app
-from tests.card_helpers import card_entries, database_leaks, text_leaks
+from tests.card_helpers import card_entries, database_leaks, secrets_of, text_leaks
 from tests.gateway_contract_helpers import (
     APP_SETTINGS,
     BANK_GATEWAYS,
@@ -55,9 +59,11 @@ from tests.twilio_helpers import TwilioCaller
 
 KEY = "CA0c0n7rac7c0n7rac7c0n7rac7c0n7ra-1"  # an idempotency key: a call SID and attempt
 TO_NEW_CARD = ("1", "2468", "2", "1", "1", "1")  # account 10001234, full balance, new card
+TO_NEW_BANK = ("1", "2468", "2", "1", "1", "2", "1")  # ... a new checking account
 # No run of six zeros: Stripe's declining test cards are mostly zeros, and the scan for runs
 # of a card's digits must not find them in the call's own SID.
 CALL_SID = "CA5e1f2a3b4c5d6e7f8a9b1c2d3e4f5a6b"
+SECURITY_CODE = "9173"  # four digits (as an Amex's), so no line number or amount is one
 CONFIRMED = 1_468_013_579  # drawn below 9 * 10**9, so the number is 2468013579
 
 
@@ -135,6 +141,12 @@ def test_a_card_saved_without_a_charge_is_charged_later(rig: Rig) -> None:
     assert rig.charges(KEY) == 0
     later = rig.gateway.charge_saved("card", token, CENTS, KEY, DESCRIPTION)
     assert later.approved and later.reference and rig.charges(KEY) == 1
+
+
+def test_a_pay_token_is_accepted_then_charged(rig: Rig) -> None:
+    token = rig.gateway.accept_token(rig.pay_token(rig.approved_card))
+    answer = rig.gateway.charge_saved("card", token, CENTS, KEY, DESCRIPTION)
+    assert answer.approved and rig.charges(KEY) == 1
 
 
 # --- 4. a lost reply ---------------------------------------------------------------------
@@ -242,12 +254,21 @@ def secrets_seen(error: BaseException | None, caplog: pytest.LogCaptureFixture) 
     return texts
 
 
+def leaked(texts: list[str], card: CardDetails) -> list[str]:
+    """The card's number or a run of six of its digits anywhere in ``texts``, or its
+    security code standing alone (inside a longer id, four digits can turn up by chance)."""
+    runs = secrets_of(card, 6) - {card.security_code}
+    code = re.compile(rf"(?<![0-9A-Za-z]){card.security_code}(?![0-9A-Za-z])")
+    found = {run for text in texts for run in runs if run in text}
+    return sorted(found | {card.security_code for text in texts if code.search(text)})
+
+
 @pytest.mark.parametrize("outcome", OUTCOMES)
 def test_no_card_data_in_a_log_line_or_an_error(rig: Rig, outcome: str,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     base = rig.declines[0].card if outcome == "declined" else rig.approved_card
-    card = replace(base, security_code="9173")  # four digits: no chance match with a line no.
+    card = replace(base, security_code=SECURITY_CODE)
     rig.fault({"lost-reply": "lost-reply", "refused": "down"}.get(outcome, ""))
     error: GatewayError | None = None
     try:
@@ -256,11 +277,11 @@ def test_no_card_data_in_a_log_line_or_an_error(rig: Rig, outcome: str,
     except GatewayError as raised:
         error = raised
     assert (error is not None) == (outcome in ("lost-reply", "refused"))
-    assert text_leaks(secrets_seen(error, caplog), card) == []
+    assert leaked(secrets_seen(error, caplog), card) == []
 
 
 def test_lookups_and_keeping_never_carry_the_card(rig: Rig) -> None:
-    card = rig.approved_card
+    card = replace(rig.approved_card, security_code=SECURITY_CODE)
     token = rig.gateway.keep("card", charge(rig, card).reusable)
     rig.gateway.charge_saved("card", token, 1200, KEY + "-later", DESCRIPTION)
     rig.fault("lost-reply")
@@ -271,7 +292,7 @@ def test_lookups_and_keeping_never_carry_the_card(rig: Rig) -> None:
     rig.gateway.find_charge("never-sent")
     lookups = rig.lookups()
     assert lookups or (rig.stripe is None and rig.authorize_net is None)
-    assert text_leaks(lookups, card) == []
+    assert leaked(lookups, card) == []
 
 
 # --- 7. nothing stored after the outcome, through the app --------------------------------
@@ -292,39 +313,95 @@ class Line:
         else:
             self.stand_in.fault = fault
 
+    def call(self, *keys: str) -> Payment:
+        """A call keying ``keys`` from its start; the payment it made."""
+        caller = TwilioCaller(self.app, call_sid=CALL_SID)
+        caller.walk(*keys)
+        [payment] = call_payments(self.app, caller.call_sid)
+        return payment
+
+
+def open_line(name: str, database_url: str, tmp_path: Path, mocker: rm.Mocker) -> Line:
+    """The demo app on gateway ``name``, its provider a stand-in on ``mocker``."""
+    app = make_app(database_url, tmp_path, IVR_PAYMENT_GATEWAY=name, **APP_SETTINGS[name])
+    with db.transaction(app) as session:
+        load_demo(session)
+    return Line(app, name, stand_in_for(name, mocker))
+
 
 @pytest.fixture(params=list(GATEWAYS))
 def line(request: pytest.FixtureRequest, database_url: str, tmp_path: Path,
          requests_mock: rm.Mocker) -> Iterator[Line]:
     """The demo app on each gateway in turn (its provider a stand-in)."""
-    name = request.param
-    app = make_app(database_url, tmp_path, IVR_PAYMENT_GATEWAY=name, **APP_SETTINGS[name])
-    with db.transaction(app) as session:
-        load_demo(session)
-    yield Line(app, name, stand_in_for(name, requests_mock))
-    db.engine(app).dispose()
+    opened = open_line(request.param, database_url, tmp_path, requests_mock)
+    yield opened
+    db.engine(opened.app).dispose()
 
 
-@pytest.mark.parametrize("outcome", ["approved", "declined", "lost-reply"])
-def test_after_the_outcome_no_row_holds_the_card(line: Line, outcome: str,
-                                                 caplog: pytest.LogCaptureFixture,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    caplog.set_level(logging.DEBUG)
-    # The payment's random 10-digit confirmation number (in its row, its text, the audit)
-    # would hold a 3-digit security code by chance about 1 time in 125: fix it to one that
-    # holds none of these cards' digits.
+@pytest.fixture(params=BANK_GATEWAYS)
+def bank_line(request: pytest.FixtureRequest, database_url: str, tmp_path: Path,
+              requests_mock: rm.Mocker) -> Iterator[Line]:
+    """The demo app on each gateway that takes bank debits."""
+    opened = open_line(request.param, database_url, tmp_path, requests_mock)
+    yield opened
+    db.engine(opened.app).dispose()
+
+
+@pytest.fixture
+def fixed_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A payment's random 10-digit confirmation number (in its row, its text, the audit)
+    would hold a 3-digit security code by chance about 1 time in 125: fix it to one that
+    holds none of these cards' or accounts' digits."""
     monkeypatch.setattr(confirmations, "secrets", SimpleNamespace(randbelow=lambda _: CONFIRMED))
+
+
+def nothing_stored(line: Line, secret: CardDetails | BankDetails, chance: list[str],
+                   caplog: pytest.LogCaptureFixture) -> None:
+    """The card store is empty, and no row or log line holds ``secret`` (but by ``chance``)."""
+    assert card_entries(line.app) == 0
+    assert [leak for leak in database_leaks(line.app, secret) if leak not in chance] == []
+    assert text_leaks(secrets_seen(None, caplog), secret) == []
+
+
+@pytest.mark.usefixtures("fixed_confirmation")
+@pytest.mark.parametrize("outcome", ["approved", "kept", "declined", "lost-reply"])
+def test_after_the_outcome_no_row_holds_the_card(line: Line, outcome: str,
+                                                 caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     approved, declined = E2E_CARDS[line.gateway]
     card = declined if outcome == "declined" else approved
     line.fault("lost-reply" if outcome == "lost-reply" else "")
     # Stripe's declining test cards are mostly zeros: runs of their digits turn up by chance
     # in the demo data (a token "...0000000002"), so only what the call adds is counted.
     chance = database_leaks(line.app, card)
-    caller = TwilioCaller(line.app, call_sid=CALL_SID)
-    caller.walk(*TO_NEW_CARD, card.number, card.expiry_mmyy, card.security_code,
-                card.postal_code, "1")
-    [payment] = call_payments(line.app, caller.call_sid)
+    keep = ("3",) if outcome == "kept" else ()  # "to keep the card on file, press 3"
+    payment = line.call(*TO_NEW_CARD, card.number, card.expiry_mmyy, card.security_code,
+                        card.postal_code, "1", *keep)
+    assert payment.status == {"lost-reply": "unknown", "kept": "approved"}.get(outcome, outcome)
+    nothing_stored(line, card, chance, caplog)
+    if outcome == "kept":
+        [token] = saved_tokens(line.app, payment.account_id)
+        assert gateway_of(line.app).accept_token(token) == token
+
+
+@pytest.mark.usefixtures("fixed_confirmation")
+@pytest.mark.parametrize("outcome", ["pending", "lost-reply"])
+def test_after_a_debit_no_row_holds_the_account(bank_line: Line, outcome: str,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    account = SETTLING_ACCOUNT
+    bank_line.fault("lost-reply" if outcome == "lost-reply" else "")
+    chance = database_leaks(bank_line.app, account)
+    payment = bank_line.call(*TO_NEW_BANK, account.routing, account.account_number,
+                             account.account_number, "1")
     assert payment.status == {"lost-reply": "unknown"}.get(outcome, outcome)
-    assert card_entries(line.app) == 0
-    assert [leak for leak in database_leaks(line.app, card) if leak not in chance] == []
-    assert text_leaks(secrets_seen(None, caplog), card) == []
+    nothing_stored(bank_line, account, chance, caplog)
+
+
+def saved_tokens(app: Flask, account_id: int) -> list[str]:
+    """The gateway tokens of an account's methods on file, oldest first."""
+    with db.transaction(app) as session:
+        return list(session.scalars(select(SavedPaymentMethod.gateway_token)
+                                    .where(SavedPaymentMethod.account_id == account_id,
+                                           SavedPaymentMethod.removed_at.is_(None))
+                                    .order_by(SavedPaymentMethod.id)))
