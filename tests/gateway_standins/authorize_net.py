@@ -9,9 +9,11 @@ each request's elements in the schema's order or E00003), keeping every transact
   is refused as response code 3, reason 11, naming the first transaction.
 - Declines as Authorize.Net's testing guide triggers them: ZIP 46282 is a general decline
   (2, reason 2); card code 901 does not match, which this merchant's card code filter
-  declines (2, reason 65); an expiry before today is reason 8 (3, never recorded); and the
+  declines (2, reason 65); an expiry before today is reason 8 (response code 3); and the
   error-generation card 4222222222222 answers the reason code equal to the amount in
-  dollars (19 is "An error occurred during processing", response code 3).
+  dollars (19 is "An error occurred during processing", response code 3). Refusals of what
+  was keyed (reasons 6 to 9: number, expiry, routing number) are taken to make no
+  transaction (ID "0"); the rest are kept, as declined or general errors.
 - ``getTransactionDetailsRequest``, ``getUnsettledTransactionListRequest``,
   ``getSettledBatchListRequest``, ``getTransactionListRequest`` (sorted, paged).
 - ``createCustomerProfileFromTransactionRequest`` and ``createCustomerProfileRequest``.
