@@ -82,7 +82,8 @@ class PaymentSource:
 
     ``label`` is the card brand ("Visa") or the bank account type ("checking"). A card or
     bank account keyed on this call has no ``token``: its details wait in the card store
-    until it is charged. A card <Pay> collected for later has the token <Pay> returned.
+    until it is charged. A card <Pay> collected for later, or a bank account <Pay>
+    collected, has the token <Pay> returned (as the gateway accepted it).
     """
 
     kind: str  # "card" | "bank" | "saved"
@@ -254,6 +255,11 @@ class Ports(Protocol):
 
     def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
         """Record what Twilio's <Pay> did with the payment opened for it."""
+
+    def accept_token(self, token: str) -> str | None:
+        """The token to keep for a card or bank account <Pay> tokenised, as the gateway will
+        charge it later; None when the gateway refuses it (for Stripe, a Customer that
+        names no PaymentMethod), so nothing is kept or scheduled with it."""
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """The account's cards and bank accounts on file, oldest first."""
