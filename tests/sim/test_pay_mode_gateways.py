@@ -27,7 +27,9 @@ from ivr.ops.demo import load_demo
 from ivr.payments.reconcile import reconcile
 from ivr.payments.scheduled import run_scheduled
 from ivr.ports.database import gateway_of
+from ivr.sim.pay_connectors import connector_for
 from ivr.sim.script import load_script, run_script
+from ivr.sim.transport import InProcessTransport
 from models import Account, Payment
 from tests.app_helpers import make_app
 from tests.stripe_standin import BASE, StripeStandIn
@@ -168,3 +170,7 @@ def test_a_lost_answer_is_found_by_its_key_and_never_charged_twice(line: Line) -
                     if path == "/v1/payment_intents/search"]
         assert searches == [f"metadata['idempotency_key']:'{payment.idempotency_key}'"]
         assert len(line.stripe.intent_forms()) == 1  # looked up, never sent again
+
+
+def test_in_process_the_simulator_emulates_the_lines_own_connector(line: Line) -> None:
+    assert connector_for(InProcessTransport(line.app)) == line.gateway
