@@ -43,7 +43,7 @@ def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
     """<Pay>'s action callback, as Twilio posts it."""
     pay = answer.root.find("Pay")
     assert pay is not None
-    return caller.post(pay.get("action", ""), **params)
+    return caller.post(pay.get("action", ""), True, **params)
 
 
 @pytest.mark.parametrize(("key", "account_type"), [("1", "consumer-checking"),

@@ -43,7 +43,7 @@ def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
     """<Pay>'s action callback, as Twilio posts it."""
     pay = answer.root.find("Pay")
     assert pay is not None
-    return caller.post(pay.get("action", ""), Result="success", **CARD, **params)
+    return caller.post(pay.get("action", ""), True, Result="success", **CARD, **params)
 
 
 def saved_tokens(app: Flask) -> list[str]:
