@@ -15,7 +15,7 @@ from ivr.security.card_store import BankDetails
 from ivr.sim.pay_twiml import ERROR_TYPES, PAY_ATTRIBUTES, PROMPT_ATTRIBUTES, PROMPT_FOR
 from models import SandboxCharge
 from tests.app_helpers import balance, call_payments
-from tests.twilio_helpers import Answer, TwilioCaller
+from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
 TO_BANK = ("1", PIN, "2", "2", "30", "1", "2")  # $30 today, from a new bank account
@@ -38,12 +38,6 @@ def to_pay(caller: TwilioCaller, account_type: str = "2") -> Answer:
     assert answer.root.find("Pay") is not None, answer.said
     return answer
 
-
-def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
-    """<Pay>'s action callback, as Twilio posts it."""
-    pay = answer.root.find("Pay")
-    assert pay is not None
-    return caller.post(pay.get("action", ""), True, **params)
 
 
 @pytest.mark.parametrize(("key", "account_type"), [("1", "consumer-checking"),

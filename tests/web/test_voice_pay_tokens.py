@@ -14,7 +14,7 @@ from ivr.db import db
 from ivr.ports.database import make_gateway
 from models import SavedPaymentMethod
 from tests.app_helpers import call_payments
-from tests.twilio_helpers import Answer, TwilioCaller
+from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
 TO_KEEP = ("1", PIN, "2", "1", "2", "1201", "1")  # the balance on December 1st, a new card
@@ -39,11 +39,9 @@ def to_pay(caller: TwilioCaller) -> Answer:
     return answer
 
 
-def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
-    """<Pay>'s action callback, as Twilio posts it."""
-    pay = answer.root.find("Pay")
-    assert pay is not None
-    return caller.post(pay.get("action", ""), True, Result="success", **CARD, **params)
+def card_kept(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
+    """<Pay>'s action callback for a Visa it tokenised, with the token ``params`` give."""
+    return pay_result(caller, answer, Result="success", **CARD, **params)
 
 
 def saved_tokens(app: Flask) -> list[str]:
@@ -66,7 +64,7 @@ def test_stripe_asks_for_a_payment_method_and_keeps_it_with_its_customer(
     pay = answer.root.find("Pay")
     assert pay is not None and pay.get("tokenType") == "payment-method"
     assert pay.get("chargeAmount") is None  # tokenising only
-    read_back = pay_result(caller, answer, PaymentToken="pm_1Abc", ProfileId="cus_9Xy")
+    read_back = card_kept(caller, answer, PaymentToken="pm_1Abc", ProfileId="cus_9Xy")
     assert "with the Visa card ending in 4 2 4 2, on December first" in read_back.said
     assert "is scheduled for December first" in caller.press(read_back, "1").said
     assert saved_tokens(stripe_line) == [*before, "cus_9Xy:pm_1Abc"]
@@ -79,7 +77,7 @@ def test_a_payment_method_that_came_alone_is_attached_to_a_customer(
     requests_mock.post(f"{STRIPE}/v1/payment_methods/pm_1Abc/attach",
                        json={"id": "pm_1Abc", "object": "payment_method", "customer": "cus_New"})
     caller = TwilioCaller(stripe_line)
-    read_back = pay_result(caller, to_pay(caller), PaymentToken="pm_1Abc")
+    read_back = card_kept(caller, to_pay(caller), PaymentToken="pm_1Abc")
     assert "on December first" in read_back.said
     caller.press(read_back, "1")
     assert "cus_New:pm_1Abc" in saved_tokens(stripe_line)
@@ -94,7 +92,7 @@ def test_a_token_stripe_cannot_charge_later_is_refused_when_pay_reports_it(
         stripe_line: Flask, requests_mock: rm.Mocker, params: dict[str, str]) -> None:
     before = saved_tokens(stripe_line)
     caller = TwilioCaller(stripe_line)
-    answer = pay_result(caller, to_pay(caller), **params)
+    answer = card_kept(caller, to_pay(caller), **params)
     assert "Sorry, that card cannot be kept on file for a payment on a later date." \
         in answer.said
     assert "Please try a different card, or pay today instead." in answer.said
