@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows import steps
+from flows import authorisation, steps
 from flows.context import Context
 from flows.draft import Purpose
 from flows.menus import saved_words, source_words
 from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
-from flows.ports import ChargeResult, DeclineReason, PaymentOrder, PaymentSource
-from flows.speech import Digits, Money, Prompt, render, say
+from flows.ports import Authorization, ChargeResult, DeclineReason, PaymentOrder, PaymentSource
+from flows.speech import Digits, Money, Prompt, say
 from flows.state import CallState, Step
 
 # A card <Pay> is about to collect: its brand and last four are known only once it has.
@@ -68,15 +68,18 @@ def charging(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def order_of(state: CallState, ctx: Context) -> PaymentOrder:
-    """The payment being authorised, with this attempt's idempotency key."""
+    """The payment being authorised, with this attempt's idempotency key (and, for a bank
+    debit, the authorisation the caller agreed to)."""
     draft = state.payment
+    agreed = authorization(state, ctx)
     return PaymentOrder(
         account_id=state.chosen_account_id, amount_cents=draft.amount_cents,
         fee_cents=fee_for(draft.amount_cents, ctx), source=draft.source,
         # One key per authorisation: a redelivered webhook reuses it and cannot pay twice.
         idempotency_key=state.payment_key, call_sid=state.call_sid,
         notify_number=state.caller, scheduled_for=draft.scheduled_for,
-        authorization_text=authorization(state, ctx))
+        authorization_text=agreed.text if agreed else None,
+        authorization_key=agreed.key if agreed else None)
 
 
 def settled(state: CallState, ctx: Context, order: PaymentOrder,
@@ -120,7 +123,7 @@ def _not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool)
 
 # Reasons a bank debit can fail for, said in words of their own (never "your card").
 BANK_DECLINES = frozenset({DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
-                           DeclineReason.INSUFFICIENT_FUNDS})
+                           DeclineReason.INSUFFICIENT_FUNDS, DeclineReason.ENTRY_LOST})
 
 
 def decline_prompt(reason: DeclineReason, bank: bool) -> str:
@@ -158,22 +161,22 @@ def confirmation_prompts(state: CallState) -> list[Prompt]:
     return [say("info.confirmation_number", number=number)]
 
 
-def authorization(state: CallState, ctx: Context) -> str | None:
-    """The telephone authorisation read before a bank debit (kept with the payment)."""
+def is_bank_debit(state: CallState, ctx: Context) -> bool:
+    """The payment read back debits a bank account: authorising it says so."""
+    return state.payment.source.is_bank
+
+
+def authorization(state: CallState, ctx: Context) -> Authorization | None:
+    """The telephone authorisation agreed to before a bank debit (kept with the payment)."""
     if not state.payment.source.is_bank:
         return None
-    return " ".join(render(p) for p in _authorization_prompts(state, ctx))
+    return authorisation.agreed(_authorization_prompts(state, ctx), authorisation.AGREE_DEBIT,
+                                ctx)
 
 
 def _authorization_prompts(state: CallState, ctx: Context) -> list[Prompt]:
-    draft = state.payment
-    method = source_words(draft.source)
-    biller = ctx.biller()
-    total = Money(draft.amount_cents + fee_for(draft.amount_cents, ctx))
-    if draft.scheduled_for:
-        return [say("auth.bank_scheduled", biller=biller, total=total, method=method,
-                    date=draft.scheduled_for)]
-    return [say("auth.bank_today", biller=biller, total=total, method=method)]
+    amount = state.payment.amount_cents
+    return authorisation.one_time(state, ctx, amount + fee_for(amount, ctx))
 
 
 def _read_back(state: CallState, ctx: Context) -> list[Prompt]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
 
+from flows import authorisation
 from flows.amount_steps import keyed_date
 from flows.context import Context
 from flows.dates import expiry_has_passed
@@ -13,7 +14,7 @@ from flows.draft import Arrangement, PaymentDraft, Purpose
 from flows.menus import method_words, saved_words, source_words
 from flows.outcomes import Go, Outcome, Retry
 from flows.ports import SavedMethod, ScheduledPayment
-from flows.speech import Digits, Money, Prompt, render, say
+from flows.speech import Digits, Money, Prompt, say
 from flows.state import CallState, Step
 
 
@@ -103,8 +104,13 @@ def forget_choice(state: CallState) -> None:
 
 
 def set_autopay(state: CallState, ctx: Context) -> Outcome:
-    """Turn AutoPay on with the chosen method, or off."""
-    ctx.ports.set_autopay(state.chosen_account_id, state.pending_choice)
+    """Turn AutoPay on with the chosen method (by bank: with the standing authorisation the
+    caller agreed to), or off."""
+    agreed = None
+    if autopay_by_bank(state, ctx):
+        agreed = authorisation.agreed(_autopay_authorization(state, ctx),
+                                      authorisation.AGREE_AUTOPAY, ctx)
+    ctx.ports.set_autopay(state.chosen_account_id, state.pending_choice, agreed, state.caller)
     done = "info.autopay_enrolled" if state.pending_choice else "info.autopay_cancelled"
     state.pending_choice = None
     return Go(Step.MANAGE, [say(done)])
@@ -114,16 +120,23 @@ def _chosen(state: CallState, ctx: Context) -> SavedMethod:
     return next(m for m in saved_of(state, ctx) if m.id == state.pending_choice)
 
 
+def autopay_by_bank(state: CallState, ctx: Context) -> bool:
+    """AutoPay is being turned on with a bank account: a standing debit authorisation."""
+    return state.pending_choice is not None and _chosen(state, ctx).kind == "bank"
+
+
 def autopay_terms(state: CallState, ctx: Context) -> list[Prompt]:
     """What AutoPay will do with the chosen method (and the recurring bank authorisation)."""
     if state.pending_choice is None:
         return []
-    method = _chosen(state, ctx)
-    before = [say("ask.autopay_terms", method=saved_words(method))]
-    if method.kind == "bank":
-        before.append(say("auth.bank_autopay", biller=ctx.biller(),
-                          method=saved_words(method)))
+    before = [say("ask.autopay_terms", method=saved_words(_chosen(state, ctx)))]
+    if autopay_by_bank(state, ctx):
+        before += _autopay_authorization(state, ctx)
     return before
+
+
+def _autopay_authorization(state: CallState, ctx: Context) -> list[Prompt]:
+    return authorisation.autopay(state, ctx, _chosen(state, ctx))
 
 
 def instalments(count: int) -> Callable[[CallState, Context], Outcome]:
@@ -177,20 +190,20 @@ def plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
     if draft.source.kind in ("card", "bank"):
         prompts.append(say("info.kept_on_file", method=method))
     if draft.source.is_bank:
-        prompts.append(say("auth.bank_arrangement", biller=ctx.biller(),
-                           method=method, count=draft.plan.count))
+        prompts += authorisation.arrangement(state, ctx)
     return prompts
 
 
 def agree(state: CallState, ctx: Context) -> Outcome:
     """The caller agrees to the plan read back: the instalments are scheduled."""
     draft = state.payment
-    authorization = None
-    if draft.source.is_bank:
-        authorization = " ".join(render(p) for p in plan_prompts(state, ctx))
+    agreed = None
+    if draft.source.is_bank:  # the plan and its authorisation, as they were read
+        agreed = authorisation.agreed(plan_prompts(state, ctx), authorisation.AGREE_ARRANGEMENT,
+                                      ctx)
     numbers = ctx.ports.create_arrangement(
         state.chosen_account_id, draft.instalments(), draft.source, state.call_sid,
-        state.caller, authorization)
+        state.caller, agreed)
     if not numbers:  # another payment changed the balance since the plan was read
         state.clear_payment()
         return Go(Step.MAIN_MENU, [say("decline.balance_changed"),

@@ -26,6 +26,7 @@ class AccountSummary:
     balance_cents: int
     due_date: date
     held_cents: int = 0
+    name: str = ""  # the account holder, as a bank debit's authorisation names the payer
 
     @property
     def last4(self) -> str:
@@ -113,8 +114,18 @@ class PaymentOrder:
     call_sid: str
     notify_number: str | None
     scheduled_for: date | None = None
-    # NACHA telephone-initiated debits: the authorisation read to the caller and agreed to.
+    # NACHA telephone-initiated debits: the authorisation said, and the key that agreed.
     authorization_text: str | None = None
+    authorization_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """Bank debits authorised on the call (NACHA TEL): the words the caller heard, in the
+    call's language, ending with the key to press, and the key they pressed to agree."""
+
+    text: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,7 @@ class DeclineReason(StrEnum):
     PROCESSING_ERROR = "processing_error"
     BALANCE_CHANGED = "balance_changed"  # another payment landed first: nothing was charged
     TOO_MANY_DECLINES = "too_many_declines"  # the call or the account reached its limit
+    ENTRY_LOST = "entry_lost"  # the card or account keyed is no longer held: nothing was sent
 
 
 @dataclass(frozen=True)
@@ -206,9 +218,11 @@ class FlowSettings:
     fee_flat_cents: int = 0
     fee_percent: Decimal = Decimal(0)
     biller_name: str = ""  # none set: the catalog's value.default_biller
+    biller_phone: str = ""  # E.164: where payers call with questions or to revoke a debit
+    language: str = "en-US"  # the catalog the call is said in (and authorisations kept in)
     arrangement_max_days: int = 60
     card_capture: str = "gather"  # "gather" (keypad to this server) | "pay" (Twilio <Pay>)
-    bank_payments: bool = True  # whether the gateway can debit bank accounts
+    bank_payments: bool = True  # whether the gateway can debit bank accounts (needs a phone)
     lock_minutes: int = 30  # how long too many wrong PINs lock an account
 
 
@@ -248,7 +262,8 @@ class Ports(Protocol):
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         """Write the payment ahead, once per idempotency key: ``scheduled`` (with its number)
         or ``processing`` (charged before the next turn is answered); refused when it is
-        more than is payable now or the call or account has had too many declines."""
+        more than is payable now or the call or account has had too many declines. A bank
+        debit's authorisation is kept, and its written notice queued in the same transaction."""
 
     def payment_result(self, idempotency_key: str) -> ChargeResult:
         """Where the payment opened with this key stands now."""
@@ -276,11 +291,16 @@ class Ports(Protocol):
     def autopay_method(self, account_id: int) -> SavedMethod | None:
         """The saved method AutoPay uses, or None when AutoPay is off."""
 
-    def set_autopay(self, account_id: int, method_id: int | None) -> None:
-        """Turn AutoPay on with a saved method, or off with None."""
+    def set_autopay(self, account_id: int, method_id: int | None,
+                    authorization: Authorization | None = None,
+                    notify_number: str | None = None) -> None:
+        """Turn AutoPay on with a saved method, or off with None. A bank account's standing
+        authorisation is kept with it, and its written notice texted to ``notify_number``
+        (else the account's phone) in the same transaction."""
 
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
-                           authorization_text: str | None) -> list[str]:
+                           authorization: Authorization | None) -> list[str]:
         """Schedule the instalments as one arrangement; their confirmation numbers, or none
-        when they add up to more than is payable now (the balance changed meanwhile)."""
+        when they add up to more than is payable now (the balance changed meanwhile); a bank
+        account's authorisation is kept with each instalment, and its notice queued."""

@@ -36,15 +36,16 @@ ENTRY_TIMEOUT = 10  # seconds to start keying a number
 
 @dataclass(frozen=True)
 class Either:
-    """One of two prompt ids, picked per turn: ``yes`` when ``test`` holds, else ``no``."""
+    """One of two prompt ids, picked per turn: ``yes`` when ``test`` holds, else ``no``
+    (either may itself be an ``Either``, for a third wording)."""
 
     test: Guard
-    yes: str
-    no: str
+    yes: Words
+    no: Words
 
     def pick(self, state: CallState, ctx: Context) -> str:
         """The prompt id for this turn."""
-        return self.yes if self.test(state, ctx) else self.no
+        return _pick(self.yes if self.test(state, ctx) else self.no, state, ctx)
 
 
 Words = str | Either
@@ -52,7 +53,9 @@ Words = str | Either
 
 def prompt_ids(words: Words) -> tuple[str, ...]:
     """Every prompt id ``words`` may say."""
-    return (words.yes, words.no) if isinstance(words, Either) else (words,)
+    if isinstance(words, Either):
+        return (*prompt_ids(words.yes), *prompt_ids(words.no))
+    return (words,)
 
 
 def _pick(words: Words, state: CallState, ctx: Context) -> str:

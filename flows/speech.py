@@ -1,11 +1,13 @@
 """What the caller hears: prompt ids with typed values, rendered from a catalog.
 
 Values are typed so each is spoken the one right way: ``Money`` as dollars and
-cents in words, ``date`` as month and day, ``Digits`` one digit at a time.
+cents in words, ``date`` as month and day, ``Digits`` one digit at a time, ``Phone`` in
+the groups it is dialled in.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -45,6 +47,13 @@ class Key:
 
 
 _KEY_IDS = {"*": "value.key.star", "#": "value.key.pound"}
+
+
+@dataclass(frozen=True)
+class Phone:
+    """A telephone number in E.164, read in groups as it is dialled ("8 0 0, 5 5 5, ...")."""
+
+    e164: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +116,16 @@ def digit_words(digits: str, group: int = 0) -> str:
     return ", ".join(" ".join(chunk) for chunk in chunks)
 
 
+def phone_words(e164: str, language: str = "en-US") -> str:
+    """``+18005550100`` -> "8 0 0, 5 5 5, 0 1 0 0" (a North American number as dialled at
+    home); any other country's number digit by digit after the catalog's word for "+"."""
+    digits = e164.removeprefix("+")
+    if e164.startswith("+1") and len(digits) == 11:
+        return ", ".join(digit_words(part) for part in (digits[1:4], digits[4:7], digits[7:]))
+    return load_catalog(language)["value.phone_international"].format(
+        number=digit_words(digits, group=3))
+
+
 def key_words(key: str, language: str = "en-US") -> str:
     """A key as it is named in a menu: digits as themselves, ``*`` and ``#`` by name."""
     return load_catalog(language)[_KEY_IDS[key]] if key in _KEY_IDS else key
@@ -122,6 +141,8 @@ def speak_value(value: Any, language: str = "en-US") -> str:
         return digit_words(value.digits, value.group)
     if isinstance(value, Key):
         return key_words(value.key, language)
+    if isinstance(value, Phone):
+        return phone_words(value.e164, language)
     if isinstance(value, date):
         return date_words(value, language)
     return str(value)
@@ -143,7 +164,9 @@ def load_catalog(language: str = "en-US") -> dict[str, str]:
         for key, text in part.items():
             if key in catalog:
                 raise ValueError(f"prompt {key!r} is defined twice ({path.name})")
-            catalog[str(key)] = " ".join(str(text).split())
+            # Line breaks and runs of spaces become one space; a space at either end stays
+            # (a list separator such as "; " needs its own).
+            catalog[str(key)] = re.sub(r"\s+", " ", str(text))
     return catalog
 
 

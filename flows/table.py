@@ -19,13 +19,14 @@ dispatched and the allowed transitions are all derived from this table, and
 from __future__ import annotations
 
 from flows import amount_steps as amount
+from flows import authorisation as auth
 from flows import capture_steps as capture
 from flows import method_steps as method
 from flows import payment_steps as pay
 from flows import plan_steps as plan
 from flows import steps
 from flows.checks import check
-from flows.keys import BACK
+from flows.keys import AGREE, BACK
 from flows.spec import NEXT, CardCapture, Each, Either, End, Entry, Hold, Menu, Option, StepSpec
 from flows.state import CallState, Step
 
@@ -103,7 +104,8 @@ STEPS: dict[Step, StepSpec] = {
     S.PAY_CONFIRM: Menu(intro=pay.pay_confirm_intro,
                         goes=frozenset({S.CHARGING, S.AFTER_PAYMENT, S.AFTER_DECLINE,
                                         S.MAIN_MENU}), options=(
-        Option("1", "option.authorise", pay.authorise),
+        Option(AGREE, Either(pay.is_bank_debit, auth.AGREE_DEBIT, "option.authorise"),
+               pay.authorise),
         Option("2", "option.cancel_payment", pay.cancel))),
     S.CHARGING: Hold(handler=pay.charging, goes=frozenset({S.AFTER_PAYMENT, S.AFTER_DECLINE})),
     S.AFTER_PAYMENT: Menu(options=(
@@ -130,8 +132,10 @@ STEPS: dict[Step, StepSpec] = {
         Each(plan.saved_of, "option.autopay_with", method.saved_method, plan.autopay_with),
         Option(BACK, "option.manage_menu", S.MANAGE))),
     S.AUTOPAY_CONFIRM: Menu(intro=plan.autopay_terms, goes=frozenset({S.MANAGE}), options=(
-        Option("1", Either(plan.turning_autopay_on, "option.autopay_confirm_on",
-                           "option.autopay_confirm_off"), plan.set_autopay),
+        Option(AGREE, Either(plan.turning_autopay_on,
+                             Either(plan.autopay_by_bank, auth.AGREE_AUTOPAY,
+                                    "option.autopay_confirm_on"),
+                             "option.autopay_confirm_off"), plan.set_autopay),
         Option("2", Either(plan.turning_autopay_on, "option.cancel_change", "option.autopay_keep"),
                S.MANAGE, do=plan.forget_choice))),
     # Payment arrangements: how many instalments, their dates, a method, then agree.
@@ -144,7 +148,7 @@ STEPS: dict[Step, StepSpec] = {
                           params=plan.instalment_params, handler=plan.arrange_date,
                           goes=frozenset({S.PAY_METHOD})),
     S.ARRANGE_CONFIRM: Menu(intro=plan.plan_prompts, goes=frozenset({S.MAIN_MENU}), options=(
-        Option("1", "option.agree_arrangement", plan.agree),
+        Option(AGREE, auth.AGREE_ARRANGEMENT, plan.agree),
         Option("2", "option.cancel_payment", pay.cancel))),
     S.ENDED: End(),
 }

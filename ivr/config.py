@@ -23,6 +23,7 @@ from ivr import settings_values as read
 from ivr.settings_values import (
     DEV_ACCOUNT_SID,
     DEV_AUTH_TOKEN,
+    DEV_BILLER_PHONE,
     DEV_CARD_DATA_KEY,
     DEV_FINGERPRINT_KEY,
     MIN_FINGERPRINT_KEY_LENGTH,
@@ -33,8 +34,9 @@ from ivr.settings_values import (
     parse_fee,
 )
 
-__all__ = ["DEV_ACCOUNT_SID", "DEV_AUTH_TOKEN", "DEV_CARD_DATA_KEY", "DEV_FINGERPRINT_KEY",
-           "ENV_NAMES", "MIN_FINGERPRINT_KEY_LENGTH", "RANGES", "SANDBOX_FAULTS", "Fee", "Settings",
+__all__ = ["DEV_ACCOUNT_SID", "DEV_AUTH_TOKEN", "DEV_BILLER_PHONE", "DEV_CARD_DATA_KEY",
+           "DEV_FINGERPRINT_KEY", "ENV_NAMES", "MIN_FINGERPRINT_KEY_LENGTH", "RANGES",
+           "SANDBOX_FAULTS", "Fee", "Settings",
            "env_text", "has_settings", "normalise_database_url", "override_settings",
            "parse_fee", "settings_of", "store_settings"]
 
@@ -65,6 +67,8 @@ class Settings:
     voice: str = field(metadata={"env": "IVR_VOICE"})
     language: str = field(metadata={"env": "IVR_LANGUAGE"})
     biller_name: str = field(metadata={"env": "IVR_BILLER_NAME"})
+    # E.164; read in bank debit authorisations (production needs it when banks are debited).
+    biller_phone: str = field(metadata={"env": "IVR_BILLER_PHONE"})
     convenience_fee: Fee = field(metadata={"env": "IVR_CONVENIENCE_FEE"})
     arrangement_max_days: int = field(metadata={"env": "IVR_ARRANGEMENT_MAX_DAYS"})
     card_capture: str = field(metadata={"env": "IVR_CARD_CAPTURE"})  # "gather" | "pay"
@@ -76,6 +80,10 @@ class Settings:
     max_declines_per_account_day: int = field(metadata={"env": "IVR_MAX_DECLINES_PER_ACCOUNT_DAY"})
     stripe_api_key: str = field(metadata={"env": "IVR_STRIPE_API_KEY"})
     stripe_api_base: str = field(metadata={"env": "IVR_STRIPE_API_BASE"})
+    authorize_net_login_id: str = field(metadata={"env": "IVR_AUTHORIZE_NET_LOGIN_ID"})
+    authorize_net_transaction_key: str = field(
+        repr=False, metadata={"env": "IVR_AUTHORIZE_NET_TRANSACTION_KEY"})
+    authorize_net_api_base: str = field(metadata={"env": "IVR_AUTHORIZE_NET_API_BASE"})
     fingerprint_key: str = field(metadata={"env": "IVR_FINGERPRINT_KEY"})
     # Standard base64 of the card store's AES-256 key; ``card_key`` decodes it.
     card_data_key: str = field(repr=False, metadata={"env": "IVR_CARD_DATA_KEY"})
@@ -113,6 +121,7 @@ class Settings:
             voice=env.get("IVR_VOICE", "Polly.Joanna"),
             language=env.get("IVR_LANGUAGE", "en-US"),
             biller_name=env.get("IVR_BILLER_NAME", ""),
+            biller_phone=read.biller_phone(env, environment),
             convenience_fee=parse_fee(env.get("IVR_CONVENIENCE_FEE", "")),
             arrangement_max_days=number(env, "IVR_ARRANGEMENT_MAX_DAYS", 60),
             card_capture=read.choice(env, "IVR_CARD_CAPTURE", ("gather", "pay")),
@@ -124,6 +133,11 @@ class Settings:
             max_declines_per_account_day=number(env, "IVR_MAX_DECLINES_PER_ACCOUNT_DAY", 5),
             stripe_api_key=env.get("IVR_STRIPE_API_KEY", ""),
             stripe_api_base=env.get("IVR_STRIPE_API_BASE", "https://api.stripe.com"),
+            authorize_net_login_id=env.get("IVR_AUTHORIZE_NET_LOGIN_ID", ""),
+            authorize_net_transaction_key=env.get("IVR_AUTHORIZE_NET_TRANSACTION_KEY", ""),
+            authorize_net_api_base=read.base_url(
+                "IVR_AUTHORIZE_NET_API_BASE",
+                env.get("IVR_AUTHORIZE_NET_API_BASE") or read.AUTHORIZE_NET_API_BASE),
             fingerprint_key=read.fingerprint_key(env, environment),
             card_data_key=read.card_data_key(env, environment),
             sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),

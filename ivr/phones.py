@@ -22,3 +22,15 @@ def to_e164(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
     if not phonenumbers.is_valid_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def written(e164: str) -> str:
+    """An E.164 number as a text message writes it: ``(800) 555-0100`` in North America,
+    ``+44 20 7946 0958`` elsewhere (as dialled from abroad)."""
+    try:
+        parsed = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(
+        parsed, style.NATIONAL if parsed.country_code == 1 else style.INTERNATIONAL)

@@ -19,13 +19,19 @@ from zoneinfo import ZoneInfo
 
 from flows.speech import CATALOG_DIR
 from ivr.errors import ConfigError
+from ivr.phones import to_e164
 
 # Only for development and the simulator: production refuses to start without a real token.
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+# The number bank debit authorisations give for questions, outside production when none is
+# set: a fictional one (555-01xx), so the development line reads the production wording.
+DEV_BILLER_PHONE = "+18005550100"
 # Where Twilio's REST API (the Messages client) is reached unless IVR_TWILIO_API_BASE says.
 TWILIO_API_BASE = "https://api.twilio.com"
+# Where Authorize.Net's API is reached (its sandbox: https://apitest.authorize.net).
+AUTHORIZE_NET_API_BASE = "https://api.authorize.net"
 # The AES-256 key of the card store (ivr.security.card_store): 32 bytes, standard base64.
 CARD_DATA_KEY_BYTES = 32
 DEV_CARD_DATA_KEY = base64.b64encode(b"dev-card-data-key-not-secret-000").decode("ascii")
@@ -139,6 +145,19 @@ def card_key_bytes(text: str) -> bytes:
     except (binascii.Error, UnicodeEncodeError):
         raise ConfigError(f"IVR_CARD_DATA_KEY must be standard base64 (A-Z a-z 0-9 + / and = "
                           f"padding); {CARD_DATA_KEY_HINT}") from None
+
+
+def biller_phone(env: Mapping[str, str], environment: str) -> str:
+    """``IVR_BILLER_PHONE``: an E.164 number (``+18005550199``) when set. Unset, it is empty in
+    production (where a gateway that debits banks refuses to start without it, see
+    ``ivr.ports.database.make_gateway``) and :data:`DEV_BILLER_PHONE` elsewhere."""
+    value = env.get("IVR_BILLER_PHONE", "")
+    if not value:
+        return "" if environment == "production" else DEV_BILLER_PHONE
+    if to_e164(value) != value:
+        raise ConfigError(f"IVR_BILLER_PHONE must be a phone number in E.164 form, like "
+                          f"+18005550199, got {value!r}")
+    return value
 
 
 def parse_fee(raw: str | None) -> Fee:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -39,6 +39,11 @@ class AutopayEnrollment(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # By bank, a standing authorisation (NACHA TEL): the words said, when and by which key it
+    # was agreed. Each AutoPay debit carries a copy; empty for a card.
+    authorization_text: Mapped[str | None] = mapped_column(Text)
+    authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    authorization_key: Mapped[str | None] = mapped_column(String(1))
 
     payment_method: Mapped[SavedPaymentMethod] = relationship()
 

@@ -62,9 +62,11 @@ class Payment(Base):
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("saved_payment_methods.id"))
     arrangement_id: Mapped[int | None] = mapped_column(ForeignKey("arrangements.id"), index=True)
     scheduled_for: Mapped[date | None] = mapped_column(Date, index=True)
-    # NACHA telephone-initiated entries: the authorisation read to the caller, and when agreed.
+    # NACHA telephone-initiated entries: the authorisation read to the caller (the words said,
+    # ending with the key to press), when they agreed, and the key they pressed to agree.
     authorization_text: Mapped[str | None] = mapped_column(Text)
     authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    authorization_key: Mapped[str | None] = mapped_column(String(1))
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
     # Only while the charge may be in flight (processing, unknown): the token it charges.
     gateway_token: Mapped[str | None] = mapped_column(String(200))

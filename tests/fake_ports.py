@@ -16,6 +16,7 @@ from datetime import date
 from flows.errors import CallerThrottled
 from flows.ports import (
     AccountSummary,
+    Authorization,
     CaptureResult,
     CardPart,
     ChargeResult,
@@ -70,14 +71,17 @@ class FakePorts:
     saved: dict[int, list[SavedMethod]] = field(default_factory=dict)
     scheduled: dict[int, list[ScheduledPayment]] = field(default_factory=dict)
     autopay: dict[int, int] = field(default_factory=dict)
+    # The authorisation AutoPay or an arrangement was last agreed with, by account.
+    authorizations: dict[int, Authorization | None] = field(default_factory=dict)
     arrangements: list[tuple[int, list[tuple[date, int]], PaymentSource]] = field(
         default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
-            phone: str | None = None) -> None:
+            phone: str | None = None, name: str = "") -> None:
         """Add an account."""
-        self.accounts[account_id] = AccountSummary(account_id, number, balance_cents, due)
+        self.accounts[account_id] = AccountSummary(account_id, number, balance_cents, due,
+                                                   name=name)
         self.pins[account_id] = pin
         if phone:
             self.phones[account_id] = phone
@@ -278,20 +282,24 @@ class FakePorts:
         method_id = self.autopay.get(account_id)
         return next((m for m in self.saved.get(account_id, []) if m.id == method_id), None)
 
-    def set_autopay(self, account_id: int, method_id: int | None) -> None:
+    def set_autopay(self, account_id: int, method_id: int | None,
+                    authorization: Authorization | None = None,
+                    notify_number: str | None = None) -> None:
         if method_id is None:
             self.autopay.pop(account_id, None)
             return
         if all(m.id != method_id for m in self.saved.get(account_id, [])):
             raise PermissionError("that method belongs to another account")
         self.autopay[account_id] = method_id
+        self.authorizations[account_id] = authorization
 
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
-                           authorization_text: str | None) -> list[str]:
+                           authorization: Authorization | None) -> list[str]:
         if sum(cents for _, cents in instalments) > self.get_account(account_id).payable_cents:
             return []
         self.arrangements.append((account_id, instalments, source))
+        self.authorizations[account_id] = authorization
         method = self._method_of(account_id, source)
         for when, cents in instalments:
             self._schedule(account_id, cents, when, method)

@@ -14,6 +14,7 @@ from tests.fake_ports import FakePorts
 
 TODAY = date(2026, 11, 21)
 VISA = "4242424242424242"
+BILLER_PHONE = "+18005550199"  # the number bank debit authorisations give for questions
 TODAY_NEW_CARD = ("1", "1")  # pay today; with a new card (nothing on file yet)
 
 
@@ -23,6 +24,7 @@ class Caller:
     def __init__(self, ports: FakePorts, caller: str | None = "+14155550100",
                  agent: bool = False, minimum: int = 100, **settings: Any) -> None:
         self.state = CallState(call_sid="CA1", caller=caller)
+        settings = {"biller_phone": BILLER_PHONE, **settings}
         self.ctx = Context(ports, FlowSettings(TODAY, minimum, agent, **settings))
         self.reply = machine.start(self.state, self.ctx)
         self.heard: list[str] = [self.text]
@@ -57,7 +59,8 @@ class Caller:
 def make_ports() -> FakePorts:
     """Two accounts on one phone, one on another phone, one with no phone."""
     fake = FakePorts()
-    fake.add(1, "10001234", "1234", 12045, date(2026, 12, 5), phone="+14155550100")
+    fake.add(1, "10001234", "1234", 12045, date(2026, 12, 5), phone="+14155550100",
+             name="Jordan Rivera")
     fake.add(2, "20005678", "5678", 8910, date(2026, 11, 1), phone="+12125550199")
     fake.add(3, "30009012", "9012", 25000, date(2026, 12, 12), phone="+13125550142")
     fake.add(4, "30003456", "3456", 4200, date(2026, 12, 12), phone="+13125550142")

@@ -13,9 +13,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from ivr.app import create_app
 from ivr.cli import main
-from ivr.config import DEV_CARD_DATA_KEY, ENV_NAMES, Settings, override_settings, settings_of
+from ivr.config import (
+    DEV_BILLER_PHONE,
+    DEV_CARD_DATA_KEY,
+    ENV_NAMES,
+    Settings,
+    override_settings,
+    settings_of,
+)
 from ivr.errors import ConfigError
+from ivr.ports.database import flow_settings, make_gateway
 
 README = Path(__file__).parent.parent / "README.md"
 CARD_KEY_BYTES = b"\xfb\xef\xff" + bytes(range(100, 129))
@@ -89,7 +98,9 @@ def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> No
     ("IVR_PIN_FAILURE_WINDOW_HOURS", "0"), ("IVR_PIN_FAILURE_WINDOW_HOURS", "100000000"),
     ("IVR_PIN_LOCK_MINUTES", "-30"), ("IVR_CALLER_MAX_PIN_FAILURES", "0"),
     ("IVR_ARRANGEMENT_MAX_DAYS", "0"), ("IVR_LOG_FILE", "/nonexistent-folder/ivr.log"),
-    ("IVR_LOG_FILE", "/"),
+    ("IVR_LOG_FILE", "/"), ("IVR_BILLER_PHONE", "8005550199"),
+    ("IVR_BILLER_PHONE", "+1 800 555 0199"), ("IVR_BILLER_PHONE", "+1800555"),
+    ("IVR_BILLER_PHONE", "tel:+18005550199"),
 ])
 def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} ") as caught:
@@ -105,7 +116,8 @@ def test_good_settings_are_accepted(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("name", "value"), [("IVR_LANGUAGE", "xx-XX"),
-                                             ("IVR_TIMEZONE", "Nowhere/City")])
+                                             ("IVR_TIMEZONE", "Nowhere/City"),
+                                             ("IVR_BILLER_PHONE", "(800) 555-0199")])
 def test_serve_refuses_to_start_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                             name: str, value: str) -> None:
     from ivr.ops import server
@@ -219,3 +231,32 @@ def test_production_needs_its_own_card_data_key(tmp_path: Path) -> None:
         Settings.from_env(tmp_path, production)
     with pytest.raises(ConfigError, match=r"^IVR_CARD_DATA_KEY must not be the development key"):
         Settings.from_env(tmp_path, {**production, "IVR_CARD_DATA_KEY": DEV_CARD_DATA_KEY})
+
+
+PRODUCTION = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+              "IVR_FINGERPRINT_KEY": "k" * 32, "IVR_CARD_DATA_KEY": CARD_KEY}
+
+
+def test_the_biller_phone_is_e164_with_a_development_default(tmp_path: Path) -> None:
+    assert Settings.from_env(tmp_path, {"IVR_BILLER_PHONE": "+18005550199"}).biller_phone \
+        == "+18005550199"
+    assert Settings.from_env(tmp_path, {}).biller_phone == DEV_BILLER_PHONE
+    assert Settings.from_env(tmp_path, PRODUCTION).biller_phone == ""  # never the fictional one
+
+
+def test_production_debiting_banks_refuses_to_start_without_a_biller_phone(
+        tmp_path: Path) -> None:
+    database = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}"}
+    with pytest.raises(ConfigError, match=r"^IVR_BILLER_PHONE must be set when "
+                                          r"IVR_ENV=production and IVR_PAYMENT_GATEWAY=sandbox "
+                                          r"debits bank accounts$"):
+        create_app({**PRODUCTION, **database})
+    app = create_app({**PRODUCTION, **database, "IVR_BILLER_PHONE": "+18005550199"})
+    assert flow_settings(app).bank_payments and flow_settings(app).biller_phone == "+18005550199"
+
+
+def test_production_without_bank_debits_needs_no_biller_phone(tmp_path: Path) -> None:
+    settings = Settings.from_env(tmp_path, {**PRODUCTION, "IVR_PAYMENT_GATEWAY": "stripe",
+                                            "IVR_STRIPE_API_KEY": "sk_test_x",
+                                            "IVR_CARD_CAPTURE": "pay"})
+    assert make_gateway(settings).supports_bank is False

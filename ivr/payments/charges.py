@@ -16,7 +16,7 @@ answers with its first result; a key is only ever sent while younger than
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from ivr.payments.gateways.base import BANK as BANK_KIND
 from ivr.payments.gateways.base import CARD as CARD_KIND
 from ivr.payments.gateways.base import GatewayCharge, PaymentGateway, StoredCharge
 from ivr.security import card_store
-from ivr.security.card_store import CardDetails
+from ivr.security.card_store import BankDetails, CardDetails
 from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
@@ -197,6 +197,8 @@ def stored_charge(session: Session, payment: Payment,
             return None
         keyed = held
     account = session.get_one(Account, payment.account_id)
+    if isinstance(keyed, BankDetails):
+        keyed = replace(keyed, holder_name=account.name)  # the name on the bill
     return StoredCharge(
         kind=BANK_KIND if bank else CARD_KIND, token=token,
         total_cents=payment.amount_cents + payment.fee_cents,

@@ -180,6 +180,10 @@ def _create_autopay(session: Session, account_id: int,
         method=SAVED_BANK if method.kind == "bank" else SAVED_CARD,
         payment_method_id=method.id, notify_number=account.phone_e164,
         scheduled_for=account.due_date)
+    if method.kind == "bank":  # each debit carries the standing authorisation it is made under
+        payment.authorization_text = enrollment.authorization_text
+        payment.authorized_at = enrollment.authorized_at
+        payment.authorization_key = enrollment.authorization_key
     _copy_method_details(payment, method)
     # A concurrent creator's row makes this raise IntegrityError.
     ledger.write_ahead(session, payment, PROCESSING, now=now)

@@ -1,4 +1,5 @@
-"""What every group of database ports shares: one transaction, the gateway, the time zone."""
+"""What every group of database ports shares: one transaction, the gateway, the time zone,
+and the biller that written notices of bank debit authorisations name."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.security.pin_policy import PinPolicy
 from ivr.settings_values import DEV_CARD_DATA_KEY, card_key_bytes
+from ivr.sms.notices import Biller
 
 
 class PortBase:
@@ -16,7 +18,8 @@ class PortBase:
 
     def __init__(self, session: Session, gateway: PaymentGateway, zone: ZoneInfo,
                  secret: bytes = b"", policy: PinPolicy | None = None,
-                 origin: str | None = None, card_key: bytes | None = None) -> None:
+                 origin: str | None = None, card_key: bytes | None = None,
+                 biller: Biller | None = None) -> None:
         self.session = session
         self.gateway = gateway
         self.zone = zone
@@ -25,3 +28,4 @@ class PortBase:
         self.origin = origin  # the call SID, for the audit trail
         # The card store's key (IVR_CARD_DATA_KEY); the development key when not given.
         self.card_key = card_key or card_key_bytes(DEV_CARD_DATA_KEY)
+        self.biller = biller or Biller()  # named in the notices of bank debit authorisations

@@ -12,6 +12,7 @@ from flows.ports import FlowSettings
 from ivr.config import Settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
+from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.payments.gateways.sandbox import DatabaseRecord, SandboxGateway
 from ivr.payments.gateways.stripe import StripeGateway
@@ -19,6 +20,7 @@ from ivr.ports.accounts import AccountPorts
 from ivr.ports.payments import PaymentPorts
 from ivr.ports.plans import PlanPorts
 from ivr.security.pin_policy import PinPolicy
+from ivr.sms.notices import Biller
 
 __all__ = ["DatabasePorts", "flow_settings", "gateway_of", "init_app", "make_gateway",
            "ports_for"]
@@ -58,9 +60,16 @@ def make_gateway(settings: Settings, engine: Engine | None = None, *,
         gateway = SandboxGateway(record, fault or settings.sandbox_fault)
     elif name == "stripe":
         gateway = StripeGateway.from_settings(settings)
+    elif name == "authorize-net":
+        gateway = AuthorizeNetGateway.from_settings(settings)
     else:
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
-                          "(known: sandbox, stripe)")
+                          "(known: sandbox, stripe, authorize-net)")
+    if gateway.supports_bank and settings.environment == "production" \
+            and not settings.biller_phone:
+        # A bank debit's telephone authorisation must give the payer a number to call.
+        raise ConfigError(f"IVR_BILLER_PHONE must be set when IVR_ENV=production and "
+                          f"IVR_PAYMENT_GATEWAY={name} debits bank accounts")
     if not gateway.supports_keypad_cards and settings.card_capture != "pay":
         # A gateway that takes no keyed card can only charge what Twilio's <Pay> collects.
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} takes no keyed cards, so it needs "
@@ -76,7 +85,8 @@ def ports_for(app: Flask, session: Session, origin: str | None = None) -> Databa
     # rotating one must not change the other, and the token is shared with Twilio.
     secret = settings.fingerprint_key.encode()
     return DatabasePorts(session, gateway_of(app), settings.zone, secret,
-                         PinPolicy.from_settings(settings), origin, settings.card_key)
+                         PinPolicy.from_settings(settings), origin, settings.card_key,
+                         Biller(settings.biller_name, settings.biller_phone))
 
 
 def flow_settings(app: Flask) -> FlowSettings:
@@ -87,7 +97,9 @@ def flow_settings(app: Flask) -> FlowSettings:
         agent_available=bool(settings.agent_number),
         fee_flat_cents=settings.convenience_fee.flat_cents,
         fee_percent=settings.convenience_fee.percent, biller_name=settings.biller_name,
-        arrangement_max_days=settings.arrangement_max_days,
-        card_capture=settings.card_capture, bank_payments=gateway_of(app).supports_bank,
+        biller_phone=settings.biller_phone, language=settings.language,
+        arrangement_max_days=settings.arrangement_max_days, card_capture=settings.card_capture,
+        # A bank debit's authorisation needs a number for questions (always set in production).
+        bank_payments=gateway_of(app).supports_bank and bool(settings.biller_phone),
         lock_minutes=settings.pin_lock_minutes)
 

@@ -30,6 +30,7 @@ from ivr.ports.base import PortBase
 from ivr.security import card_store
 from ivr.security.audit import caller_actor, record
 from ivr.security.card_store import BankDetails, CardDetails
+from ivr.sms.notices import notice_payment
 from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
@@ -97,7 +98,9 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
     """Keep a new method on file for payments on later dates, before any is charged.
 
     A card or account keyed on the call goes to the gateway whole and is then forgotten
-    here; a card <Pay> collected for later is kept by the token it returned.
+    here; a card <Pay> collected for later is kept by the token it returned. The gateway is
+    asked within the turn's transaction: no money moves, and a rollback leaves at most a
+    token the gateway keeps unused. Raises CardEntryLost when the card is no longer held.
     """
     gateway = ports.gateway
     if source.token:
@@ -107,7 +110,8 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
     if isinstance(keyed, CardDetails) and keyed.complete and not source.is_bank:
         token = gateway.save_card(keyed)
     elif isinstance(keyed, BankDetails) and source.is_bank:
-        token = gateway.save_bank(keyed)
+        holder = ports.session.get_one(Account, account_id).name
+        token = gateway.save_bank(replace(keyed, holder_name=holder))
     else:
         raise CardEntryLost("the card or bank account keyed on this call is no longer held")
     card_store.delete(ports.session, call_sid)
@@ -115,7 +119,7 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
 
 
 class PaymentPorts(PortBase):
-    """Vaulting, writing payments ahead, their results, saving methods."""
+    """Holding what is keyed, writing payments ahead, their results, saving methods."""
 
     def hold_card_part(self, call_sid: str, part: CardPart, value: str) -> bool:
         """Hold one part of the card being keyed, encrypted; the number starts a new card."""
@@ -169,6 +173,14 @@ class PaymentPorts(PortBase):
         earlier = self._payment(order.idempotency_key)
         if earlier is not None:
             return self._result(earlier)
+        if order.scheduled_for is not None and order.source.saved_id is None:
+            # A new method for a later date is kept on file first. That asks the gateway
+            # (no money moves), so it comes before the account is locked.
+            try:
+                kept = keep_for_later(self, order.account_id, order.source, order.call_sid)
+            except CardEntryLost:
+                return ChargeResult(approved=False, decline_reason=DeclineReason.ENTRY_LOST)
+            order = replace(order, source=replace(order.source, saved_id=kept.id))
         account = self.session.get_one(Account, order.account_id, with_for_update=True)
         limit = self._decline_limit(order.account_id, order.call_sid)
         if limit is not None:
@@ -181,6 +193,8 @@ class PaymentPorts(PortBase):
         payment = self._new_payment(order)
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
         ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
+        # A bank debit's written notice, in the transaction that records its authorisation.
+        notice_payment(self.session, payment, account, self.biller, self.zone)
         if status == SCHEDULED:
             text_payer(self.session, payment, account)
         return result_of(payment)
@@ -249,6 +263,7 @@ class PaymentPorts(PortBase):
             fee_cents=order.fee_cents, scheduled_for=order.scheduled_for,
             notify_number=order.notify_number, authorization_text=order.authorization_text,
             authorized_at=utcnow() if order.authorization_text else None,
+            authorization_key=order.authorization_key,
             twilio_pay=order.source.kind == "captured")
         self._describe(payment, order)
         if order.scheduled_for is None and payment.payment_method_id is None:
@@ -256,11 +271,9 @@ class PaymentPorts(PortBase):
         return payment
 
     def _describe(self, payment: Payment, order: PaymentOrder) -> None:
-        """Fill in how the payment is made; a scheduled new method is kept on file first."""
+        """Fill in how the payment is made: by a method on file, or one keyed on the call."""
         source = order.source
         saved_id = source.saved_id
-        if saved_id is None and order.scheduled_for is not None:
-            saved_id = keep_for_later(self, order.account_id, source, order.call_sid).id
         payment.payment_method_id = saved_id
         if source.is_bank:
             payment.method = SAVED_BANK if saved_id else BANK

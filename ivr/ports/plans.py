@@ -6,11 +6,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from flows.ports import PaymentSource, SavedMethod, ScheduledPayment
+from flows.ports import Authorization, PaymentSource, SavedMethod, ScheduledPayment
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
 from ivr.ports.payments import keep_for_later, saved_view
 from ivr.security.audit import caller_actor
+from ivr.sms.notices import notice_arrangement, notice_autopay
 from ivr.sms.outbox import queue_text
 from ivr.sms.payment_texts import arrangement_text
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, utcnow
@@ -55,8 +56,14 @@ class PlanPorts(PortBase):
             return None
         return saved_view(enrollment.payment_method)
 
-    def set_autopay(self, account_id: int, method_id: int | None) -> None:
-        """Turn AutoPay on with a method of this account, or off."""
+    def set_autopay(self, account_id: int, method_id: int | None,
+                    authorization: Authorization | None = None,
+                    notify_number: str | None = None) -> None:
+        """Turn AutoPay on with a method of this account, or off.
+
+        By bank, the standing authorisation agreed to is kept (a card's is cleared) and its
+        written notice queued with it.
+        """
         enrollment = self._enrollment(account_id)
         if method_id is None:
             if enrollment is not None:
@@ -70,7 +77,20 @@ class PlanPorts(PortBase):
             self.session.add(enrollment)
         enrollment.payment_method_id, enrollment.active = method_id, True
         enrollment.enrolled_at, enrollment.cancelled_at = utcnow(), None
+        self._authorize(enrollment, method, authorization, notify_number)
         self.session.flush()
+
+    def _authorize(self, enrollment: AutopayEnrollment, method: SavedPaymentMethod,
+                   authorization: Authorization | None, notify_number: str | None) -> None:
+        """Keep AutoPay's standing bank authorisation, and queue its written notice."""
+        agreed = authorization if method.kind == "bank" else None
+        enrollment.authorization_text = agreed.text if agreed else None
+        enrollment.authorization_key = agreed.key if agreed else None
+        enrollment.authorized_at = enrollment.enrolled_at if agreed else None
+        if agreed is not None:
+            account = self.session.get_one(Account, enrollment.account_id)
+            notice_autopay(self.session, notify_number, account, method, enrollment.enrolled_at,
+                           self.biller, self.zone)
 
     def _enrollment(self, account_id: int) -> AutopayEnrollment | None:
         return self.session.scalar(
@@ -78,7 +98,7 @@ class PlanPorts(PortBase):
 
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
-                           authorization_text: str | None) -> list[str]:
+                           authorization: Authorization | None) -> list[str]:
         """One arrangement, each instalment a scheduled payment with its confirmation number;
         none when the plan is more than is payable now (nothing is written then)."""
         account = self.session.get_one(Account, account_id, with_for_update=True)
@@ -93,7 +113,7 @@ class PlanPorts(PortBase):
         self.session.flush()
         payments = [ledger.write_ahead(
                         self.session, self._instalment(arrangement, method, number, when, cents,
-                                                       notify_number, authorization_text),
+                                                       notify_number, authorization),
                         SCHEDULED, actor=caller_actor(notify_number))
                     for number, (when, cents) in enumerate(instalments, start=1)]
         self._text_arrangement(arrangement, payments, notify_number)
@@ -101,7 +121,7 @@ class PlanPorts(PortBase):
 
     def _instalment(self, arrangement: Arrangement, method: SavedPaymentMethod, number: int,
                     when: date, cents: int, notify_number: str | None,
-                    authorization_text: str | None) -> Payment:
+                    authorization: Authorization | None) -> Payment:
         bank = method.kind == "bank"
         return Payment(
             account_id=arrangement.account_id, call_sid=arrangement.call_sid,
@@ -110,12 +130,16 @@ class PlanPorts(PortBase):
             payment_method_id=method.id, method=SAVED_BANK if bank else SAVED_CARD,
             card_brand=None if bank else method.brand, card_last4=None if bank else method.last4,
             bank_account_type=method.bank_account_type, bank_last4=method.last4 if bank else None,
-            notify_number=notify_number, authorization_text=authorization_text,
-            authorized_at=utcnow() if authorization_text else None)
+            notify_number=notify_number,
+            authorization_text=authorization.text if authorization else None,
+            authorization_key=authorization.key if authorization else None,
+            authorized_at=utcnow() if authorization else None)
 
     def _text_arrangement(self, arrangement: Arrangement, payments: list[Payment],
                           notify_number: str | None) -> None:
-        if not notify_number:
-            return
+        """The plan, to the number that agreed to it; by bank, the authorisation's notice."""
         account = self.session.get_one(Account, arrangement.account_id)
-        queue_text(self.session, notify_number, arrangement_text(account, payments))
+        notice_arrangement(self.session, notify_number, account, payments, self.biller,
+                           self.zone)
+        if notify_number:
+            queue_text(self.session, notify_number, arrangement_text(account, payments))

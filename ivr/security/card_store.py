@@ -67,11 +67,16 @@ class CardDetails:
 
 @dataclass(frozen=True, repr=False)
 class BankDetails:
-    """A keyed bank account: ABA routing number, account number, ``checking``/``savings``."""
+    """A keyed bank account: ABA routing number, account number, ``checking``/``savings``.
+
+    ``holder_name`` is the bill account's name, which gateways send as the name on the
+    account; it is filled in when the debit is sent, never keyed.
+    """
 
     routing: str
     account_number: str
     account_type: str
+    holder_name: str = ""
 
     def __repr__(self) -> str:
         return f"BankDetails(routing=***, account_number=***, account_type={self.account_type})"

@@ -52,7 +52,7 @@ def text_payer(session: Session, payment: Payment, account: Account, late: bool 
 
 
 def _prompt(payment: Payment, account: Account, late: bool) -> Prompt | None:
-    values = {"amount": _amount_text(payment),
+    values = {"amount": charged_text(payment),
               "account_last4": account.account_number[-4:], "method": method_text(payment),
               "confirmation_number": payment.confirmation_number,
               "date": text_date(payment.scheduled_for)}
@@ -84,7 +84,7 @@ def _run_prompt(payment: Payment, values: Mapping[str, object]) -> Prompt:
                else "sms.scheduled_approved", **common)
 
 
-def _amount_text(payment: Payment) -> str:
+def charged_text(payment: Payment) -> str:
     """The amount, and the fee with the total when there is one: what the payer sees charged."""
     amount = amount_text(payment.amount_cents)
     if not payment.fee_cents:
@@ -119,14 +119,19 @@ def amount_text(cents: int) -> str:
 def method_text(payment: Payment) -> str:
     """How a payment was made, in a text: "Visa ending 4242", "checking account ending 6789"."""
     if payment.bank_last4:
-        kind = payment.bank_account_type or "unknown"
-        if f"value.bank_type.{kind}" not in load_catalog():
-            kind = "unknown"
-        return render(say("text.method.bank", type=render(say(f"value.bank_type.{kind}")),
-                          last4=payment.bank_last4))
+        return bank_text(payment.bank_account_type, payment.bank_last4)
     if not payment.card_brand:
         return render(say("text.method.card_no_brand", last4=payment.card_last4))
     return render(say("text.method.card", brand=payment.card_brand, last4=payment.card_last4))
+
+
+def bank_text(account_type: str | None, last4: str) -> str:
+    """A bank account as a text names it: "checking account ending 6789"."""
+    kind = account_type or "unknown"
+    if f"value.bank_type.{kind}" not in load_catalog():
+        kind = "unknown"
+    return render(say("text.method.bank", type=render(say(f"value.bank_type.{kind}")),
+                      last4=last4))
 
 
 def text_date(day: date | None) -> str:

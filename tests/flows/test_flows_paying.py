@@ -33,9 +33,10 @@ def test_bank_account_payment_reads_the_authorisation_and_keeps_no_number(
     assert BANK_ACCOUNT not in json.dumps(caller.state.to_dict())
     text = caller.press(BANK_ACCOUNT)
     assert "with the checking account ending in 6 7 8 9" in text
-    assert ("you allow the biller to make a one-time electronic debit of one hundred twenty "
-            "dollars and forty-five cents from the checking account ending in 6 7 8 9 today") \
-        in text
+    assert ("Jordan Rivera, authorize the biller to make a one-time electronic debit of one "
+            "hundred twenty dollars and forty-five cents from the checking account ending in "
+            "6 7 8 9 on November twenty-first.") in text
+    assert "To authorize this debit, press 1." in text
     assert BANK_ACCOUNT not in json.dumps(caller.state.to_dict())
     text = caller.press("1")
     assert "has been submitted" in text and "2 to 3 business days" in text
@@ -175,9 +176,12 @@ def test_turning_autopay_on_and_off(ports: FakePorts) -> None:
     assert "To use the checking account ending in 6 7 8 9 for AutoPay, press 1." in text
     text = caller.press("1")
     assert "we will pay your full balance on each due date" in text
-    assert "debit your full balance from the checking account ending in 6 7 8 9" in text
+    assert ("authorize the biller to debit the checking account ending in 6 7 8 9 on each due "
+            "date, starting December fifth, for the full balance due") in text
+    assert "To authorize these debits and turn on AutoPay, press 1." in text
     assert "AutoPay is now on" in caller.press("1")
     assert ports.autopay == {1: 7}
+    assert ports.authorizations[1] is not None and ports.authorizations[1].key == "1"
     assert "AutoPay is on, using the checking account ending in 6 7 8 9." in caller.text
     assert "AutoPay is now off." in caller.press_all("2", "1")
     assert ports.autopay == {}

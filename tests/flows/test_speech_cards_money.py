@@ -31,11 +31,13 @@ from flows.speech import (
     Digits,
     Key,
     Money,
+    Phone,
     Prompt,
     date_words,
     digit_words,
     load_catalog,
     money_words,
+    phone_words,
 )
 
 FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
@@ -61,6 +63,14 @@ def test_dates_as_month_and_day() -> None:
 def test_digits_one_by_one_and_grouped() -> None:
     assert digit_words("4242") == "4 2 4 2"
     assert digit_words("1234567890", group=5) == "1 2 3 4 5, 6 7 8 9 0"
+
+
+@pytest.mark.parametrize(("e164", "words"), [
+    ("+18005550199", "8 0 0, 5 5 5, 0 1 9 9"),
+    ("+442079460958", "plus 4 4 2, 0 7 9, 4 6 0, 9 5 8"),
+])
+def test_phone_numbers_in_the_groups_they_are_dialled_in(e164: str, words: str) -> None:
+    assert phone_words(e164) == words
 
 
 def _prompt_ids_used_in_code() -> set[str]:
@@ -95,7 +105,11 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               "scheduled": Money(100), "credit": Money(100),
               # the parts values are said and written with (en-US.values.yaml)
               "n": "one", "dollars": "x", "cents": "x", "month": "x", "day": "x",
-              "day_number": "x", "year": "2026", "type": "checking", "account": "10001234"}
+              "day_number": "x", "year": "2026", "type": "checking", "account": "10001234",
+              # bank debit authorisations and their written notices
+              "today": day, "start": day, "payer": "you", "name": "Jordan Rivera",
+              "phone": Phone("+18005550199"), "authorized_on": "Jan 1, 2026",
+              "revoke": "x"}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(sample), prompt_id

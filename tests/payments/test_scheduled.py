@@ -311,6 +311,22 @@ def test_autopay_charges_the_balance_once_per_due_date(app: Flask, ids: dict[str
     assert texts(app)[0].startswith("Your AutoPay payment of $89.10")
 
 
+def test_an_autopay_debit_carries_the_standing_authorisation_it_is_made_under(
+        app: Flask, ids: dict[str, int]) -> None:
+    said = "Today, November first, you, Sam Patel, authorize ... turn on AutoPay, press 1."
+    save_row(app, AutopayEnrollment(
+        account_id=ids[SAM], payment_method_id=save_bank(app, ids[SAM]), enrolled_at=ENROLLED,
+        authorization_text=said, authorization_key="1", authorized_at=ENROLLED))
+
+    assert run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY) == RunSummary(pending=1)
+
+    with db.transaction(app) as session:
+        [payment] = session.scalars(select(Payment)).all()
+        assert (payment.method, payment.status) == ("saved_bank", "pending")
+        assert (payment.authorization_text, payment.authorization_key) == (said, "1")
+        assert payment.authorized_at == ENROLLED
+
+
 def test_inactive_autopay_charges_nothing(app: Flask, ids: dict[str, int]) -> None:
     enroll(app, ids[SAM], save_card(app, ids[SAM]), active=False)
 

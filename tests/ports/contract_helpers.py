@@ -61,7 +61,7 @@ class FakeHarness(Harness):
     def __init__(self) -> None:
         self.fake = FakePorts()
         for account_id, (number, pin, cents, due, phone) in enumerate(ACCOUNTS, start=1):
-            self.fake.add(account_id, number, pin, cents, due, phone=phone)
+            self.fake.add(account_id, number, pin, cents, due, phone=phone, name=f"Name {number}")
         self.ids = {number: account_id for account_id, (number, *_) in
                     enumerate(ACCOUNTS, start=1)}
 

@@ -15,7 +15,13 @@ from datetime import date
 import pytest
 
 from flows.errors import CallerThrottled
-from flows.ports import AccountSummary, DeclineReason, PinCheck, ScheduledPayment
+from flows.ports import (
+    AccountSummary,
+    Authorization,
+    DeclineReason,
+    PinCheck,
+    ScheduledPayment,
+)
 from tests.ports.contract_helpers import (
     ALEX,
     CALLER,
@@ -41,7 +47,8 @@ from tests.ports.contract_helpers import (
 def test_accounts_are_found_by_number_and_by_phone(harness: Harness) -> None:
     with harness.turn() as ports:
         found = ports.find_account(JORDAN, CALLER)
-        assert found == AccountSummary(harness.ids[JORDAN], JORDAN, 12045, date(2026, 12, 5))
+        assert found == AccountSummary(harness.ids[JORDAN], JORDAN, 12045, date(2026, 12, 5),
+                                       name=f"Name {JORDAN}")
         assert ports.get_account(found.id) == found
         assert ports.find_account("99999999", CALLER) is None
         assert [a.number for a in ports.accounts_for_phone("+14155550100")] == [JORDAN]
@@ -225,7 +232,8 @@ def test_an_arrangement_schedules_each_instalment(harness: Harness) -> None:
     sam = harness.ids[SAM]
     plan = [(date(2026, 12, 15), 4455), (date(2026, 12, 1), 4455)]
     with harness.turn() as ports:
-        numbers = ports.create_arrangement(sam, plan, bank(ports), "CA1", CALLER, "I agree.")
+        numbers = ports.create_arrangement(sam, plan, bank(ports), "CA1", CALLER,
+                                           Authorization("I agree.", "1"))
     assert len(numbers) == 2 and len(set(numbers)) == 2 and all(map(is_confirmation, numbers))
     with harness.turn() as ports:
         waiting = ports.scheduled_payments(sam)

@@ -11,12 +11,12 @@ import logging
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from ivr.config import override_settings
 from ivr.db import db
 from ivr.security.card_store import BankDetails, CardDetails
-from models import CardEntry
+from models import CardEntry, SavedPaymentMethod
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries, database_leaks, text_leaks
 from tests.twilio_helpers import Answer, TwilioCaller
@@ -63,8 +63,17 @@ def test_while_a_card_is_keyed_and_after_it_is_paid_no_digit_is_readable(
     assert (payment.card_brand, payment.card_last4) == ("Visa", "5556")
 
 
-def test_a_bank_account_is_held_the_same_way(demo_app: Flask,
-                                             logs: pytest.LogCaptureFixture) -> None:
+def test_a_bank_account_is_held_the_same_way(demo_app: Flask, logs: pytest.LogCaptureFixture,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    gateway = demo_app.extensions["ivr_gateway"]
+    debited: list[BankDetails] = []
+    debit = gateway.debit_bank
+
+    def watched(bank: BankDetails, *args: object) -> object:
+        debited.append(bank)
+        return debit(bank, *args)
+
+    monkeypatch.setattr(gateway, "debit_bank", watched)
     caller = TwilioCaller(demo_app)
     answers = [caller.walk(*TO_NEW_BANK)]
     for entry in (BANK.routing, BANK.account_number, BANK.account_number):
@@ -76,6 +85,9 @@ def test_a_bank_account_is_held_the_same_way(demo_app: Flask,
     nowhere(demo_app, BANK, logs, answers)
     [payment] = call_payments(demo_app, caller.call_sid)
     assert (payment.status, payment.bank_last4) == ("pending", "5506")
+    # The gateway got the account whole, with the name on the bill as the name on it.
+    assert debited == [BankDetails(BANK.routing, BANK.account_number, "checking",
+                                   "Jordan Rivera")]
 
 
 @pytest.mark.parametrize("fault", ["", "lost-reply", "down"])
@@ -144,3 +156,35 @@ def test_a_card_lost_after_the_read_back_fails_the_payment_without_a_charge(
     assert "has been approved" not in answer.said
     [payment] = call_payments(demo_app, caller.call_sid)
     assert payment.status == "failed" and payment.send_attempts == 0
+
+
+TO_SCHEDULE_NEW_CARD = ("1", "2468", "2", "1", "2", "1201", "1")  # December 1st, a new card
+
+
+def test_a_card_kept_for_a_later_payment_goes_to_the_gateway_and_leaves_the_store(
+        demo_app: Flask, logs: pytest.LogCaptureFixture) -> None:
+    caller = TwilioCaller(demo_app)
+    read_back = caller.walk(*TO_SCHEDULE_NEW_CARD, *card_keys(CARD))
+    assert card_entries(demo_app) == 1
+    answer = caller.press(read_back, "1")
+    assert "is scheduled for December first" in answer.said
+    assert card_entries(demo_app) == 0
+    nowhere(demo_app, CARD, logs, [read_back, answer])
+    with db.transaction(demo_app) as session:
+        [method] = session.scalars(select(SavedPaymentMethod)
+                                   .where(SavedPaymentMethod.last4 == "5556")).all()
+        assert method.gateway_token.startswith("sbx-")
+
+
+def test_a_card_lost_before_a_later_payment_is_agreed_writes_nothing(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app)
+    read_back = caller.walk(*TO_SCHEDULE_NEW_CARD, *card_keys(CARD))
+    with db.transaction(demo_app) as session:
+        session.execute(delete(CardEntry))
+    answer = caller.press(read_back, "1")
+    assert "for your security the card details were not kept" in answer.said
+    assert "To try a different card or a bank account, press 1." in answer.said
+    assert call_payments(demo_app, caller.call_sid) == []
+    with db.transaction(demo_app) as session:
+        assert session.scalars(select(SavedPaymentMethod)
+                               .where(SavedPaymentMethod.last4 == "5556")).all() == []

@@ -11,8 +11,8 @@ checks that:
 
 * every answer is HTTP 200 and TwiML with a ``<Response>`` root;
 * every payment row a call created is backed by a distinct request in which the caller pressed
-  1 at "To authorize this payment" (one payment) or "To agree to this payment arrangement"
-  (one payment per instalment), for an amount read back in that prompt;
+  1 at "To authorize this payment" or "this debit" (one payment) or "To agree to this payment
+  arrangement" (one payment per instalment), for an amount read back in that prompt;
 * each account's balance is its starting balance minus what calls charged today, and calls
   never charged today more than the starting balance;
 * every charge the gateway carried out is a payment that counts or one still in doubt, and
@@ -79,7 +79,8 @@ AMOUNTS = ["10*50#", "10#", "5#", "0*50#", "1*5#", "120*45#", "89*10#", "1000#",
 SCHEDULE_DATES = ["1201", "1125", "1205", "1121", "1130", "1212", "0105", "1310", "1120"]
 INSTALMENT_DATES = ["1201", "1215", "1125", "1220", "0110", "0119", "0301", "1121"]
 # Menu options worth choosing, most useful first: towards paying, and authorising.
-PREFERRED_OPTIONS = ("To authorize this payment", "To agree to this payment arrangement",
+PREFERRED_OPTIONS = ("To authorize this payment", "To authorize this debit",
+                     "To agree to this payment arrangement",
                      "To continue with this account", "To make a payment",
                      "To set up a payment arrangement", "To pay the full balance",
                      "To pay a different amount", "To pay today", "To schedule the payment",
@@ -89,7 +90,8 @@ PREFERRED_OPTIONS = ("To authorize this payment", "To agree to this payment arra
                      "To keep the", "To return to the main menu", "To cancel a scheduled",
                      "To cancel the payment of", "To manage scheduled payments",
                      "To turn on AutoPay", "To use the")
-AUTHORISE = "To authorize this payment, press 1."
+# A payment is authorised by a card's "payment" or, for a bank account, a "debit".
+AUTHORISE = re.compile(r"To authorize this (payment|debit), press 1\.")
 AGREE = "To agree to this payment arrangement, press 1."
 APOLOGY = render(say("end.application_error"))
 _OPTION = re.compile(r"To ([^.]*?), press (\d|star|pound)\.")
@@ -407,7 +409,7 @@ class CallFuzzer(RuleBasedStateMachine):
         match = re.search(r"account ending in (\d) (\d) (\d) (\d)", said)
         if match:
             self.current.pin = PINS.get("".join(match.groups()), self.current.pin)
-        if AUTHORISE in said or AGREE in said:
+        if AUTHORISE.search(said) or AGREE in said:
             event("reached an authorise prompt")
         if answer.gather is None:  # the IVR hung up or transferred: Twilio reports the end
             event("the IVR ended a call")
@@ -484,20 +486,20 @@ class CallFuzzer(RuleBasedStateMachine):
         if "enter your account number" in said:
             pins = dict(zip(ACCOUNT_NUMBERS, PINS.values(), strict=False))
             self.current.pin = pins.get(digits, "2468")
-        if digits == "1" and AUTHORISE in said:
+        if digits == "1" and AUTHORISE.search(said):
             # Most of the time, the charge this authorises meets a broken gateway.
             fault = data.draw(st.sampled_from(["", *FAULTS]), label="fault")
             self.gateway.next_fault = fault
             if fault:
                 self.totals.faults[fault] += 1
                 event(f"gateway fault: {fault}")
-        if digits == "1" and (AUTHORISE in said or AGREE in said):
+        if digits == "1" and (AUTHORISE.search(said) or AGREE in said):
             amounts = authorised_amounts(said)
             assert amounts, f"no amount read back before authorising: {said}"
             self.current.authorised.update(amounts)
             self.current.authorising_requests += 1
             self.totals.authorisations += 1
-            event("authorised a payment" if AUTHORISE in said else "agreed to an arrangement")
+            event("authorised a payment" if AUTHORISE.search(said) else "agreed to an arrangement")
         self.hear(self.send(self.answer.action, Digits=digits))
 
     @precondition(lambda self: self.listening)

@@ -1,0 +1,72 @@
+"""The telephone authorisation of bank debits (NACHA TEL), read before the caller agrees.
+
+It names the day it is given, the payer (the account holder), the biller, the amount, the
+date of the debit, the account (its type and last four), a number to call with questions
+(``IVR_BILLER_PHONE``) and how to revoke it, and ends with the key that authorises. The
+words said, rendered in the call's language, and that key are what is kept with the
+payment or the AutoPay enrolment: the record is what the caller heard, not a summary.
+"""
+
+from __future__ import annotations
+
+from flows.context import Context
+from flows.keys import AGREE
+from flows.menus import option, saved_words, source_words
+from flows.ports import Authorization, SavedMethod
+from flows.speech import Money, Phone, Prompt, render, say
+from flows.state import CallState
+
+# The words of the key that authorises a bank debit, AutoPay by bank, an arrangement.
+AGREE_DEBIT = "option.authorise_debit"
+AGREE_AUTOPAY = "option.autopay_authorise"
+AGREE_ARRANGEMENT = "option.agree_arrangement"
+
+
+def _terms(state: CallState, ctx: Context) -> dict[str, object]:
+    """What every authorisation names: the day, the payer, the biller, the number to call."""
+    name = ctx.account(state).name
+    return {"today": ctx.settings.today, "biller": ctx.biller(),
+            "payer": say("value.payer_named", name=name) if name else say("value.payer"),
+            "phone": Phone(ctx.settings.biller_phone)}
+
+
+def one_time(state: CallState, ctx: Context, total_cents: int) -> list[Prompt]:
+    """A single debit of ``total_cents``, today or on the date chosen, and how to revoke it:
+    a debit today is submitted at once; a later one may be cancelled before its date."""
+    draft = state.payment
+    terms = _terms(state, ctx)
+    when = draft.scheduled_for or ctx.settings.today
+    said = [say("auth.bank_debit", total=Money(total_cents), method=source_words(draft.source),
+                date=when, **terms)]
+    if draft.scheduled_for is None:
+        return [*said, say("auth.revoke_today", phone=terms["phone"])]
+    return [*said, say("auth.revoke_scheduled", date=when, phone=terms["phone"])]
+
+
+def autopay(state: CallState, ctx: Context, method: SavedMethod) -> list[Prompt]:
+    """A standing authorisation: the balance due, on each due date from the next one on,
+    until it is revoked (by turning AutoPay off, or by calling, before a due date)."""
+    due = ctx.account(state).due_date
+    # AutoPay pays a due date on or after the day it is turned on (ivr.payments.scheduled).
+    start = due if due >= ctx.settings.today else say("value.next_due_date")
+    return [say("auth.bank_autopay", method=saved_words(method), start=start,
+                **_terms(state, ctx))]
+
+
+def arrangement(state: CallState, ctx: Context) -> list[Prompt]:
+    """The instalments just read, from the account named, each revocable before its date."""
+    draft = state.payment
+    return [say("auth.bank_arrangement", method=source_words(draft.source),
+                count=draft.plan.count, **_terms(state, ctx))]
+
+
+def agree_option(prompt_id: str) -> Prompt:
+    """The option that authorises, as the menu says it ("To authorize this debit, press 1.")."""
+    return option(prompt_id, AGREE)
+
+
+def agreed(said: list[Prompt], prompt_id: str, ctx: Context) -> Authorization:
+    """The authorisation the caller agreed to by pressing :data:`AGREE` at ``prompt_id``:
+    the sentences said, with the option's own, in the call's language."""
+    words = [render(prompt, ctx.settings.language) for prompt in [*said, agree_option(prompt_id)]]
+    return Authorization(text=" ".join(words), key=AGREE)
