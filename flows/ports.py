@@ -1,8 +1,7 @@
 """What the call flow needs from the outside world, as plain data and one Protocol.
 
-The ``ivr`` layer implements :class:`Ports` over the database and the payment
-gateway; tests implement it in memory. Nothing here imports Flask or Twilio.
-"""
+The ``ivr`` layer implements :class:`Ports` over the database and the payment gateway; tests
+implement it in memory. Nothing here imports Flask or Twilio."""
 
 from __future__ import annotations
 
@@ -83,8 +82,7 @@ class PaymentSource:
 
     ``label`` is the card brand ("Visa") or the bank account type ("checking"). A card or
     bank account keyed on this call has no ``token``: its details wait in the card store
-    until it is charged. A card <Pay> collected for later, or a bank account <Pay>
-    collected, has the token <Pay> returned (as the gateway accepted it).
+    until it is charged. What <Pay> tokenised has the token the gateway accepted for it.
     """
 
     kind: str  # "card" | "bank" | "saved"
@@ -166,14 +164,11 @@ class DeclineReason(StrEnum):
 
 @dataclass(frozen=True)
 class ChargeResult:
-    """Where a payment stands.
-
-    Approved card payments and scheduled payments carry a confirmation number;
-    a bank debit is approved as ``pending`` until it settles. ``processing``: written
-    ahead, to be charged next. ``unknown``: it may have been charged; its amount is
-    held and it is reconciled later, never charged twice. ``retry_allowed`` is False
-    once the call or the account has had too many declines.
-    """
+    """Where a payment stands. Approved card payments and scheduled payments carry a
+    confirmation number; a bank debit is approved as ``pending`` until it settles.
+    ``processing``: written ahead, to be charged next. ``unknown``: it may have been charged;
+    its amount is held and it is reconciled later, never charged twice. ``retry_allowed`` is
+    False once the call or the account has had too many declines."""
 
     approved: bool
     confirmation_number: str | None = None
@@ -234,9 +229,7 @@ class Ports(Protocol):
 
     def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
         """The account with this account number, if any; a miss counts against ``caller``.
-
-        Raises :class:`CallerThrottled` when the caller ID is refused further lookups.
-        """
+        Raises :class:`CallerThrottled` when the caller ID is refused further lookups."""
 
     def get_account(self, account_id: int) -> AccountSummary:
         """The account by id (it exists: the flow only keeps ids it found)."""
@@ -272,9 +265,8 @@ class Ports(Protocol):
         """Record what Twilio's <Pay> did with the payment opened for it."""
 
     def accept_token(self, token: str) -> str | None:
-        """The token to keep for a card or bank account <Pay> tokenised, as the gateway will
-        charge it later; None when the gateway refuses it (for Stripe, a Customer that
-        names no PaymentMethod), so nothing is kept or scheduled with it."""
+        """The gateway's token to keep for a card or bank account <Pay> tokenised; None when
+        it refuses it (Stripe: a Customer with no PaymentMethod): nothing is kept with it."""
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """The account's cards and bank accounts on file, oldest first."""

@@ -8,7 +8,6 @@ A card or bank account the caller keys is held encrypted in the card store
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from datetime import timedelta
 
@@ -24,7 +23,7 @@ from flows.ports import (
     PaymentSource,
     SavedMethod,
 )
-from ivr.errors import CardEntryLost, GatewayError
+from ivr.errors import CardEntryLost
 from ivr.payments import charges, ledger
 from ivr.ports.base import PortBase
 from ivr.security import card_store
@@ -47,8 +46,6 @@ from models.payment import (
     SCHEDULED,
     UNKNOWN,
 )
-
-log = logging.getLogger(__name__)
 
 MAX_DECLINES_PER_CALL = 3  # then the caller is told, and put through to an agent if there is one
 
@@ -154,15 +151,6 @@ class PaymentPorts(PortBase):
         kind = "bank" if source.is_bank else "card"
         token = self.gateway.keep(kind, source.token)
         return saved_view(keep_on_file(self.session, account_id, source, token))
-
-    def accept_token(self, token: str) -> str | None:
-        """The gateway's token to keep for what <Pay> tokenised; None when it refuses it
-        (logged with the gateway's reason, which never quotes the token)."""
-        try:
-            return self.gateway.accept_token(token)
-        except GatewayError as error:
-            log.warning("call %s: the gateway refused <Pay>'s token: %s", self.origin, error)
-            return None
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         """Write the payment ahead (scheduled, or processing to charge next), once per key.

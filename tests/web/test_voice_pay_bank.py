@@ -75,7 +75,7 @@ def test_the_account_is_debited_only_after_the_authorisation_is_agreed(
     assert "You are about to pay thirty dollars with the savings account ending in 8 9." \
         in read_back.said
     assert "electronic debit of thirty dollars" in read_back.said
-    assert "To authorize this payment, press 1." in read_back.said
+    assert "To authorize this debit, press 1." in read_back.said
     assert call_payments(caller.app) == [] and debits(caller.app) == []
     answer = caller.press(read_back, "1")
     assert "Your payment of thirty dollars from the savings account ending in 8 9 has been " \
