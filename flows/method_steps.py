@@ -125,18 +125,19 @@ def card_lost(state: CallState, ctx: Context) -> Outcome:
 
 def checking(state: CallState, ctx: Context) -> Outcome:
     """A checking account."""
-    return bank_type(state, "checking")
+    return bank_type(state, ctx, "checking")
 
 
 def savings(state: CallState, ctx: Context) -> Outcome:
     """A savings account."""
-    return bank_type(state, "savings")
+    return bank_type(state, ctx, "savings")
 
 
-def bank_type(state: CallState, account_type: str) -> Outcome:
-    """Checking or savings: the number is asked for next."""
+def bank_type(state: CallState, ctx: Context, account_type: str) -> Outcome:
+    """Checking or savings: the numbers are keyed next, or collected by <Pay> (so they
+    never reach this server either) when it collects cards."""
     state.choose_method(BankEntry(account_type))
-    return Go(Step.BANK_ROUTING)
+    return Go(Step.BANK_CAPTURE if ctx.settings.card_capture == "pay" else Step.BANK_ROUTING)
 
 
 def bank_routing(state: CallState, keys: str, ctx: Context) -> Outcome:

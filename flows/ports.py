@@ -1,8 +1,7 @@
 """What the call flow needs from the outside world, as plain data and one Protocol.
 
-The ``ivr`` layer implements :class:`Ports` over the database and the payment
-gateway; tests implement it in memory. Nothing here imports Flask or Twilio.
-"""
+The ``ivr`` layer implements :class:`Ports` over the database and the payment gateway; tests
+implement it in memory. Nothing here imports Flask or Twilio."""
 
 from __future__ import annotations
 
@@ -50,24 +49,6 @@ class PaymentRecord:
     card_last4: str | None = None
 
 
-@dataclass(frozen=True)
-class CardToken:
-    """A card held by the gateway's vault: a reference, its brand and last four."""
-
-    token: str
-    brand: str
-    last4: str
-
-
-@dataclass(frozen=True)
-class BankToken:
-    """A bank account held by the gateway's vault: a reference, its type and last four."""
-
-    token: str
-    account_type: str  # "checking" or "savings"
-    last4: str
-
-
 class CardPart(StrEnum):
     """The parts of a keyed card, in the order they are asked for."""
 
@@ -83,7 +64,7 @@ class PaymentSource:
 
     ``label`` is the card brand ("Visa") or the bank account type ("checking"). A card or
     bank account keyed on this call has no ``token``: its details wait in the card store
-    until it is charged. A card <Pay> collected for later has the token <Pay> returned.
+    until it is charged. What <Pay> tokenised has the token the gateway accepted for it.
     """
 
     kind: str  # "card" | "bank" | "saved"
@@ -166,14 +147,11 @@ class DeclineReason(StrEnum):
 
 @dataclass(frozen=True)
 class ChargeResult:
-    """Where a payment stands.
-
-    Approved card payments and scheduled payments carry a confirmation number;
-    a bank debit is approved as ``pending`` until it settles. ``processing``: written
-    ahead, to be charged next. ``unknown``: it may have been charged; its amount is
-    held and it is reconciled later, never charged twice. ``retry_allowed`` is False
-    once the call or the account has had too many declines.
-    """
+    """Where a payment stands. Approved card payments and scheduled payments carry a
+    confirmation number; a bank debit is approved as ``pending`` until it settles.
+    ``processing``: written ahead, to be charged next. ``unknown``: it may have been charged;
+    its amount is held and it is reconciled later, never charged twice. ``retry_allowed`` is
+    False once the call or the account has had too many declines."""
 
     approved: bool
     confirmation_number: str | None = None
@@ -244,9 +222,7 @@ class Ports(Protocol):
 
     def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
         """The account with this account number, if any; a miss counts against ``caller``.
-
-        Raises :class:`CallerThrottled` when the caller ID is refused further lookups.
-        """
+        Raises :class:`CallerThrottled` when the caller ID is refused further lookups."""
 
     def get_account(self, account_id: int) -> AccountSummary:
         """The account by id (it exists: the flow only keeps ids it found)."""
@@ -288,6 +264,10 @@ class Ports(Protocol):
         Refused, before the gateway is asked, when the call or account has had too many
         declines or ``amount_cents`` is more than is payable; a gateway's refusal counts as a
         declined attempt (under ``idempotency_key``)."""
+
+    def accept_token(self, token: str) -> str | None:
+        """The gateway's token to keep for a card or bank account <Pay> tokenised; None when
+        it refuses it (Stripe: a Customer with no PaymentMethod): nothing is kept with it."""
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """The account's cards and bank accounts on file, oldest first."""

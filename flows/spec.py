@@ -247,7 +247,8 @@ class Entry(StepSpec):
 
 @dataclass(frozen=True, kw_only=True)
 class CardCapture(StepSpec):
-    """Twilio's <Pay> collects a card: ``ask`` builds the request, ``result`` acts on its report."""
+    """Twilio's <Pay> collects a card or bank account: ``ask`` builds the request, ``result``
+    acts on its report."""
 
     ask: Callable[[CallState, Context, list[Prompt]], Reply]
     result: Callable[[CallState, CaptureReport, Context], Outcome]

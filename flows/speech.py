@@ -180,6 +180,6 @@ def charge_description(kind: str, account_number: str, language: str = "en-US") 
     """What a charge is called at the gateway (the payer may read it on a receipt).
 
     ``kind`` is one of the catalog's ``text.charge.*``: ``phone``, ``card_kept``,
-    ``scheduled``, ``autopay``.
+    ``bank_capture``, ``scheduled``, ``autopay``.
     """
     return render(say(f"text.charge.{kind}", account=account_number), language)

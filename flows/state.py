@@ -42,6 +42,7 @@ class Step(StrEnum):
     CARD_CODE = "card_code"
     CARD_ZIP = "card_zip"
     CARD_CAPTURE = "card_capture"  # Twilio <Pay> collects the card instead of this server
+    BANK_CAPTURE = "bank_capture"  # ... or the bank account, kept as a token to debit
     BANK_TYPE = "bank_type"
     BANK_ROUTING = "bank_routing"
     BANK_ACCOUNT = "bank_account"
@@ -175,14 +176,18 @@ class EndKind(StrEnum):
 
 @dataclass(frozen=True)
 class Capture:
-    """Have Twilio's <Pay> collect a card, so its digits never reach this server.
+    """Have Twilio's <Pay> collect a card or bank account, so its digits never reach this
+    server.
 
     ``charge_cents`` > 0 charges through the Pay Connector at once; 0 only
-    tokenises the card (for a scheduled payment or an arrangement).
+    tokenises the card (for a scheduled payment or an arrangement). ``bank_account_type``
+    ("checking" or "savings") asks for a bank account instead, always tokenised: its debit
+    waits for the caller's telephone authorisation.
     """
 
     charge_cents: int
     description: str
+    bank_account_type: str = ""
 
 
 @dataclass(frozen=True)

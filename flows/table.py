@@ -7,8 +7,8 @@ Each step is one of the kinds in :mod:`flows.spec`:
   The options are said in order, then "to hear these options again, press star".
 - ``Entry``: a number keyed and checked by its handler; ``cancellable`` when a lone star
   drops the payment (the question then offers it).
-- ``CardCapture``: Twilio's <Pay> collects a card. ``Hold``: the caller holds while a
-  payment is charged. ``End``: the call is over.
+- ``CardCapture``: Twilio's <Pay> collects a card or bank account. ``Hold``: the caller
+  holds while a payment is charged. ``End``: the call is over.
 
 ``goes`` lists where a step's actions or handler may lead besides the options' own steps;
 the machine refuses any other move. The question each step asks, how its keys are
@@ -64,7 +64,8 @@ STEPS: dict[Step, StepSpec] = {
     S.SCHEDULE_DATE: Entry(cancellable=True, prompt="ask.schedule_date", digits=4,
                            params=amount.latest_date, handler=amount.schedule_date,
                            goes=frozenset({S.PAY_METHOD})),
-    # With what: a saved method, a new card (keyed, or by <Pay>), or a bank account.
+    # With what: a saved method, a new card (keyed, or by <Pay>), or a bank account (keyed,
+    # or by <Pay>: tokenised, and debited only once the authorisation is agreed).
     S.PAY_METHOD: Menu(goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.CARD_NUMBER,
                                        S.CARD_CAPTURE, S.AFTER_DECLINE}), options=(
         Each(method.offered_methods, "option.use_saved", method.saved_method, method.use_saved),
@@ -84,9 +85,13 @@ STEPS: dict[Step, StepSpec] = {
     S.CARD_CAPTURE: CardCapture(ask=capture.capture_reply, result=capture.capture_result,
                                 goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.AFTER_PAYMENT,
                                                 S.AFTER_DECLINE, S.MAIN_MENU})),
-    S.BANK_TYPE: Menu(goes=frozenset({S.BANK_ROUTING}), options=(
+    S.BANK_TYPE: Menu(goes=frozenset({S.BANK_ROUTING, S.BANK_CAPTURE}), options=(
         Option("1", "option.checking", method.checking),
         Option("2", "option.savings", method.savings))),
+    S.BANK_CAPTURE: CardCapture(ask=capture.bank_capture_reply,
+                                result=capture.bank_capture_result,
+                                goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM,
+                                                S.AFTER_DECLINE, S.MAIN_MENU})),
     S.BANK_ROUTING: Entry(cancellable=True, prompt="ask.bank_routing",
                           handler=method.bank_routing, goes=frozenset({S.BANK_ACCOUNT})),
     S.BANK_ACCOUNT: Entry(cancellable=True, prompt="ask.bank_account",

@@ -49,7 +49,8 @@ PATHS: dict[Step, list[str]] = {
     Step.CARD_EXPIRY: [*_METHOD, "1", VISA],
     Step.CARD_CODE: [*_METHOD, "1", VISA, "1230"],
     Step.CARD_ZIP: [*_METHOD, "1", VISA, "1230", "123"],
-    Step.CARD_CAPTURE: [*_METHOD, "1"],  # with IVR_CARD_CAPTURE=pay
+    Step.CARD_CAPTURE: [*_METHOD, "1"],  # with IVR_CARD_CAPTURE=pay (PAY_STEPS)
+    Step.BANK_CAPTURE: [*_METHOD, "2", "1"],  # with IVR_CARD_CAPTURE=pay
     Step.PAY_CONFIRM: _CARD,
     Step.AFTER_PAYMENT: [*_CARD, "1"],
     Step.AFTER_DECLINE: [*_METHOD, "1", DECLINED, "1230", "123", "94105", "1"],
@@ -65,6 +66,9 @@ PATHS: dict[Step, list[str]] = {
     Step.ARRANGE_DATE: _ARRANGE,
     Step.ARRANGE_CONFIRM: [*_ARRANGE, "1125", "1201", "1", VISA, "1230", "123", "94105"],
 }
+
+# The steps reached only with IVR_CARD_CAPTURE=pay: Twilio's <Pay> collects the card or account.
+PAY_STEPS = frozenset({Step.CARD_CAPTURE, Step.BANK_CAPTURE})
 
 # Run once first: a payment of one dollar scheduled for December 1st from the checking
 # account on file, so that CANCEL_SCHEDULED has something to offer.
@@ -93,7 +97,7 @@ def key_everywhere(app: Flask, secrets: list[str]) -> set[Step]:
     """
     reached = set()
     for n, (step, path) in enumerate(PATHS.items()):
-        override_settings(app, IVR_CARD_CAPTURE="pay" if step is Step.CARD_CAPTURE else "gather")
+        override_settings(app, IVR_CARD_CAPTURE="pay" if step in PAY_STEPS else "gather")
         for m, secret in enumerate(secrets):
             caller, answer = walk(app, f"CA{n:02d}{m:02d}{'e' * 28}", path)
             with db.transaction(app) as session:

@@ -125,3 +125,10 @@ class TwilioCaller:
         for entry in keys:
             answer = self.press(answer, entry)
         return answer
+
+
+def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
+    """Post <Pay>'s action callback for the answer's <Pay>, as Twilio would."""
+    pay = answer.root.find("Pay")
+    assert pay is not None, answer.said
+    return caller.post(pay.get("action", ""), True, **params)

@@ -16,6 +16,7 @@ from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
 from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
+from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.script import (
     ScriptError,
@@ -61,21 +62,22 @@ def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallR
 
 
 def _interactive(target: Flask | Transport, from_number: str | None,
-                 to_number: str | None) -> None:
+                 to_number: str | None, pay_connector: str | None) -> None:
     """Keys from stdin; exits 1 when the app failed during the call."""
     if isinstance(target, Flask) and "ivr_db" in target.extensions:
         prepare(target, load_demo_data=True)  # as `ivr serve` would: schema and demo data
     result = run_interactive(target, stream=sys.stdin, echo=_echo,
                              prompt=_prompt, from_number=from_number or DEFAULT_FROM,
-                             to_number=to_number or DEFAULT_TO)
+                             to_number=to_number or DEFAULT_TO, pay_connector=pay_connector)
     if result.outcome in FAILED_OUTCOMES:
         raise click.exceptions.Exit(1)
 
 
 def _scripted(target: Flask | Transport, path: Path, quiet: bool,
-              from_number: str | None, to_number: str | None) -> None:
+              from_number: str | None, to_number: str | None, pay_connector: str | None) -> None:
     """One script file, or every script in a folder; exits 1 on any failure."""
-    numbers = {"from_number": from_number, "to_number": to_number}
+    numbers = {"from_number": from_number, "to_number": to_number,
+               "pay_connector": pay_connector}
     if path.is_dir():
         outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
                                   **numbers)
@@ -103,9 +105,13 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool,
 @click.option("--script", "script_path", type=click.Path(exists=True, path_type=Path),
               help="A YAML call script, or a folder whose *.yaml scripts all run.")
 @click.option("-q", "--quiet", is_flag=True, help="With --script: print only PASS/FAIL lines.")
+@click.option("--pay-connector", type=click.Choice(PAY_CONNECTORS),
+              help="The Pay Connector <Pay> emulates (default: the script's 'pay_connector', "
+                   "else the in-process line's gateway, else sandbox).")
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
-                 to_number: str | None, script_path: Path | None, quiet: bool) -> None:
+                 to_number: str | None, script_path: Path | None, quiet: bool,
+                 pay_connector: str | None) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
@@ -120,6 +126,6 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
         # (After loading the app: its logging set-up would otherwise turn them back on.)
         logging.getLogger().setLevel(logging.WARNING)
     if script_path is None:
-        _interactive(target, from_number, to_number)
+        _interactive(target, from_number, to_number, pay_connector)
     else:
-        _scripted(target, script_path, quiet, from_number, to_number)
+        _scripted(target, script_path, quiet, from_number, to_number, pay_connector)

@@ -19,6 +19,7 @@ from ivr.payments.gateways.stripe import StripeGateway
 from ivr.ports.accounts import AccountPorts
 from ivr.ports.payments import PaymentPorts
 from ivr.ports.plans import PlanPorts
+from ivr.ports.tokens import TokenPorts
 from ivr.security.pin_policy import PinPolicy
 from ivr.sms.notices import Biller
 
@@ -26,7 +27,7 @@ __all__ = ["DatabasePorts", "flow_settings", "gateway_of", "init_app", "make_gat
            "ports_for"]
 
 
-class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts):
+class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts, TokenPorts):
     """:class:`flows.ports.Ports` for one webhook's database transaction."""
 
 

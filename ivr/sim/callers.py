@@ -66,9 +66,11 @@ class InteractiveCaller:
 def run_interactive(target: Flask | str | Transport, *, stream: TextIO | None = None,
                     echo: Callable[[str], None] = print,
                     prompt: Callable[[str], None] = _print_prompt,
-                    from_number: str = DEFAULT_FROM, to_number: str = DEFAULT_TO) -> CallResult:
-    """Place a call to ``target`` whose keys are typed on ``stream`` (stdin by default)."""
+                    from_number: str = DEFAULT_FROM, to_number: str = DEFAULT_TO,
+                    pay_connector: str | None = None) -> CallResult:
+    """Place a call to ``target`` whose keys are typed on ``stream`` (stdin by default);
+    ``pay_connector`` is the Pay Connector its ``<Pay>`` emulates (default: the line's)."""
     caller = InteractiveCaller(stream, echo=echo, prompt=prompt)
     call = SimulatedCall(transport_for(target), caller, from_number=from_number,
-                         to_number=to_number, echo=echo)
+                         to_number=to_number, echo=echo, pay_connector=pay_connector)
     return call.run()

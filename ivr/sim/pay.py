@@ -2,8 +2,9 @@
 
 ``PaySession(call, pay, url).run()`` asks the caller for each field the way Twilio does
 (the app's nested ``<Prompt>`` or a default one, up to ``maxAttempts`` tries per field),
-charges or tokenises through the sandbox gateway as a Pay Connector would, and returns the
-action URL and the parameters to post there. Full card numbers, security codes and bank
+charges or tokenises as the call's Pay Connector would (``call.pay_connector``: the sandbox
+or Stripe, see ``ivr.sim.pay_connectors``), and returns the action URL and the parameters
+to post there. Full card numbers, security codes and bank
 account numbers reach neither the transcript nor the posted parameters.
 """
 
@@ -24,9 +25,8 @@ from flows.cards import (
     check_security_code,
     security_code_length,
 )
-from flows.ports import DeclineReason
-from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.security.card_store import BankDetails, CardDetails
+from ivr.sim.pay_connectors import process_bank, process_card
 from ivr.sim.pay_twiml import (
     DEFAULT_ERRORS,
     DEFAULT_PROMPTS,
@@ -44,15 +44,6 @@ from ivr.sim.twiml import local_name
 
 CARD_TYPES = {Brand.VISA: "visa", Brand.MASTERCARD: "mastercard", Brand.AMEX: "amex",
               Brand.DISCOVER: "discover"}
-# Stripe's message for each decline, which a Stripe Pay Connector passes on as PaymentError.
-DECLINE_MESSAGES = {
-    DeclineReason.DECLINED: "Your card was declined.",
-    DeclineReason.INSUFFICIENT_FUNDS: "Your card has insufficient funds.",
-    DeclineReason.EXPIRED_CARD: "Your card has expired.",
-    DeclineReason.INCORRECT_CVC: "Your card's security code is incorrect.",
-    DeclineReason.PROCESSING_ERROR: "An error occurred while processing your card.",
-}
-GATEWAY_REJECTED_CARD = "64012"  # Twilio's error "Pay: Payment Gateway rejected the card."
 _ACCOUNT_LENGTHS = range(4, 18)  # NACHA allows account numbers of up to 17 digits
 _MIN_POSTAL_CODE = 5  # a US ZIP code, unless minPostalCodeLength says otherwise
 
@@ -66,7 +57,7 @@ class _Ended(Exception):
 
 
 class PaySession:
-    """One ``<Pay>``: capture every field, then charge or tokenise through the sandbox."""
+    """One ``<Pay>``: capture every field, then charge or tokenise through the connector."""
 
     def __init__(self, call: PayingCall, pay: ET.Element, current_url: str) -> None:
         """Nothing happens until ``run()``."""
@@ -200,40 +191,16 @@ class PaySession:
         return None
 
     def _process(self) -> tuple[str, dict[str, str]]:
-        """Say the processing prompt, then charge or tokenise like a Stripe Pay Connector."""
+        """Say the processing prompt, then charge or tokenise as the Pay Connector would."""
         self._say_prompt("payment-processing", None, 1, False)
+        connector, values = self.call.pay_connector, self.values
         if self.attrs.payment_method == "ach-debit":
-            return self._process_bank()
-        return self._process_card()
-
-    def _process_card(self) -> tuple[str, dict[str, str]]:
-        """Tokenise (chargeAmount 0) or charge by the sandbox's test-card outcomes."""
-        gateway, values = SandboxGateway(), self.values
-        card = CardDetails(values["payment-card-number"], values["expiration-date"],
-                           values.get("security-code", ""), self._postal_code())
-        if not self.attrs.charge_cents:
-            # A one-time token is as good as a reusable one to the sandbox's charge.
-            return "success", {"PaymentToken": gateway.save_card(card)}
-        key = secrets.token_hex(12)
-        charge = gateway.charge_card(card, self.attrs.charge_cents, key, self.attrs.description)
-        if charge.approved:
-            return "success", {"PaymentConfirmationCode": f"ch_{key}"}
-        reason = charge.decline_reason or DeclineReason.DECLINED
-        return "payment-connector-error", {"PaymentError": DECLINE_MESSAGES[reason],
-                                           "PayErrorCode": GATEWAY_REJECTED_CARD,
-                                           "ConnectorError": reason.value}
-
-    def _process_bank(self) -> tuple[str, dict[str, str]]:
-        """Tokenise the account, or submit a debit (pending: returns show up days later)."""
-        gateway = SandboxGateway()
-        kind = "savings" if self.attrs.bank_account_type == "consumer-savings" else "checking"
-        bank = BankDetails(self.values["bank-routing-number"],
-                           self.values["bank-account-number"], kind)
-        if not self.attrs.charge_cents:
-            return "success", {"PaymentToken": gateway.save_bank(bank)}
-        key = secrets.token_hex(12)
-        gateway.debit_bank(bank, self.attrs.charge_cents, key, self.attrs.description)
-        return "success", {"PaymentConfirmationCode": f"py_{key}"}
+            kind = "savings" if self.attrs.bank_account_type.endswith("savings") else "checking"
+            return process_bank(connector, self.attrs, BankDetails(
+                values["bank-routing-number"], values["bank-account-number"], kind))
+        return process_card(connector, self.attrs, CardDetails(
+            values["payment-card-number"], values["expiration-date"],
+            values.get("security-code", ""), self._postal_code()))
 
     def _postal_code(self) -> str:
         return self.values.get("postal-code") or self.attrs.fixed_postal_code()

@@ -53,6 +53,7 @@ class PayingCall(Protocol):
 
     result: CallResult
     transport: Transport
+    pay_connector: str  # the Pay Connector emulated: "sandbox" or "stripe"
     seconds: float
     last_action: Action | None
     heard_since_action: list[str]

@@ -219,11 +219,12 @@ def _overrides(script: Script, transport: Transport, echo: Callable[[str], None]
 
 def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str, Any] | Script,
                *, echo: Callable[[str], None] | None = None, quiet: bool = False,
-               from_number: str | None = None, to_number: str | None = None) -> CallResult:
+               from_number: str | None = None, to_number: str | None = None,
+               pay_connector: str | None = None) -> CallResult:
     """Run one scripted call; raise ScriptFailure (or ScriptError) when it does not pass.
 
     ``echo`` receives the transcript (unless ``quiet``), warnings and the PASS line.
-    ``from_number``/``to_number`` override the script's own numbers.
+    ``from_number``/``to_number``/``pay_connector`` override the script's own.
     """
     script = script if isinstance(script, Script) else load_script(script)
     out = echo or (lambda _line: None)
@@ -231,7 +232,8 @@ def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str
     caller = ScriptCaller(script, transport.supports_sms, warn=lambda m: out(f"warning: {m}"))
     call = SimulatedCall(transport, caller, echo=None if quiet else out,
                          from_number=from_number or script.from_number or DEFAULT_FROM,
-                         to_number=to_number or script.to_number or DEFAULT_TO)
+                         to_number=to_number or script.to_number or DEFAULT_TO,
+                         pay_connector=pay_connector or script.pay_connector)
     with _overrides(script, transport, out):
         result = call.run()
     _check_nothing_kept(transport, result)
@@ -256,11 +258,11 @@ def _check_nothing_kept(transport: Transport, result: CallResult) -> None:
 def run_script_dir(target: Flask | str | Transport, folder: str | Path, *,
                    echo: Callable[[str], None] | None = None, quiet: bool = False,
                    run: Callable[..., CallResult] | None = None,
-                   **numbers: str | None) -> dict[Path, str | None]:
+                   **options: str | None) -> dict[Path, str | None]:
     """Run every ``*.yaml``/``*.yml`` in ``folder``; map each file to its failure or None.
 
     ``run`` replaces :func:`run_script` (same arguments), e.g. to give each
-    script a fresh database.
+    script a fresh database; ``options`` (numbers, pay connector) go to each run.
     """
     run = run or run_script
     out = echo or (lambda _line: None)
@@ -268,7 +270,7 @@ def run_script_dir(target: Flask | str | Transport, folder: str | Path, *,
     paths = sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])
     for path in paths:
         try:
-            run(target, path, echo=out, quiet=quiet, **numbers)
+            run(target, path, echo=out, quiet=quiet, **options)
             outcomes[path] = None
         except (ScriptFailure, ScriptError) as exc:
             outcomes[path] = str(exc)

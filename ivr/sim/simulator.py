@@ -23,6 +23,7 @@ from urllib.parse import urljoin
 from ivr.errors import TwimlError
 from ivr.phones import to_e164
 from ivr.sim.pay import PaySession
+from ivr.sim.pay_connectors import CONNECTORS, connector_for
 from ivr.sim.results import SECONDS_PER_KEY, Action, CallResult, Outcome
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import (
@@ -68,9 +69,17 @@ class SimulatedCall:
 
     def __init__(self, transport: Transport, caller: Caller, *, from_number: str = DEFAULT_FROM,
                  to_number: str = DEFAULT_TO, echo: Callable[[str], None] | None = None,
-                 max_requests: int = MAX_REQUESTS, call_sid: str | None = None) -> None:
-        """Prepare the call; nothing is sent until ``run()``."""
+                 max_requests: int = MAX_REQUESTS, call_sid: str | None = None,
+                 pay_connector: str | None = None) -> None:
+        """Prepare the call; nothing is sent until ``run()``. ``pay_connector``: the Pay
+        Connector a ``<Pay>`` emulates (``ivr.sim.pay_connectors``); by default the one
+        that fits the app in process, else the sandbox's."""
+        pay_connector = pay_connector or connector_for(transport)
+        if pay_connector not in CONNECTORS:
+            raise ValueError(f"pay connector {pay_connector!r} is not one of "
+                             f"{', '.join(CONNECTORS)}")
         self.transport = transport
+        self.pay_connector = pay_connector
         self.caller = caller
         self.from_number = from_number
         self.to_number = to_number

@@ -32,6 +32,7 @@ from ivr.phones import to_e164
 from ivr.ports import database as services
 from ivr.ports.payments import record_capture
 from ivr.security import card_store
+from ivr.web.pay_form import pay_tokens
 from ivr.web.twiml import Voice, reply_twiml
 from models import CallSession, Payment, utcnow
 
@@ -42,7 +43,8 @@ def voice_settings(app: Flask) -> Voice:
     """How this app speaks, and where it transfers callers."""
     settings = settings_of(app)
     return Voice(language=settings.language, voice=settings.voice,
-                 agent_number=settings.agent_number, pay_connector=settings.pay_connector)
+                 agent_number=settings.agent_number, pay_connector=settings.pay_connector,
+                 token_type=pay_tokens(settings.payment_gateway).token_type)
 
 
 def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,

@@ -14,23 +14,32 @@ from flows.state import Capture, EndKind, Reply
 # Where Twilio reports <Pay>'s progress (each field asked, each error); see ivr.web.voice.
 PAY_STATUS_PATH = "/voice/pay-status"
 PAY_FIELDS = ("payment-card-number", "expiration-date", "security-code", "postal-code")
+BANK_FIELDS = ("bank-routing-number", "bank-account-number")
 PAY_ERRORS = {
     "payment-card-number": ("invalid-card-number", "invalid-card-type", "timeout"),
     "expiration-date": ("invalid-date", "timeout"),
     "security-code": ("invalid-security-code", "timeout"),
-    # Twilio's <Prompt errorType> has no value for a bad postal code: only a timeout.
+    # Twilio's <Prompt errorType> has no value for a bad postal code, routing or account
+    # number: only a timeout (Twilio says its own sentence for the rest).
     "postal-code": ("timeout",),
+    "bank-routing-number": ("timeout",),
+    "bank-account-number": ("timeout",),
 }
+# <Pay bankAccountType>: the caller's accounts are consumer ones (Twilio's default is
+# consumer-checking; commercial-checking and commercial-savings are a business's).
+BANK_ACCOUNT_TYPES = {"checking": "consumer-checking", "savings": "consumer-savings"}
 
 
 @dataclass(frozen=True)
 class Voice:
-    """How prompts are spoken, where a transfer goes, and which Pay Connector charges."""
+    """How prompts are spoken, where a transfer goes, which Pay Connector charges, and the
+    ``tokenType`` it tokenises with (``ivr.web.pay_form.pay_tokens``)."""
 
     language: str = "en-US"
     voice: str = "Polly.Joanna"
     agent_number: str = ""
     pay_connector: str = "Default"
+    token_type: str = "reusable"
 
 
 def _say(target: VoiceResponse | Gather | PayPrompt, prompt: Prompt, voice: Voice) -> None:
@@ -68,25 +77,52 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
 
 
 def pay_verb(capture: Capture, action_url: str, voice: Voice) -> Pay:
-    """<Pay> collecting a card, with our own prompts (and error prompts) for each field."""
-    options = {"token_type": "reusable"} if capture.charge_cents == 0 else {
-        "charge_amount": str(cents_to_decimal(capture.charge_cents)), "currency": "usd"}
+    """<Pay> collecting a card or bank account, with our own prompts for each field."""
+    bank = BANK_ACCOUNT_TYPES.get(capture.bank_account_type)
     # <Pay> has no method attribute: Twilio always POSTs to its action.
     pay = Pay(input="dtmf", action=action_url, status_callback=PAY_STATUS_PATH,
-              payment_method="credit-card",
               payment_connector=voice.pay_connector, description=capture.description,
-              valid_card_types="visa mastercard amex discover", security_code=True,
-              postal_code=True, timeout=10, max_attempts=3, language=voice.language, **options)
-    for field in PAY_FIELDS:
-        for error in PAY_ERRORS[field]:
-            prompt = PayPrompt(for_=field, error_type=error)
-            _say(prompt, say(f"pay.error.{error}"), voice)
-            _say(prompt, say(f"pay.{field}"), voice)
-            pay.append(prompt)
-        prompt = PayPrompt(for_=field)
+              timeout=10, max_attempts=3, language=voice.language,
+              **_pay_options(capture, voice, bank))
+    for field in BANK_FIELDS if bank else PAY_FIELDS:
+        _field_prompts(pay, field, voice)
+    if bank:
+        # The account number twice, as when it is keyed: Twilio compares the two entries.
+        again = PayPrompt(for_="bank-account-number", require_matching_inputs=True)
+        _say(again, say("pay.bank-account-number.again"), voice)
+        mismatch = PayPrompt(for_="bank-account-number", error_type="input-matching-failed")
+        _say(mismatch, say("pay.error.input-matching-failed"), voice)
+        _say(mismatch, say("pay.bank-account-number"), voice)
+        pay.append(again)
+        pay.append(mismatch)
+    return pay
+
+
+def _pay_options(capture: Capture, voice: Voice, bank: str | None) -> dict[str, str | bool]:
+    """Charge or tokenise; a card (with its checks) or a bank account of type ``bank``."""
+    options: dict[str, str | bool]
+    if capture.charge_cents == 0:
+        options = {"token_type": voice.token_type}
+    else:
+        # Twilio: "Do not enter a charge amount when tokenizing" (and no tokenType charging).
+        options = {"charge_amount": str(cents_to_decimal(capture.charge_cents)),
+                   "currency": "usd"}
+    if bank:
+        return options | {"payment_method": "ach-debit", "bank_account_type": bank}
+    return options | {"payment_method": "credit-card", "security_code": True,
+                      "postal_code": True, "valid_card_types": "visa mastercard amex discover"}
+
+
+def _field_prompts(pay: Pay, field: str, voice: Voice) -> None:
+    """A field's prompt, and one for each error Twilio may ask it again after."""
+    for error in PAY_ERRORS[field]:
+        prompt = PayPrompt(for_=field, error_type=error)
+        _say(prompt, say(f"pay.error.{error}"), voice)
         _say(prompt, say(f"pay.{field}"), voice)
         pay.append(prompt)
-    return pay
+    prompt = PayPrompt(for_=field)
+    _say(prompt, say(f"pay.{field}"), voice)
+    pay.append(prompt)
 
 
 def apology_twiml(voice: Voice) -> str:

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
+from ivr.config import settings_of
 from ivr.web.calls import (
     charge_held_payment,
     close_call,
@@ -19,7 +20,7 @@ from ivr.web.calls import (
     take_turn,
     voice_settings,
 )
-from ivr.web.pay_form import capture_report, is_pay_result
+from ivr.web.pay_form import capture_report, is_pay_result, pay_tokens
 from ivr.web.signatures import require_twilio_signature
 from ivr.web.twiml import apology_twiml, empty_twiml
 from models import CallSession
@@ -84,7 +85,10 @@ def turn() -> Response:
     if request.args.get("silence") == "1":
         return _answer(number, Event(digits=None))
     if is_pay_result(request.form):
-        return _answer(number, Event(digits=None, captured=capture_report(request.form)))
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        tokens = pay_tokens(settings_of(app).payment_gateway)
+        return _answer(number, Event(digits=None,
+                                     captured=capture_report(request.form, tokens)))
     return _answer(number, Event(digits=_keys(request.form.get("Digits", ""))))
 
 

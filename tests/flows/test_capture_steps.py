@@ -116,3 +116,85 @@ def test_a_decline_reason_belongs_only_to_a_connector_error() -> None:
 def test_a_card_whose_brand_twilio_did_not_say_is_named_without_one() -> None:
     assert render(method_words("card", "", "4242")) == "the card ending in 4 2 4 2"
     assert render(method_words("card", "Visa", "4242")) == "the Visa card ending in 4 2 4 2"
+
+
+# --- a token the gateway refuses, and bank accounts by <Pay> -----------------------------------
+
+
+def test_a_token_the_gateway_refuses_is_refused_when_pay_reports_it(ports: FakePorts) -> None:
+    caller = at_capture(ports, "2", "1203", "1")  # later: the card is only tokenised
+    text = report(caller, CaptureReport(CaptureKind.SUCCESS, brand="Visa", last4="4242",
+                                        token="cus_Bare", expiry_mmyy="1230"))
+    assert "cannot be kept on file for a payment on a later date" in text
+    assert "No payment was taken." in text and "To try a different card" in text
+    assert caller.state.step is Step.AFTER_DECLINE and caller.state.payment.method is None
+    assert ports.orders == [] and ports.saved == {}  # nothing scheduled, nothing kept
+
+
+def at_bank_capture(ports: FakePorts, *when: str, account_type: str = "1") -> Caller:
+    """A caller with <Pay> capture on, paying the full balance ``when`` from a new bank
+    account of the type keyed (1 checking, 2 savings)."""
+    caller = Caller(ports, card_capture="pay")
+    caller.press_all("1", PIN, "2", "1", *when, "2", account_type)
+    assert caller.state.step is Step.BANK_CAPTURE
+    return caller
+
+
+BANK = CaptureReport(CaptureKind.SUCCESS, last4="89", token="sbx-settle-1")
+
+
+@pytest.mark.parametrize(("key", "account_type"), [("1", "checking"), ("2", "savings")])
+def test_pay_collects_a_bank_account_of_the_type_chosen_and_never_debits_it(
+        ports: FakePorts, key: str, account_type: str) -> None:
+    caller = at_bank_capture(ports, "1", account_type=key)
+    capture = caller.reply.capture
+    assert capture is not None and (capture.charge_cents, capture.bank_account_type) == \
+        (0, account_type)
+    assert "routing number and your account number" in caller.text
+    assert ports.orders == []  # nothing is written ahead before the authorisation
+
+
+def test_a_bank_account_is_read_back_with_its_authorisation_and_debited_once_agreed(
+        ports: FakePorts) -> None:
+    caller = at_bank_capture(ports, "1")
+    text = report(caller, BANK)
+    assert "with the checking account ending in 8 9" in text
+    assert "electronic debit" in text  # the telephone authorisation, before any debit
+    assert caller.state.step is Step.PAY_CONFIRM and ports.orders == []
+    assert "has been submitted" in caller.press("1")
+    [order] = ports.orders
+    assert order.source == PaymentSource("bank", "checking", "89", "sbx-settle-1")
+    assert order.authorization_text and "8 9" in order.authorization_text
+
+
+def test_a_bank_account_for_a_later_date_is_kept_and_scheduled_once_agreed(
+        ports: FakePorts) -> None:
+    caller = at_bank_capture(ports, "2", "1203")
+    text = report(caller, BANK)
+    assert "on December third" in text and "on file for this" in text
+    assert "is scheduled for December third" in caller.press("1")
+    assert ports.orders[-1].source.token == "sbx-settle-1"
+
+
+@pytest.mark.parametrize(("captured", "says", "step"), [
+    (CaptureReport(CaptureKind.SUCCESS, last4="89", token="cus_Bare"),
+     "we cannot take a payment from that bank account", Step.AFTER_DECLINE),
+    (CaptureReport(CaptureKind.UNREADABLE), "we could not read the bank account details",
+     Step.AFTER_DECLINE),
+    (CaptureReport(CaptureKind.FAILED), "a problem submitting the bank debit",
+     Step.AFTER_DECLINE),
+    (CaptureReport(CaptureKind.CANCELLED), "The payment was cancelled.", Step.MAIN_MENU),
+])
+def test_a_bank_account_pay_did_not_give_is_never_debited(
+        ports: FakePorts, captured: CaptureReport, says: str, step: Step) -> None:
+    caller = at_bank_capture(ports, "1")
+    text = report(caller, captured)
+    assert says in text and caller.state.step is step
+    assert "card" not in text.split(".")[0]  # a bank account's trouble is never the card's
+    assert ports.orders == []
+
+
+def test_a_hang_up_during_the_bank_capture_ends_the_call(ports: FakePorts) -> None:
+    caller = at_bank_capture(ports, "1")
+    assert report(caller, CaptureReport(CaptureKind.HUNG_UP)) == ""
+    assert caller.state.step is Step.ENDED and ports.orders == []

@@ -394,12 +394,23 @@ def test_charge_saved_refuses_what_names_no_card(gateway: StripeGateway,
     assert not requests_mock.called
 
 
-@pytest.mark.parametrize("token", [PM, f"{CUS}:{PM}", "pm_card_visa"])
-def test_accept_token_keeps_a_payment_method_as_it_is(gateway: StripeGateway,
-                                                      requests_mock: rm.Mocker,
-                                                      token: str) -> None:
+@pytest.mark.parametrize("token", [f"{CUS}:{PM}", "cus_A1:pm_card_visa"])
+def test_accept_token_keeps_a_payment_method_with_its_customer_as_it_is(
+        gateway: StripeGateway, requests_mock: rm.Mocker, token: str) -> None:
+    # <Pay> with tokenType=payment-method: PaymentToken pm_..., ProfileId its Customer.
     assert gateway.accept_token(token) == token
     assert not requests_mock.called
+
+
+def test_accept_token_attaches_a_payment_method_that_came_alone_to_a_customer(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    # Unattached, Stripe would charge it once only: a second instalment would be refused.
+    requests_mock.post(CUSTOMERS, json=customer())
+    requests_mock.post(ATTACH, json=payment_method())
+    assert gateway.accept_token(PM) == f"{CUS}:{PM}"
+    made, attached = requests_mock.request_history
+    assert (made.url, attached.url) == (CUSTOMERS, ATTACH)
+    assert form_of(attached) == {"customer": CUS}
 
 
 @pytest.mark.parametrize(("token", "message"), [

@@ -162,3 +162,19 @@ def test_a_fingerprint_never_holds_the_digits(harness: Harness, value: str) -> N
     assert len(digest) == len(short)  # nor how many digits there were
     # keyed: a routing or account number cannot be found by hashing every candidate
     assert digest != hashlib.sha256(value.encode()).hexdigest()
+
+
+# --- tokens <Pay> returns ---------------------------------------------------------------------
+
+TOKEN = "sbx-approve-0123456789abcdef"  # one the gateway of each implementation can charge
+
+
+def test_a_token_the_gateway_can_charge_later_is_kept_as_it_is(harness: Harness) -> None:
+    with harness.turn() as ports:
+        assert ports.accept_token(TOKEN) == TOKEN
+
+
+@pytest.mark.parametrize("token", ["", "cus_NoPaymentMethod"])
+def test_a_token_that_names_nothing_to_charge_is_refused(harness: Harness, token: str) -> None:
+    with harness.turn() as ports:
+        assert ports.accept_token(token) is None

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from flows.ports import (
     CardPart,
-    CardToken,
     ChargeResult,
     DeclineReason,
     PaymentOrder,
@@ -252,8 +251,3 @@ def test_caller_id_lookup(session: Session) -> None:
     assert len(p.accounts_for_phone("+13125550142")) == 2
     assert p.accounts_for_phone("+16505550000") == []
     assert p.find_account("99999") is None
-
-
-def test_card_tokens_round_trip_as_plain_data() -> None:
-    card = CardToken("t", "Visa", "4242")
-    assert CardToken(**{"token": "t", "brand": "Visa", "last4": "4242"}) == card

@@ -116,10 +116,10 @@ def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
     answer = caller.walk("1", "2468", "2", "1", "2", "1201")
     assert "bank account" not in answer.said  # Stripe here takes cards only
     pay = caller.press(answer, "1").root.find("Pay")
-    assert pay is not None and pay.get("tokenType") == "reusable"
+    assert pay is not None and pay.get("tokenType") == "payment-method"
     answer = caller.post(pay.get("action", ""), Result="success", PaymentToken="pm_1Abc",
-                         PaymentCardType="visa", PaymentCardNumber="xxxx-xxxx-xxxx-4242",
-                         ExpirationDate="1230")
+                         ProfileId="cus_9Xy", PaymentCardType="visa",
+                         PaymentCardNumber="xxxx-xxxx-xxxx-4242", ExpirationDate="1230")
     assert "with the Visa card ending in 4 2 4 2, on December first" in answer.said
     assert "is scheduled for December first" in caller.press(answer, "1").said
 
@@ -130,5 +130,6 @@ def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
     assert stripe.call_count == 1
     sent = stripe.last_request
     assert "payment_method=pm_1Abc" in sent.text and "amount=12045" in sent.text
+    assert "customer=cus_9Xy" in sent.text  # a PaymentMethod on a Customer is charged with it
     assert sent.headers["Idempotency-Key"] == call_payments(demo_app)[0].idempotency_key
     assert account(demo_app, "10001234").balance_cents == 0

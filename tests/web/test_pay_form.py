@@ -12,7 +12,7 @@ import pytest
 
 from flows.capture import CaptureKind, CaptureReport
 from flows.ports import CaptureResult, DeclineReason
-from ivr.web.pay_form import capture_report, is_pay_result
+from ivr.web.pay_form import PayTokens, capture_report, is_pay_result, pay_tokens
 from tests.import_graph import ROOT
 
 CALL = {"AccountSid": "AC" + "0" * 32, "CallSid": "CA" + "1" * 32, "From": "+14155550100",
@@ -37,6 +37,39 @@ def test_a_card_kept_on_file_is_read_with_its_token() -> None:
     assert capture_report(KEPT) == CaptureReport(
         CaptureKind.SUCCESS, brand="American Express", last4="0005", token="pm_1Nabc",
         expiry_mmyy="0828", postal_code="10001")
+
+
+def test_stripe_asks_for_a_payment_method_and_keeps_it_with_its_customer() -> None:
+    stripe = pay_tokens("stripe")
+    assert stripe == PayTokens("payment-method", with_profile=True)
+    assert capture_report(KEPT, stripe).token == "cus_Qxyz:pm_1Nabc"
+
+
+@pytest.mark.parametrize(("token", "profile", "kept"), [
+    ("pm_1Nabc", "", "pm_1Nabc"),  # no Customer came: the gateway attaches it to one
+    ("", "cus_Qxyz", "cus_Qxyz"),  # a Customer alone, which the gateway then refuses
+    ("", "", ""),
+])
+def test_a_stripe_token_is_what_came(token: str, profile: str, kept: str) -> None:
+    form = {**KEPT, "PaymentToken": token, "ProfileId": profile}
+    assert capture_report(form, pay_tokens("stripe")).token == kept
+
+
+@pytest.mark.parametrize("gateway", ["sandbox", "authorizenet", ""])
+def test_other_gateways_keep_twilios_default_and_the_token_alone(gateway: str) -> None:
+    # Braintree's ProfileId, say, "cannot be used as a token" (Twilio's reference).
+    assert pay_tokens(gateway) == PayTokens("reusable", with_profile=False)
+    assert capture_report(KEPT, pay_tokens(gateway)).token == "pm_1Nabc"
+
+
+def test_a_bank_account_keeps_only_the_last_digits_twilio_shows() -> None:
+    form = {**CALL, "Result": "success", "PaymentMethod": "ach-debit",
+            "BankAccountType": "consumer-checking", "BankRoutingNumber": "110000000",
+            "BankAccountNumber": "**********89", "PaymentToken": "sbx-settle-1"}
+    report = capture_report(form)
+    assert (report.kind, report.last4, report.token, report.brand) == (
+        CaptureKind.SUCCESS, "89", "sbx-settle-1", "")
+    assert "110000000" not in repr(report)
 
 
 @pytest.mark.parametrize(("form", "expected"), [
@@ -105,7 +138,7 @@ def test_what_the_ledger_records_of_each_result(form: dict[str, str],
 
 PAY_FIELDS = ("Result", "PaymentConfirmationCode", "PaymentToken", "ProfileId",
               "PaymentCardNumber", "PaymentCardType", "ExpirationDate", "PaymentCardPostalCode",
-              "PaymentError", "PayErrorCode", "ConnectorError")
+              "PaymentError", "PayErrorCode", "ConnectorError", "BankAccountNumber")
 
 
 def test_only_the_form_reader_knows_the_pay_fields() -> None:

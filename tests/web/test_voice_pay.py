@@ -13,7 +13,7 @@ from ivr.db import db
 from ivr.sim.pay_twiml import ERROR_TYPES, PAY_ATTRIBUTES, PROMPT_ATTRIBUTES
 from models import SmsMessage
 from tests.app_helpers import balance, call_payments
-from tests.twilio_helpers import Answer, TwilioCaller
+from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
 TO_CAPTURE = ("1", PIN, "2", "2", "30", "1", "1")  # $30 today, with a new card
@@ -75,12 +75,6 @@ def capture(caller: TwilioCaller) -> Answer:
     assert answer.root.find("Pay") is not None
     return answer
 
-
-def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:
-    """Post <Pay>'s action callback as Twilio would."""
-    pay = answer.root.find("Pay")
-    assert pay is not None
-    return caller.post(pay.get("action", ""), True, **params)
 
 
 def test_success_records_the_payment_without_charging_again(caller: TwilioCaller) -> None:

@@ -168,13 +168,17 @@ class StripeGateway:
         raise GatewayError(NO_BANK)
 
     def accept_token(self, token: str) -> str:
-        """A ``<Pay>`` token kept as it is: ``pm_...`` or ``cus_...:pm_...``.
+        """A ``<Pay>`` token as it is kept on file: ``cus_...:pm_...``.
 
-        Raises GatewayError for a bare Customer (the connector's ``tokenType`` was not
-        ``payment-method``) or a token that is not Stripe's.
+        With ``tokenType=payment-method`` Stripe's Pay Connector returns a PaymentMethod, and
+        its Customer as ``ProfileId`` (kept together, unchanged, without a request). A
+        PaymentMethod that came without one is attached to a new Customer first, as
+        :meth:`keep` does: Stripe charges a PaymentMethod attached to no Customer only once,
+        so the second instalment of an arrangement or a later AutoPay would be refused.
+        Raises GatewayError for a bare Customer (no PaymentMethod: not a charge
+        instruction) or a token that is not Stripe's, before any request.
         """
-        charge_instruction(token)
-        return token
+        return self.keep(CARD, token)
 
     def settlement(self, reference: str) -> Settlement:
         """Refused: there are no Stripe bank debits to settle."""
