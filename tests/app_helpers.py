@@ -37,6 +37,12 @@ def database_kinds() -> list[Any]:
     return kinds
 
 
+def postgresql_only() -> list[Any]:
+    """For a test that means something only on PostgreSQL (row locks): that database alone,
+    when one is configured (CI always configures one)."""
+    return [kind for kind in database_kinds() if kind != "sqlite"]
+
+
 @contextmanager
 def database(kind: str, tmp_path: Path) -> Iterator[str]:
     """A URL to an empty database of ``kind``; PostgreSQL gets a throwaway schema."""

@@ -15,7 +15,7 @@ from ivr.db import db
 from ivr.ports.database import make_gateway
 from ivr.security.card_store import CardDetails
 from models import AuditEvent, SavedPaymentMethod
-from tests.app_helpers import call_payments
+from tests.app_helpers import call_payments, postgresql_only
 from tests.card_helpers import card_entries
 from tests.concurrency import at_once
 from tests.twilio_helpers import TwilioCaller
@@ -85,14 +85,12 @@ def test_cards_declined_when_kept_for_later_count_against_the_decline_limit(
         f"{setup.call_count} cards checked at the issuer, limits reached: {limits}"
 
 
-@pytest.mark.postgresql
+@pytest.mark.parametrize("database_url", postgresql_only(), indirect=True)
 def test_an_arrangement_does_not_ask_the_gateway_while_the_account_is_locked(
         demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     """create_arrangement locks the account, then keep_for_later calls save_card (an HTTP
     request of up to seconds): every other payment, AutoPay or scheduled run for the account
     waits on it. open_payment takes care to ask first; arrangements do not."""
-    if db.engine(demo_app).dialect.name != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     gateway = demo_app.extensions["ivr_gateway"]
     save_card = gateway.save_card
     locked: list[bool] = []
