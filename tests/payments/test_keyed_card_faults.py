@@ -1,7 +1,7 @@
-"""Review attacks (review1): a killed worker or a lost reply at each point of a keyed card's
-path, then each recovery; afterwards the card store must be empty, no digit of the card
-readable anywhere (rows, log lines with their tracebacks, answers), the money right, and no
-token for the card kept past the call. A failing test is a finding."""
+"""A killed worker or a lost reply at each point of a keyed card's path, then each recovery
+(from an adversarial review): afterwards the card store is empty, no digit of the card is
+readable anywhere (rows, log lines with their tracebacks, answers), the money is right, and
+no token for the card is kept past the call."""
 
 from __future__ import annotations
 
@@ -100,8 +100,8 @@ def test_after_any_fault_and_recovery_the_card_is_gone_and_readable_nowhere(
 
 def test_a_token_for_the_card_is_not_kept_when_reconcile_settles_it_after_the_call(
         demo_app: Flask) -> None:
-    """The reply was lost; the caller hung up (keep tokens cleared); reconcile later finds
-    the charge and record() writes its reusable token into payments.keep_token for good."""
+    """The reply was lost, the caller hung up, reconcile later finds the charge: no token to
+    keep the card is written then (once, one was, for good)."""
     override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST)
     answer = caller.walk(*TO_READ_BACK, "1")

@@ -1,5 +1,5 @@
-"""Review attacks on the card store and keep_token (review1): each test states the expected,
-safe behaviour; a failing test is a finding."""
+"""Attacks on the card store and keep_token, from an adversarial review: each test states
+the safe behaviour, and each once failed (its docstring says how)."""
 
 from __future__ import annotations
 
@@ -46,8 +46,8 @@ def saved_cards(app: Flask, last4: str) -> list[SavedPaymentMethod]:
 # --- keep_token outliving the call -------------------------------------------------------------
 
 def test_keep_token_is_dropped_when_the_caller_hangs_up_while_holding(demo_app: Flask) -> None:
-    """close_call clears keep_token first, then charge_held_payment records the charge and
-    writes a fresh keep_token that nothing clears."""
+    """Once failed: close_call cleared keep_token, then charge_held_payment recorded the charge
+    and wrote a fresh one that nothing cleared."""
     caller = TwilioCaller(demo_app)
     read_back = caller.walk(*PAY_NEW_CARD, *keyed(VISA))
     caller.press(read_back, "1", follow=False)  # "please hold", then the caller hangs up
@@ -58,7 +58,8 @@ def test_keep_token_is_dropped_when_the_caller_hangs_up_while_holding(demo_app: 
 
 
 def test_keep_token_is_dropped_when_an_abandoned_call_is_closed(demo_app: Flask) -> None:
-    """No status callback: housekeeping closes the call but leaves payments.keep_token."""
+    """Once failed: with no status callback, housekeeping closed the call but left the
+    payment's keep_token."""
     caller = TwilioCaller(demo_app)
     answer = caller.walk(*PAY_NEW_CARD, *keyed(VISA), "1")
     assert "has been approved" in answer.said
@@ -83,8 +84,8 @@ def reach_account_decline_limit(app: Flask) -> None:
 
 def test_a_card_is_not_verified_or_kept_when_the_account_is_at_its_decline_limit(
         demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """keep_for_later runs before the decline limit: a card tester past the limit still gets
-    each card checked by the gateway (save_card), and each is kept on file."""
+    """Once failed: the card was kept for later before the decline limit was checked, so a
+    card tester past the limit still had each card checked by the gateway and kept on file."""
     reach_account_decline_limit(demo_app)
     gateway = demo_app.extensions["ivr_gateway"]
     asked: list[str] = []
@@ -122,8 +123,8 @@ def test_an_arrangement_with_a_card_no_longer_held_is_told_not_an_application_er
 
 def test_a_card_is_forgotten_when_the_caller_is_transferred_to_an_agent_while_keying(
         demo_app: Flask) -> None:
-    """Three bad security codes hand the caller to an agent: the call goes on (with the
-    agent), so no status callback comes for minutes, and the card keyed so far stays."""
+    """Once failed: three bad security codes hand the caller to an agent, the call goes on
+    (with the agent) with no status callback for minutes, and the card keyed so far stayed."""
     override_settings(demo_app, IVR_AGENT_NUMBER=AGENT)
     caller = TwilioCaller(demo_app)
     answer = caller.walk(*PAY_NEW_CARD, VISA.number, VISA.expiry_mmyy)
@@ -146,8 +147,8 @@ def test_a_card_read_back_is_forgotten_when_the_caller_is_transferred_to_an_agen
 
 def test_a_card_is_forgotten_when_a_turn_fails_and_the_caller_goes_to_an_agent(
         demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An unexpected error becomes an apology and a <Dial> to an agent; the turn's transaction
-    is rolled back, so the card keyed stays in the store for the rest of the call."""
+    """Once failed: an unexpected error becomes an apology and a <Dial> to an agent; the turn's
+    transaction rolled back, so the card keyed stayed in the store for the rest of the call."""
     override_settings(demo_app, IVR_AGENT_NUMBER=AGENT)
     caller = TwilioCaller(demo_app)
     read_back = caller.walk(*PAY_NEW_CARD, *keyed(VISA))

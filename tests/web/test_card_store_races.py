@@ -1,5 +1,5 @@
-"""Review attacks (review1): races and replays around the card store, the hold, the hang-up
-and keeping a method on file; key rotation mid-call. A failing test is a finding."""
+"""Attacks from an adversarial review: races and replays around the card store, the hold,
+the hang-up and keeping a method on file; key rotation mid-call."""
 
 from __future__ import annotations
 
@@ -115,8 +115,8 @@ def test_a_key_rotated_mid_call_loses_only_the_card_being_keyed(demo_app: Flask,
 
 
 def test_the_expiry_keyed_is_not_kept_in_the_call_state(demo_app: Flask) -> None:
-    """The issue: number, expiry, code and ZIP are kept in the card store, never the call
-    state. The expiry is written into call_sessions.flow_state (CardEntry.expiry_mmyy)."""
+    """Number, expiry, code and ZIP are kept in the card store, never the call state (the
+    expiry once was, in CardEntry.expiry_mmyy)."""
     caller = TwilioCaller(demo_app)
     caller.walk(*JORDAN_NEW_CARD, CARD.number, "0931")
     with db.transaction(demo_app) as session:

@@ -1,5 +1,5 @@
-"""Review attacks (review1) on a new card kept for a later payment: the gateway is asked to
-keep it (``save_card``) inside the turn. A failing test is a finding."""
+"""Attacks, from an adversarial review, on a new card kept for a later payment: the gateway
+is asked to keep it (``save_card``) before the payment or plan is written."""
 
 from __future__ import annotations
 
@@ -70,8 +70,8 @@ def test_a_card_declined_when_kept_for_later_is_told_as_a_decline(
 
 def test_cards_declined_when_kept_for_later_count_against_the_decline_limit(
         demo_app: Flask, requests_mock: Any) -> None:
-    """A card tester schedules a payment with each card to test: every SetupIntent asks the
-    issuer, and no decline is counted, so the account's daily limit (5) never stops them."""
+    """Once failed: a card tester scheduling a payment with each card to test had every
+    SetupIntent ask the issuer and no decline counted, so the daily limit never stopped it."""
     on_stripe(demo_app)
     setup = stripe_declines_setup(requests_mock)
     for n in range(7):
@@ -88,9 +88,9 @@ def test_cards_declined_when_kept_for_later_count_against_the_decline_limit(
 @pytest.mark.parametrize("database_url", postgresql_only(), indirect=True)
 def test_an_arrangement_does_not_ask_the_gateway_while_the_account_is_locked(
         demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    """create_arrangement locks the account, then keep_for_later calls save_card (an HTTP
-    request of up to seconds): every other payment, AutoPay or scheduled run for the account
-    waits on it. open_payment takes care to ask first; arrangements do not."""
+    """Once failed: create_arrangement locked the account, then asked the gateway to keep the
+    card (an HTTP request of up to seconds) while every other payment of the account waited.
+    The flow now keeps the method first (ports.keep_for_later)."""
     gateway = demo_app.extensions["ivr_gateway"]
     save_card = gateway.save_card
     locked: list[bool] = []
