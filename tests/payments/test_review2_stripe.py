@@ -1,0 +1,94 @@
+"""review2: attacks on the Stripe gateway and on the two Stripe stand-ins the tests trust.
+
+Shapes follow Stripe's API reference: an error answer is ``{"error": {...}}``; a 5xx means
+Stripe's side failed and, with an idempotency key, the request may have run (Stripe saves a
+result once the endpoint starts executing, even a 500). A PaymentMethod used once without a
+Customer may not be used again: "To use a PaymentMethod multiple times, you must attach it
+to a Customer first." A ``customer`` Stripe does not know is refused (``resource_missing``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests_mock as rm
+
+from ivr.errors import GatewayError, GatewayOutcomeUnknown
+from ivr.payments import charges
+from ivr.payments.gateways.base import StoredCharge
+from ivr.payments.gateways.stripe import StripeGateway
+from ivr.security.card_store import CardDetails
+from tests.gateway_standins.stripe import API, StripeStandIn
+from tests.stripe_standin import BASE as OLD_BASE
+from tests.stripe_standin import StripeStandIn as PayModeStandIn
+
+VISA = CardDetails("4242424242424242", "1230", "123", "94105")
+
+
+@pytest.fixture
+def gateway() -> StripeGateway:
+    """The gateway on Stripe's base URL (every request mocked)."""
+    return StripeGateway("sk_test_review2", API)
+
+
+@pytest.mark.parametrize(("status", "body"), [
+    (502, {"message": "Bad Gateway"}),  # a proxy or load balancer's JSON error page
+    (503, {"error": "upstream connect error"}),  # "error" that is not Stripe's object
+    (504, {}),
+    (500, {"status": 500}),
+])
+def test_a_server_error_without_stripes_error_object_may_have_charged(
+        gateway: StripeGateway, requests_mock: rm.Mocker, status: int,
+        body: dict[str, Any]) -> None:
+    """The module's own rule: a 5xx MIGHT have charged. A GatewayError (not Unknown) here is
+    recorded FAILED ('refused: this request took nothing') and the caller told nothing was
+    taken, though the charge may have gone through."""
+    requests_mock.post(f"{API}/v1/payment_intents", status_code=status, json=body)
+    with pytest.raises(GatewayOutcomeUnknown):
+        gateway.charge_card(VISA, 4550, "pay-review2-1", "Account 1")
+
+
+def test_a_proxys_json_503_is_recorded_in_doubt_not_as_nothing_taken(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    requests_mock.post(f"{API}/v1/payment_intents", status_code=503,
+                       json={"message": "Service Unavailable"})
+    answer = charges.send(gateway, StoredCharge("card", "", 4550, "pay-review2-5", "Account 1",
+                                                keyed=VISA))
+    assert answer.status == "unknown", answer
+
+
+def test_a_payment_method_with_another_customers_profile_id_is_refused_at_capture(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    """<Pay> reports PaymentToken and ProfileId separately; accept_token keeps them together
+    unchecked, so a pair Stripe will not charge is only found out at the scheduled run."""
+    stripe = StripeStandIn().install(requests_mock)
+    _, method = stripe.mint_card(VISA, customer=True)
+    _, other_method = stripe.mint_card(VISA, customer=True)
+    other_customer = stripe.payment_methods[other_method].customer
+    with pytest.raises(GatewayError):
+        gateway.accept_token(f"{other_customer}:{method}")
+
+
+def test_the_standin_refuses_an_unattached_method_charged_twice(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    """A keyed charge sets the card up for future use but attaches it to nobody; Stripe
+    refuses to use it again until it is attached. The stand-in lets it be charged again and
+    again, and the gateway's charge_saved takes a bare pm_ token."""
+    StripeStandIn().install(requests_mock)
+    charged = gateway.charge_card(VISA, 4550, "pay-review2-2", "Account 1")
+    assert charged.approved and charged.reusable.startswith("pm_")
+    with pytest.raises(GatewayError):
+        gateway.charge_saved("card", charged.reusable, 4550, "pay-review2-3", "Account 1")
+
+
+def test_the_pay_mode_standin_refuses_a_customer_stripe_never_made(
+        requests_mock: rm.Mocker) -> None:
+    """tests/stripe_standin.py (behind every pay-mode replay against Stripe) charges any
+    cus_ it is sent; the simulator's Stripe connector invents its ProfileId (cus_ + random
+    hex), so the replays pass where Stripe's test mode would answer 400 resource_missing."""
+    PayModeStandIn().install(requests_mock)
+    gateway = StripeGateway("sk_test_review2", OLD_BASE)
+    with pytest.raises(GatewayError):
+        gateway.charge_saved("card", "cus_0123456789abcd:pm_card_visa", 4550, "pay-review2-4",
+                             "Account 1")
