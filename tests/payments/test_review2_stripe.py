@@ -92,3 +92,31 @@ def test_the_pay_mode_standin_refuses_a_customer_stripe_never_made(
     with pytest.raises(GatewayError):
         gateway.charge_saved("card", "cus_0123456789abcd:pm_card_visa", 4550, "pay-review2-4",
                              "Account 1")
+
+
+def test_a_payment_method_that_came_without_its_profile_id_keeps_its_own_customer(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    """A PaymentMethod the connector already attached to a Customer, reported without
+    ProfileId: accept_token makes a new Customer and tries to attach it there, which Stripe
+    refuses ('already been attached to a customer'), so a chargeable card is refused at
+    capture. Retrieving the PaymentMethod (GET /v1/payment_methods/{id}) would name its
+    Customer."""
+    stripe = StripeStandIn().install(requests_mock)
+    customer, method = stripe.mint_card(VISA, customer=True)
+    assert gateway.accept_token(method) == f"{customer}:{method}"
+
+
+TWILIO_WEBHOOK_BUDGET = 15  # seconds Twilio waits for a webhook's answer, in total
+
+
+def test_accepting_a_token_in_a_turn_fits_twilios_webhook_budget(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    """accept_token runs inside the <Pay> action's webhook turn (and its row lock). A bare
+    PaymentMethod costs two sequential requests (Customer, attach), each allowed 5 s to
+    connect and 10 s to answer: up to 30 s, twice Twilio's 15 s, after which Twilio hangs
+    up on the turn (error 11205) while the line goes on to keep the card."""
+    stripe = StripeStandIn().install(requests_mock)
+    _, method = stripe.mint_card(VISA, customer=False)
+    gateway.accept_token(method)
+    worst = sum(sum(request.timeout) for request in requests_mock.request_history)
+    assert worst <= TWILIO_WEBHOOK_BUDGET, worst
