@@ -120,3 +120,17 @@ def test_accepting_a_token_in_a_turn_fits_twilios_webhook_budget(
     gateway.accept_token(method)
     worst = sum(sum(request.timeout) for request in requests_mock.request_history)
     assert worst <= TWILIO_WEBHOOK_BUDGET, worst
+
+
+def test_an_error_code_that_is_not_stripes_is_not_quoted_with_its_digits(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    """safe() keeps digits: an answer from whatever IVR_STRIPE_API_BASE points at (a proxy
+    echoing the body, a mock) that puts the card number in error.code or Request-Id has it
+    copied into the GatewayError, and from there into the log line."""
+    requests_mock.post(f"{API}/v1/payment_intents", status_code=400,
+                       json={"error": {"type": "invalid_request_error",
+                                       "code": VISA.number}},
+                       headers={"Request-Id": f"req_{VISA.number}"})
+    with pytest.raises(GatewayError) as raised:
+        gateway.charge_card(VISA, 4550, "pay-review2-6", "Account 1")
+    assert VISA.number not in str(raised.value)

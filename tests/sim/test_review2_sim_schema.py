@@ -21,6 +21,7 @@ from tests.sim.sim_helpers import HANGUP, call, pay_app, posted
     ({}, {"for_": "payment-card-number", "card_type": "bogus-card"}),  # PromptCardType
     ({}, {"for_": "payment-card-number", "attempt": "first"}),  # attempt?: number[]
     ({}, {"for_": "bank-account-number", "require_matching_inputs": "perhaps"}),
+    ({}, {"for_": "payment-card-number expiration-date"}),  # PromptFor is one value
 ])
 def test_values_twilios_types_refuse_are_a_validation_error(attrs: dict[str, Any],
                                                             prompt: dict[str, str]) -> None:
