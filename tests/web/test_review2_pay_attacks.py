@@ -4,7 +4,6 @@ wrong kind, and what the caller hears before the Pay Connector charges."""
 
 from __future__ import annotations
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -24,11 +23,10 @@ CARD_TOKEN = SandboxGateway().save_card(CardDetails("4242424242424242", "1230", 
 BANK_TOKEN = SandboxGateway().save_bank(BankDetails("110000000", "000123456789", "savings"))
 
 
-@pytest.fixture
-def caller(demo_app: Flask) -> TwilioCaller:
+def in_pay_mode(app: Flask) -> TwilioCaller:
     """A caller on account 10001234 in pay mode on the sandbox gateway."""
-    override_settings(demo_app, IVR_CARD_CAPTURE="pay")
-    return TwilioCaller(demo_app)
+    override_settings(app, IVR_CARD_CAPTURE="pay")
+    return TwilioCaller(app)
 
 
 def walk(caller: TwilioCaller, *keys: str) -> Answer:
@@ -38,18 +36,21 @@ def walk(caller: TwilioCaller, *keys: str) -> Answer:
 
 
 def test_a_card_token_reported_for_a_bank_account_is_not_debited_as_one(
-        caller: TwilioCaller) -> None:
+        demo_app: Flask) -> None:
     """accept_token(token) has no kind: the bank <Pay>'s PaymentToken is accepted whatever it
     names. Here a card token comes back for an ach-debit <Pay>; the caller authorises a bank
     debit (NACHA TEL wording, 'savings account ending in 8 9') and the gateway is then asked
     to debit a *card* token as a bank account."""
+    caller = in_pay_mode(demo_app)
     read_back = pay_result(caller, walk(caller, *TO_BANK), Result="success",
                            PaymentMethod="ach-debit", BankAccountType="consumer-savings",
                            BankAccountNumber="**********89", PaymentToken=CARD_TOKEN)
     assert "You are about to" not in read_back.said, read_back.said
 
 
-def test_a_bank_token_reported_for_a_card_is_not_kept_as_a_card(caller: TwilioCaller) -> None:
+def test_a_bank_token_reported_for_a_card_is_not_kept_as_a_card(
+        demo_app: Flask) -> None:
+    caller = in_pay_mode(demo_app)
     read_back = pay_result(caller, walk(caller, *TO_KEEP), Result="success",
                            PaymentCardType="visa", PaymentCardNumber="xxxx-xxxx-xxxx-4242",
                            ExpirationDate="1230", PaymentToken=BANK_TOKEN)
@@ -57,11 +58,12 @@ def test_a_bank_token_reported_for_a_card_is_not_kept_as_a_card(caller: TwilioCa
 
 
 def test_a_hang_up_result_that_carries_a_confirmation_code_is_not_recorded_as_nothing_taken(
-        caller: TwilioCaller) -> None:
+        demo_app: Flask) -> None:
     """A PaymentConfirmationCode is the connector's charge reference: whatever Result came
     with it, the card may have been charged (a caller hanging up while 'payment-processing'
     plays). Recording 'cancelled' releases the amount and tells the payer nothing was
     taken."""
+    caller = in_pay_mode(demo_app)
     pay_result(caller, walk(caller, *TO_CAPTURE), Result="caller-hung-up",
                PaymentConfirmationCode="pi_3Review2", PaymentCardType="visa",
                PaymentCardNumber="xxxx-xxxx-xxxx-4242")
@@ -70,10 +72,11 @@ def test_a_hang_up_result_that_carries_a_confirmation_code_is_not_recorded_as_no
 
 
 def test_a_success_without_a_confirmation_code_is_not_a_charge_on_record_without_reference(
-        caller: TwilioCaller) -> None:
+        demo_app: Flask) -> None:
     """Result=success for a charge <Pay> with no PaymentConfirmationCode (a connector that
     tokenised instead, say): recorded approved with no gateway reference at all, so nothing
     can ever find, refund or reconcile it."""
+    caller = in_pay_mode(demo_app)
     pay_result(caller, walk(caller, *TO_CAPTURE), Result="success", PaymentCardType="visa",
                PaymentCardNumber="xxxx-xxxx-xxxx-4242", PaymentToken=CARD_TOKEN)
     [payment] = call_payments(caller.app)
