@@ -7,9 +7,11 @@ finding of the review.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 import requests_mock as rm
 from flask import Flask
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import GatewayOutcomeUnknown
 from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
-from ivr.payments.gateways.authorize_net_api import invoice
+from ivr.payments.gateways.authorize_net_api import invoice, parse, result
 from ivr.payments.gateways.base import Settlement
 from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.payments.reconcile import reconcile
@@ -164,3 +166,36 @@ def test_autopay_turned_on_the_evening_of_a_due_date_pays_the_date_it_said(app: 
     with db.transaction(app) as session:
         made = list(session.scalars(select(Payment.idempotency_key)))
     assert made == [f"autopay-{sam}-2026-11-21"], (summary, made)
+
+
+def tel_request(**bank: object) -> dict[str, object]:
+    """A createTransactionRequest debiting a bank account, with ``bank`` changed."""
+    account = {"accountType": "checking", "routingNumber": "110000000",
+               "accountNumber": "000123456789", "nameOnAccount": "SAM PATEL",
+               "echeckType": "TEL", **bank}
+    account = {name: value for name, value in account.items() if value is not None}
+    return {"createTransactionRequest": {
+        "merchantAuthentication": {"name": LOGIN, "transactionKey": SECRET},
+        "transactionRequest": {"transactionType": "authCaptureTransaction", "amount": "50.00",
+                               "payment": {"bankAccount": account},
+                               "order": {"invoiceNumber": "R3INVOICE"}}}}
+
+
+@pytest.mark.parametrize("bank", [
+    {"accountType": "business"},  # bankAccountTypeEnum: checking, savings, businessChecking
+    {"nameOnAccount": "A NAME LONGER THAN TWENTY-TWO"},  # maxLength 22
+    {"nameOnAccount": None},  # required (no minOccurs="0")
+    {"echeckType": "TELEPHONE"},  # echeckTypeEnum: PPD WEB CCD TEL ARC BOC
+    {"accountNumber": "123456789012345678"},  # maxLength 17
+    {"nameOnAccount": "SAM PATEL", "echeckType": "TEL", "accountType": "checking",
+     "routingNumber": "110000000", "accountNumber": "000123456789", "bankName": "B" * 51},
+], ids=["accountType", "nameOnAccount-long", "nameOnAccount-missing", "echeckType",
+        "accountNumber-long", "bankName-long"])
+def test_the_stand_in_refuses_a_bank_account_the_schema_refuses(
+        stand_in: AuthorizeNetStandIn, bank: dict[str, object]) -> None:
+    # AnetApiSchema.xsd bankAccountType: the real API answers E00003 to each of these; the
+    # stand-in approves them, so the contract suite would pass a gateway that sends them.
+    answer = parse(requests.post(stand_in.url, data=json.dumps(tel_request(**bank)),
+                                 timeout=5).content)
+    assert answer is not None
+    assert result(answer)[1] == ["E00003"], answer.get("transactionResponse")
