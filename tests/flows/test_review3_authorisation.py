@@ -67,3 +67,17 @@ def test_a_debit_is_not_authorised_without_the_payers_name(ports: FakePorts) -> 
     named = [order for order in ports.orders if order.authorization_text]
     assert named == [], (f"a debit was authorised naming only "
                          f"{render(say('value.payer'))!r}: {heard[:120]}")
+
+
+def test_the_debit_is_for_the_total_said_even_if_the_fee_changes_before_the_key_press(
+        ports: FakePorts) -> None:
+    # The fee is read from the settings on every turn: an operator's restart with a new
+    # IVR_CONVENIENCE_FEE between the read-back and the key press debits a total the caller
+    # never heard, and keeps a rebuilt text naming it as if it had been said.
+    caller = verified(ports, biller_name=BILLER, fee_flat_cents=150)
+    heard = caller.press_all("2", "1", "1", *BANK)
+    caller.ctx = Context(caller.ctx.ports, replace(caller.ctx.settings, fee_flat_cents=250))
+    caller.press("1")
+    [order] = ports.orders
+    assert order.amount_cents + order.fee_cents == 12045 + 150, "debited a total not said"
+    assert order.authorization_text is not None and order.authorization_text in heard
