@@ -54,7 +54,7 @@ def capture_result(state: CallState, report: CaptureReport, ctx: Context) -> Out
         return ended
     if report.kind is not CaptureKind.SUCCESS:
         return _not_taken(state, _why_not(report))
-    token = ctx.ports.accept_token(report.token)
+    token = ctx.ports.accept_token("card", report.token)
     if token is None:
         return _not_taken(state, say("decline.card_not_kept"))
     kept = PaymentSource(kind="card", label=report.label, last4=report.last4,
@@ -81,7 +81,7 @@ def bank_capture_result(state: CallState, report: CaptureReport, ctx: Context) -
         why = "decline.bank_unreadable" if report.kind is CaptureKind.UNREADABLE else \
             decline_prompt(report.decline_reason or DeclineReason.PROCESSING_ERROR, bank=True)
         return _not_taken(state, say(why))
-    token = ctx.ports.accept_token(report.token)
+    token = ctx.ports.accept_token("bank", report.token)
     if token is None:
         return _not_taken(state, say("decline.bank_not_kept"))
     account_type = state.payment.bank_entry.account_type

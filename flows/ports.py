@@ -265,7 +265,7 @@ class Ports(Protocol):
         declines or ``amount_cents`` is more than is payable; a gateway's refusal counts as a
         declined attempt (under ``idempotency_key``)."""
 
-    def accept_token(self, token: str) -> str | None:
+    def accept_token(self, kind: str, token: str) -> str | None:
         """The gateway's token to keep for a card or bank account <Pay> tokenised; None when
         it refuses it (Stripe: a Customer with no PaymentMethod): nothing is kept with it."""
 

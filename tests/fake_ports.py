@@ -242,7 +242,7 @@ class FakePorts:
             self.captured.setdefault(idempotency_key, capture)
         return self.payment_result(idempotency_key)
 
-    def accept_token(self, token: str) -> str | None:
+    def accept_token(self, kind: str, token: str) -> str | None:
         """A <Pay> token kept as it is, unless it names nothing to charge: empty, or a bare
         customer (``cus_...`` alone, as Stripe's gateway refuses it)."""
         if not token or (token.startswith("cus_") and ":" not in token):

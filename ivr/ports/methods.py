@@ -57,7 +57,8 @@ def keep_for_later(ports: PortBase, account_id: int, source: PaymentSource,
     gateway = ports.gateway
     if source.token:
         return keep_on_file(ports.session, account_id, source,
-                            gateway.accept_token(source.token))
+                            gateway.accept_token("bank" if source.is_bank else "card",
+                                                 source.token))
     keyed = card_store.get(ports.session, ports.card_key, call_sid)
     if isinstance(keyed, CardDetails) and keyed.complete and not source.is_bank:
         token = gateway.save_card(keyed)

@@ -19,11 +19,11 @@ log = logging.getLogger(__name__)
 class TokenPorts(PortBase):
     """Accepting <Pay>'s tokens."""
 
-    def accept_token(self, token: str) -> str | None:
+    def accept_token(self, kind: str, token: str) -> str | None:
         """The gateway's token to keep for what <Pay> tokenised; None when it refuses it
         (logged with the gateway's reason, which never quotes the token)."""
         try:
-            return self.gateway.accept_token(token)
+            return self.gateway.accept_token(kind, token)
         except GatewayError as error:
             log.warning("call %s: the gateway refused <Pay>'s token: %s", self.origin, error)
             return None

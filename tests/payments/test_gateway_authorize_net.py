@@ -239,10 +239,10 @@ def test_a_token_or_kind_that_is_not_a_profile_is_refused_unsent(
 
 
 def test_pay_tokens_are_accepted_only_as_profile_pairs(authorize_net: AuthorizeNetGateway) -> None:
-    assert authorize_net.accept_token("190178:157497") == "190178:157497"
+    assert authorize_net.accept_token("card", "190178:157497") == "190178:157497"
     for token in ("", "cus_123", "pm_1:pm_2", "190178"):
         with pytest.raises(GatewayError, match="customerProfileId:paymentProfileId"):
-            authorize_net.accept_token(token)
+            authorize_net.accept_token("card", token)
 
 
 def test_an_approved_charge_is_kept_as_a_profile_made_from_it(

@@ -127,7 +127,7 @@ def test_the_decline_tables_cover_every_reason_the_gateway_reports(name: str) ->
 def test_a_charged_card_is_kept_and_charged_again(rig: Rig) -> None:
     first = charge(rig, rig.approved_card)
     token = rig.gateway.keep("card", first.reusable)
-    assert token and rig.gateway.accept_token(token) == token
+    assert token and rig.gateway.accept_token("card", token) == token
     later = rig.gateway.charge_saved("card", token, 1200, KEY + "-later", DESCRIPTION)
     assert (later.approved, later.pending) == (True, False)
     assert later.reference != first.reference and rig.charges(KEY + "-later") == 1
@@ -137,14 +137,14 @@ def test_a_charged_card_is_kept_and_charged_again(rig: Rig) -> None:
 
 def test_a_card_saved_without_a_charge_is_charged_later(rig: Rig) -> None:
     token = rig.gateway.save_card(rig.approved_card)
-    assert token and rig.gateway.accept_token(token) == token
+    assert token and rig.gateway.accept_token("card", token) == token
     assert rig.charges(KEY) == 0
     later = rig.gateway.charge_saved("card", token, CENTS, KEY, DESCRIPTION)
     assert later.approved and later.reference and rig.charges(KEY) == 1
 
 
 def test_a_pay_token_is_accepted_then_charged(rig: Rig) -> None:
-    token = rig.gateway.accept_token(rig.pay_token(rig.approved_card))
+    token = rig.gateway.accept_token("card", rig.pay_token(rig.approved_card))
     answer = rig.gateway.charge_saved("card", token, CENTS, KEY, DESCRIPTION)
     assert answer.approved and rig.charges(KEY) == 1
 
@@ -381,7 +381,7 @@ def test_after_the_outcome_no_row_holds_the_card(line: Line, outcome: str,
     nothing_stored(line, card, chance, caplog)
     if outcome == "kept":
         [token] = saved_tokens(line.app, payment.account_id)
-        assert gateway_of(line.app).accept_token(token) == token
+        assert gateway_of(line.app).accept_token("card", token) == token
 
 
 @pytest.mark.usefixtures("fixed_confirmation")

@@ -398,7 +398,7 @@ def test_charge_saved_refuses_what_names_no_card(gateway: StripeGateway,
 def test_accept_token_keeps_a_payment_method_with_its_customer_as_it_is(
         gateway: StripeGateway, requests_mock: rm.Mocker, token: str) -> None:
     # <Pay> with tokenType=payment-method: PaymentToken pm_..., ProfileId its Customer.
-    assert gateway.accept_token(token) == token
+    assert gateway.accept_token("card", token) == token
     assert not requests_mock.called
 
 
@@ -407,7 +407,7 @@ def test_accept_token_attaches_a_payment_method_that_came_alone_to_a_customer(
     # Unattached, Stripe would charge it once only: a second instalment would be refused.
     requests_mock.post(CUSTOMERS, json=customer())
     requests_mock.post(ATTACH, json=payment_method())
-    assert gateway.accept_token(PM) == f"{CUS}:{PM}"
+    assert gateway.accept_token("card", PM) == f"{CUS}:{PM}"
     made, attached = requests_mock.request_history
     assert (made.url, attached.url) == (CUSTOMERS, ATTACH)
     assert form_of(attached) == {"customer": CUS}
@@ -424,7 +424,7 @@ def test_accept_token_attaches_a_payment_method_that_came_alone_to_a_customer(
 def test_accept_token_refuses_what_is_no_charge_instruction(gateway: StripeGateway,
                                                             token: str, message: str) -> None:
     with pytest.raises(GatewayError, match=message) as raised:
-        gateway.accept_token(token)
+        gateway.accept_token("card", token)
     assert clean(str(raised.value))
 
 

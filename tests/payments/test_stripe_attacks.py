@@ -67,7 +67,7 @@ def test_a_payment_method_with_another_customers_profile_id_is_refused_at_captur
     _, other_method = stripe.mint_card(VISA, customer=True)
     other_customer = stripe.payment_methods[other_method].customer
     with pytest.raises(GatewayError):
-        gateway.accept_token(f"{other_customer}:{method}")
+        gateway.accept_token("card", f"{other_customer}:{method}")
 
 
 def test_the_standin_refuses_an_unattached_method_charged_twice(
@@ -103,7 +103,7 @@ def test_a_payment_method_that_came_without_its_profile_id_keeps_its_own_custome
     Customer."""
     stripe = StripeStandIn().install(requests_mock)
     customer, method = stripe.mint_card(VISA, customer=True)
-    assert gateway.accept_token(method) == f"{customer}:{method}"
+    assert gateway.accept_token("card", method) == f"{customer}:{method}"
 
 
 TWILIO_WEBHOOK_BUDGET = 15  # seconds Twilio waits for a webhook's answer, in total
@@ -117,7 +117,7 @@ def test_accepting_a_token_in_a_turn_fits_twilios_webhook_budget(
     up on the turn (error 11205) while the line goes on to keep the card."""
     stripe = StripeStandIn().install(requests_mock)
     _, method = stripe.mint_card(VISA, customer=False)
-    gateway.accept_token(method)
+    gateway.accept_token("card", method)
     timeouts: list[Any] = [request.timeout for request in requests_mock.request_history]
     worst = sum(connect + read for connect, read in timeouts)  # (connect, read) each
     assert worst <= TWILIO_WEBHOOK_BUDGET, worst

@@ -171,10 +171,10 @@ TOKEN = "sbx-approve-0123456789abcdef"  # one the gateway of each implementation
 
 def test_a_token_the_gateway_can_charge_later_is_kept_as_it_is(harness: Harness) -> None:
     with harness.turn() as ports:
-        assert ports.accept_token(TOKEN) == TOKEN
+        assert ports.accept_token("card", TOKEN) == TOKEN
 
 
 @pytest.mark.parametrize("token", ["", "cus_NoPaymentMethod"])
 def test_a_token_that_names_nothing_to_charge_is_refused(harness: Harness, token: str) -> None:
     with harness.turn() as ports:
-        assert ports.accept_token(token) is None
+        assert ports.accept_token("card", token) is None

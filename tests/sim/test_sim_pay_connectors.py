@@ -55,7 +55,7 @@ def test_payment_method_tokens_are_stripes_test_method_and_a_customer(number: st
     assert "PaymentConfirmationCode" not in params
     # What the line keeps, it can charge later without asking Stripe first.
     kept = f"{params['ProfileId']}:{params['PaymentToken']}"
-    assert StripeGateway("sk_test_x", "https://stripe.invalid").accept_token(kept) == kept
+    assert StripeGateway("sk_test_x", "https://stripe.invalid").accept_token("card", kept) == kept
 
 
 @pytest.mark.parametrize(("token_type", "profile"), [("reusable", True), ("one-time", False),

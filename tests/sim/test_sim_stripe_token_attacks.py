@@ -23,6 +23,6 @@ def test_a_card_the_stripe_connector_tokenised_can_be_charged_at_stripe(
     result, params = process_card("stripe", PayAttributes(token_type="payment-method"), VISA)
     assert result == "success"
     gateway = StripeGateway("sk_test_review2", API)
-    token = gateway.accept_token(f"{params['ProfileId']}:{params['PaymentToken']}")
+    token = gateway.accept_token("card", f"{params['ProfileId']}:{params['PaymentToken']}")
     charged = gateway.charge_saved("card", token, 4550, "pay-review2-sim", "Account 1")
     assert charged.approved

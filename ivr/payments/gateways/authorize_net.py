@@ -113,7 +113,7 @@ class AuthorizeNetGateway:
         _check(amount_cents, idempotency_key)
         _check_kind(kind)
         request = api.transaction(idempotency_key, amount_cents, description,
-                                  profile=api.saved_profile(self.accept_token(token)))
+                                  profile=api.saved_profile(self.accept_token(kind, token)))
         return self._transact(request, idempotency_key, kind, keyed=False)
 
     def keep(self, kind: str, reusable: str) -> str:
@@ -138,7 +138,7 @@ class AuthorizeNetGateway:
         return self._profile("createCustomerProfileRequest", profile=profile,
                              validationMode=VALIDATION_MODE)
 
-    def accept_token(self, token: str) -> str:
+    def accept_token(self, kind: str, token: str) -> str:
         """A ``customerProfileId:paymentProfileId`` pair, as it is; anything else refused."""
         if _TOKEN.fullmatch(token or "") is None:
             raise GatewayError("not an Authorize.Net payment profile token (expected "
@@ -244,7 +244,7 @@ class AuthorizeNetGateway:
                 or not payment_ids:
             raise GatewayError(f"Authorize.Net did not create the profile "
                                f"({','.join(codes) or '-'})")
-        return self.accept_token(f"{customer}:{payment_ids[0]}")
+        return f"{customer}:{payment_ids[0]}"
 
     def _past_returns(self, details: Mapping[str, Any]) -> bool:
         """Whether the debit's batch settled more than RETURN_WINDOW ago."""

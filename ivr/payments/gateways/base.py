@@ -109,8 +109,9 @@ class PaymentGateway(Protocol):
     def save_bank(self, bank: BankDetails) -> str:
         """A token on file for a keyed bank account, without debiting it."""
 
-    def accept_token(self, token: str) -> str:
-        """A ``<Pay>`` token checked as one this gateway can charge later; the token to keep.
+    def accept_token(self, kind: str, token: str) -> str:
+        """A ``<Pay>`` token checked as one this gateway can charge later as ``kind`` (a card
+        token is never debited as a bank account, nor the other way); the token to keep.
 
         Raises GatewayError, with a reason fit to log, for a token that is not a charge
         instruction (for Stripe, a bare Customer with no PaymentMethod).

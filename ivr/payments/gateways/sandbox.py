@@ -51,6 +51,9 @@ SANDBOX_BANK_RETURNS: dict[str, str] = {
 SLOW_SECONDS = 5.0
 _APPROVE = "approve"
 _SETTLE = "settle"
+# A token's label is the outcome it records, and tells a card's from a bank account's.
+_CARD_LABELS = frozenset({_APPROVE, *(reason.value for reason in SANDBOX_OUTCOMES.values())})
+_BANK_LABELS = frozenset({_SETTLE, *SANDBOX_BANK_RETURNS.values()})
 
 
 @dataclass(frozen=True)
@@ -184,7 +187,7 @@ class SandboxGateway:
     def charge_saved(self, kind: str, token: str, amount_cents: int, idempotency_key: str,
                      description: str) -> GatewayCharge:
         """Charge a token on file (or one the simulator's <Pay> made) by the outcome it records."""
-        label = _label(token)
+        label = _label(self.accept_token(kind, token))
         answer = _bank_answer(label, idempotency_key, token) if kind == BANK else \
             _card_answer(label, idempotency_key, token)
         return self._carry_out(Charged(idempotency_key, kind, token, amount_cents, answer))
@@ -202,9 +205,11 @@ class SandboxGateway:
         """A token on file recording whether the test account's debits settle."""
         return f"sbx-{_bank_label(bank)}-{secrets.token_hex(8)}"
 
-    def accept_token(self, token: str) -> str:
-        """A <Pay> token from the simulator's emulation: a sandbox token."""
-        _label(token)
+    def accept_token(self, kind: str, token: str) -> str:
+        """A <Pay> token from the simulator's emulation: a sandbox token of that kind (its
+        label is a card's outcome or a bank account's)."""
+        if _label(token) not in (_BANK_LABELS if kind == BANK else _CARD_LABELS):
+            raise GatewayError(f"sandbox: not a {kind} token")
         return token
 
     def find_charge(self, idempotency_key: str) -> GatewayCharge | None:

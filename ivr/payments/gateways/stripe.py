@@ -167,7 +167,7 @@ class StripeGateway:
         """Refused without a request: see ``NO_BANK``."""
         raise GatewayError(NO_BANK)
 
-    def accept_token(self, token: str) -> str:
+    def accept_token(self, kind: str, token: str) -> str:
         """A ``<Pay>`` token as it is kept on file: ``cus_...:pm_...``.
 
         With ``tokenType=payment-method`` Stripe's Pay Connector returns a PaymentMethod, and
@@ -176,9 +176,9 @@ class StripeGateway:
         :meth:`keep` does: Stripe charges a PaymentMethod attached to no Customer only once,
         so the second instalment of an arrangement or a later AutoPay would be refused.
         Raises GatewayError for a bare Customer (no PaymentMethod: not a charge
-        instruction) or a token that is not Stripe's, before any request.
+        instruction), a bank account, or a token that is not Stripe's, before any request.
         """
-        return self.keep(CARD, token)
+        return self.keep(kind, token)
 
     def settlement(self, reference: str) -> Settlement:
         """Refused: there are no Stripe bank debits to settle."""
