@@ -61,15 +61,21 @@ class CaptureReport:
         """What the capture did with a charge, for the ledger: never more certain than it is.
 
         A connector error that is not a known decline (a processor timeout, say) may have
-        charged, so it is in doubt rather than a decline.
+        charged, so it is in doubt rather than a decline; so is any result that came with a
+        charge reference but was not a success (a hang-up while it was processing), and a
+        success that came without one.
         """
-        connector_error = self.kind is CaptureKind.CONNECTOR_ERROR
+        success = self.kind is CaptureKind.SUCCESS
+        # A charge reference means the connector charged, whatever else came with it; a
+        # success without one cannot be found, refunded or reconciled: both are in doubt.
+        in_doubt = (self.kind is CaptureKind.CONNECTOR_ERROR and self.decline_reason is None) \
+            or (success and not self.reference) or (bool(self.reference) and not success)
         return CaptureResult(
-            approved=self.kind is CaptureKind.SUCCESS, reference=self.reference,
+            approved=success and not in_doubt, reference=self.reference,
             label=self.label if self.last4 else "", last4=self.last4,
-            decline_reason=self.decline_reason,
-            cancelled=self.kind in (CaptureKind.CANCELLED, CaptureKind.HUNG_UP),
-            unknown=connector_error and self.decline_reason is None)
+            decline_reason=None if in_doubt else self.decline_reason,
+            cancelled=not in_doubt and self.kind in (CaptureKind.CANCELLED, CaptureKind.HUNG_UP),
+            unknown=in_doubt)
 
 
 NO_RESULT = CaptureReport(CaptureKind.FAILED)

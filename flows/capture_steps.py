@@ -37,12 +37,15 @@ def capture_reply(state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
     account = ctx.account(state)
     if state.payment.purpose is Purpose.NOW:
         total = total_now(state, ctx)
-        intro = say("ask.capture_charge", total=Money(total))
+        fee = total - state.payment.amount_cents
+        # The fee is named before <Pay> charges it, as the read-back names it for a keyed card.
+        intro = [say("info.fee", fee=Money(fee), total=Money(total))] if fee else []
+        intro.append(say("ask.capture_charge", total=Money(total)))
         capture = Capture(total, charge_description("phone", account.number))
     else:
-        intro = say("ask.capture_keep")
+        intro = [say("ask.capture_keep")]
         capture = Capture(0, charge_description("card_kept", account.number))
-    return Reply([*said, intro], capture=capture)
+    return Reply([*said, *intro], capture=capture)
 
 
 def capture_result(state: CallState, report: CaptureReport, ctx: Context) -> Outcome:
@@ -68,7 +71,8 @@ def bank_capture_reply(state: CallState, ctx: Context, said: list[Prompt]) -> Re
     """The <Pay> request for a bank account of the type chosen: tokenised, never debited."""
     account = ctx.account(state)
     capture = Capture(0, charge_description("bank_capture", account.number),
-                      bank_account_type=state.payment.bank_entry.account_type)
+                      bank_account_type=state.payment.bank_entry.account_type,
+                      holder_name=account.name)
     return Reply([*said, say("ask.capture_bank")], capture=capture)
 
 

@@ -182,12 +182,14 @@ class Capture:
     ``charge_cents`` > 0 charges through the Pay Connector at once; 0 only
     tokenises the card (for a scheduled payment or an arrangement). ``bank_account_type``
     ("checking" or "savings") asks for a bank account instead, always tokenised: its debit
-    waits for the caller's telephone authorisation.
+    waits for the caller's telephone authorisation; ``holder_name`` is the name on the
+    account, which a bank <Pay> must carry.
     """
 
     charge_cents: int
     description: str
     bank_account_type: str = ""
+    holder_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,20 @@ PROMPT_FOR = frozenset({*CARD_FIELDS, *ACH_FIELDS, "payment-processing"})
 ERROR_TYPES = frozenset({"timeout", "invalid-card-number", "invalid-card-type", "invalid-date",
                          "invalid-security-code", "internal-error", "input-matching-failed"})
 TOKEN_TYPES = ("reusable", "one-time", "payment-method")
+_BOOLEANS = frozenset({"true", "false"})
+_CARD_TYPES = frozenset({"visa", "mastercard", "amex", "maestro", "discover", "optima", "jcb",
+                         "diners-club", "enroute"})
+# Attribute values Twilio's types enumerate; those in LISTS are space-separated lists.
+PAY_VALUES = {
+    "language": frozenset({"de-DE", "en-AU", "en-CA", "en-GB", "en-IN", "en-IE", "en-NZ",
+                           "en-PH", "en-ZA", "en-US", "es-ES", "es-US", "fr-CA", "fr-FR",
+                           "it-IT"}),
+    "statusCallbackMethod": frozenset({"GET", "POST"}),
+    "validCardTypes": _CARD_TYPES, "securityCode": _BOOLEANS,
+}
+PROMPT_VALUES = {"errorType": ERROR_TYPES, "cardType": _CARD_TYPES,
+                 "requireMatchingInputs": _BOOLEANS, "attempt": frozenset[str]()}
+LISTS = frozenset({"validCardTypes", "errorType", "cardType", "attempt"})
 _ACCOUNT_TYPES = ("consumer-checking", "consumer-savings", "commercial-checking",
                   "commercial-savings")
 _MAX_CHARGE = Decimal("1000000")
@@ -112,22 +126,41 @@ class PayAttributes:
 
 
 def check_schema(pay: ET.Element) -> None:
-    """Refuse attributes and <Prompt> values Twilio's schema does not have (ValueError)."""
+    """Refuse attributes and values Twilio's schema does not have (ValueError naming the
+    warning Twilio gives), and an ACH <Pay> without the name on the account (64014)."""
     unknown = sorted(set(pay.attrib) - PAY_ATTRIBUTES)
     if unknown:
         raise ValueError(f"12200: <Pay> has no attribute {unknown[0]!r}")
-    for prompt in pay:
-        if prompt.tag.rpartition("}")[2] != "Prompt":
-            continue
-        unknown = sorted(set(prompt.attrib) - PROMPT_ATTRIBUTES)
-        if unknown:
-            raise ValueError(f"12200: <Prompt> has no attribute {unknown[0]!r}")
-        for value in (prompt.get("for") or "").split():
-            if value not in PROMPT_FOR:
-                raise ValueError(f"64020: <Prompt for={value!r}> is not a <Pay> field")
-        for value in (prompt.get("errorType") or "").split():
-            if value not in ERROR_TYPES:
-                raise ValueError(f"64020: <Prompt errorType={value!r}> is not one of Twilio's")
+    for name, allowed in PAY_VALUES.items():
+        for value in (pay.get(name) or "").split() if name in LISTS else [pay.get(name)]:
+            if value is not None and value not in allowed:
+                raise ValueError(f"64020: <Pay {name}={value!r}> is not one of Twilio's")
+    ach = pay.get("paymentMethod") == "ach-debit"
+    if pay.get("bankAccountType") and not ach:
+        raise ValueError("64020: bankAccountType needs paymentMethod='ach-debit'")
+    children = [(child.tag.rpartition("}")[2], child) for child in pay]
+    if ach and not any(tag == "Parameter" and child.get("name") == "AVSName"
+                       and child.get("value") for tag, child in children):
+        raise ValueError("64014: an ach-debit <Pay> needs <Parameter name='AVSName'>")
+    for tag, child in children:
+        if tag == "Prompt":
+            _check_prompt(child)
+
+
+def _check_prompt(prompt: ET.Element) -> None:
+    unknown = sorted(set(prompt.attrib) - PROMPT_ATTRIBUTES)
+    if unknown:
+        raise ValueError(f"12200: <Prompt> has no attribute {unknown[0]!r}")
+    fields = (prompt.get("for") or "").split()
+    if len(fields) > 1:
+        raise ValueError("64020: <Prompt for> names one field")
+    if fields and fields[0] not in PROMPT_FOR:
+        raise ValueError(f"64020: <Prompt for={fields[0]!r}> is not a <Pay> field")
+    for name, allowed in PROMPT_VALUES.items():
+        for value in (prompt.get(name) or "").split() if name in LISTS else [prompt.get(name)]:
+            if value is not None and value not in allowed and not (
+                    name == "attempt" and value.isdigit() and int(value) > 0):
+                raise ValueError(f"64020: <Prompt {name}={value!r}> is not one of Twilio's")
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:

@@ -124,13 +124,17 @@ ACCOUNT = "000123456789"  # a bank account number keyed at <Pay>
 PromptSpec = tuple[dict[str, Any], str]
 
 
-def pay_app(prompts: tuple[PromptSpec, ...] = (), **attrs: Any) -> Flask:
-    """/voice runs one <Pay> with ``attrs`` and ``prompts``; /voice/paid says the Result."""
+def pay_app(prompts: tuple[PromptSpec, ...] = (), avs_name: str = "Jordan Rivera",
+            **attrs: Any) -> Flask:
+    """/voice runs one <Pay> with ``attrs`` and ``prompts`` (an ach-debit one with the name
+    on the account Twilio requires, ``avs_name``); /voice/paid says the Result."""
     attrs.setdefault("action", "/voice/paid")
 
     def voice(_params: dict[str, str]) -> VoiceResponse:
         response = VoiceResponse()
         pay = Pay(**attrs)
+        if attrs.get("payment_method") == "ach-debit" and avs_name:
+            pay.parameter(name="AVSName", value=avs_name)
         for prompt_attrs, text in prompts:
             prompt = Prompt(**prompt_attrs)
             prompt.say(text)

@@ -37,3 +37,10 @@ def test_bank_account_type_on_a_card_pay_is_refused() -> None:
     app = pay_app(charge_amount="1", bank_account_type="consumer-savings")
     call(app, HANGUP)  # a caller who hangs up if asked anything
     assert posted(app)["Result"] == "validation-error"
+
+
+def test_an_ach_pay_without_the_name_on_the_account_is_refused() -> None:
+    """Twilio error 64014: "ECP/ACH requires AVSName Parameter in the <Pay> verb"."""
+    app = pay_app(payment_method="ach-debit", avs_name="")
+    call(app, HANGUP)  # a caller who hangs up if asked anything
+    assert posted(app)["Result"] == "validation-error"

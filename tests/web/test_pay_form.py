@@ -128,8 +128,9 @@ def test_a_pay_callback_is_told_from_keys() -> None:
     ({"Result": "caller-hung-up"}, CaptureResult(approved=False, cancelled=True)),
     ({"Result": "caller-interrupted-with-star"}, CaptureResult(approved=False, cancelled=True)),
     ({"Result": "too-many-failed-attempts"}, CaptureResult(approved=False)),
-    ({"Result": "success", "PaymentCardType": "visa"},  # no number: no card to name
-     CaptureResult(approved=True)),
+    # No number: no card to name; no charge reference: nothing to find it by, so in doubt.
+    ({"Result": "success", "PaymentCardType": "visa"}, CaptureResult(approved=False,
+                                                                      unknown=True)),
 ])
 def test_what_the_ledger_records_of_each_result(form: dict[str, str],
                                                 ledger: CaptureResult) -> None:
