@@ -125,6 +125,21 @@ def stripe_object(response: requests.Response, kind: str, doubt: str) -> dict[st
     _refuse(response, error, doubt)
 
 
+def card_declined(response: requests.Response) -> DeclineReason | None:
+    """The reason of a card error (HTTP 402, as when a card is attached or set up), or
+    None for any other answer."""
+    if response.status_code != 402:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("type") == "card_error":
+        return decline_reason(error)
+    return None
+
+
 def found(response: requests.Response) -> GatewayCharge | None:
     """A search answer: the matching intent as a charge (a succeeded one first), or None."""
     try:
