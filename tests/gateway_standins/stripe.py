@@ -325,8 +325,12 @@ class StripeStandIn:
                 return self._search(query)
             case ["v1", "payment_intents", intent_id]:
                 return 200, self._intent(intent_id).json()
-            case ["v1", "payment_methods", method_id]:
+            case ["v1", "payment_methods", method_id] if method_id in self.payment_methods \
+                    or method_id in TEST_METHODS:
                 return 200, {**self._method(method_id).json(), "id": method_id}
+            case ["v1", "payment_methods", method_id]:
+                raise Refused(404, "invalid_request_error",
+                              f"No such PaymentMethod: '{method_id}'", "resource_missing", "id")
             case ["v1", "customers", customer_id] if customer_id in self.customers:
                 return 200, self.customers[customer_id]
         raise Refused(404, "invalid_request_error", f"Unrecognized request URL (GET: {path}).")

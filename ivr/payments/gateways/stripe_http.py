@@ -188,6 +188,8 @@ def refusal(response: requests.Response, error: Mapping[str, Any], doubt: str) -
     if status == 409:
         return (f"another request with this idempotency key is still running at Stripe "
                 f"(HTTP 409, {detail}); {doubt}")
+    if error.get("code") == "resource_missing":
+        return f"Stripe has no such object (HTTP {status}, {detail})"
     if status == 400 and error.get("type") == "idempotency_error":
         return f"Stripe refused the idempotency key: reused with other parameters ({detail})"
     return f"{_REFUSED.get(status, f'Stripe refused the request (HTTP {status})')} ({detail})"
