@@ -2,8 +2,8 @@
 
 A token the gateway could not charge later (for Stripe, a Customer that names no
 PaymentMethod) is refused at once, so the caller hears why before anything is read back,
-kept or scheduled with it. The check may ask the gateway (Stripe attaches a PaymentMethod
-that came without a Customer to a new one); no money moves.
+kept or scheduled with it. The check may ask the gateway (Stripe reads the PaymentMethod
+to learn its Customer, in one short request); no money moves.
 """
 
 from __future__ import annotations

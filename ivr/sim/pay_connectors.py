@@ -7,13 +7,17 @@ emulated, offline:
 - ``sandbox``: the line's sandbox gateway, whose tokens (``sbx-...``) it charges later.
 - ``stripe``: Twilio's Stripe connector, so ``IVR_CARD_CAPTURE=pay`` can be replayed against
   the Stripe gateway. It tokenises as Twilio documents per ``tokenType``: ``payment-method``
-  gives a PaymentMethod as ``PaymentToken`` and its Customer as ``ProfileId``; ``reusable``
-  a one-time token and the Customer; ``one-time`` the token alone. The PaymentMethod is
-  Stripe's own test PaymentMethod for the card (``pm_card_visa``,
-  ``pm_card_chargeDeclinedInsufficientFunds``, ...), so a later charge of it, in Stripe's
-  test mode or at a stand-in, has the test card's outcome. A charge gives a PaymentIntent
-  id as ``PaymentConfirmationCode``. Bank accounts it refuses: the line's Stripe gateway
-  takes none.
+  gives a PaymentMethod as ``PaymentToken`` ("Twilio's action callback will send the
+  PaymentMethod Object ID in the PaymentToken parameter", Twilio changelog 2024-04-09);
+  ``reusable`` a one-time token and a Customer as ``ProfileId``; ``one-time`` the token
+  alone. The PaymentMethod is Stripe's own test PaymentMethod for the card
+  (``pm_card_visa``, ``pm_card_chargeDeclinedInsufficientFunds``, ...), which Stripe's test
+  mode (and the tests' stand-in) takes on any account, so a later charge of it has the
+  test card's outcome. It comes with no ``ProfileId``: the emulation cannot make a Customer
+  at Stripe, and an invented ``cus_`` would name one Stripe never made (refused as
+  ``resource_missing``); the line attaches the method to a Customer of its own at its
+  first charge. A charge gives a PaymentIntent id as ``PaymentConfirmationCode``. Bank
+  accounts it refuses: the line's Stripe gateway takes none.
 
 Test cards have Stripe's outcomes under both (the sandbox's table is Stripe's). No full card
 or account number is ever in what is returned.
@@ -115,9 +119,10 @@ def _stripe_card(attrs: PayAttributes, card: CardDetails) -> Reported:
         if outcome is not None:
             return declined(outcome)
         return "success", {"PaymentConfirmationCode": f"pi_{secrets.token_hex(12)}"}
-    customer, one_time = f"cus_{secrets.token_hex(7)}", f"tok_{secrets.token_hex(12)}"
     if attrs.token_type == "payment-method":
-        return "success", {"PaymentToken": stripe_test_method(card), "ProfileId": customer}
+        return "success", {"PaymentToken": stripe_test_method(card)}
+    one_time = f"tok_{secrets.token_hex(12)}"
     if attrs.token_type == "reusable":
-        return "success", {"PaymentToken": one_time, "ProfileId": customer}
+        # A token the line never charges (it asks Stripe's connector for payment-method).
+        return "success", {"PaymentToken": one_time, "ProfileId": f"cus_{secrets.token_hex(7)}"}
     return "success", {"PaymentToken": one_time}

@@ -53,8 +53,9 @@ class PayTokens:
 
 
 # Stripe's connector with tokenType=payment-method returns a PaymentMethod (pm_...) as
-# PaymentToken (Twilio changelog, 2024-04-09) and the Stripe Customer (cus_...) as ProfileId
-# (changelog, 2019-11-21); Stripe charges such a method with its customer, as cus_...:pm_....
+# PaymentToken (Twilio changelog, 2024-04-09), and may name a Stripe Customer (cus_...) as
+# ProfileId (changelog, 2019-11-21); Stripe charges a method on a Customer with it, so the
+# two go together as cus_...:pm_..., which the gateway checks against the method's own.
 # Any other gateway keeps Twilio's default, reusable, and PaymentToken alone.
 PAY_TOKENS = {"stripe": PayTokens("payment-method", with_profile=True)}
 

@@ -13,12 +13,20 @@ It behaves as Stripe's API reference and testing guide describe, for what this l
   the endpoint ran (a 400 or 401).
 - ``GET /v1/payment_intents/search`` answers ``metadata['field']:'value'`` queries.
 - ``POST /v1/customers``, ``POST /v1/payment_methods`` (a card, for tokens a ``<Pay>``
-  emulation hands out), ``POST /v1/payment_methods/{id}/attach``, ``POST /v1/setup_intents``.
-- A PaymentMethod attached to a Customer is charged only with that Customer; one used
-  without being attached (or set up for future use) may not be used or attached again.
+  emulation hands out), ``POST /v1/payment_methods/{id}/attach``, ``POST /v1/setup_intents``,
+  ``GET /v1/payment_methods/{id}``.
+- A ``customer`` Stripe never made is refused (400 ``resource_missing``). A PaymentMethod
+  attached to a Customer is charged only with that Customer. One used without being
+  attached may not be used again ("To use a PaymentMethod multiple times, you must attach
+  it to a Customer first"); one set up for future use (``setup_future_usage``) may still
+  be attached after that use, and then charged with its Customer.
+- Stripe's shared test PaymentMethods (``pm_card_visa``, ``pm_card_chargeDeclined``...,
+  :data:`TEST_METHODS`) stand for their test cards: each use or attachment makes a copy
+  with an id of its own, as Stripe's test mode does, so they can be used again and again.
 
 Faults (:attr:`StripeStandIn.fault`): ``lost-reply`` carries every POST out and then raises
-``requests.exceptions.ReadTimeout``; ``down`` raises ``ConnectTimeout`` before anything.
+``requests.exceptions.ReadTimeout``; ``lost-charge-reply`` does so for PaymentIntent POSTs
+only (Customers and attachments answer); ``down`` raises ``ConnectTimeout`` before anything.
 """
 
 from __future__ import annotations
@@ -49,12 +57,28 @@ DECLINES: dict[str, tuple[str, str | None]] = {
 }
 # "Attaching this card to a Customer object succeeds, but attempts to charge the customer fail."
 ATTACH_THEN_DECLINE = "4000000000000341"
+# Stripe's test PaymentMethods (docs.stripe.com/testing) and the test card each stands for.
+TEST_METHODS = {
+    "pm_card_visa": "4242424242424242", "pm_card_mastercard": "5555555555554444",
+    "pm_card_amex": "378282246310005", "pm_card_discover": "6011111111111117",
+    "pm_card_chargeDeclined": "4000000000000002",
+    "pm_card_chargeDeclinedInsufficientFunds": "4000000000009995",
+    "pm_card_chargeDeclinedExpiredCard": "4000000000000069",
+    "pm_card_chargeDeclinedIncorrectCvc": "4000000000000127",
+    "pm_card_chargeDeclinedProcessingError": "4000000000000119",
+}
+_BRANDS = {"4": "visa", "5": "mastercard", "3": "amex", "6": "discover"}
 _MESSAGES = {"card_declined": "Your card was declined.",
              "expired_card": "Your card has expired.",
              "incorrect_cvc": "Your card's security code is incorrect.",
              "processing_error": "An error occurred while processing your card. Try again "
                                  "in a little bit.",
              "incorrect_number": "Your card number is incorrect."}
+# Stripe's message for a PaymentMethod used once unattached, then used again.
+SPENT = ("The provided PaymentMethod was previously used with a PaymentIntent without "
+         "Customer attachment, shared with a connected account without Customer attachment, "
+         "or was detached from a Customer. It may not be used again. To use a PaymentMethod "
+         "multiple times, you must attach it to a Customer first.")
 _WRITES_WITH_CARDS = ("/v1/payment_intents", "/v1/setup_intents", "/v1/payment_methods")
 _SEARCH = re.compile(r"metadata\['(?P<field>[^'\\]+)'\]:'(?P<value>(?:[^'\\]|\\.)*)'")
 Form = dict[str, str]
@@ -111,7 +135,7 @@ class PaymentMethod:
                                                 "postal_code": card.postal_code or None,
                                                 "state": None},
                                     "email": None, "name": None, "phone": None},
-                "card": {"brand": "visa" if card.number.startswith("4") else "mastercard",
+                "card": {"brand": _BRANDS.get(card.number[:1], "unknown"),
                          "checks": {"address_line1_check": None,
                                     "address_postal_code_check":
                                         "pass" if card.postal_code else None,
@@ -210,6 +234,11 @@ class StripeStandIn:
         return [intent for intent in self.intents.values() if intent.object == "payment_intent"
                 and (key is None or metadata(intent.form).get("idempotency_key") == key)]
 
+    def intent_forms(self) -> list[dict[str, str]]:
+        """The form of each PaymentIntent create request, replays included."""
+        return [dict(parse_qsl(seen.text)) for seen in self.seen
+                if (seen.method, seen.path) == ("POST", "/v1/payment_intents")]
+
     def lookups(self) -> list[Seen]:
         """Requests that carry no card by design: searches, reads, customers, attachments."""
         return [seen for seen in self.seen
@@ -248,7 +277,8 @@ class StripeStandIn:
             context.headers["Idempotency-Key"] = key
         if replayed and status != 400:
             context.headers["Idempotent-Replayed"] = "true"
-        if self.fault == "lost-reply" and request.method == "POST":
+        if request.method == "POST" and (self.fault == "lost-reply" or (
+                self.fault == "lost-charge-reply" and path == "/v1/payment_intents")):
             raise requests.exceptions.ReadTimeout("stand-in: the answer was lost")
         return body
 
@@ -295,8 +325,12 @@ class StripeStandIn:
                 return self._search(query)
             case ["v1", "payment_intents", intent_id]:
                 return 200, self._intent(intent_id).json()
+            case ["v1", "payment_methods", method_id] if method_id in self.payment_methods \
+                    or method_id in TEST_METHODS:
+                return 200, {**self._method(method_id).json(), "id": method_id}
             case ["v1", "payment_methods", method_id]:
-                return 200, self._method(method_id).json()
+                raise Refused(404, "invalid_request_error",
+                              f"No such PaymentMethod: '{method_id}'", "resource_missing", "id")
             case ["v1", "customers", customer_id] if customer_id in self.customers:
                 return 200, self.customers[customer_id]
         raise Refused(404, "invalid_request_error", f"Unrecognized request URL (GET: {path}).")
@@ -330,6 +364,10 @@ class StripeStandIn:
         return method
 
     def _method(self, method_id: str) -> PaymentMethod:
+        """The PaymentMethod with this id; for a test PaymentMethod, a new copy of it."""
+        if method_id in TEST_METHODS:
+            return self._new_method(Card(TEST_METHODS[method_id], 12, 2034, "123", "94105"),
+                                    reusable=True)
         if method_id not in self.payment_methods:
             raise Refused(400, "invalid_request_error",
                           f"No such PaymentMethod: '{method_id}'", "resource_missing",
@@ -378,11 +416,8 @@ class StripeStandIn:
             raise Refused(400, "invalid_request_error",
                           "The provided PaymentMethod belongs to a Customer: pass that "
                           "Customer's ID in the customer parameter.", None, "payment_method")
-        if method.customer is None and method.used and not method.reusable:
-            raise Refused(400, "invalid_request_error",
-                          "This PaymentMethod was previously used without being attached to a "
-                          "Customer or was detached from a Customer, and may not be used "
-                          "again.", None, "payment_method")
+        if method.customer is None and method.used:
+            raise Refused(400, "invalid_request_error", SPENT, None, "payment_method")
 
     def _confirm(self, intent: Intent, form: Form) -> Answer:
         if form.get("payment_method"):
@@ -433,7 +468,9 @@ class StripeStandIn:
         if method.customer is not None and method.customer != customer:
             raise Refused(400, "invalid_request_error", "The payment method you provided has "
                           "already been attached to a customer.", None, "payment_method")
-        self._usable(method, method.customer)  # one used once, unattached, is spent
+        if method.customer is None and method.used and not method.reusable:
+            # Used once without setup_future_usage, unattached: spent.
+            raise Refused(400, "invalid_request_error", SPENT, None, "payment_method")
         if method.customer is None and not method.used and method.card.number in DECLINES:
             return 402, {"error": {**card_error(DECLINES[method.card.number], method),
                                    "payment_method": method.json()}}

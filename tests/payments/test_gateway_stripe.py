@@ -36,6 +36,8 @@ SEARCH = f"{API}/v1/payment_intents/search"
 PM = "pm_1QxYzSecretPaymentMethod"
 CUS = "cus_QxYzSecretCustomer"
 ATTACH = f"{API}/v1/payment_methods/{PM}/attach"
+METHOD = f"{API}/v1/payment_methods/{PM}"
+SHORT = (2, 4)  # the timeout of a request that moves no money (it may run in a call's turn)
 IDEM = "pay-7f3e2d1c-0001"
 DESCRIPTION = "Account 100200300 (phone payment)"
 NUMBER, CVC, ZIP = "4242424242424242", "987", "94107"
@@ -249,6 +251,7 @@ def test_processing_is_not_called_a_decline(gateway: StripeGateway,
     (401, error_body("invalid_request_error"), "rejected the API key"),
     (403, error_body("invalid_request_error"), "HTTP 403"),
     (404, error_body("invalid_request_error"), "HTTP 404"),
+    (404, error_body("invalid_request_error", "resource_missing"), r"no such object \(HTTP 404"),
     (409, error_body("idempotency_error"), "HTTP 409, .*may have gone through"),
     (429, error_body("invalid_request_error", "rate_limit"), "HTTP 429"),
     (500, error_body("api_error"), "may have gone through"),
@@ -360,20 +363,93 @@ def test_a_255_character_key_is_accepted(gateway: StripeGateway,
 # --- cards on file and <Pay> tokens ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("token", "with_customer"), [(f"{CUS}:{PM}", True), (PM, False)])
-def test_a_card_on_file_is_charged_off_session(gateway: StripeGateway,
-                                               requests_mock: rm.Mocker, token: str,
-                                               with_customer: bool) -> None:
-    requests_mock.post(URL, json=intent(customer=CUS if with_customer else None))
-    result = charge_saved(gateway, token)
-    expected = {"amount": "4550", "currency": "usd", "confirm": "true", "off_session": "true",
-                "payment_method_types[0]": "card", "payment_method": PM,
-                "description": DESCRIPTION, "metadata[idempotency_key]": IDEM}
-    if with_customer:
-        expected["customer"] = CUS
-    assert form_of(last(requests_mock)) == expected
-    assert last(requests_mock).headers["Idempotency-Key"] == IDEM
-    assert result.approved and result.reusable == token  # already as it would be kept
+SAVED_FORM = {"amount": "4550", "currency": "usd", "confirm": "true", "off_session": "true",
+              "payment_method_types[0]": "card", "payment_method": PM,
+              "description": DESCRIPTION, "metadata[idempotency_key]": IDEM, "customer": CUS}
+
+
+def test_a_card_on_file_is_charged_off_session_with_its_customer(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    requests_mock.post(URL, json=intent(customer=CUS))
+    result = charge_saved(gateway, f"{CUS}:{PM}")
+    [sent] = requests_mock.request_history  # nothing asked first
+    assert form_of(sent) == SAVED_FORM and sent.timeout == (5, 10)
+    assert sent.headers["Idempotency-Key"] == IDEM
+    assert result.approved and result.reusable == f"{CUS}:{PM}"  # already as it would be kept
+
+
+def test_a_bare_payment_method_is_charged_with_the_customer_it_has(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    requests_mock.get(METHOD, json=payment_method(owner=CUS))
+    requests_mock.post(URL, json=intent(customer=CUS))
+    assert charge_saved(gateway, PM).approved
+    read, sent = requests_mock.request_history
+    assert (read.method, read.url, read.timeout) == ("GET", METHOD, SHORT)
+    assert form_of(sent) == SAVED_FORM  # never attached again
+
+
+def test_a_bare_payment_method_of_nobody_is_attached_at_its_first_charge(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    # Stripe charges a PaymentMethod attached to no Customer only once.
+    requests_mock.get(METHOD, json=payment_method(owner=None))
+    requests_mock.post(CUSTOMERS, json=customer())
+    requests_mock.post(ATTACH, json=payment_method())
+    requests_mock.post(URL, json=intent(customer=CUS))
+    assert charge_saved(gateway, PM).approved
+    read, made, attached, sent = requests_mock.request_history
+    assert [r.timeout for r in (read, made, attached)] == [SHORT] * 3
+    assert made.headers["Idempotency-Key"] == f"attach-customer-{PM}"
+    assert (attached.url, form_of(attached)) == (ATTACH, {"customer": CUS})
+    assert attached.headers["Idempotency-Key"] == f"attach-{PM}"
+    assert form_of(sent) == SAVED_FORM and sent.headers["Idempotency-Key"] == IDEM
+
+
+def test_a_test_payment_method_is_charged_as_the_copy_stripe_attached(
+        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
+    # Attaching pm_card_visa attaches a copy of it with an id of its own.
+    requests_mock.get(f"{API}/v1/payment_methods/pm_card_visa",
+                      json={**payment_method(owner=None), "id": "pm_card_visa"})
+    requests_mock.post(CUSTOMERS, json=customer())
+    requests_mock.post(f"{API}/v1/payment_methods/pm_card_visa/attach", json=payment_method())
+    requests_mock.post(URL, json=intent(customer=CUS))
+    assert charge_saved(gateway, "pm_card_visa").approved
+    assert form_of(last(requests_mock))["payment_method"] == PM
+
+
+def test_a_card_declined_as_it_is_attached_is_a_decline(gateway: StripeGateway,
+                                                        requests_mock: rm.Mocker) -> None:
+    requests_mock.get(METHOD, json=payment_method(owner=None))
+    requests_mock.post(CUSTOMERS, json=customer())
+    requests_mock.post(ATTACH, status_code=402,
+                       json=card_error("card_declined", "insufficient_funds"))
+    charged = requests_mock.post(URL, json=intent())
+    result = charge_saved(gateway, PM)
+    assert (result.approved, result.decline_reason) == (False, DeclineReason.INSUFFICIENT_FUNDS)
+    assert not charged.called
+
+
+@pytest.mark.parametrize(("read", "customers", "attach"), [
+    ({"exc": requests.ReadTimeout}, None, None),
+    ({"status_code": 500, "json": error_body("api_error")}, None, None),
+    ({"status_code": 404, "json": error_body("invalid_request_error", "resource_missing")},
+     None, None),
+    ({"json": {**payment_method(owner=None), "type": "us_bank_account"}}, None, None),
+    ({"json": payment_method(owner=None)}, {"exc": requests.ReadTimeout}, None),
+    ({"json": payment_method(owner=None)}, {"json": customer()},
+     {"status_code": 503, "json": {"message": "Service Unavailable"}}),
+])
+def test_nothing_is_charged_when_the_card_cannot_be_read_or_attached_first(
+        gateway: StripeGateway, requests_mock: rm.Mocker, read: dict[str, Any],
+        customers: dict[str, Any] | None, attach: dict[str, Any] | None) -> None:
+    """Each of these failed before the PaymentIntent was sent: a refusal, never a doubt."""
+    requests_mock.get(METHOD, **read)
+    requests_mock.post(CUSTOMERS, **(customers or {"json": customer()}))
+    requests_mock.post(ATTACH, **(attach or {"json": payment_method()}))
+    charged = requests_mock.post(URL, json=intent())
+    with pytest.raises(GatewayError) as raised:
+        charge_saved(gateway, PM)
+    assert type(raised.value) is GatewayError and clean(str(raised.value))
+    assert not charged.called
 
 
 @pytest.mark.parametrize(("kind", "token", "message"), [
@@ -394,23 +470,44 @@ def test_charge_saved_refuses_what_names_no_card(gateway: StripeGateway,
     assert not requests_mock.called
 
 
-@pytest.mark.parametrize("token", [f"{CUS}:{PM}", "cus_A1:pm_card_visa"])
-def test_accept_token_keeps_a_payment_method_with_its_customer_as_it_is(
-        gateway: StripeGateway, requests_mock: rm.Mocker, token: str) -> None:
-    # <Pay> with tokenType=payment-method: PaymentToken pm_..., ProfileId its Customer.
-    assert gateway.accept_token("card", token) == token
-    assert not requests_mock.called
+@pytest.mark.parametrize(("token", "owner", "kept"), [
+    (f"{CUS}:{PM}", CUS, f"{CUS}:{PM}"),  # PaymentToken with its ProfileId
+    (PM, CUS, f"{CUS}:{PM}"),  # without ProfileId: its own Customer
+    (PM, None, PM),  # attached to nobody: kept bare, attached at its first charge
+])
+def test_accept_token_reads_the_payment_method_once_and_keeps_its_own_customer(
+        gateway: StripeGateway, requests_mock: rm.Mocker, token: str, owner: str | None,
+        kept: str) -> None:
+    requests_mock.get(METHOD, json=payment_method(owner=owner))
+    assert gateway.accept_token("card", token) == kept
+    [read] = requests_mock.request_history  # one short request: it runs in a call's turn
+    assert (read.method, read.url, read.timeout) == ("GET", METHOD, SHORT)
 
 
-def test_accept_token_attaches_a_payment_method_that_came_alone_to_a_customer(
-        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
-    # Unattached, Stripe would charge it once only: a second instalment would be refused.
-    requests_mock.post(CUSTOMERS, json=customer())
-    requests_mock.post(ATTACH, json=payment_method())
-    assert gateway.accept_token("card", PM) == f"{CUS}:{PM}"
-    made, attached = requests_mock.request_history
-    assert (made.url, attached.url) == (CUSTOMERS, ATTACH)
-    assert form_of(attached) == {"customer": CUS}
+@pytest.mark.parametrize(("token", "owner", "message"), [
+    (f"cus_Other:{PM}", CUS, "not attached to Customer cus_Other"),
+    (f"{CUS}:{PM}", None, f"not attached to Customer {CUS}"),
+])
+def test_accept_token_refuses_a_profile_id_that_is_not_the_methods_customer(
+        gateway: StripeGateway, requests_mock: rm.Mocker, token: str, owner: str | None,
+        message: str) -> None:
+    requests_mock.get(METHOD, json=payment_method(owner=owner))
+    with pytest.raises(GatewayError, match=message):
+        gateway.accept_token("card", token)
+    assert len(requests_mock.request_history) == 1  # nothing attached
+
+
+@pytest.mark.parametrize("answer", [
+    {"status_code": 404, "json": error_body("invalid_request_error", "resource_missing")},
+    {"exc": requests.ReadTimeout},
+    {"json": {**payment_method(owner=None), "type": "us_bank_account"}},
+])
+def test_accept_token_refuses_a_method_stripe_cannot_charge_as_a_card(
+        gateway: StripeGateway, requests_mock: rm.Mocker, answer: dict[str, Any]) -> None:
+    requests_mock.get(METHOD, **answer)
+    with pytest.raises(GatewayError) as raised:
+        gateway.accept_token("card", PM)
+    assert clean(str(raised.value))
 
 
 @pytest.mark.parametrize(("token", "message"), [
@@ -447,10 +544,12 @@ def test_keep_makes_a_customer_and_attaches_the_card(gateway: StripeGateway,
     made, attached = requests_mock.request_history
     assert (made.method, made.url) == ("POST", CUSTOMERS)
     assert form_of(made) == {"description": "Card kept on file by the phone payment line"}
-    assert made.headers["Idempotency-Key"] == f"keep-customer-{PM}"
+    assert made.headers["Idempotency-Key"] == f"attach-customer-{PM}"
     assert (attached.method, attached.url) == ("POST", ATTACH)
     assert form_of(attached) == {"customer": CUS}
-    assert attached.headers["Idempotency-Key"] == f"keep-attach-{PM}"
+    assert attached.headers["Idempotency-Key"] == f"attach-{PM}"
+    # It runs in the turn where the caller asks to keep the card: 12 s at worst, under 15.
+    assert made.timeout == attached.timeout == SHORT
     assert attached.headers["Authorization"] == f"Bearer {KEY}"
 
 
@@ -462,8 +561,8 @@ def test_keeping_the_same_card_twice_sends_the_same_requests(gateway: StripeGate
     gateway.keep("card", PM)
     gateway.keep("card", PM)
     first, second = requests_mock.request_history[::2], requests_mock.request_history[1::2]
-    assert [r.headers["Idempotency-Key"] for r in first] == [f"keep-customer-{PM}"] * 2
-    assert [r.headers["Idempotency-Key"] for r in second] == [f"keep-attach-{PM}"] * 2
+    assert [r.headers["Idempotency-Key"] for r in first] == [f"attach-customer-{PM}"] * 2
+    assert [r.headers["Idempotency-Key"] for r in second] == [f"attach-{PM}"] * 2
 
 
 def test_a_card_already_on_file_is_kept_as_it_is(gateway: StripeGateway,
@@ -534,6 +633,7 @@ def test_save_card_sets_the_card_up_for_a_new_customer_as_moto(
         "payment_method_options[card][moto]": "true"}
     assert made.headers["Idempotency-Key"].startswith("save-customer-")
     assert setup.headers["Idempotency-Key"].startswith("save-setup-")
+    assert made.timeout == setup.timeout == SHORT  # in a call's turn: 12 s at worst
 
 
 def test_each_save_draws_fresh_keys(gateway: StripeGateway, requests_mock: rm.Mocker) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 import requests_mock as rm
 
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
@@ -19,9 +20,7 @@ from ivr.payments import charges
 from ivr.payments.gateways.base import StoredCharge
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.security.card_store import CardDetails
-from tests.gateway_standins.stripe import API, StripeStandIn
-from tests.stripe_standin import BASE as OLD_BASE
-from tests.stripe_standin import StripeStandIn as PayModeStandIn
+from tests.gateway_standins.stripe import API, SPENT, StripeStandIn
 
 VISA = CardDetails("4242424242424242", "1230", "123", "94105")
 
@@ -73,23 +72,39 @@ def test_a_payment_method_with_another_customers_profile_id_is_refused_at_captur
 def test_the_standin_refuses_an_unattached_method_charged_twice(
         gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
     """A keyed charge sets the card up for future use but attaches it to nobody; Stripe
-    refuses to use it again until it is attached. The stand-in lets it be charged again and
-    again, and the gateway's charge_saved takes a bare pm_ token."""
-    StripeStandIn().install(requests_mock)
+    refuses to use it again until it is attached. The stand-in let it be charged again and
+    again.
+
+    (Changed from the review's version, which expected the gateway's charge_saved of the bare
+    pm_ to fail: charge_saved now attaches a bare PaymentMethod to a new Customer before
+    charging it, which Stripe allows for one charged with setup_future_usage: "If you don't
+    provide a Customer, you can still attach the payment method to a Customer after the
+    transaction completes" (PaymentIntent reference, setup_future_usage). So the refusal is
+    asserted where Stripe makes it, on a second unattached use, and the gateway's charge is
+    asserted to attach first.)"""
+    stripe = StripeStandIn().install(requests_mock)
     charged = gateway.charge_card(VISA, 4550, "pay-review2-2", "Account 1")
     assert charged.approved and charged.reusable.startswith("pm_")
-    with pytest.raises(GatewayError):
-        gateway.charge_saved("card", charged.reusable, 4550, "pay-review2-3", "Account 1")
+    again = requests.post(f"{API}/v1/payment_intents", headers={
+        "Authorization": "Bearer sk_test_review2", "Idempotency-Key": "pay-review2-again"},
+        data={"amount": "4550", "currency": "usd", "confirm": "true",
+              "payment_method": charged.reusable})
+    assert again.status_code == 400 and again.json()["error"]["message"] == SPENT
+    second = gateway.charge_saved("card", charged.reusable, 4550, "pay-review2-3", "Account 1")
+    assert second.approved
+    form = stripe.intent_forms()[-1]  # the gateway's: with the Customer it attached
+    assert stripe.payment_methods[form["payment_method"]].customer == form["customer"]
 
 
 def test_the_pay_mode_standin_refuses_a_customer_stripe_never_made(
         requests_mock: rm.Mocker) -> None:
-    """tests/stripe_standin.py (behind every pay-mode replay against Stripe) charges any
-    cus_ it is sent; the simulator's Stripe connector invents its ProfileId (cus_ + random
-    hex), so the replays pass where Stripe's test mode would answer 400 resource_missing."""
-    PayModeStandIn().install(requests_mock)
-    gateway = StripeGateway("sk_test_review2", OLD_BASE)
-    with pytest.raises(GatewayError):
+    """tests/stripe_standin.py (behind every pay-mode replay against Stripe) charged any
+    cus_ it was sent; the simulator's Stripe connector invents its ProfileId (cus_ + random
+    hex), so the replays pass where Stripe's test mode would answer 400 resource_missing.
+    (That stand-in is now merged into tests/gateway_standins/stripe.py.)"""
+    StripeStandIn().install(requests_mock)
+    gateway = StripeGateway("sk_test_review2", API)
+    with pytest.raises(GatewayError, match=r"HTTP 400.*resource_missing"):
         gateway.charge_saved("card", "cus_0123456789abcd:pm_card_visa", 4550, "pay-review2-4",
                              "Account 1")
 

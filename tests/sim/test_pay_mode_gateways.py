@@ -1,11 +1,13 @@
 """Every ``pay``-mode call script replayed against the sandbox and against the Stripe gateway.
 
 With ``IVR_PAYMENT_GATEWAY=stripe`` the simulator's ``<Pay>`` emulates Twilio's Stripe Pay
-Connector (``pm_...`` tokens with a ``cus_...`` ProfileId, ``pi_...`` charges), and the line
-talks to a stand-in for Stripe's API (``tests/stripe_standin.py``) at ``IVR_STRIPE_API_BASE``.
-After each call the scheduled payments it left are charged by the operator's job, so a card
-``<Pay>`` kept is charged by the gateway itself: with Stripe, as a PaymentIntent naming the
-Customer and the PaymentMethod together. A lost answer is then found by its key (search).
+Connector (Stripe's test PaymentMethods, ``pm_card_visa``..., as ``PaymentToken``, and no
+ProfileId: no Customer was made; ``pi_...`` charges), and the line talks to a stand-in for
+Stripe's API (``tests/gateway_standins/stripe.py``) at ``IVR_STRIPE_API_BASE``. After each
+call the scheduled payments it left are charged by the operator's job, so a card ``<Pay>``
+kept is charged by the gateway itself: with Stripe, the PaymentMethod is attached to a new
+Customer at its first charge, and charged as a PaymentIntent naming the Customer and the
+PaymentMethod together. A lost answer is then found by its key (search).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 import requests_mock
@@ -32,13 +35,14 @@ from ivr.sim.script import load_script, run_script
 from ivr.sim.transport import InProcessTransport
 from models import Account, Payment
 from tests.app_helpers import make_app
-from tests.stripe_standin import BASE, StripeStandIn
+from tests.gateway_standins.stripe import StripeStandIn
 
 SCRIPTS = sorted((Path(__file__).resolve().parents[2] / "fixtures" / "calls")
                  .glob("pay_mode_*.yaml"))
 # Stripe takes no bank payments (its gateway's NO_BANK), so with it the line offers none.
 BANK_SCRIPTS = {"pay_mode_bank_account"}
 AFTER_EVERY_DATE = date(2027, 1, 31)  # every date a script can schedule is before this
+BASE = "https://stripe.standin.test"
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,8 @@ def line(request: pytest.FixtureRequest, database_url: str, tmp_path: Path,
     app = make_app(database_url, tmp_path, **settings)
     with db.transaction(app) as session:
         load_demo(session)
-    standin = StripeStandIn().install(requests_mock) if request.param == "stripe" else None
+    standin = StripeStandIn(api_base=BASE).install(requests_mock) \
+        if request.param == "stripe" else None
     yield Line(app, request.param, standin)
     db.engine(app).dispose()
 
@@ -116,8 +121,9 @@ def test_a_pay_mode_script_replays_and_what_it_scheduled_is_charged(line: Line,
         assert [f["metadata[idempotency_key]"] for f in forms] == \
             [p.idempotency_key for p in charged_by_line]
         for form in forms:  # a PaymentMethod on a Customer is charged with that Customer
-            assert form["customer"].startswith("cus_") and form["payment_method"].startswith(
-                "pm_card_") and form["off_session"] == "true", form
+            method = line.stripe.payment_methods[form["payment_method"]]
+            assert form["customer"] in line.stripe.customers and form["off_session"] == "true"
+            assert method.customer == form["customer"], form
 
 
 SCHEDULE_WITH: dict[str, Any] = {
@@ -156,14 +162,14 @@ def test_a_lost_answer_is_found_by_its_key_and_never_charged_twice(line: Line) -
     history = last_payment_id(line.app)
     run_script(line.app, schedule_with("4242424242424242"), quiet=True)
     if line.stripe is not None:
-        line.stripe.lose_replies = True
+        line.stripe.fault = "lost-charge-reply"
     else:
         override_settings(line.app, IVR_SANDBOX_FAULT="lost-reply")
     charge_what_is_scheduled(line)
     [payment] = payments(line.app, after=history)
     assert payment.status == "unknown"
     if line.stripe is not None:
-        line.stripe.lose_replies = False
+        line.stripe.fault = ""
     else:
         override_settings(line.app, IVR_SANDBOX_FAULT="")
     assert reconcile(db.sessions(line.app), gateway_of(line.app)).approved == 1
@@ -171,8 +177,8 @@ def test_a_lost_answer_is_found_by_its_key_and_never_charged_twice(line: Line) -
     assert payment.status == "approved" and payment.gateway_reference
     assert balances(line.app)[payment.account_id] == 0
     if line.stripe is not None:
-        searches = [form["query"] for method, path, form in line.stripe.requests
-                    if path == "/v1/payment_intents/search"]
+        searches = [dict(parse_qsl(seen.text))["query"] for seen in line.stripe.seen
+                    if seen.path == "/v1/payment_intents/search"]
         assert searches == [f"metadata['idempotency_key']:'{payment.idempotency_key}'"]
         assert len(line.stripe.intent_forms()) == 1  # looked up, never sent again
 

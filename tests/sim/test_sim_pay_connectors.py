@@ -1,8 +1,9 @@
 """The simulator's Pay Connectors: the sandbox's, and Stripe's as Twilio documents it.
 
 Stripe's connector tokenises per ``tokenType`` (``payment-method``: a PaymentMethod as
-``PaymentToken`` and the Customer as ``ProfileId``; ``reusable``: a one-time token and the
-Customer; ``one-time``: the token alone), charges with a PaymentIntent id as
+``PaymentToken``, with no ``ProfileId`` since the emulation makes no Customer at Stripe;
+``reusable``: a one-time token and a Customer; ``one-time``: the token alone), charges with a
+PaymentIntent id as
 ``PaymentConfirmationCode``, and declines Stripe's test cards as they decline.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests_mock as rm
 from flask import Flask
 
 from ivr.cli.call import call_command
@@ -21,6 +23,7 @@ from ivr.sim.pay_connectors import STRIPE_NO_BANK, STRIPE_TEST_METHODS, connecto
 from ivr.sim.script import load_script, run_script
 from ivr.sim.simulator import Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport
+from tests.gateway_standins.stripe import API, StripeStandIn
 from tests.sim.sim_helpers import (
     ACCOUNT,
     AMEX,
@@ -45,17 +48,19 @@ def stripe_call(app: Flask, *actions: Action) -> CallResult:
     (VISA, "pm_card_visa"), (MASTERCARD, "pm_card_mastercard"), (AMEX, "pm_card_amex"),
     *((number, STRIPE_TEST_METHODS[reason]) for number, reason in SANDBOX_OUTCOMES.items()),
 ])
-def test_payment_method_tokens_are_stripes_test_method_and_a_customer(number: str,
-                                                                      method: str) -> None:
+def test_payment_method_tokens_are_stripes_test_method_without_a_customer(
+        number: str, method: str, requests_mock: rm.Mocker) -> None:
     app = pay_app(token_type="payment-method")
     stripe_call(app, *card_keys(number, "1234" if number == AMEX else "123"))
     params = posted(app)
     assert params["Result"] == "success" and params["PaymentToken"] == method
-    assert re.fullmatch(r"cus_[0-9a-f]{14}", params["ProfileId"])
+    assert "ProfileId" not in params  # no Customer Stripe never made
     assert "PaymentConfirmationCode" not in params
-    # What the line keeps, it can charge later without asking Stripe first.
-    kept = f"{params['ProfileId']}:{params['PaymentToken']}"
-    assert StripeGateway("sk_test_x", "https://stripe.invalid").accept_token("card", kept) == kept
+    # The line keeps it bare (Stripe has it attached to no Customer), after one read.
+    StripeStandIn().install(requests_mock)
+    assert StripeGateway("sk_test_x", API).accept_token("card", method) == method
+    assert [(r.method, r.path) for r in requests_mock.request_history] == \
+        [("GET", f"/v1/payment_methods/{method}".lower())]
 
 
 @pytest.mark.parametrize(("token_type", "profile"), [("reusable", True), ("one-time", False),

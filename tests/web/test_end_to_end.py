@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from ivr.config import override_settings, settings_of
 from ivr.db import db
+from ivr.security.card_store import CardDetails
 from models import Account, Arrangement
 from tests.app_helpers import call_payments, texts
+from tests.gateway_standins.stripe import StripeStandIn
 from tests.twilio_helpers import TwilioCaller
 
 VISA = "4242424242424242"
@@ -112,24 +114,25 @@ def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
     override_settings(demo_app, IVR_PAYMENT_GATEWAY="stripe", IVR_CARD_CAPTURE="pay",
                            IVR_STRIPE_API_KEY="sk_test_abc")
     demo_app.extensions["ivr_gateway"] = make_gateway(settings_of(demo_app), db.engine(demo_app))
+    stripe = StripeStandIn().install(requests_mock)
+    customer, method = stripe.mint_card(CardDetails("4242424242424242", "1230", "123", "94105"))
     caller = TwilioCaller(demo_app)
     answer = caller.walk("1", "2468", "2", "1", "2", "1201")
     assert "bank account" not in answer.said  # Stripe here takes cards only
     pay = caller.press(answer, "1").root.find("Pay")
     assert pay is not None and pay.get("tokenType") == "payment-method"
-    answer = caller.post(pay.get("action", ""), Result="success", PaymentToken="pm_1Abc",
-                         ProfileId="cus_9Xy", PaymentCardType="visa",
+    answer = caller.post(pay.get("action", ""), Result="success", PaymentToken=method,
+                         ProfileId=str(customer), PaymentCardType="visa",
                          PaymentCardNumber="xxxx-xxxx-xxxx-4242", ExpirationDate="1230")
     assert "with the Visa card ending in 4 2 4 2, on December first" in answer.said
     assert "is scheduled for December first" in caller.press(answer, "1").said
 
-    stripe = requests_mock.post("https://api.stripe.com/v1/payment_intents",
-                                json={"id": "pi_1", "object": "payment_intent",
-                                      "status": "succeeded", "amount": 12045})
     assert "Approved 1" in ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-01")
-    assert stripe.call_count == 1
-    sent = stripe.last_request
-    assert "payment_method=pm_1Abc" in sent.text and "amount=12045" in sent.text
-    assert "customer=cus_9Xy" in sent.text  # a PaymentMethod on a Customer is charged with it
-    assert sent.headers["Idempotency-Key"] == call_payments(demo_app)[0].idempotency_key
+    [sent] = stripe.intent_forms()
+    assert (sent["payment_method"], sent["amount"]) == (method, "12045")
+    assert sent["customer"] == customer  # a PaymentMethod on a Customer is charged with it
+    key = call_payments(demo_app)[0].idempotency_key
+    [posted] = [r for r in requests_mock.request_history
+                if (r.method, r.path) == ("POST", "/v1/payment_intents")]
+    assert posted.headers["Idempotency-Key"] == sent["metadata[idempotency_key]"] == key
     assert account(demo_app, "10001234").balance_cents == 0

@@ -12,15 +12,17 @@ from sqlalchemy import select
 from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ports.database import make_gateway
+from ivr.security.card_store import CardDetails
 from models import SavedPaymentMethod
 from tests.app_helpers import call_payments
+from tests.gateway_standins.stripe import StripeStandIn
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
 TO_KEEP = ("1", PIN, "2", "1", "2", "1201", "1")  # the balance on December 1st, a new card
 CARD = {"PaymentCardType": "visa", "PaymentCardNumber": "xxxx-xxxx-xxxx-4242",
         "ExpirationDate": "1230"}
-STRIPE = "https://api.stripe.com"
+VISA = CardDetails("4242424242424242", "1230", "123", "94105")  # what the connector took
 
 
 @pytest.fixture
@@ -58,29 +60,47 @@ def test_the_sandbox_keeps_twilios_default_token_type(demo_app: Flask) -> None:
 
 def test_stripe_asks_for_a_payment_method_and_keeps_it_with_its_customer(
         stripe_line: Flask, requests_mock: rm.Mocker) -> None:
+    stripe = StripeStandIn().install(requests_mock)
+    customer, method = stripe.mint_card(VISA, customer=True)
     before = saved_tokens(stripe_line)
     caller = TwilioCaller(stripe_line)
     answer = to_pay(caller)
     pay = answer.root.find("Pay")
     assert pay is not None and pay.get("tokenType") == "payment-method"
     assert pay.get("chargeAmount") is None  # tokenising only
-    read_back = card_kept(caller, answer, PaymentToken="pm_1Abc", ProfileId="cus_9Xy")
+    read_back = card_kept(caller, answer, PaymentToken=method, ProfileId=str(customer))
     assert "with the Visa card ending in 4 2 4 2, on December first" in read_back.said
     assert "is scheduled for December first" in caller.press(read_back, "1").said
-    assert saved_tokens(stripe_line) == [*before, "cus_9Xy:pm_1Abc"]
-    assert not requests_mock.called  # kept as it came: nothing to ask Stripe
+    assert saved_tokens(stripe_line) == [*before, f"{customer}:{method}"]
+    # Only read, one short request a turn: Twilio gives a turn 15 seconds.
+    assert {(seen.method, seen.path) for seen in stripe.seen} == \
+        {("GET", f"/v1/payment_methods/{method}")}
 
 
-def test_a_payment_method_that_came_alone_is_attached_to_a_customer(
+def test_a_payment_method_that_came_alone_is_kept_bare_and_attached_later(
         stripe_line: Flask, requests_mock: rm.Mocker) -> None:
-    requests_mock.post(f"{STRIPE}/v1/customers", json={"id": "cus_New", "object": "customer"})
-    requests_mock.post(f"{STRIPE}/v1/payment_methods/pm_1Abc/attach",
-                       json={"id": "pm_1Abc", "object": "payment_method", "customer": "cus_New"})
+    stripe = StripeStandIn().install(requests_mock)
+    _, method = stripe.mint_card(VISA, customer=False)
     caller = TwilioCaller(stripe_line)
-    read_back = card_kept(caller, to_pay(caller), PaymentToken="pm_1Abc")
+    read_back = card_kept(caller, to_pay(caller), PaymentToken=method)
     assert "on December first" in read_back.said
     caller.press(read_back, "1")
-    assert "cus_New:pm_1Abc" in saved_tokens(stripe_line)
+    assert method in saved_tokens(stripe_line)
+    assert stripe.customers == {}  # attached at its first charge, not in a call's turn
+    assert stripe.payment_methods[method].customer is None
+
+
+def test_a_profile_id_that_is_not_the_methods_customer_is_refused_when_pay_reports_it(
+        stripe_line: Flask, requests_mock: rm.Mocker) -> None:
+    stripe = StripeStandIn().install(requests_mock)
+    _, method = stripe.mint_card(VISA, customer=True)
+    other, _ = stripe.mint_card(VISA, customer=True)
+    before = saved_tokens(stripe_line)
+    caller = TwilioCaller(stripe_line)
+    answer = card_kept(caller, to_pay(caller), PaymentToken=method, ProfileId=str(other))
+    assert "Sorry, that card cannot be kept on file for a payment on a later date." \
+        in answer.said
+    assert call_payments(stripe_line) == [] and saved_tokens(stripe_line) == before
 
 
 @pytest.mark.parametrize("params", [

@@ -4,11 +4,13 @@
   a PaymentIntent created and confirmed with the card as ``payment_method_data`` and flagged
   as a telephone order (MOTO). Stripe must enable MOTO and its raw card data APIs on the
   account before it takes these requests (:func:`~.stripe_forms.keyed_intent_form`).
-- A card on file is a Stripe token: a PaymentMethod ``pm_...`` or ``cus_...:pm_...`` (one
-  attached to a Customer). Those come from :meth:`StripeGateway.keep` after a keyed charge,
-  :meth:`StripeGateway.save_card`, or Twilio's ``<Pay>`` with Stripe's Pay Connector
-  (``IVR_CARD_CAPTURE=pay``, where card digits never reach this server). They are charged
-  off session: scheduled payments, AutoPay, arrangements, "pay with the card on file".
+- A card on file is a Stripe token: ``cus_...:pm_...`` (a PaymentMethod attached to a
+  Customer), from :meth:`StripeGateway.keep` after a keyed charge or
+  :meth:`StripeGateway.save_card`; or, from Twilio's ``<Pay>`` with Stripe's Pay Connector
+  (``IVR_CARD_CAPTURE=pay``, where card digits never reach this server), the same or a
+  bare ``pm_...`` the connector attached to no Customer, which is attached to one at its
+  first charge (:mod:`.stripe_methods`). They are charged off session: scheduled payments,
+  AutoPay, arrangements, "pay with the card on file".
 - Bank accounts are refused: see ``NO_BANK``.
 
 Stripe keeps an idempotency key's first answer (even a 500) and may prune keys after 24
@@ -23,8 +25,9 @@ import uuid
 
 import requests
 
+from flows.ports import DeclineReason
 from ivr.config import Settings
-from ivr.errors import ConfigError, GatewayError
+from ivr.errors import ConfigError, GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways.base import BANK, CARD, GatewayCharge, Settlement
 from ivr.payments.gateways.stripe_forms import (
     MAX_IDEMPOTENCY_KEY,
@@ -38,15 +41,14 @@ from ivr.payments.gateways.stripe_forms import (
 )
 from ivr.payments.gateways.stripe_http import (
     MAYBE_CHARGED,
-    MAYBE_KEPT,
     TIMEOUT,
     decline_reason,
     found,
     outcome,
     post,
     safe,
-    stripe_object,
 )
+from ivr.payments.gateways.stripe_methods import StripeMethods
 from ivr.security.card_store import BankDetails, CardDetails
 
 __all__ = ["DEFAULT_API_BASE", "MAX_IDEMPOTENCY_KEY", "NO_BANK", "STRIPE_API_VERSION",
@@ -79,6 +81,7 @@ class StripeGateway:
         # Bearer auth is one of the two schemes Stripe documents (basic auth is the other).
         self._session.headers.update({"Authorization": f"Bearer {api_key}",
                                       "Stripe-Version": STRIPE_API_VERSION})
+        self._methods = StripeMethods(self._session, self.api_base)
 
     def __repr__(self) -> str:
         return f"StripeGateway(api_base={self.api_base!r})"  # never the key
@@ -117,12 +120,21 @@ class StripeGateway:
                      description: str) -> GatewayCharge:
         """Charge a card token once per idempotency key (a retry replays the first answer).
 
-        Raises GatewayError for a bank account, a token that is not Stripe's, or a bare
-        Customer (``cus_``) that names no card.
+        A ``cus_...:pm_...`` is charged with its Customer, in one request. A bare ``pm_...``
+        (a ``<Pay>`` card that came without a Customer) is read first: charged with the
+        Customer it is attached to, or attached to a new one first (see :meth:`_attached`),
+        since Stripe charges a PaymentMethod attached to nobody only once. Raises
+        GatewayError for a bank account, a token that is not Stripe's, or a bare Customer
+        (``cus_``) that names no card.
         """
         _cards_only(kind)
         check_charge(amount_cents, idempotency_key)
         customer, payment_method = charge_instruction(token)
+        if customer is None:
+            attached = self._attached(payment_method)
+            if isinstance(attached, DeclineReason):
+                return GatewayCharge(approved=False, reference="", decline_reason=attached)
+            customer, payment_method = attached.split(":")
         form = saved_intent_form(customer, payment_method, amount_cents, idempotency_key,
                                  description)
         return outcome(self._post("/v1/payment_intents", form, idempotency_key, MAYBE_CHARGED))
@@ -130,37 +142,34 @@ class StripeGateway:
     def keep(self, kind: str, reusable: str) -> str:
         """Attach a charged card's PaymentMethod to a new Customer: ``cus_...:pm_...``.
 
-        Both requests' idempotency keys come from the PaymentMethod, so keeping the same
-        card again within Stripe's 24 hours replays the first Customer instead of making
-        another. A ``cus_...:pm_...`` is already on file and comes back unchanged.
+        This runs in the turn where the caller asks to keep the card, so its two requests
+        (Customer, attach) have the short timeout: 12 s at worst, inside Twilio's 15. Doing
+        it here rather than at the card's first charge keeps "pay with the card on file"
+        (which may run in a call's hold turn) to the charge alone. Keeping the same card
+        again replays the first Customer (keys from the PaymentMethod). A
+        ``cus_...:pm_...`` is already on file and comes back unchanged.
         """
         _cards_only(kind)
         customer, payment_method = charge_instruction(reusable)
         if customer:
             return reusable
-        customer = self._new_customer(f"keep-customer-{payment_method}")
-        attached = stripe_object(
-            self._post(f"/v1/payment_methods/{payment_method}/attach",
-                       [("customer", customer)], f"keep-attach-{payment_method}", MAYBE_KEPT),
-            "payment_method", MAYBE_KEPT)
-        if attached.get("customer") != customer:
-            raise GatewayError(f"Stripe did not attach the card to customer {safe(customer)}")
-        return f"{customer}:{payment_method}"
+        kept = self._methods.attach_to_new_customer(payment_method)
+        if isinstance(kept, DeclineReason):
+            raise GatewayError(f"Stripe declined the card as it was kept ({kept.value})")
+        return kept
 
     def save_card(self, card: CardDetails) -> str:
         """Keep a keyed card on file without charging it: ``cus_...:pm_...``.
 
-        A new Customer, then a SetupIntent confirmed with the card (MOTO) for that Customer.
-        Nothing here is charged, so each call draws fresh idempotency keys. Raises
-        GatewayError when the card is malformed (before any request) or Stripe declines it.
+        A new Customer, then a SetupIntent confirmed with the card (MOTO) for that Customer,
+        both with the short timeout (this runs in a call's turn). Nothing here is charged,
+        so each call draws fresh idempotency keys. Raises GatewayError when the card is
+        malformed (before any request) or Stripe declines it.
         """
         fields = card_fields(card)  # checked before any request
         attempt = uuid.uuid4().hex
-        customer = self._new_customer(f"save-customer-{attempt}")
-        setup = stripe_object(
-            self._post("/v1/setup_intents", setup_form(fields, customer),
-                       f"save-setup-{attempt}", MAYBE_KEPT),
-            "setup_intent", MAYBE_KEPT)
+        customer = self._methods.new_customer(f"save-customer-{attempt}")
+        setup = self._methods.set_up(setup_form(fields, customer), f"save-setup-{attempt}")
         return _set_up(setup, customer)
 
     def save_bank(self, bank: BankDetails) -> str:
@@ -168,17 +177,24 @@ class StripeGateway:
         raise GatewayError(NO_BANK)
 
     def accept_token(self, kind: str, token: str) -> str:
-        """A ``<Pay>`` token as it is kept on file: ``cus_...:pm_...``.
+        """A ``<Pay>`` token as it is kept on file: ``cus_...:pm_...``, or a bare ``pm_...``.
 
-        With ``tokenType=payment-method`` Stripe's Pay Connector returns a PaymentMethod, and
-        its Customer as ``ProfileId`` (kept together, unchanged, without a request). A
-        PaymentMethod that came without one is attached to a new Customer first, as
-        :meth:`keep` does: Stripe charges a PaymentMethod attached to no Customer only once,
-        so the second instalment of an arrangement or a later AutoPay would be refused.
-        Raises GatewayError for a bare Customer (no PaymentMethod: not a charge
-        instruction), a bank account, or a token that is not Stripe's, before any request.
+        This runs in the ``<Pay>`` action's webhook turn, so it makes one short request: the
+        PaymentMethod is read (GET) to learn its own Customer. A ``ProfileId`` that is not
+        that Customer is refused (Stripe would refuse the pair at every charge); a method
+        with a Customer is kept with it; one with none is kept bare and attached to a new
+        Customer at its first charge (:meth:`charge_saved`), never here. Raises GatewayError
+        for a bare Customer (no PaymentMethod: not a charge instruction), a bank account, or
+        a token that is not Stripe's (before any request), or a PaymentMethod Stripe does
+        not have or that is not a card.
         """
-        return self.keep(kind, token)
+        _cards_only(kind)
+        profile, payment_method = charge_instruction(token)
+        owner = self._methods.owner(payment_method)
+        if profile is not None and profile != owner:
+            raise GatewayError(f"the PaymentMethod is not attached to Customer {safe(profile)} "
+                               f"(it is attached to {safe(owner)})")
+        return f"{owner}:{payment_method}" if owner else payment_method
 
     def settlement(self, reference: str) -> Settlement:
         """Refused: there are no Stripe bank debits to settle."""
@@ -200,11 +216,22 @@ class StripeGateway:
             raise GatewayError(f"could not search Stripe ({type(error).__name__})") from None
         return found(response)
 
-    def _new_customer(self, key: str) -> str:
-        """A new, empty Stripe Customer's id (created once per ``key``)."""
-        form = [("description", "Card kept on file by the phone payment line")]
-        return str(stripe_object(self._post("/v1/customers", form, key, MAYBE_KEPT),
-                                 "customer", MAYBE_KEPT)["id"])
+    def _attached(self, payment_method: str) -> str | DeclineReason:
+        """``cus_...:pm_...`` for a bare PaymentMethod about to be charged: with the Customer
+        it is attached to, or attached to a new one now (never one that has a Customer).
+
+        Nothing is charged yet, so a lost answer here raises GatewayError: the charge was
+        not sent, and a retry replays the same Customer and attachment (keys from the
+        PaymentMethod).
+        """
+        owner = self._methods.owner(payment_method)
+        if owner is not None:
+            return f"{owner}:{payment_method}"
+        try:
+            return self._methods.attach_to_new_customer(payment_method)
+        except GatewayOutcomeUnknown as error:
+            raise GatewayError(f"could not attach the card before charging it ({error}); "
+                               "nothing was charged") from None
 
     def _post(self, path: str, form: list[tuple[str, str]], key: str,
               doubt: str) -> requests.Response:

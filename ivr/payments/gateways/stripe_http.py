@@ -1,10 +1,11 @@
 """Sending to Stripe and reading its answers: what was charged, refused or may have been.
 
 Whether a failed request charged: a 402 card error did not; a 4xx other than 402 and 409
-did not (Stripe refused it before charging): those raise :class:`GatewayError`. A 5xx, a
-409 (another request with the key is still running), a read timeout, a dropped connection
-after sending or an unreadable answer MIGHT have: those raise
-:class:`GatewayOutcomeUnknown` and the payment is recorded as ``unknown``.
+did not (Stripe refused it before charging): those raise :class:`GatewayError`. A 5xx or
+a 409 (another request with the key is still running), whatever its body says (a proxy's
+JSON error page has no Stripe error object), a read timeout, a dropped connection after
+sending or an unreadable answer MIGHT have: those raise :class:`GatewayOutcomeUnknown` and
+the payment is recorded as ``unknown``.
 
 No message built here quotes a request (it may hold card digits) or Stripe's free text
 (it may quote our identifiers): only Stripe's type, code and request id.
@@ -22,11 +23,18 @@ from flows.ports import DeclineReason
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways.base import GatewayCharge
 
-TIMEOUT = (5, 10)  # seconds: connect, read
+TIMEOUT = (5, 10)  # seconds (connect, read) for a request that moves money: a PaymentIntent
+# Requests that move no money (read a PaymentMethod, make a Customer, attach a card, set one
+# up) run inside a Twilio webhook turn, which Twilio gives 15 seconds in all: two of these
+# (12 s at worst) still fit, and a slow one fails with nothing charged.
+SHORT_TIMEOUT = (2, 4)
 MAYBE_CHARGED = "the charge may have gone through; reconcile looks it up before charging again"
 MAYBE_KEPT = "the card may have been kept at Stripe; nothing was charged"
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.\-]")
+# Eight digits or more in a row (separators allowed between them) could be part of a card
+# or account number that whatever answered (a proxy echoing the request, a mock) copied.
+_DIGIT_RUN = re.compile(r"\d(?:[_.\-]*\d){7,}")
 
 # Stripe decline_code / code -> what the caller is told; anything else is a plain decline.
 # incorrect_number / invalid_number also stay plain declines: we add no hint for card
@@ -55,16 +63,17 @@ def decline_reason(error: Mapping[str, Any]) -> DeclineReason:
 
 
 def safe(value: Any) -> str:
-    """A Stripe identifier (type, code, request id) fit for a log line; never free text."""
-    return _SAFE.sub("", str(value))[:60] if value else "-"
+    """A Stripe identifier (type, code, request id) fit for a log line; never free text,
+    and never a run of eight digits or more (it is replaced by ``#``)."""
+    return _DIGIT_RUN.sub("#", _SAFE.sub("", str(value)))[:60] if value else "-"
 
 
 def post(session: requests.Session, url: str, form: list[tuple[str, str]], key: str,
-         doubt: str) -> requests.Response:
+         doubt: str, timeout: tuple[int, int] = TIMEOUT) -> requests.Response:
     """POST ``form`` with ``key`` as its Idempotency-Key; ``doubt`` says what a lost
     answer may have done."""
     try:
-        return session.post(url, data=form, timeout=TIMEOUT, headers={"Idempotency-Key": key})
+        return session.post(url, data=form, timeout=timeout, headers={"Idempotency-Key": key})
     except requests.ConnectTimeout:
         raise GatewayError("could not connect to Stripe in time; nothing was sent") from None
     except requests.Timeout:
@@ -73,6 +82,15 @@ def post(session: requests.Session, url: str, form: list[tuple[str, str]], key: 
         # from None: the chained exception would carry the request into tracebacks.
         raise GatewayOutcomeUnknown(f"could not reach Stripe ({type(error).__name__}); "
                                     f"{doubt}") from None
+
+
+def get(session: requests.Session, url: str) -> requests.Response:
+    """GET ``url`` (a read: nothing changes at Stripe), with the short timeout; a failure to
+    get an answer raises GatewayError."""
+    try:
+        return session.get(url, timeout=SHORT_TIMEOUT)
+    except requests.RequestException as error:
+        raise GatewayError(f"could not read from Stripe ({type(error).__name__})") from None
 
 
 def outcome(response: requests.Response) -> GatewayCharge:
@@ -105,6 +123,21 @@ def stripe_object(response: requests.Response, kind: str, doubt: str) -> dict[st
         raise GatewayError(f"Stripe declined the card ({decline_reason(error).value}; "
                            f"{_detail(response, error)})")
     _refuse(response, error, doubt)
+
+
+def card_declined(response: requests.Response) -> DeclineReason | None:
+    """The reason of a card error (HTTP 402, as when a card is attached or set up), or
+    None for any other answer."""
+    if response.status_code != 402:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and error.get("type") == "card_error":
+        return decline_reason(error)
+    return None
 
 
 def found(response: requests.Response) -> GatewayCharge | None:
@@ -155,6 +188,8 @@ def refusal(response: requests.Response, error: Mapping[str, Any], doubt: str) -
     if status == 409:
         return (f"another request with this idempotency key is still running at Stripe "
                 f"(HTTP 409, {detail}); {doubt}")
+    if error.get("code") == "resource_missing":
+        return f"Stripe has no such object (HTTP {status}, {detail})"
     if status == 400 and error.get("type") == "idempotency_error":
         return f"Stripe refused the idempotency key: reused with other parameters ({detail})"
     return f"{_REFUSED.get(status, f'Stripe refused the request (HTTP {status})')} ({detail})"
@@ -189,16 +224,28 @@ def _json(response: requests.Response, doubt: str) -> dict[str, Any]:
 
 
 def _error(response: requests.Response, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The error object of a failed answer; without one Stripe's answer is not Stripe's."""
+    """The error object of a failed answer.
+
+    Without one the answer is not Stripe's own (a proxy's or load balancer's JSON page):
+    after a 5xx or a 409 the request may still have run, so it is read as an empty error
+    and :func:`_refuse` calls it unknown; any other status is a refusal.
+    """
     error = body.get("error")
-    if not isinstance(error, dict):
-        raise GatewayError(f"Stripe answered HTTP {response.status_code} without an error "
-                           "object")
-    return error
+    if isinstance(error, dict):
+        return error
+    if _in_doubt(response):
+        return {}
+    raise GatewayError(f"Stripe answered HTTP {response.status_code} without an error object")
+
+
+def _in_doubt(response: requests.Response) -> bool:
+    """A 5xx (Stripe or something before it failed, maybe after running the request) or a
+    409 (another request with the key is still running): it may have been carried out."""
+    return response.status_code >= 500 or response.status_code == 409
 
 
 def _refuse(response: requests.Response, error: Mapping[str, Any], doubt: str) -> NoReturn:
     """Raise for a failed answer: unknown after a 5xx or a 409, refused otherwise."""
-    if response.status_code >= 500 or response.status_code == 409:
+    if _in_doubt(response):
         raise GatewayOutcomeUnknown(refusal(response, error, doubt))
     raise GatewayError(refusal(response, error, doubt))
