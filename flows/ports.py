@@ -26,6 +26,7 @@ class AccountSummary:
     due_date: date
     held_cents: int = 0
     name: str = ""  # the account holder, as a bank debit's authorisation names the payer
+    phone: str = ""  # E.164: where texts go when the caller ID is withheld (none: empty)
 
     @property
     def last4(self) -> str:

@@ -83,7 +83,7 @@ class FakePorts:
             phone: str | None = None, name: str = "") -> None:
         """Add an account."""
         self.accounts[account_id] = AccountSummary(account_id, number, balance_cents, due,
-                                                   name=name)
+                                                   name=name, phone=phone or "")
         self.pins[account_id] = pin
         if phone:
             self.phones[account_id] = phone
