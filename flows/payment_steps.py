@@ -154,7 +154,7 @@ def not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool) 
 # Reasons a bank debit can fail for, said in words of their own (never "your card").
 BANK_DECLINES = frozenset({DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
                            DeclineReason.INSUFFICIENT_FUNDS, DeclineReason.ENTRY_LOST,
-                           DeclineReason.NOT_KEPT})
+                           DeclineReason.NOT_KEPT, DeclineReason.NOT_AUTHORISED})
 
 
 def decline_prompt(reason: DeclineReason, bank: bool) -> str:
