@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ from tests.ports.contract_helpers import (
 AGREED = Authorization("Today, ... To authorize these debits and turn on AutoPay, press 1.", "1")
 
 
-def refused(harness: Harness, account: str, **changes: object) -> bool:
+def refused(harness: Harness, account: str, **changes: Any) -> bool:
     """A debit of Sam's bank account (or ``account``'s) with ``changes`` is refused, and
     nothing is written or held."""
     account_id = harness.ids[account]
