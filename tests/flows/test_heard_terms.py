@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 from flows.context import Context
 from flows.ports import AccountSummary
@@ -23,7 +24,7 @@ CARD = ("1", VISA, "1230", "123", "94105")
 TODAY = ("2", "1", "1")  # pay, the full balance, today
 
 
-def change(caller: Caller, **settings: object) -> None:
+def change(caller: Caller, **settings: Any) -> None:
     """The operator's settings (or the date) change between two turns of the call."""
     caller.ctx = Context(caller.ctx.ports, replace(caller.ctx.settings, **settings))
 
