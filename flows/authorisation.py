@@ -3,23 +3,37 @@
 It names the day it is given, the payer (the account holder), the biller, the amount, the
 date of the debit, the account (its type and last four), a number to call with questions
 (``IVR_BILLER_PHONE``) and how to revoke it, and ends with the key that authorises. The
-words said, rendered in the call's language, and that key are what is kept with the
-payment or the AutoPay enrolment: the record is what the caller heard, not a summary.
+words said, rendered in the call's language, are kept in the call state as they are read
+(:func:`hear`); the key press stores those and that key with the payment or the AutoPay
+enrolment: the record is what the caller heard, not a summary rebuilt later.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flows.context import Context
 from flows.keys import AGREE
 from flows.menus import option, saved_words, source_words
 from flows.ports import Authorization, SavedMethod
 from flows.speech import Money, Phone, Prompt, render, say
-from flows.state import CallState
+from flows.state import CallState, Heard
 
 # The words of the key that authorises a bank debit, AutoPay by bank, an arrangement.
 AGREE_DEBIT = "option.authorise_debit"
 AGREE_AUTOPAY = "option.autopay_authorise"
 AGREE_ARRANGEMENT = "option.agree_arrangement"
+
+
+def can_debit(state: CallState, ctx: Context) -> bool:
+    """A bank debit may be authorised on this call: the line debits bank accounts (and has a
+    number for questions), the account names its holder (the payer an authorisation must
+    name), and the written notice can reach them - the number calling, else the account's.
+    The line records no call, so that notice is the proof of a single debit NACHA asks for."""
+    if not ctx.settings.bank_payments:
+        return False
+    account = ctx.account(state)
+    return bool(account.name) and bool(state.caller or account.phone)
 
 
 def _terms(state: CallState, ctx: Context) -> dict[str, object]:
@@ -65,8 +79,34 @@ def agree_option(prompt_id: str) -> Prompt:
     return option(prompt_id, AGREE)
 
 
-def agreed(said: list[Prompt], prompt_id: str, ctx: Context) -> Authorization:
-    """The authorisation the caller agreed to by pressing :data:`AGREE` at ``prompt_id``:
-    the sentences said, with the option's own, in the call's language."""
-    words = [render(prompt, ctx.settings.language) for prompt in [*said, agree_option(prompt_id)]]
-    return Authorization(text=" ".join(words), key=AGREE)
+def hear(state: CallState, ctx: Context, fee_cents: int = 0, said: list[Prompt] | None = None,
+         prompt_id: str = "") -> None:
+    """Keep the terms being read at this step: the fee said and, for a bank debit, the
+    authorisation ``said`` with the option ``prompt_id`` that agrees to it, in the call's
+    language (none: no bank debit)."""
+    text = None
+    if said:
+        words = [*said, agree_option(prompt_id)]
+        text = " ".join(render(prompt, ctx.settings.language) for prompt in words)
+    state.heard = Heard(state.step, fee_cents, text)
+
+
+def agreed(state: CallState) -> Authorization | None:
+    """The authorisation the caller agrees to by pressing :data:`AGREE` here: the one read."""
+    heard = state.heard_here
+    if heard is None or heard.authorization is None:
+        return None
+    return Authorization(text=heard.authorization, key=AGREE)
+
+
+def read_again(state: CallState, ctx: Context,
+               intro: Callable[[CallState, Context], list[Prompt]], tel: bool) -> bool:
+    """True when the terms of a bank debit must be read again before a key press can agree:
+    the call was saved by a version that kept no terms. Other terms (a card's fee) are taken
+    as they stand now, as that version did."""
+    if state.heard_here is not None:
+        return False
+    if tel:
+        return True
+    intro(state, ctx)
+    return False

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from stdnum.us import rtn
 
-from flows import payment_steps
+from flows import authorisation, payment_steps
 from flows.cards import (
     Brand,
     CardProblem,
@@ -42,13 +42,18 @@ def confirm_step(state: CallState) -> Step:
 
 
 def offered_methods(state: CallState, ctx: Context) -> list[SavedMethod]:
-    """The saved methods read out as options, newest last, at most three."""
-    return ctx.ports.saved_methods(state.chosen_account_id)[-MAX_SAVED_OFFERED:]
+    """The saved methods read out as options, newest last, at most three (a bank account
+    only when its debit can be authorised on this call)."""
+    banks = authorisation.can_debit(state, ctx)
+    usable = [m for m in ctx.ports.saved_methods(state.chosen_account_id)
+              if banks or m.kind != "bank"]
+    return usable[-MAX_SAVED_OFFERED:]
 
 
 def bank_payments(state: CallState, ctx: Context) -> bool:
-    """Bank accounts are accepted on this line."""
-    return ctx.settings.bank_payments
+    """A new bank account is offered: the line takes bank debits, and this call can
+    authorise one (the payer is named, and the written notice can reach them)."""
+    return authorisation.can_debit(state, ctx)
 
 
 def new_card(state: CallState, ctx: Context) -> Outcome:

@@ -10,13 +10,14 @@ from dataclasses import replace
 
 from flows import authorisation, steps
 from flows.context import Context
-from flows.draft import Purpose
+from flows.draft import PaymentDraft, Purpose
+from flows.keys import AGREE
 from flows.menus import saved_words, source_words
 from flows.money import convenience_fee
 from flows.outcomes import Finish, Go, Outcome
-from flows.ports import Authorization, ChargeResult, DeclineReason, PaymentOrder, PaymentSource
+from flows.ports import ChargeResult, DeclineReason, PaymentOrder, PaymentSource
 from flows.speech import Digits, Money, Prompt, say
-from flows.state import CallState, Step
+from flows.state import CallState, Heard, Step
 
 # A card <Pay> is about to collect: its brand and last four are known only once it has.
 CAPTURED_CARD = PaymentSource(kind="captured", label="", last4="")  # brand unknown yet
@@ -41,6 +42,8 @@ def cancel(state: CallState, ctx: Context) -> Outcome:
 
 def authorise(state: CallState, ctx: Context) -> Outcome:
     """The caller authorises what was read back: write it ahead, then charge it."""
+    if authorisation.read_again(state, ctx, pay_confirm_intro, state.payment.source.is_bank):
+        return Go(state.step)
     state.payment_attempts += 1
     refused = keep_new_method(state, ctx)
     if refused is not None:
@@ -77,6 +80,8 @@ def open_for_capture(state: CallState, ctx: Context) -> Outcome:
     """Before Twilio's <Pay> charges a card today, write the payment ahead like any other."""
     state.payment_attempts += 1
     state.choose_method(CAPTURED_CARD)
+    # <Pay> is asked, in this same turn, to charge the amount and this fee (and says so).
+    state.heard = Heard(Step.CARD_CAPTURE, fee_for(state.payment.amount_cents, ctx))
     order = order_of(state, ctx)
     result = ctx.ports.open_payment(order)
     if result.processing:
@@ -91,18 +96,20 @@ def charging(state: CallState, keys: str, ctx: Context) -> Outcome:
 
 
 def order_of(state: CallState, ctx: Context) -> PaymentOrder:
-    """The payment being authorised, with this attempt's idempotency key (and, for a bank
-    debit, the authorisation the caller agreed to)."""
+    """The payment being authorised, with this attempt's idempotency key: the fee read back
+    with it and, for a bank debit, the authorisation as it was read (a call saved before
+    terms were kept takes today's fee)."""
     draft = state.payment
-    agreed = authorization(state, ctx)
+    heard = state.heard
+    fee = heard.fee_cents if heard is not None else fee_for(draft.amount_cents, ctx)
+    text = heard.authorization if heard is not None and draft.source.is_bank else None
     return PaymentOrder(
         account_id=state.chosen_account_id, amount_cents=draft.amount_cents,
-        fee_cents=fee_for(draft.amount_cents, ctx), source=draft.source,
+        fee_cents=fee, source=draft.source,
         # One key per authorisation: a redelivered webhook reuses it and cannot pay twice.
         idempotency_key=state.payment_key, call_sid=state.call_sid,
         notify_number=state.caller, scheduled_for=draft.scheduled_for,
-        authorization_text=agreed.text if agreed else None,
-        authorization_key=agreed.key if agreed else None)
+        authorization_text=text, authorization_key=AGREE if text else None)
 
 
 def settled(state: CallState, ctx: Context, order: PaymentOrder,
@@ -147,7 +154,7 @@ def not_taken(state: CallState, ctx: Context, result: ChargeResult, bank: bool) 
 # Reasons a bank debit can fail for, said in words of their own (never "your card").
 BANK_DECLINES = frozenset({DeclineReason.PROCESSING_ERROR, DeclineReason.DECLINED,
                            DeclineReason.INSUFFICIENT_FUNDS, DeclineReason.ENTRY_LOST,
-                           DeclineReason.NOT_KEPT})
+                           DeclineReason.NOT_KEPT, DeclineReason.NOT_AUTHORISED})
 
 
 def decline_prompt(reason: DeclineReason, bank: bool) -> str:
@@ -190,21 +197,7 @@ def is_bank_debit(state: CallState, ctx: Context) -> bool:
     return state.payment.source.is_bank
 
 
-def authorization(state: CallState, ctx: Context) -> Authorization | None:
-    """The telephone authorisation agreed to before a bank debit (kept with the payment)."""
-    if not state.payment.source.is_bank:
-        return None
-    return authorisation.agreed(_authorization_prompts(state, ctx), authorisation.AGREE_DEBIT,
-                                ctx)
-
-
-def _authorization_prompts(state: CallState, ctx: Context) -> list[Prompt]:
-    amount = state.payment.amount_cents
-    return authorisation.one_time(state, ctx, amount + fee_for(amount, ctx))
-
-
-def _read_back(state: CallState, ctx: Context) -> list[Prompt]:
-    draft = state.payment
+def _read_back(draft: PaymentDraft, fee: int) -> list[Prompt]:
     amount = draft.amount_cents
     method = source_words(draft.source)
     if draft.scheduled_for:
@@ -212,21 +205,23 @@ def _read_back(state: CallState, ctx: Context) -> list[Prompt]:
                        date=draft.scheduled_for)]
     else:
         prompts = [say("ask.confirm_payment", amount=Money(amount), method=method)]
-    fee = fee_for(amount, ctx)
     if fee:
         prompts.append(say("info.fee", fee=Money(fee), total=Money(amount + fee)))
     return prompts
 
 
 def pay_confirm_intro(state: CallState, ctx: Context) -> list[Prompt]:
-    """Read back amount, method, date and fee (and the bank authorisation)."""
-    before = _read_back(state, ctx)
-    source = state.payment.source
-    if source.kind in ("card", "bank") and state.payment.purpose is not Purpose.NOW:
+    """Read back amount, method, date and fee (and the bank authorisation), and keep them as
+    heard: the key press agrees to these, even if the day or the fee changes before it."""
+    draft = state.payment
+    fee = fee_for(draft.amount_cents, ctx)
+    before = _read_back(draft, fee)
+    source = draft.source
+    if source.kind in ("card", "bank") and draft.purpose is not Purpose.NOW:
         before.append(say("info.kept_on_file", method=source_words(source)))
-    if source.is_bank:
-        before += _authorization_prompts(state, ctx)
-    return before
+    tel = authorisation.one_time(state, ctx, draft.amount_cents + fee) if source.is_bank else []
+    authorisation.hear(state, ctx, fee, tel, authorisation.AGREE_DEBIT)
+    return [*before, *tel]
 
 
 def hear_confirmation(state: CallState, ctx: Context) -> Outcome:

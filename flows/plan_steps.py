@@ -38,12 +38,19 @@ def autopay_is_on(state: CallState, ctx: Context) -> bool:
     return ctx.ports.autopay_method(state.chosen_account_id) is not None
 
 
+def autopay_methods(state: CallState, ctx: Context) -> list[SavedMethod]:
+    """The saved methods AutoPay may use: a bank account only when its standing debit can
+    be authorised on this call."""
+    banks = authorisation.can_debit(state, ctx)
+    return [m for m in saved_of(state, ctx) if banks or m.kind != "bank"]
+
+
 def change_autopay(state: CallState, ctx: Context) -> Outcome:
-    """Turn AutoPay off, or on with a saved method (there must be one)."""
+    """Turn AutoPay off, or on with a saved method (there must be one it may use)."""
     if autopay_is_on(state, ctx):
         state.pending_choice = None
         return Go(Step.AUTOPAY_CONFIRM)
-    if not saved_of(state, ctx):
+    if not autopay_methods(state, ctx):
         return Go(Step.MANAGE, [say("info.autopay_needs_method")])
     return Go(Step.AUTOPAY_METHOD)
 
@@ -101,18 +108,18 @@ def turning_autopay_on(state: CallState, ctx: Context) -> bool:
 def forget_choice(state: CallState) -> None:
     """Leave AutoPay as it was."""
     state.pending_choice = None
+    state.heard = None
 
 
 def set_autopay(state: CallState, ctx: Context) -> Outcome:
-    """Turn AutoPay on with the chosen method (by bank: with the standing authorisation the
-    caller agreed to), or off."""
-    agreed = None
-    if autopay_by_bank(state, ctx):
-        agreed = authorisation.agreed(_autopay_authorization(state, ctx),
-                                      authorisation.AGREE_AUTOPAY, ctx)
-    ctx.ports.set_autopay(state.chosen_account_id, state.pending_choice, agreed, state.caller)
+    """Turn AutoPay on with the chosen method (by bank: with the standing authorisation as
+    it was read), or off."""
+    if authorisation.read_again(state, ctx, autopay_terms, autopay_by_bank(state, ctx)):
+        return Go(state.step)
+    ctx.ports.set_autopay(state.chosen_account_id, state.pending_choice,
+                          authorisation.agreed(state), state.caller)
     done = "info.autopay_enrolled" if state.pending_choice else "info.autopay_cancelled"
-    state.pending_choice = None
+    forget_choice(state)
     return Go(Step.MANAGE, [say(done)])
 
 
@@ -126,17 +133,14 @@ def autopay_by_bank(state: CallState, ctx: Context) -> bool:
 
 
 def autopay_terms(state: CallState, ctx: Context) -> list[Prompt]:
-    """What AutoPay will do with the chosen method (and the recurring bank authorisation)."""
+    """What AutoPay will do with the chosen method (and the recurring bank authorisation),
+    kept as heard: the key press agrees to these words, even past midnight."""
     if state.pending_choice is None:
         return []
-    before = [say("ask.autopay_terms", method=saved_words(_chosen(state, ctx)))]
-    if autopay_by_bank(state, ctx):
-        before += _autopay_authorization(state, ctx)
-    return before
-
-
-def _autopay_authorization(state: CallState, ctx: Context) -> list[Prompt]:
-    return authorisation.autopay(state, ctx, _chosen(state, ctx))
+    method = _chosen(state, ctx)
+    tel = authorisation.autopay(state, ctx, method) if method.kind == "bank" else []
+    authorisation.hear(state, ctx, said=tel, prompt_id=authorisation.AGREE_AUTOPAY)
+    return [say("ask.autopay_terms", method=saved_words(method)), *tel]
 
 
 def instalments(count: int) -> Callable[[CallState, Context], Outcome]:
@@ -181,7 +185,8 @@ def instalment_params(state: CallState, ctx: Context) -> dict[str, object]:
 
 
 def plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
-    """The plan read back: method, each instalment, and the bank authorisation."""
+    """The plan read back: method, each instalment, and the bank authorisation; kept as
+    heard (by bank, all of it is the authorisation the key press agrees to)."""
     draft = state.payment
     method = source_words(draft.source)
     prompts = [say("ask.arrangement_plan", count=draft.plan.count, method=method)]
@@ -191,16 +196,17 @@ def plan_prompts(state: CallState, ctx: Context) -> list[Prompt]:
         prompts.append(say("info.kept_on_file", method=method))
     if draft.source.is_bank:
         prompts += authorisation.arrangement(state, ctx)
+    authorisation.hear(state, ctx, said=prompts if draft.source.is_bank else None,
+                       prompt_id=authorisation.AGREE_ARRANGEMENT)
     return prompts
 
 
 def agree(state: CallState, ctx: Context) -> Outcome:
     """The caller agrees to the plan read back: the instalments are scheduled."""
     draft = state.payment
-    agreed = None
-    if draft.source.is_bank:  # the plan and its authorisation, as they were read
-        agreed = authorisation.agreed(plan_prompts(state, ctx), authorisation.AGREE_ARRANGEMENT,
-                                      ctx)
+    if authorisation.read_again(state, ctx, plan_prompts, draft.source.is_bank):
+        return Go(state.step)
+    agreed = authorisation.agreed(state)  # by bank: the plan and its authorisation, as read
     state.payment_attempts += 1
     refused = payment_steps.keep_new_method(state, ctx)
     if refused is not None:

@@ -26,6 +26,7 @@ class AccountSummary:
     due_date: date
     held_cents: int = 0
     name: str = ""  # the account holder, as a bank debit's authorisation names the payer
+    phone: str = ""  # E.164: where texts go when the caller ID is withheld (none: empty)
 
     @property
     def last4(self) -> str:
@@ -143,6 +144,7 @@ class DeclineReason(StrEnum):
     TOO_MANY_DECLINES = "too_many_declines"  # the call or the account reached its limit
     ENTRY_LOST = "entry_lost"  # the card or account keyed is no longer held: nothing was sent
     NOT_KEPT = "not_kept"  # the gateway would not keep a new method for a later date
+    NOT_AUTHORISED = "not_authorised"  # a bank debit with no complete telephone authorisation
 
 
 @dataclass(frozen=True)
@@ -166,12 +168,11 @@ class ChargeResult:
 
 @dataclass(frozen=True)
 class KeptMethod:
-    """A new card or bank account kept on file for payments on later dates (``saved_id``),
-    or why it was not (``refused``; ``retry_allowed`` False once the limits are reached)."""
+    """A new card or bank account kept on file for later dates (``saved_id``), or why not."""
 
     saved_id: int | None = None
     refused: DeclineReason | None = None
-    retry_allowed: bool = True
+    retry_allowed: bool = True  # False once the limits are reached
 
 
 @dataclass(frozen=True)
@@ -247,9 +248,9 @@ class Ports(Protocol):
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         """Write the payment ahead, once per idempotency key: ``scheduled`` (with its number)
-        or ``processing`` (charged before the next turn is answered); refused when it is
-        more than is payable now or the call or account has had too many declines. A bank
-        debit's authorisation is kept, and its written notice queued in the same transaction."""
+        or ``processing`` (charged next); refused when it is more than is payable now, after
+        too many declines, or for a bank debit without a complete telephone authorisation. A
+        bank debit's authorisation is kept, and its written notice queued with it."""
 
     def payment_result(self, idempotency_key: str) -> ChargeResult:
         """Where the payment opened with this key stands now."""
@@ -288,12 +289,12 @@ class Ports(Protocol):
                     authorization: Authorization | None = None,
                     notify_number: str | None = None) -> None:
         """Turn AutoPay on with a saved method, or off with None. A bank account's standing
-        authorisation is kept with it, and its written notice texted to ``notify_number``
-        (else the account's phone) in the same transaction."""
+        authorisation is kept with it (PermissionError without a complete one), and its
+        written notice texted to ``notify_number`` (else the account's phone) with it."""
 
     def create_arrangement(self, account_id: int, instalments: list[tuple[date, int]],
                            source: PaymentSource, call_sid: str, notify_number: str | None,
                            authorization: Authorization | None) -> list[str]:
         """Schedule the instalments as one arrangement; their confirmation numbers, or none
-        when they add up to more than is payable now (the balance changed meanwhile); a bank
-        account's authorisation is kept with each instalment, and its notice queued."""
+        when they add up to more than is payable now; a bank account's authorisation is kept
+        with each and its notice queued (PermissionError without a complete one)."""

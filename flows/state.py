@@ -63,6 +63,32 @@ class Step(StrEnum):
     ENDED = "ended"
 
 
+@dataclass(frozen=True)
+class Heard:
+    """The terms read at a confirm step, kept with the call until the caller answers there.
+
+    Agreeing agrees to these, as they were said: the day may pass midnight, or an operator
+    change the fee, between the reading and the key press. ``authorization`` is a bank
+    debit's telephone authorisation (NACHA TEL), rendered in the call's language and ending
+    with the option that agrees; ``fee_cents`` the convenience fee said (the total read back
+    is the amount and this fee).
+    """
+
+    step: Step
+    fee_cents: int = 0
+    authorization: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe copy for the database."""
+        return {"step": str(self.step), "fee_cents": self.fee_cents,
+                "authorization": self.authorization}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Heard:
+        """Rebuild from ``to_dict`` output."""
+        return cls(Step(data["step"]), int(data["fee_cents"]), data.get("authorization"))
+
+
 @dataclass
 class CallState:
     """Everything the flow remembers between webhooks.
@@ -85,6 +111,7 @@ class CallState:
     confirmation_number: str | None = None
     save_offer: PaymentSource | None = None  # a new method the caller may keep on file
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
+    heard: Heard | None = None  # the terms last read at a confirm step (none before this version)
 
     @property
     def payment_key(self) -> str:
@@ -106,6 +133,12 @@ class CallState:
         return self.draft
 
     @property
+    def heard_here(self) -> Heard | None:
+        """The terms read at this step, which a key press here agrees to (None when the call
+        was saved by a version that kept none)."""
+        return self.heard if self.heard is not None and self.heard.step is self.step else None
+
+    @property
     def method_to_keep(self) -> PaymentSource:
         """The new method paid with, offered to keep on file (only offered when there is one)."""
         if self.save_offer is None:
@@ -117,6 +150,7 @@ class CallState:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["draft"] = self.draft.to_dict() if self.draft else None
         data["save_offer"] = asdict(self.save_offer) if self.save_offer else None
+        data["heard"] = self.heard.to_dict() if self.heard else None
         return data
 
     @classmethod
@@ -126,7 +160,7 @@ class CallState:
         The previous version kept the draft as flat keys (``amount_cents``, ``source``, ...);
         a call saved by it mid-flight is read from those.
         """
-        known = {f.name for f in fields(cls)} - {"draft", "save_offer"}
+        known = {f.name for f in fields(cls)} - {"draft", "save_offer", "heard"}
         state = cls(**{k: v for k, v in data.items() if k in known})
         state.step = Step(state.step)
         if "draft" not in data:  # saved by the previous version
@@ -135,12 +169,15 @@ class CallState:
             state.draft = PaymentDraft.from_dict(data["draft"])
         offer = data.get("save_offer")
         state.save_offer = source_from_dict(offer) if offer else None
+        heard = data.get("heard")
+        state.heard = Heard.from_dict(heard) if heard else None
         return state
 
     def clear_payment(self) -> None:
-        """Forget the payment in progress: amount, date, method, plan."""
+        """Forget the payment in progress: amount, date, method, plan, and the terms read."""
         self.draft = None
         self.pending_choice = None
+        self.heard = None
 
     def forget_payment_details(self) -> None:
         """At the end of a call: drop every vault token and payment detail still held."""

@@ -129,7 +129,8 @@ STEPS: dict[Step, StepSpec] = {
         Each(plan.scheduled_of, "option.cancel_this", plan.scheduled_params, plan.cancel_this),
         Option(BACK, "option.keep_scheduled", S.MANAGE))),
     S.AUTOPAY_METHOD: Menu(goes=frozenset({S.AUTOPAY_CONFIRM}), options=(
-        Each(plan.saved_of, "option.autopay_with", method.saved_method, plan.autopay_with),
+        Each(plan.autopay_methods, "option.autopay_with", method.saved_method,
+             plan.autopay_with),
         Option(BACK, "option.manage_menu", S.MANAGE))),
     S.AUTOPAY_CONFIRM: Menu(intro=plan.autopay_terms, goes=frozenset({S.MANAGE}), options=(
         Option(AGREE, Either(plan.turning_autopay_on,

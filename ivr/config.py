@@ -152,8 +152,10 @@ class Settings:
 
     def as_env(self) -> dict[str, str]:
         """The settings written back as environment variables, which read back the same."""
-        return {name: env_text(getattr(self, attribute))
-                for name, attribute in ENV_NAMES.items()}
+        env = {name: env_text(getattr(self, attribute)) for name, attribute in ENV_NAMES.items()}
+        if self.biller_phone == DEV_BILLER_PHONE:  # the sandbox's default, never set by hand
+            env["IVR_BILLER_PHONE"] = ""
+        return env
 
     def overridden(self, overrides: Mapping[str, object]) -> Settings:
         """These settings with some variables set otherwise, checked like the environment."""

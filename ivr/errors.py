@@ -42,6 +42,12 @@ class CardEntryLost(IvrError):
     rotated): it must be keyed again."""
 
 
+class NotAuthorisedByPhone(IvrError, PermissionError):
+    """A bank debit without a complete telephone authorisation (NACHA TEL: the words said and
+    agreed, naming the payer, with a number its written notice can reach): never written.
+    The call flow offers none, so this is a bug, never caller input."""
+
+
 class GatewayError(IvrError, RuntimeError):
     """The gateway refused the request or could not be reached: nothing was charged."""
 

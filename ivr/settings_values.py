@@ -25,8 +25,9 @@ from ivr.phones import to_e164
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
-# The number bank debit authorisations give for questions, outside production when none is
-# set: a fictional one (555-01xx), so the development line reads the production wording.
+# The number bank debit authorisations give for questions on the development sandbox when
+# none is set: a fictional one (555-01xx), so it reads the production wording. Refused with
+# any real gateway and in production (see biller_phone).
 DEV_BILLER_PHONE = "+18005550100"
 # Where Twilio's REST API (the Messages client) is reached unless IVR_TWILIO_API_BASE says.
 TWILIO_API_BASE = "https://api.twilio.com"
@@ -148,15 +149,24 @@ def card_key_bytes(text: str) -> bytes:
 
 
 def biller_phone(env: Mapping[str, str], environment: str) -> str:
-    """``IVR_BILLER_PHONE``: an E.164 number (``+18005550199``) when set. Unset, it is empty in
-    production (where a gateway that debits banks refuses to start without it, see
-    ``ivr.ports.database.make_gateway``) and :data:`DEV_BILLER_PHONE` elsewhere."""
+    """``IVR_BILLER_PHONE``: an E.164 number (``+18005550199``) when set.
+
+    The fictional :data:`DEV_BILLER_PHONE` is only ever the number of the development
+    sandbox, which debits no real account: it is the default there (unset), and refused
+    anywhere else - in production, or with a real gateway in any environment, where real
+    payers would be told to call it with questions and to revoke. Unset elsewhere it is
+    empty: no bank debits are offered (production refuses to start, see
+    ``ivr.ports.database.make_gateway``)."""
     value = env.get("IVR_BILLER_PHONE", "")
+    sandbox = environment != "production" and env.get("IVR_PAYMENT_GATEWAY", "sandbox") == "sandbox"
     if not value:
-        return "" if environment == "production" else DEV_BILLER_PHONE
+        return DEV_BILLER_PHONE if sandbox else ""
     if to_e164(value) != value:
         raise ConfigError(f"IVR_BILLER_PHONE must be a phone number in E.164 form, like "
                           f"+18005550199, got {value!r}")
+    if value == DEV_BILLER_PHONE and not sandbox:
+        raise ConfigError(f"IVR_BILLER_PHONE={value} is the fictional development number; "
+                          "set the number payers call with questions about a debit")
     return value
 
 

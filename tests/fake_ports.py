@@ -83,7 +83,7 @@ class FakePorts:
             phone: str | None = None, name: str = "") -> None:
         """Add an account."""
         self.accounts[account_id] = AccountSummary(account_id, number, balance_cents, due,
-                                                   name=name)
+                                                   name=name, phone=phone or "")
         self.pins[account_id] = pin
         if phone:
             self.phones[account_id] = phone
@@ -160,6 +160,9 @@ class FakePorts:
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
         if order.idempotency_key in self.opened:
             return self.payment_result(order.idempotency_key)
+        if order.source.is_bank and not self._tel_complete(
+                order.account_id, order.authorization_text, order.notify_number):
+            return ChargeResult(approved=False, decline_reason=DeclineReason.NOT_AUTHORISED)
         if self._decline_limit(order.account_id, order.call_sid):
             return ChargeResult(approved=False, retry_allowed=False,
                                 decline_reason=DeclineReason.TOO_MANY_DECLINES)
@@ -222,6 +225,12 @@ class FakePorts:
         if outcome is None:
             return ChargeResult(approved=True, confirmation_number="1234567890", keep_token=keep)
         return ChargeResult(approved=False, decline_reason=outcome)
+
+    def _tel_complete(self, account_id: int, text: str | None, notify: str | None) -> bool:
+        """A bank debit's telephone authorisation, as the database ports require it
+        (``ivr.sms.notices.tel_complete``): said, naming the payer, its notice deliverable."""
+        account = self.accounts[account_id]
+        return bool(text) and bool(account.name) and bool(notify or account.phone)
 
     def _held(self, key: str) -> bool:
         """Written ahead and unanswered, or answered in doubt: it may have been taken."""
@@ -302,8 +311,12 @@ class FakePorts:
         if method_id is None:
             self.autopay.pop(account_id, None)
             return
-        if all(m.id != method_id for m in self.saved.get(account_id, [])):
+        method = next((m for m in self.saved.get(account_id, []) if m.id == method_id), None)
+        if method is None:
             raise PermissionError("that method belongs to another account")
+        if method.kind == "bank" and not self._tel_complete(
+                account_id, authorization.text if authorization else None, notify_number):
+            raise PermissionError("a bank debit without a complete telephone authorisation")
         self.autopay[account_id] = method_id
         self.authorizations[account_id] = authorization
 
@@ -312,6 +325,9 @@ class FakePorts:
                            authorization: Authorization | None) -> list[str]:
         if sum(cents for _, cents in instalments) > self.get_account(account_id).payable_cents:
             return []
+        if source.is_bank and not self._tel_complete(
+                account_id, authorization.text if authorization else None, notify_number):
+            raise PermissionError("a bank debit without a complete telephone authorisation")
         self.arrangements.append((account_id, instalments, source))
         self.authorizations[account_id] = authorization
         method = self._method_of(account_id, source)

@@ -255,6 +255,42 @@ def test_production_debiting_banks_refuses_to_start_without_a_biller_phone(
     assert flow_settings(app).bank_payments and flow_settings(app).biller_phone == "+18005550199"
 
 
+AUTHORIZE_NET = {"IVR_PAYMENT_GATEWAY": "authorize-net", "IVR_AUTHORIZE_NET_LOGIN_ID": "login",
+                 "IVR_AUTHORIZE_NET_TRANSACTION_KEY": "key"}
+
+
+@pytest.mark.parametrize("env", [
+    AUTHORIZE_NET, {**AUTHORIZE_NET, "IVR_ENV": "staging"}, PRODUCTION,
+    {**PRODUCTION, **AUTHORIZE_NET}], ids=["real-gateway", "staging", "production", "both"])
+def test_the_fictional_biller_phone_is_refused_beyond_the_development_sandbox(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    # Real payers would be told to call it with questions and to revoke a debit.
+    with pytest.raises(ConfigError, match=r"^IVR_BILLER_PHONE=\+18005550100 is the fictional"):
+        Settings.from_env(tmp_path, {**env, "IVR_BILLER_PHONE": DEV_BILLER_PHONE})
+    assert Settings.from_env(tmp_path, env).biller_phone == ""  # and never its default
+
+
+def test_a_real_gateway_without_a_biller_phone_offers_no_bank_payments(tmp_path: Path) -> None:
+    database = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}"}
+    app = create_app({**AUTHORIZE_NET, **database})
+    assert not flow_settings(app).bank_payments and flow_settings(app).biller_phone == ""
+
+
+def test_changing_the_gateway_does_not_carry_the_sandboxs_biller_phone(tmp_path: Path) -> None:
+    sandbox = Settings.from_env(tmp_path, {})
+    assert sandbox.biller_phone == DEV_BILLER_PHONE
+    assert sandbox.overridden(AUTHORIZE_NET).biller_phone == ""
+    assert sandbox.overridden({}).biller_phone == DEV_BILLER_PHONE
+
+
+def test_no_gateway_but_the_sandbox_is_built_with_the_fictional_biller_phone(
+        tmp_path: Path) -> None:
+    settings = dataclasses.replace(Settings.from_env(tmp_path, AUTHORIZE_NET),
+                                   biller_phone=DEV_BILLER_PHONE)
+    with pytest.raises(ConfigError, match=r"^IVR_BILLER_PHONE=\+18005550100 is the fictional"):
+        make_gateway(settings)
+
+
 def test_production_without_bank_debits_needs_no_biller_phone(tmp_path: Path) -> None:
     settings = Settings.from_env(tmp_path, {**PRODUCTION, "IVR_PAYMENT_GATEWAY": "stripe",
                                             "IVR_STRIPE_API_KEY": "sk_test_x",

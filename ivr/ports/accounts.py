@@ -29,7 +29,8 @@ def summary(account: Account, held_cents: int = 0) -> AccountSummary:
     """The flow's view of an account."""
     return AccountSummary(id=account.id, number=account.account_number,
                           balance_cents=account.balance_cents, due_date=account.due_date,
-                          held_cents=held_cents, name=account.name)
+                          held_cents=held_cents, name=account.name,
+                          phone=account.phone_e164 or "")
 
 
 class AccountPorts(PortBase):

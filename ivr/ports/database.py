@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from flows.ports import FlowSettings
-from ivr.config import Settings, settings_of
+from ivr.config import DEV_BILLER_PHONE, Settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
@@ -66,17 +66,26 @@ def make_gateway(settings: Settings, engine: Engine | None = None, *,
     else:
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name!r} is not a known gateway "
                           "(known: sandbox, stripe, authorize-net)")
-    if gateway.supports_bank and settings.environment == "production" \
-            and not settings.biller_phone:
-        # A bank debit's telephone authorisation must give the payer a number to call.
-        raise ConfigError(f"IVR_BILLER_PHONE must be set when IVR_ENV=production and "
-                          f"IVR_PAYMENT_GATEWAY={name} debits bank accounts")
+    _check_biller_phone(settings, gateway)
     if not gateway.supports_keypad_cards and settings.card_capture != "pay":
         # A gateway that takes no keyed card can only charge what Twilio's <Pay> collects.
         raise ConfigError(f"IVR_PAYMENT_GATEWAY={name} takes no keyed cards, so it needs "
                           "IVR_CARD_CAPTURE=pay: cards are collected by Twilio's <Pay> and "
                           "its Pay Connector")
     return gateway
+
+
+def _check_biller_phone(settings: Settings, gateway: PaymentGateway) -> None:
+    """A bank debit's telephone authorisation gives the payer a real number to call: set in
+    production, and the fictional development one only ever with the sandbox."""
+    name, production = settings.payment_gateway, settings.environment == "production"
+    if settings.biller_phone == DEV_BILLER_PHONE and (production or name != "sandbox"):
+        raise ConfigError(f"IVR_BILLER_PHONE={DEV_BILLER_PHONE} is the fictional development "
+                          f"number: it cannot be read to payers with IVR_PAYMENT_GATEWAY={name}"
+                          f" and IVR_ENV={settings.environment}")
+    if gateway.supports_bank and production and not settings.biller_phone:
+        raise ConfigError(f"IVR_BILLER_PHONE must be set when IVR_ENV=production and "
+                          f"IVR_PAYMENT_GATEWAY={name} debits bank accounts")
 
 
 def ports_for(app: Flask, session: Session, origin: str | None = None) -> DatabasePorts:
@@ -87,7 +96,7 @@ def ports_for(app: Flask, session: Session, origin: str | None = None) -> Databa
     secret = settings.fingerprint_key.encode()
     return DatabasePorts(session, gateway_of(app), settings.zone, secret,
                          PinPolicy.from_settings(settings), origin, settings.card_key,
-                         Biller(settings.biller_name, settings.biller_phone))
+                         Biller(settings.biller_name, settings.biller_phone), settings.language)
 
 
 def flow_settings(app: Flask) -> FlowSettings:

@@ -32,7 +32,7 @@ from ivr.ports.methods import is_keyed, keep_for_later, keep_on_file, saved_view
 from ivr.security import card_store
 from ivr.security.audit import caller_actor, record
 from ivr.security.card_store import BankDetails, CardDetails
-from ivr.sms.notices import notice_payment
+from ivr.sms.notices import notice_payment, tel_complete
 from ivr.sms.payment_texts import text_payer
 from models import Account, Payment, SavedPaymentMethod, utcnow
 from models.payment import (
@@ -127,8 +127,7 @@ class PaymentPorts(PortBase):
                              notify_number=None)
         payment = self._new_payment(order)
         ledger.write_ahead(self.session, payment, PROCESSING, actor=caller_actor(None))
-        ledger.move(self.session, payment, DECLINED,
-                    decline_code=DeclineReason.NOT_KEPT.value)
+        ledger.move(self.session, payment, DECLINED, decline_code=DeclineReason.NOT_KEPT.value)
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
         """Methods on file, oldest first."""
@@ -154,7 +153,8 @@ class PaymentPorts(PortBase):
         return saved_view(keep_on_file(self.session, account_id, kept, token))
 
     def open_payment(self, order: PaymentOrder) -> ChargeResult:
-        """Write the payment ahead (scheduled, or processing to charge next), once per key.
+        """Write the payment ahead (scheduled, or processing to charge next), once per key;
+        a bank debit only under a complete telephone authorisation (``tel_complete``).
 
         The account is locked first, so attempts from several calls at once are counted
         against its limit one after another, and cannot both take what is owed.
@@ -162,6 +162,10 @@ class PaymentPorts(PortBase):
         earlier = self._payment(order.idempotency_key)
         if earlier is not None:
             return self._result(earlier)
+        if order.source.is_bank and not tel_complete(
+                order.authorization_text, order.notify_number,
+                self.session.get_one(Account, order.account_id)):
+            return ChargeResult(approved=False, decline_reason=DeclineReason.NOT_AUTHORISED)
         if order.scheduled_for is not None and order.source.saved_id is None:
             kept = self.keep_for_later(order.account_id, order.source, order.call_sid,
                                        order.idempotency_key, order.amount_cents)
@@ -185,7 +189,7 @@ class PaymentPorts(PortBase):
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
         ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
         # A bank debit's written notice, in the transaction that records its authorisation.
-        notice_payment(self.session, payment, account, self.biller, self.zone)
+        notice_payment(self.session, payment, account, self.biller, self.zone, self.language)
         if status == SCHEDULED:
             text_payer(self.session, payment, account)
         return result_of(payment)

@@ -7,11 +7,12 @@ from datetime import date
 from sqlalchemy import select
 
 from flows.ports import Authorization, PaymentSource, SavedMethod, ScheduledPayment
+from ivr.errors import NotAuthorisedByPhone
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
 from ivr.ports.methods import saved_view
 from ivr.security.audit import caller_actor
-from ivr.sms.notices import notice_arrangement, notice_autopay
+from ivr.sms.notices import notice_arrangement, notice_autopay, tel_complete
 from ivr.sms.outbox import queue_text
 from ivr.sms.payment_texts import arrangement_text
 from models import Account, Arrangement, AutopayEnrollment, Payment, SavedPaymentMethod, utcnow
@@ -62,7 +63,7 @@ class PlanPorts(PortBase):
         """Turn AutoPay on with a method of this account, or off.
 
         By bank, the standing authorisation agreed to is kept (a card's is cleared) and its
-        written notice queued with it.
+        written notice queued with it; without a complete one it is refused.
         """
         enrollment = self._enrollment(account_id)
         if method_id is None:
@@ -72,6 +73,7 @@ class PlanPorts(PortBase):
         method = self.session.get_one(SavedPaymentMethod, method_id)
         if method.account_id != account_id:
             raise PermissionError("that method belongs to another account")
+        self._refuse_unauthorised(method, authorization, notify_number)
         if enrollment is None:
             enrollment = AutopayEnrollment(account_id=account_id, payment_method_id=method_id)
             self.session.add(enrollment)
@@ -90,7 +92,17 @@ class PlanPorts(PortBase):
         if agreed is not None:
             account = self.session.get_one(Account, enrollment.account_id)
             notice_autopay(self.session, notify_number, account, method, enrollment.enrolled_at,
-                           self.biller, self.zone)
+                           self.biller, self.zone, self.language)
+
+    def _refuse_unauthorised(self, method: SavedPaymentMethod,
+                             authorization: Authorization | None,
+                             notify_number: str | None) -> None:
+        """Debits from a bank account need a complete telephone authorisation (NACHA TEL)."""
+        account = self.session.get_one(Account, method.account_id)
+        if method.kind == "bank" and not tel_complete(
+                authorization.text if authorization else None, notify_number, account):
+            raise NotAuthorisedByPhone(f"account {account.id}: bank debits without a "
+                                       "complete telephone authorisation are not written")
 
     def _enrollment(self, account_id: int) -> AutopayEnrollment | None:
         return self.session.scalar(
@@ -107,6 +119,7 @@ class PlanPorts(PortBase):
         if source.saved_id is None:
             raise ValueError("a new method is kept on file (keep_for_later) before the plan")
         method = self.session.get_one(SavedPaymentMethod, source.saved_id)
+        self._refuse_unauthorised(method, authorization, notify_number)
         arrangement = Arrangement(account_id=account_id, instalments=len(instalments),
                                   total_cents=sum(cents for _, cents in instalments),
                                   call_sid=call_sid)
@@ -141,6 +154,6 @@ class PlanPorts(PortBase):
         """The plan, to the number that agreed to it; by bank, the authorisation's notice."""
         account = self.session.get_one(Account, arrangement.account_id)
         notice_arrangement(self.session, notify_number, account, payments, self.biller,
-                           self.zone)
+                           self.zone, self.language)
         if notify_number:
             queue_text(self.session, notify_number, arrangement_text(account, payments))

@@ -84,13 +84,15 @@ def _run_prompt(payment: Payment, values: Mapping[str, object]) -> Prompt:
                else "sms.scheduled_approved", **common)
 
 
-def charged_text(payment: Payment) -> str:
+def charged_text(payment: Payment, language: str = "en-US") -> str:
     """The amount, and the fee with the total when there is one: what the payer sees charged."""
-    amount = amount_text(payment.amount_cents)
+    amount = amount_text(payment.amount_cents, language)
     if not payment.fee_cents:
         return amount
-    return render(say("sms.amount_with_fee", amount=amount, fee=amount_text(payment.fee_cents),
-                      total=amount_text(payment.amount_cents + payment.fee_cents)))
+    return render(say("sms.amount_with_fee", amount=amount,
+                      fee=amount_text(payment.fee_cents, language),
+                      total=amount_text(payment.amount_cents + payment.fee_cents, language)),
+                  language)
 
 
 def decline_words(code: str | None) -> str:
@@ -111,9 +113,9 @@ def arrangement_text(account: Account, payments: Sequence[Payment]) -> str:
                       plan=plan))
 
 
-def amount_text(cents: int) -> str:
+def amount_text(cents: int, language: str = "en-US") -> str:
     """Integer cents as written in a text: 1250 -> ``$12.50``."""
-    return render(say("text.amount", amount=str(cents_to_decimal(cents))))
+    return render(say("text.amount", amount=str(cents_to_decimal(cents))), language)
 
 
 def method_text(payment: Payment) -> str:
@@ -125,18 +127,18 @@ def method_text(payment: Payment) -> str:
     return render(say("text.method.card", brand=payment.card_brand, last4=payment.card_last4))
 
 
-def bank_text(account_type: str | None, last4: str) -> str:
+def bank_text(account_type: str | None, last4: str, language: str = "en-US") -> str:
     """A bank account as a text names it: "checking account ending 6789"."""
     kind = account_type or "unknown"
-    if f"value.bank_type.{kind}" not in load_catalog():
+    if f"value.bank_type.{kind}" not in load_catalog(language):
         kind = "unknown"
-    return render(say("text.method.bank", type=render(say(f"value.bank_type.{kind}")),
-                      last4=last4))
+    return render(say("text.method.bank", type=say(f"value.bank_type.{kind}"), last4=last4),
+                  language)
 
 
-def text_date(day: date | None) -> str:
+def text_date(day: date | None, language: str = "en-US") -> str:
     """A date as written in a text: "Dec 5, 2026"."""
     if day is None:
         return ""
-    return render(say("text.date", month=render(say(f"text.month.{day.month}")),
-                      day=str(day.day), year=str(day.year)))
+    return render(say("text.date", month=say(f"text.month.{day.month}"),
+                      day=str(day.day), year=str(day.year)), language)

@@ -79,10 +79,43 @@ def test_the_debit_is_for_the_total_with_the_fee(ports: FakePorts) -> None:
     assert f"debit of {words(Money(12195))}" in heard
 
 
-def test_an_account_without_a_name_is_addressed_as_you(ports: FakePorts) -> None:
+def bank_offers(heard: str) -> list[str]:
+    """The bank accounts a menu just heard offers: new, or on file (checking ending 6789)."""
+    offers = [render(say("option.new_bank", key=speech.Key(key))) for key in "123"]
+    return [offer for offer in [*offers, checking_6789()] if offer in heard]
+
+
+def test_an_account_without_a_name_is_offered_no_bank_debit(ports: FakePorts) -> None:
+    # NACHA TEL: the authorisation names the consumer; an account imported without a name
+    # is offered cards only - neither a new bank account, nor one on file, nor AutoPay by one.
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, date(2026, 12, 5))
-    heard = verified(ports).press_all("2", "1", "1", *BANK)
-    assert f"Today, {words(TODAY)}, {render(say('value.payer'))} authorize" in heard
+    ports.saved[1] = [SavedMethod(7, "bank", "checking", "6789")]
+    caller = verified(ports)
+    assert caller.press_all("2", "1", "1") and caller.state.step is Step.PAY_METHOD
+    assert bank_offers(caller.text) == []
+    heard = verified(ports).press_all("4", "2")
+    assert render(say("info.autopay_needs_method")) in heard
+
+
+def named_without_phone(ports: FakePorts, phone: str | None = None) -> Caller:
+    """Ana, whose account has no phone (unless given), calls with her caller ID withheld."""
+    ports.add(6, "60001111", "1111", 5000, date(2026, 12, 5), phone=phone, name="Ana Lopez")
+    caller = Caller(ports, caller=None)
+    caller.press_all("60001111", "1111", "2", "1", "1")
+    assert caller.state.step is Step.PAY_METHOD
+    return caller
+
+
+def test_no_bank_debit_is_offered_when_no_written_notice_can_reach_the_payer(
+        ports: FakePorts) -> None:
+    # The line records no call, so a single TEL debit's proof is its written notice: with
+    # the caller ID withheld and no phone on the account, it could go nowhere.
+    assert bank_offers(named_without_phone(ports).text) == []
+
+
+def test_a_withheld_caller_id_is_offered_a_bank_debit_noticed_to_the_accounts_phone(
+        ports: FakePorts) -> None:
+    assert bank_offers(named_without_phone(ports, "+13125550100").text) != []
 
 
 def test_a_card_payment_has_no_bank_authorisation(ports: FakePorts) -> None:

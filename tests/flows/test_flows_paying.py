@@ -35,7 +35,7 @@ def test_bank_account_payment_reads_the_authorisation_and_keeps_no_number(
     assert "with the checking account ending in 6 7 8 9" in text
     assert ("Jordan Rivera, authorize the biller to make a one-time electronic debit of one "
             "hundred twenty dollars and forty-five cents from the checking account ending in "
-            "6 7 8 9 on November twenty-first.") in text
+            "6 7 8 9 on or after November twenty-first.") in text
     assert "To authorize this debit, press 1." in text
     assert BANK_ACCOUNT not in json.dumps(caller.state.to_dict())
     text = caller.press("1")

@@ -35,11 +35,13 @@ from tests.fake_ports import FakePorts
 ACCOUNTS = [("10001234", "2468", 12045, date(2026, 12, 5), "+14155550100"),
             ("20005678", "1357", 8910, date(2026, 11, 1), "+12125550199"),
             ("30009012", "8024", 25000, date(2026, 12, 12), "+13125550142"),
-            ("30003456", "9753", 4200, date(2026, 12, 12), "+13125550142")]
-JORDAN, SAM, ALEX, CASEY = (number for number, *_ in ACCOUNTS)
+            ("30003456", "9753", 4200, date(2026, 12, 12), "+13125550142"),
+            ("50001111", "1122", 3000, date(2026, 12, 12), "")]  # no phone on file
+JORDAN, SAM, ALEX, CASEY, NO_PHONE = (number for number, *_ in ACCOUNTS)
 VISA, DECLINED, NO_FUNDS = "4242424242424242", "4000000000000002", "4000000000009995"
 CALLER, GUESSER = "+14155550100", "+16505550123"
 ROUTING, BANK_NUMBER = "110000000", "000123456789"  # the sandbox's test checking account
+TEL_TEXT = "Today, ... To authorize this debit, press 1."  # a bank debit's words, as agreed
 
 
 class Harness:
@@ -134,10 +136,13 @@ def paid_with(h: Harness, account: str, keyed: Callable[[Ports], PaymentSource],
 
 def order(account_id: int, cents: int, source: PaymentSource, key: str,
           on: date | None = None, call_sid: str = "CA1") -> PaymentOrder:
-    """A payment of ``cents`` now (or on ``on``)."""
+    """A payment of ``cents`` now (or on ``on``); from a bank account, with the telephone
+    authorisation the flow reads before it."""
     return PaymentOrder(account_id=account_id, amount_cents=cents, fee_cents=0, source=source,
                         idempotency_key=key, call_sid=call_sid, notify_number=CALLER,
-                        scheduled_for=on)
+                        scheduled_for=on,
+                        authorization_text=TEL_TEXT if source.is_bank else None,
+                        authorization_key="1" if source.is_bank else None)
 
 
 def pay_now(h: Harness, account: str, cents: int, key: str, number: str = VISA,

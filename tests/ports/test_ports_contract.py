@@ -50,7 +50,7 @@ def test_accounts_are_found_by_number_and_by_phone(harness: Harness) -> None:
     with harness.turn() as ports:
         found = ports.find_account(JORDAN, CALLER)
         assert found == AccountSummary(harness.ids[JORDAN], JORDAN, 12045, date(2026, 12, 5),
-                                       name=f"Name {JORDAN}")
+                                       name=f"Name {JORDAN}", phone="+14155550100")
         assert ports.get_account(found.id) == found
         assert ports.find_account("99999999", CALLER) is None
         assert [a.number for a in ports.accounts_for_phone("+14155550100")] == [JORDAN]

@@ -3,14 +3,20 @@ one transaction (a rollback leaves neither), stating the authorisation's terms."
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from flows.ports import Authorization, PaymentOrder, PaymentSource
+from flows import speech
+from flows.ports import Authorization, DeclineReason, PaymentOrder, PaymentSource
+from ivr import settings_values
 from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ports.database import ports_for
@@ -177,3 +183,53 @@ def _today(line: Flask, payment: Payment) -> str:
     assert payment.authorized_at is not None
     day = payment.authorized_at.astimezone(settings_of(line).zone).date()
     return f"{day:%b} {day.day}, {day.year}"
+
+
+def test_a_debit_for_an_account_naming_no_payer_is_refused(line: Flask) -> None:
+    # NACHA TEL: the authorisation names the consumer; an account imported without a name
+    # cannot be the payer of one (the flow offers it no bank debit).
+    with db.transaction(line) as session:
+        session.scalars(select(Account).where(Account.account_number == ALEX)).one().name = ""
+    with db.transaction(line) as session:
+        result = ports_for(line, session).open_payment(debit(line, 5000))
+    assert result.decline_reason is DeclineReason.NOT_AUTHORISED
+    assert rows(line) == ([], [])
+
+
+@pytest.fixture
+def loud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A language of its own, "en-XA": every catalog's words (not placeholders) in capitals."""
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    for path in speech.CATALOG_DIR.glob("en-US*.yaml"):
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        (folder / path.name).write_text(yaml.safe_dump(entries), encoding="utf-8")
+        upper = {key: text if key.startswith("language.") else "".join(
+                     part if part.startswith("{") else part.upper()
+                     for part in re.split(r"(\{[^}]*\})", str(text)))
+                 for key, text in entries.items()}
+        (folder / path.name.replace("en-US", "en-XA")).write_text(yaml.safe_dump(upper),
+                                                                  encoding="utf-8")
+    monkeypatch.setattr(speech, "CATALOG_DIR", folder)
+    monkeypatch.setattr(settings_values, "CATALOG_DIR", folder)
+    speech.load_catalog.cache_clear()
+    yield "en-XA"
+    speech.load_catalog.cache_clear()
+
+
+def test_every_word_of_every_notice_is_in_the_calls_language(line: Flask, loud: str) -> None:
+    # Amounts with a fee, dates, the account's type, the unnamed biller: each from the
+    # language's own catalog, not the default's.
+    override_settings(line, IVR_LANGUAGE=loud, IVR_BILLER_NAME="")
+    account_id, source = checking_on_file(line)
+    plan = [(date(2026, 12, 1), 10000), (date(2026, 12, 15), 15000)]
+    with db.transaction(line) as session:
+        ports = ports_for(line, session)
+        ports.open_payment(replace(debit(line, 5000, on=date(2026, 12, 1)), fee_cents=150))
+        ports.set_autopay(account_id, source.saved_id, AGREED, CALLER)
+        ports.create_arrangement(account_id, plan, source, "CA2", CALLER, AGREED)
+    notices = [body for _, body in addressed_texts(line) if "AUTHORIZATION" in body]
+    assert len(notices) == 3
+    for notice in notices:
+        assert {word for word in re.findall(r"[A-Za-z]+", notice)
+                if not word.isupper()} <= {"Alex", "Kim"}, notice
