@@ -27,8 +27,12 @@ from flows.state import CallState, Capture, Reply, Step
 
 
 def total_now(state: CallState, ctx: Context) -> int:
-    """What <Pay> charges for a payment today: the amount and the fee."""
+    """What <Pay> charges for a payment today: the amount and the fee written ahead with it
+    (``state.heard``), so <Pay> asked again later charges what was said and written."""
     amount = state.payment.amount_cents
+    heard = state.heard
+    if heard is not None and heard.step is Step.CARD_CAPTURE:
+        return amount + heard.fee_cents
     return amount + convenience_fee(amount, ctx.settings.fee_flat_cents, ctx.settings.fee_percent)
 
 
