@@ -34,8 +34,10 @@ BANK_GATEWAYS = [name for name, kind in GATEWAYS.items() if kind.supports_bank]
 # What each gateway needs in the app's settings besides its name.
 APP_SETTINGS = {"sandbox": {},
                 "stripe": {"IVR_STRIPE_API_KEY": STRIPE_KEY},
+                # A line debiting real banks names a real number for questions.
                 "authorize-net": {"IVR_AUTHORIZE_NET_LOGIN_ID": LOGIN,
-                                  "IVR_AUTHORIZE_NET_TRANSACTION_KEY": SECRET}}
+                                  "IVR_AUTHORIZE_NET_TRANSACTION_KEY": SECRET,
+                                  "IVR_BILLER_PHONE": "+14155550177"}}
 CENTS = 4550
 DESCRIPTION = "Account 100200300 (phone payment)"
 ROUTING = "110000000"  # a valid ABA number (Stripe's test routing number)
