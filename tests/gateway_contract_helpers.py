@@ -19,7 +19,8 @@ from flows.ports import DeclineReason
 from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
 from ivr.payments.gateways.authorize_net_api import invoice
 from ivr.payments.gateways.base import PaymentGateway
-from ivr.payments.gateways.sandbox import Charged, MemoryRecord, SandboxGateway
+from ivr.payments.gateways.sandbox import SandboxGateway
+from ivr.payments.gateways.sandbox_record import Charged, MemoryRecord
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.security.card_store import BankDetails, CardDetails
 from tests.authorize_net_helpers import LOGIN, NOW, SECRET
