@@ -74,7 +74,7 @@ def settle_pending(sessions: SessionFactory, gateway: PaymentGateway,
             select(Payment.id, Payment.gateway_reference)
             .where(Payment.status == PENDING, Payment.gateway_reference.is_not(None))
             .order_by(Payment.id)).all()
-        settled = session.execute(_settled_to_recheck(now)).all()
+        settled = session.execute(settled_to_recheck(now)).all()
     outcomes = [_settle_one(sessions, gateway, row.id, row.gateway_reference, now)
                 for row in pending]
     late = [_recheck_one(sessions, gateway, row.id, row.gateway_reference, now)
@@ -84,7 +84,7 @@ def settle_pending(sessions: SessionFactory, gateway: PaymentGateway,
                          rechecked=len(late), returned_late=late.count(_RETURNED))
 
 
-def _settled_to_recheck(now: datetime) -> Select[int, str | None]:
+def settled_to_recheck(now: datetime) -> Select[int, str | None]:
     """Approved bank debits settled within LATE_RETURNS and not asked about for RECHECK."""
     return (select(Payment.id, Payment.gateway_reference)
             .where(Payment.settled_at >= now - LATE_RETURNS,
