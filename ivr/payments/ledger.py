@@ -134,10 +134,8 @@ def move(session: Session, payment: Payment, status: str, *, reference: str | No
         credit = dollars_text(-account.balance_cents)
         record(session, "system", "credit", "overpaid", account_id=account.id,
                origin=payment.call_sid, detail=f"payment {payment.id} left a credit of {credit}")
-    if payment.arrangement_id is not None and status in (APPROVED, CANCELLED):
-        _complete_arrangement_if_paid(session, payment.arrangement_id, account)
-    if payment.arrangement_id is not None and status == RETURNED:
-        _reopen_arrangement(session, payment.arrangement_id)
+    if payment.arrangement_id is not None:
+        _follow_arrangement(session, payment.arrangement_id, status, account)
     return before
 
 
@@ -195,11 +193,16 @@ def _complete_arrangement_if_paid(session: Session, arrangement_id: int,
     arrangement.status = "completed"
 
 
-def _reopen_arrangement(session: Session, arrangement_id: int) -> None:
-    """An instalment came back after its arrangement was completed: it is no longer paid."""
-    arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
-    if arrangement is not None and arrangement.status == "completed":
-        arrangement.status = "active"
+def _follow_arrangement(session: Session, arrangement_id: int, status: str,
+                        account: Account) -> None:
+    """Complete an arrangement once paid; reopen a completed one whose instalment came back
+    (it is no longer paid)."""
+    if status in (APPROVED, CANCELLED):
+        _complete_arrangement_if_paid(session, arrangement_id, account)
+    elif status == RETURNED:
+        arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
+        if arrangement is not None and arrangement.status == "completed":
+            arrangement.status = "active"
 
 
 def _counts(status: str) -> int:

@@ -179,8 +179,8 @@ def _create_autopay(session: Session, account_id: int, now: datetime | None,
     enrollment = session.scalars(
         select(AutopayEnrollment).where(AutopayEnrollment.account_id == account_id)).one()
     payable = ledger.payable_cents(session, account)
-    enrolled_on = enrollment.enrolled_at.astimezone(zone).date()
-    if payable <= 0 or not enrollment.active or enrolled_on > account.due_date:
+    if payable <= 0 or not enrollment.active \
+            or enrollment.enrolled_at.astimezone(zone).date() > account.due_date:
         return None  # (turned on after this due date: it starts with the next one)
     method = enrollment.payment_method
     payment = Payment(
