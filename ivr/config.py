@@ -117,7 +117,7 @@ class Settings:
             agent_number=env.get("IVR_AGENT_NUMBER", ""),
             min_payment_cents=number(env, "IVR_MIN_PAYMENT_CENTS", 100),
             trusted_proxies=number(env, "IVR_TRUSTED_PROXIES", 0),
-            timezone=env.get("IVR_TIMEZONE", "America/New_York"),
+            timezone=env.get("IVR_TIMEZONE", read.DEFAULT_TIMEZONE),
             voice=env.get("IVR_VOICE", "Polly.Joanna"),
             language=env.get("IVR_LANGUAGE", "en-US"),
             biller_name=env.get("IVR_BILLER_NAME", ""),

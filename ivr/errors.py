@@ -60,6 +60,12 @@ class GatewayOutcomeUnknown(GatewayError):
     """
 
 
+class ChargeOutOfSight(GatewayOutcomeUnknown):
+    """The gateway's search cannot reach back far enough to say whether this charge was made
+    (Authorize.Net's lists: a week of settled batches). Only an operator can say, at the
+    processor (``ivr payments resolve``); it is never taken to mean nothing was charged."""
+
+
 class SmsSendError(IvrError):
     """The provider did not accept a message; str() is short and holds no secrets.
 

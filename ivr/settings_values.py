@@ -251,6 +251,9 @@ def language(value: str) -> str:
     return value
 
 
+DEFAULT_TIMEZONE = "America/New_York"  # IVR_TIMEZONE unset
+
+
 def timezone(value: str) -> str:
     """``IVR_TIMEZONE``: an IANA time zone name."""
     try:

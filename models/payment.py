@@ -83,7 +83,11 @@ class Payment(Base):
     twilio_pay: Mapped[bool] = mapped_column(Boolean, default=False)
     # Where the result is texted (E.164); for scheduled payments, the number that scheduled it.
     notify_number: Mapped[str | None] = mapped_column(String(16))
-    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a bank debit was recorded settled: for the age-bounded look for late returns.
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # When settlement last asked the gateway whether a settled debit came back (late returns
+    # are looked for once a day, not on every run).
+    returns_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -136,6 +136,19 @@ def profile(customer: str = "190178", payment: str = "157497") -> Json:
             "messages": OK}
 
 
+def payment_profile(kind: str, customer: str = "190178", payment: str = "157497") -> Json:
+    """A getCustomerPaymentProfileResponse (customerPaymentProfileMaskedType): the profile's
+    card (``kind`` "card") or bank account ("bank"), masked."""
+    held = ({"creditCard": {"cardNumber": "XXXX1111", "expirationDate": "XXXX",
+                            "cardType": "Visa"}} if kind == "card" else
+            {"bankAccount": {"accountType": "checking", "routingNumber": "XXXX0021",
+                             "accountNumber": "XXXX3210", "nameOnAccount": "SAM PATEL",
+                             "echeckType": "TEL"}})
+    return {"paymentProfile": {"customerType": "individual", "customerProfileId": customer,
+                               "customerPaymentProfileId": payment, "payment": held},
+            "messages": OK}
+
+
 def serve(requests_mock: rm.Mocker, **answers: Json | list[Json]) -> None:
     """Answer each request by its name (``createTransactionRequest=...``); a list answers
     successive requests of that name in turn."""

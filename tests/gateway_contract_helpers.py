@@ -19,7 +19,8 @@ from flows.ports import DeclineReason
 from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
 from ivr.payments.gateways.authorize_net_api import invoice
 from ivr.payments.gateways.base import PaymentGateway
-from ivr.payments.gateways.sandbox import Charged, MemoryRecord, SandboxGateway
+from ivr.payments.gateways.sandbox import SANDBOX_LATE_RETURN, SandboxGateway
+from ivr.payments.gateways.sandbox_record import Charged, MemoryRecord
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.security.card_store import BankDetails, CardDetails
 from tests.authorize_net_helpers import LOGIN, NOW, SECRET
@@ -101,6 +102,8 @@ RETURNING_ACCOUNTS = [(BankDetails(ROUTING, "000222222227", "checking"), "insuff
                       (BankDetails(ROUTING, "000111111113", "checking"), "account_closed"),
                       (BankDetails(ROUTING, "000333333335", "checking"),
                        "debit_not_authorized")]
+# The account whose debits settle, then come back as not authorised weeks later.
+LATE_RETURNING_ACCOUNT = BankDetails(ROUTING, SANDBOX_LATE_RETURN, "checking")
 
 
 class CountingRecord(MemoryRecord):
@@ -156,6 +159,10 @@ class Rig:
             self.authorize_net.settle()
         self.now += timedelta(days=6)
 
+    def later(self, delta: timedelta) -> None:
+        """Let ``delta`` pass (after settling: time for a late return to come)."""
+        self.now += delta
+
     def pay_token(self, card: CardDetails) -> str:
         """The token ``<Pay>`` hands over for ``card``: the simulator's emulation of a
         connector (the sandbox), Stripe's Pay Connector (``cus_...:pm_...``, from Twilio's
@@ -182,7 +189,8 @@ def make_rig(name: str, mocker: rm.Mocker) -> Rig:
     if name == "sandbox":
         record = CountingRecord()
         rig = Rig(name, SandboxGateway(), E2E_CARDS[name][0], DECLINES[name], record=record)
-        rig.gateway = SandboxGateway(record, fault=lambda: rig.sandbox_fault)
+        rig.gateway = SandboxGateway(record, fault=lambda: rig.sandbox_fault,
+                                     clock=lambda: rig.now)
         return rig
     if name == "stripe":
         stripe = StripeStandIn().install(mocker)

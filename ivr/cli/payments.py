@@ -43,11 +43,10 @@ def payments_export_command(fmt: str, output: Path | None) -> str:
 @payments_cli.command("settle")
 @audited
 def payments_settle_command() -> str:
-    """Ask the gateway about pending bank debits; record settlements and returns."""
+    """Ask the gateway about pending bank debits, and settled ones that may still come back;
+    record settlements and returns."""
 
-    summary = settle_pending(*_sessions_and_gateway())
-    message = (f"Settled {summary.settled}, returned {summary.returned}, "
-               f"still pending {summary.still_pending}")
+    message = settle_pending(*_sessions_and_gateway()).line()
     click.echo(message)
     return message
 
@@ -60,7 +59,8 @@ def payments_run_scheduled_command(run_date: date | None) -> str:
     """Charge due scheduled payments and AutoPay once each, even from several machines."""
 
     day = run_date or settings_of(current_app).local_date()
-    summary = run_scheduled(*_sessions_and_gateway(), day)
+    summary = run_scheduled(*_sessions_and_gateway(), day,
+                            zone=settings_of(current_app).zone)
     message = (f"Approved {summary.approved}, declined {summary.declined}, "
                f"pending bank debits {summary.pending}, outcome unknown {summary.unknown}, "
                f"skipped {summary.skipped}")

@@ -23,12 +23,14 @@ from ivr.security.audit import record
 from models import Account, Arrangement, Payment, utcnow
 from models.payment import (
     APPROVED,
+    BANK,
     CANCELLED,
     DECLINED,
     FAILED,
     PENDING,
     PROCESSING,
     RETURNED,
+    SAVED_BANK,
     SCHEDULED,
     UNKNOWN,
 )
@@ -44,7 +46,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # The answer was lost: a late answer or a lookup at the gateway settles it.
     UNKNOWN: frozenset({APPROVED, PENDING, DECLINED, FAILED}),
     PENDING: frozenset({APPROVED, RETURNED}),  # a bank debit settles or comes back
-    APPROVED: frozenset(),
+    # A settled bank debit can still come back: NACHA lets the payer's bank return a consumer
+    # debit as unauthorised (R05, R07, R10, R11) up to 60 days after settlement.
+    APPROVED: frozenset({RETURNED}),
     DECLINED: frozenset(),
     FAILED: frozenset(),
     CANCELLED: frozenset(),
@@ -107,6 +111,8 @@ def move(session: Session, payment: Payment, status: str, *, reference: str | No
     """
     before = payment.status
     check_transition(before, status)
+    if (before, status) == (APPROVED, RETURNED) and payment.method not in (BANK, SAVED_BANK):
+        raise LedgerError(f"a {payment.method} payment cannot come back as a bank debit does")
     account = session.get_one(Account, payment.account_id, with_for_update=True)
     if status == PROCESSING and payment.amount_cents > payable_cents(session, account):
         raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
@@ -128,21 +134,27 @@ def move(session: Session, payment: Payment, status: str, *, reference: str | No
         credit = dollars_text(-account.balance_cents)
         record(session, "system", "credit", "overpaid", account_id=account.id,
                origin=payment.call_sid, detail=f"payment {payment.id} left a credit of {credit}")
-    if payment.arrangement_id is not None and status in (APPROVED, CANCELLED):
-        _complete_arrangement_if_paid(session, payment.arrangement_id, account)
+    if payment.arrangement_id is not None:
+        _follow_arrangement(session, payment.arrangement_id, status, account)
     return before
 
 
 def claim(session: Session, payment: Payment, now: datetime | None = None) -> None:
     """Claim a scheduled payment to be charged now, for no more than is payable now.
 
-    The payer may have paid part of it another way since scheduling. Raises
-    :class:`NotPayable` when nothing is payable.
+    The payer may have paid part of it another way since scheduling: the amount is cut to
+    what is payable, except for a bank debit authorised by telephone (it has an
+    ``authorization_text``), which is debited for the amount authorised or not at all (NACHA
+    R11: a debit "not in accordance with the terms of the authorization"). Raises
+    :class:`NotPayable` when nothing is payable, or less than an authorised amount.
     """
     account = session.get_one(Account, payment.account_id, with_for_update=True)
     payable = payable_cents(session, account)
     if payable <= 0:
         raise NotPayable("nothing is payable")
+    if payment.authorization_text and payable < payment.amount_cents:
+        raise NotPayable(f"less than the {dollars_text(payment.amount_cents)} authorised "
+                         "is payable")
     payment.amount_cents = min(payment.amount_cents, payable)
     move(session, payment, PROCESSING, now=now)
 
@@ -179,6 +191,18 @@ def _complete_arrangement_if_paid(session: Session, arrangement_id: int,
     if counts.get(APPROVED, 0) < arrangement.instalments and account.balance_cents > 0:
         return
     arrangement.status = "completed"
+
+
+def _follow_arrangement(session: Session, arrangement_id: int, status: str,
+                        account: Account) -> None:
+    """Complete an arrangement once paid; reopen a completed one whose instalment came back
+    (it is no longer paid)."""
+    if status in (APPROVED, CANCELLED):
+        _complete_arrangement_if_paid(session, arrangement_id, account)
+    elif status == RETURNED:
+        arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
+        if arrangement is not None and arrangement.status == "completed":
+            arrangement.status = "active"
 
 
 def _counts(status: str) -> int:

@@ -9,8 +9,12 @@ once the payment is older than the grace period (a gateway's search may lag a mi
 answer is recorded only if no one else has, so any number of runs on any number of machines
 give the same result.
 
-A payment charged by Twilio's ``<Pay>`` carries no key of ours, so it cannot be looked up:
-it is reported for an operator (``ivr payments resolve``), and its amount stays held.
+The gateway is told when the payment was written ahead (``since``), so a search that reaches
+back only so far (Authorize.Net's) looks where the charge would be. A payment older than its
+search can vouch for is never called "not charged": it stays in doubt, its amount held, and
+is reported for an operator, as is a payment charged by Twilio's ``<Pay>`` (it carries no key
+of ours, so it cannot be looked up). The operator settles either with ``ivr payments
+resolve``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from ivr.db import SessionFactory, transaction
-from ivr.errors import GatewayError, GatewayOutcomeUnknown
+from ivr.errors import ChargeOutOfSight, GatewayError, GatewayOutcomeUnknown
 from ivr.payments import charges
 from ivr.payments.charges import Answer, answer_of
 from ivr.payments.gateways.base import PaymentGateway
@@ -46,6 +50,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(minutes=10)
 NOT_CHARGED = "not_charged"  # the decline code of a payment the gateway has no record of
 NEEDS_REVIEW = "needs_review"
+TOO_OLD = "too_old"  # needs an operator: older than the gateway's search can vouch for
 STILL = "still_unknown"
 OTHER = "settled_elsewhere"
 
@@ -59,13 +64,17 @@ class ReconcileSummary:
     pending: int = 0
     failed: int = 0
     still_unknown: int = 0
-    needs_review: int = 0
+    needs_review: int = 0  # all that need an operator, too_old included
+    too_old: int = 0  # older than the gateway's search can vouch for
 
     def line(self) -> str:
-        """One line for the operator."""
-        return (f"Approved {self.approved}, declined {self.declined}, pending bank debits "
+        """One line for the operator (naming those too old to look up, when there are any)."""
+        line = (f"Approved {self.approved}, declined {self.declined}, pending bank debits "
                 f"{self.pending}, not charged {self.failed}, still unknown "
                 f"{self.still_unknown}, needing an operator {self.needs_review}")
+        if self.too_old:
+            line += f" ({self.too_old} too old for the gateway to look up)"
+        return line
 
 
 def reconcile(sessions: SessionFactory, gateway: PaymentGateway,
@@ -82,7 +91,7 @@ def reconcile(sessions: SessionFactory, gateway: PaymentGateway,
     return ReconcileSummary(
         approved=outcomes[APPROVED], declined=outcomes[DECLINED], pending=outcomes[PENDING],
         failed=outcomes[FAILED], still_unknown=outcomes[STILL],
-        needs_review=outcomes[NEEDS_REVIEW])
+        needs_review=outcomes[NEEDS_REVIEW] + outcomes[TOO_OLD], too_old=outcomes[TOO_OLD])
 
 
 def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id: int,
@@ -93,10 +102,10 @@ def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id
             return OTHER  # another machine settled it meanwhile
         if payment.twilio_pay:
             return NEEDS_REVIEW
-        key, since = payment.idempotency_key, payment.processing_since
-    answer = _look_up(gateway, key, old=since is None or now - since > GRACE)
-    if answer is None:
-        return STILL
+        key, since = payment.idempotency_key, payment.processing_since or payment.created_at
+    answer = _look_up(gateway, key, since, old=now - since > GRACE)
+    if not isinstance(answer, Answer):
+        return answer
     with transaction(sessions) as session:
         status = charges.record(session, payment_id, answer, late=True)
     if status is None:
@@ -104,20 +113,24 @@ def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id
     return status if status != UNKNOWN else STILL
 
 
-def _look_up(gateway: PaymentGateway, key: str, old: bool) -> Answer | None:
-    """The gateway's answer for ``key``; None while it cannot say (or may not yet know)."""
+def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool) -> Answer | str:
+    """The gateway's answer for ``key``; STILL while it cannot say (or may not yet know), or
+    TOO_OLD when only an operator can."""
     try:
-        found = gateway.find_charge(key)
+        found = gateway.find_charge(key, since=since)
+    except ChargeOutOfSight as error:
+        log.warning("payment %s needs an operator (ivr payments resolve): %s", key, error)
+        return TOO_OLD
     except GatewayOutcomeUnknown as error:
         log.info("payment %s is still being processed: %s", key, error)
-        return None
+        return STILL
     except GatewayError as error:
         log.warning("could not look up payment %s: %s", key, error)
-        return None
+        return STILL
     if found is not None:
         return answer_of(found)
     # Nothing there: nothing was taken, once the gateway has had time to show it.
-    return Answer(FAILED, decline_code=NOT_CHARGED) if old else None
+    return Answer(FAILED, decline_code=NOT_CHARGED) if old else STILL
 
 
 def resolve_by_hand(sessions: SessionFactory, idempotency_key: str, reference: str | None,

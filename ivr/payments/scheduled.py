@@ -21,7 +21,8 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +31,8 @@ from sqlalchemy.orm import Session
 from ivr.db import SessionFactory, transaction
 from ivr.payments import charges, ledger
 from ivr.payments.gateways.base import PaymentGateway
-from ivr.sms.payment_texts import text_payer
+from ivr.settings_values import DEFAULT_TIMEZONE
+from ivr.sms.payment_texts import AMOUNT_CHANGED, text_payer
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod
 from models.payment import (
     APPROVED,
@@ -55,6 +57,7 @@ AUTOPAY_PREFIX = "autopay-"
 # AutoPay charges a due date on that day, or on a later run within these days (a missed run,
 # or a payment in flight that covered it and then failed).
 AUTOPAY_DAYS = timedelta(days=3)
+_LINE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # the biller's zone when IVR_TIMEZONE is unset
 
 
 @dataclass(frozen=True)
@@ -88,17 +91,20 @@ _Claim = Callable[[Session], _ToCharge | str | None]
 
 
 def run_scheduled(sessions: SessionFactory, gateway: PaymentGateway, run_date: date,
-                  now: datetime | None = None) -> RunSummary:
+                  now: datetime | None = None,
+                  zone: tzinfo = _LINE_ZONE) -> RunSummary:
     """Charge due scheduled and due AutoPay payments once each; summarise.
 
     ``now`` fixes the clock for tests; otherwise each payment reads it when it is claimed
     and when it is sent, so a long run never sends a charge older than its window.
+    ``zone`` is the biller's (``IVR_TIMEZONE``): due dates are its dates.
     """
     with transaction(sessions) as session:
         claims = [_bind(_claim_due, payment_id, now) for payment_id in _due_ids(session, run_date)]
     outcomes = Counter(_process(sessions, gateway, claim, now) for claim in claims)
     # AutoPay after scheduled payments, so it charges only what they left owing.
-    outcomes.update(_process(sessions, gateway, _bind(_create_autopay, account_id, now), now)
+    outcomes.update(_process(sessions, gateway, _bind(_create_autopay, account_id, now, zone),
+                             now)
                     for account_id in _autopay_account_ids(sessions, run_date))
     return RunSummary(approved=outcomes[APPROVED],
                       declined=outcomes[DECLINED] + outcomes[FAILED],
@@ -158,11 +164,12 @@ def _claim_due(session: Session, payment_id: int, now: datetime | None) -> _ToCh
     return _decide(session, payment, now)
 
 
-def _create_autopay(session: Session, account_id: int,
-                    now: datetime | None) -> _ToCharge | str | None:
+def _create_autopay(session: Session, account_id: int, now: datetime | None,
+                    zone: tzinfo) -> _ToCharge | str | None:
     """Create the AutoPay payment for the account's due date, written ahead.
 
-    None if there is nothing to do: it exists, AutoPay is off, or nothing is payable (a
+    None if there is nothing to do: it exists, AutoPay is off, it was turned on after this
+    due date (in the biller's zone, as its written notice says), or nothing is payable (a
     payment in flight may cover it: a later run within :data:`AUTOPAY_DAYS` looks again).
     """
     account = session.get_one(Account, account_id, with_for_update=True)
@@ -172,7 +179,8 @@ def _create_autopay(session: Session, account_id: int,
     enrollment = session.scalars(
         select(AutopayEnrollment).where(AutopayEnrollment.account_id == account_id)).one()
     payable = ledger.payable_cents(session, account)
-    if payable <= 0 or not enrollment.active or enrollment.enrolled_at.date() > account.due_date:
+    if payable <= 0 or not enrollment.active \
+            or enrollment.enrolled_at.astimezone(zone).date() > account.due_date:
         return None  # (turned on after this due date: it starts with the next one)
     method = enrollment.payment_method
     payment = Payment(
@@ -194,13 +202,20 @@ def _create_autopay(session: Session, account_id: int,
 
 def _decide(session: Session, payment: Payment, now: datetime | None) -> _ToCharge | str:
     """Before charging: cap the amount to what is payable, fail a removed method, and
-    cancel when nothing is owed; when a payment in flight holds it, wait for a later run."""
+    cancel when nothing is owed; when a payment in flight holds it, wait for a later run.
+
+    A debit authorised by telephone is never cut (see :func:`ledger.claim`): with less owed
+    than was authorised it is cancelled and the payer texted why. Debiting the amount
+    authorised instead would take more than is owed, which the ledger never does.
+    """
     account = session.get_one(Account, payment.account_id, with_for_update=True)
     payable = ledger.payable_cents(session, account)
-    if payable <= 0:
+    short = payable <= 0 or (bool(payment.authorization_text) and payable < payment.amount_cents)
+    if short:
         if ledger.held_cents(session, account.id) > 0:
             return SKIPPED  # it may yet be declined: the next run decides
-        return _finish(session, payment, account, CANCELLED, NOTHING_DUE, now)
+        code = NOTHING_DUE if payable <= 0 else AMOUNT_CHANGED
+        return _finish(session, payment, account, CANCELLED, code, now)
     method = _method(session, payment)
     if method is None or method.removed_at is not None:
         return _finish(session, payment, account, FAILED, METHOD_REMOVED, now)

@@ -14,7 +14,8 @@ from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
 from ivr.payments.gateways.base import PaymentGateway
-from ivr.payments.gateways.sandbox import DatabaseRecord, SandboxGateway
+from ivr.payments.gateways.sandbox import SandboxGateway
+from ivr.payments.gateways.sandbox_record import DatabaseRecord
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.ports.accounts import AccountPorts
 from ivr.ports.payments import PaymentPorts

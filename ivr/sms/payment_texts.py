@@ -30,6 +30,9 @@ from models.payment import (
 )
 
 RETURN_CODES = ("no_account", "account_closed", "insufficient_funds", "debit_not_authorized")
+# The decline code of a scheduled bank debit cancelled because less is owed than the payer
+# authorised: a debit authorised by telephone is made for that amount or not at all.
+AMOUNT_CHANGED = "amount_changed"
 # What a payer is texted about a payment made on a call: heard then, or learned later.
 _CALL_TEXTS = {APPROVED: "sms.payment_confirmation", PENDING: "sms.payment_submitted",
                SCHEDULED: "sms.payment_scheduled", UNKNOWN: "sms.payment_unknown"}
@@ -77,7 +80,8 @@ def _run_prompt(payment: Payment, values: Mapping[str, object]) -> Prompt:
         return say("sms.scheduled_declined", reason=decline_words(payment.decline_code),
                    **common)
     if payment.status == CANCELLED:
-        return say("sms.scheduled_nothing_due", **common)
+        return say("sms.scheduled_amount_changed" if payment.decline_code == AMOUNT_CHANGED
+                   else "sms.scheduled_nothing_due", **common)
     if payment.status == UNKNOWN:
         return say("sms.payment_unknown", **common)
     return say("sms.scheduled_pending" if payment.status == PENDING

@@ -16,11 +16,17 @@ each request's elements in the schema's order or E00003), keeping every transact
   transaction (ID "0"); the rest are kept, as declined or general errors.
 - ``getTransactionDetailsRequest``, ``getUnsettledTransactionListRequest``,
   ``getSettledBatchListRequest``, ``getTransactionListRequest`` (sorted, paged).
-- ``createCustomerProfileFromTransactionRequest`` and ``createCustomerProfileRequest``.
+- ``createCustomerProfileFromTransactionRequest``, ``createCustomerProfileRequest`` and
+  ``getCustomerPaymentProfileRequest`` (the profile's payment, masked).
+- Each ``payment`` (a ``creditCard`` or ``bankAccount``) is checked against the schema's
+  types (:mod:`.authorize_net_schema`): what it refuses is E00003, and no transaction.
 - :meth:`AuthorizeNetStandIn.settle` closes a batch: charges settle; an eCheck debit of an
-  account in :data:`RETURNS` comes back with that NACHA return code. (Authorize.Net's own
-  sandbox never returns a debit; these are the sandbox gateway's test accounts, so both
-  gateways answer alike for the same keyed account.)
+  account in :data:`RETURNS` comes back with that NACHA return code. A debit of an account
+  in :data:`LATE_RETURNS` settles, then comes back :data:`LATE_AFTER` after its batch (an
+  unauthorised debit may be returned up to 60 days after settlement); a test can also put a
+  return on any transaction at any time. (Authorize.Net's own sandbox never returns a
+  debit; these are the sandbox gateway's test accounts, so both gateways answer alike for
+  the same keyed account.)
 
 Faults (:attr:`AuthorizeNetStandIn.fault`): ``lost-reply`` carries out a request that writes
 (a transaction, a profile), then raises ``requests.exceptions.ReadTimeout``; ``down`` raises
@@ -42,6 +48,7 @@ import requests_mock as rm
 
 from ivr.security.card_store import CardDetails
 from tests.authorize_net_helpers import LOGIN, NO_RECORDS, OK, SECRET, UNSUCCESSFUL, URL, wire
+from tests.gateway_standins.authorize_net_schema import E00003, payment_fault
 
 Json = dict[str, Any]
 
@@ -51,6 +58,9 @@ ERROR_CARD = "4222222222222"
 # NACHA returns for the sandbox gateway's test accounts (routing 110000000).
 RETURNS = {"000222222227": "R01", "000111111113": "R02", "000111111116": "R03",
            "000333333335": "R10"}
+# ... and the one that settles first, then comes back (the sandbox's SANDBOX_LATE_RETURN).
+LATE_RETURNS = {"000555555559": "R10"}
+LATE_AFTER = timedelta(days=10)
 _RETURN_TEXT = {"R01": "Insufficient Funds", "R02": "Account Closed",
                 "R03": "No Account/Unable to Locate Account", "R10": "Customer Advises Not "
                 "Authorized"}
@@ -77,6 +87,9 @@ _ORDER = {
     "createCustomerProfileFromTransactionRequest": [
         "merchantAuthentication", "refId", "transId", "customer", "customerProfileId",
         "defaultPaymentProfile", "defaultShippingAddress", "profileType"],
+    "getCustomerPaymentProfileRequest": ["merchantAuthentication", "refId", "customerProfileId",
+                                         "customerPaymentProfileId", "unmaskExpirationDate",
+                                         "includeIssuerInfo"],
 }
 _TRANSACTION_ORDER = ["transactionType", "amount", "currencyCode", "payment", "profile",
                       "solution", "terminalNumber", "authCode", "refTransId", "splitTenderId",
@@ -205,6 +218,19 @@ class AuthorizeNetStandIn:
                     txn.batch = batch
                     _settled(txn, now)
 
+    def _return_late(self) -> None:
+        """Put their return on settled debits of LATE_RETURNS accounts whose time has come."""
+        now = self.clock()
+        for txn in self.transactions.values():
+            code = LATE_RETURNS.get(txn.method.number) if txn.method.bank else None
+            if code is None or txn.batch is None or txn.returns \
+                    or txn.status != "settledSuccessfully":
+                continue
+            when = datetime.fromisoformat(txn.batch["settlementTimeUTC"]) + LATE_AFTER
+            if now >= when:
+                txn.status = "returnedItem"
+                txn.returns = [_returned(txn, code, when)]
+
     # --- the endpoint ------------------------------------------------------------------
 
     def _answer(self, request: Any, context: Any) -> bytes:
@@ -212,6 +238,7 @@ class AuthorizeNetStandIn:
             raise requests.exceptions.ConnectTimeout("stand-in: connection refused")
         [(name, fields)] = json.loads(request.body).items()
         self.seen.append((name, fields))
+        self._return_late()
         try:
             _in_order(list(fields), _ORDER.get(name, []), name)
             auth = fields.get("merchantAuthentication", {})
@@ -235,6 +262,7 @@ class AuthorizeNetStandIn:
             "getTransactionListRequest": self._batch_list,
             "createCustomerProfileRequest": self._new_profile,
             "createCustomerProfileFromTransactionRequest": self._profile_from,
+            "getCustomerPaymentProfileRequest": self._payment_profile,
         }
         if name not in handlers:
             raise Refused("E00004", "The name of the requested API method is invalid.")
@@ -245,6 +273,7 @@ class AuthorizeNetStandIn:
     def _transact(self, fields: Json) -> Json:
         request = fields["transactionRequest"]
         _in_order(list(request), _TRANSACTION_ORDER, "transactionRequest")
+        _check_payment(request.get("payment"))
         if request.get("transactionType") != "authCaptureTransaction":
             raise Refused("E00003", "The stand-in takes authCaptureTransaction only.")
         cents = int(Decimal(request["amount"]) * 100)
@@ -341,6 +370,8 @@ class AuthorizeNetStandIn:
         profile = fields["profile"]
         payments = profile.get("paymentProfiles", {})
         payments = payments if isinstance(payments, list) else [payments]
+        for item in payments:
+            _check_payment(item.get("payment"))
         methods = [Method(item["payment"], str(item.get("billTo", {}).get("zip", "")))
                    for item in payments]
         return self._profile(str(profile.get("merchantCustomerId", "")), methods)
@@ -352,6 +383,17 @@ class AuthorizeNetStandIn:
         reference = str(fields.get("customer", {}).get("merchantCustomerId", ""))
         return self._profile(reference, [txn.method])
 
+    def _payment_profile(self, fields: Json) -> Json:
+        customer = str(fields.get("customerProfileId", ""))
+        payment = str(fields.get("customerPaymentProfileId", ""))
+        method = self.profiles.get(customer, {}).get(payment)
+        if method is None:
+            raise Refused("E00040", "The record cannot be found.")
+        return {"paymentProfile": {"customerType": "individual", "customerProfileId": customer,
+                                   "customerPaymentProfileId": payment,
+                                   "payment": method.masked()},
+                "messages": OK}
+
     def _profile(self, reference: str, methods: list[Method]) -> Json:
         if reference and reference in self._references:
             raise Refused("E00039", "A duplicate record with ID 1 already exists.")
@@ -362,6 +404,13 @@ class AuthorizeNetStandIn:
         return {"customerProfileId": customer, "customerPaymentProfileIdList": ids,
                 "customerShippingAddressIdList": [], "validationDirectResponseList": [],
                 "messages": OK}
+
+
+def _check_payment(payment: Any) -> None:
+    """E00003 for a payment the schema refuses (none is no payment: a profile's charge)."""
+    fault = payment_fault(payment) if payment is not None else ""
+    if fault:
+        raise Refused(E00003, fault)
 
 
 def _in_order(names: list[str], order: list[str], element: str) -> None:
@@ -388,11 +437,14 @@ def _settled(txn: Transaction, now: datetime) -> None:
     txn.status = "settledSuccessfully"
     code = RETURNS.get(txn.method.number) if txn.method.bank else None
     if code is not None:
-        when = now + timedelta(days=2)
         txn.status = "returnedItem"
-        txn.returns = [{"id": str(2_148_000_000 + int(txn.trans_id) % 1000),
-                        "dateUTC": _utc(when), "dateLocal": _local(when), "code": code,
-                        "description": _RETURN_TEXT[code]}]
+        txn.returns = [_returned(txn, code, now + timedelta(days=2))]
+
+
+def _returned(txn: Transaction, code: str, when: datetime) -> Json:
+    """A returnedItem: the NACHA return ``code`` on ``txn``, received ``when``."""
+    return {"id": str(2_148_000_000 + int(txn.trans_id) % 1000), "dateUTC": _utc(when),
+            "dateLocal": _local(when), "code": code, "description": _RETURN_TEXT[code]}
 
 
 def _response(txn: Transaction, ref_id: Any, code: str, reason: str) -> Json:

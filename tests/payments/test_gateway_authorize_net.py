@@ -14,7 +14,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 from flows.ports import DeclineReason
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways import authorize_net_api as api
-from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
+from ivr.payments.gateways.authorize_net import ACCEPT_TIMEOUT, AuthorizeNetGateway
 from ivr.payments.gateways.base import GatewayCharge
 from ivr.security.card_store import CardDetails
 from tests.authorize_net_helpers import (
@@ -31,6 +31,7 @@ from tests.authorize_net_helpers import (
     error,
     in_order,
     listed,
+    payment_profile,
     profile,
     row,
     sent,
@@ -238,11 +239,60 @@ def test_a_token_or_kind_that_is_not_a_profile_is_refused_unsent(
     assert not requests_mock.called
 
 
-def test_pay_tokens_are_accepted_only_as_profile_pairs(authorize_net: AuthorizeNetGateway) -> None:
-    assert authorize_net.accept_token("card", "190178:157497") == "190178:157497"
+def test_pay_tokens_are_accepted_only_as_profile_pairs(authorize_net: AuthorizeNetGateway,
+                                                     requests_mock: rm.Mocker) -> None:
     for token in ("", "cus_123", "pm_1:pm_2", "190178"):
         with pytest.raises(GatewayError, match="customerProfileId:paymentProfileId"):
             authorize_net.accept_token("card", token)
+    assert not requests_mock.called
+
+
+@pytest.mark.parametrize("kind", ["card", "bank"])
+def test_a_pay_token_is_accepted_once_its_profile_holds_that_kind(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker, kind: str) -> None:
+    serve(requests_mock, getCustomerPaymentProfileRequest=payment_profile(kind))
+    assert authorize_net.accept_token(kind, "190178:157497") == "190178:157497"
+    [(name, body)] = sent(requests_mock)
+    assert (name, list(body)) == ("getCustomerPaymentProfileRequest", [
+        "merchantAuthentication", "customerProfileId", "customerPaymentProfileId"])
+    assert (body["customerProfileId"], body["customerPaymentProfileId"]) == ("190178",
+                                                                              "157497")
+    # one request, with a wait that fits inside Twilio's 15-second webhook turn
+    assert requests_mock.last_request is not None
+    assert requests_mock.last_request.timeout == ACCEPT_TIMEOUT
+    assert sum(ACCEPT_TIMEOUT) < 15
+
+
+@pytest.mark.parametrize(("kind", "held"), [("card", "bank"), ("bank", "card")])
+def test_a_pay_token_of_the_other_kind_is_refused(authorize_net: AuthorizeNetGateway,
+                                                  requests_mock: rm.Mocker, kind: str,
+                                                  held: str) -> None:
+    # A bank account debited as a card would skip the TEL authorisation; a card "debited"
+    # as a bank account would be recorded pending for days.
+    serve(requests_mock, getCustomerPaymentProfileRequest=payment_profile(held))
+    with pytest.raises(GatewayError, match=f"holds {held} payment method, not a {kind}"):
+        authorize_net.accept_token(kind, "190178:157497")
+
+
+@pytest.mark.parametrize("answer", [
+    error("E00040", "The record cannot be found."),
+    {"paymentProfile": {"customerPaymentProfileId": "157497"}, "messages": {
+        "resultCode": "Ok", "message": [{"code": "I00001", "text": "Successful."}]}},
+], ids=["no such profile", "no payment in it"])
+def test_a_pay_token_without_a_payment_is_refused(authorize_net: AuthorizeNetGateway,
+                                                  requests_mock: rm.Mocker,
+                                                  answer: dict[str, object]) -> None:
+    serve(requests_mock, getCustomerPaymentProfileRequest=answer)
+    with pytest.raises(GatewayError):
+        authorize_net.accept_token("card", "190178:157497")
+
+
+def test_a_slow_profile_lookup_refuses_the_token_within_the_turn(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker) -> None:
+    requests_mock.post(URL, exc=requests.exceptions.ReadTimeout)
+    with pytest.raises(GatewayError, match="ReadTimeout") as caught:
+        authorize_net.accept_token("bank", "190178:157497")
+    assert type(caught.value) is GatewayError  # nothing moves money here
 
 
 def test_an_approved_charge_is_kept_as_a_profile_made_from_it(

@@ -5,6 +5,7 @@ its key for reconciliation, its settings, and that no card or account digits lea
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 import requests
@@ -12,7 +13,7 @@ import requests_mock as rm
 
 from flows.ports import DeclineReason
 from ivr.config import Settings
-from ivr.errors import ConfigError, GatewayError, GatewayOutcomeUnknown
+from ivr.errors import ChargeOutOfSight, ConfigError, GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways import authorize_net_api as api
 from ivr.payments.gateways.authorize_net import AuthorizeNetGateway
 from ivr.payments.gateways.base import GatewayCharge, Settlement
@@ -23,6 +24,8 @@ from tests.authorize_net_helpers import (
     CARD,
     KEY,
     LOGIN,
+    NOW,
+    OK,
     SECRET,
     TRANS_ID,
     URL,
@@ -56,6 +59,14 @@ GATEWAY_ENV = {"IVR_PAYMENT_GATEWAY": "authorize-net", "IVR_AUTHORIZE_NET_LOGIN_
     (details("returnedItem", bank=True, returns=["R10"]),
      Settlement("returned", "debit_not_authorized")),
     (details("returnedItem", bank=True, returns=["R16"]), Settlement("returned", "R16")),
+    # The schema carries returns apart from the status: a return on a settled debit (or
+    # one only flagged hasReturnedItems) is a return, whatever the status says.
+    (details("settledSuccessfully", bank=True, settled_at="2026-10-01T16:43:04.097Z",
+             returns=["R10"]), Settlement("returned", "debit_not_authorized")),
+    (details("settledSuccessfully", bank=True, settled_at="2026-11-20T16:43:04.097Z",
+             returns=["R01"]), Settlement("returned", "insufficient_funds")),
+    ({"transaction": details("settledSuccessfully", bank=True)["transaction"]
+      | {"hasReturnedItems": True}, "messages": OK}, Settlement("returned", None)),
     (details("voided", bank=True), Settlement("returned", "voided")),
     (details("declined", bank=True, response_code=2, reason=2),
      Settlement("returned", "declined")),
@@ -156,6 +167,46 @@ def test_find_charge_looks_in_recently_settled_batches(authorize_net: AuthorizeN
     _, newest = sent(requests_mock)[3]
     assert list(newest) == ["merchantAuthentication", "batchId", "sorting", "paging"]
     assert newest["batchId"] == "6418230"
+
+
+def test_find_charge_searches_the_week_after_the_payment_was_sent(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker) -> None:
+    # Reconcile was down for 9 days: the batch the charge settled in is older than a week
+    # back from now, but within a week from when the payment was sent.
+    serve(requests_mock, getUnsettledTransactionListRequest=listed(),
+          getSettledBatchListRequest=batches("6418230"),
+          getTransactionListRequest=listed(row(status="settledSuccessfully")),
+          getTransactionDetailsRequest=details("settledSuccessfully"))
+    since = NOW - timedelta(days=9)
+    assert authorize_net.find_charge(KEY, since=since) == GatewayCharge(approved=True,
+                                                                        reference=TRANS_ID)
+    [window] = [body for name, body in sent(requests_mock)
+                if name == "getSettledBatchListRequest"]
+    assert (window["firstSettlementDate"], window["lastSettlementDate"]) == (
+        "2026-11-12T11:00:00Z", "2026-11-19T11:00:00Z")  # an hour before it, and 7 days on
+
+
+def test_find_charge_of_a_recent_payment_searches_up_to_now(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker) -> None:
+    serve(requests_mock, getUnsettledTransactionListRequest=listed(),
+          getSettledBatchListRequest=batches("6418230"),
+          getTransactionListRequest=listed(row("40022222222", key="another")))
+    assert authorize_net.find_charge(KEY, since=NOW - timedelta(days=2)) is None
+    [window] = [body for name, body in sent(requests_mock)
+                if name == "getSettledBatchListRequest"]
+    assert (window["firstSettlementDate"], window["lastSettlementDate"]) == (
+        "2026-11-19T11:00:00Z", "2026-11-21T12:00:00Z")
+
+
+def test_find_charge_never_says_none_for_a_payment_older_than_it_can_see(
+        authorize_net: AuthorizeNetGateway, requests_mock: rm.Mocker) -> None:
+    # Not in the week after it was sent, and it may have settled later (held for review
+    # that long): only an operator can say, at the Merchant Interface.
+    serve(requests_mock, getUnsettledTransactionListRequest=listed(),
+          getSettledBatchListRequest=batches("6418230"),
+          getTransactionListRequest=listed(row("40022222222", key="another")))
+    with pytest.raises(ChargeOutOfSight, match="Merchant Interface"):
+        authorize_net.find_charge(KEY, since=NOW - timedelta(days=8))
 
 
 def test_find_charge_finds_nothing_charged(authorize_net: AuthorizeNetGateway,

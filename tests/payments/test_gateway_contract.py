@@ -5,7 +5,8 @@ Stripe and Authorize.Net are each wired to a stateful stand-in of their API
 Every gateway must: charge a keyed card once per idempotency key; tell the caller why a card
 was declined; keep a charged card and charge it again, or keep one without charging it;
 after a lost reply, find the charge by its key (and find nothing for a key never sent);
-debit a bank account as pending until it settles or comes back (where ``supports_bank``);
+debit a bank account as pending until it settles or comes back, and report a return that
+comes after it settled (where ``supports_bank``);
 and leave no card digits in a log line, an error, a lookup request, or a stored row.
 """
 
@@ -16,6 +17,7 @@ import re
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -46,6 +48,7 @@ from tests.gateway_contract_helpers import (
     DESCRIPTION,
     E2E_CARDS,
     GATEWAYS,
+    LATE_RETURNING_ACCOUNT,
     RETURNING_ACCOUNTS,
     SETTLING_ACCOUNT,
     Decline,
@@ -204,6 +207,17 @@ def test_a_returned_debit_says_why(bank_rig: Rig, account: BankDetails, code: st
     assert answer.approved and answer.pending
     bank_rig.settle()
     assert bank_rig.gateway.settlement(answer.reference) == Settlement("returned", code)
+
+
+def test_a_settled_debit_can_still_come_back(bank_rig: Rig) -> None:
+    # NACHA: a consumer's bank may return a debit as unauthorised up to 60 days after it
+    # settled; the gateway reports the return on a debit it had called settled.
+    answer = debit(bank_rig, LATE_RETURNING_ACCOUNT)
+    bank_rig.settle()
+    assert bank_rig.gateway.settlement(answer.reference) == Settlement("settled")
+    bank_rig.later(timedelta(days=20))
+    assert bank_rig.gateway.settlement(answer.reference) == Settlement("returned",
+                                                                      "debit_not_authorized")
 
 
 def test_a_lost_debit_reply_is_found_pending(bank_rig: Rig) -> None:

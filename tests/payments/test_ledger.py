@@ -78,6 +78,32 @@ def test_each_status_carries_its_balance_change(demo_app: Flask, path: list[str]
         assert account(session).balance_cents == owed
 
 
+def test_a_settled_bank_debit_that_comes_back_late_gives_the_amount_back(
+        demo_app: Flask) -> None:
+    with db.transaction(demo_app) as session:
+        row = payment(session, 4000, "k1")
+        row.method = "saved_bank"
+        for status in (PENDING, APPROVED):
+            ledger.move(session, row, status)
+        assert account(session).balance_cents == 12045 - 4000
+        assert ledger.move(session, row, RETURNED, decline_code="debit_not_authorized") \
+            == APPROVED
+        assert account(session).balance_cents == 12045
+        events = session.scalars(select(AuditEvent.detail)
+                                 .where(AuditEvent.action == "payment")
+                                 .order_by(AuditEvent.id)).all()
+        assert events[-1] == f"payment {row.id} approved -> returned: $40.00 by saved_bank"
+
+
+def test_an_approved_card_charge_never_comes_back_as_a_bank_debit(demo_app: Flask) -> None:
+    with pytest.raises(LedgerError, match="card"), db.transaction(demo_app) as session:
+        row = payment(session, 4000, "k1")
+        ledger.move(session, row, APPROVED)
+        ledger.move(session, row, RETURNED)
+    with db.transaction(demo_app) as session:
+        assert account(session).balance_cents == 12045  # nothing of it was written
+
+
 def test_a_move_the_table_forbids_changes_nothing(demo_app: Flask) -> None:
     with pytest.raises(LedgerError), db.transaction(demo_app) as session:
         row = payment(session, 4000, "k1")

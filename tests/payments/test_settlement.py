@@ -18,12 +18,10 @@ from ivr.payments.settlement import SettleSummary, settle_pending
 from tests.app_helpers import addressed_texts, balance, texts
 from tests.concurrency import at_once
 from tests.schedule_helpers import (
-    JORDAN,
     RUN_DAY,
     arrangement,
     arrangement_status,
     get,
-    make_accounts,
     save_bank,
     schedule,
 )
@@ -47,12 +45,6 @@ class SettlingGateway(SandboxGateway):
         if reference in self.failing:
             raise GatewayError("timed out")
         return super().settlement(reference)
-
-
-@pytest.fixture
-def jordan(app: Flask) -> int:
-    """Account 10001234 (balance 120.45, texts to +14155550100); its id."""
-    return make_accounts(app)[JORDAN]
 
 
 def submit_debit(app: Flask, account_id: int, bank_number: str, cents: int = 5000,

@@ -56,7 +56,8 @@ from flows.speech import money_words, render, say
 from ivr.db import db
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways.base import GatewayCharge
-from ivr.payments.gateways.sandbox import Charged, SandboxGateway
+from ivr.payments.gateways.sandbox import SandboxGateway
+from ivr.payments.gateways.sandbox_record import Charged
 from ivr.payments.reconcile import reconcile
 from ivr.sim.twiml import GatherSpec
 from models import Account, Base, Payment, utcnow

@@ -45,9 +45,13 @@ DEFAULT_API_BASE = api.PRODUCTION_BASE
 # no fee; liveMode's $0 authorisation would catch a dead card, but save_* has no decline.
 VALIDATION_MODE = "testMode"
 # ACH returns for insufficient funds, a closed or unknown account come within two banking
-# days of settlement: a settled debit is reported settled once this has passed.
+# days of settlement: a settled debit is reported settled once this has passed. Returns as
+# unauthorised may come up to 60 days later: settlement keeps asking about settled debits
+# (ivr.payments.settlement), and a return on one is reported whatever its status says.
 RETURN_WINDOW = timedelta(days=5)
 MAX_MATCHES = 5  # transactions looked at per invoice number when reconciling
+# Accepting a <Pay> token asks for its payment profile inside a webhook turn: a short wait.
+ACCEPT_TIMEOUT = (3.0, 4.0)
 _TOKEN = re.compile(r"[0-9]+:[0-9]+")
 _CREDENTIALS = ("IVR_AUTHORIZE_NET_LOGIN_ID", "IVR_AUTHORIZE_NET_TRANSACTION_KEY")
 
@@ -108,12 +112,12 @@ class AuthorizeNetGateway:
         """Charge a customer profile's card, or debit its account (pending until settled).
 
         No market type is sent: nobody keys a method on file, and the payer may not be on
-        the line (scheduled payments, AutoPay).
+        the line (scheduled payments, AutoPay). The token was checked when it was accepted.
         """
         _check(amount_cents, idempotency_key)
         _check_kind(kind)
         request = api.transaction(idempotency_key, amount_cents, description,
-                                  profile=api.saved_profile(self.accept_token(kind, token)))
+                                  profile=api.saved_profile(_profile_pair(token)))
         return self._transact(request, idempotency_key, kind, keyed=False)
 
     def keep(self, kind: str, reusable: str) -> str:
@@ -139,22 +143,35 @@ class AuthorizeNetGateway:
                              validationMode=VALIDATION_MODE)
 
     def accept_token(self, kind: str, token: str) -> str:
-        """A ``customerProfileId:paymentProfileId`` pair, as it is; anything else refused."""
-        if _TOKEN.fullmatch(token or "") is None:
-            raise GatewayError("not an Authorize.Net payment profile token (expected "
-                               "customerProfileId:paymentProfileId)")
+        """A ``customerProfileId:paymentProfileId`` pair whose payment profile holds a
+        ``kind`` ("card": a creditCard, "bank": a bankAccount), as it is; anything else
+        refused, so a card is never debited as a bank account without its TEL authorisation,
+        nor the reverse. One getCustomerPaymentProfileRequest, within :data:`ACCEPT_TIMEOUT`:
+        it runs inside a Twilio webhook turn (15 s in all).
+        """
+        _check_kind(kind)
+        customer, payment = _profile_pair(token).split(":")
+        answer = self._client.lookup("getCustomerPaymentProfileRequest", ACCEPT_TIMEOUT,
+                                     customerProfileId=customer,
+                                     customerPaymentProfileId=payment)
+        held = api.profile_kind(answer)
+        if held != kind:
+            raise GatewayError(f"the payment profile holds {held or 'no'} payment method, "
+                               f"not a {kind}")
         return token
 
     def settlement(self, reference: str) -> Settlement:
         """Where a debit stands, from its transaction details.
 
-        Returned (with its ACH code) once Authorize.Net marks it returnedItem; settled only
-        :data:`RETURN_WINDOW` after its batch settled; a debit that never went out (declined,
-        voided, failed review or settlement) is returned, so its amount is given back.
+        Returned (with its ACH code) once it has a return: ``returnedItems`` (or
+        ``hasReturnedItems``) is read whatever the transactionStatus says, as the schema
+        carries returns apart from it. Settled only :data:`RETURN_WINDOW` after its batch
+        settled; a debit that never went out (declined, voided, failed review or settlement)
+        is returned, so its amount is given back.
         """
         details = self._client.details(reference)
         status = details.get("transactionStatus")
-        if status == "returnedItem":
+        if status == "returnedItem" or api.has_returns(details):
             return Settlement("returned", api.return_code(details))
         if status == "chargeback":
             return Settlement("returned", "chargeback")
@@ -164,16 +181,18 @@ class AuthorizeNetGateway:
             return Settlement("settled")
         return Settlement("pending")
 
-    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
+    def find_charge(self, idempotency_key: str,
+                    since: datetime | None = None) -> GatewayCharge | None:
         """The transaction with this key's invoice number, as a charge; None if there is none.
 
         An approved one wins over others with the same invoice. Raises GatewayOutcomeUnknown
-        while one is held for review or the search could not see far enough.
+        while one is held for review or the search could not see far enough (ChargeOutOfSight
+        when the payment, sent ``since``, is older than its lists reach).
         """
         found: GatewayCharge | None = None
         for trans_id in find_invoice(self._client, api.invoice(idempotency_key),
-                                     self._clock())[:MAX_MATCHES]:
-            charge = _charge_from(self._client.details(trans_id))
+                                     self._clock(), since)[:MAX_MATCHES]:
+            charge = api.charge_of(self._client.details(trans_id))
             if charge.approved:
                 return charge
             found = found or charge
@@ -221,7 +240,7 @@ class AuthorizeNetGateway:
         try:
             details = self._client.details(reference) if reference else None
             if details is not None and api.invoice_of(details) == api.invoice(key):
-                charge: GatewayCharge | None = _charge_from(details)
+                charge: GatewayCharge | None = api.charge_of(details)
             else:
                 charge = self.find_charge(key)
         except GatewayOutcomeUnknown:
@@ -248,27 +267,8 @@ class AuthorizeNetGateway:
 
     def _past_returns(self, details: Mapping[str, Any]) -> bool:
         """Whether the debit's batch settled more than RETURN_WINDOW ago."""
-        batch = details.get("batch")
-        when = batch.get("settlementTimeUTC") if isinstance(batch, dict) else None
-        try:
-            settled = datetime.fromisoformat(str(when or details.get("submitTimeUTC")))
-        except ValueError:
-            return False
-        settled = settled if settled.tzinfo else settled.replace(tzinfo=UTC)
-        return self._clock() - settled >= RETURN_WINDOW
-
-
-def _charge_from(details: Mapping[str, Any]) -> GatewayCharge:
-    """A transaction's details as a charge; GatewayOutcomeUnknown while it is undecided."""
-    status, reference = details.get("transactionStatus"), api.trans_id(details)
-    if status in api.TAKEN:
-        return GatewayCharge(approved=True, reference=reference, pending=api.is_bank(details))
-    if status in api.NOT_TAKEN:
-        reason = api.decline_reason(api.safe(details.get("responseCode")),
-                                    api.safe(details.get("responseReasonCode")))
-        return GatewayCharge(approved=False, reference=reference, decline_reason=reason)
-    raise GatewayOutcomeUnknown(f"Authorize.Net transaction {reference or '-'} is "
-                                f"{api.safe(status)}; reconcile again later")
+        settled = api.settled_at(details)
+        return settled is not None and self._clock() - settled >= RETURN_WINDOW
 
 
 def _check(amount_cents: int, idempotency_key: str) -> None:
@@ -277,6 +277,14 @@ def _check(amount_cents: int, idempotency_key: str) -> None:
         raise GatewayError("amount must be a positive number of cents")
     if not idempotency_key:
         raise GatewayError("an idempotency key is required")
+
+
+def _profile_pair(token: str) -> str:
+    """A ``customerProfileId:paymentProfileId`` token, as it is; anything else refused."""
+    if _TOKEN.fullmatch(token or "") is None:
+        raise GatewayError("not an Authorize.Net payment profile token (expected "
+                           "customerProfileId:paymentProfileId)")
+    return token
 
 
 def _check_kind(kind: str) -> None:

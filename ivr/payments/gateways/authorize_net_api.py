@@ -17,9 +17,12 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from flows.ports import DeclineReason
+from ivr.errors import GatewayOutcomeUnknown
+from ivr.payments.gateways.base import GatewayCharge
 from ivr.security.card_store import BankDetails, CardDetails
 
 API_PATH = "/xml/v1/request.api"
@@ -223,8 +226,49 @@ def return_code(transaction_details: Mapping[str, Any]) -> str | None:
     return RETURNS.get(code, code)
 
 
+def has_returns(transaction_details: Mapping[str, Any]) -> bool:
+    """Whether a transaction (details or list summary) has an ACH return on it: details
+    carry ``returnedItems``, list summaries ``hasReturnedItems``."""
+    return bool(items(transaction_details.get("returnedItems"))) or \
+        transaction_details.get("hasReturnedItems") is True
+
+
 def is_bank(transaction_details: Mapping[str, Any]) -> bool:
     """Whether a transaction (details or list summary) debited a bank account."""
     payment = transaction_details.get("payment")
     return (isinstance(payment, dict) and "bankAccount" in payment) or \
         transaction_details.get("accountType") == "eCheck"
+
+
+def settled_at(transaction_details: Mapping[str, Any]) -> datetime | None:
+    """When a transaction's batch settled (else when it was submitted), or None if unreadable."""
+    batch = transaction_details.get("batch")
+    when = batch.get("settlementTimeUTC") if isinstance(batch, dict) else None
+    try:
+        moment = datetime.fromisoformat(str(when or transaction_details.get("submitTimeUTC")))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def profile_kind(answer: Mapping[str, Any]) -> str:
+    """What a getCustomerPaymentProfileResponse's profile holds: "card" (a creditCard),
+    "bank" (a bankAccount), or "" (neither, or no profile)."""
+    profile = answer.get("paymentProfile")
+    payment = profile.get("payment") if isinstance(profile, dict) else None
+    if not isinstance(payment, dict):
+        return ""
+    return "card" if "creditCard" in payment else "bank" if "bankAccount" in payment else ""
+
+
+def charge_of(details: Mapping[str, Any]) -> GatewayCharge:
+    """A transaction's details as a charge; GatewayOutcomeUnknown while it is undecided."""
+    status, reference = details.get("transactionStatus"), trans_id(details)
+    if status in TAKEN:
+        return GatewayCharge(approved=True, reference=reference, pending=is_bank(details))
+    if status in NOT_TAKEN:
+        reason = decline_reason(safe(details.get("responseCode")),
+                                safe(details.get("responseReasonCode")))
+        return GatewayCharge(approved=False, reference=reference, decline_reason=reason)
+    raise GatewayOutcomeUnknown(f"Authorize.Net transaction {reference or '-'} is "
+                                f"{safe(status)}; reconcile again later")

@@ -11,8 +11,14 @@ settled in the last :data:`LOOKBACK` (at most :data:`MAX_BATCHES` batches), each
 :data:`PAGE` at a time for at most :data:`MAX_PAGES` pages. That is at most
 ``2 * MAX_PAGES + 1 + MAX_BATCHES * MAX_PAGES`` calls (3 in the usual case: a recent charge
 is unsettled). When a list was longer than it could read and nothing matched, it raises
-GatewayOutcomeUnknown rather than say nothing was charged; a transaction settled before
-LOOKBACK is not found at all, so reconcile must run within that time of a lost answer.
+GatewayOutcomeUnknown rather than say nothing was charged.
+
+Given ``since`` (when the charge may first have been sent), the batches searched are those
+settled in the LOOKBACK from then (a charge settles after it is sent), so a payment found
+late - reconcile stopped for a week - is still found. A payment older than that window whose
+invoice is nowhere seen may have settled after it (held for review that long): it raises
+:class:`~ivr.errors.ChargeOutOfSight`, an unknown outcome for an operator, never "nothing
+was charged".
 """
 
 from __future__ import annotations
@@ -25,13 +31,15 @@ from typing import Any
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from ivr.errors import GatewayError, GatewayOutcomeUnknown
+from ivr.errors import ChargeOutOfSight, GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways import authorize_net_api as api
 
 TIMEOUT = (5, 10)  # seconds: connect, read; a charge is sent inside a Twilio webhook (15 s)
 PAGE = 1000  # the largest page the API serves (Paging.limit)
 MAX_PAGES = 3
 LOOKBACK = timedelta(days=7)
+# Before ``since``: clocks differ, and a charge is sent just after it is written ahead.
+SKEW = timedelta(hours=1)
 MAX_BATCHES = 16
 NEWEST = {"orderBy": "submitTimeUTC", "orderDescending": True}
 MAYBE_CHARGED = "it may have been charged; reconcile looks it up before charging again"
@@ -53,11 +61,12 @@ class Client:
     def __repr__(self) -> str:
         return f"Client(url={self.url!r})"  # never the credentials
 
-    def call(self, request: str, *, money: bool, **fields: Any) -> api.Json:
+    def call(self, request: str, *, money: bool, timeout: tuple[float, float] = TIMEOUT,
+             **fields: Any) -> api.Json:
         """The answer to ``request`` (its fields in schema order), as a JSON object."""
         payload = api.envelope(request, self._login, self._key, **fields)
         try:
-            response = self._session.post(self.url, data=json.dumps(payload), timeout=TIMEOUT,
+            response = self._session.post(self.url, data=json.dumps(payload), timeout=timeout,
                                           headers={"Content-Type": "application/json"})
         except requests.RequestException as error:
             # from None: a chained exception would carry the request, card and all.
@@ -75,9 +84,10 @@ class Client:
             raise failure(f"Authorize.Net answered with a body that is not a JSON object{after}")
         return body
 
-    def lookup(self, request: str, **fields: Any) -> api.Json:
+    def lookup(self, request: str, timeout: tuple[float, float] = TIMEOUT,
+               **fields: Any) -> api.Json:
         """The answer to a request that moves no money; GatewayError unless it is "Ok"."""
-        body = self.call(request, money=False, **fields)
+        body = self.call(request, money=False, timeout=timeout, **fields)
         result, codes = api.result(body)
         if result != "Ok":
             raise GatewayError(f"Authorize.Net refused {request} ({','.join(codes) or '-'})")
@@ -94,16 +104,23 @@ class Client:
         return transaction
 
 
-def find_invoice(client: Client, invoice: str, now: datetime) -> list[str]:
+def find_invoice(client: Client, invoice: str, now: datetime,
+                 since: datetime | None = None) -> list[str]:
     """The IDs of transactions with this invoice number, newest first (see the module)."""
+    first = since - SKEW if since is not None else now - LOOKBACK
+    last = min(now, first + LOOKBACK)
     found, cut = _unsettled(client, invoice)
     if not found:
-        found, cut_settled = _settled(client, invoice, now)
+        found, cut_settled = _settled(client, invoice, first, last)
         cut = cut or cut_settled
     if not found and cut:
         raise GatewayOutcomeUnknown(f"invoice {invoice} is not among the transactions "
                                     "Authorize.Net listed, but the lists went further back; "
                                     "look it up in the Merchant Interface")
+    if not found and last < now:
+        raise ChargeOutOfSight(f"invoice {invoice} is not among the batches settled in the "
+                               f"{LOOKBACK.days} days after it was sent, and it may have "
+                               "settled later; look it up in the Merchant Interface")
     return found
 
 
@@ -119,10 +136,11 @@ def _unsettled(client: Client, invoice: str) -> tuple[list[str], bool]:
     return found, cut
 
 
-def _settled(client: Client, invoice: str, now: datetime) -> tuple[list[str], bool]:
-    """Matches in the batches settled within LOOKBACK, newest batch first."""
+def _settled(client: Client, invoice: str, first: datetime,
+             last: datetime) -> tuple[list[str], bool]:
+    """Matches in the batches settled from ``first`` to ``last``, newest batch first."""
     body = client.lookup("getSettledBatchListRequest",
-                         firstSettlementDate=_utc(now - LOOKBACK), lastSettlementDate=_utc(now))
+                         firstSettlementDate=_utc(first), lastSettlementDate=_utc(last))
     batches = sorted(api.items(body.get("batchList")),
                      key=lambda batch: str(batch.get("settlementTimeUTC") or ""), reverse=True)
     found: list[str] = []

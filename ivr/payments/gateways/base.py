@@ -12,6 +12,7 @@ when its answer was lost.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from flows.ports import DeclineReason
@@ -120,7 +121,12 @@ class PaymentGateway(Protocol):
     def settlement(self, reference: str) -> Settlement:
         """Where a submitted bank debit stands now."""
 
-    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
+    def find_charge(self, idempotency_key: str,
+                    since: datetime | None = None) -> GatewayCharge | None:
         """Look up what the request with this key did: its answer, or None if nothing was
-        charged. Raises GatewayOutcomeUnknown while the charge is still being processed, and
-        GatewayError when the gateway cannot be asked."""
+        charged. ``since`` is when it may first have been sent (the payment's
+        ``processing_since``), for a gateway whose search reaches back only so far.
+
+        Raises GatewayOutcomeUnknown while the charge is still being processed;
+        :class:`~ivr.errors.ChargeOutOfSight` when the payment is older than the gateway's
+        search can vouch for (never None then); GatewayError when it cannot be asked."""

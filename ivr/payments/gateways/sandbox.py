@@ -1,11 +1,13 @@
 """The offline sandbox gateway: Stripe's test cards and bank accounts, with a record of its own.
 
-Like a real gateway it keeps every charge it carries out, keyed by the idempotency key it
-came with: a replay of the key gets the first answer (and charges nothing), the same key with
-another amount or token is refused, and :meth:`SandboxGateway.find_charge` looks a charge up
-for reconciliation. In the app the record is a table (``sandbox_charges``) so every worker,
-machine and operator command shares it; on its own (the simulator's ``<Pay>``, unit tests) it
-is kept in memory.
+Like a real gateway it keeps every charge it carries out (:mod:`.sandbox_record`), keyed by
+the idempotency key it came with: a replay of the key gets the first answer (and charges
+nothing), the same key with another amount or token is refused, and
+:meth:`SandboxGateway.find_charge` looks a charge up for reconciliation.
+
+Bank debits settle or come back by the test account debited, as Stripe's do; one account of
+its own (:data:`SANDBOX_LATE_RETURN`) settles and then comes back as not authorised
+:data:`LATE_RETURN_AFTER` after it was made, as NACHA lets a payer's bank do for 60 days.
 
 ``IVR_SANDBOX_FAULT`` rehearses outages: ``down`` refuses every request before it is carried
 out; ``lost-reply`` carries the charge out and then loses the answer; ``slow`` carries it out
@@ -16,22 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
-
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from flows.cards import card_brand
 from flows.ports import DeclineReason
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments.gateways.base import BANK, CARD, GatewayCharge, Settlement
+from ivr.payments.gateways.sandbox_record import Charged, ChargeRecord, MemoryRecord
 from ivr.security.card_store import BankDetails, CardDetails
-from models import SandboxCharge
 
 # Stripe's published test card numbers and the outcome each one produces.
 SANDBOX_OUTCOMES: dict[str, DeclineReason] = {
@@ -48,98 +45,17 @@ SANDBOX_BANK_RETURNS: dict[str, str] = {
     "000222222227": "insufficient_funds",
     "000333333335": "debit_not_authorized",
 }
+# The sandbox's own test account (not Stripe's) for a late return: its debits settle, then
+# come back as not authorised once LATE_RETURN_AFTER has passed since they were made.
+SANDBOX_LATE_RETURN = "000555555559"
+LATE_RETURN_AFTER = timedelta(days=10)
+_LATE = "late_return"
 SLOW_SECONDS = 5.0
 _APPROVE = "approve"
 _SETTLE = "settle"
 # A token's label is the outcome it records, and tells a card's from a bank account's.
 _CARD_LABELS = frozenset({_APPROVE, *(reason.value for reason in SANDBOX_OUTCOMES.values())})
-_BANK_LABELS = frozenset({_SETTLE, *SANDBOX_BANK_RETURNS.values()})
-
-
-@dataclass(frozen=True)
-class Charged:
-    """One request the sandbox carried out, as it keeps it."""
-
-    key: str
-    kind: str  # "card" | "bank"
-    token: str
-    amount_cents: int
-    answer: GatewayCharge
-
-
-class ChargeRecord(Protocol):
-    """Where the sandbox keeps what it charged."""
-
-    def keep(self, charged: Charged) -> Charged:
-        """Keep ``charged`` unless its key is taken; return what is kept under the key."""
-
-    def find(self, key: str) -> Charged | None:
-        """What was charged with this idempotency key, if anything."""
-
-
-class MemoryRecord:
-    """The record of one process, for the simulator and unit tests."""
-
-    def __init__(self) -> None:
-        self._charges: dict[str, Charged] = {}
-        self._lock = threading.Lock()
-
-    def keep(self, charged: Charged) -> Charged:
-        """Keep the first request per key."""
-        with self._lock:
-            return self._charges.setdefault(charged.key, charged)
-
-    def find(self, key: str) -> Charged | None:
-        """The request kept under ``key``."""
-        with self._lock:
-            return self._charges.get(key)
-
-
-class DatabaseRecord:
-    """The record in the ``sandbox_charges`` table, shared by every worker and machine.
-
-    Each write is its own short transaction: the gateway is a separate system, and is never
-    called inside the line's own transactions.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def keep(self, charged: Charged) -> Charged:
-        """Insert the request; a concurrent or earlier one with the same key wins."""
-        try:
-            with Session(self._engine) as session, session.begin():
-                session.add(_row(charged))
-            return charged
-        except IntegrityError:
-            pass
-        kept = self.find(charged.key)
-        if kept is None:
-            raise GatewayError("sandbox: could not record the charge")
-        return kept
-
-    def find(self, key: str) -> Charged | None:
-        """The request kept under ``key``."""
-        with Session(self._engine) as session:
-            row = session.get(SandboxCharge, key)
-            return _charged(row) if row is not None else None
-
-
-def _row(charged: Charged) -> SandboxCharge:
-    answer = charged.answer
-    return SandboxCharge(
-        idempotency_key=charged.key, kind=charged.kind, token=charged.token,
-        amount_cents=charged.amount_cents, approved=answer.approved, pending=answer.pending,
-        decline_reason=answer.decline_reason.value if answer.decline_reason else None,
-        reference=answer.reference)
-
-
-def _charged(row: SandboxCharge) -> Charged:
-    reason = DeclineReason(row.decline_reason) if row.decline_reason else None
-    # An approved charge's token is what keep() takes, as the in-memory answer says.
-    answer = GatewayCharge(row.approved, row.reference, reason, row.pending,
-                           reusable=row.token if row.approved else "")
-    return Charged(row.idempotency_key, row.kind, row.token, row.amount_cents, answer)
+_BANK_LABELS = frozenset({_SETTLE, _LATE, *SANDBOX_BANK_RETURNS.values()})
 
 
 class SandboxGateway:
@@ -155,14 +71,17 @@ class SandboxGateway:
     supports_keypad_cards = True
 
     def __init__(self, record: ChargeRecord | None = None,
-                 fault: str | Callable[[], str] = "") -> None:
+                 fault: str | Callable[[], str] = "",
+                 clock: Callable[[], datetime] | None = None) -> None:
         """``fault``: the ``IVR_SANDBOX_FAULT`` to rehearse, or where to read the current one.
 
         The app passes a reader of its current settings, so a test (or a script's settings)
-        can rehearse an outage on a gateway already built.
+        can rehearse an outage on a gateway already built. ``clock`` is when charges are
+        made and settlement asked (a test moves it to see a late return).
         """
         self._fault_source = fault
         self.record: ChargeRecord = record or MemoryRecord()
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     def _fault(self) -> str:
         source = self._fault_source
@@ -212,8 +131,10 @@ class SandboxGateway:
             raise GatewayError(f"sandbox: not a {kind} token")
         return token
 
-    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
-        """What the request with this key did, or None if the sandbox never carried it out."""
+    def find_charge(self, idempotency_key: str,
+                    since: datetime | None = None) -> GatewayCharge | None:
+        """What the request with this key did, or None if the sandbox never carried it out
+        (it keeps every charge, so ``since`` is not needed)."""
         if self._fault() == "down":
             raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
         kept = self.record.find(idempotency_key)
@@ -224,16 +145,27 @@ class SandboxGateway:
         if not reference.startswith("sbx-ach-"):
             raise GatewayError("not a sandbox bank debit")
         label = reference.split("-")[2]
+        if label == _LATE:
+            return self._late(reference.split("-", 3)[3])
         if label == _SETTLE:
             return Settlement("settled")
         return Settlement("returned", label)
+
+    def _late(self, key: str) -> Settlement:
+        """Settled, until LATE_RETURN_AFTER from the debit; then returned as not authorised."""
+        kept = self.record.find(key)
+        if kept is None:
+            raise GatewayError("sandbox: no such bank debit")
+        if self._clock() - kept.at < LATE_RETURN_AFTER:
+            return Settlement("settled")
+        return Settlement("returned", "debit_not_authorized")
 
     def _carry_out(self, request: Charged) -> GatewayCharge:
         """Record the request (or find the first one with its key), then answer, or fail to."""
         fault = self._fault()
         if fault == "down":
             raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
-        kept = self.record.keep(request)
+        kept = self.record.keep(replace(request, at=self._clock()))
         if (kept.kind, kept.token, kept.amount_cents) != (request.kind, request.token,
                                                           request.amount_cents):
             # Stripe's idempotency_error: the key was used for another request.
@@ -265,6 +197,8 @@ def _bank_label(bank: BankDetails) -> str:
     """Whether the test account's debits settle, or the return they get."""
     if not (bank.routing.isdigit() and bank.account_number.isdigit()):
         raise GatewayError("sandbox: routing and account numbers must be digits")
+    if bank.account_number == SANDBOX_LATE_RETURN:
+        return _LATE
     return SANDBOX_BANK_RETURNS.get(bank.account_number, _SETTLE)
 
 

@@ -22,6 +22,7 @@ Stripe's search API). The answers themselves are read in :mod:`.stripe_http`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import requests
 
@@ -200,8 +201,10 @@ class StripeGateway:
         """Refused: there are no Stripe bank debits to settle."""
         raise GatewayError(NO_BANK)
 
-    def find_charge(self, idempotency_key: str) -> GatewayCharge | None:
+    def find_charge(self, idempotency_key: str,
+                    since: datetime | None = None) -> GatewayCharge | None:
         """The PaymentIntent whose metadata carries this key, as a charge; None if there is none.
+        (Stripe's search has no time window, so ``since`` is not needed.)
 
         Stripe's search sees a new PaymentIntent within about a minute, so reconcile asks
         only about payments older than its grace period. Raises GatewayError when Stripe
