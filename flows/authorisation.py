@@ -88,7 +88,7 @@ def hear(state: CallState, ctx: Context, fee_cents: int = 0, said: list[Prompt] 
     if said:
         words = [*said, agree_option(prompt_id)]
         text = " ".join(render(prompt, ctx.settings.language) for prompt in words)
-    state.heard = Heard(state.step, fee_cents, text)
+    state.heard = Heard(state.step, fee_cents, text, ctx.settings.today)
 
 
 def agreed(state: CallState) -> Authorization | None:
@@ -102,10 +102,12 @@ def agreed(state: CallState) -> Authorization | None:
 def read_again(state: CallState, ctx: Context,
                intro: Callable[[CallState, Context], list[Prompt]], tel: bool) -> bool:
     """True when the terms of a bank debit must be read again before a key press can agree:
-    the call was saved by a version that kept no terms. Other terms (a card's fee) are taken
-    as they stand now, as that version did."""
-    if state.heard_here is not None:
-        return False
+    the call was saved by a version that kept no terms, or they were read on another day
+    (past midnight, "Today, ..." and the dates they name are no longer true). Other terms (a
+    card's fee) are taken as they stand now, as that version did."""
+    heard = state.heard_here
+    if heard is not None:
+        return tel and heard.on is not None and heard.on != ctx.settings.today
     if tel:
         return True
     intro(state, ctx)

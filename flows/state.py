@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -71,22 +72,27 @@ class Heard:
     change the fee, between the reading and the key press. ``authorization`` is a bank
     debit's telephone authorisation (NACHA TEL), rendered in the call's language and ending
     with the option that agrees; ``fee_cents`` the convenience fee said (the total read back
-    is the amount and this fee).
+    is the amount and this fee). ``on`` is the day they were read: an authorisation names
+    it ("Today, ...") and its dates, so one agreed to on another day is read again first.
     """
 
     step: Step
     fee_cents: int = 0
     authorization: str | None = None
+    on: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy for the database."""
         return {"step": str(self.step), "fee_cents": self.fee_cents,
-                "authorization": self.authorization}
+                "authorization": self.authorization,
+                "on": self.on.isoformat() if self.on else None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Heard:
         """Rebuild from ``to_dict`` output."""
-        return cls(Step(data["step"]), int(data["fee_cents"]), data.get("authorization"))
+        on = data.get("on")
+        return cls(Step(data["step"]), int(data["fee_cents"]), data.get("authorization"),
+                   date.fromisoformat(on) if on else None)
 
 
 @dataclass
@@ -94,9 +100,10 @@ class CallState:
     """Everything the flow remembers between webhooks.
 
     Saved to the database after every turn, so it must never hold a card
-    number, security code or PIN: a new card or bank account is kept in the
-    draft as a vault token with its brand or type and last four digits, and a
-    first bank account entry only as a keyed digest.
+    number, expiry, security code or PIN: a new card or bank account is kept in
+    the draft only as its brand or type and last four digits (the card itself
+    waits encrypted in the card store), and a first bank account entry only as a
+    keyed digest.
     """
 
     call_sid: str

@@ -30,11 +30,14 @@ def next_day(caller: Caller) -> None:
 def test_the_debit_kept_is_the_one_said_when_the_key_is_pressed_after_midnight(
         ports: FakePorts) -> None:
     # Heard at 23:59 on November 21st ("Today, November twenty-first, ... on November
-    # twenty-first"), agreed at 00:00:05 on the 22nd: the record must be what was heard.
+    # twenty-first"), "1" pressed at 00:00:05 on the 22nd: those words are no longer true, so
+    # they are read again (nothing is written), and the record is what was heard then.
     caller = verified(ports, biller_name=BILLER)
-    heard = caller.press_all("2", "1", "1", *BANK)
+    caller.press_all("2", "1", "1", *BANK)
     assert caller.state.step is Step.PAY_CONFIRM
     next_day(caller)
+    heard = caller.press("1")
+    assert "November twenty-second" in heard and not ports.orders
     caller.press("1")
     [order] = ports.orders
     assert order.authorization_text is not None
@@ -50,8 +53,10 @@ def test_autopay_kept_is_the_one_said_when_the_key_is_pressed_after_midnight(
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, TODAY, name="Jordan Rivera")
     caller = verified(ports, biller_name=BILLER)
     caller.press_all("4", "2")
-    heard = caller.press("1")
+    caller.press("1")
     next_day(caller)
+    heard = caller.press("1")  # read again, as of the new day: nothing is turned on yet
+    assert 1 not in ports.authorizations
     caller.press("1")
     agreed = ports.authorizations[1]
     assert agreed is not None and agreed.text in heard

@@ -62,7 +62,8 @@ def test_terms_said_again_are_the_terms_agreed(ports: FakePorts) -> None:
     assert ports.orders[0].fee_cents == 250
 
 
-def test_an_arrangement_agreed_after_midnight_keeps_the_words_heard(ports: FakePorts) -> None:
+def test_an_arrangement_agreed_after_midnight_is_read_again_and_kept_as_heard(
+        ports: FakePorts) -> None:
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, date(2026, 11, 1),
                                        name="Jordan Rivera", phone="+14155550100")
     caller = verified(ports)
@@ -70,6 +71,8 @@ def test_an_arrangement_agreed_after_midnight_keeps_the_words_heard(ports: FakeP
     assert caller.state.step is Step.ARRANGE_CONFIRM
     change(caller, today=caller.ctx.settings.today + timedelta(days=1))
     resumed(caller)
+    heard = caller.press("1")  # the day changed: the terms are read again first
+    assert not ports.arrangements
     caller.press("1")
     agreed = ports.authorizations[1]
     assert agreed is not None and agreed.text in heard
