@@ -36,6 +36,9 @@ def _make_sqlite_transactions_immediate(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # A deleted row (a card that was being keyed, encrypted) is overwritten with zeros
+        # in the database file, not left in a free page until reused.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
 

@@ -53,12 +53,19 @@ def payments_settle_command() -> str:
 
 @payments_cli.command("run-scheduled")
 @click.option("--date", "run_date", callback=parse_date, metavar="YYYY-MM-DD",
-              help="Charge what is due on this date (default: today in IVR_TIMEZONE).")
+              help="Charge what was due on this date, today or a missed day before it "
+                   "(default: today in IVR_TIMEZONE).")
 @audited
 def payments_run_scheduled_command(run_date: date | None) -> str:
     """Charge due scheduled payments and AutoPay once each, even from several machines."""
 
-    day = run_date or settings_of(current_app).local_date()
+    today = settings_of(current_app).local_date()
+    if run_date is not None and run_date > today:
+        # A payment is never taken before its date: a bank debit authorised "on or after"
+        # a day must not go out sooner, nor AutoPay before the due date it was agreed for.
+        fail(f"--date {run_date.isoformat()} is after today ({today.isoformat()} in "
+             "IVR_TIMEZONE): nothing is charged before its date")
+    day = run_date or today
     summary = run_scheduled(*_sessions_and_gateway(), day,
                             zone=settings_of(current_app).zone)
     message = (f"Approved {summary.approved}, declined {summary.declined}, "

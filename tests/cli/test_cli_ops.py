@@ -179,6 +179,7 @@ def test_payments_run_scheduled_on_a_date(app: Flask, runner: FlaskCliRunner) ->
     schedule(app, jordan, save_bank(app, jordan), 3000, on=date(2026, 11, 25))
     schedule(app, make_accounts(app)["40007890"], card, 500, on=date(2026, 11, 25))
 
+    override_settings(app, IVR_TODAY="2026-11-26")  # a missed day is run the day after
     early = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-24"])
     result = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-25"])
 
@@ -347,3 +348,16 @@ def test_banner_hides_the_database_password(tmp_path: Path) -> None:
     assert "s3cret" not in line and "ivr:***@db.example/ivr" in line
     assert "\n" not in line
     assert "gateway sandbox" in line and "sms console" in line
+
+
+def test_payments_run_scheduled_never_charges_ahead_of_today(app: Flask,
+                                                           runner: FlaskCliRunner) -> None:
+    jordan = make_accounts(app)[JORDAN]
+    app.extensions["ivr_gateway"] = gateway = CountingGateway()
+    waiting = schedule(app, jordan, save_bank(app, jordan), 3000, on=date(2026, 11, 25))
+    override_settings(app, IVR_TODAY="2026-11-24")
+    result = runner.invoke(args=["payments", "run-scheduled", "--date", "2026-11-25"])
+    assert result.exit_code == 1
+    assert result.output == ("error: --date 2026-11-25 is after today (2026-11-24 in "
+                             "IVR_TIMEZONE): nothing is charged before its date\n")
+    assert gateway.calls == [] and get(app, waiting).status == "scheduled"

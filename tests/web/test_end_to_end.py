@@ -28,7 +28,10 @@ def account(app: Flask, number: str) -> Account:
 
 
 def ivr(app: Flask, *args: str) -> str:
-    """Run an ``ivr`` command; it must succeed."""
+    """Run an ``ivr`` command; it must succeed. With ``--date``, it runs on that day (a run
+    never charges ahead of today)."""
+    if "--date" in args:
+        override_settings(app, IVR_TODAY=args[args.index("--date") + 1])
     result = app.test_cli_runner().invoke(args=list(args))
     assert result.exit_code == 0, result.output
     return result.output
