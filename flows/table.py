@@ -115,7 +115,8 @@ STEPS: dict[Step, StepSpec] = {
                params=pay.save_offer_words),
         Option(BACK, "option.end_call", steps.goodbye))),
     S.AFTER_DECLINE: Menu(goes=frozenset({S.PAY_METHOD}), options=(
-        Option("1", "option.another_card", pay.try_another),
+        Option("1", Either(method.bank_payments, "option.another_card",
+                           "option.another_card_only"), pay.try_another),
         Option("2", "option.main_menu", S.MAIN_MENU, do=CallState.clear_payment),
         Option(BACK, "option.end_call", steps.goodbye))),
     # Scheduled payments and AutoPay.

@@ -120,7 +120,7 @@ def test_the_run_command_compares_in_the_biller_zone(app: Flask) -> None:
     sam = make_accounts(app)[SAM]  # due 2026-11-21
     # 19:00 on the 21st in Honolulu, 00:00 on the 22nd in New York
     enrol(app, sam, datetime(2026, 11, 22, 5, 0, tzinfo=UTC))
-    override_settings(app, IVR_TIMEZONE="Pacific/Honolulu")
+    override_settings(app, IVR_TIMEZONE="Pacific/Honolulu", IVR_TODAY="2026-11-22")
     result = app.test_cli_runner().invoke(args=["payments", "run-scheduled", "--date",
                                                 "2026-11-22"])
     assert result.exit_code == 0, result.output

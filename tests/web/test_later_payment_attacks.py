@@ -65,7 +65,7 @@ def test_a_card_declined_when_kept_for_later_is_told_as_a_decline(
     answer = caller.walk(*LATER_NEW_CARD, *entries(DECLINED_AT_SETUP), "1")
     assert "something went wrong on our end" not in answer.said, answer.said
     assert "that card could not be set up for a payment on a later date" in answer.said
-    assert "To try a different card or a bank account, press 1." in answer.said
+    assert "To try a different card, press 1." in answer.said
 
 
 def test_cards_declined_when_kept_for_later_count_against_the_decline_limit(

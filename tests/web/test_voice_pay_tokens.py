@@ -116,7 +116,7 @@ def test_a_token_stripe_cannot_charge_later_is_refused_when_pay_reports_it(
     assert "Sorry, that card cannot be kept on file for a payment on a later date." \
         in answer.said
     assert "Please try a different card, or pay today instead." in answer.said
-    assert "To try a different card or a bank account, press 1." in answer.said
+    assert "To try a different card, press 1." in answer.said
     assert "You are about to" not in answer.said  # never read back to be agreed
     assert call_payments(stripe_line) == [] and saved_tokens(stripe_line) == before
     assert not requests_mock.called
