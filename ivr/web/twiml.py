@@ -86,6 +86,10 @@ def pay_verb(capture: Capture, action_url: str, voice: Voice) -> Pay:
               **_pay_options(capture, voice, bank))
     for field in BANK_FIELDS if bank else PAY_FIELDS:
         _field_prompts(pay, field, voice)
+    # Our own words while the connector works: a card only kept is not "your payment" yet.
+    processing = PayPrompt(for_="payment-processing")
+    _say(processing, say("pay.processing" if capture.charge_cents else "pay.checking"), voice)
+    pay.append(processing)
     if bank:
         # The account number twice, as when it is keyed: Twilio compares the two entries.
         again = PayPrompt(for_="bank-account-number", require_matching_inputs=True)

@@ -74,3 +74,16 @@ def test_an_ach_pay_carries_the_parameters_twilio_requires_for_ach(path: str) ->
     required nameOnAccount), is never passed to the connector."""
     pay = emitted(CAPTURES[path], "authorize-net")
     assert pay.find("Parameter") is not None
+
+
+@pytest.mark.parametrize(("path", "words"), [
+    ("card now", "Please wait while we process your payment."),
+    ("card later", "Please wait while we check those details."),
+    ("checking", "Please wait while we check those details."),
+])
+def test_what_the_caller_hears_while_the_connector_works_says_what_it_does(
+        path: str, words: str) -> None:
+    # Twilio's own default says "process your payment", which a card only kept is not.
+    pay = emitted(CAPTURES[path], "sandbox")
+    [processing] = [p for p in pay.iter("Prompt") if p.get("for") == "payment-processing"]
+    assert processing.findtext("Say") == words
