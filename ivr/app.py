@@ -20,6 +20,7 @@ from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.logs import configure_logging
 from ivr.ports import database as services
+from ivr.sms.backends import make_sms_backend
 from ivr.web import health, sms_status, voice
 
 # Where the source checkout keeps its default database, when this package runs from one.
@@ -57,6 +58,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
 
     services.init_app(app)
+    # Texts are sent by the server and `ivr sms send`, but every command checks their
+    # settings at start-up, as it checks every other setting.
+    make_sms_backend(settings_of(app))
     app.register_blueprint(voice.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(sms_status.bp)

@@ -214,8 +214,8 @@ COMMANDS = [
     ("accounts unlock", [JORDAN], "Account ending 1234 was not locked"),
     ("payments export", [], "4 payments to standard output"),
     ("payments settle", [], "Settled 0, returned 0, still pending 0"),
-    ("payments run-scheduled", ["--date", "2026-11-25"],
-     "2026-11-25: Approved 0, declined 0, pending bank debits 0, outcome unknown 0, skipped 0"),
+    ("payments run-scheduled", ["--date", "2026-11-20"],
+     "2026-11-20: Approved 0, declined 0, pending bank debits 0, outcome unknown 0, skipped 0"),
     ("payments reconcile", [], "Approved 0, declined 0, pending bank debits 0, not charged 0, "
                                "still unknown 0, needing an operator 0"),
     ("sms send", [], "Sent 0, failed 0, will retry 0"),
