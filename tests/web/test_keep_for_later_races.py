@@ -71,3 +71,4 @@ def test_parallel_callers_cannot_test_more_cards_than_the_daily_limit(
     assert setup.call_count <= limit, (
         f"{setup.call_count} cards checked at the issuer in parallel (limit {limit}); "
         f"{declined} declined attempts counted")
+
