@@ -12,10 +12,13 @@ from sqlalchemy import func, select
 
 from ivr.config import override_settings, settings_of
 from ivr.db import db
+from ivr.errors import GatewayError
 from ivr.ports.database import make_gateway
+from ivr.ports.payments import PaymentPorts
 from models import Payment
-from tests.app_helpers import postgresql_only
+from tests.app_helpers import call_payments, postgresql_only
 from tests.concurrency import at_once
+from tests.fault_helpers import WorkerKilled, fire_once
 from tests.twilio_helpers import Answer, TwilioCaller
 
 STRIPE = "https://api.stripe.com"
@@ -72,3 +75,26 @@ def test_parallel_callers_cannot_test_more_cards_than_the_daily_limit(
         f"{setup.call_count} cards checked at the issuer in parallel (limit {limit}); "
         f"{declined} declined attempts counted")
 
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before", "after"])
+def test_a_worker_killed_around_the_declined_attempt_counts_it_once(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch, after: bool) -> None:
+    """The gateway refuses to keep the card; the worker dies as the declined attempt is
+    written (before it, or after it, before the commit); Twilio delivers the "1" again."""
+    gateway = demo_app.extensions["ivr_gateway"]
+
+    def refused(card: Any) -> str:
+        raise GatewayError("the gateway refused to keep the card")
+
+    monkeypatch.setattr(gateway, "save_card", refused)
+    fire_once(PaymentPorts, "_declined_attempt", monkeypatch, before=not after)
+    caller = TwilioCaller(demo_app)
+    read_back = caller.walk(*TO_LATER_READ_BACK[:-4], "4242424242424242", "1230", "123",
+                            "30301")
+    with pytest.raises(WorkerKilled):
+        caller.press(read_back, "1")
+    heard = caller.resend()
+    assert "No payment was taken" in heard.said, heard.said
+    assert [(p.status, p.decline_code) for p in call_payments(demo_app)] == [
+        ("declined", "not_kept")]
