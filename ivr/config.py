@@ -4,7 +4,8 @@ Every setting is an environment variable documented in the README's configuratio
 is a field of :class:`Settings` naming its variable. ``create_app`` builds the settings with
 :meth:`Settings.from_env` and keeps them on the app; code reads them through
 :func:`settings_of` (or is handed them), never through ``app.config``. How one value is read
-and checked lives in :mod:`ivr.settings_values` (whose ``RANGES`` give the numbers' limits).
+and checked lives in :mod:`ivr.settings_values` (whose ``RANGES`` give the numbers' limits),
+and what production refuses (development secrets, the sandbox) in :mod:`ivr.settings_production`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from ivr import settings_production as strict
 from ivr import settings_values as read
-from ivr.settings_values import (
+from ivr.settings_production import (
     DEV_ACCOUNT_SID,
     DEV_AUTH_TOKEN,
-    DEV_BILLER_PHONE,
     DEV_CARD_DATA_KEY,
     DEV_FINGERPRINT_KEY,
     MIN_FINGERPRINT_KEY_LENGTH,
+)
+from ivr.settings_values import (
+    DEV_BILLER_PHONE,
     RANGES,
     SANDBOX_FAULTS,
     Fee,
@@ -99,22 +103,23 @@ class Settings:
         database defaults to ``ivr.sqlite3`` in ``instance_path``.
         """
         env = os.environ if env is None else env
-        environment = env.get("IVR_ENV", "development")
+        environment = strict.environment(env)
         number = read.whole_number
         values: dict[str, Any] = dict(
             environment=environment,
-            database_url=normalise_database_url(
+            database_url=read.database_url(
                 env.get("IVR_DATABASE_URL") or f"sqlite:///{instance_path / 'ivr.sqlite3'}"),
-            twilio_auth_token=read.auth_token(env, environment),
-            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or DEV_ACCOUNT_SID,
-            payment_gateway=env.get("IVR_PAYMENT_GATEWAY", "sandbox"),
+            twilio_auth_token=strict.auth_token(env, environment),
+            twilio_account_sid=strict.account_sid(env, environment),
+            payment_gateway=strict.payment_gateway(env, environment),
             sms_backend=env.get("IVR_SMS_BACKEND", "console"),
             sms_from=env.get("IVR_SMS_FROM", ""),
             public_url=read.base_url("IVR_PUBLIC_URL", env.get("IVR_PUBLIC_URL", "")),
             twilio_api_base=read.base_url(
                 "IVR_TWILIO_API_BASE",
                 env.get("IVR_TWILIO_API_BASE") or read.TWILIO_API_BASE),
-            agent_number=env.get("IVR_AGENT_NUMBER", ""),
+            agent_number=read.phone("IVR_AGENT_NUMBER", env.get("IVR_AGENT_NUMBER", ""),
+                                    "+18005550123"),
             min_payment_cents=number(env, "IVR_MIN_PAYMENT_CENTS", 100),
             trusted_proxies=number(env, "IVR_TRUSTED_PROXIES", 0),
             timezone=env.get("IVR_TIMEZONE", read.DEFAULT_TIMEZONE),
@@ -138,8 +143,8 @@ class Settings:
             authorize_net_api_base=read.base_url(
                 "IVR_AUTHORIZE_NET_API_BASE",
                 env.get("IVR_AUTHORIZE_NET_API_BASE") or read.AUTHORIZE_NET_API_BASE),
-            fingerprint_key=read.fingerprint_key(env, environment),
-            card_data_key=read.card_data_key(env, environment),
+            fingerprint_key=strict.fingerprint_key(env, environment),
+            card_data_key=strict.card_data_key(env, environment),
             sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
             today=read.iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
             log_file=read.log_file(env.get("IVR_LOG_FILE", "")),
@@ -153,8 +158,11 @@ class Settings:
     def as_env(self) -> dict[str, str]:
         """The settings written back as environment variables, which read back the same."""
         env = {name: env_text(getattr(self, attribute)) for name, attribute in ENV_NAMES.items()}
-        if self.biller_phone == DEV_BILLER_PHONE:  # the sandbox's default, never set by hand
+        # Development stand-ins, never set by hand: unset, each is read back as it was made.
+        if self.biller_phone == DEV_BILLER_PHONE:
             env["IVR_BILLER_PHONE"] = ""
+        if self.twilio_account_sid == DEV_ACCOUNT_SID:
+            env["TWILIO_ACCOUNT_SID"] = ""
         return env
 
     def overridden(self, overrides: Mapping[str, object]) -> Settings:
@@ -167,9 +175,14 @@ class Settings:
         return Settings.from_env(Path("."), env)
 
     @property
+    def production(self) -> bool:
+        """Whether ``IVR_ENV=production``: real secrets and gateway, and never demo data."""
+        return self.environment == "production"
+
+    @property
     def card_key(self) -> bytes:
         """The card store's AES-256 key (32 bytes), from ``IVR_CARD_DATA_KEY``."""
-        return read.card_key_bytes(self.card_data_key)
+        return strict.card_key_bytes(self.card_data_key)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -7,8 +7,6 @@ settings from these.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -21,10 +19,6 @@ from flows.speech import CATALOG_DIR
 from ivr.errors import ConfigError
 from ivr.phones import to_e164
 
-# Only for development and the simulator: production refuses to start without a real token.
-DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
-DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
-DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
 # The number bank debit authorisations give for questions on the development sandbox when
 # none is set: a fictional one (555-01xx), so it reads the production wording. Refused with
 # any real gateway and in production (see biller_phone).
@@ -33,13 +27,6 @@ DEV_BILLER_PHONE = "+18005550100"
 TWILIO_API_BASE = "https://api.twilio.com"
 # Where Authorize.Net's API is reached (its sandbox: https://apitest.authorize.net).
 AUTHORIZE_NET_API_BASE = "https://api.authorize.net"
-# The AES-256 key of the card store (ivr.security.card_store): 32 bytes, standard base64.
-CARD_DATA_KEY_BYTES = 32
-DEV_CARD_DATA_KEY = base64.b64encode(b"dev-card-data-key-not-secret-000").decode("ascii")
-CARD_DATA_KEY_HINT = ('generate one with python -c "import os,base64;'
-                      'print(base64.b64encode(os.urandom(32)).decode())"')
-# The HMAC key of bank account digests: short keys are guessable, so refuse them.
-MIN_FINGERPRINT_KEY_LENGTH = 32
 # Whole-number settings: (smallest, largest) that make sense. The largest keep dates and
 # durations computable (a window of a million hours would overflow the calendar).
 RANGES = {
@@ -52,6 +39,9 @@ RANGES = {
     "IVR_CALLER_MAX_PIN_FAILURES": (1, 10_000),
     "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
 }
+# IVR_DATABASE_URL schemes, once normalised: SQLite, and PostgreSQL with the psycopg 3 driver
+# this project installs (others would need drivers it does not).
+DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 # The outages the sandbox gateway can rehearse (see ivr.payments.gateways.sandbox).
 SANDBOX_FAULTS = ("", "lost-reply", "down", "slow")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
@@ -95,59 +85,6 @@ def choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def production_secret(env: Mapping[str, str], name: str, environment: str,
-                      development: str) -> str:
-    """A secret that must be set in production; ``development`` stands in elsewhere."""
-    value = env.get(name, "")
-    if value:
-        return value
-    if environment == "production":
-        raise ConfigError(f"{name} must be set when IVR_ENV=production")
-    return development
-
-
-def auth_token(env: Mapping[str, str], environment: str) -> str:
-    """``TWILIO_AUTH_TOKEN``: required in production, a development token otherwise."""
-    return production_secret(env, "TWILIO_AUTH_TOKEN", environment, DEV_AUTH_TOKEN)
-
-
-def fingerprint_key(env: Mapping[str, str], environment: str) -> str:
-    """``IVR_FINGERPRINT_KEY``: required in production, at least 32 characters when set."""
-    key = production_secret(env, "IVR_FINGERPRINT_KEY", environment, DEV_FINGERPRINT_KEY)
-    if len(key) < MIN_FINGERPRINT_KEY_LENGTH:
-        raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
-                          f"characters, got {len(key)}")
-    return key
-
-
-def card_data_key(env: Mapping[str, str], environment: str) -> str:
-    """``IVR_CARD_DATA_KEY``: required in production; 32 bytes in standard base64 when set.
-
-    Standard base64 (RFC 4648 section 4: ``A-Z a-z 0-9 + /``, padded with ``=``, so 44
-    characters), as ``base64.b64encode`` writes it; the URL-safe alphabet is refused rather
-    than guessed at. The text is kept (so settings read back the same); :func:`card_key_bytes`
-    decodes it. Error messages never repeat the value: it is a secret.
-    """
-    text = production_secret(env, "IVR_CARD_DATA_KEY", environment, DEV_CARD_DATA_KEY)
-    length = len(card_key_bytes(text))
-    if length != CARD_DATA_KEY_BYTES:
-        raise ConfigError(f"IVR_CARD_DATA_KEY must be {CARD_DATA_KEY_BYTES} bytes (AES-256), "
-                          f"got {length}; {CARD_DATA_KEY_HINT}")
-    if environment == "production" and text == DEV_CARD_DATA_KEY:
-        raise ConfigError("IVR_CARD_DATA_KEY must not be the development key when "
-                          "IVR_ENV=production")
-    return text
-
-
-def card_key_bytes(text: str) -> bytes:
-    """The key ``IVR_CARD_DATA_KEY`` holds, decoded from standard base64."""
-    try:
-        return base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError):
-        raise ConfigError(f"IVR_CARD_DATA_KEY must be standard base64 (A-Z a-z 0-9 + / and = "
-                          f"padding); {CARD_DATA_KEY_HINT}") from None
-
-
 def biller_phone(env: Mapping[str, str], environment: str) -> str:
     """``IVR_BILLER_PHONE``: an E.164 number (``+18005550199``) when set.
 
@@ -161,12 +98,18 @@ def biller_phone(env: Mapping[str, str], environment: str) -> str:
     sandbox = environment != "production" and env.get("IVR_PAYMENT_GATEWAY", "sandbox") == "sandbox"
     if not value:
         return DEV_BILLER_PHONE if sandbox else ""
-    if to_e164(value) != value:
-        raise ConfigError(f"IVR_BILLER_PHONE must be a phone number in E.164 form, like "
-                          f"+18005550199, got {value!r}")
+    phone("IVR_BILLER_PHONE", value, "+18005550199")
     if value == DEV_BILLER_PHONE and not sandbox:
         raise ConfigError(f"IVR_BILLER_PHONE={value} is the fictional development number; "
                           "set the number payers call with questions about a debit")
+    return value
+
+
+def phone(name: str, value: str, example: str) -> str:
+    """An optional phone number setting (empty when unset), written in E.164 form."""
+    if value and to_e164(value) != value:
+        raise ConfigError(f"{name} must be a phone number in E.164 form, like {example}, "
+                          f"got {value!r}")
     return value
 
 
@@ -187,7 +130,9 @@ def parse_fee(raw: str | None) -> Fee:
         raise ConfigError(f"IVR_CONVENIENCE_FEE must look like 1.50, 2.5% or 1.00+2.5%, "
                           f"got {raw!r}") from None
     if flat_cents < 0 or share < 0 or share >= 100 or flat_cents != int(flat_cents):
-        raise ConfigError(f"IVR_CONVENIENCE_FEE is out of range: {raw!r}")
+        raise ConfigError(f"IVR_CONVENIENCE_FEE must have a flat part from 0.00 up, in whole "
+                          f"cents, and a percentage from 0 up to (not including) 100%, "
+                          f"got {raw!r}")
     return Fee(int(flat_cents), share)
 
 
@@ -196,6 +141,21 @@ def normalise_database_url(url: str) -> str:
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def database_url(url: str) -> str:
+    """``IVR_DATABASE_URL``, normalised: SQLite, or PostgreSQL through psycopg 3.
+
+    Any other scheme would fail later as a missing driver module. The message names only the
+    scheme: the rest of the URL may hold a password.
+    """
+    url = normalise_database_url(url)
+    scheme = url.partition("://")[0] if "://" in url else ""
+    if scheme not in DATABASE_SCHEMES:
+        given = f"a {scheme}:// URL" if scheme else "no URL scheme"
+        raise ConfigError(f"IVR_DATABASE_URL must be a sqlite:/// or postgresql:// URL (the "
+                          f"databases supported: sqlite, postgresql), got {given}")
     return url
 
 

@@ -19,8 +19,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("flows",),  # the call flow: pure Python
     ("models",),  # the schema
     # the foundation; "ivr" is the package's own __init__ only (matched exactly, below)
-    ("ivr", "ivr.errors", "ivr.config", "ivr.settings_values", "ivr.db", "ivr.phones",
-     "ivr.logs"),
+    ("ivr", "ivr.errors", "ivr.config", "ivr.settings_values", "ivr.settings_production",
+     "ivr.db", "ivr.phones", "ivr.logs"),
     ("ivr.security",),
     ("ivr.sms",),
     ("ivr.payments",),

@@ -16,8 +16,11 @@ from click.testing import CliRunner
 from ivr.app import create_app
 from ivr.cli import main
 from ivr.config import (
+    DEV_ACCOUNT_SID,
+    DEV_AUTH_TOKEN,
     DEV_BILLER_PHONE,
     DEV_CARD_DATA_KEY,
+    DEV_FINGERPRINT_KEY,
     ENV_NAMES,
     Settings,
     override_settings,
@@ -29,6 +32,12 @@ from ivr.ports.database import flow_settings, make_gateway
 README = Path(__file__).parent.parent / "README.md"
 CARD_KEY_BYTES = b"\xfb\xef\xff" + bytes(range(100, 129))
 CARD_KEY = base64.b64encode(CARD_KEY_BYTES).decode()  # has "+" and "/": standard alphabet
+AUTHORIZE_NET = {"IVR_PAYMENT_GATEWAY": "authorize-net", "IVR_AUTHORIZE_NET_LOGIN_ID": "login",
+                 "IVR_AUTHORIZE_NET_TRANSACTION_KEY": "key"}
+# The least production starts with: its own secrets and a real gateway (never the sandbox).
+PRODUCTION_SECRETS = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+                      "IVR_FINGERPRINT_KEY": "k" * 32, **AUTHORIZE_NET}
+PRODUCTION = {**PRODUCTION_SECRETS, "IVR_CARD_DATA_KEY": CARD_KEY}
 
 
 class RecordingEnv(Mapping[str, str]):
@@ -63,9 +72,7 @@ def documented_variables() -> set[str]:
 def read_variables() -> set[str]:
     """Every variable Settings.from_env reads, in development and in production."""
     asked: set[str] = set()
-    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-                  "IVR_FINGERPRINT_KEY": "k" * 32, "IVR_CARD_DATA_KEY": CARD_KEY}
-    for values in ({}, production):
+    for values in ({}, PRODUCTION):
         env = RecordingEnv(values)
         Settings.from_env(Path("/nonexistent"), env)
         asked |= env.asked
@@ -100,7 +107,10 @@ def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> No
     ("IVR_ARRANGEMENT_MAX_DAYS", "0"), ("IVR_LOG_FILE", "/nonexistent-folder/ivr.log"),
     ("IVR_LOG_FILE", "/"), ("IVR_BILLER_PHONE", "8005550199"),
     ("IVR_BILLER_PHONE", "+1 800 555 0199"), ("IVR_BILLER_PHONE", "+1800555"),
-    ("IVR_BILLER_PHONE", "tel:+18005550199"),
+    ("IVR_BILLER_PHONE", "tel:+18005550199"), ("IVR_AGENT_NUMBER", "abc"),
+    ("IVR_AGENT_NUMBER", "5550123"), ("IVR_AGENT_NUMBER", "+1800"),
+    ("IVR_AGENT_NUMBER", "(800) 555-0123"), ("IVR_ENV", "prod"), ("IVR_ENV", "Production"),
+    ("IVR_ENV", "staging"), ("IVR_DATABASE_URL", "mysql://x"), ("IVR_CONVENIENCE_FEE", "-1"),
 ])
 def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} ") as caught:
@@ -117,7 +127,9 @@ def test_good_settings_are_accepted(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("name", "value"), [("IVR_LANGUAGE", "xx-XX"),
                                              ("IVR_TIMEZONE", "Nowhere/City"),
-                                             ("IVR_BILLER_PHONE", "(800) 555-0199")])
+                                             ("IVR_BILLER_PHONE", "(800) 555-0199"),
+                                             ("IVR_AGENT_NUMBER", "abc"),
+                                             ("IVR_ENV", "prod"), ("IVR_ENV", "Production")])
 def test_serve_refuses_to_start_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                             name: str, value: str) -> None:
     from ivr.ops import server
@@ -150,11 +162,13 @@ def test_settings_are_frozen_and_typed(tmp_path: Path) -> None:
 
 def test_settings_written_back_as_the_environment_read_back_the_same(tmp_path: Path) -> None:
     settings = Settings.from_env(tmp_path, {"IVR_CONVENIENCE_FEE": "1.50+2.5%",
-                                            "IVR_TODAY": "2026-11-21", "IVR_AGENT_NUMBER": "+1800",
+                                            "IVR_TODAY": "2026-11-21",
+                                            "IVR_AGENT_NUMBER": "+18005550123",
                                             "IVR_CARD_CAPTURE": "pay", "IVR_SANDBOX_FAULT": "down"})
     assert Settings.from_env(Path("/elsewhere"), settings.as_env()) == settings
-    assert Settings.from_env(tmp_path, Settings.from_env(tmp_path, {}).as_env()) == \
-        Settings.from_env(tmp_path, {})
+    for env in ({}, PRODUCTION):  # production never reads back a development stand-in
+        assert Settings.from_env(tmp_path, Settings.from_env(tmp_path, env).as_env()) == \
+            Settings.from_env(tmp_path, env)
 
 
 def test_test_config_overrides_are_checked_like_the_environment(tmp_path: Path) -> None:
@@ -198,10 +212,7 @@ def test_the_card_data_key_is_32_bytes_of_standard_base64(tmp_path: Path) -> Non
     settings = Settings.from_env(tmp_path, {"IVR_CARD_DATA_KEY": CARD_KEY})
     assert settings.card_key == CARD_KEY_BYTES
     assert CARD_KEY not in repr(settings), "the key is a secret"
-    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-                  "IVR_FINGERPRINT_KEY": "k" * 32}
-    assert Settings.from_env(tmp_path, {**production, "IVR_CARD_DATA_KEY": CARD_KEY}) \
-        .card_key == CARD_KEY_BYTES
+    assert Settings.from_env(tmp_path, PRODUCTION).card_key == CARD_KEY_BYTES
     development = Settings.from_env(tmp_path, {})
     assert development.card_data_key == DEV_CARD_DATA_KEY and len(development.card_key) == 32
 
@@ -224,17 +235,12 @@ def test_a_bad_card_data_key_stops_start_up_in_one_line(tmp_path: Path, value: s
 
 
 def test_production_needs_its_own_card_data_key(tmp_path: Path) -> None:
-    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-                  "IVR_FINGERPRINT_KEY": "k" * 32}
     with pytest.raises(ConfigError,
                        match=r"^IVR_CARD_DATA_KEY must be set when IVR_ENV=production$"):
-        Settings.from_env(tmp_path, production)
-    with pytest.raises(ConfigError, match=r"^IVR_CARD_DATA_KEY must not be the development key"):
-        Settings.from_env(tmp_path, {**production, "IVR_CARD_DATA_KEY": DEV_CARD_DATA_KEY})
-
-
-PRODUCTION = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-              "IVR_FINGERPRINT_KEY": "k" * 32, "IVR_CARD_DATA_KEY": CARD_KEY}
+        Settings.from_env(tmp_path, PRODUCTION_SECRETS)
+    with pytest.raises(ConfigError,
+                       match=r"^IVR_CARD_DATA_KEY must not be the development default"):
+        Settings.from_env(tmp_path, {**PRODUCTION, "IVR_CARD_DATA_KEY": DEV_CARD_DATA_KEY})
 
 
 def test_the_biller_phone_is_e164_with_a_development_default(tmp_path: Path) -> None:
@@ -248,20 +254,20 @@ def test_production_debiting_banks_refuses_to_start_without_a_biller_phone(
         tmp_path: Path) -> None:
     database = {"IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}"}
     with pytest.raises(ConfigError, match=r"^IVR_BILLER_PHONE must be set when "
-                                          r"IVR_ENV=production and IVR_PAYMENT_GATEWAY=sandbox "
+                                          r"IVR_ENV=production and "
+                                          r"IVR_PAYMENT_GATEWAY=authorize-net "
                                           r"debits bank accounts$"):
         create_app({**PRODUCTION, **database})
     app = create_app({**PRODUCTION, **database, "IVR_BILLER_PHONE": "+18005550199"})
     assert flow_settings(app).bank_payments and flow_settings(app).biller_phone == "+18005550199"
 
 
-AUTHORIZE_NET = {"IVR_PAYMENT_GATEWAY": "authorize-net", "IVR_AUTHORIZE_NET_LOGIN_ID": "login",
-                 "IVR_AUTHORIZE_NET_TRANSACTION_KEY": "key"}
+STRIPE = {"IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "sk_test_x",
+          "IVR_CARD_CAPTURE": "pay"}
 
 
-@pytest.mark.parametrize("env", [
-    AUTHORIZE_NET, {**AUTHORIZE_NET, "IVR_ENV": "staging"}, PRODUCTION,
-    {**PRODUCTION, **AUTHORIZE_NET}], ids=["real-gateway", "staging", "production", "both"])
+@pytest.mark.parametrize("env", [AUTHORIZE_NET, PRODUCTION, {**PRODUCTION, **STRIPE}],
+                         ids=["real-gateway", "production", "production-stripe"])
 def test_the_fictional_biller_phone_is_refused_beyond_the_development_sandbox(
         tmp_path: Path, env: dict[str, str]) -> None:
     # Real payers would be told to call it with questions and to revoke a debit.
@@ -292,7 +298,118 @@ def test_no_gateway_but_the_sandbox_is_built_with_the_fictional_biller_phone(
 
 
 def test_production_without_bank_debits_needs_no_biller_phone(tmp_path: Path) -> None:
-    settings = Settings.from_env(tmp_path, {**PRODUCTION, "IVR_PAYMENT_GATEWAY": "stripe",
-                                            "IVR_STRIPE_API_KEY": "sk_test_x",
-                                            "IVR_CARD_CAPTURE": "pay"})
+    settings = Settings.from_env(tmp_path, {**PRODUCTION, **STRIPE})
     assert make_gateway(settings).supports_bank is False
+
+
+def serve_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: Mapping[str, str]) -> str:
+    """The one line ``ivr serve --no-demo`` prints when ``env`` stops it, which must fail."""
+    from ivr.ops import server
+
+    # Were the settings accepted, the command would return at once instead of serving.
+    monkeypatch.setattr(server.GunicornServer, "run", lambda self: None)
+    monkeypatch.setattr(server, "check_port_free", lambda host, port: None)
+    monkeypatch.setenv("IVR_DATABASE_URL", f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["serve", "--no-demo"])
+    assert result.exit_code != 0
+    [line] = result.output.strip().splitlines()
+    assert line.startswith("error: ")
+    return line
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN), ("IVR_FINGERPRINT_KEY", DEV_FINGERPRINT_KEY),
+    ("IVR_CARD_DATA_KEY", DEV_CARD_DATA_KEY)])
+def test_production_refuses_a_development_secret_set_by_hand(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str) -> None:
+    line = serve_error(monkeypatch, tmp_path, {**PRODUCTION, name: value})
+    assert line == (f"error: {name} must not be the development default when "
+                    "IVR_ENV=production: it is published in the source")
+    assert Settings.from_env(tmp_path, {name: value}), "development takes it"
+
+
+def test_production_refuses_the_placeholder_account_sid(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^TWILIO_ACCOUNT_SID must not be the development "
+                                          r"placeholder when IVR_ENV=production$"):
+        Settings.from_env(tmp_path, {**PRODUCTION, "TWILIO_ACCOUNT_SID": DEV_ACCOUNT_SID})
+    sid = "AC" + "1f" * 16
+    assert Settings.from_env(tmp_path, {**PRODUCTION, "TWILIO_ACCOUNT_SID": sid}) \
+        .twilio_account_sid == sid
+
+
+@pytest.mark.parametrize("key", [bytes(32), b"\xff" * 32, b"k" * 32])
+def test_production_refuses_a_card_data_key_of_one_byte_repeated(tmp_path: Path,
+                                                                 key: bytes) -> None:
+    text = base64.b64encode(key).decode()
+    with pytest.raises(ConfigError, match=r"^IVR_CARD_DATA_KEY must be random bytes when "
+                                          r"IVR_ENV=production, not one byte repeated; ") as caught:
+        Settings.from_env(tmp_path, {**PRODUCTION, "IVR_CARD_DATA_KEY": text})
+    assert text not in str(caught.value) and "os.urandom(32)" in str(caught.value)
+    assert Settings.from_env(tmp_path, {"IVR_CARD_DATA_KEY": text}).card_key == key
+
+
+@pytest.mark.parametrize("value", ["prod", "Production", "PRODUCTION", "staging", "dev", " "])
+def test_only_development_and_production_are_environments(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(tmp_path, {**PRODUCTION, "IVR_ENV": value})
+    assert str(caught.value) == ("IVR_ENV must be development or production (in lower case), "
+                                 f"got {value!r}")
+    assert Settings.from_env(tmp_path, {"IVR_ENV": ""}).environment == "development"
+    assert Settings.from_env(tmp_path, PRODUCTION).production
+
+
+def test_production_refuses_the_sandbox_gateway_naming_the_real_ones(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    unset = {name: value for name, value in PRODUCTION.items() if name != "IVR_PAYMENT_GATEWAY"}
+    monkeypatch.delenv("IVR_PAYMENT_GATEWAY", raising=False)
+    assert serve_error(monkeypatch, tmp_path, unset) == (
+        "error: IVR_PAYMENT_GATEWAY must be set when IVR_ENV=production: stripe or "
+        "authorize-net (the default, sandbox, charges nothing)")
+    assert serve_error(monkeypatch, tmp_path, {**PRODUCTION, "IVR_PAYMENT_GATEWAY": "sandbox"}) \
+        == ("error: IVR_PAYMENT_GATEWAY=sandbox charges nothing and is refused when "
+            "IVR_ENV=production: use stripe or authorize-net")
+    assert not (tmp_path / "ivr.sqlite3").exists(), "it stopped before touching the database"
+
+
+def test_the_agent_number_is_e164(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert serve_error(monkeypatch, tmp_path, {"IVR_AGENT_NUMBER": "abc"}) == (
+        "error: IVR_AGENT_NUMBER must be a phone number in E.164 form, like +18005550123, "
+        "got 'abc'")
+    assert Settings.from_env(tmp_path, {"IVR_AGENT_NUMBER": "+442079460958"}).agent_number \
+        == "+442079460958"
+    assert Settings.from_env(tmp_path, {}).agent_number == ""  # no agent option
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "garbage"},
+     "IVR_STRIPE_API_KEY must start with sk_ or rk_ (a secret or restricted key, from the "
+     "Stripe dashboard's API keys)"),
+    ({"IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "pk_test_x"},
+     "IVR_STRIPE_API_KEY must start with sk_ or rk_ (a secret or restricted key, from the "
+     "Stripe dashboard's API keys)"),
+    ({"IVR_DATABASE_URL": "mysql://x"},
+     "IVR_DATABASE_URL must be a sqlite:/// or postgresql:// URL (the databases supported: "
+     "sqlite, postgresql), got a mysql:// URL"),
+    ({"IVR_DATABASE_URL": "mysql+pymysql://ivr:s3cret@db/ivr"},  # the password never shown
+     "IVR_DATABASE_URL must be a sqlite:/// or postgresql:// URL (the databases supported: "
+     "sqlite, postgresql), got a mysql+pymysql:// URL"),
+    ({"IVR_DATABASE_URL": "ivr.sqlite3"},
+     "IVR_DATABASE_URL must be a sqlite:/// or postgresql:// URL (the databases supported: "
+     "sqlite, postgresql), got no URL scheme"),
+    ({"IVR_CONVENIENCE_FEE": "-1"},
+     "IVR_CONVENIENCE_FEE must have a flat part from 0.00 up, in whole cents, and a percentage "
+     "from 0 up to (not including) 100%, got '-1'"),
+], ids=["stripe-garbage", "stripe-publishable", "mysql", "mysql-password", "no-scheme", "fee"])
+def test_start_up_errors_say_what_is_wanted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                            env: dict[str, str], message: str) -> None:
+    assert serve_error(monkeypatch, tmp_path, env) == f"error: {message}"
+
+
+@pytest.mark.parametrize(("url", "kept"), [
+    ("sqlite://", "sqlite://"), ("sqlite+pysqlite:///x.db", "sqlite+pysqlite:///x.db"),
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db")])
+def test_the_supported_database_urls_are_accepted(tmp_path: Path, url: str, kept: str) -> None:
+    assert Settings.from_env(tmp_path, {"IVR_DATABASE_URL": url}).database_url == kept

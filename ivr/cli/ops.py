@@ -52,7 +52,9 @@ def db_upgrade_command() -> str:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Gunicorn worker processes (each runs 4 threads).")
-@click.option("--no-demo", is_flag=True, help="Do not load demo accounts into an empty database.")
+@click.option("--no-demo", is_flag=True,
+              help="Do not load demo accounts into an empty database (never loaded when "
+                   "IVR_ENV=production).")
 @with_appcontext
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, workers: int, no_demo: bool) -> None:

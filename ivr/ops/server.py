@@ -1,4 +1,8 @@
-"""``ivr serve``: migrate, load demo data if empty, then run gunicorn with the outbox worker."""
+"""``ivr serve``: migrate, load demo data if empty, then run gunicorn with the outbox worker.
+
+Never demo data in production: its accounts have published PINs, and its methods on file are
+sandbox tokens no real gateway knows.
+"""
 
 from __future__ import annotations
 
@@ -77,11 +81,15 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str
 
 
 def prepare(app: Flask, load_demo_data: bool) -> bool:
-    """Migrate the schema and load demo data into an empty database; True if loaded."""
+    """Migrate the schema and load demo data into an empty database; True if loaded.
+
+    In production demo data is never loaded, whatever ``load_demo_data`` says (``ivr call``
+    in-process prepares the database too).
+    """
     engine = db.engine(app)
     upgrade(engine)
     loaded = False
-    if load_demo_data:
+    if load_demo_data and not settings_of(app).production:
         with db.transaction(app) as session:
             if not has_accounts(session):
                 load_demo(session)
@@ -126,6 +134,10 @@ def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, workers: int = 
     # Fail now with a clear message rather than in every worker after fork.
     make_sms_backend(settings_of(app))
     check_port_free(host, port)
+    if load_demo_data and settings_of(app).production:
+        # Serving goes on as with --no-demo: refusing would stop a line over a flag it ignores.
+        print("ivr: IVR_ENV=production: demo accounts are never loaded (as with --no-demo); "
+              "import accounts with ivr accounts import FILE", file=sys.stderr)
     if prepare(app, load_demo_data):
         print("ivr: empty database; loaded the demo accounts", file=sys.stderr)
     print(banner(app, host, port, workers), file=sys.stderr, flush=True)

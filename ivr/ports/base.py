@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.security.pin_policy import PinPolicy
-from ivr.settings_values import DEV_CARD_DATA_KEY, card_key_bytes
+from ivr.settings_production import DEV_CARD_DATA_KEY, card_key_bytes
 from ivr.sms.notices import Biller
 
 

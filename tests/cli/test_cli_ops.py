@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from ivr.ops.background import OutboxWorker
 from ivr.security.pins import verify_pin
 from ivr.sms.outbox import queue_text
 from models import Account, Payment, SmsMessage
+from tests.app_helpers import make_app
 from tests.schedule_helpers import (
     JORDAN,
     CountingGateway,
@@ -301,6 +303,42 @@ def test_serve_loads_demo_into_empty_database(
     assert result.exit_code == 0, result.output
     assert count(app, Account) == 5
     assert "loaded the demo accounts" in result.stderr
+
+
+# Production on a real gateway that needs no biller phone (Stripe, cards by <Pay>).
+PRODUCTION = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "prod-token",
+              "IVR_FINGERPRINT_KEY": "f" * 32, "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U=",
+              "IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "sk_test_x",
+              "IVR_CARD_CAPTURE": "pay"}
+
+
+@pytest.fixture
+def production_app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    """A production app on an empty, migrated database."""
+    app = make_app(database_url, tmp_path, **PRODUCTION)
+    yield app
+    db.engine(app).dispose()
+
+
+@pytest.mark.parametrize("flags", [[], ["--no-demo"]])
+def test_serve_in_production_never_loads_demo_accounts(
+        production_app: Flask, gunicorn_runs: list[dict[str, Any]], flags: list[str]) -> None:
+    result = production_app.test_cli_runner().invoke(args=["serve", *flags])
+
+    assert result.exit_code == 0, result.output
+    assert count(production_app, Account) == 0
+    assert len(gunicorn_runs) == 1, "it serves, as with --no-demo"
+    said = [line for line in result.stderr.splitlines() if "demo" in line]
+    assert said == ([] if flags else [
+        "ivr: IVR_ENV=production: demo accounts are never loaded (as with --no-demo); "
+        "import accounts with ivr accounts import FILE"])
+
+
+def test_preparing_a_production_database_never_loads_demo_accounts(
+        production_app: Flask) -> None:
+    # What `ivr call` does in-process before an interactive call.
+    assert server.prepare(production_app, load_demo_data=True) is False
+    assert count(production_app, Account) == 0
 
 
 def test_serve_keeps_existing_accounts(app: Flask, runner: FlaskCliRunner,

@@ -47,7 +47,8 @@ def test_the_digest_is_keyed_by_its_own_secret(database_url: str, tmp_path: Path
 
 
 def test_production_needs_a_fingerprint_key_of_32_characters(tmp_path: Path) -> None:
-    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t"}
+    production = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+                  "IVR_PAYMENT_GATEWAY": "authorize-net"}
     with pytest.raises(ConfigError, match="IVR_FINGERPRINT_KEY must be set"):
         Settings.from_env(tmp_path, production)
     with pytest.raises(ConfigError, match="IVR_FINGERPRINT_KEY must be at least 32"):
