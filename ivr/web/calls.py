@@ -62,6 +62,10 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     if held is not None:
         with db.transaction(app) as session:
             charges.record(session, *held)
+    if event is not None and event.captured is not None:
+        # <Pay>'s charge, likewise: what Twilio did is recorded before the turn can fail.
+        with db.transaction(app) as session:
+            _record_capture_first(session, form["CallSid"], turn, event.captured)
     for attempt in (1, 2):
         try:
             with db.transaction(app) as session:
@@ -132,6 +136,19 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
             # chose another way): it goes with this turn.
             card_store.delete(session, call_sid)
     return _save_turn(app, call, state, reply)
+
+
+def _record_capture_first(session: Session, call_sid: str, turn: int,
+                          report: CaptureReport) -> None:
+    """Record <Pay>'s result for the payment the call wrote ahead for it, if this is the
+    turn that waits for it (a redelivery for an older turn changes nothing)."""
+    call = session.get(CallSession, call_sid, with_for_update=True)
+    if call is None or call.turn != turn or call.ended_at is not None or not call.flow_state:
+        return
+    state = CallState.from_dict(call.flow_state)
+    payment = session.scalar(select(Payment).where(Payment.idempotency_key == state.payment_key))
+    if machine.awaits_capture(state) and payment is not None and payment.twilio_pay:
+        record_capture(session, payment, report.ledger_result())
 
 
 def _record_late_capture(session: Session, call: CallSession, report: CaptureReport) -> None:
