@@ -387,8 +387,8 @@ def test_the_agent_number_is_e164(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
      "IVR_STRIPE_API_KEY must start with sk_ or rk_ (a secret or restricted key, from the "
      "Stripe dashboard's API keys)"),
     ({"IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "pk_test_x"},
-     "IVR_STRIPE_API_KEY must start with sk_ or rk_ (a secret or restricted key, from the "
-     "Stripe dashboard's API keys)"),
+     "IVR_STRIPE_API_KEY is a publishable key, not a secret one: it must start with sk_ or rk_ "
+     "(a secret or restricted key, from the Stripe dashboard's API keys)"),
     ({"IVR_DATABASE_URL": "mysql://x"},
      "IVR_DATABASE_URL must be a sqlite:/// or postgresql:// URL (the databases supported: "
      "sqlite, postgresql), got a mysql:// URL"),

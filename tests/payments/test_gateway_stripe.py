@@ -700,7 +700,7 @@ def test_bank_methods_are_refused_without_a_request(gateway: StripeGateway,
 @pytest.mark.parametrize(("config", "message"), [
     ({}, "IVR_STRIPE_API_KEY must be set"),
     ({"IVR_STRIPE_API_KEY": "  "}, "IVR_STRIPE_API_KEY must be set"),
-    ({"IVR_STRIPE_API_KEY": "pk_test_abc"}, "not a publishable key"),
+    ({"IVR_STRIPE_API_KEY": "pk_test_abc"}, "is a publishable key, not a secret one"),
     ({"IVR_STRIPE_API_KEY": KEY, "IVR_STRIPE_API_BASE": "api.stripe.com"}, "http\\(s\\) URL"),
 ])
 def test_from_config_errors(config: dict[str, str], message: str) -> None:

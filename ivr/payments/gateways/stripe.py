@@ -94,8 +94,9 @@ class StripeGateway:
         if not key:
             raise ConfigError("IVR_STRIPE_API_KEY must be set when IVR_PAYMENT_GATEWAY=stripe")
         if not key.startswith(("sk_", "rk_")):
-            raise ConfigError("IVR_STRIPE_API_KEY must start with sk_ or rk_ (a secret or "
-                              "restricted key, from the Stripe dashboard's API keys)")
+            why = " is a publishable key, not a secret one: it" if key.startswith("pk_") else ""
+            raise ConfigError(f"IVR_STRIPE_API_KEY{why} must start with sk_ or rk_ (a secret "
+                              "or restricted key, from the Stripe dashboard's API keys)")
         base = (settings.stripe_api_base or DEFAULT_API_BASE).strip()
         if not base.startswith(("https://", "http://")):
             raise ConfigError(f"IVR_STRIPE_API_BASE must be an http(s) URL, got {base!r}")
