@@ -187,7 +187,7 @@ class CallState:
         self.heard = None
 
     def forget_payment_details(self) -> None:
-        """At the end of a call: drop every vault token and payment detail still held."""
+        """At the end of a call: drop every gateway token and payment detail still held."""
         self.clear_payment()
         self.save_offer = None
 

@@ -1,7 +1,8 @@
 """Housekeeping for calls that ended without a status callback, and for keyed cards.
 
-A call's saved state may hold payment details between webhooks: vault tokens, and the
-digest of a first bank account entry (in its payment draft). The status callback drops
+A call's saved state may hold payment details between webhooks: a card's brand and last
+four, a gateway token to keep a method on file, and the digest of a first bank account entry
+(in its payment draft). The status callback drops
 them when the call ends; if that callback never comes, they would stay for good. Likewise a
 card being keyed waits, encrypted, in the card store (:mod:`ivr.security.card_store`) until
 it is authorised. Every server worker runs :class:`Housekeeper` from its SMS outbox thread,

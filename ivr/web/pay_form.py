@@ -2,7 +2,7 @@
 
 This is the one place that knows ``<Pay>``'s form fields (``Result``, ``PaymentCardType``,
 ``PaymentCardNumber``, ``ConnectorError``, ...). Only what the flow may see is read:
-outcomes, the card's brand and last four, a vault token; never the card itself
+outcomes, the card's brand and last four, the gateway's token; never the card itself
 (``PaymentCardNumber`` arrives masked, and only its last four digits are kept; a bank
 account's ``BankAccountNumber`` shows only its last two, and only those are kept).
 
