@@ -82,7 +82,8 @@ def accounts_import_command(file: Path) -> str:
         fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
     except UnicodeDecodeError:
         fail(f"{file}: not a UTF-8 text file")
-    counts = f"{summary.total} accounts ({summary.created} created, {summary.updated} updated)"
+    noun = "account" if summary.total == 1 else "accounts"
+    counts = f"{summary.total} {noun} ({summary.created} created, {summary.updated} updated)"
     click.echo(f"Imported {counts} from {file}")
     return f"{counts} from {file}"
 

@@ -105,7 +105,7 @@ def banner(app: Flask, host: str, port: int, workers: int) -> str:
     settings = settings_of(app)
     return (f"ivr: listening on http://{host}:{port} ({workers} workers) | database {url} | "
             f"gateway {settings.payment_gateway} | sms {settings.sms_backend}"
-            f" | try: ivr call")
+            f" | try: .venv/bin/ivr call --url http://127.0.0.1:{port}")
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -46,9 +46,11 @@ def _twiml(body: str) -> Response:
 
 def _answer(turn: int, event: Event | None, holding: bool = False) -> Response:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not request.form.get("CallSid"):
+        # Signed, but no call to answer for: a misconfigured caller, not a fault of ours.
+        log.warning("voice webhook without CallSid (turn %d): apologising", turn)
+        return _twiml(apology_twiml(voice_settings(app)))
     try:
-        if not request.form.get("CallSid"):
-            raise ValueError("webhook without CallSid")
         return _twiml(take_turn(app, _form(), turn, event, holding))
     except Exception:
         # Never let Twilio play "an application error has occurred": apologise instead.

@@ -293,7 +293,7 @@ def test_serve_no_demo_leaves_empty_database_empty(
     assert (options["bind"], options["workers"], options["threads"]) == ("127.0.0.1:5055", 3, 4)
     assert (options["timeout"], options["accesslog"]) == (30, "-")
     assert "listening on http://127.0.0.1:5055" in result.stderr
-    assert "try: ivr call" in result.stderr
+    assert "try: .venv/bin/ivr call --url http://127.0.0.1:" in result.stderr
 
 
 def test_serve_loads_demo_into_empty_database(
