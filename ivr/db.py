@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, TypeVarTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import settings_of
@@ -35,6 +35,18 @@ def lock(session: Session, model: type[Model], ident: int) -> Model:
     """The row of ``model`` with primary key ``ident``, locked and read afresh (see
     :func:`locked`); raises when there is none."""
     return session.get_one(model, ident, with_for_update=True, populate_existing=True)
+
+
+def serialise(session: Session, namespace: int, key: int) -> None:
+    """Wait until no other transaction holds ``(namespace, key)``, then hold it to this
+    transaction's end: work under it runs one transaction at a time, with no row locked.
+
+    On PostgreSQL, a transaction-level advisory lock (released at commit or rollback, after
+    the commit is visible, so the next holder reads what this one wrote). SQLite needs
+    nothing: every write transaction there begins IMMEDIATE and runs alone.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(namespace, key)))
 
 
 @contextmanager

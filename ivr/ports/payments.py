@@ -24,7 +24,7 @@ from flows.ports import (
     PaymentSource,
     SavedMethod,
 )
-from ivr.db import lock, locked
+from ivr.db import lock, locked, serialise
 from ivr.errors import CardEntryLost, GatewayError, StatusChanged
 from ivr.payments import charges, ledger
 from ivr.ports.limits import AttemptLimits
@@ -72,6 +72,9 @@ def result_of(payment: Payment) -> ChargeResult:
     return ChargeResult(approved=False, decline_reason=DeclineReason(code))
 
 
+KEEPING_FOR_LATER = 0x4B454550  # "KEEP": the advisory lock keep_for_later takes per account
+
+
 class PaymentPorts(AttemptLimits):
     """Holding what is keyed, writing payments ahead, their results, saving methods."""
 
@@ -99,12 +102,14 @@ class PaymentPorts(AttemptLimits):
         refuse it first (the gateway is not asked then); a gateway's refusal is a declined
         attempt, counted like any other.
 
-        The account stays locked from the count to the end of the turn, across the gateway
-        call (no money moves; its save has short timeouts, seconds): parallel calls for one
-        account ask the gateway one after another, each counting the attempts committed
-        before it, so no more cards reach the issuer in a day than the limit allows.
+        From the count to the end of the turn, across the gateway call (seconds: its save
+        has short timeouts), no other call keeps a method for this account: parallel calls
+        ask the gateway one after another, each counting the attempts committed before it,
+        so no more cards reach the issuer in a day than the limit allows. The account's row
+        is not locked meanwhile: its payments never wait for the gateway.
         """
-        account = lock(self.session, Account, account_id)
+        serialise(self.session, KEEPING_FOR_LATER, account_id)
+        account = self.session.get_one(Account, account_id, populate_existing=True)
         limit = self._decline_limit(account_id, call_sid)
         if limit is not None:
             self._audit_limit(account_id, call_sid, None, limit)
