@@ -4,16 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, TypeVarTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.config import settings_of
 
 # What batch jobs take instead of the app: something that opens a new Session (a sessionmaker).
 SessionFactory = Callable[[], Session]
+Columns = TypeVarTuple("Columns")
+Model = TypeVar("Model")
+
+
+def locked(statement: Select[*Columns],
+           skip_locked: bool = False) -> Select[*Columns]:
+    """``statement`` as a locking read (SELECT ... FOR UPDATE) that also refreshes what it reads.
+
+    A session hands back the object it already holds for a row, as it was first read: a
+    FOR UPDATE alone locks the row but leaves that object's status or balance as it was
+    before another transaction changed and committed it. ``populate_existing`` overwrites
+    the object with the row just locked. (Pending changes are flushed before the read.)
+    """
+    return (statement.with_for_update(skip_locked=skip_locked)
+            .execution_options(populate_existing=True))
+
+
+def lock(session: Session, model: type[Model], ident: int) -> Model:
+    """The row of ``model`` with primary key ``ident``, locked and read afresh (see
+    :func:`locked`); raises when there is none."""
+    return session.get_one(model, ident, with_for_update=True, populate_existing=True)
+
+
+def serialise(session: Session, namespace: int, key: int) -> None:
+    """Wait until no other transaction holds ``(namespace, key)``, then hold it to this
+    transaction's end: work under it runs one transaction at a time, with no row locked.
+
+    On PostgreSQL, a transaction-level advisory lock (released at commit or rollback, after
+    the commit is visible, so the next holder reads what this one wrote). SQLite needs
+    nothing: every write transaction there begins IMMEDIATE and runs alone.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(namespace, key)))
 
 
 @contextmanager

@@ -33,6 +33,11 @@ class LedgerError(IvrError, RuntimeError):
     """A status change the transition table does not allow (a bug, never caller input)."""
 
 
+class StatusChanged(IvrError, RuntimeError):
+    """The payment is no longer in the status it was read in: another request moved it
+    first, and nothing was changed. The caller reads it again and decides anew."""
+
+
 class NotPayable(IvrError):
     """The amount is more than the account owes once held payments are counted."""
 

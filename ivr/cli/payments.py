@@ -66,8 +66,9 @@ def payments_run_scheduled_command(run_date: date | None) -> str:
         fail(f"--date {run_date.isoformat()} is after today ({today.isoformat()} in "
              "IVR_TIMEZONE): nothing is charged before its date")
     day = run_date or today
-    summary = run_scheduled(*_sessions_and_gateway(), day,
-                            zone=settings_of(current_app).zone)
+    settings = settings_of(current_app)
+    summary = run_scheduled(*_sessions_and_gateway(), day, zone=settings.zone,
+                            fee=settings.convenience_fee)
     message = (f"Approved {summary.approved}, declined {summary.declined}, "
                f"pending bank debits {summary.pending}, outcome unknown {summary.unknown}, "
                f"skipped {summary.skipped}")

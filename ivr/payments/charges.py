@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from flows.ports import DeclineReason
 from flows.speech import charge_description
-from ivr.db import SessionFactory, transaction
+from ivr.db import SessionFactory, locked, transaction
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.payments import ledger
 from ivr.payments.gateways.base import BANK as BANK_KIND
@@ -103,8 +103,7 @@ def prepare(session: Session, key: str, now: datetime | None = None,
     A card or account keyed for it that is no longer held cannot be sent: the payment is
     recorded as failed then (or unknown, if an earlier attempt may have gone out).
     """
-    payment = session.scalar(select(Payment).where(Payment.idempotency_key == key)
-                             .with_for_update())
+    payment = session.scalar(locked(select(Payment).where(Payment.idempotency_key == key)))
     if payment is None or payment.status != PROCESSING or payment.twilio_pay:
         return None
     # A clock fixed in the past (a test, a stalled run) never makes an old payment look young.
@@ -156,7 +155,7 @@ def record(session: Session, payment_id: int, answer: Answer,
     definite answer also settles an ``unknown`` payment (a concurrent retry may have lost
     its reply while this one got it). ``late``: the payer was not told at the time.
     """
-    payment = session.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+    payment = session.scalar(locked(select(Payment).where(Payment.id == payment_id)))
     if payment is None:
         raise LookupError(f"payment {payment_id} is gone")
     if answer.refused and payment.send_attempts > 1:

@@ -6,6 +6,12 @@ taken, or a bank debit submitted), *holds* its amount (processing, unknown: it m
 taken, so it cannot be paid again), or neither. Moving a payment applies the difference to
 its account's balance, so the balance is always what was billed minus what counts.
 
+Neither is ever written from what an object says it was: a session hands back the object it
+first read, even to a later locking read, so it may be behind another transaction's commit.
+A move is a compare-and-set on the status (``UPDATE ... WHERE status = :before``; when no row
+changed, :class:`StatusChanged` and nothing written), and the balance changes by a delta in
+SQL. Locking reads go through :func:`ivr.db.locked` and :func:`ivr.db.lock`, which refresh.
+
 A balance below zero is a credit: money that arrived beyond what was owed is never clamped
 away, and the moment it happens is audited.
 """
@@ -13,13 +19,17 @@ away, and the moment it happens is audited.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from ivr.errors import LedgerError, NotPayable
+from flows.money import convenience_fee
+from ivr.db import lock, locked
+from ivr.errors import LedgerError, NotPayable, StatusChanged
 from ivr.payments.confirmations import dollars_text, new_confirmation_number
 from ivr.security.audit import record
+from ivr.settings_values import Fee
 from models import Account, Arrangement, Payment, utcnow
 from models.payment import (
     APPROVED,
@@ -36,6 +46,7 @@ from models.payment import (
 )
 
 NEW = "new"  # a payment not yet written
+NO_FEE = Fee()  # no convenience fee (IVR_CONVENIENCE_FEE unset)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     NEW: frozenset({SCHEDULED, PROCESSING}),
@@ -87,7 +98,7 @@ def write_ahead(session: Session, payment: Payment, status: str = PROCESSING,
     amount is more than is payable now (nothing is written).
     """
     check_transition(NEW, status)
-    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    account = lock(session, Account, payment.account_id)
     if payment.amount_cents > payable_cents(session, account):
         raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
     payment.status = status
@@ -105,30 +116,24 @@ def move(session: Session, payment: Payment, status: str, *, reference: str | No
          decline_code: str | None = None, now: datetime | None = None) -> str:
     """Change a payment's status and the balance with it; returns the status it had before.
 
-    The caller holds the payment's row (locked, or just claimed). Leaving the held statuses
-    drops the gateway token kept for the charge in flight. Moving to ``processing`` (a run
-    claiming a scheduled payment) raises :class:`NotPayable` like :func:`write_ahead`.
+    Only if the row is still in the status ``payment`` says: otherwise another request
+    moved it since it was read, nothing is changed, ``payment`` is read afresh and
+    :class:`StatusChanged` raised. Leaving the held statuses drops the gateway token kept
+    for the charge in flight. Moving to ``processing`` (a run claiming a scheduled payment)
+    raises :class:`NotPayable` like :func:`write_ahead`.
     """
     before = payment.status
     check_transition(before, status)
     if (before, status) == (APPROVED, RETURNED) and payment.method not in (BANK, SAVED_BANK):
         raise LedgerError(f"a {payment.method} payment cannot come back as a bank debit does")
-    account = session.get_one(Account, payment.account_id, with_for_update=True)
-    if status == PROCESSING and payment.amount_cents > payable_cents(session, account):
-        raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
-    change = _counts(status) - _counts(before)
-    account.balance_cents -= change * payment.amount_cents
-    payment.status = status
-    payment.updated_at = now or utcnow()
     if status == PROCESSING:
-        payment.processing_since = payment.updated_at
-    if status not in HELD:
-        payment.gateway_token = None
-    payment.gateway_reference = reference or payment.gateway_reference
-    payment.decline_code = decline_code if decline_code is not None else payment.decline_code
-    if status in NUMBERED and not payment.confirmation_number:
-        payment.confirmation_number = new_confirmation_number(session)
-    session.flush()
+        account = lock(session, Account, payment.account_id)
+        if payment.amount_cents > payable_cents(session, account):
+            raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
+    _compare_and_set(session, payment, before,
+                     _changes(session, payment, status, now or utcnow(), reference, decline_code))
+    change = _counts(status) - _counts(before)
+    account = _add_to_balance(session, payment.account_id, -change * payment.amount_cents)
     _audit(session, payment, before)
     if change > 0 and account.balance_cents < 0:
         credit = dollars_text(-account.balance_cents)
@@ -139,23 +144,70 @@ def move(session: Session, payment: Payment, status: str, *, reference: str | No
     return before
 
 
-def claim(session: Session, payment: Payment, now: datetime | None = None) -> None:
+def _changes(session: Session, payment: Payment, status: str, moment: datetime,
+             reference: str | None, decline_code: str | None) -> dict[str, Any]:
+    """The columns a move to ``status`` sets (a reference or code only when given)."""
+    values: dict[str, Any] = {"status": status, "updated_at": moment}
+    if status == PROCESSING:
+        values["processing_since"] = moment
+    if status not in HELD:
+        values["gateway_token"] = None
+    if reference:
+        values["gateway_reference"] = reference
+    if decline_code is not None:
+        values["decline_code"] = decline_code
+    if status in NUMBERED and not payment.confirmation_number:
+        # Kept if the row already has one the object has not seen.
+        values["confirmation_number"] = func.coalesce(Payment.confirmation_number,
+                                                      new_confirmation_number(session))
+    return values
+
+
+def _compare_and_set(session: Session, payment: Payment, before: str,
+                     values: dict[str, Any]) -> None:
+    """Write ``values`` only if the row is still ``before``; ``payment`` is read afresh
+    either way. Raises :class:`StatusChanged` when no row changed."""
+    result = cast(CursorResult[Any], session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == before)
+        .values(values).execution_options(synchronize_session=False)))
+    session.refresh(payment)
+    if result.rowcount != 1:
+        raise StatusChanged(f"payment {payment.id} is {payment.status}, no longer {before}")
+
+
+def _add_to_balance(session: Session, account_id: int, cents: int) -> Account:
+    """Add ``cents`` to the balance as it is in the row (a delta, never a total worked out
+    from an object read earlier); the account, locked and read afresh."""
+    if cents:
+        session.execute(update(Account).where(Account.id == account_id)
+                        .values(balance_cents=Account.balance_cents + cents)
+                        .execution_options(synchronize_session=False))
+    return lock(session, Account, account_id)
+
+
+def claim(session: Session, payment: Payment, now: datetime | None = None,
+          fee: Fee = NO_FEE) -> None:
     """Claim a scheduled payment to be charged now, for no more than is payable now.
 
     The payer may have paid part of it another way since scheduling: the amount is cut to
     what is payable, except for a bank debit authorised by telephone (it has an
     ``authorization_text``), which is debited for the amount authorised or not at all (NACHA
-    R11: a debit "not in accordance with the terms of the authorization"). Raises
-    :class:`NotPayable` when nothing is payable, or less than an authorised amount.
+    R11: a debit "not in accordance with the terms of the authorization"). A cut amount's
+    fee is ``fee`` (``IVR_CONVENIENCE_FEE``) on the new amount, never more than the fee
+    written (the one the payer heard). Raises :class:`NotPayable` when nothing is payable,
+    or less than an authorised amount.
     """
-    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    account = lock(session, Account, payment.account_id)
     payable = payable_cents(session, account)
     if payable <= 0:
         raise NotPayable("nothing is payable")
     if payment.authorization_text and payable < payment.amount_cents:
         raise NotPayable(f"less than the {dollars_text(payment.amount_cents)} authorised "
                          "is payable")
-    payment.amount_cents = min(payment.amount_cents, payable)
+    if payable < payment.amount_cents:
+        payment.amount_cents = payable
+        payment.fee_cents = min(payment.fee_cents,
+                                convenience_fee(payable, fee.flat_cents, fee.percent))
     move(session, payment, PROCESSING, now=now)
 
 
@@ -180,7 +232,8 @@ def _complete_arrangement_if_paid(session: Session, arrangement_id: int,
     Paid means every instalment was approved, or the account owes nothing (an instalment
     cancelled as nothing due because the payer paid another way).
     """
-    arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
+    arrangement = session.scalar(locked(select(Arrangement)
+                                        .where(Arrangement.id == arrangement_id)))
     if arrangement is None or arrangement.status != "active":
         return
     counts: dict[str, int] = {status: count for status, count in session.execute(
@@ -200,7 +253,8 @@ def _follow_arrangement(session: Session, arrangement_id: int, status: str,
     if status in (APPROVED, CANCELLED):
         _complete_arrangement_if_paid(session, arrangement_id, account)
     elif status == RETURNED:
-        arrangement = session.get(Arrangement, arrangement_id, with_for_update=True)
+        arrangement = session.scalar(locked(select(Arrangement)
+                                            .where(Arrangement.id == arrangement_id)))
         if arrangement is not None and arrangement.status == "completed":
             arrangement.status = "active"
 

@@ -28,10 +28,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.db import SessionFactory, transaction
+from ivr.db import SessionFactory, lock, locked, transaction
 from ivr.payments import charges, ledger
 from ivr.payments.gateways.base import PaymentGateway
-from ivr.settings_values import DEFAULT_TIMEZONE
+from ivr.settings_values import DEFAULT_TIMEZONE, Fee
 from ivr.sms.payment_texts import AMOUNT_CHANGED, text_payer
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod
 from models.payment import (
@@ -91,16 +91,19 @@ _Claim = Callable[[Session], _ToCharge | str | None]
 
 
 def run_scheduled(sessions: SessionFactory, gateway: PaymentGateway, run_date: date,
-                  now: datetime | None = None,
-                  zone: tzinfo = _LINE_ZONE) -> RunSummary:
+                  now: datetime | None = None, zone: tzinfo = _LINE_ZONE,
+                  fee: Fee = ledger.NO_FEE) -> RunSummary:
     """Charge due scheduled and due AutoPay payments once each; summarise.
 
     ``now`` fixes the clock for tests; otherwise each payment reads it when it is claimed
     and when it is sent, so a long run never sends a charge older than its window.
-    ``zone`` is the biller's (``IVR_TIMEZONE``): due dates are its dates.
+    ``zone`` is the biller's (``IVR_TIMEZONE``): due dates are its dates. ``fee``
+    (``IVR_CONVENIENCE_FEE``) is worked out again on a payment whose amount is cut, never
+    above the fee written with it (see :func:`ledger.claim`).
     """
     with transaction(sessions) as session:
-        claims = [_bind(_claim_due, payment_id, now) for payment_id in _due_ids(session, run_date)]
+        claims = [_bind(_claim_due, payment_id, now, fee)
+                  for payment_id in _due_ids(session, run_date)]
     outcomes = Counter(_process(sessions, gateway, claim, now) for claim in claims)
     # AutoPay after scheduled payments, so it charges only what they left owing.
     outcomes.update(_process(sessions, gateway, _bind(_create_autopay, account_id, now, zone),
@@ -154,14 +157,15 @@ def _process(sessions: SessionFactory, gateway: PaymentGateway, claim: _Claim,
         return ERROR
 
 
-def _claim_due(session: Session, payment_id: int, now: datetime | None) -> _ToCharge | str:
+def _claim_due(session: Session, payment_id: int, now: datetime | None,
+               fee: Fee) -> _ToCharge | str:
     """Move a scheduled payment to processing unless another machine already did."""
-    payment = session.scalar(
-        select(Payment).where(Payment.id == payment_id, Payment.status == SCHEDULED)
-        .with_for_update(skip_locked=True))
+    payment = session.scalar(locked(
+        select(Payment).where(Payment.id == payment_id, Payment.status == SCHEDULED),
+        skip_locked=True))
     if payment is None:
         return SKIPPED
-    return _decide(session, payment, now)
+    return _decide(session, payment, now, fee)
 
 
 def _create_autopay(session: Session, account_id: int, now: datetime | None,
@@ -172,7 +176,7 @@ def _create_autopay(session: Session, account_id: int, now: datetime | None,
     due date (in the biller's zone, as its written notice says), or nothing is payable (a
     payment in flight may cover it: a later run within :data:`AUTOPAY_DAYS` looks again).
     """
-    account = session.get_one(Account, account_id, with_for_update=True)
+    account = lock(session, Account, account_id)
     key = f"{AUTOPAY_PREFIX}{account_id}-{account.due_date.isoformat()}"
     if session.scalar(select(Payment.id).where(Payment.idempotency_key == key)) is not None:
         return None
@@ -200,7 +204,8 @@ def _create_autopay(session: Session, account_id: int, now: datetime | None,
     return _ToCharge(key)
 
 
-def _decide(session: Session, payment: Payment, now: datetime | None) -> _ToCharge | str:
+def _decide(session: Session, payment: Payment, now: datetime | None,
+            fee: Fee) -> _ToCharge | str:
     """Before charging: cap the amount to what is payable, fail a removed method, and
     cancel when nothing is owed; when a payment in flight holds it, wait for a later run.
 
@@ -208,7 +213,7 @@ def _decide(session: Session, payment: Payment, now: datetime | None) -> _ToChar
     than was authorised it is cancelled and the payer texted why. Debiting the amount
     authorised instead would take more than is owed, which the ledger never does.
     """
-    account = session.get_one(Account, payment.account_id, with_for_update=True)
+    account = lock(session, Account, payment.account_id)
     payable = ledger.payable_cents(session, account)
     short = payable <= 0 or (bool(payment.authorization_text) and payable < payment.amount_cents)
     if short:
@@ -220,7 +225,7 @@ def _decide(session: Session, payment: Payment, now: datetime | None) -> _ToChar
     if method is None or method.removed_at is not None:
         return _finish(session, payment, account, FAILED, METHOD_REMOVED, now)
     _copy_method_details(payment, method)
-    ledger.claim(session, payment, now)  # never more than is owed now
+    ledger.claim(session, payment, now, fee)  # never more than is owed now
     return _ToCharge(payment.idempotency_key)
 
 

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ivr.db import SessionFactory, transaction
+from ivr.db import SessionFactory, locked, transaction
 from ivr.errors import GatewayError
 from ivr.payments import ledger
 from ivr.payments.gateways.base import PaymentGateway, Settlement
@@ -139,9 +139,9 @@ def _recheck_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id: 
 
 def _locked(session: Session, payment_id: int, status: str) -> Payment | None:
     """The payment, locked, if it is still ``status`` and no other machine holds it."""
-    return session.scalar(
-        select(Payment).where(Payment.id == payment_id, Payment.status == status)
-        .with_for_update(skip_locked=True))
+    return session.scalar(locked(
+        select(Payment).where(Payment.id == payment_id, Payment.status == status),
+        skip_locked=True))
 
 
 def _return(session: Session, payment: Payment, answer: Settlement, now: datetime) -> None:

@@ -14,6 +14,7 @@ from flows.ports import (
     PaymentRecord,
     PinCheck,
 )
+from ivr.db import lock
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record
@@ -65,7 +66,7 @@ class AccountPorts(PortBase):
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
         """Verify a PIN under the lockout policy; every outcome goes to the audit trail."""
-        account = self.session.get_one(Account, account_id, with_for_update=True)
+        account = lock(self.session, Account, account_id)
         now = utcnow()
         actor = caller_actor(caller)
         # Withheld caller IDs (None) are one caller, "caller:withheld", throttled together.

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.ports import (
@@ -25,12 +24,13 @@ from flows.ports import (
     PaymentSource,
     SavedMethod,
 )
-from ivr.errors import CardEntryLost, GatewayError
+from ivr.db import lock, locked, serialise
+from ivr.errors import CardEntryLost, GatewayError, StatusChanged
 from ivr.payments import charges, ledger
-from ivr.ports.base import PortBase
+from ivr.ports.limits import AttemptLimits
 from ivr.ports.methods import is_keyed, keep_for_later, keep_on_file, saved_view
 from ivr.security import card_store
-from ivr.security.audit import caller_actor, record
+from ivr.security.audit import caller_actor
 from ivr.security.card_store import BankDetails, CardDetails
 from ivr.sms.notices import notice_payment, tel_complete
 from ivr.sms.payment_texts import text_payer
@@ -52,8 +52,6 @@ from models.payment import (
 
 log = logging.getLogger(__name__)
 
-MAX_DECLINES_PER_CALL = 3  # then the caller is told, and put through to an agent if there is one
-
 
 def result_of(payment: Payment) -> ChargeResult:
     """What the flow is told about a payment written ahead."""
@@ -74,7 +72,10 @@ def result_of(payment: Payment) -> ChargeResult:
     return ChargeResult(approved=False, decline_reason=DeclineReason(code))
 
 
-class PaymentPorts(PortBase):
+KEEPING_FOR_LATER = 0x4B454550  # "KEEP": the advisory lock keep_for_later takes per account
+
+
+class PaymentPorts(AttemptLimits):
     """Holding what is keyed, writing payments ahead, their results, saving methods."""
 
     def hold_card_part(self, call_sid: str, part: CardPart, value: str) -> bool:
@@ -99,12 +100,20 @@ class PaymentPorts(PortBase):
                        idempotency_key: str, amount_cents: int) -> KeptMethod:
         """Keep a new method on file for later dates, unless the limits or the balance
         refuse it first (the gateway is not asked then); a gateway's refusal is a declined
-        attempt, counted like any other."""
+        attempt, counted like any other.
+
+        From the count to the end of the turn, across the gateway call (seconds: its save
+        has short timeouts), no other call keeps a method for this account: parallel calls
+        ask the gateway one after another, each counting the attempts committed before it,
+        so no more cards reach the issuer in a day than the limit allows. The account's row
+        is not locked meanwhile: its payments never wait for the gateway.
+        """
+        serialise(self.session, KEEPING_FOR_LATER, account_id)
+        account = self.session.get_one(Account, account_id, populate_existing=True)
         limit = self._decline_limit(account_id, call_sid)
         if limit is not None:
             self._audit_limit(account_id, call_sid, None, limit)
             return KeptMethod(refused=DeclineReason.TOO_MANY_DECLINES, retry_allowed=False)
-        account = self.session.get_one(Account, account_id)
         if amount_cents > ledger.payable_cents(self.session, account):
             return KeptMethod(refused=DeclineReason.BALANCE_CHANGED)
         try:
@@ -141,9 +150,9 @@ class PaymentPorts(PortBase):
     def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
         """Keep on file the new card or bank account just paid with, by the token the
         gateway gave for it (``source.token``)."""
-        paid = self.session.scalar(select(Payment).where(
-            Payment.account_id == account_id, Payment.keep_token == source.token)
-            .with_for_update()) if source.token else None
+        paid = self.session.scalar(locked(select(Payment).where(
+            Payment.account_id == account_id, Payment.keep_token == source.token))) \
+            if source.token else None
         if paid is None:
             raise PermissionError("no new method of this account's call to keep")
         kind = "bank" if source.is_bank else "card"
@@ -173,7 +182,7 @@ class PaymentPorts(PortBase):
                 return ChargeResult(approved=False, retry_allowed=kept.retry_allowed,
                                     decline_reason=kept.refused)
             order = replace(order, source=replace(order.source, saved_id=kept.saved_id))
-        account = self.session.get_one(Account, order.account_id, with_for_update=True)
+        account = lock(self.session, Account, order.account_id)
         limit = self._decline_limit(order.account_id, order.call_sid)
         if limit is not None:
             self._audit_limit(order.account_id, order.call_sid, order.notify_number, limit)
@@ -198,14 +207,19 @@ class PaymentPorts(PortBase):
         """Where the payment opened with this key stands, once its charge was to be sent.
 
         Still ``processing`` means no answer is on record and it will not be sent again (too
-        old): an earlier attempt may have charged it, so it is ``unknown`` from now on.
+        old): an earlier attempt may have charged it, so it is ``unknown`` from now on,
+        unless a request still answering records its answer first (then that stands).
         """
         payment = self._payment(idempotency_key)
         if payment is None:
             raise LookupError(f"no payment with key {idempotency_key}")
         if payment.status == PROCESSING and not payment.twilio_pay:
-            ledger.move(self.session, payment, UNKNOWN)
-            text_payer(self.session, payment, self.session.get_one(Account, payment.account_id))
+            try:
+                ledger.move(self.session, payment, UNKNOWN)
+                text_payer(self.session, payment,
+                           self.session.get_one(Account, payment.account_id))
+            except StatusChanged:
+                pass  # answered meanwhile: ``payment`` is read afresh, its answer stands
         return self._result(payment)
 
     def finish_captured(self, idempotency_key: str, capture: CaptureResult) -> ChargeResult:
@@ -218,7 +232,8 @@ class PaymentPorts(PortBase):
 
     def _payment(self, idempotency_key: str) -> Payment | None:
         return self.session.scalar(
-            select(Payment).where(Payment.idempotency_key == idempotency_key))
+            select(Payment).where(Payment.idempotency_key == idempotency_key)
+            .execution_options(populate_existing=True))  # as it is now, not as first read
 
     def _result(self, payment: Payment) -> ChargeResult:
         """The payment's result; after a decline, whether another try is allowed."""
@@ -229,27 +244,6 @@ class PaymentPorts(PortBase):
         if limit is not None:
             self._audit_limit(payment.account_id, payment.call_sid, payment.notify_number, limit)
         return replace(result, retry_allowed=limit is None)
-
-    def _audit_limit(self, account_id: int, call_sid: str | None, caller: str | None,
-                     limit: str) -> None:
-        """A call or an account has had as many declines as it may: no more attempts."""
-        record(self.session, caller_actor(caller), "authorisation_limit", limit,
-               account_id=account_id, origin=call_sid)
-
-    def _decline_limit(self, account_id: int, call_sid: str | None) -> str | None:
-        """``"call"`` or ``"account"`` when that has had as many declines as it may.
-
-        For the account, charges still in flight count too: card testers call in parallel.
-        """
-        declined = select(func.count(Payment.id)).where(Payment.status == DECLINED)
-        if call_sid and (self.session.scalar(declined.where(Payment.call_sid == call_sid))
-                         or 0) >= MAX_DECLINES_PER_CALL:
-            return "call"
-        tried = select(func.count(Payment.id)).where(
-            Payment.account_id == account_id, Payment.status.in_((DECLINED, *ledger.HELD)),
-            Payment.created_at > utcnow() - timedelta(days=1))
-        over = (self.session.scalar(tried) or 0) >= self.policy.max_declines_per_account_day
-        return "account" if over else None
 
     def _new_payment(self, order: PaymentOrder) -> Payment:
         payment = Payment(
@@ -281,6 +275,7 @@ class PaymentPorts(PortBase):
 def record_capture(session: Session, payment: Payment, capture: CaptureResult,
                    late: bool = False) -> None:
     """Record <Pay>'s outcome for the payment written ahead for it, once."""
+    session.scalar(locked(select(Payment).where(Payment.id == payment.id)))  # read afresh
     if payment.status == PROCESSING:
         payment.card_brand = capture.label or payment.card_brand
         payment.card_last4 = capture.last4 or payment.card_last4

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from flows.ports import Authorization, PaymentSource, SavedMethod, ScheduledPayment
+from ivr.db import lock, locked
 from ivr.errors import NotAuthorisedByPhone
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
@@ -42,9 +43,9 @@ class PlanPorts(PortBase):
 
     def cancel_scheduled(self, account_id: int, payment_id: int) -> bool:
         """Cancel it only if it is still scheduled (a run may have just claimed it)."""
-        payment = self.session.scalar(
+        payment = self.session.scalar(locked(
             select(Payment).where(Payment.id == payment_id, Payment.account_id == account_id,
-                                  Payment.status == SCHEDULED).with_for_update())
+                                  Payment.status == SCHEDULED)))
         if payment is None:
             return False
         ledger.move(self.session, payment, CANCELLED, decline_code="cancelled_by_caller")
@@ -113,7 +114,7 @@ class PlanPorts(PortBase):
                            authorization: Authorization | None) -> list[str]:
         """One arrangement, each instalment a scheduled payment with its confirmation number;
         none when the plan is more than is payable now (nothing is written then)."""
-        account = self.session.get_one(Account, account_id, with_for_update=True)
+        account = lock(self.session, Account, account_id)
         if sum(cents for _, cents in instalments) > ledger.payable_cents(self.session, account):
             return []
         if source.saved_id is None:

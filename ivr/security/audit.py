@@ -8,6 +8,7 @@ import socket
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ivr.db import locked
 from models import Account, AuditEvent, utcnow
 
 log = logging.getLogger("ivr.security.audit")
@@ -48,7 +49,7 @@ def unlock_account(session: Session, account_number: str) -> str | None:
     or None when no account has that number.
     """
     account = session.scalars(
-        select(Account).where(Account.account_number == account_number).with_for_update()
+        locked(select(Account).where(Account.account_number == account_number))
     ).one_or_none()
     if account is None:
         return None

@@ -19,6 +19,7 @@ from ivr.config import override_settings
 from ivr.db import db
 from ivr.ops import server
 from ivr.ops.background import OutboxWorker
+from ivr.payments import ledger
 from ivr.security.pins import verify_pin
 from ivr.sms.outbox import queue_text
 from models import Account, Payment, SmsMessage
@@ -205,6 +206,23 @@ def test_payments_run_scheduled_defaults_to_today(app: Flask, runner: FlaskCliRu
     assert result.stdout == ("Approved 1, declined 0, pending bank debits 0, outcome unknown 0, "
                              "skipped 0\n")
     assert (get(app, today).status, get(app, tomorrow).status) == ("approved", "scheduled")
+
+
+def test_payments_run_scheduled_works_a_cut_amounts_fee_out_by_the_setting(
+        app: Flask, runner: FlaskCliRunner) -> None:
+    """$120.45 scheduled with the 10% fee heard ($12.05); $20.00 is owed by the run: it
+    charges $20.00 and IVR_CONVENIENCE_FEE on it, $2.00."""
+    jordan = make_accounts(app)[JORDAN]
+    app.extensions["ivr_gateway"] = gateway = CountingGateway()
+    pid = schedule(app, jordan, save_card(app, jordan), 12045, on=date(2026, 11, 21),
+                   fee_cents=1205)
+    with db.transaction(app) as session:
+        ledger.bill(session.get_one(Account, jordan), 2000)
+    override_settings(app, IVR_CONVENIENCE_FEE="10%")
+    result = runner.invoke(args=["payments", "run-scheduled"])
+    assert result.exit_code == 0, result.output
+    assert [cents for _, _, cents in gateway.calls] == [2200]
+    assert get(app, pid).fee_cents == 200
 
 
 @pytest.mark.parametrize("value", ["2026-13-01", "20261125", "tomorrow", "2026-11-5"])

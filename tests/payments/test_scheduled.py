@@ -464,10 +464,10 @@ def test_one_bad_payment_does_not_stop_the_run(app: Flask, ids: dict[str, int],
     fine = schedule(app, ids[SAM], save_card(app, ids[SAM]), 1000)
     decide = scheduled._decide
 
-    def crash_on_one(session: Any, payment: Payment, now: Any) -> Any:
+    def crash_on_one(session: Any, payment: Payment, *rest: Any) -> Any:
         if payment.id == broken:
             raise RuntimeError("a bug")
-        return decide(session, payment, now)
+        return decide(session, payment, *rest)
 
     monkeypatch.setattr(scheduled, "_decide", crash_on_one)
     summary = run_scheduled(db.sessions(app), CountingGateway(), RUN_DAY)
