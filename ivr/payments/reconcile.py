@@ -3,9 +3,20 @@
 It takes every ``unknown`` payment (the gateway's answer was lost) and every ``processing``
 one older than :data:`GRACE` (a worker died between writing it and recording the answer), and
 asks the gateway what happened to its idempotency key (:meth:`PaymentGateway.find_charge`),
-never replaying the key. A charge found is recorded with the gateway's answer; none found,
-once the payment is older than the grace period (a gateway's search may lag a minute), is
-``failed``: nothing was taken. Each payment is its own pair of short transactions and the
+never replaying the key. A charge found is recorded with the gateway's answer. None found,
+once the payment is older than the grace period, is ``failed`` (nothing was taken) only when
+the gateway's lookup is read-after-write (``lookup_read_after_write``: it shows a charge as
+soon as it is made); from one that may lag, "not found" proves nothing, so the payment stays
+in doubt and is reported for an operator, and looked up again on the next run. Per gateway:
+
+- Stripe: the List PaymentIntents API, which Stripe says is not subject to its search's delay
+  (docs.stripe.com/search, "Data freshness"); the search is a fallback trusted only with a
+  charge that succeeded (:mod:`~ivr.payments.gateways.stripe_lookup`).
+- Authorize.Net: the Transaction Details API's lists, assumed current: they are its own
+  transaction records and it documents no delay for them.
+- The sandbox: the charge record the charge itself wrote.
+
+Each payment is its own pair of short transactions and the
 answer is recorded only if no one else has, so any number of runs on any number of machines
 give the same result.
 
@@ -103,7 +114,8 @@ def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id
         if payment.twilio_pay:
             return NEEDS_REVIEW
         key, since = payment.idempotency_key, payment.processing_since or payment.created_at
-    answer = _look_up(gateway, key, since, old=now - since > GRACE)
+    answer = _look_up(gateway, key, since, old=now - since > GRACE,
+                      final=gateway.lookup_read_after_write)
     if not isinstance(answer, Answer):
         return answer
     with transaction(sessions) as session:
@@ -113,9 +125,10 @@ def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id
     return status if status != UNKNOWN else STILL
 
 
-def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool) -> Answer | str:
+def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool,
+             final: bool) -> Answer | str:
     """The gateway's answer for ``key``; STILL while it cannot say (or may not yet know), or
-    TOO_OLD when only an operator can."""
+    TOO_OLD / NEEDS_REVIEW when only an operator can. ``final``: "not found" is an answer."""
     try:
         found = gateway.find_charge(key, since=since)
     except ChargeOutOfSight as error:
@@ -129,8 +142,14 @@ def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool) -> A
         return STILL
     if found is not None:
         return answer_of(found)
-    # Nothing there: nothing was taken, once the gateway has had time to show it.
-    return Answer(FAILED, decline_code=NOT_CHARGED) if old else STILL
+    if not old:
+        return STILL  # a charge sent a moment ago may not be recorded at the gateway yet
+    if not final:
+        log.warning("payment %s is not found by a lookup that may lag; it needs an operator "
+                    "(ivr payments resolve)", key)
+        return NEEDS_REVIEW
+    # Nothing there, by a lookup that shows every charge made: nothing was taken.
+    return Answer(FAILED, decline_code=NOT_CHARGED)
 
 
 def resolve_by_hand(sessions: SessionFactory, idempotency_key: str, reference: str | None,
