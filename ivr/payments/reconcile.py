@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ivr.db import SessionFactory, transaction
 from ivr.errors import ChargeOutOfSight, GatewayError, GatewayOutcomeUnknown
@@ -158,19 +160,46 @@ def resolve_by_hand(sessions: SessionFactory, idempotency_key: str, reference: s
 
     ``reference`` is the processor's id of the charge (a bank debit becomes ``pending``, to
     settle or come back like any other), or None when it has no such charge. Raises
-    LookupError when no payment in doubt has that key, or it may still be in flight.
+    LookupError when no payment in doubt has that key, it may still be in flight, or another
+    payment already stands for that charge (one charge taken once must never pay twice).
     """
-    with transaction(sessions) as session:
-        payment = session.scalar(select(Payment).where(
-            Payment.idempotency_key == idempotency_key,
-            Payment.status.in_((PROCESSING, UNKNOWN))))
-        if payment is None:
-            raise LookupError(f"no payment in doubt has the key {idempotency_key}")
-        since = payment.processing_since
-        if payment.status == PROCESSING and since and (now or utcnow()) - since < GRACE:
-            raise LookupError(f"payment {idempotency_key} may still be in flight; "
-                              f"try again after {GRACE.seconds // 60} minutes")
-        bank = payment.method in (BANK, SAVED_BANK)
-        answer = Answer(FAILED, decline_code=NOT_CHARGED) if not reference else \
-            Answer(PENDING if bank else APPROVED, reference)
-        return charges.record(session, payment.id, answer, late=True) or payment.status
+    try:
+        with transaction(sessions) as session:
+            payment = _in_doubt(session, idempotency_key, now or utcnow())
+            if reference:
+                _refuse_held(session, payment, reference)
+            bank = payment.method in (BANK, SAVED_BANK)
+            answer = Answer(FAILED, decline_code=NOT_CHARGED) if not reference else \
+                Answer(PENDING if bank else APPROVED, reference)
+            return charges.record(session, payment.id, answer, late=True) or payment.status
+    except IntegrityError as error:
+        # Another operator recorded the same reference for another payment meanwhile: the
+        # unique index on payments.gateway_reference refused this one.
+        if "gateway_reference" not in str(error.orig):
+            raise
+        raise LookupError(f"that charge reference was recorded for another payment "
+                          f"meanwhile; payment {idempotency_key} is unchanged") from None
+
+
+def _in_doubt(session: Session, idempotency_key: str, now: datetime) -> Payment:
+    """The payment in doubt with this key, old enough that it is no longer being sent."""
+    payment = session.scalar(select(Payment).where(
+        Payment.idempotency_key == idempotency_key,
+        Payment.status.in_((PROCESSING, UNKNOWN))))
+    if payment is None:
+        raise LookupError(f"no payment in doubt has the key {idempotency_key}")
+    since = payment.processing_since
+    if payment.status == PROCESSING and since and now - since < GRACE:
+        raise LookupError(f"payment {idempotency_key} may still be in flight; "
+                          f"try again after {GRACE.seconds // 60} minutes")
+    return payment
+
+
+def _refuse_held(session: Session, payment: Payment, reference: str) -> None:
+    """Raise LookupError when another payment already holds the processor's ``reference``."""
+    holder = session.scalar(select(Payment.idempotency_key).where(
+        Payment.gateway_reference == reference, Payment.id != payment.id))
+    if holder is not None:
+        raise LookupError(f"that charge reference already stands for payment {holder}; "
+                          f"payment {payment.idempotency_key} is unchanged (check the "
+                          f"reference at the processor)")
