@@ -16,16 +16,15 @@ in doubt and is reported for an operator, and looked up again on the next run. P
   transaction records and it documents no delay for them.
 - The sandbox: the charge record the charge itself wrote.
 
-Each payment is its own pair of short transactions and the
-answer is recorded only if no one else has, so any number of runs on any number of machines
-give the same result.
+Each payment is its own pair of short transactions and the answer is recorded only if no one
+else has, so any number of runs on any number of machines give the same result.
 
 The gateway is told when the payment was written ahead (``since``), so a search that reaches
-back only so far (Authorize.Net's) looks where the charge would be. A payment older than its
-search can vouch for is never called "not charged": it stays in doubt, its amount held, and
-is reported for an operator, as is a payment charged by Twilio's ``<Pay>`` (it carries no key
-of ours, so it cannot be looked up). The operator settles either with ``ivr payments
-resolve``.
+back only so far (Authorize.Net's, Stripe's list) looks where the charge would be. A payment
+older than its search can vouch for is never called "not charged": it stays in doubt, its
+amount held, and is reported for an operator, as is a payment charged by Twilio's ``<Pay>``
+(it carries no key of ours, so it cannot be looked up). The operator settles either with
+``ivr payments resolve``, which records a processor's reference for one payment only.
 """
 
 from __future__ import annotations
@@ -58,8 +57,8 @@ from models.payment import (
 
 log = logging.getLogger(__name__)
 
-# Longer than a charge may be sent (CHARGE_WINDOW) plus the gateway's timeouts and its search's
-# lag: a processing payment this old is not being charged by anyone any more.
+# Longer than a charge may be sent (CHARGE_WINDOW) plus the gateway's timeouts: a processing
+# payment this old is not being charged by anyone any more, nor its charge still being made.
 GRACE = timedelta(minutes=10)
 NOT_CHARGED = "not_charged"  # the decline code of a payment the gateway has no record of
 NEEDS_REVIEW = "needs_review"
