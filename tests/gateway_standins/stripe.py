@@ -249,7 +249,8 @@ class StripeStandIn:
                 if (seen.method, seen.path) == ("POST", "/v1/payment_intents")]
 
     def lookups(self) -> list[Seen]:
-        """Requests that carry no card by design: searches, reads, customers, attachments."""
+        """Requests that carry no card by design: lists, searches, reads, customers and
+        attachments."""
         return [seen for seen in self.seen
                 if not (seen.method == "POST" and seen.path in _WRITES_WITH_CARDS)]
 
