@@ -67,7 +67,8 @@ class GatewayOutcomeUnknown(GatewayError):
 
 class ChargeOutOfSight(GatewayOutcomeUnknown):
     """The gateway's search cannot reach back far enough to say whether this charge was made
-    (Authorize.Net's lists: a week of settled batches). Only an operator can say, at the
+    (Authorize.Net's lists: a week of settled batches; Stripe's list: 1,000 PaymentIntents
+    made since, its search not showing it succeeded). Only an operator can say, at the
     processor (``ivr payments resolve``); it is never taken to mean nothing was charged."""
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.account import Account
@@ -42,6 +52,11 @@ class Payment(Base):
         CheckConstraint("fee_cents >= 0", name="fee_not_negative"),
         CheckConstraint(f"status IN {STATUSES}", name="status_known"),
         CheckConstraint(f"method IN {METHODS}", name="method_known"),
+        # One charge at the processor stands for one payment: recorded for two, it would take
+        # twice its amount off the balance (and a bank debit's return give it back twice).
+        Index("uq_payments_gateway_reference", "gateway_reference", unique=True,
+              sqlite_where=text("gateway_reference IS NOT NULL"),
+              postgresql_where=text("gateway_reference IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,18 +3,28 @@
 It takes every ``unknown`` payment (the gateway's answer was lost) and every ``processing``
 one older than :data:`GRACE` (a worker died between writing it and recording the answer), and
 asks the gateway what happened to its idempotency key (:meth:`PaymentGateway.find_charge`),
-never replaying the key. A charge found is recorded with the gateway's answer; none found,
-once the payment is older than the grace period (a gateway's search may lag a minute), is
-``failed``: nothing was taken. Each payment is its own pair of short transactions and the
-answer is recorded only if no one else has, so any number of runs on any number of machines
-give the same result.
+never replaying the key. A charge found is recorded with the gateway's answer. None found,
+once the payment is older than the grace period, is ``failed`` (nothing was taken) only when
+the gateway's lookup is read-after-write (``lookup_read_after_write``: it shows a charge as
+soon as it is made); from one that may lag, "not found" proves nothing, so the payment stays
+in doubt and is reported for an operator, and looked up again on the next run. Per gateway:
+
+- Stripe: the List PaymentIntents API, which Stripe says is not subject to its search's delay
+  (docs.stripe.com/search, "Data freshness"); the search is a fallback trusted only with a
+  charge that succeeded (:mod:`~ivr.payments.gateways.stripe_lookup`).
+- Authorize.Net: the Transaction Details API's lists, assumed current: they are its own
+  transaction records and it documents no delay for them.
+- The sandbox: the charge record the charge itself wrote.
+
+Each payment is its own pair of short transactions and the answer is recorded only if no one
+else has, so any number of runs on any number of machines give the same result.
 
 The gateway is told when the payment was written ahead (``since``), so a search that reaches
-back only so far (Authorize.Net's) looks where the charge would be. A payment older than its
-search can vouch for is never called "not charged": it stays in doubt, its amount held, and
-is reported for an operator, as is a payment charged by Twilio's ``<Pay>`` (it carries no key
-of ours, so it cannot be looked up). The operator settles either with ``ivr payments
-resolve``.
+back only so far (Authorize.Net's, Stripe's list) looks where the charge would be. A payment
+older than its search can vouch for is never called "not charged": it stays in doubt, its
+amount held, and is reported for an operator, as is a payment charged by Twilio's ``<Pay>``
+(it carries no key of ours, so it cannot be looked up). The operator settles either with
+``ivr payments resolve``, which records a processor's reference for one payment only.
 """
 
 from __future__ import annotations
@@ -25,6 +35,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from ivr.db import SessionFactory, transaction
 from ivr.errors import ChargeOutOfSight, GatewayError, GatewayOutcomeUnknown
@@ -45,8 +57,8 @@ from models.payment import (
 
 log = logging.getLogger(__name__)
 
-# Longer than a charge may be sent (CHARGE_WINDOW) plus the gateway's timeouts and its search's
-# lag: a processing payment this old is not being charged by anyone any more.
+# Longer than a charge may be sent (CHARGE_WINDOW) plus the gateway's timeouts: a processing
+# payment this old is not being charged by anyone any more, nor its charge still being made.
 GRACE = timedelta(minutes=10)
 NOT_CHARGED = "not_charged"  # the decline code of a payment the gateway has no record of
 NEEDS_REVIEW = "needs_review"
@@ -103,7 +115,8 @@ def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id
         if payment.twilio_pay:
             return NEEDS_REVIEW
         key, since = payment.idempotency_key, payment.processing_since or payment.created_at
-    answer = _look_up(gateway, key, since, old=now - since > GRACE)
+    answer = _look_up(gateway, key, since, old=now - since > GRACE,
+                      final=gateway.lookup_read_after_write)
     if not isinstance(answer, Answer):
         return answer
     with transaction(sessions) as session:
@@ -113,9 +126,10 @@ def _reconcile_one(sessions: SessionFactory, gateway: PaymentGateway, payment_id
     return status if status != UNKNOWN else STILL
 
 
-def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool) -> Answer | str:
+def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool,
+             final: bool) -> Answer | str:
     """The gateway's answer for ``key``; STILL while it cannot say (or may not yet know), or
-    TOO_OLD when only an operator can."""
+    TOO_OLD / NEEDS_REVIEW when only an operator can. ``final``: "not found" is an answer."""
     try:
         found = gateway.find_charge(key, since=since)
     except ChargeOutOfSight as error:
@@ -129,8 +143,14 @@ def _look_up(gateway: PaymentGateway, key: str, since: datetime, old: bool) -> A
         return STILL
     if found is not None:
         return answer_of(found)
-    # Nothing there: nothing was taken, once the gateway has had time to show it.
-    return Answer(FAILED, decline_code=NOT_CHARGED) if old else STILL
+    if not old:
+        return STILL  # a charge sent a moment ago may not be recorded at the gateway yet
+    if not final:
+        log.warning("payment %s is not found by a lookup that may lag; it needs an operator "
+                    "(ivr payments resolve)", key)
+        return NEEDS_REVIEW
+    # Nothing there, by a lookup that shows every charge made: nothing was taken.
+    return Answer(FAILED, decline_code=NOT_CHARGED)
 
 
 def resolve_by_hand(sessions: SessionFactory, idempotency_key: str, reference: str | None,
@@ -139,19 +159,46 @@ def resolve_by_hand(sessions: SessionFactory, idempotency_key: str, reference: s
 
     ``reference`` is the processor's id of the charge (a bank debit becomes ``pending``, to
     settle or come back like any other), or None when it has no such charge. Raises
-    LookupError when no payment in doubt has that key, or it may still be in flight.
+    LookupError when no payment in doubt has that key, it may still be in flight, or another
+    payment already stands for that charge (one charge taken once must never pay twice).
     """
-    with transaction(sessions) as session:
-        payment = session.scalar(select(Payment).where(
-            Payment.idempotency_key == idempotency_key,
-            Payment.status.in_((PROCESSING, UNKNOWN))))
-        if payment is None:
-            raise LookupError(f"no payment in doubt has the key {idempotency_key}")
-        since = payment.processing_since
-        if payment.status == PROCESSING and since and (now or utcnow()) - since < GRACE:
-            raise LookupError(f"payment {idempotency_key} may still be in flight; "
-                              f"try again after {GRACE.seconds // 60} minutes")
-        bank = payment.method in (BANK, SAVED_BANK)
-        answer = Answer(FAILED, decline_code=NOT_CHARGED) if not reference else \
-            Answer(PENDING if bank else APPROVED, reference)
-        return charges.record(session, payment.id, answer, late=True) or payment.status
+    try:
+        with transaction(sessions) as session:
+            payment = _in_doubt(session, idempotency_key, now or utcnow())
+            if reference:
+                _refuse_held(session, payment, reference)
+            bank = payment.method in (BANK, SAVED_BANK)
+            answer = Answer(FAILED, decline_code=NOT_CHARGED) if not reference else \
+                Answer(PENDING if bank else APPROVED, reference)
+            return charges.record(session, payment.id, answer, late=True) or payment.status
+    except IntegrityError as error:
+        # Another operator recorded the same reference for another payment meanwhile: the
+        # unique index on payments.gateway_reference refused this one.
+        if "gateway_reference" not in str(error.orig):
+            raise
+        raise LookupError(f"that charge reference was recorded for another payment "
+                          f"meanwhile; payment {idempotency_key} is unchanged") from None
+
+
+def _in_doubt(session: Session, idempotency_key: str, now: datetime) -> Payment:
+    """The payment in doubt with this key, old enough that it is no longer being sent."""
+    payment = session.scalar(select(Payment).where(
+        Payment.idempotency_key == idempotency_key,
+        Payment.status.in_((PROCESSING, UNKNOWN))))
+    if payment is None:
+        raise LookupError(f"no payment in doubt has the key {idempotency_key}")
+    since = payment.processing_since
+    if payment.status == PROCESSING and since and now - since < GRACE:
+        raise LookupError(f"payment {idempotency_key} may still be in flight; "
+                          f"try again after {GRACE.seconds // 60} minutes")
+    return payment
+
+
+def _refuse_held(session: Session, payment: Payment, reference: str) -> None:
+    """Raise LookupError when another payment already holds the processor's ``reference``."""
+    holder = session.scalar(select(Payment.idempotency_key).where(
+        Payment.gateway_reference == reference, Payment.id != payment.id))
+    if holder is not None:
+        raise LookupError(f"that charge reference already stands for payment {holder}; "
+                          f"payment {payment.idempotency_key} is unchanged (check the "
+                          f"reference at the processor)")

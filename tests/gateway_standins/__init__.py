@@ -6,7 +6,8 @@ provider documents), replays or refuses a repeated request as the provider would
 rehearse two faults: ``lost-reply`` (the request is carried out, then the answer is lost as a
 read timeout) and ``down`` (the connection is never made).
 
-- :mod:`.stripe` — PaymentIntents, Customers, PaymentMethods, SetupIntents and search;
+- :mod:`.stripe` — PaymentIntents (created, listed, searched), Customers, PaymentMethods and
+  SetupIntents;
 - :mod:`.authorize_net` — createTransactionRequest (cards, TEL eCheck debits, profiles), its
   duplicate window, the Transaction Details API, customer profiles, settlement and returns.
 

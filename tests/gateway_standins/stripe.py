@@ -1,4 +1,5 @@
-"""A stand-in for Stripe's API: PaymentIntents, Customers, PaymentMethods, SetupIntents, search.
+"""A stand-in for Stripe's API: PaymentIntents, Customers, PaymentMethods, SetupIntents, lists
+and search.
 
 It behaves as Stripe's API reference and testing guide describe, for what this line sends:
 
@@ -11,6 +12,12 @@ It behaves as Stripe's API reference and testing guide describe, for what this l
   (``Idempotent-Replayed: true``); the same key with another path or parameters is a 400
   ``idempotency_error``. As Stripe documents, nothing is saved for a request refused before
   the endpoint ran (a 400 or 401).
+- ``GET /v1/payment_intents`` lists PaymentIntents as Stripe's List API and pagination guide
+  describe: newest first, ``limit`` 1 to 100 (10 by default), ``created`` as a timestamp or
+  ``created[gt|gte|lt|lte]``, ``customer``, and ``starting_after`` / ``ending_before`` (an id
+  of the list; not both), answering ``{"object": "list", "url", "has_more", "data"}``. Objects
+  are ``created`` by the real clock (Unix seconds), so a ``created[gte]`` from a real time
+  finds them.
 - ``GET /v1/payment_intents/search`` answers ``metadata['field']:'value'`` queries.
 - ``POST /v1/customers``, ``POST /v1/payment_methods`` (a card, for tokens a ``<Pay>``
   emulation hands out), ``POST /v1/payment_methods/{id}/attach``, ``POST /v1/setup_intents``,
@@ -33,6 +40,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -221,6 +229,7 @@ class StripeStandIn:
     seen: list[Seen] = field(default_factory=list)
     _replies: dict[str, _Saved] = field(default_factory=dict)
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _created: int = 0
 
     def install(self, mocker: rm.Mocker) -> StripeStandIn:
         """Answer every request to :attr:`api_base` on ``mocker``."""
@@ -240,7 +249,8 @@ class StripeStandIn:
                 if (seen.method, seen.path) == ("POST", "/v1/payment_intents")]
 
     def lookups(self) -> list[Seen]:
-        """Requests that carry no card by design: searches, reads, customers, attachments."""
+        """Requests that carry no card by design: lists, searches, reads, customers and
+        attachments."""
         return [seen for seen in self.seen
                 if not (seen.method == "POST" and seen.path in _WRITES_WITH_CARDS)]
 
@@ -321,6 +331,8 @@ class StripeStandIn:
     def _get(self, path: str, query: Form) -> Answer:
         parts = path.strip("/").split("/")
         match parts:
+            case ["v1", "payment_intents"]:
+                return self._list(query)
             case ["v1", "payment_intents", "search"]:
                 return self._search(query)
             case ["v1", "payment_intents", intent_id]:
@@ -347,8 +359,9 @@ class StripeStandIn:
         return f"{prefix}_StandIn{letters}"
 
     def _now(self) -> int:
-        """A creation time: later for each object made."""
-        return 1_790_000_000 + len(self.seen)
+        """A creation time: now, in Unix seconds (never before the last object's)."""
+        self._created = max(int(time.time()), self._created)
+        return self._created
 
     def _new_customer(self, description: str | None) -> str:
         customer_id = self._id("cus")
@@ -458,6 +471,32 @@ class StripeStandIn:
         return 200, {"object": "search_result", "url": "/v1/payment_intents/search",
                      "has_more": len(found) > limit, "next_page": None, "data": found[:limit]}
 
+    def _list(self, query: Form) -> Answer:
+        """A page of PaymentIntents, newest first (``created``, then the order they were made)."""
+        limit = _bounded_limit(query.get("limit", "10"))
+        after, before = query.get("starting_after"), query.get("ending_before")
+        if after and before:
+            raise Refused(400, "invalid_request_error", "You may only specify one of these "
+                          "parameters: ending_before, starting_after.", None, "starting_after")
+        everything = [intent for intent in reversed(self.intents.values())
+                      if intent.object == "payment_intent"]
+        ids = [intent.id for intent in everything]
+        cursor = after or before
+        if cursor and cursor not in ids:
+            raise Refused(400, "invalid_request_error", f"No such payment_intent: '{cursor}'",
+                          "resource_missing", "starting_after" if after else "ending_before")
+        if after:
+            everything = everything[ids.index(after) + 1:]
+        elif before:
+            everything = everything[:ids.index(before)]
+        customer = query.get("customer")
+        listed = [intent for intent in everything if _created_in(intent.created, query)
+                  and (customer is None or intent.customer == customer)]
+        page = listed[-limit:] if before else listed[:limit]
+        return 200, {"object": "list", "url": "/v1/payment_intents",
+                     "has_more": len(listed) > limit,
+                     "data": [intent.json() for intent in page]}
+
     # --- keeping cards -----------------------------------------------------------------
 
     def _attach(self, method: PaymentMethod, customer_id: str) -> Answer:
@@ -495,6 +534,30 @@ class StripeStandIn:
         method.reusable = True
         method.customer = method.customer or customer
         return 200, intent.json()
+
+
+def _bounded_limit(text: str) -> int:
+    """``limit`` as Stripe takes it: a whole number from 1 to 100."""
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise Refused(400, "invalid_request_error", "Invalid integer: limit must be between 1 "
+                      "and 100.", "parameter_invalid_integer", "limit")
+    return int(text)
+
+
+def _created_in(created: int, query: Form) -> bool:
+    """True when ``created`` passes the ``created`` filter: a timestamp, or gt/gte/lt/lte."""
+    tests = {"": int.__eq__, "[gt]": int.__gt__, "[gte]": int.__ge__, "[lt]": int.__lt__,
+             "[lte]": int.__le__}
+    for suffix, passes in tests.items():
+        bound = query.get(f"created{suffix}")
+        if bound is None:
+            continue
+        if not bound.lstrip("-").isdigit():
+            raise Refused(400, "invalid_request_error", f"Invalid integer: {bound}",
+                          "parameter_invalid_integer", f"created{suffix}")
+        if not passes(created, int(bound)):
+            return False
+    return True
 
 
 def card_of(form: Form, prefix: str) -> Card:

@@ -32,7 +32,6 @@ API = "https://api.stripe.com"
 URL = f"{API}/v1/payment_intents"
 CUSTOMERS = f"{API}/v1/customers"
 SETUP = f"{API}/v1/setup_intents"
-SEARCH = f"{API}/v1/payment_intents/search"
 PM = "pm_1QxYzSecretPaymentMethod"
 CUS = "cus_QxYzSecretCustomer"
 ATTACH = f"{API}/v1/payment_methods/{PM}/attach"
@@ -739,74 +738,3 @@ def test_make_gateway_still_refuses_keypad_capture_to_a_gateway_without_it(
     with pytest.raises(ConfigError, match=r"takes no keyed cards.*IVR_CARD_CAPTURE=pay"):
         make_gateway(settings_with({**settings, "IVR_CARD_CAPTURE": "gather"}))
     assert make_gateway(settings_with({**settings, "IVR_CARD_CAPTURE": "pay"})).name == "stripe"
-
-
-# --- reconciliation ----------------------------------------------------------------------
-
-
-def search_result(*intents: dict[str, Any]) -> dict[str, Any]:
-    """A search answer shaped like Stripe's: a search_result list."""
-    return {"object": "search_result", "url": "/v1/payment_intents/search",
-            "has_more": False, "data": list(intents)}
-
-
-def test_find_charge_searches_the_key_in_metadata_and_never_posts(
-        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
-    requests_mock.get(SEARCH, json=search_result(intent()))
-    found = gateway.find_charge(IDEM)
-    assert found is not None and found.approved and found.reference == intent()["id"]
-    assert found.reusable == PM  # a keyed card found after a lost answer can still be kept
-    request = last(requests_mock)
-    assert request.method == "GET" and request.qs["query"] == [
-        f"metadata['idempotency_key']:'{IDEM}'"]
-    assert request.headers["Authorization"] == f"Bearer {KEY}"
-    assert request.headers["Stripe-Version"] == STRIPE_API_VERSION
-
-
-def test_find_charge_with_no_match_is_nothing_charged(gateway: StripeGateway,
-                                                      requests_mock: rm.Mocker) -> None:
-    requests_mock.get(SEARCH, json=search_result())
-    assert gateway.find_charge(IDEM) is None
-
-
-def test_find_charge_reads_declines_and_prefers_a_success(gateway: StripeGateway,
-                                                          requests_mock: rm.Mocker) -> None:
-    failed = intent("requires_payment_method",
-                    last_payment_error={"type": "card_error", "code": "card_declined",
-                                        "decline_code": "insufficient_funds"})
-    requests_mock.get(SEARCH, json=search_result(failed))
-    declined = gateway.find_charge(IDEM)
-    assert declined is not None and declined.decline_reason is DeclineReason.INSUFFICIENT_FUNDS
-    assert declined.reusable == ""
-    requests_mock.get(SEARCH, json=search_result(failed, intent(id="pi_ok", customer=CUS)))
-    approved = gateway.find_charge(IDEM)
-    assert approved is not None
-    assert (approved.approved, approved.reference, approved.reusable) == (
-        True, "pi_ok", f"{CUS}:{PM}")
-
-
-def test_find_charge_of_an_intent_still_processing_is_unknown(
-        gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
-    requests_mock.get(SEARCH, json=search_result(intent("processing")))
-    with pytest.raises(GatewayOutcomeUnknown):
-        gateway.find_charge(IDEM)
-
-
-@pytest.mark.parametrize("kwargs", [
-    {"status_code": 500, "json": {"error": {"type": "api_error"}}},
-    {"status_code": 400, "json": {"error": {"type": "invalid_request_error"}}},
-    {"status_code": 200, "text": "<html>proxy</html>"},
-    {"exc": requests.ConnectionError},
-])
-def test_find_charge_that_cannot_ask_says_so(gateway: StripeGateway, requests_mock: rm.Mocker,
-                                             kwargs: dict[str, Any]) -> None:
-    requests_mock.get(SEARCH, **kwargs)
-    with pytest.raises(GatewayError) as raised:
-        gateway.find_charge(IDEM)
-    assert KEY not in str(raised.value)
-
-
-def test_find_charge_quotes_the_key(gateway: StripeGateway, requests_mock: rm.Mocker) -> None:
-    requests_mock.get(SEARCH, json=search_result())
-    gateway.find_charge("it's\\odd")
-    assert last(requests_mock).qs["query"] == ["metadata['idempotency_key']:'it\\'s\\\\odd'"]

@@ -7,7 +7,8 @@ Stripe's API (``tests/gateway_standins/stripe.py``) at ``IVR_STRIPE_API_BASE``. 
 call the scheduled payments it left are charged by the operator's job, so a card ``<Pay>``
 kept is charged by the gateway itself: with Stripe, the PaymentMethod is attached to a new
 Customer at its first charge, and charged as a PaymentIntent naming the Customer and the
-PaymentMethod together. A lost answer is then found by its key (search).
+PaymentMethod together. A lost answer is then found by its key, in the list of
+PaymentIntents made since the payment was sent (read-after-write, unlike Stripe's search).
 """
 
 from __future__ import annotations
@@ -177,9 +178,10 @@ def test_a_lost_answer_is_found_by_its_key_and_never_charged_twice(line: Line) -
     assert payment.status == "approved" and payment.gateway_reference
     assert balances(line.app)[payment.account_id] == 0
     if line.stripe is not None:
-        searches = [dict(parse_qsl(seen.text))["query"] for seen in line.stripe.seen
-                    if seen.path == "/v1/payment_intents/search"]
-        assert searches == [f"metadata['idempotency_key']:'{payment.idempotency_key}'"]
+        lookups = [(seen.method, seen.path, set(dict(parse_qsl(seen.text))))
+                   for seen in line.stripe.seen if seen.path.startswith("/v1/payment_intents")
+                   and seen.method == "GET"]
+        assert lookups == [("GET", "/v1/payment_intents", {"limit", "created[gte]"})]
         assert len(line.stripe.intent_forms()) == 1  # looked up, never sent again
 
 

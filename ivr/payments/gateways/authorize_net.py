@@ -62,6 +62,7 @@ class AuthorizeNetGateway:
     name = "authorize-net"
     supports_bank = True
     supports_keypad_cards = True
+    lookup_read_after_write = True  # assumed: no delay is documented for its lists (README)
 
     def __init__(self, login_id: str, transaction_key: str, api_base: str = DEFAULT_API_BASE,
                  clock: Callable[[], datetime] | None = None) -> None:

@@ -19,6 +19,12 @@ late - reconcile stopped for a week - is still found. A payment older than that 
 invoice is nowhere seen may have settled after it (held for review that long): it raises
 :class:`~ivr.errors.ChargeOutOfSight`, an unknown outcome for an operator, never "nothing
 was charged".
+
+Reconcile takes "not found" past its grace period as final (``lookup_read_after_write``). That
+assumes these lists show a transaction as soon as it is made: they are the gateway's own
+transaction records, not a search index, and Authorize.Net documents no delay for them (as
+Stripe does for its search). Were there one, a charge made during it would be called not
+charged; an operator would then find it at the processor.
 """
 
 from __future__ import annotations

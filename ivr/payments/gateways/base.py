@@ -87,6 +87,9 @@ class PaymentGateway(Protocol):
     name: str
     supports_bank: bool  # bank debits (ACH, authorised by telephone)
     supports_keypad_cards: bool  # cards keyed to this server (IVR_CARD_CAPTURE=gather)
+    # find_charge sees a charge as soon as it is made (read-after-write): only then does
+    # "not found" once a payment is past reconcile's grace period mean nothing was charged.
+    lookup_read_after_write: bool
 
     def charge_card(self, card: CardDetails, amount_cents: int, idempotency_key: str,
                     description: str) -> GatewayCharge:

@@ -69,6 +69,8 @@ class SandboxGateway:
     name = "sandbox"
     supports_bank = True
     supports_keypad_cards = True
+    # find_charge reads the charge record the charge itself wrote, in the same database.
+    lookup_read_after_write = True
 
     def __init__(self, record: ChargeRecord | None = None,
                  fault: str | Callable[[], str] = "",

@@ -16,7 +16,8 @@
 Stripe keeps an idempotency key's first answer (even a 500) and may prune keys after 24
 hours, so a lost answer is never settled by replaying the key: ``ivr payments reconcile``
 looks the PaymentIntent up by the key kept in its metadata (:meth:`StripeGateway.find_charge`,
-Stripe's search API). The answers themselves are read in :mod:`.stripe_http`.
+in the List PaymentIntents API, which is read-after-write: :mod:`.stripe_lookup`). The
+answers themselves are read in :mod:`.stripe_http`.
 """
 
 from __future__ import annotations
@@ -42,13 +43,12 @@ from ivr.payments.gateways.stripe_forms import (
 )
 from ivr.payments.gateways.stripe_http import (
     MAYBE_CHARGED,
-    TIMEOUT,
     decline_reason,
-    found,
     outcome,
     post,
     safe,
 )
+from ivr.payments.gateways.stripe_lookup import find_intent
 from ivr.payments.gateways.stripe_methods import StripeMethods
 from ivr.security.card_store import BankDetails, CardDetails
 
@@ -74,6 +74,10 @@ class StripeGateway:
     name = "stripe"
     supports_bank = False
     supports_keypad_cards = True  # MOTO PaymentIntents; Stripe must enable raw card data
+    # find_charge reads the List PaymentIntents API, which Stripe says is not subject to its
+    # search's delay (docs.stripe.com/search, "Data freshness"); the search is only a
+    # fallback, trusted only to find a charge that succeeded.
+    lookup_read_after_write = True
 
     def __init__(self, api_key: str, api_base: str = DEFAULT_API_BASE) -> None:
         """A gateway talking to ``api_base`` with a secret (``sk_``) or restricted (``rk_``) key."""
@@ -205,20 +209,13 @@ class StripeGateway:
     def find_charge(self, idempotency_key: str,
                     since: datetime | None = None) -> GatewayCharge | None:
         """The PaymentIntent whose metadata carries this key, as a charge; None if there is none.
-        (Stripe's search has no time window, so ``since`` is not needed.)
 
-        Stripe's search sees a new PaymentIntent within about a minute, so reconcile asks
-        only about payments older than its grace period. Raises GatewayError when Stripe
-        cannot be asked, GatewayOutcomeUnknown while the intent is still processing.
+        Read from the List PaymentIntents API (read-after-write, unlike Stripe's search) from
+        shortly before ``since``: see :mod:`.stripe_lookup`. Raises GatewayError when Stripe
+        cannot be asked, GatewayOutcomeUnknown while the intent is still processing, and
+        ChargeOutOfSight when more intents were made since than it may read.
         """
-        value = idempotency_key.replace("\\", "\\\\").replace("'", "\\'")
-        params = {"query": f"metadata['idempotency_key']:'{value}'", "limit": "10"}
-        try:
-            response = self._session.get(self.api_base + "/v1/payment_intents/search",
-                                         params=params, timeout=TIMEOUT)
-        except requests.RequestException as error:
-            raise GatewayError(f"could not search Stripe ({type(error).__name__})") from None
-        return found(response)
+        return find_intent(self._session, self.api_base, idempotency_key, since)
 
     def _attached(self, payment_method: str) -> str | DeclineReason:
         """``cus_...:pm_...`` for a bare PaymentMethod about to be charged: with the Customer

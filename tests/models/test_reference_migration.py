@@ -1,0 +1,42 @@
+"""Migration 0010: one processor reference per payment. A database where two payments already
+share one is not indexed blindly: the upgrade names the reference and stops, and succeeds
+once an operator has corrected it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ivr.ops.migrate import upgrade
+from models import Account, Payment, utcnow
+
+
+def test_an_upgrade_over_shared_references_names_them_then_indexes(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        upgrade(engine, "0009_late_returns")
+        with Session(engine) as session, session.begin():
+            account = Account(account_number="10001234", name="Jordan Rivera",
+                              pin_hash="x", balance_cents=12045,
+                              due_date=date(2026, 12, 5))
+            session.add(account)
+            session.flush()
+            session.add_all(Payment(account_id=account.id, idempotency_key=f"CA-old-{n}",
+                                    amount_cents=1000, status="approved",
+                                    gateway_reference="ch_twice", created_at=utcnow())
+                            for n in (1, 2))
+        with pytest.raises(RuntimeError, match=r"ch_twice \(2 payments\)"):
+            upgrade(engine)
+        with Session(engine) as session, session.begin():
+            session.execute(update(Payment).where(Payment.idempotency_key == "CA-old-2")
+                            .values(gateway_reference=None))
+        upgrade(engine)
+        with pytest.raises(IntegrityError), Session(engine) as session, session.begin():
+            session.execute(update(Payment).where(Payment.idempotency_key == "CA-old-2")
+                            .values(gateway_reference="ch_twice"))
+    finally:
+        engine.dispose()
