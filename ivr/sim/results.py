@@ -9,8 +9,10 @@ from typing import Literal, Protocol
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import GatherSpec
 
-# Simulated clock: roughly how long a key press takes on a real call.
+# Simulated clock: roughly how long a key press takes on a real call, and how fast the
+# line speaks (150 words a minute, a usual text-to-speech rate).
 SECONDS_PER_KEY = 0.4
+WORDS_PER_MINUTE = 150
 
 Outcome = Literal["hangup", "transfer", "reject", "application-error", "loop", "in-progress"]
 
@@ -46,6 +48,17 @@ class CallResult:
     requests: int = 0
     status_callback_status: int | None = None
     warnings: list[str] = field(default_factory=list)
+    entries: int = 0  # key entries: each press at a <Gather> or a <Pay> field
+
+    @property
+    def words(self) -> int:
+        """Words the line spoke (every ``<Say>`` as spoken: "1 2 3 4" is four words)."""
+        return sum(len(text.split()) for text in self.heard)
+
+    @property
+    def speech_seconds(self) -> float:
+        """How long those words take at ``WORDS_PER_MINUTE``, without pauses or key presses."""
+        return self.words * 60 / WORDS_PER_MINUTE
 
 
 class PayingCall(Protocol):

@@ -24,7 +24,7 @@ from ivr.errors import TwimlError
 from ivr.phones import to_e164
 from ivr.sim.pay import PaySession
 from ivr.sim.pay_connectors import CONNECTORS, connector_for
-from ivr.sim.results import SECONDS_PER_KEY, Action, CallResult, Outcome
+from ivr.sim.results import SECONDS_PER_KEY, WORDS_PER_MINUTE, Action, CallResult, Outcome
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import (
     GatherSpec,
@@ -37,8 +37,8 @@ from ivr.sim.twiml import (
 DEFAULT_FROM = "+14155550100"
 DEFAULT_TO = "+18005550199"
 MAX_REQUESTS = 200
-# Simulated clock: roughly how long speech and key presses take on a real call.
-WORDS_PER_SECOND = 2.5
+# Simulated clock: roughly how long speech takes on a real call.
+WORDS_PER_SECOND = WORDS_PER_MINUTE / 60
 
 
 class Caller(Protocol):
@@ -223,7 +223,7 @@ class SimulatedCall:
                 self.speak(child)
             else:
                 self.warn(f"<{local_name(child)}> inside <Gather> ignored")
-        action = self.caller.choose(self, spec)
+        action = self.ask_caller(spec)
         self.last_action = action
         self.heard_since_action = []
         self.line(action.describe())
@@ -245,8 +245,12 @@ class SimulatedCall:
         return _Request("POST", *posted) if posted else _STOP
 
     def ask_caller(self, spec: GatherSpec) -> Action:
-        """The caller's action at ``spec`` (a ``<Gather>``, or a ``<Pay>`` field)."""
-        return self.caller.choose(self, spec)
+        """The caller's action at ``spec`` (a ``<Gather>``, or a ``<Pay>`` field); a press
+        counts as one key entry, however many keys it holds."""
+        action = self.caller.choose(self, spec)
+        if action.kind == "press":
+            self.result.entries += 1
+        return action
 
     def warn(self, message: str) -> None:
         """Record a warning and show it in the transcript."""
