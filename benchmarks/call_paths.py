@@ -1,0 +1,67 @@
+"""How long the line's shortest paths are for a caller: key entries, words, seconds of speech.
+
+Replays the call scripts in ``benchmarks/paths/`` (the shortest full-balance card payment,
+the shortest bank payment, a balance check and a history check, each by the caller-ID match
+of account 10001234) in-process, each on a fresh demo database, and prints for each the key
+entries the caller made, the words the line spoke and how long those take at 150 words a
+minute, beside issue 10's targets where it sets one. Run:
+
+    .venv/bin/python benchmarks/call_paths.py
+
+A script is a plain ``ivr call`` script, so ``ivr call --script benchmarks/paths/card_payment.yaml``
+shows the whole transcript. The counting is the simulator's (``CallResult.entries``,
+``.words``, ``.speech_seconds``); tests/sim/test_call_cost.py checks it on these scripts.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ivr.app import create_app
+from ivr.sim.results import CallResult
+from ivr.sim.scratch import scratch_demo_app
+from ivr.sim.script import run_script
+
+PATHS = Path(__file__).resolve().parent / "paths"
+# (script, label, most entries, most words) in the order printed; issue 10's targets.
+PATH_TARGETS: tuple[tuple[str, str, int | None, int | None], ...] = (
+    ("card_payment", "card payment", 9, 230),
+    ("bank_payment", "bank payment", None, None),
+    ("balance_check", "balance check", 3, 70),
+    ("history_check", "history check", None, None),
+)
+
+
+def replay(name: str) -> CallResult:
+    """One path's call on a fresh copy of the demo data (a payment would change the next)."""
+    with tempfile.TemporaryDirectory(prefix="ivr-bench-") as folder:
+        base = create_app({"IVR_DATABASE_URL": f"sqlite:///{folder}/base.sqlite3"})
+        with scratch_demo_app(base) as app:
+            return run_script(app, PATHS / f"{name}.yaml", quiet=True)
+
+
+def verdict(result: CallResult, entries: int | None, words: int | None) -> str:
+    """The target beside the measure, and whether it is met."""
+    if entries is None or words is None:
+        return "no target"
+    met = result.entries <= entries and result.words <= words
+    return f"target ≤ {entries} entries, ≤ {words} words: {'met' if met else 'NOT met'}"
+
+
+def main() -> None:
+    """Print one line per path."""
+    logging.disable(logging.INFO)
+    for name, label, entries, words in PATH_TARGETS:
+        result = replay(name)
+        print(f"{label:13}: {result.entries:2} entries, {result.words:3} words, "
+              f"{result.speech_seconds:5.1f} s of speech   "
+              f"({verdict(result, entries, words)})")
+
+
+if __name__ == "__main__":
+    main()
