@@ -5,17 +5,13 @@ Each test states what must hold; a failing one is a finding of the review.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from flows import speech
 from flows.ports import PaymentOrder, PaymentSource
 from ivr import settings_values
 from ivr.config import Settings, override_settings
@@ -82,31 +78,6 @@ def test_a_bank_debit_without_its_authorisation_is_refused(tel_line: Flask) -> N
     with db.transaction(tel_line) as session:
         ports_for(tel_line, session).open_payment(unauthorised)
     assert written(tel_line) == [], "a bank debit was written with no TEL authorisation"
-
-
-def capitals(text: object) -> str:
-    """``text`` with every word outside ``{placeholders}`` in capitals."""
-    return "".join(part if part.startswith("{") else part.upper()
-                   for part in re.split(r"(\{[^}]*\})", str(text)))
-
-
-@pytest.fixture
-def pseudo_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A second language, "en-XA": US English in capitals (every catalog, texts included)."""
-    catalogs = tmp_path / "prompts"
-    catalogs.mkdir()
-    for path in speech.CATALOG_DIR.glob("en-US*.yaml"):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-        (catalogs / path.name).write_text(yaml.safe_dump(entries), encoding="utf-8")
-        loud = {key: text if key.startswith("language.") else capitals(text)
-                for key, text in entries.items()}
-        (catalogs / path.name.replace("en-US", "en-XA")).write_text(yaml.safe_dump(loud),
-                                                                    encoding="utf-8")
-    monkeypatch.setattr(speech, "CATALOG_DIR", catalogs)
-    monkeypatch.setattr(settings_values, "CATALOG_DIR", catalogs)
-    speech.load_catalog.cache_clear()
-    yield "en-XA"
-    speech.load_catalog.cache_clear()
 
 
 def test_the_written_notice_is_in_the_language_the_authorisation_was_given_in(

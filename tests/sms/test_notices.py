@@ -4,19 +4,14 @@ one transaction (a rollback leaves neither), stating the authorisation's terms."
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
-import yaml
 from flask import Flask
 from sqlalchemy import select
 
-from flows import speech
 from flows.ports import Authorization, DeclineReason, PaymentOrder, PaymentSource
-from ivr import settings_values
 from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ports.database import ports_for
@@ -196,31 +191,11 @@ def test_a_debit_for_an_account_naming_no_payer_is_refused(line: Flask) -> None:
     assert rows(line) == ([], [])
 
 
-@pytest.fixture
-def loud(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A language of its own, "en-XA": every catalog's words (not placeholders) in capitals."""
-    folder = tmp_path / "prompts"
-    folder.mkdir()
-    for path in speech.CATALOG_DIR.glob("en-US*.yaml"):
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-        (folder / path.name).write_text(yaml.safe_dump(entries), encoding="utf-8")
-        upper = {key: text if key.startswith("language.") else "".join(
-                     part if part.startswith("{") else part.upper()
-                     for part in re.split(r"(\{[^}]*\})", str(text)))
-                 for key, text in entries.items()}
-        (folder / path.name.replace("en-US", "en-XA")).write_text(yaml.safe_dump(upper),
-                                                                  encoding="utf-8")
-    monkeypatch.setattr(speech, "CATALOG_DIR", folder)
-    monkeypatch.setattr(settings_values, "CATALOG_DIR", folder)
-    speech.load_catalog.cache_clear()
-    yield "en-XA"
-    speech.load_catalog.cache_clear()
-
-
-def test_every_word_of_every_notice_is_in_the_calls_language(line: Flask, loud: str) -> None:
+def test_every_word_of_every_notice_is_in_the_calls_language(line: Flask,
+                                                             pseudo_language: str) -> None:
     # Amounts with a fee, dates, the account's type, the unnamed biller: each from the
     # language's own catalog, not the default's.
-    override_settings(line, IVR_LANGUAGE=loud, IVR_BILLER_NAME="")
+    override_settings(line, IVR_LANGUAGE=pseudo_language, IVR_BILLER_NAME="")
     account_id, source = checking_on_file(line)
     plan = [(date(2026, 12, 1), 10000), (date(2026, 12, 15), 15000)]
     with db.transaction(line) as session:

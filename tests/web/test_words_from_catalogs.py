@@ -23,6 +23,7 @@ from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.security.pins import hash_pin
 from models import Account, SmsMessage
+from tests.language_helpers import capitals
 from tests.prompt_paths import (
     _ARRANGE,
     _BANK,
@@ -47,12 +48,6 @@ FINISHED_PATHS = [
 ]
 
 
-def pseudo_translated(text: str) -> str:
-    """``text`` with every word outside ``{placeholders}`` in capitals."""
-    return "".join(part if part.startswith("{") else part.upper()
-                   for part in re.split(r"(\{[^}]*\})", text))
-
-
 @pytest.fixture
 def pseudo_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The real catalogs' ids with pseudo-translated words, in place of the real ones."""
@@ -60,7 +55,7 @@ def pseudo_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     folder.mkdir()
     for path in speech.CATALOG_DIR.glob("*.yaml"):
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-        pseudo = {key: text if key.startswith("language.") else pseudo_translated(str(text))
+        pseudo = {key: text if key.startswith("language.") else capitals(text)
                   for key, text in entries.items()}
         (folder / path.name).write_text(yaml.safe_dump(pseudo), encoding="utf-8")
     monkeypatch.setattr(speech, "CATALOG_DIR", folder)
@@ -87,7 +82,7 @@ def said_along(app: Flask, call_sid: str, path: list[str]) -> list[str]:
 
 
 def test_the_pseudo_translation_leaves_placeholders() -> None:
-    assert pseudo_translated("To pay {amount}, press {key}.") == "TO PAY {amount}, PRESS {key}."
+    assert capitals("To pay {amount}, press {key}.") == "TO PAY {amount}, PRESS {key}."
 
 
 def test_a_word_built_in_code_is_caught() -> None:
