@@ -12,6 +12,7 @@ from flows.context import Context
 from flows.draft import CardEntry
 from flows.errors import FlowError
 from flows.outcomes import Finish, Outcome, Retry
+from flows.pace import offer_slower, paced
 from flows.ports import PaymentSource
 from flows.spec import CardCapture, Hold
 from flows.speech import Prompt, say
@@ -30,15 +31,18 @@ def start(state: CallState, ctx: Context) -> Reply:
         state.step = Step.CONFIRM_ACCOUNT
     else:
         state.step = Step.ACCOUNT_NUMBER
-    return _reply(state, ctx, [say("info.welcome")])
+    reply = _reply(state, ctx, [say("info.welcome")])
+    return paced(state, offer_slower(reply))
 
 
 def handle(state: CallState, event: Event, ctx: Context) -> Reply:
     """Take one caller event at the current step and decide what happens next."""
     if state.step in VERIFIED_STEPS and not state.verified:
         raise FlowError(f"step {state.step} reached without a verified PIN")
+    if event.spoke:
+        state.spoken = True  # that they speak, not what they said (it may hold a secret)
     outcome = STEPS[state.step].take(state, event, ctx)
-    return _apply(state, outcome, ctx)
+    return paced(state, _apply(state, outcome, ctx))
 
 
 def _apply(state: CallState, outcome: Outcome, ctx: Context) -> Reply:

@@ -9,18 +9,24 @@ so a menu's keys, its prompt and its dispatch come from one list of options.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from flows.capture import NO_RESULT, CaptureReport
 from flows.context import Context
-from flows.keys import STAR
+from flows.hearing import hear_id
+from flows.keys import SLOWER, STAR
 from flows.menus import menu, option
 from flows.outcomes import Finish, Go, Outcome, Retry
+from flows.pace import slow_down
 from flows.payment_steps import cancel_payment
 from flows.speech import Prompt, say
+from flows.spoken import Hears, entry_words, menu_key, not_caught
 from flows.state import Ask, CallState, Event, Reply, Step
 from flows.steps import invalid_choice
+from flows.wording import Either as Either
+from flows.wording import Words, prompt_ids
+from flows.wording import pick_words as _pick
 
 T = TypeVar("T")
 Guard = Callable[[CallState, Context], bool]
@@ -32,34 +38,7 @@ Intro = Callable[[CallState, Context], list[Prompt]]
 # A menu option's key meaning "the number after the numbered options before it".
 NEXT = "next"
 ENTRY_TIMEOUT = 10  # seconds to start keying a number
-
-
-@dataclass(frozen=True)
-class Either:
-    """One of two prompt ids, picked per turn: ``yes`` when ``test`` holds, else ``no``
-    (either may itself be an ``Either``, for a third wording)."""
-
-    test: Guard
-    yes: Words
-    no: Words
-
-    def pick(self, state: CallState, ctx: Context) -> str:
-        """The prompt id for this turn."""
-        return _pick(self.yes if self.test(state, ctx) else self.no, state, ctx)
-
-
-Words = str | Either
-
-
-def prompt_ids(words: Words) -> tuple[str, ...]:
-    """Every prompt id ``words`` may say."""
-    if isinstance(words, Either):
-        return (*prompt_ids(words.yes), *prompt_ids(words.no))
-    return (words,)
-
-
-def _pick(words: Words, state: CallState, ctx: Context) -> str:
-    return words.pick(state, ctx) if isinstance(words, Either) else words
+ENTRY_SPEECH_TIMEOUT = 3  # a number said digit by digit has pauses between the digits
 
 
 @dataclass(frozen=True)
@@ -150,10 +129,12 @@ class StepSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Menu(StepSpec):
-    """Press one key for an option; star repeats the menu. ``intro`` is said first."""
+    """Press one key for an option; star repeats the menu, 8 slows the call's prompts.
+    ``intro`` is said first. With ``speech``, an option may also be named by voice."""
 
     options: tuple[Option | Each[Any], ...]
     intro: Intro | None = None
+    speech: bool = True
 
     def targets(self) -> frozenset[Step]:
         """The options' steps and the steps their actions may go to."""
@@ -182,14 +163,27 @@ class Menu(StepSpec):
     def ask(self, state: CallState, ctx: Context) -> Ask:
         """The options, after the intro, ending with the offer to repeat them."""
         prompts = [offer.prompt for offer in self.offers(state, ctx)]
-        return menu(*prompts, before=self.intro(state, ctx) if self.intro else None)
+        ask = menu(*prompts, before=self.intro(state, ctx) if self.intro else None)
+        hints = tuple(dict.fromkeys(self._choices(state, ctx).values()))
+        return replace(ask, speech=True, hints=hints) if self.speech else ask
+
+    def _choices(self, state: CallState, ctx: Context) -> dict[str, str]:
+        """Each key this turn, with the catalog id of the phrases that name it."""
+        offered = {offer.key: hear_id(offer.prompt.id) for offer in self.offers(state, ctx)}
+        return {SLOWER: "hear.slower", **offered, STAR: "hear.repeat"}
 
     def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
         """Say ``said``, then the menu."""
         return Reply(said, ask=self.ask(state, ctx))
 
     def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
-        """Run the option keyed; a key the table names outright wins over a numbered one."""
+        """Run the option keyed (or named); a key the table names outright wins over a
+        numbered one, and an option's key over 8."""
+        if event.spoke:
+            key = menu_key(state, event, ctx, self._choices(state, ctx)) if self.speech else None
+            if key is None:
+                return not_caught()
+            event = Event(key)
         if event.silent:
             return Retry([say("error.no_input")])
         if event.digits == STAR:
@@ -197,7 +191,9 @@ class Menu(StepSpec):
         keys = event.digits or ""
         offers = sorted(self.offers(state, ctx), key=lambda offer: offer.numbered)
         chosen = next((offer for offer in offers if offer.key == keys), None)
-        return chosen.run(state, ctx) if chosen else invalid_choice(keys)
+        if chosen is None:
+            return slow_down(state) if keys == SLOWER else invalid_choice(keys)
+        return chosen.run(state, ctx)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -205,7 +201,9 @@ class Entry(StepSpec):
     """Key a number, ended by pound (or after ``digits`` keys); ``handler`` checks it.
 
     When ``cancellable``, a lone star drops the payment and goes back to the main menu,
-    and the question ends by saying so.
+    and the question ends by saying so. ``hears`` reads the number from words said instead
+    (with ``hints`` for the recogniser); without it the entry is keypad only, and says so
+    to a caller who has been speaking. ``slower``: a lone 8 asks for slower prompts.
     """
 
     prompt: Words
@@ -213,6 +211,9 @@ class Entry(StepSpec):
     cancellable: bool = False
     digits: int | Callable[[CallState, Context], int] | None = None
     params: Params | None = None
+    hears: Hears | None = None
+    hints: tuple[str, ...] = ()
+    slower: bool = False
 
     def targets(self) -> frozenset[Step]:
         """Where the handler may go, and the main menu when star cancels."""
@@ -227,21 +228,30 @@ class Entry(StepSpec):
         """The question, with the offer to cancel when star cancels."""
         params = self.params(state, ctx) if self.params else {}
         prompts = [say(_pick(self.prompt, state, ctx), **params)]
+        if self.hears is None and state.spoken:
+            prompts.append(say("ask.keypad_only"))
         if self.cancellable:
             prompts.append(option("option.cancel_entry", STAR))
         digits = self.digits(state, ctx) if callable(self.digits) else self.digits
-        return Ask(prompts, num_digits=digits, timeout=ENTRY_TIMEOUT)
+        return Ask(prompts, num_digits=digits, timeout=ENTRY_TIMEOUT, speech=bool(self.hears),
+                   hints=self.hints, speech_timeout=ENTRY_SPEECH_TIMEOUT)
 
     def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
         """Say ``said``, then the question."""
         return Reply(said, ask=self.ask(state, ctx))
 
     def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
-        """Hand the keys to the handler, unless none came or star cancels."""
+        """Hand the keys (or the number said) to the handler, unless none came, star
+        cancels or 8 asks for slower prompts."""
+        if event.spoke:
+            return entry_words(state, event, ctx, hears=self.hears, handler=self.handler,
+                               slower=self.slower, cancellable=self.cancellable)
         if event.silent:
             return Retry([say("error.no_input")])
         if event.digits == STAR and self.cancellable:
             return cancel_payment(state)
+        if event.digits == SLOWER and self.slower:
+            return slow_down(state)
         return self.handler(state, event.digits or "", ctx)
 
 

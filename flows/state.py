@@ -119,6 +119,10 @@ class CallState:
     save_offer: PaymentSource | None = None  # a new method the caller may keep on file
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
     heard: Heard | None = None  # the terms last read at a confirm step (none before this version)
+    # How the caller likes to be spoken to: slower prompts (they pressed 8), and whether they
+    # have answered by voice (the words themselves are never kept: they may hold a secret).
+    slower: bool = False
+    spoken: bool = False
 
     @property
     def payment_key(self) -> str:
@@ -203,12 +207,20 @@ class CallState:
 
 @dataclass(frozen=True)
 class Ask:
-    """A question: prompts the caller may interrupt, and how to collect the keys."""
+    """A question: prompts the caller may interrupt, and how to collect the keys.
+
+    ``speech``: the caller may also answer by voice; ``hints`` are the catalog ids of the
+    phrases they are likely to say (each a list of synonyms, see :mod:`flows.hearing`), and
+    ``speech_timeout`` the seconds of silence that end a spoken answer.
+    """
 
     prompts: list[Prompt]
     num_digits: int | None = None
     finish_on_key: str = "#"
     timeout: int = 6
+    speech: bool = False
+    hints: tuple[str, ...] = ()
+    speech_timeout: int = 2
 
 
 class EndKind(StrEnum):
@@ -241,7 +253,8 @@ class Reply:
     """The flow's decision for one turn: speak, then ask, capture a card, carry on, or end.
 
     ``carry_on``: come straight back for the next turn without waiting for keys (the
-    caller holds while a payment is charged).
+    caller holds while a payment is charged). ``slow``: speak at the slower rate the caller
+    asked for.
     """
 
     say: list[Prompt] = field(default_factory=list)
@@ -249,16 +262,30 @@ class Reply:
     end: EndKind | None = None
     capture: Capture | None = None
     carry_on: bool = False
+    slow: bool = False
 
 
 @dataclass(frozen=True)
 class Event:
-    """What the caller did: keyed digits, nothing before the timeout, or a card capture."""
+    """What the caller did: keyed digits, words said, nothing before the timeout, or a card
+    capture.
+
+    ``speech`` is what Twilio's recogniser heard and ``confidence`` how sure it was (0 to 1;
+    None when it did not say). The words live for this turn only: the flow matches them and
+    keeps nothing of them, since a caller may say a card number anywhere.
+    """
 
     digits: str | None
     captured: CaptureReport | None = None
+    speech: str | None = None
+    confidence: float | None = None
 
     @property
     def silent(self) -> bool:
-        """True when the caller pressed nothing (and no capture reported back)."""
-        return not self.digits and self.captured is None
+        """True when the caller pressed and said nothing (and no capture reported back)."""
+        return not self.digits and self.captured is None and not self.spoke
+
+    @property
+    def spoke(self) -> bool:
+        """True when the caller answered by voice."""
+        return bool(self.speech and self.speech.strip())

@@ -4,9 +4,13 @@ Each step is one of the kinds in :mod:`flows.spec`:
 
 - ``Menu``: options, each ``Option(key, prompt id, then, when=guard)``, where ``then`` is
   the step the key leads to or an action deciding it; ``Each`` numbers one option per item.
-  The options are said in order, then "to hear these options again, press star".
+  The options are said in order, then "to hear these options again, press star". Options
+  may also be named by voice, except at the menus that agree to terms (``speech=False``):
+  the agreement recorded is a key pressed.
 - ``Entry``: a number keyed and checked by its handler; ``cancellable`` when a lone star
-  drops the payment (the question then offers it).
+  drops the payment (the question then offers it). ``hears`` when it may also be said
+  (only an account number and an amount: card and bank numbers, PINs and dates are keypad
+  only).
 - ``CardCapture``: Twilio's <Pay> collects a card or bank account. ``Hold``: the caller
   holds while a payment is charged. ``End``: the call is over.
 
@@ -26,6 +30,7 @@ from flows import payment_steps as pay
 from flows import plan_steps as plan
 from flows import steps
 from flows.checks import check
+from flows.hearing import spoken_amount, spoken_digits
 from flows.keys import AGREE, BACK
 from flows.spec import NEXT, CardCapture, Each, Either, End, Entry, Hold, Menu, Option, StepSpec
 from flows.state import CallState, Step
@@ -38,7 +43,8 @@ STEPS: dict[Step, StepSpec] = {
         Option("1", "option.use_this_account", S.PIN),
         Option("2", "option.other_account", S.ACCOUNT_NUMBER, do=steps.forget_account))),
     S.ACCOUNT_NUMBER: Entry(start=True, needs_pin=False, prompt="ask.account_number",
-                            handler=steps.account_number, goes=frozenset({S.PIN})),
+                            handler=steps.account_number, goes=frozenset({S.PIN}),
+                            hears=spoken_digits, slower=True),
     S.PIN: Entry(needs_pin=False, prompt="ask.pin", digits=4, handler=steps.pin,
                  goes=frozenset({S.MAIN_MENU})),
     S.MAIN_MENU: Menu(goes=frozenset({S.PAY_CHOICE}), options=(
@@ -56,7 +62,8 @@ STEPS: dict[Step, StepSpec] = {
         Option("2", "option.pay_other", S.PAY_OTHER_AMOUNT),
         Option(BACK, "option.main_menu", S.MAIN_MENU, do=CallState.clear_payment))),
     S.PAY_OTHER_AMOUNT: Entry(cancellable=True, prompt="ask.amount", params=amount.amount_limits,
-                              handler=amount.other_amount,
+                              handler=amount.other_amount, hears=spoken_amount,
+                              hints=("hear.dollars", "hear.cents", "hear.cancel_entry"),
                               goes=frozenset({S.PAY_WHEN, S.PAY_METHOD})),
     S.PAY_WHEN: Menu(goes=frozenset({S.PAY_METHOD, S.SCHEDULE_DATE}), options=(
         Option("1", "option.pay_today", amount.pay_today),
@@ -101,7 +108,7 @@ STEPS: dict[Step, StepSpec] = {
                                 goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM,
                                                 S.BANK_ACCOUNT})),
     # Authorise, hold while it is charged, and after.
-    S.PAY_CONFIRM: Menu(intro=pay.pay_confirm_intro,
+    S.PAY_CONFIRM: Menu(intro=pay.pay_confirm_intro, speech=False,
                         goes=frozenset({S.CHARGING, S.AFTER_PAYMENT, S.AFTER_DECLINE,
                                         S.MAIN_MENU}), options=(
         Option(AGREE, Either(pay.is_bank_debit, auth.AGREE_DEBIT, "option.authorise"),
@@ -133,7 +140,8 @@ STEPS: dict[Step, StepSpec] = {
         Each(plan.autopay_methods, "option.autopay_with", method.saved_method,
              plan.autopay_with),
         Option(BACK, "option.manage_menu", S.MANAGE))),
-    S.AUTOPAY_CONFIRM: Menu(intro=plan.autopay_terms, goes=frozenset({S.MANAGE}), options=(
+    S.AUTOPAY_CONFIRM: Menu(intro=plan.autopay_terms, speech=False, goes=frozenset({S.MANAGE}),
+                            options=(
         Option(AGREE, Either(plan.turning_autopay_on,
                              Either(plan.autopay_by_bank, auth.AGREE_AUTOPAY,
                                     "option.autopay_confirm_on"),
@@ -149,7 +157,7 @@ STEPS: dict[Step, StepSpec] = {
     S.ARRANGE_DATE: Entry(cancellable=True, prompt="ask.instalment_date", digits=4,
                           params=plan.instalment_params, handler=plan.arrange_date,
                           goes=frozenset({S.PAY_METHOD})),
-    S.ARRANGE_CONFIRM: Menu(intro=plan.plan_prompts,
+    S.ARRANGE_CONFIRM: Menu(intro=plan.plan_prompts, speech=False,
                             goes=frozenset({S.MAIN_MENU, S.AFTER_DECLINE}), options=(
         Option(AGREE, auth.AGREE_ARRANGEMENT, plan.agree),
         Option("2", "option.cancel_payment", pay.cancel))),

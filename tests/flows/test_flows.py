@@ -292,13 +292,13 @@ def test_three_silences_end_the_call_politely(ports: FakePorts) -> None:
 
 def test_three_failures_transfer_when_an_agent_is_configured(ports: FakePorts) -> None:
     caller = Caller(ports, agent=True)
-    caller.press_all("7", "8", "9")
+    caller.press_all("7", "6", "5")
     assert caller.reply.end is EndKind.TRANSFER
 
 
 def test_a_good_entry_resets_the_failure_count(ports: FakePorts) -> None:
     caller = Caller(ports)
-    caller.press_all("7", "8", "1", "12", "34")
+    caller.press_all("7", "6", "1", "12", "34")
     assert caller.reply.end is None
 
 
