@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from twilio.twiml.voice_response import Gather, Pay, VoiceResponse
 from twilio.twiml.voice_response import Prompt as PayPrompt
 
+from flows.hearing import hint_phrases
 from flows.money import cents_to_decimal
 from flows.speech import Prompt, render, say
-from flows.state import Capture, EndKind, Reply
+from flows.state import Ask, Capture, EndKind, Reply
 
 # Where Twilio reports <Pay>'s progress (each field asked, each error); see ivr.web.voice.
 PAY_STATUS_PATH = "/voice/pay-status"
@@ -28,6 +29,14 @@ PAY_ERRORS = {
 # <Pay bankAccountType>: the caller's accounts are consumer ones (Twilio's default is
 # consumer-checking; commercial-checking and commercial-savings are a business's).
 BANK_ACCOUNT_TYPES = {"checking": "consumer-checking", "savings": "consumer-savings"}
+# A question that may be answered by voice: Twilio's generic model for short commands and
+# numbers. With a speechModel set, Twilio wants speechTimeout in whole seconds ("auto" is
+# refused, warning 13335); hints are at most 500 phrases of at most 100 characters, commas
+# between them (warning 13330).
+SPEECH_MODEL = "numbers_and_commands"
+MAX_HINTS, MAX_HINT_LENGTH = 500, 100
+# The slower speaking rate (SSML <prosody rate>, which Polly's voices take as 20% to 200%).
+SLOWER_RATE = "80%"
 
 
 @dataclass(frozen=True)
@@ -40,10 +49,31 @@ class Voice:
     agent_number: str = ""
     pay_connector: str = "Default"
     token_type: str = "reusable"
+    slow: bool = False  # the caller asked for slower prompts
 
 
 def _say(target: VoiceResponse | Gather | PayPrompt, prompt: Prompt, voice: Voice) -> None:
-    target.say(render(prompt, voice.language), voice=voice.voice, language=voice.language)
+    text = render(prompt, voice.language)
+    if not voice.slow:
+        target.say(text, voice=voice.voice, language=voice.language)
+        return
+    target.say(voice=voice.voice, language=voice.language).prosody(text, rate=SLOWER_RATE)
+
+
+def gather_verb(ask: Ask, action_url: str, voice: Voice) -> Gather:
+    """<Gather> for ``ask``: keys, and speech too when it may be answered by voice (in the
+    call's language, hinted with the phrases the flow listens for)."""
+    speech: dict[str, str] = {}
+    if ask.speech:
+        hints = [phrase.replace(",", " ")[:MAX_HINT_LENGTH]
+                 for phrase in hint_phrases(ask.hints, voice.language)][:MAX_HINTS]
+        speech = {"language": voice.language, "speech_model": SPEECH_MODEL,
+                  "speech_timeout": str(ask.speech_timeout)}
+        if hints:
+            speech["hints"] = ", ".join(hints)
+    return Gather(input="dtmf speech" if ask.speech else "dtmf", action=action_url,
+                  method="POST", timeout=ask.timeout, finish_on_key=ask.finish_on_key,
+                  num_digits=ask.num_digits, **speech)
 
 
 def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
@@ -53,12 +83,12 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
     called), so the app works behind any host name.
     """
     response = VoiceResponse()
+    voice = replace(voice, slow=reply.slow)
     for prompt in reply.say:
         _say(response, prompt, voice)
     if reply.ask is not None:
         ask = reply.ask
-        gather = Gather(input="dtmf", action=action_url, method="POST", timeout=ask.timeout,
-                        finish_on_key=ask.finish_on_key, num_digits=ask.num_digits)
+        gather = gather_verb(ask, action_url, voice)
         for prompt in ask.prompts:
             _say(gather, prompt, voice)
         response.append(gather)

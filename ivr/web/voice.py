@@ -7,6 +7,7 @@ answer is TwiML, and an unexpected error becomes a spoken apology rather than an
 from __future__ import annotations
 
 import logging
+import math
 
 from flask import Blueprint, Flask, Response, current_app, request
 
@@ -77,7 +78,8 @@ def incoming() -> Response:
 
 @bp.post("/turn")
 def turn() -> Response:
-    """The caller's keys for turn ``t``; ``silence=1`` when none came; or <Pay>'s result.
+    """The caller's keys (or words) for turn ``t``; ``silence=1`` when none came; or <Pay>'s
+    result.
 
     ``hold=1``: the caller is holding while the payment just authorised is charged.
     """
@@ -91,7 +93,25 @@ def turn() -> Response:
         tokens = pay_tokens(settings_of(app).payment_gateway)
         return _answer(number, Event(digits=None,
                                      captured=capture_report(request.form, tokens)))
-    return _answer(number, Event(digits=_keys(request.form.get("Digits", ""))))
+    digits = request.form.get("Digits", "")
+    speech = request.form.get("SpeechResult", "")
+    if speech.strip() and not digits:
+        # What the caller said goes to the flow for this turn only: never logged, never
+        # saved (a caller may say a card number at any question).
+        return _answer(number, Event(digits=None, speech=speech,
+                                     confidence=_confidence(request.form.get("Confidence"))))
+    return _answer(number, Event(digits=_keys(digits)))
+
+
+def _confidence(raw: str | None) -> float | None:
+    """Twilio's confidence in the words, 0 to 1; None when it sent none (or no number)."""
+    try:
+        value = float(raw) if raw else None
+    except ValueError:
+        return None
+    if value is None or not math.isfinite(value):
+        return None
+    return min(max(value, 0.0), 1.0)
 
 
 def _keys(digits: str) -> str:
