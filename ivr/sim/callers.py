@@ -12,15 +12,17 @@ from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, Simu
 from ivr.sim.transport import Transport, transport_for
 from ivr.sim.twiml import DTMF_KEYS, GatherSpec
 
-HELP = "type digits, * or #; an empty line to stay silent; h to hang up"
+HELP = ("type digits, * or # (or, where words are heard, what you say); an empty line to "
+        "stay silent; h to hang up")
 
 
 def _print_prompt(text: str) -> None:
     print(text, end="", flush=True)
 
 
-def parse_keys(line: str) -> Action | None:
-    """Turn one typed line into an action, or None when it is not valid keypad input."""
+def parse_keys(line: str, speech: bool = False) -> Action | None:
+    """Turn one typed line into an action, or None when it is neither keypad input nor, at
+    a question that takes speech (``speech``), words said."""
     text = "".join(line.split())
     if text.lower() == "h":
         return Action("hangup")
@@ -28,6 +30,8 @@ def parse_keys(line: str) -> Action | None:
         return Action("silence")
     if set(text) <= DTMF_KEYS:
         return Action("press", text)
+    if speech:
+        return Action("say", words=" ".join(line.split()))
     return None
 
 
@@ -50,10 +54,11 @@ class InteractiveCaller:
             if not line:
                 self.echo("")  # end of input: leave the prompt line before hanging up
                 return Action("hangup")
-            action = parse_keys(line)
+            action = parse_keys(line, speech=gather.speech)
             if action is not None:
                 return action
-            self.echo(f"not keypad input: {line.strip()!r} ({HELP})")
+            self.echo(f"not keypad input, and this question takes keys only: "
+                      f"{line.strip()!r} ({HELP})")
 
     def finished(self, call: SimulatedCall) -> None:
         """Summarise how the call ended."""

@@ -17,18 +17,29 @@ WORDS_PER_MINUTE = 150
 Outcome = Literal["hangup", "transfer", "reject", "application-error", "loop", "in-progress"]
 
 
+# How sure Twilio's recogniser is of words a simulated caller says, unless a script says.
+DEFAULT_CONFIDENCE = 0.92
+
+
 @dataclass(frozen=True)
 class Action:
-    """What the caller does at an input point: press keys, stay silent or hang up."""
+    """What the caller does at an input point: press keys, say words (at a question that
+    takes speech), stay silent or hang up."""
 
-    kind: Literal["press", "silence", "hangup"]
+    kind: Literal["press", "say", "silence", "hangup"]
     keys: str = ""
     label: str = ""  # shown instead of the keys, e.g. "16 digits#" for a card number
+    words: str = ""
+    confidence: float = DEFAULT_CONFIDENCE  # Twilio's Confidence for the words
 
     def describe(self) -> str:
         """The transcript line for this action."""
         if self.kind == "press":
             return f"caller presses {self.label or self.keys}"
+        if self.kind == "say":
+            sure = "" if self.confidence == DEFAULT_CONFIDENCE else \
+                f" (confidence {self.confidence:g})"
+            return f'caller says "{self.words}"{sure}'
         return "caller stays silent" if self.kind == "silence" else "caller hangs up"
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
 from ivr.db import db
 from ivr.errors import ConfigError, ScriptError, ScriptFailure
+from ivr.sim.results import DEFAULT_CONFIDENCE
 from ivr.sim.script_load import (
     INPUT_KINDS,
     Script,
@@ -97,6 +98,8 @@ class ScriptCaller:
         while self.position < len(self.script.steps):
             step = self.script.steps[self.position]
             self.position += 1
+            if step.kind == "say":
+                return self._say(step, call, gather)
             if step.kind in INPUT_KINDS:
                 return Action(step.kind, step.value)  # type: ignore[arg-type]
             if step.kind == "expect_end":
@@ -106,6 +109,16 @@ class ScriptCaller:
         raise self._fail(None, f"after the last step ({len(self.script.steps)}) the IVR is "
                                f"waiting for input ({gather.describe()}) but the script has "
                                f"no steps left\n{heard_report(call)}", call)
+
+    def _say(self, step: Step, call: SimulatedCall, gather: GatherSpec) -> Action:
+        """The words of a ``say`` step, where the question takes speech (Twilio delivers no
+        words to a keys-only <Gather>, nor to a <Pay> field)."""
+        if not gather.speech:
+            raise self._fail(step, f"this question takes keys only ({gather.describe()}): "
+                                   f"Twilio would not deliver words said here\n"
+                                   f"{heard_report(call)}", call)
+        sure = DEFAULT_CONFIDENCE if step.confidence is None else step.confidence
+        return Action("say", words=step.value, confidence=sure)
 
     def finished(self, call: SimulatedCall) -> None:
         """Check the steps left after the call ended; any input step left is a failure."""

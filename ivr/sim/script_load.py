@@ -14,7 +14,7 @@ from ivr.errors import ScriptError
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.twiml import DTMF_KEYS
 
-INPUT_KINDS = ("press", "silence", "hangup")
+INPUT_KINDS = ("press", "say", "silence", "hangup")
 CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
                 "application-error", "loop")
@@ -60,12 +60,14 @@ class Step:
     number: int
     kind: str
     value: str = ""
+    confidence: float | None = None  # a ``say`` step's, when the script gives one
 
     def describe(self) -> str:
         """The step as written, e.g. ``step 3 (press: "1")``."""
         if self.kind in ("silence", "hangup"):
             return f"step {self.number} ({self.kind})"
-        return f'step {self.number} ({self.kind}: "{self.value}")'
+        sure = f", confidence {self.confidence:g}" if self.confidence is not None else ""
+        return f'step {self.number} ({self.kind}: "{self.value}"{sure})'
 
 
 @dataclass
@@ -87,8 +89,10 @@ def _step(number: int, raw: Any) -> Step:
         return Step(number, raw)
     if not isinstance(raw, Mapping) or len(raw) != 1:
         raise ScriptError(f"step {number}: expected 'silence', 'hangup' or one of "
-                          f"{', '.join(('press', *CHECK_KINDS))}: <value>, got {raw!r}")
+                          f"{', '.join(('press', 'say', *CHECK_KINDS))}: <value>, got {raw!r}")
     kind, value = next(iter(raw.items()))
+    if kind == "say":
+        return _say_step(number, value)
     if kind not in ("press", *CHECK_KINDS):
         raise ScriptError(f"step {number}: unknown step {kind!r}")
     text = as_text(value).strip() if value is not None else ""
@@ -101,6 +105,25 @@ def _step(number: int, raw: Any) -> Step:
     elif not text:
         raise ScriptError(f"step {number}: {kind} needs some text")
     return Step(number, kind, text)
+
+
+def _say_step(number: int, value: Any) -> Step:
+    """``say: "pay my bill"``, or ``say: {words: "pay my bill", confidence: 0.3}``."""
+    details = dict(value) if isinstance(value, Mapping) else {"words": value}
+    unknown = set(details) - {"words", "confidence"}
+    if unknown:
+        raise ScriptError(f"step {number}: say takes words and confidence, not "
+                          f"{', '.join(sorted(map(str, unknown)))}")
+    words = " ".join(as_text(details.get("words") or "").split())
+    if not words:
+        raise ScriptError(f"step {number}: say needs the words the caller says")
+    confidence = details.get("confidence")
+    if confidence is not None and (isinstance(confidence, bool) or
+                                   not isinstance(confidence, int | float) or
+                                   not 0 <= confidence <= 1):
+        raise ScriptError(f"step {number}: say's confidence is a number from 0 to 1, "
+                          f"got {confidence!r}")
+    return Step(number, "say", words, None if confidence is None else float(confidence))
 
 
 def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:

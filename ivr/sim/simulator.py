@@ -230,6 +230,12 @@ class SimulatedCall:
         if action.kind == "hangup":
             self.end("hangup", by="caller")
             return _STOP
+        if action.kind == "say":
+            # Twilio posts what it heard, and how sure it is, once the caller pauses.
+            self.seconds += len(action.words.split()) / WORDS_PER_SECOND + spec.speech_timeout
+            target = urljoin(current_url, spec.action) if spec.action else current_url
+            return _Request(spec.method, target, {"SpeechResult": action.words,
+                                                  "Confidence": f"{action.confidence:.2f}"})
         digits = spec.digits(action.keys) if action.kind == "press" else ""
         self.seconds += len(action.keys) * SECONDS_PER_KEY
         if not spec.ends_early(action.keys):
@@ -248,6 +254,9 @@ class SimulatedCall:
         """The caller's action at ``spec`` (a ``<Gather>``, or a ``<Pay>`` field); a press
         counts as one key entry, however many keys it holds."""
         action = self.caller.choose(self, spec)
+        if action.kind == "say" and not spec.speech:
+            # Twilio listens for words only where input names speech: none would arrive.
+            raise ValueError(f"words said where only keys are taken ({spec.describe()})")
         if action.kind == "press":
             self.result.entries += 1
         return action

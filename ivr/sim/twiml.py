@@ -80,11 +80,14 @@ class GatherSpec:
     finish_on_key: str = "#"
     timeout: int = 5
     action_on_empty_result: bool = False
+    speech: bool = False  # input="dtmf speech": words are heard too
+    speech_timeout: int = 1  # seconds of silence that end a spoken answer
 
     @classmethod
     def from_element(cls, gather: ET.Element) -> GatherSpec:
         """Read a ``<Gather>`` element, applying Twilio's defaults."""
         num_digits = _int_attr(gather, "numDigits", None)
+        speech_timeout = gather.get("speechTimeout", "")
         return cls(
             action=gather.get("action") or None,
             method=(gather.get("method") or "POST").upper(),
@@ -92,6 +95,10 @@ class GatherSpec:
             finish_on_key=gather.get("finishOnKey", "#"),
             timeout=_int_attr(gather, "timeout", 5) or 5,
             action_on_empty_result=gather.get("actionOnEmptyResult", "").lower() == "true",
+            speech="speech" in (gather.get("input") or "dtmf").split(),
+            # "auto" ends the answer at the first pause, about a second.
+            speech_timeout=1 if speech_timeout == "auto" else
+            _int_attr(gather, "speechTimeout", None) or 1,
         )
 
     def digits(self, keys: str) -> str:
@@ -116,11 +123,12 @@ class GatherSpec:
         """A short human description of what input this Gather accepts."""
         limit = f"{self.num_digits} digit(s)" if self.num_digits else "digits"
         finish = f", finish with {self.finish_on_key}" if self.finish_on_key else ""
-        return f"{limit}{finish}, timeout {self.timeout}s"
+        words = " or words" if self.speech else ", keys only"
+        return f"{limit}{finish}{words}, timeout {self.timeout}s"
 
     def keys_prompt(self) -> str:
         """What the interactive keypad shows while waiting here (a <Pay> names its field)."""
-        return "keys> "
+        return "keys or words> " if self.speech else "keys> "
 
 
 def dial_target(dial: ET.Element) -> str:
