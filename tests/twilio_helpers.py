@@ -26,8 +26,8 @@ class Answer:
 
     @property
     def said(self) -> str:
-        """All <Say> text, in document order."""
-        return " ".join((e.text or "") for e in self.root.iter("Say"))
+        """All <Say> text, in document order (inside SSML such as <prosody> too)."""
+        return " ".join("".join(e.itertext()) for e in self.root.iter("Say"))
 
     @property
     def gather(self) -> ET.Element | None:
@@ -112,6 +112,10 @@ class TwilioCaller:
     def press(self, answer: Answer, keys: str, follow: bool = True) -> Answer:
         """Press keys at the answer's gather."""
         return self.post(answer.action, follow, Digits=keys)
+
+    def say(self, answer: Answer, words: str, confidence: str = "0.92") -> Answer:
+        """Say ``words`` at the answer's gather: Twilio posts what it heard, and how sure."""
+        return self.post(answer.action, True, SpeechResult=words, Confidence=confidence)
 
     def silence(self, answer: Answer) -> Answer:
         """Stay silent: follow the <Redirect> after the gather."""

@@ -57,8 +57,8 @@ class InteractiveCaller:
             action = parse_keys(line, speech=gather.speech)
             if action is not None:
                 return action
-            self.echo(f"not keypad input, and this question takes keys only: "
-                      f"{line.strip()!r} ({HELP})")
+            self.echo(f"not keypad input: {line.strip()!r} (this question takes keys only; "
+                      f"{HELP})")
 
     def finished(self, call: SimulatedCall) -> None:
         """Summarise how the call ended."""
