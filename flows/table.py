@@ -44,7 +44,7 @@ STEPS: dict[Step, StepSpec] = {
         Option("2", "option.other_account", S.ACCOUNT_NUMBER, do=steps.forget_account))),
     S.ACCOUNT_NUMBER: Entry(start=True, needs_pin=False, prompt="ask.account_number",
                             handler=steps.account_number, goes=frozenset({S.PIN}),
-                            hears=spoken_digits, slower=True),
+                            hears=spoken_digits, hints=("hear.slower",), slower=True),
     S.PIN: Entry(needs_pin=False, prompt="ask.pin", digits=4, handler=steps.pin,
                  goes=frozenset({S.MAIN_MENU})),
     S.MAIN_MENU: Menu(goes=frozenset({S.PAY_CHOICE}), options=(
