@@ -16,6 +16,7 @@ from flows.draft import (
 )
 from flows.errors import DraftError
 from flows.ports import PaymentSource
+from flows.recording import Recording, RecordingReport
 from flows.speech import Prompt
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
@@ -61,6 +62,10 @@ class Step(StrEnum):
     ARRANGE_COUNT = "arrange_count"
     ARRANGE_DATE = "arrange_date"
     ARRANGE_CONFIRM = "arrange_confirm"
+    # Questioning a charge: a recorded message becomes a dispute case.
+    DISPUTE_RECORD = "dispute_record"
+    DISPUTE_EMPTY = "dispute_empty"
+    DISPUTE_DONE = "dispute_done"
     ENDED = "ended"
 
 
@@ -119,6 +124,7 @@ class CallState:
     save_offer: PaymentSource | None = None  # a new method the caller may keep on file
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
     heard: Heard | None = None  # the terms last read at a confirm step (none before this version)
+    dispute_case: str | None = None  # the case number of the charge questioned on this call
 
     @property
     def payment_key(self) -> str:
@@ -238,7 +244,8 @@ class Capture:
 
 @dataclass(frozen=True)
 class Reply:
-    """The flow's decision for one turn: speak, then ask, capture a card, carry on, or end.
+    """The flow's decision for one turn: speak, then ask, capture a card, record a message,
+    carry on, or end.
 
     ``carry_on``: come straight back for the next turn without waiting for keys (the
     caller holds while a payment is charged).
@@ -249,16 +256,19 @@ class Reply:
     end: EndKind | None = None
     capture: Capture | None = None
     carry_on: bool = False
+    record: Recording | None = None
 
 
 @dataclass(frozen=True)
 class Event:
-    """What the caller did: keyed digits, nothing before the timeout, or a card capture."""
+    """What the caller did: keyed digits, nothing before the timeout, a card capture, or a
+    recorded message."""
 
     digits: str | None
     captured: CaptureReport | None = None
+    recording: RecordingReport | None = None
 
     @property
     def silent(self) -> bool:
-        """True when the caller pressed nothing (and no capture reported back)."""
-        return not self.digits and self.captured is None
+        """True when the caller pressed nothing (and no capture or recording reported back)."""
+        return not self.digits and self.captured is None and self.recording is None
