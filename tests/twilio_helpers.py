@@ -47,7 +47,8 @@ class Answer:
     @property
     def carries_on(self) -> str | None:
         """Where Twilio goes straight on to, when nothing is asked (holding for a charge)."""
-        if self.status != 200 or self.verbs()[-1:] != ["Redirect"] or self.gather is not None:
+        if self.status != 200 or self.verbs()[-1:] != ["Redirect"] or self.gather is not None \
+                or self.root.find("Record") is not None:
             return None
         return self.root[-1].text
 
