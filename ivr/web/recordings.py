@@ -2,8 +2,9 @@
 
 The action request (the call's next turn, ``ivr.web.voice``) is read into the flow's
 :class:`RecordingReport` here. Twilio's recording status callback is signed like every
-webhook (403 otherwise); once signed it is answered 200 when it was about a recording of
-ours, and 204 when about no call or recording of ours (nothing is stored then). Like
+webhook (403 otherwise); once signed it is answered 200 (an empty TwiML document) when it
+was about a recording of ours, and 204 when about no call or recording of ours (nothing is
+stored then). Like
 every webhook of the line it never answers 500: a failure is logged, with the SIDs only.
 """
 
@@ -19,6 +20,7 @@ from flows.recording import RecordingReport
 from ivr.db import db
 from ivr.ports.disputes import RecordingStatus, record_status
 from ivr.web.signatures import require_twilio_signature
+from ivr.web.twiml import empty_twiml
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +79,13 @@ def status() -> Response:
     except Exception:
         log.exception("recording status of %s (call %s) could not be recorded", recording_sid,
                       call_sid)
-        return Response(status=200)
+        return _empty()
     if not ours:
         log.info("recording status for unknown recording %s (call %s) ignored", recording_sid,
                  call_sid)
         return Response(status=204)
-    return Response(status=200)
+    return _empty()
+
+
+def _empty() -> Response:
+    return Response(empty_twiml(), mimetype="text/xml")
