@@ -17,18 +17,34 @@ WORDS_PER_MINUTE = 150
 Outcome = Literal["hangup", "transfer", "reject", "application-error", "loop", "in-progress"]
 
 
+# How a spoken message ends (``Action.keys`` of a "record"): besides a key, these.
+BY_SILENCE, BY_HANGING_UP = "", "hangup"
+
+
+def seconds(count: int) -> str:
+    """``1 second``, ``45 seconds``."""
+    return f"{count} second{'' if count == 1 else 's'}"
+
+
 @dataclass(frozen=True)
 class Action:
-    """What the caller does at an input point: press keys, stay silent or hang up."""
+    """What the caller does at an input point: press keys, stay silent, hang up, or (at a
+    ``<Record>``) speak for ``seconds`` and then end with ``keys``: a key, ``BY_SILENCE``
+    (stop talking) or ``BY_HANGING_UP``."""
 
-    kind: Literal["press", "silence", "hangup"]
+    kind: Literal["press", "silence", "hangup", "record"]
     keys: str = ""
     label: str = ""  # shown instead of the keys, e.g. "16 digits#" for a card number
+    seconds: int = 0
 
     def describe(self) -> str:
         """The transcript line for this action."""
         if self.kind == "press":
             return f"caller presses {self.label or self.keys}"
+        if self.kind == "record":
+            then = {BY_SILENCE: "stops talking", BY_HANGING_UP: "hangs up"}.get(
+                self.keys, f"presses {self.keys}")
+            return f"caller speaks for {seconds(self.seconds)}, then {then}"
         return "caller stays silent" if self.kind == "silence" else "caller hangs up"
 
 

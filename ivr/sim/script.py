@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
 from ivr.db import db
 from ivr.errors import ConfigError, ScriptError, ScriptFailure
+from ivr.sim.record import RecordSpec
+from ivr.sim.results import BY_HANGING_UP, BY_SILENCE
 from ivr.sim.script_load import (
     INPUT_KINDS,
     Script,
@@ -98,7 +100,7 @@ class ScriptCaller:
             step = self.script.steps[self.position]
             self.position += 1
             if step.kind in INPUT_KINDS:
-                return Action(step.kind, step.value)  # type: ignore[arg-type]
+                return self._input(step, gather, call)
             if step.kind == "expect_end":
                 raise self._fail(step, f"the call has not ended: the IVR is waiting for input "
                                        f"({gather.describe()})\n{heard_report(call)}", call)
@@ -106,6 +108,17 @@ class ScriptCaller:
         raise self._fail(None, f"after the last step ({len(self.script.steps)}) the IVR is "
                                f"waiting for input ({gather.describe()}) but the script has "
                                f"no steps left\n{heard_report(call)}", call)
+
+    def _input(self, step: Step, gather: GatherSpec, call: SimulatedCall) -> Action:
+        """The caller's action for an input step; a recording only where one is asked for."""
+        recording = isinstance(gather, RecordSpec)
+        if step.kind == "record" and not recording:
+            raise self._fail(step, f"the IVR is waiting for keys ({gather.describe()}), not a "
+                                   f"recording\n{heard_report(call)}", call)
+        if step.kind == "record":
+            ending = {"silence": BY_SILENCE, "hangup": BY_HANGING_UP}.get(step.value, step.value)
+            return Action("record", ending, seconds=step.seconds)
+        return Action(step.kind, step.value)  # type: ignore[arg-type]
 
     def finished(self, call: SimulatedCall) -> None:
         """Check the steps left after the call ended; any input step left is a failure."""
