@@ -21,6 +21,7 @@ from flows import machine
 from flows.recording import MIN_MESSAGE_SECONDS, DisputeCase, RecordingReport
 from flows.speech import render, say
 from flows.state import CallState
+from ivr.db import locked
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record
 from ivr.sms.notices import notice_to
@@ -55,8 +56,7 @@ class DisputePortsMixin(PortBase):
                      notify_number: str | None, language: str) -> DisputeCase:
         """Open the case for ``recording`` (or find the one its status callback opened), fill
         what the status callback has not, and text its number once."""
-        case = self.session.scalar(select(Dispute).where(
-            Dispute.recording_sid == recording.sid).with_for_update())
+        case = _case_of(self.session, recording.sid)
         if case is None:
             case = open_case(self.session, account_id, call_sid, recording.sid,
                              caller_actor(notify_number))
@@ -116,17 +116,25 @@ def record_status(session: Session, report: RecordingStatus) -> bool:
     more; delivered before that turn, it opens the case, provided the call is waiting for a
     message and this one is long enough to be one.
     """
-    call = session.get(CallSession, report.call_sid, with_for_update=True)
+    # The call's row first, as its turns lock it: a report and the turn opening the case
+    # wait for one another.
+    call = session.scalars(locked(select(CallSession).where(
+        CallSession.call_sid == report.call_sid))).one_or_none()
     if call is None:
         return False
-    case = session.scalar(select(Dispute).where(
-        Dispute.recording_sid == report.recording_sid).with_for_update())
+    case = _case_of(session, report.recording_sid)
     if case is None:
         case = _open_before_turn(session, call, report)
     if case is None or case.call_sid != report.call_sid:
         return False
     _apply(case, report)
     return True
+
+
+def _case_of(session: Session, recording_sid: str) -> Dispute | None:
+    """The case of a recording, locked."""
+    return session.scalars(locked(select(Dispute).where(
+        Dispute.recording_sid == recording_sid))).one_or_none()
 
 
 def _open_before_turn(session: Session, call: CallSession,
