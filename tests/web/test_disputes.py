@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -10,8 +12,10 @@ from sqlalchemy import select
 
 from flows.speech import render, say
 from ivr.db import db
+from ivr.ports.disputes import DisputePortsMixin
 from models import AuditEvent
 from tests.app_helpers import addressed_texts, call_row, dispute_cases
+from tests.concurrency import at_once
 from tests.twilio_helpers import (
     Answer,
     TwilioCaller,
@@ -218,3 +222,32 @@ def test_opening_a_case_is_audited(demo_app: Flask) -> None:
             AuditEvent.action == "dispute_open")).one()
         assert (event.actor, event.origin) == ("caller:+14155550100", caller.call_sid)
         assert event.detail == f"case {case.case_number}"
+
+
+
+
+def test_a_callback_while_the_report_opens_the_case_waits_for_it(
+        demo_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The turn has written the case and not yet committed when the callback comes: the
+    callback waits for the call's turn, then completes the case the turn opened."""
+    caller, answer = at_recording(demo_app)
+    texting = DisputePortsMixin._text_case
+
+    def slowly(ports: DisputePortsMixin, *args: Any) -> bool:
+        texted = texting(ports, *args)
+        ports.session.flush()  # the case is written, its transaction still open
+        time.sleep(0.6)
+        return texted
+
+    monkeypatch.setattr(DisputePortsMixin, "_text_case", slowly)
+
+    def callback_later() -> Answer:
+        time.sleep(0.3)
+        return recording_status(caller, SID, seconds=27)
+
+    jobs = [lambda: caller.record(answer, sid=SID), callback_later]
+    answers = at_once(2, lambda: jobs.pop(0)())
+    assert sorted(a.status for a in answers) == [200, 200]
+    [case] = dispute_cases(demo_app)
+    assert (case.recording_status, case.recording_duration) == ("completed", 27)
+    assert len(addressed_texts(demo_app)) == 1
