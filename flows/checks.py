@@ -11,6 +11,7 @@ from collections.abc import Mapping, Set
 
 from flows.errors import StepTableError
 from flows.keys import KEYPAD, STAR
+from flows.record_step import Record
 from flows.spec import NEXT, CardCapture, End, Entry, Hold, Menu, Option, StepSpec
 from flows.speech import load_catalog
 from flows.state import Step
@@ -45,7 +46,7 @@ def _check_targets(step: Step, spec: StepSpec, table: Mapping[Step, StepSpec]) -
 
 
 def _check_question(step: Step, spec: StepSpec) -> None:
-    if not isinstance(spec, Menu | Entry | CardCapture | Hold | End):
+    if not isinstance(spec, Menu | Entry | CardCapture | Hold | Record | End):
         raise StepTableError(f"step {step} is declared with no kind: it asks nothing")
     if isinstance(spec, Menu) and not spec.options:
         raise StepTableError(f"menu {step} has no options")

@@ -14,13 +14,14 @@ from flows.errors import FlowError
 from flows.outcomes import Finish, Outcome, Retry
 from flows.pace import offer_slower, paced
 from flows.ports import PaymentSource
+from flows.record_step import Record
 from flows.spec import CardCapture, Hold
 from flows.speech import Prompt, say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
 from flows.table import CANCELLABLE_STEPS, MENU_STEPS, STEPS, TRANSITIONS, VERIFIED_STEPS
 
 __all__ = ["CANCELLABLE_STEPS", "MENU_STEPS", "TRANSITIONS", "VERIFIED_STEPS", "FlowError",
-           "awaits_capture", "handle", "holds_for_payment", "start"]
+           "awaits_capture", "awaits_recording", "handle", "holds_for_payment", "start"]
 
 
 def start(state: CallState, ctx: Context) -> Reply:
@@ -95,3 +96,8 @@ def holds_keyed(state: CallState) -> bool:
 def awaits_capture(state: CallState) -> bool:
     """The call waits for Twilio's <Pay> to report on a card (a ``CardCapture`` step)."""
     return isinstance(STEPS[state.step], CardCapture)
+
+
+def awaits_recording(state: CallState) -> bool:
+    """The call waits for Twilio's <Record> to report a message (a ``Record`` step)."""
+    return isinstance(STEPS[state.step], Record)

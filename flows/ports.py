@@ -1,7 +1,5 @@
-"""What the call flow needs from the outside world, as plain data and one Protocol.
-
-The ``ivr`` layer implements :class:`Ports` over the database and the payment gateway; tests
-implement it in memory. Nothing here imports Flask or Twilio."""
+"""What the call flow needs from the outside world, as plain data and one Protocol (Ports,
+implemented by ``ivr`` over the database and gateway, and in memory by tests). No Flask."""
 
 from __future__ import annotations
 
@@ -10,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
+
+from flows.recording import DisputePorts
 
 
 @dataclass(frozen=True)
@@ -215,8 +215,8 @@ class FlowSettings:
     lock_minutes: int = 30  # how long too many wrong PINs lock an account
 
 
-class Ports(Protocol):
-    """Lookups and actions the flow asks of the outside world."""
+class Ports(DisputePorts, Protocol):
+    """Lookups and actions the flow asks of the outside world (and disputes' own)."""
 
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         """Accounts whose phone number is ``e164``."""

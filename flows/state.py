@@ -16,6 +16,7 @@ from flows.draft import (
 )
 from flows.errors import DraftError
 from flows.ports import PaymentSource
+from flows.recording import Recording, RecordingReport
 from flows.speech import Prompt
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
@@ -61,6 +62,10 @@ class Step(StrEnum):
     ARRANGE_COUNT = "arrange_count"
     ARRANGE_DATE = "arrange_date"
     ARRANGE_CONFIRM = "arrange_confirm"
+    # Questioning a charge: a recorded message becomes a dispute case.
+    DISPUTE_RECORD = "dispute_record"
+    DISPUTE_EMPTY = "dispute_empty"
+    DISPUTE_DONE = "dispute_done"
     ENDED = "ended"
 
 
@@ -123,6 +128,7 @@ class CallState:
     # have answered by voice (the words themselves are never kept: they may hold a secret).
     slower: bool = False
     spoken: bool = False
+    dispute_case: str | None = None  # the case number of the charge questioned on this call
 
     @property
     def payment_key(self) -> str:
@@ -250,7 +256,8 @@ class Capture:
 
 @dataclass(frozen=True)
 class Reply:
-    """The flow's decision for one turn: speak, then ask, capture a card, carry on, or end.
+    """The flow's decision for one turn: speak, then ask, capture a card, record a message,
+    carry on, or end.
 
     ``carry_on``: come straight back for the next turn without waiting for keys (the
     caller holds while a payment is charged). ``slow``: speak at the slower rate the caller
@@ -263,12 +270,13 @@ class Reply:
     capture: Capture | None = None
     carry_on: bool = False
     slow: bool = False
+    record: Recording | None = None
 
 
 @dataclass(frozen=True)
 class Event:
-    """What the caller did: keyed digits, words said, nothing before the timeout, or a card
-    capture.
+    """What the caller did: keyed digits, words said, nothing before the timeout, a card
+    capture, or a recorded message.
 
     ``speech`` is what Twilio's recogniser heard and ``confidence`` how sure it was (0 to 1;
     None when it did not say). The words live for this turn only: the flow matches them and
@@ -279,11 +287,14 @@ class Event:
     captured: CaptureReport | None = None
     speech: str | None = None
     confidence: float | None = None
+    recording: RecordingReport | None = None
 
     @property
     def silent(self) -> bool:
-        """True when the caller pressed and said nothing (and no capture reported back)."""
-        return not self.digits and self.captured is None and not self.spoke
+        """True when the caller pressed and said nothing (and no capture or recording
+        reported back)."""
+        return not self.digits and self.captured is None and self.recording is None \
+            and not self.spoke
 
     @property
     def spoke(self) -> bool:

@@ -13,6 +13,7 @@ Each step is one of the kinds in :mod:`flows.spec`:
   only).
 - ``CardCapture``: Twilio's <Pay> collects a card or bank account. ``Hold``: the caller
   holds while a payment is charged. ``End``: the call is over.
+- ``Record`` (:mod:`flows.record_step`): the caller records a spoken message.
 
 ``goes`` lists where a step's actions or handler may lead besides the options' own steps;
 the machine refuses any other move. The question each step asks, how its keys are
@@ -25,6 +26,7 @@ from __future__ import annotations
 from flows import amount_steps as amount
 from flows import authorisation as auth
 from flows import capture_steps as capture
+from flows import dispute_steps as dispute
 from flows import method_steps as method
 from flows import payment_steps as pay
 from flows import plan_steps as plan
@@ -32,6 +34,7 @@ from flows import steps
 from flows.checks import check
 from flows.hearing import spoken_amount, spoken_digits
 from flows.keys import AGREE, BACK
+from flows.record_step import Record
 from flows.spec import NEXT, CardCapture, Each, Either, End, Entry, Hold, Menu, Option, StepSpec
 from flows.state import CallState, Step
 
@@ -53,6 +56,7 @@ STEPS: dict[Step, StepSpec] = {
         Option("3", "option.history", steps.hear_history),
         Option("4", "option.manage", S.MANAGE),
         Option("5", "option.arrangement", S.ARRANGE_COUNT, when=steps.can_arrange),
+        Option("7", "option.dispute", S.DISPUTE_RECORD),
         Option("0", "option.agent", steps.transfer_to_agent, when=steps.agent_available),
         Option(BACK, "option.end_call", steps.goodbye))),
     # Paying: how much, and when.
@@ -161,6 +165,17 @@ STEPS: dict[Step, StepSpec] = {
                             goes=frozenset({S.MAIN_MENU, S.AFTER_DECLINE}), options=(
         Option(AGREE, auth.AGREE_ARRANGEMENT, plan.agree),
         Option("2", "option.cancel_payment", pay.cancel))),
+    # Questioning a charge: a recorded message opens a case, its number said and texted.
+    S.DISPUTE_RECORD: Record(prompt="ask.dispute_message", recording=dispute.DISPUTE_RECORDING,
+                             result=dispute.recorded,
+                             goes=frozenset({S.DISPUTE_EMPTY, S.DISPUTE_DONE})),
+    S.DISPUTE_EMPTY: Menu(options=(
+        Option("1", "option.record_again", S.DISPUTE_RECORD),
+        Option("2", "option.main_menu", S.MAIN_MENU))),
+    S.DISPUTE_DONE: Menu(options=(
+        Option("1", "option.repeat_case_number", dispute.hear_case_number),
+        Option("2", "option.main_menu", S.MAIN_MENU),
+        Option(BACK, "option.end_call", steps.goodbye))),
     S.ENDED: End(),
 }
 

@@ -5,6 +5,7 @@ from models.audit import AuditEvent
 from models.base import Base, utcnow
 from models.call import CallSession
 from models.card_entry import CardEntry
+from models.dispute import Dispute
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
 from models.payment import Payment
 from models.refusals import WebhookRefusal
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "CallSession",
     "CardEntry",
+    "Dispute",
     "Payment",
     "SandboxCharge",
     "SavedPaymentMethod",

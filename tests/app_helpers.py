@@ -22,7 +22,7 @@ from app import create_app
 from ivr.config import Settings, normalise_database_url
 from ivr.db import db
 from ivr.ops.migrate import upgrade
-from models import Account, CallSession, Payment, SmsMessage
+from models import Account, CallSession, Dispute, Payment, SmsMessage
 
 PG_URL = os.environ.get("IVR_TEST_DATABASE_URL", "")
 TODAY = "2026-11-21"
@@ -129,3 +129,11 @@ def call_row(app: Flask, call_sid: str) -> CallSession:
     """The call's row, as stored."""
     with db.transaction(app) as session:
         return session.get_one(CallSession, call_sid)
+
+
+def dispute_cases(app: Flask) -> list[Dispute]:
+    """Every dispute case, oldest first, detached to read after the transaction."""
+    with db.transaction(app) as session:
+        rows = list(session.scalars(select(Dispute).order_by(Dispute.id)))
+        session.expunge_all()
+        return rows

@@ -29,6 +29,7 @@ from flows.ports import (
     SavedMethod,
     ScheduledPayment,
 )
+from flows.recording import DisputeCase, RecordingReport
 
 OUTCOMES = {
     "4000000000000002": DeclineReason.DECLINED,
@@ -78,6 +79,8 @@ class FakePorts:
     arrangements: list[tuple[int, list[tuple[date, int]], PaymentSource]] = field(
         default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    # Dispute cases by recording SID: (case number, account, where its number was texted).
+    disputes: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
             phone: str | None = None, name: str = "") -> None:
@@ -334,3 +337,14 @@ class FakePorts:
         for when, cents in instalments:
             self._schedule(account_id, cents, when, method)
         return [f"77700000{n:02d}" for n in range(1, len(instalments) + 1)]
+
+    # -- disputes
+
+    def open_dispute(self, account_id: int, call_sid: str, recording: RecordingReport,
+                     notify_number: str | None, language: str) -> DisputeCase:
+        if recording.sid not in self.disputes:
+            number = f"{next(self.ids) + 20000000:08d}"
+            to = notify_number or self.phones.get(account_id)
+            self.disputes[recording.sid] = (number, account_id, to)
+        number, _, to = self.disputes[recording.sid]
+        return DisputeCase(number, texted=to is not None)

@@ -15,7 +15,7 @@ from flows.table import STEPS
 from ivr.config import override_settings
 from ivr.db import db
 from models import CallSession
-from tests.twilio_helpers import Answer, TwilioCaller
+from tests.twilio_helpers import MESSAGE, Answer, TwilioCaller
 
 PIN = "1015"  # set on the demo accounts used: a 4 digit PIN that is also a date and an amount
 VISA, DECLINED = "4242424242424242", "4000000000000002"
@@ -65,6 +65,9 @@ PATHS: dict[Step, list[str]] = {
     Step.ARRANGE_COUNT: [SAM, "1", PIN, "5"],
     Step.ARRANGE_DATE: _ARRANGE,
     Step.ARRANGE_CONFIRM: [*_ARRANGE, "1125", "1201", "1", VISA, "1230", "123", "94105"],
+    Step.DISPUTE_RECORD: [*_MENU, "7"],
+    Step.DISPUTE_EMPTY: [*_MENU, "7", "#"],  # the finish key at once: no message
+    Step.DISPUTE_DONE: [*_MENU, "7", MESSAGE],
 }
 
 # The steps reached only with IVR_CARD_CAPTURE=pay: Twilio's <Pay> collects the card or account.

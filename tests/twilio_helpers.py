@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -14,6 +15,8 @@ from ivr.config import settings_of
 # Keys from the first prompt of a demo call (account 10001234) to the second bank account entry:
 # the first entry is held as a digest until the call ends.
 TO_SECOND_BANK_ENTRY = ("1", "2468", "2", "2", "1", "1", "2", "1", "110000000", "000123456789")
+# "Pressed" at a <Record>: the caller speaks a message (see TwilioCaller.record).
+MESSAGE = "(a message)"
 
 
 @dataclass
@@ -36,9 +39,10 @@ class Answer:
 
     @property
     def action(self) -> str:
-        """Where the gather posts the caller's keys."""
-        assert self.gather is not None, self.said
-        return self.gather.get("action", "")
+        """Where the gather posts the caller's keys (or a <Record> what it recorded)."""
+        verb = self.gather if self.gather is not None else self.root.find("Record")
+        assert verb is not None, self.said
+        return verb.get("action", "")
 
     def verbs(self) -> list[str]:
         """Top-level verb names."""
@@ -47,7 +51,8 @@ class Answer:
     @property
     def carries_on(self) -> str | None:
         """Where Twilio goes straight on to, when nothing is asked (holding for a charge)."""
-        if self.status != 200 or self.verbs()[-1:] != ["Redirect"] or self.gather is not None:
+        if self.status != 200 or self.verbs()[-1:] != ["Redirect"] or self.gather is not None \
+                or self.root.find("Record") is not None:
             return None
         return self.root[-1].text
 
@@ -110,12 +115,25 @@ class TwilioCaller:
         return self.post("/voice")
 
     def press(self, answer: Answer, keys: str, follow: bool = True) -> Answer:
-        """Press keys at the answer's gather."""
+        """Press keys at the answer's gather (``MESSAGE``: speak a message at its <Record>)."""
+        if keys == MESSAGE:
+            return self.record(answer)
         return self.post(answer.action, follow, Digits=keys)
 
     def say(self, answer: Answer, words: str, confidence: str = "0.92") -> Answer:
         """Say ``words`` at the answer's gather: Twilio posts what it heard, and how sure."""
         return self.post(answer.action, True, SpeechResult=words, Confidence=confidence)
+
+    def record(self, answer: Answer, seconds: int = 30, sid: str | None = None,
+               digits: str = "#") -> Answer:
+        """Twilio's report of a message recorded at the answer's <Record>, to its action
+        (``digits``: the key that ended it, or "hangup")."""
+        verb = answer.root.find("Record")
+        assert verb is not None, answer.said
+        sid = sid or f"RE{uuid.uuid4().hex}"
+        return self.post(verb.get("action", ""), RecordingSid=sid,
+                         RecordingUrl=recording_url(sid), RecordingDuration=str(seconds),
+                         Digits=digits)
 
     def silence(self, answer: Answer) -> Answer:
         """Stay silent: follow the <Redirect> after the gather."""
@@ -129,6 +147,23 @@ class TwilioCaller:
         for entry in keys:
             answer = self.press(answer, entry)
         return answer
+
+
+def recording_status(caller: TwilioCaller, sid: str, status: str = "completed",
+                     seconds: int = 28, **more: str) -> Answer:
+    """Twilio's recording status callback for recording ``sid`` of the caller's call (its
+    documented parameters; a completed one gives the trimmed length)."""
+    params = {"RecordingSid": sid, "RecordingStatus": status, "RecordingChannels": "1",
+              "RecordingSource": "RecordVerb", "RecordingStartTime": "Sat, 21 Nov 2026 "
+              "15:00:00 +0000", "ErrorCode": "0" if status == "completed" else "16101"}
+    if status == "completed":
+        params |= {"RecordingUrl": recording_url(sid), "RecordingDuration": str(seconds)}
+    return caller.post("/voice/recording-status", False, **{**params, **more})
+
+
+def recording_url(sid: str) -> str:
+    """Where Twilio keeps a recording of the test account (as its reports give it)."""
+    return f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{sid}"
 
 
 def pay_result(caller: TwilioCaller, answer: Answer, **params: str) -> Answer:

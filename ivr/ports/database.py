@@ -18,6 +18,7 @@ from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.payments.gateways.sandbox_record import DatabaseRecord
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.ports.accounts import AccountPorts
+from ivr.ports.disputes import DisputePortsMixin
 from ivr.ports.payments import PaymentPorts
 from ivr.ports.plans import PlanPorts
 from ivr.ports.tokens import TokenPorts
@@ -28,7 +29,7 @@ __all__ = ["DatabasePorts", "flow_settings", "gateway_of", "init_app", "make_gat
            "ports_for"]
 
 
-class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts, TokenPorts):
+class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts, TokenPorts, DisputePortsMixin):
     """:class:`flows.ports.Ports` for one webhook's database transaction."""
 
 

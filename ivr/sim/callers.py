@@ -8,12 +8,16 @@ from typing import TextIO
 
 from flask import Flask
 
+from ivr.sim.record import RecordSpec
+from ivr.sim.results import BY_HANGING_UP, BY_SILENCE
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import Transport, transport_for
 from ivr.sim.twiml import DTMF_KEYS, GatherSpec
 
 HELP = ("type digits, * or # (or, where words are heard, what you say); an empty line to "
         "stay silent; h to hang up")
+RECORD_HELP = ("type the seconds you speak, then how you end: a key (30 #), nothing to stop "
+               "talking (30), or h to hang up (30 h); an empty line says nothing")
 
 
 def _print_prompt(text: str) -> None:
@@ -35,6 +39,23 @@ def parse_keys(line: str, speech: bool = False) -> Action | None:
     return None
 
 
+def parse_recording(line: str) -> Action | None:
+    """What a caller typed at a ``<Record>``: seconds of speech and how they end, or None."""
+    words = line.split()
+    if not words:
+        return Action("silence")
+    if words == ["h"]:
+        return Action("hangup")
+    if len(words) > 2 or not (words[0].isascii() and words[0].isdigit()):
+        return None
+    ending = words[1] if len(words) == 2 else BY_SILENCE
+    if ending == "h":
+        ending = BY_HANGING_UP
+    elif ending and not (len(ending) == 1 and ending in DTMF_KEYS):
+        return None
+    return Action("record", ending, seconds=int(words[0]))
+
+
 class InteractiveCaller:
     """Reads the caller's keys at every ``<Gather>`` and ``<Pay>`` field; EOF hangs up."""
 
@@ -46,19 +67,23 @@ class InteractiveCaller:
         self.prompt = prompt
 
     def choose(self, call: SimulatedCall, gather: GatherSpec) -> Action:
-        """Ask until the line typed is valid keypad input, silence or a hang-up."""
-        self.echo(f"[waiting for {gather.describe()}; {HELP}]")
+        """Ask until the line typed is valid keypad input, silence or a hang-up (at a
+        ``<Record>``: seconds of speech and how they end)."""
+        recording = isinstance(gather, RecordSpec)
+        usage = RECORD_HELP if recording else HELP
+        self.echo(f"[waiting for {gather.describe()}; {usage}]")
         while True:
             self.prompt(gather.keys_prompt())
             line = self.stream.readline()
             if not line:
                 self.echo("")  # end of input: leave the prompt line before hanging up
                 return Action("hangup")
-            action = parse_keys(line, speech=gather.speech)
+            action = parse_recording(line) if recording \
+                else parse_keys(line, speech=gather.speech)
             if action is not None:
                 return action
-            self.echo(f"not keypad input: {line.strip()!r} (this question takes keys only; "
-                      f"{HELP})")
+            self.echo(f"not {'a recording' if recording else 'keypad input'}: "
+                      f"{line.strip()!r} ({usage})")
 
     def finished(self, call: SimulatedCall) -> None:
         """Summarise how the call ended."""

@@ -20,17 +20,27 @@ Outcome = Literal["hangup", "transfer", "reject", "application-error", "loop", "
 # How sure Twilio's recogniser is of words a simulated caller says, unless a script says.
 DEFAULT_CONFIDENCE = 0.92
 
+# How a spoken message ends (``Action.keys`` of a "record"): besides a key, these.
+BY_SILENCE, BY_HANGING_UP = "", "hangup"
+
+
+def seconds(count: int) -> str:
+    """``1 second``, ``45 seconds``."""
+    return f"{count} second{'' if count == 1 else 's'}"
+
 
 @dataclass(frozen=True)
 class Action:
     """What the caller does at an input point: press keys, say words (at a question that
-    takes speech), stay silent or hang up."""
+    takes speech), stay silent, hang up, or (at a ``<Record>``) speak for ``seconds`` and then
+    end with ``keys``: a key, ``BY_SILENCE`` (stop talking) or ``BY_HANGING_UP``."""
 
-    kind: Literal["press", "say", "silence", "hangup"]
+    kind: Literal["press", "say", "silence", "hangup", "record"]
     keys: str = ""
     label: str = ""  # shown instead of the keys, e.g. "16 digits#" for a card number
     words: str = ""
     confidence: float = DEFAULT_CONFIDENCE  # Twilio's Confidence for the words
+    seconds: int = 0
 
     def describe(self) -> str:
         """The transcript line for this action."""
@@ -40,6 +50,10 @@ class Action:
             sure = "" if self.confidence == DEFAULT_CONFIDENCE else \
                 f" (confidence {self.confidence:g})"
             return f'caller says "{self.words}"{sure}'
+        if self.kind == "record":
+            then = {BY_SILENCE: "stops talking", BY_HANGING_UP: "hangs up"}.get(
+                self.keys, f"presses {self.keys}")
+            return f"caller speaks for {seconds(self.seconds)}, then {then}"
         return "caller stays silent" if self.kind == "silence" else "caller hangs up"
 
 

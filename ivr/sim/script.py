@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
 from ivr.db import db
 from ivr.errors import ConfigError, ScriptError, ScriptFailure
-from ivr.sim.results import DEFAULT_CONFIDENCE
+from ivr.sim.record import RecordSpec
+from ivr.sim.results import BY_HANGING_UP, BY_SILENCE, DEFAULT_CONFIDENCE
 from ivr.sim.script_load import (
     INPUT_KINDS,
     Script,
@@ -101,7 +102,7 @@ class ScriptCaller:
             if step.kind == "say":
                 return self._say(step, call, gather)
             if step.kind in INPUT_KINDS:
-                return Action(step.kind, step.value)  # type: ignore[arg-type]
+                return self._input(step, gather, call)
             if step.kind == "expect_end":
                 raise self._fail(step, f"the call has not ended: the IVR is waiting for input "
                                        f"({gather.describe()})\n{heard_report(call)}", call)
@@ -119,6 +120,17 @@ class ScriptCaller:
                                    f"{heard_report(call)}", call)
         sure = DEFAULT_CONFIDENCE if step.confidence is None else step.confidence
         return Action("say", words=step.value, confidence=sure)
+
+    def _input(self, step: Step, gather: GatherSpec, call: SimulatedCall) -> Action:
+        """The caller's action for an input step; a recording only where one is asked for."""
+        recording = isinstance(gather, RecordSpec)
+        if step.kind == "record" and not recording:
+            raise self._fail(step, f"the IVR is waiting for keys ({gather.describe()}), not a "
+                                   f"recording\n{heard_report(call)}", call)
+        if step.kind == "record":
+            ending = {"silence": BY_SILENCE, "hangup": BY_HANGING_UP}.get(step.value, step.value)
+            return Action("record", ending, seconds=step.seconds)
+        return Action(step.kind, step.value)  # type: ignore[arg-type]
 
     def finished(self, call: SimulatedCall) -> None:
         """Check the steps left after the call ended; any input step left is a failure."""

@@ -14,7 +14,7 @@ from ivr.errors import ScriptError
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.twiml import DTMF_KEYS
 
-INPUT_KINDS = ("press", "say", "silence", "hangup")
+INPUT_KINDS = ("press", "say", "silence", "hangup", "record")
 CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
                 "application-error", "loop")
@@ -59,13 +59,16 @@ class Step:
 
     number: int
     kind: str
-    value: str = ""
+    value: str = ""  # a record's: how it ends (a key, "silence" or "hangup")
     confidence: float | None = None  # a ``say`` step's, when the script gives one
+    seconds: int = 0  # a record's: how long the caller speaks
 
     def describe(self) -> str:
         """The step as written, e.g. ``step 3 (press: "1")``."""
         if self.kind in ("silence", "hangup"):
             return f"step {self.number} ({self.kind})"
+        if self.kind == "record":
+            return f"step {self.number} (record: {self.seconds} seconds, then {self.value})"
         sure = f", confidence {self.confidence:g}" if self.confidence is not None else ""
         return f'step {self.number} ({self.kind}: "{self.value}"{sure})'
 
@@ -89,10 +92,13 @@ def _step(number: int, raw: Any) -> Step:
         return Step(number, raw)
     if not isinstance(raw, Mapping) or len(raw) != 1:
         raise ScriptError(f"step {number}: expected 'silence', 'hangup' or one of "
-                          f"{', '.join(('press', 'say', *CHECK_KINDS))}: <value>, got {raw!r}")
+                          f"{', '.join(('press', 'say', 'record', *CHECK_KINDS))}: <value>, "
+                          f"got {raw!r}")
     kind, value = next(iter(raw.items()))
     if kind == "say":
         return _say_step(number, value)
+    if kind == "record":
+        return _record_step(number, value)
     if kind not in ("press", *CHECK_KINDS):
         raise ScriptError(f"step {number}: unknown step {kind!r}")
     text = as_text(value).strip() if value is not None else ""
@@ -124,6 +130,24 @@ def _say_step(number: int, value: Any) -> Step:
         raise ScriptError(f"step {number}: say's confidence is a number from 0 to 1, "
                           f"got {confidence!r}")
     return Step(number, "say", words, None if confidence is None else float(confidence))
+
+
+def _record_step(number: int, raw: Any) -> Step:
+    """``record: {seconds: 30, then: "#"}``: speak at a <Record>, then press a key (default
+    "#"), stop talking (``then: silence``) or hang up (``then: hangup``)."""
+    if not isinstance(raw, Mapping) or not set(raw) <= {"seconds", "then"} \
+            or "seconds" not in raw:
+        raise ScriptError(f"step {number}: record takes {{seconds: N, then: KEY|silence|hangup}}"
+                          f", got {raw!r}")
+    seconds = raw["seconds"]
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+        raise ScriptError(f"step {number}: record seconds must be a whole number, got "
+                          f"{seconds!r}")
+    then = as_text(raw.get("then", "#")).strip()
+    if then not in ("silence", "hangup") and not (len(then) == 1 and then in DTMF_KEYS):
+        raise ScriptError(f"step {number}: record then must be one key, silence or hangup, "
+                          f"got {then!r}")
+    return Step(number, "record", then, seconds=int(seconds))
 
 
 def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:

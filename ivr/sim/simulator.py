@@ -24,6 +24,7 @@ from ivr.errors import TwimlError
 from ivr.phones import to_e164
 from ivr.sim.pay import PaySession
 from ivr.sim.pay_connectors import CONNECTORS, connector_for
+from ivr.sim.record import LaterCallbacks, RecordSession
 from ivr.sim.results import SECONDS_PER_KEY, WORDS_PER_MINUTE, Action, CallResult, Outcome
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import (
@@ -92,6 +93,7 @@ class SimulatedCall:
         self.reject_reason = ""
         self._started = datetime.now(UTC)
         self._sms_marker = transport.sms_marker()
+        self.later = LaterCallbacks(transport, self.warn)  # a recording's status callbacks
 
     def run(self) -> CallResult:
         """Place the call, follow it to its end, post the status callback, return the result."""
@@ -106,6 +108,7 @@ class SimulatedCall:
                 self._post_status()
             raise
         self._post_status()
+        self.later.post()
         self.caller.finished(self)
         return self.result
 
@@ -143,6 +146,7 @@ class SimulatedCall:
         params = self.webhook_params(**request.params)
         self.result.requests += 1
         response = self.transport.request(request.method, request.url, params)
+        self.later.post()
         where = f"{request.method} {request.url}"
         if not 200 <= response.status < 300:
             detail = f"HTTP {response.status} from {where}"
@@ -174,6 +178,9 @@ class SimulatedCall:
             return self._gather(verb, current_url)
         if name == "Pay":
             return self._pay(verb, current_url)
+        if name == "Record":
+            outcome = RecordSession(self, verb, current_url).run()
+            return _Request(*outcome) if isinstance(outcome, tuple) else outcome
         if name == "Redirect":
             target = urljoin(current_url, (verb.text or "").strip())
             return _Request((verb.get("method") or "POST").upper(), target, {})

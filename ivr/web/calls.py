@@ -117,9 +117,12 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
         return call.last_response
     if call is not None and call.ended_at is not None:
         # The status callback already closed it: a late request gets a plain goodbye, but a
-        # late <Pay> result is still what happened to the payment.
+        # late <Pay> result is still what happened to the payment, and a late <Record>
+        # result the message of a caller who hung up while recording.
         if event is not None and event.captured is not None:
             _record_late_capture(session, call, event.captured)
+        if event is not None and event.recording is not None:
+            _record_late_recording(app, session, call, event)
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
                            voice_settings(app))
     ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
@@ -157,6 +160,20 @@ def _record_late_capture(session: Session, call: CallSession, report: CaptureRep
     payment = session.scalar(select(Payment).where(Payment.idempotency_key == state.payment_key))
     if machine.awaits_capture(state) and payment is not None:
         record_capture(session, payment, report.ledger_result(), late=True)
+
+
+def _record_late_recording(app: Flask, session: Session, call: CallSession,
+                           event: Event) -> None:
+    """A message reported after the call was closed: the flow opens its case (and texts it),
+    as it would have on the call; what it would say goes unheard."""
+    state = CallState.from_dict(call.flow_state)
+    if not machine.awaits_recording(state):
+        return
+    ctx = Context(services.ports_for(app, session, call.call_sid), services.flow_settings(app))
+    machine.handle(state, event, ctx)
+    call.flow_state = state.to_dict()
+    flag_modified(call, "flow_state")
+    call.state = str(state.step)
 
 
 def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:

@@ -9,11 +9,15 @@ from twilio.twiml.voice_response import Prompt as PayPrompt
 
 from flows.hearing import hint_phrases
 from flows.money import cents_to_decimal
+from flows.recording import Recording
 from flows.speech import Prompt, render, say
 from flows.state import Ask, Capture, EndKind, Reply
 
 # Where Twilio reports <Pay>'s progress (each field asked, each error); see ivr.web.voice.
 PAY_STATUS_PATH = "/voice/pay-status"
+# Where Twilio reports a recording once it is kept, or that it is not (ivr.web.recordings).
+RECORDING_STATUS_PATH = "/voice/recording-status"
+RECORDING_EVENTS = "completed absent"
 PAY_FIELDS = ("payment-card-number", "expiration-date", "security-code", "postal-code")
 BANK_FIELDS = ("bank-routing-number", "bank-account-number")
 PAY_ERRORS = {
@@ -96,6 +100,8 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
         response.redirect(f"{action_url}&silence=1", method="POST")
     elif reply.capture is not None:
         response.append(pay_verb(reply.capture, action_url, voice))
+    elif reply.record is not None:
+        record_verbs(response, reply.record, action_url)
     elif reply.carry_on:
         # Straight on to the next turn, holding: Twilio requests it as soon as the speech ends.
         response.redirect(f"{action_url}&hold=1", method="POST")
@@ -104,6 +110,21 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
     else:
         response.hangup()
     return str(response)
+
+
+def record_verbs(response: VoiceResponse, recording: Recording, action_url: str) -> None:
+    """<Record> reporting to ``action_url`` and to our recording status callback.
+
+    An empty recording is not reported to the action URL: Twilio goes on to the next verb,
+    which comes back as ``silence=1`` (no message). Silence at either end is trimmed.
+    """
+    response.record(action=action_url, method="POST", timeout=recording.silence_seconds,
+                    finish_on_key=recording.finish_on_key, max_length=recording.max_seconds,
+                    play_beep=True, trim="trim-silence",
+                    recording_status_callback=RECORDING_STATUS_PATH,
+                    recording_status_callback_method="POST",
+                    recording_status_callback_event=RECORDING_EVENTS)
+    response.redirect(f"{action_url}&silence=1", method="POST")
 
 
 def pay_verb(capture: Capture, action_url: str, voice: Voice) -> Pay:

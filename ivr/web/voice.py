@@ -22,6 +22,7 @@ from ivr.web.calls import (
     voice_settings,
 )
 from ivr.web.pay_form import capture_report, is_pay_result, pay_tokens
+from ivr.web.recordings import is_record_result, recording_report
 from ivr.web.signatures import require_twilio_signature
 from ivr.web.twiml import apology_twiml, empty_twiml
 from models import CallSession
@@ -78,8 +79,8 @@ def incoming() -> Response:
 
 @bp.post("/turn")
 def turn() -> Response:
-    """The caller's keys (or words) for turn ``t``; ``silence=1`` when none came; or <Pay>'s
-    result.
+    """The caller's keys (or words) for turn ``t``; ``silence=1`` when none came; <Pay>'s
+    result, or <Record>'s (``silence=1`` after a <Record>: it recorded nothing).
 
     ``hold=1``: the caller is holding while the payment just authorised is charged.
     """
@@ -93,6 +94,8 @@ def turn() -> Response:
         tokens = pay_tokens(settings_of(app).payment_gateway)
         return _answer(number, Event(digits=None,
                                      captured=capture_report(request.form, tokens)))
+    if is_record_result(request.form):
+        return _answer(number, Event(digits=None, recording=recording_report(request.form)))
     digits = request.form.get("Digits", "")
     speech = request.form.get("SpeechResult", "")
     if speech.strip() and not digits:

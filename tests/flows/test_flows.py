@@ -109,7 +109,7 @@ def test_short_pin_is_a_format_error_not_a_wrong_pin(ports: FakePorts) -> None:
 def test_menus_say_each_option_as_to_something_press_n(ports: FakePorts) -> None:
     caller = verified(ports, agent=True)
     sentences = [s.strip() for s in re.split(r"(?<=\.)\s", caller.text) if "press" in s]
-    assert len(sentences) == 7
+    assert len(sentences) == 8
     for sentence in sentences:
         assert re.fullmatch(r"To [^,]+, press (\d|star)\.", sentence), sentence
     assert "To speak with an agent, press 0." in caller.text

@@ -56,7 +56,7 @@ def test_ssml_is_flattened_and_unknown_verbs_are_ignored_with_a_warning() -> Non
         say.prosody("is overdue", rate="slow")
         response.play("https://example.com/hold.mp3")
         response.pause(length=2)
-        response.record()
+        response.echo()
         response.say("Bye.")
         return response
 
@@ -64,7 +64,7 @@ def test_ssml_is_flattened_and_unknown_verbs_are_ignored_with_a_warning() -> Non
     result = call(app)
     assert result.transcript[0] == "IVR: Your account ending in 1 2 3 4 is overdue"
     assert "[plays https://example.com/hold.mp3]" in result.transcript
-    assert "[warning: unknown verb <Record> ignored]" in result.transcript
+    assert "[warning: unknown verb <Echo> ignored]" in result.transcript
     assert result.heard[-1] == "Bye."
 
 
