@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from flows.record_step import Record
 from flows.spec import End, Hold
 from flows.state import Step
 from flows.table import STEPS
@@ -72,6 +73,8 @@ PATHS: dict[Step, list[str]] = {
 
 # The steps reached only with IVR_CARD_CAPTURE=pay: Twilio's <Pay> collects the card or account.
 PAY_STEPS = frozenset({Step.CARD_CAPTURE, Step.BANK_CAPTURE})
+# Steps that record a message (<Record>): the caller speaks, nothing is gathered.
+RECORD_STEPS = frozenset(step for step, spec in STEPS.items() if isinstance(spec, Record))
 
 # Run once first: a payment of one dollar scheduled for December 1st from the checking
 # account on file, so that CANCEL_SCHEDULED has something to offer.

@@ -82,8 +82,9 @@ class InteractiveCaller:
                 else parse_keys(line, speech=gather.speech)
             if action is not None:
                 return action
-            self.echo(f"not {'a recording' if recording else 'keypad input'}: "
-                      f"{line.strip()!r} ({usage})")
+            why = "a recording" if recording else "keypad input"
+            only = "" if recording else "this question takes keys only; "
+            self.echo(f"not {why}: {line.strip()!r} ({only}{usage})")
 
     def finished(self, call: SimulatedCall) -> None:
         """Summarise how the call ended."""

@@ -15,7 +15,15 @@ from ivr.db import db
 from ivr.security.pins import hash_pin
 from models import Account
 from tests.app_helpers import call_row
-from tests.prompt_paths import ASKING_STEPS, PATHS, PAY_STEPS, PIN, SCHEDULE_ONE, walk
+from tests.prompt_paths import (
+    ASKING_STEPS,
+    PATHS,
+    PAY_STEPS,
+    PIN,
+    RECORD_STEPS,
+    SCHEDULE_ONE,
+    walk,
+)
 from tests.twilio_helpers import Answer, TwilioCaller
 
 S = Step
@@ -24,7 +32,7 @@ S = Step
 SPEECH_STEPS = frozenset({
     S.CONFIRM_ACCOUNT, S.ACCOUNT_NUMBER, S.MAIN_MENU, S.PAY_CHOICE, S.PAY_OTHER_AMOUNT,
     S.PAY_WHEN, S.PAY_METHOD, S.AFTER_PAYMENT, S.AFTER_DECLINE, S.BANK_TYPE, S.MANAGE,
-    S.CANCEL_SCHEDULED, S.AUTOPAY_METHOD, S.ARRANGE_COUNT})
+    S.CANCEL_SCHEDULED, S.AUTOPAY_METHOD, S.ARRANGE_COUNT, S.DISPUTE_EMPTY, S.DISPUTE_DONE})
 # Keypad only: the PIN, card and bank numbers, security codes, dates, and agreeing to terms.
 KEYPAD_STEPS = frozenset({
     S.PIN, S.CARD_NUMBER, S.CARD_EXPIRY, S.CARD_CODE, S.CARD_ZIP, S.BANK_ROUTING,
@@ -55,15 +63,15 @@ def hints(answer: Answer) -> list[str]:
 
 
 def test_every_asking_step_is_either_spoken_or_keypad_only() -> None:
-    assert SPEECH_STEPS | KEYPAD_STEPS | PAY_STEPS == ASKING_STEPS
+    assert SPEECH_STEPS | KEYPAD_STEPS | PAY_STEPS | RECORD_STEPS == ASKING_STEPS
     assert not SPEECH_STEPS & KEYPAD_STEPS
 
 
 def test_speech_is_heard_exactly_where_it_may_be(line: Flask) -> None:
     walk(line, "CA" + "a" * 32, SCHEDULE_ONE)  # so there is a scheduled payment to cancel
     for n, (step, path) in enumerate(PATHS.items()):
-        if step in PAY_STEPS:
-            continue  # <Pay> (keypad only by nature): see the next test
+        if step in PAY_STEPS | RECORD_STEPS:
+            continue  # <Pay> (keypad only by nature): see the next test; <Record> hears none
         caller, answer = walk(line, f"CA{n:02d}{'b' * 30}", path)
         assert call_row(line, caller.call_sid).state == step
         gather = answer.gather
