@@ -4,6 +4,7 @@ from models.account import Account
 from models.audit import AuditEvent
 from models.base import Base, utcnow
 from models.call import CallSession
+from models.callback import CallbackRequest
 from models.card_entry import CardEntry
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
 from models.payment import Payment
@@ -18,6 +19,7 @@ __all__ = [
     "AutopayEnrollment",
     "Base",
     "CallSession",
+    "CallbackRequest",
     "CardEntry",
     "Payment",
     "SandboxCharge",

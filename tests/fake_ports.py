@@ -78,6 +78,8 @@ class FakePorts:
     arrangements: list[tuple[int, list[tuple[date, int]], PaymentSource]] = field(
         default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    # Callback requests by call SID: (account id, number, verified).
+    callbacks: dict[str, tuple[int | None, str, bool]] = field(default_factory=dict)
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
             phone: str | None = None, name: str = "") -> None:
@@ -334,3 +336,7 @@ class FakePorts:
         for when, cents in instalments:
             self._schedule(account_id, cents, when, method)
         return [f"77700000{n:02d}" for n in range(1, len(instalments) + 1)]
+
+    def request_callback(self, account_id: int | None, number: str, call_sid: str,
+                         verified: bool) -> None:
+        self.callbacks.setdefault(call_sid, (account_id, number, verified))

@@ -122,7 +122,8 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
             _record_late_capture(session, call, event.captured)
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
                            voice_settings(app))
-    ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
+    ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app),
+                  services.agent_desk(app))
     if call is None or event is None:
         call = call or _new_call(session, form)
         state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
