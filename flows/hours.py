@@ -42,7 +42,7 @@ class HoursRange:
         return moment.weekday() in self.days and self.opens <= minute < self.closes
 
     def prompt(self) -> Prompt:
-        """ "Monday to Friday, from eight a.m. to six p.m."."""
+        """ "Monday to Friday, from eight AM to six PM"."""
         days = say(f"value.weekday.{self.first}") if self.first == self.last else \
             say("value.hours.days", first=say(f"value.weekday.{self.first}"),
                 last=say(f"value.weekday.{self.last}"))

@@ -59,7 +59,7 @@ class Phone:
 @dataclass(frozen=True)
 class Clock:
     """A time of day in minutes after midnight (1440: the midnight that ends the day), said
-    as the catalog's ``value.time.*`` say it ("eight thirty a.m.", "noon")."""
+    as the catalog's ``value.time.*`` say it ("eight thirty AM", "noon")."""
 
     minutes: int
 
@@ -135,7 +135,7 @@ def phone_words(e164: str, language: str = "en-US") -> str:
 
 
 def clock_words(minutes: int, language: str = "en-US") -> str:
-    """``510`` -> "eight thirty a.m."; ``720`` -> "noon"; ``0`` and ``1440`` -> "midnight"."""
+    """``510`` -> "eight thirty AM"; ``720`` -> "noon"; ``0`` and ``1440`` -> "midnight"."""
     catalog = load_catalog(language)
     hour, minute = divmod(minutes % (24 * 60), 60)
     if minute == 0 and hour in (0, 12):

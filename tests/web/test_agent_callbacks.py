@@ -24,8 +24,8 @@ from tests.agent_helpers import (
 from tests.twilio_helpers import Answer, TwilioCaller
 
 OFFER = "To have an agent call you back, press 1."
-SPOKEN_HOURS = ("Agents are available Monday to Friday, from eight a.m. to six p.m., and "
-                "Saturday, from nine a.m. to one p.m.")
+SPOKEN_HOURS = ("Agents are available Monday to Friday, from eight AM to six PM, and "
+                "Saturday, from nine AM to one PM")
 
 
 def caller_at(app: Flask, now: str, caller: str = "+14155550100",
@@ -51,7 +51,7 @@ def test_the_closing_minute_is_outside_the_hours(demo_app: Flask) -> None:
     with_agent(demo_app, hours="Sat 09:00-10:00", now=SATURDAY_MORNING)  # at 10:00
     answer = TwilioCaller(demo_app).walk(*TO_MAIN_MENU, "0")
     assert answer.root.find("Dial") is None
-    assert "Agents are available Saturday, from nine a.m. to ten a.m." in answer.said
+    assert "Agents are available Saturday, from nine AM to ten AM." in answer.said
 
 
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
