@@ -3,7 +3,11 @@ callback steps; the trail of steps an agent is shown; and the table check they r
 
 from __future__ import annotations
 
+import re
+import string
+
 import pytest
+import yaml
 
 from flows import machine, table
 from flows.agent_steps import callable_number
@@ -11,6 +15,7 @@ from flows.checks import check
 from flows.errors import StepTableError
 from flows.hours import AgentDesk, parse_hours
 from flows.spec import End
+from flows.speech import CATALOG_DIR
 from flows.state import EndKind, Event, Step
 from tests.flow_helpers import VISA, Caller, make_ports, verified
 
@@ -114,3 +119,18 @@ def test_a_step_reached_only_from_an_end_is_reachable() -> None:
     steps = {**table.STEPS, Step.AGENT: End()}  # nothing leads to the callback offer any more
     with pytest.raises(StepTableError, match="step callback_offer cannot be reached"):
         check(steps, names=frozenset(Step))
+
+
+def test_the_spanish_agent_catalog_has_every_id_with_the_same_placeholders() -> None:
+    parts = {language: yaml.safe_load((CATALOG_DIR / f"{language}.agent.yaml").read_text())
+             for language in ("en-US", "es-US")}
+    assert parts["en-US"].keys() == parts["es-US"].keys()
+    for prompt_id, english in parts["en-US"].items():
+        spanish = parts["es-US"][prompt_id]
+        assert _placeholders(english) == _placeholders(spanish), prompt_id
+        if prompt_id.startswith("option."):
+            assert re.fullmatch(r"Para [^,]+, oprima \{key\}\.", spanish), prompt_id
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
