@@ -64,7 +64,7 @@ def is_verified(state: CallState, ctx: Context) -> bool:
     return state.verified
 
 
-def start(state: CallState, ctx: Context) -> Outcome:
+def start_request(state: CallState, ctx: Context) -> Outcome:
     """Offer the caller ID as the number to call, or ask for one when there is none."""
     state.callback_number = None
     return Go(Step.CALLBACK_NUMBER if state.caller else Step.CALLBACK_ENTRY)
@@ -78,7 +78,7 @@ def caller_id_ending(state: CallState, ctx: Context) -> dict[str, object]:
 def use_caller_id(state: CallState, ctx: Context) -> Outcome:
     """Call back the number the caller is calling from (chosen by its last four digits)."""
     state.callback_number = state.caller
-    return save(state, ctx)
+    return keep_request(state, ctx)
 
 
 def number_keyed(state: CallState, keys: str, ctx: Context) -> Outcome:
@@ -95,7 +95,7 @@ def confirm_intro(state: CallState, ctx: Context) -> list[Prompt]:
     return [say("ask.callback_confirm", phone=Phone(state.callback_number or ""))]
 
 
-def save(state: CallState, ctx: Context) -> Outcome:
+def keep_request(state: CallState, ctx: Context) -> Outcome:
     """Keep the request; a verified caller goes back to the main menu, anyone else is done."""
     number = state.callback_number or ""
     ctx.ports.request_callback(state.account_id, number, state.call_sid, state.verified)

@@ -160,7 +160,7 @@ STEPS: dict[Step, StepSpec] = {
     S.AGENT: End(then=agent.unanswered, goes=frozenset({S.CALLBACK_OFFER})),
     S.CALLBACK_OFFER: Menu(needs_pin=False, intro=agent.offer_intro,
                            goes=frozenset({S.CALLBACK_NUMBER, S.CALLBACK_ENTRY}), options=(
-        Option("1", "option.callback", agent.start, when=agent.can_ask),
+        Option("1", "option.callback", agent.start_request, when=agent.can_ask),
         Option("2", "option.main_menu", S.MAIN_MENU, when=agent.is_verified),
         Option(BACK, "option.end_call", steps.goodbye))),
     S.CALLBACK_NUMBER: Menu(needs_pin=False, goes=frozenset({S.MAIN_MENU}), options=(
@@ -171,7 +171,7 @@ STEPS: dict[Step, StepSpec] = {
                             handler=agent.number_keyed, goes=frozenset({S.CALLBACK_CONFIRM})),
     S.CALLBACK_CONFIRM: Menu(needs_pin=False, intro=agent.confirm_intro,
                              goes=frozenset({S.MAIN_MENU}), options=(
-        Option("1", "option.callback_confirm", agent.save),
+        Option("1", "option.callback_confirm", agent.keep_request),
         Option("2", "option.callback_other_number", S.CALLBACK_ENTRY))),
     S.ENDED: End(),
 }

@@ -28,6 +28,8 @@ WHISPERED = {"approved": "whisper.paid", "pending": "whisper.submitted",
              "scheduled": "whisper.scheduled", "processing": "whisper.in_doubt",
              "unknown": "whisper.in_doubt"}
 LAST_STEPS = 5  # the steps passed on in a parameter (the context link has them all)
+SIP_HEADERS_LENGTH = 1024  # Twilio's limit on the headers of a SIP URI (warning 13251)
+SIP_SPARE = ("x-ivr-payments", "x-ivr-last-steps")  # dropped, in order, to keep under it
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,14 @@ def agent_noun(dial: Dial, target: str) -> Dial:
 
 def sip_with_headers(uri: str, facts: Sequence[tuple[str, str]]) -> str:
     """The SIP URI with each fact as an ``x-ivr-`` header, as Twilio passes headers in the
-    INVITE (``?x-name=value&...``, values percent-encoded)."""
+    INVITE (``?x-name=value&...``, values percent-encoded). Twilio takes at most 1023
+    characters of headers (its warning 13251): past that, the payments and then the steps
+    are left to the context link, which has them all."""
     headers = {f"x-ivr-{name.replace('_', '-')}": value for name, value in facts}
+    for spare in SIP_SPARE:
+        if len(urlencode(headers, quote_via=quote)) < SIP_HEADERS_LENGTH:
+            break
+        headers.pop(spare, None)
     return f"{uri}?{urlencode(headers, quote_via=quote)}" if headers else uri
 
 

@@ -27,9 +27,10 @@ from models import CallSession
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("voice", __name__, url_prefix="/voice")
 # <Dial>'s DialCallStatus when no agent took the call (answered ones are "completed").
 UNANSWERED = frozenset({"no-answer", "busy", "failed"})
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
 
 

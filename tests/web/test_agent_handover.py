@@ -3,11 +3,14 @@ the call's facts as <Parameter>s (Twilio Client) or SIP headers."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from flask import Flask
 
 from flows import machine
 from ivr.config import override_settings
+from ivr.web.agent_twiml import sip_with_headers
 from tests.agent_helpers import (
     AGENT,
     HOURS,
@@ -149,3 +152,14 @@ def test_an_apology_within_the_hours_dials_a_client_agent(
 
 def test_the_main_menu_still_offers_the_agent_after_the_pin(jordan: TwilioCaller) -> None:
     assert "To speak with an agent, press 0." in jordan.walk("1", PIN).said
+
+
+def test_sip_headers_stay_within_twilios_limit_leaving_the_rest_to_the_context_link() -> None:
+    facts = [("verified", "true"), ("payments", "declined 120.45 card 0002; " * 60),
+             ("last_steps", "main_menu," * 8), ("context_url", "https://pay.example.com/x")]
+    uri = sip_with_headers("sip:agent@pbx.example.com", facts)
+    headers = urlsplit(uri).query
+    assert len(headers) < 1024
+    assert dict(parse_qsl(headers)) == {"x-ivr-verified": "true",
+                                        "x-ivr-last-steps": "main_menu," * 8,
+                                        "x-ivr-context-url": "https://pay.example.com/x"}
