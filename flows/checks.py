@@ -67,13 +67,14 @@ def _check_keys(step: Step, spec: Menu) -> None:
 
 
 def _check_reachable(table: Mapping[Step, StepSpec], starts: list[Step]) -> None:
-    reached, waiting = set(starts), list(starts)
+    # An End is reached by finishing, which every step may do, and so is where it leads.
+    ends = [step for step, spec in table.items() if isinstance(spec, End)]
+    reached, waiting = {*starts, *ends}, [*starts, *ends]
     while waiting:
         for target in table[waiting.pop()].targets():
             if target not in reached:
                 reached.add(target)
                 waiting.append(target)
-    for step, spec in table.items():
-        # The end is reached by finishing, which every step may do.
-        if step not in reached and not isinstance(spec, End):
+    for step in table:
+        if step not in reached:
             raise StepTableError(f"step {step} cannot be reached from a start step")

@@ -1,20 +1,32 @@
-"""What a step handler may consult: the ports and this turn's settings."""
+"""What a step handler may consult: the ports, this turn's settings, and the agents' desk."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from flows.hours import AgentDesk
 from flows.ports import AccountSummary, FlowSettings, Ports
 from flows.speech import Prompt, say
 from flows.state import CallState
 
 
+class CallPorts(Ports, Protocol):
+    """:class:`Ports`, and keeping a caller's request to be called back (flows.agent_steps)."""
+
+    def request_callback(self, account_id: int | None, number: str, call_sid: str,
+                         verified: bool) -> None:
+        """Keep the call's request to be called back at E.164 ``number``, once a call (a
+        second request changes nothing); ``verified``: the caller passed the PIN check."""
+
+
 @dataclass(frozen=True)
 class Context:
-    """The outside world for one turn."""
+    """The outside world for one turn: ``agents`` says whether a transfer reaches one now."""
 
-    ports: Ports
+    ports: CallPorts
     settings: FlowSettings
+    agents: AgentDesk = field(default_factory=AgentDesk)
 
     def account(self, state: CallState) -> AccountSummary:
         """The caller's chosen account (the flow only keeps ids it looked up)."""

@@ -7,7 +7,7 @@ What each step asks, how it reads keys and where it may go are the table's.
 
 from __future__ import annotations
 
-from flows import steps
+from flows import agent_steps, steps
 from flows.context import Context
 from flows.draft import CardEntry
 from flows.errors import FlowError
@@ -32,6 +32,7 @@ def start(state: CallState, ctx: Context) -> Reply:
         state.step = Step.CONFIRM_ACCOUNT
     else:
         state.step = Step.ACCOUNT_NUMBER
+    state.went_to(state.step)
     reply = _reply(state, ctx, [say("info.welcome")])
     return paced(state, offer_slower(reply))
 
@@ -47,10 +48,11 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
 
 
 def _apply(state: CallState, outcome: Outcome, ctx: Context) -> Reply:
+    if isinstance(outcome, Finish) and outcome.transfer:
+        return _hand_over(state, outcome.say, ctx)
     if isinstance(outcome, Finish):
         state.step = Step.ENDED
-        end = EndKind.TRANSFER if outcome.transfer else EndKind.HANGUP
-        return Reply(outcome.say, end=end)
+        return Reply(outcome.say, end=EndKind.HANGUP)
     if isinstance(outcome, Retry):
         state.prompt_failures += 1
         if state.prompt_failures >= MAX_FAILURES:
@@ -62,6 +64,19 @@ def _apply(state: CallState, outcome: Outcome, ctx: Context) -> Reply:
     return _reply(state, ctx, outcome.say)
 
 
+def _hand_over(state: CallState, said: list[Prompt], ctx: Context) -> Reply:
+    """A transfer: put through to an agent (the ``AGENT`` step, which a call no agent
+    answers comes back to), or, when none can take the call, on to the callback offer."""
+    outcome = agent_steps.hand_over(state, said, ctx)
+    if isinstance(outcome, Finish) and not outcome.transfer:
+        return _apply(state, outcome, ctx)
+    state.step = Step.AGENT
+    state.went_to(Step.AGENT)
+    if isinstance(outcome, Finish):
+        return Reply(outcome.say, end=EndKind.TRANSFER)
+    return _apply(state, outcome, ctx)
+
+
 def _reply(state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
     """Say ``said``, then whatever the step now reached asks of the caller."""
     return STEPS[state.step].reply(state, ctx, said)
@@ -70,6 +85,8 @@ def _reply(state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
 def _move(state: CallState, target: Step) -> None:
     if target != state.step and target not in TRANSITIONS[state.step]:
         raise FlowError(f"no transition from {state.step} to {target}")
+    if target != state.step:
+        state.went_to(target)
     state.step = target
 
 
@@ -84,7 +101,7 @@ def holds_keyed(state: CallState) -> bool:
     call that ended here, to an agent say, needs none: an agent takes payments their way)."""
     if holds_for_payment(state):
         return True
-    if state.step is Step.ENDED:
+    if state.step in (Step.ENDED, Step.AGENT):
         return False
     method = state.draft.method if state.draft is not None else None
     if isinstance(method, CardEntry):

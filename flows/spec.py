@@ -289,10 +289,12 @@ class Hold(StepSpec):
 
 @dataclass(frozen=True, kw_only=True)
 class End(StepSpec):
-    """The call is over; anything more is answered with goodbye. Reached by any Finish."""
+    """The call is over, or handed on; reached by a Finish. Anything more is answered with
+    goodbye, or by ``then`` (a transfer no agent answered goes on to a callback offer)."""
 
     needs_pin: bool = False
+    then: Action | None = None
 
     def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
-        """Goodbye, again."""
-        return Finish([say("end.goodbye")])
+        """Goodbye, again; or ``then``."""
+        return self.then(state, ctx) if self.then else Finish([say("end.goodbye")])

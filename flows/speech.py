@@ -2,7 +2,7 @@
 
 Values are typed so each is spoken the one right way: ``Money`` as dollars and
 cents in words, ``date`` as month and day, ``Digits`` one digit at a time, ``Phone`` in
-the groups it is dialled in.
+the groups it is dialled in, ``Clock`` as a time of day.
 """
 
 from __future__ import annotations
@@ -54,6 +54,14 @@ class Phone:
     """A telephone number in E.164, read in groups as it is dialled ("8 0 0, 5 5 5, ...")."""
 
     e164: str
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A time of day in minutes after midnight (1440: the midnight that ends the day), said
+    as the catalog's ``value.time.*`` say it ("eight thirty AM", "noon")."""
+
+    minutes: int
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,25 @@ def phone_words(e164: str, language: str = "en-US") -> str:
         number=digit_words(digits, group=3))
 
 
+def clock_words(minutes: int, language: str = "en-US") -> str:
+    """``510`` -> "eight thirty AM"; ``720`` -> "noon"; ``0`` and ``1440`` -> "midnight"."""
+    catalog = load_catalog(language)
+    hour, minute = divmod(minutes % (24 * 60), 60)
+    if minute == 0 and hour in (0, 12):
+        return catalog["value.time.midnight" if hour == 0 else "value.time.noon"]
+    period = "morning" if hour < 12 else "afternoon" if hour < 18 else "evening"
+    twelve = hour % 12 or 12
+    words = catalog["value.time.hour_one"] if twelve == 1 else number_words(twelve, language)
+    if minute == 0:
+        return catalog["value.time.on_the_hour"].format(
+            hour=words, period=catalog[f"value.time.{period}"])
+    minute_words = number_words(minute, language)
+    if minute < 10:
+        minute_words = catalog["value.time.minute_under_ten"].format(minute=minute_words)
+    return catalog["value.time.hour_minute"].format(
+        hour=words, minute=minute_words, period=catalog[f"value.time.{period}"])
+
+
 def key_words(key: str, language: str = "en-US") -> str:
     """A key as it is named in a menu: digits as themselves, ``*`` and ``#`` by name."""
     return load_catalog(language)[_KEY_IDS[key]] if key in _KEY_IDS else key
@@ -143,6 +170,8 @@ def speak_value(value: Any, language: str = "en-US") -> str:
         return key_words(value.key, language)
     if isinstance(value, Phone):
         return phone_words(value.e164, language)
+    if isinstance(value, Clock):
+        return clock_words(value.minutes, language)
     if isinstance(value, date):
         return date_words(value, language)
     return str(value)

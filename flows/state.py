@@ -20,6 +20,7 @@ from flows.recording import Recording, RecordingReport
 from flows.speech import Prompt
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
+TRAIL_LENGTH = 8  # the steps a call remembers having moved to, for an agent to see
 
 
 class Step(StrEnum):
@@ -66,6 +67,12 @@ class Step(StrEnum):
     DISPUTE_RECORD = "dispute_record"
     DISPUTE_EMPTY = "dispute_empty"
     DISPUTE_DONE = "dispute_done"
+    # Agents: put through to one, or, when none can take the call, a callback request.
+    AGENT = "agent"  # the call was put through (rung) to an agent
+    CALLBACK_OFFER = "callback_offer"
+    CALLBACK_NUMBER = "callback_number"
+    CALLBACK_ENTRY = "callback_entry"
+    CALLBACK_CONFIRM = "callback_confirm"
     ENDED = "ended"
 
 
@@ -129,6 +136,9 @@ class CallState:
     slower: bool = False
     spoken: bool = False
     dispute_case: str | None = None  # the case number of the charge questioned on this call
+    trail: list[str] = field(default_factory=list)  # the latest steps moved to, oldest first
+    callback_number: str | None = None  # E.164: the number a callback request is being made for
+    callback_saved: bool = False  # this call has left a callback request
 
     @property
     def payment_key(self) -> str:
@@ -165,6 +175,7 @@ class CallState:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy for the database."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["trail"] = list(self.trail)
         data["draft"] = self.draft.to_dict() if self.draft else None
         data["save_offer"] = asdict(self.save_offer) if self.save_offer else None
         data["heard"] = self.heard.to_dict() if self.heard else None
@@ -189,6 +200,11 @@ class CallState:
         heard = data.get("heard")
         state.heard = Heard.from_dict(heard) if heard else None
         return state
+
+    def went_to(self, step: Step) -> None:
+        """Remember that the call moved to ``step``: the latest :data:`TRAIL_LENGTH` are kept,
+        for an agent to see where the caller has been."""
+        self.trail = [*self.trail, str(step)][-TRAIL_LENGTH:]
 
     def clear_payment(self) -> None:
         """Forget the payment in progress: amount, date, method, plan, and the terms read."""

@@ -26,10 +26,11 @@ def invalid_choice(keys: str) -> Retry:
 
 
 def transfer_or_goodbye(ctx: Context, reason: str | Prompt) -> Finish:
-    """Explain ``reason``, then hand over to an agent when there is one, else say goodbye."""
+    """Explain ``reason``, then hand over to an agent when there is one (the machine says
+    how: put through, or a callback offered), else say goodbye."""
     why = say(reason) if isinstance(reason, str) else reason
     if ctx.settings.agent_available:
-        return Finish([why, say("end.transferring")], transfer=True)
+        return Finish([why], transfer=True)
     return Finish([why, say("end.call_again")])
 
 
@@ -107,8 +108,8 @@ def hear_history(state: CallState, ctx: Context) -> Outcome:
 
 
 def transfer_to_agent(state: CallState, ctx: Context) -> Outcome:
-    """Hand the call to an agent."""
-    return Finish([say("end.transferring")], transfer=True)
+    """Hand the call to an agent (put through, or a callback offered: see the machine)."""
+    return Finish([], transfer=True)
 
 
 def goodbye(state: CallState, ctx: Context) -> Outcome:

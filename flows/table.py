@@ -23,6 +23,7 @@ dispatched and the allowed transitions are all derived from this table, and
 
 from __future__ import annotations
 
+from flows import agent_steps as agent
 from flows import amount_steps as amount
 from flows import authorisation as auth
 from flows import capture_steps as capture
@@ -176,6 +177,25 @@ STEPS: dict[Step, StepSpec] = {
         Option("1", "option.repeat_case_number", dispute.hear_case_number),
         Option("2", "option.main_menu", S.MAIN_MENU),
         Option(BACK, "option.end_call", steps.goodbye))),
+    # Agents: a call put through that no agent answers, or a transfer outside the agents'
+    # hours, is offered a callback (see flows.agent_steps): the caller ID or a number keyed
+    # and read back, kept; then the main menu, or goodbye for a caller who is not verified.
+    S.AGENT: End(then=agent.unanswered, goes=frozenset({S.CALLBACK_OFFER})),
+    S.CALLBACK_OFFER: Menu(needs_pin=False, intro=agent.offer_intro,
+                           goes=frozenset({S.CALLBACK_NUMBER, S.CALLBACK_ENTRY}), options=(
+        Option("1", "option.callback", agent.start_request, when=agent.can_ask),
+        Option("2", "option.main_menu", S.MAIN_MENU, when=agent.is_verified),
+        Option(BACK, "option.end_call", steps.goodbye))),
+    S.CALLBACK_NUMBER: Menu(needs_pin=False, goes=frozenset({S.MAIN_MENU}), options=(
+        Option("1", "option.callback_caller_id", agent.use_caller_id,
+               params=agent.caller_id_ending),
+        Option("2", "option.callback_other_number", S.CALLBACK_ENTRY))),
+    S.CALLBACK_ENTRY: Entry(needs_pin=False, prompt="ask.callback_number", digits=10,
+                            handler=agent.number_keyed, goes=frozenset({S.CALLBACK_CONFIRM})),
+    S.CALLBACK_CONFIRM: Menu(needs_pin=False, intro=agent.confirm_intro,
+                             goes=frozenset({S.MAIN_MENU}), options=(
+        Option("1", "option.callback_confirm", agent.keep_request),
+        Option("2", "option.callback_other_number", S.CALLBACK_ENTRY))),
     S.ENDED: End(),
 }
 

@@ -21,7 +21,7 @@ from ivr.errors import ConfigError
 from ivr.logs import configure_logging
 from ivr.ports import database as services
 from ivr.sms.backends import make_sms_backend
-from ivr.web import health, recordings, sms_status, voice
+from ivr.web import agent, health, recordings, sms_status, voice
 
 # Where the source checkout keeps its default database, when this package runs from one.
 _CHECKOUT = Path(__file__).resolve().parent.parent
@@ -65,6 +65,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(sms_status.bp)
     app.register_blueprint(recordings.bp)
+    app.register_blueprint(agent.voice_bp)
+    app.register_blueprint(agent.context_bp)
 
     hops = settings_of(app).trusted_proxies
     if hops:

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from flows.hours import AgentHours, parse_hours
+from ivr import settings_agents as agents
 from ivr import settings_production as strict
 from ivr import settings_values as read
 from ivr.settings_production import (
@@ -64,7 +66,12 @@ class Settings:
     # The line's public base URL (no trailing "/"), for callbacks Twilio is told about.
     public_url: str = field(metadata={"env": "IVR_PUBLIC_URL"})
     twilio_api_base: str = field(metadata={"env": "IVR_TWILIO_API_BASE"})
-    agent_number: str = field(metadata={"env": "IVR_AGENT_NUMBER"})
+    agent_number: str = field(metadata={"env": "IVR_AGENT_NUMBER"})  # or client:..., sip:...
+    agent_hours: str = field(metadata={"env": "IVR_AGENT_HOURS"})  # empty: always on duty
+    agent_ring_seconds: int = field(metadata={"env": "IVR_AGENT_RING_SECONDS"})
+    # Signs the links agent desktops fetch a call's context with (see ivr.web.agent).
+    agent_context_key: str = field(repr=False, metadata={"env": "IVR_AGENT_CONTEXT_KEY"})
+    agent_context_minutes: int = field(metadata={"env": "IVR_AGENT_CONTEXT_MINUTES"})
     min_payment_cents: int = field(metadata={"env": "IVR_MIN_PAYMENT_CENTS"})
     trusted_proxies: int = field(metadata={"env": "IVR_TRUSTED_PROXIES"})
     timezone: str = field(metadata={"env": "IVR_TIMEZONE"})
@@ -93,6 +100,7 @@ class Settings:
     card_data_key: str = field(repr=False, metadata={"env": "IVR_CARD_DATA_KEY"})
     sandbox_fault: str = field(metadata={"env": "IVR_SANDBOX_FAULT"})  # one of SANDBOX_FAULTS
     today: date | None = field(metadata={"env": "IVR_TODAY"})  # fixed, for tests and demos
+    fixed_now: datetime | None = field(metadata={"env": "IVR_NOW"})  # likewise; local, naive
     log_file: str = field(metadata={"env": "IVR_LOG_FILE"})  # empty: log to the console
 
     @classmethod
@@ -118,8 +126,11 @@ class Settings:
             twilio_api_base=read.base_url(
                 "IVR_TWILIO_API_BASE",
                 env.get("IVR_TWILIO_API_BASE") or read.TWILIO_API_BASE),
-            agent_number=read.phone("IVR_AGENT_NUMBER", env.get("IVR_AGENT_NUMBER", ""),
-                                    "+18005550123"),
+            agent_number=agents.agent_target(env.get("IVR_AGENT_NUMBER", "")),
+            agent_hours=agents.agent_hours(env),
+            agent_ring_seconds=number(env, "IVR_AGENT_RING_SECONDS", 30),
+            agent_context_key=agents.context_key(env, environment),
+            agent_context_minutes=number(env, "IVR_AGENT_CONTEXT_MINUTES", 30),
             min_payment_cents=number(env, "IVR_MIN_PAYMENT_CENTS", 100),
             trusted_proxies=number(env, "IVR_TRUSTED_PROXIES", 0),
             timezone=env.get("IVR_TIMEZONE", read.DEFAULT_TIMEZONE),
@@ -147,6 +158,7 @@ class Settings:
             card_data_key=strict.card_data_key(env, environment),
             sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
             today=read.iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
+            fixed_now=agents.fixed_now(env, environment),
             log_file=read.log_file(env.get("IVR_LOG_FILE", "")),
         )
         # Checked here, so a bad setting stops start-up with one line rather than failing calls.
@@ -190,8 +202,24 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     def local_date(self) -> date:
-        """Today in the biller's time zone, or the day ``IVR_TODAY`` fixes."""
-        return self.today or datetime.now(self.zone).date()
+        """Today in the biller's time zone, or the day ``IVR_TODAY`` (or ``IVR_NOW``) fixes."""
+        return self.today or self.now().date()
+
+    def now(self) -> datetime:
+        """Now, in the biller's time zone, or the moment ``IVR_NOW`` fixes."""
+        if self.fixed_now is not None:
+            return self.fixed_now.replace(tzinfo=self.zone)
+        return datetime.now(self.zone)
+
+    @property
+    def hours(self) -> AgentHours | None:
+        """``IVR_AGENT_HOURS`` read, or None when agents are always on duty."""
+        return parse_hours(self.agent_hours) if self.agent_hours else None
+
+    def agents_on_duty(self) -> bool:
+        """Whether a transfer would reach an agent now: one is set, within their hours."""
+        hours = self.hours
+        return bool(self.agent_number) and (hours is None or hours.open_at(self.now()))
 
 
 # Environment variable -> Settings attribute, for every field read from the environment.

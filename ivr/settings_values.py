@@ -38,6 +38,8 @@ RANGES = {
     "IVR_PIN_LOCK_MINUTES": (1, 60 * 24 * 366),
     "IVR_CALLER_MAX_PIN_FAILURES": (1, 10_000),
     "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
+    "IVR_AGENT_RING_SECONDS": (5, 600),  # Twilio's <Dial timeout> range
+    "IVR_AGENT_CONTEXT_MINUTES": (1, 24 * 60),
 }
 # IVR_DATABASE_URL schemes, once normalised: SQLite, and PostgreSQL with the psycopg 3 driver
 # this project installs (others would need drivers it does not).

@@ -4,6 +4,7 @@ from models.account import Account
 from models.audit import AuditEvent
 from models.base import Base, utcnow
 from models.call import CallSession
+from models.callback import CallbackRequest
 from models.card_entry import CardEntry
 from models.dispute import Dispute
 from models.methods import Arrangement, AutopayEnrollment, SavedPaymentMethod
@@ -19,6 +20,7 @@ __all__ = [
     "AutopayEnrollment",
     "Base",
     "CallSession",
+    "CallbackRequest",
     "CardEntry",
     "Dispute",
     "Payment",

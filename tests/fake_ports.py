@@ -81,6 +81,8 @@ class FakePorts:
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     # Dispute cases by recording SID: (case number, account, where its number was texted).
     disputes: dict[str, tuple[str, int, str | None]] = field(default_factory=dict)
+    # Callback requests by call SID: (account id, number, verified).
+    callbacks: dict[str, tuple[int | None, str, bool]] = field(default_factory=dict)
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
             phone: str | None = None, name: str = "") -> None:
@@ -348,3 +350,6 @@ class FakePorts:
             self.disputes[recording.sid] = (number, account_id, to)
         number, _, to = self.disputes[recording.sid]
         return DisputeCase(number, texted=to is not None)
+    def request_callback(self, account_id: int | None, number: str, call_sid: str,
+                         verified: bool) -> None:
+        self.callbacks.setdefault(call_sid, (account_id, number, verified))

@@ -7,6 +7,7 @@ from typing import Any
 
 from flows import machine
 from flows.context import Context
+from flows.hours import AgentDesk
 from flows.ports import FlowSettings
 from flows.speech import render
 from flows.state import CallState, Event, Step
@@ -22,10 +23,12 @@ class Caller:
     """Drives the machine like a caller and keeps what was heard as text."""
 
     def __init__(self, ports: FakePorts, caller: str | None = "+14155550100",
-                 agent: bool = False, minimum: int = 100, **settings: Any) -> None:
+                 agent: bool = False, minimum: int = 100, desk: AgentDesk | None = None,
+                 **settings: Any) -> None:
         self.state = CallState(call_sid="CA1", caller=caller)
         settings = {"biller_phone": BILLER_PHONE, **settings}
-        self.ctx = Context(ports, FlowSettings(TODAY, minimum, agent, **settings))
+        self.ctx = Context(ports, FlowSettings(TODAY, minimum, agent, **settings),
+                           desk or AgentDesk())
         self.reply = machine.start(self.state, self.ctx)
         self.heard: list[str] = [self.text]
 

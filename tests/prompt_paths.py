@@ -69,12 +69,29 @@ PATHS: dict[Step, list[str]] = {
     Step.DISPUTE_RECORD: [*_MENU, "7"],
     Step.DISPUTE_EMPTY: [*_MENU, "7", "#"],  # the finish key at once: no message
     Step.DISPUTE_DONE: [*_MENU, "7", MESSAGE],
+    # outside the agents' hours (AGENT_STEPS): a callback is offered instead of a transfer
+    Step.CALLBACK_OFFER: [*_MENU, "0"],
+    Step.CALLBACK_NUMBER: [*_MENU, "0", "1"],
+    Step.CALLBACK_ENTRY: [*_MENU, "0", "1", "2"],
+    Step.CALLBACK_CONFIRM: [*_MENU, "0", "1", "2", "3125550142"],
 }
 
 # The steps reached only with IVR_CARD_CAPTURE=pay: Twilio's <Pay> collects the card or account.
 PAY_STEPS = frozenset({Step.CARD_CAPTURE, Step.BANK_CAPTURE})
 # Steps that record a message (<Record>): the caller speaks, nothing is gathered.
 RECORD_STEPS = frozenset(step for step, spec in STEPS.items() if isinstance(spec, Record))
+# The steps reached only with an agent configured and off duty (the demo's today is a Saturday).
+AGENT_STEPS = frozenset({Step.CALLBACK_OFFER, Step.CALLBACK_NUMBER, Step.CALLBACK_ENTRY,
+                         Step.CALLBACK_CONFIRM})
+OFF_DUTY = {"IVR_AGENT_NUMBER": "+18005550123", "IVR_AGENT_HOURS": "Mon-Fri 08:00-18:00",
+            "IVR_NOW": "2026-11-21T10:00"}
+
+
+def settings_for(step: Step) -> dict[str, str]:
+    """The settings a path to ``step`` runs with (every one of them, so that the settings
+    of the path before are undone)."""
+    agents = OFF_DUTY if step in AGENT_STEPS else dict.fromkeys(OFF_DUTY, "")
+    return {"IVR_CARD_CAPTURE": "pay" if step in PAY_STEPS else "gather", **agents}
 
 # Run once first: a payment of one dollar scheduled for December 1st from the checking
 # account on file, so that CANCEL_SCHEDULED has something to offer.
@@ -103,7 +120,7 @@ def key_everywhere(app: Flask, secrets: list[str]) -> set[Step]:
     """
     reached = set()
     for n, (step, path) in enumerate(PATHS.items()):
-        override_settings(app, IVR_CARD_CAPTURE="pay" if step in PAY_STEPS else "gather")
+        override_settings(app, **settings_for(step))
         for m, secret in enumerate(secrets):
             caller, answer = walk(app, f"CA{n:02d}{m:02d}{'e' * 28}", path)
             with db.transaction(app) as session:
@@ -111,5 +128,5 @@ def key_everywhere(app: Flask, secrets: list[str]) -> set[Step]:
             reached.add(step)
             heard = key_at(caller, answer, secret)
             assert heard.status == 200 and "went wrong" not in heard.said, (step, heard.said)
-    override_settings(app, IVR_CARD_CAPTURE="gather")
+    override_settings(app, **settings_for(Step.MAIN_MENU))
     return reached

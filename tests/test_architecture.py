@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("models",),  # the schema
     # the foundation; "ivr" is the package's own __init__ only (matched exactly, below)
     ("ivr", "ivr.errors", "ivr.config", "ivr.settings_values", "ivr.settings_production",
-     "ivr.db", "ivr.phones", "ivr.logs"),
+     "ivr.settings_agents", "ivr.db", "ivr.phones", "ivr.logs"),
     ("ivr.security",),
     ("ivr.sms",),
     ("ivr.payments",),

@@ -374,8 +374,10 @@ def test_production_refuses_the_sandbox_gateway_naming_the_real_ones(
 
 
 def test_the_agent_number_is_e164(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # (or a Twilio Client or SIP address: tests/test_agent_settings.py)
     assert serve_error(monkeypatch, tmp_path, {"IVR_AGENT_NUMBER": "abc"}) == (
-        "error: IVR_AGENT_NUMBER must be a phone number in E.164 form, like +18005550123, "
+        "error: IVR_AGENT_NUMBER must be an E.164 number like +18005550123, client:IDENTITY "
+        "(letters, digits, _) or sip:user@host (no ?headers, at most 200 characters), "
         "got 'abc'")
     assert Settings.from_env(tmp_path, {"IVR_AGENT_NUMBER": "+442079460958"}).agent_number \
         == "+442079460958"

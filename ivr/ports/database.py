@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from flows.hours import AgentDesk
 from flows.ports import FlowSettings
 from ivr.config import DEV_BILLER_PHONE, Settings, settings_of
 from ivr.db import db
@@ -18,6 +19,7 @@ from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.payments.gateways.sandbox_record import DatabaseRecord
 from ivr.payments.gateways.stripe import StripeGateway
 from ivr.ports.accounts import AccountPorts
+from ivr.ports.callbacks import CallbackPorts
 from ivr.ports.disputes import DisputePortsMixin
 from ivr.ports.payments import PaymentPorts
 from ivr.ports.plans import PlanPorts
@@ -25,12 +27,13 @@ from ivr.ports.tokens import TokenPorts
 from ivr.security.pin_policy import PinPolicy
 from ivr.sms.notices import Biller
 
-__all__ = ["DatabasePorts", "flow_settings", "gateway_of", "init_app", "make_gateway",
+__all__ = ["DatabasePorts", "agent_desk", "flow_settings", "gateway_of", "init_app", "make_gateway",
            "ports_for"]
 
 
-class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts, TokenPorts, DisputePortsMixin):
-    """:class:`flows.ports.Ports` for one webhook's database transaction."""
+class DatabasePorts(AccountPorts, PaymentPorts, PlanPorts, TokenPorts, DisputePortsMixin,
+                    CallbackPorts):
+    """:class:`flows.context.CallPorts` for one webhook's database transaction."""
 
 
 def init_app(app: Flask) -> None:
@@ -115,3 +118,9 @@ def flow_settings(app: Flask) -> FlowSettings:
         bank_payments=gateway_of(app).supports_bank and bool(settings.biller_phone),
         lock_minutes=settings.pin_lock_minutes)
 
+
+def agent_desk(app: Flask) -> AgentDesk:
+    """Whether a transfer reaches an agent now (``IVR_AGENT_HOURS`` by the settings' clock),
+    and the hours to tell a caller when none can take the call."""
+    settings = settings_of(app)
+    return AgentDesk(on_duty=settings.agents_on_duty(), hours=settings.hours)

@@ -74,6 +74,7 @@ class CallResult:
     status_callback_status: int | None = None
     warnings: list[str] = field(default_factory=list)
     entries: int = 0  # key entries: each press at a <Gather> or a <Pay> field
+    whisper: list[str] = field(default_factory=list)  # what an agent heard before connecting
 
     @property
     def words(self) -> int:

@@ -258,7 +258,8 @@ def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str
     call = SimulatedCall(transport, caller, echo=None if quiet else out,
                          from_number=from_number or script.from_number or DEFAULT_FROM,
                          to_number=to_number or script.to_number or DEFAULT_TO,
-                         pay_connector=pay_connector or script.pay_connector)
+                         pay_connector=pay_connector or script.pay_connector,
+                         agent=script.agent)
     with _overrides(script, transport, out):
         result = call.run()
     _check_nothing_kept(transport, result)

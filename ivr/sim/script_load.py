@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from ivr.errors import ScriptError
+from ivr.sim.dial import AGENT_OUTCOMES
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.twiml import DTMF_KEYS
 
@@ -84,6 +85,7 @@ class Script:
     today: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     pay_connector: str | None = None  # the Pay Connector <Pay> emulates (None: the line's)
+    agent: str = "answer"  # what an agent's phone a <Dial> rings does (ivr.sim.dial)
 
 
 def _step(number: int, raw: Any) -> Step:
@@ -168,7 +170,8 @@ def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], st
 def load_script(source: str | Path | Mapping[str, Any]) -> Script:
     """Load and validate a script from a YAML file or an already-parsed mapping."""
     data, default_name = _read(source)
-    unknown = set(data) - {"name", "from", "to", "today", "settings", "pay_connector", "steps"}
+    unknown = set(data) - {"name", "from", "to", "today", "settings", "pay_connector", "agent",
+                           "steps"}
     if unknown:
         raise ScriptError(f"unknown script keys: {', '.join(sorted(map(str, unknown)))}")
     raw_steps = data.get("steps")
@@ -178,7 +181,10 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
     if not isinstance(settings, Mapping):
         raise ScriptError("'settings' must be a mapping of app.config keys to values")
     optional = {key: as_text(data[key]) if data.get(key) is not None else None
-                for key in ("from", "to", "today", "pay_connector")}
+                for key in ("from", "to", "today", "pay_connector", "agent")}
+    if optional["agent"] not in (None, *AGENT_OUTCOMES):
+        raise ScriptError(f"agent: {optional['agent']!r} is not one of "
+                          f"{', '.join(AGENT_OUTCOMES)}")
     if optional["pay_connector"] not in (None, *PAY_CONNECTORS):
         raise ScriptError(f"pay_connector: {optional['pay_connector']!r} is not one of "
                           f"{', '.join(PAY_CONNECTORS)}")
@@ -192,5 +198,5 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
         steps=[_step(number, raw) for number, raw in enumerate(raw_steps, start=1)],
         from_number=optional["from"], to_number=optional["to"], today=optional["today"],
         settings={str(key): _plain(value) for key, value in settings.items()},
-        pay_connector=optional["pay_connector"],
+        pay_connector=optional["pay_connector"], agent=optional["agent"] or "answer",
     )

@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 
 from ivr.errors import TwimlError
 from ivr.phones import to_e164
+from ivr.sim.dial import ring_agent
 from ivr.sim.pay import PaySession
 from ivr.sim.pay_connectors import CONNECTORS, connector_for
 from ivr.sim.record import LaterCallbacks, RecordSession
@@ -29,7 +30,6 @@ from ivr.sim.results import SECONDS_PER_KEY, WORDS_PER_MINUTE, Action, CallResul
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import (
     GatherSpec,
-    dial_target,
     local_name,
     parse_twiml,
     say_text,
@@ -71,16 +71,18 @@ class SimulatedCall:
     def __init__(self, transport: Transport, caller: Caller, *, from_number: str = DEFAULT_FROM,
                  to_number: str = DEFAULT_TO, echo: Callable[[str], None] | None = None,
                  max_requests: int = MAX_REQUESTS, call_sid: str | None = None,
-                 pay_connector: str | None = None) -> None:
+                 pay_connector: str | None = None, agent: str = "answer") -> None:
         """Prepare the call; nothing is sent until ``run()``. ``pay_connector``: the Pay
         Connector a ``<Pay>`` emulates (``ivr.sim.pay_connectors``); by default the one
-        that fits the app in process, else the sandbox's."""
+        that fits the app in process, else the sandbox's. ``agent``: what an agent's phone
+        a ``<Dial>`` rings does (``ivr.sim.dial``)."""
         pay_connector = pay_connector or connector_for(transport)
         if pay_connector not in CONNECTORS:
             raise ValueError(f"pay connector {pay_connector!r} is not one of "
                              f"{', '.join(CONNECTORS)}")
         self.transport = transport
         self.pay_connector = pay_connector
+        self.agent = agent
         self.caller = caller
         self.from_number = from_number
         self.to_number = to_number
@@ -185,10 +187,8 @@ class SimulatedCall:
             target = urljoin(current_url, (verb.text or "").strip())
             return _Request((verb.get("method") or "POST").upper(), target, {})
         if name == "Dial":
-            self.result.transferred_to = dial_target(verb)
-            self.line(f"[transferred to {self.result.transferred_to}]")
-            self.end("transfer", by=None)
-            return _STOP
+            rung = ring_agent(self, verb, current_url)
+            return _Request(*rung) if isinstance(rung, tuple) else _STOP if rung else _CONTINUE
         if name in ("Hangup", "Reject"):
             return self._hangup(verb, first=first)
         self.warn(f"unknown verb <{name}> ignored")

@@ -32,6 +32,7 @@ from ivr.phones import to_e164
 from ivr.ports import database as services
 from ivr.ports.payments import record_capture
 from ivr.security import card_store
+from ivr.web import agent
 from ivr.web.pay_form import pay_tokens
 from ivr.web.twiml import Voice, reply_twiml
 from models import CallSession, Payment, utcnow
@@ -44,7 +45,8 @@ def voice_settings(app: Flask) -> Voice:
     settings = settings_of(app)
     return Voice(language=settings.language, voice=settings.voice,
                  agent_number=settings.agent_number, pay_connector=settings.pay_connector,
-                 token_type=pay_tokens(settings.payment_gateway).token_type)
+                 token_type=pay_tokens(settings.payment_gateway).token_type,
+                 agents_on_duty=settings.agents_on_duty())
 
 
 def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,
@@ -125,7 +127,8 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
             _record_late_recording(app, session, call, event)
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
                            voice_settings(app))
-    ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
+    ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app),
+                  services.agent_desk(app))
     if call is None or event is None:
         call = call or _new_call(session, form)
         state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
@@ -138,7 +141,7 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
             # The caller moved on from the card or account keyed (cancelled, went back,
             # chose another way): it goes with this turn.
             card_store.delete(session, call_sid)
-    return _save_turn(app, call, state, reply)
+    return _save_turn(app, session, call, state, reply)
 
 
 def _record_capture_first(session: Session, call_sid: str, turn: int,
@@ -184,9 +187,13 @@ def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:
     return call
 
 
-def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) -> str:
+def _save_turn(app: Flask, session: Session, call: CallSession, state: CallState,
+               reply: Reply) -> str:
     call.turn += 1
-    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app))
+    # A transfer rings the agent with the call's facts as they stand at this turn.
+    handoff = agent.handoff(app, session, state, call.turn) \
+        if reply.end is EndKind.TRANSFER else None
+    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app), handoff)
     call.flow_state = state.to_dict()
     # JSON columns are compared by value; say so explicitly so no in-place change is missed.
     flag_modified(call, "flow_state")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from twilio.twiml.voice_response import Gather, Pay, VoiceResponse
+from twilio.twiml.voice_response import Dial, Gather, Pay, VoiceResponse
 from twilio.twiml.voice_response import Prompt as PayPrompt
 
 from flows.hearing import hint_phrases
@@ -12,6 +12,7 @@ from flows.money import cents_to_decimal
 from flows.recording import Recording
 from flows.speech import Prompt, render, say
 from flows.state import Ask, Capture, EndKind, Reply
+from ivr.web.agent_twiml import Handoff, agent_noun, dial_agent
 
 # Where Twilio reports <Pay>'s progress (each field asked, each error); see ivr.web.voice.
 PAY_STATUS_PATH = "/voice/pay-status"
@@ -54,6 +55,7 @@ class Voice:
     pay_connector: str = "Default"
     token_type: str = "reusable"
     slow: bool = False  # the caller asked for slower prompts
+    agents_on_duty: bool = True  # within IVR_AGENT_HOURS: an apology may transfer
 
 
 def _say(target: VoiceResponse | Gather | PayPrompt, prompt: Prompt, voice: Voice) -> None:
@@ -80,11 +82,12 @@ def gather_verb(ask: Ask, action_url: str, voice: Voice) -> Gather:
                   num_digits=ask.num_digits, **speech)
 
 
-def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
+def reply_twiml(reply: Reply, action_url: str, voice: Voice,
+                handoff: Handoff | None = None) -> str:
     """TwiML for one turn: speech, then a gather posting to ``action_url`` or the end.
 
     ``action_url`` is a path (Twilio resolves it against the public URL it
-    called), so the app works behind any host name.
+    called), so the app works behind any host name. A transfer rings as ``handoff`` says.
     """
     response = VoiceResponse()
     voice = replace(voice, slow=reply.slow)
@@ -105,8 +108,8 @@ def reply_twiml(reply: Reply, action_url: str, voice: Voice) -> str:
     elif reply.carry_on:
         # Straight on to the next turn, holding: Twilio requests it as soon as the speech ends.
         response.redirect(f"{action_url}&hold=1", method="POST")
-    elif reply.end is EndKind.TRANSFER and voice.agent_number:
-        response.dial(voice.agent_number)
+    elif reply.end is EndKind.TRANSFER and handoff is not None:
+        response.append(dial_agent(handoff))
     else:
         response.hangup()
     return str(response)
@@ -186,12 +189,20 @@ def apology_twiml(voice: Voice) -> str:
     """What the caller hears when something broke: an apology, then an agent or goodbye."""
     response = VoiceResponse()
     _say(response, say("end.application_error"), voice)
-    if voice.agent_number:
+    if voice.agent_number and voice.agents_on_duty:
         _say(response, say("end.transferring"), voice)
-        response.dial(voice.agent_number)
+        response.append(agent_noun(Dial(), voice.agent_number))
     else:
         _say(response, say("end.call_again"), voice)
         response.hangup()
+    return str(response)
+
+
+def goodbye_twiml(voice: Voice) -> str:
+    """Goodbye, and hang up (a caller back from an agent's call)."""
+    response = VoiceResponse()
+    _say(response, say("end.goodbye"), voice)
+    response.hangup()
     return str(response)
 
 

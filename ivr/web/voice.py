@@ -24,10 +24,13 @@ from ivr.web.calls import (
 from ivr.web.pay_form import capture_report, is_pay_result, pay_tokens
 from ivr.web.recordings import is_record_result, recording_report
 from ivr.web.signatures import require_twilio_signature
-from ivr.web.twiml import apology_twiml, empty_twiml
+from ivr.web.twiml import apology_twiml, empty_twiml, goodbye_twiml
 from models import CallSession
 
 log = logging.getLogger(__name__)
+
+# <Dial>'s DialCallStatus when no agent took the call (answered ones are "completed").
+UNANSWERED = frozenset({"no-answer", "busy", "failed"})
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.before_request(require_twilio_signature)
@@ -125,6 +128,18 @@ def _keys(digits: str) -> str:
     log.warning("call %s: Digits holds characters that are not telephone keys",
                 request.form.get("CallSid"))
     return NOT_A_KEY
+
+
+@bp.post("/agent-result")
+def agent_result() -> Response:
+    """<Dial>'s action, once the agent's leg is over: ``DialCallStatus`` ``no-answer``,
+    ``busy`` or ``failed`` take the call on (the flow offers a callback) as turn ``t``; an
+    agent who answered has had the caller, who is said goodbye (``canceled``: already gone)."""
+    number = request.args.get("t", default=-1, type=int)
+    if request.form.get("DialCallStatus") in UNANSWERED:
+        return _answer(number, Event(digits=None))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return _twiml(goodbye_twiml(voice_settings(app)))
 
 
 @bp.post("/pay-status")

@@ -109,7 +109,10 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               # bank debit authorisations and their written notices
               "today": day, "start": day, "payer": "you", "name": "Jordan Rivera",
               "phone": Phone("+18005550199"), "authorized_on": "Jan 1, 2026",
-              "revoke": "x"}
+              "revoke": "x",
+              # agents' hours, said when no agent can take a call (en-US.agent.yaml)
+              "hours": "x", "days": "x", "first": "x", "last": "x", "next": "x",
+              "opens": "x", "closes": "x", "hour": "x", "minute": "x", "period": "x"}
     for prompt_id, template in load_catalog().items():
         fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert fields <= set(sample), prompt_id

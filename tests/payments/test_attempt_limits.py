@@ -53,7 +53,7 @@ def test_an_account_stops_after_its_daily_declines_across_calls(demo_app: Flask)
     answer = decline(second, second.walk(*TO_METHOD))
     answer = decline(second, second.press(answer, "1"))  # the account's fifth today
     assert "For your security, we cannot try another payment on this call." in answer.said
-    assert answer.root.findtext("Dial") == "+18005550123"
+    assert answer.root.findtext("Dial/Number") == "+18005550123"
 
     third = TwilioCaller(demo_app, call_sid="CA" + "3" * 32)
     answer = third.walk(*TO_METHOD, "1", "4242424242424242", "1230", "123", "94105", "1")

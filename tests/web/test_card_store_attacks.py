@@ -130,7 +130,7 @@ def test_a_card_is_forgotten_when_the_caller_is_transferred_to_an_agent_while_ke
     answer = caller.walk(*PAY_NEW_CARD, VISA.number, VISA.expiry_mmyy)
     for _ in range(3):
         answer = caller.press(answer, "12")  # too short
-    assert answer.root.findtext("Dial") == AGENT
+    assert answer.root.findtext("Dial/Number") == AGENT
     assert card_entries(demo_app) == 0, "the card stays held while the caller talks to an agent"
 
 
@@ -141,7 +141,7 @@ def test_a_card_read_back_is_forgotten_when_the_caller_is_transferred_to_an_agen
     answer = caller.walk(*PAY_NEW_CARD, *keyed(VISA))
     for _ in range(3):
         answer = caller.press(answer, "9")  # not an option at the read-back
-    assert answer.root.findtext("Dial") == AGENT
+    assert answer.root.findtext("Dial/Number") == AGENT
     assert card_entries(demo_app) == 0, "the card stays held while the caller talks to an agent"
 
 
@@ -158,7 +158,7 @@ def test_a_card_is_forgotten_when_a_turn_fails_and_the_caller_goes_to_an_agent(
 
     monkeypatch.setattr(PaymentPorts, "open_payment", broken)
     answer = caller.press(read_back, "1")
-    assert answer.root.findtext("Dial") == AGENT
+    assert answer.root.findtext("Dial/Number") == AGENT
     assert card_entries(demo_app) == 0, "the card stays held while the caller talks to an agent"
 
 
@@ -177,6 +177,6 @@ def test_a_card_is_not_held_after_its_authorisation_when_the_hold_turn_fails(
 
     monkeypatch.setattr(PaymentPorts, "payment_result", broken)
     answer = caller.press(read_back, "1")
-    assert answer.root.findtext("Dial") == AGENT
+    assert answer.root.findtext("Dial/Number") == AGENT
     assert len(gateway_charges(demo_app)) == 1  # authorised at the gateway
     assert card_entries(demo_app) == 0, "the card and its code outlive their authorisation"

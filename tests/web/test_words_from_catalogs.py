@@ -29,10 +29,10 @@ from tests.prompt_paths import (
     _BANK,
     _CARD,
     PATHS,
-    PAY_STEPS,
     PIN,
     SCHEDULE_ONE,
     VISA,
+    settings_for,
 )
 from tests.twilio_helpers import TwilioCaller
 
@@ -98,8 +98,7 @@ def test_every_word_heard_or_texted_comes_from_a_catalog(demo_app: Flask,
     heard = said_along(demo_app, "CA" + "e" * 32, SCHEDULE_ONE)
     paths = [*PATHS.items(), *((Step.ENDED, path) for path in FINISHED_PATHS)]
     for n, (step, path) in enumerate(paths):
-        capture = "pay" if step in PAY_STEPS else "gather"
-        override_settings(demo_app, IVR_CARD_CAPTURE=capture)
+        override_settings(demo_app, **settings_for(step))
         try:
             heard += said_along(demo_app, f"CA{n:02d}{'f' * 30}", path)
         except AssertionError as e:
