@@ -22,6 +22,7 @@ from tests.prompt_paths import (
     PIN,
     RECORD_STEPS,
     SCHEDULE_ONE,
+    settings_for,
     walk,
 )
 from tests.twilio_helpers import Answer, TwilioCaller
@@ -32,12 +33,13 @@ S = Step
 SPEECH_STEPS = frozenset({
     S.CONFIRM_ACCOUNT, S.ACCOUNT_NUMBER, S.MAIN_MENU, S.PAY_CHOICE, S.PAY_OTHER_AMOUNT,
     S.PAY_WHEN, S.PAY_METHOD, S.AFTER_PAYMENT, S.AFTER_DECLINE, S.BANK_TYPE, S.MANAGE,
-    S.CANCEL_SCHEDULED, S.AUTOPAY_METHOD, S.ARRANGE_COUNT, S.DISPUTE_EMPTY, S.DISPUTE_DONE})
+    S.CANCEL_SCHEDULED, S.AUTOPAY_METHOD, S.ARRANGE_COUNT, S.DISPUTE_EMPTY, S.DISPUTE_DONE,
+    S.CALLBACK_OFFER, S.CALLBACK_NUMBER, S.CALLBACK_CONFIRM})
 # Keypad only: the PIN, card and bank numbers, security codes, dates, and agreeing to terms.
 KEYPAD_STEPS = frozenset({
     S.PIN, S.CARD_NUMBER, S.CARD_EXPIRY, S.CARD_CODE, S.CARD_ZIP, S.BANK_ROUTING,
     S.BANK_ACCOUNT, S.BANK_ACCOUNT_AGAIN, S.SCHEDULE_DATE, S.ARRANGE_DATE, S.PAY_CONFIRM,
-    S.AUTOPAY_CONFIRM, S.ARRANGE_CONFIRM})
+    S.AUTOPAY_CONFIRM, S.ARRANGE_CONFIRM, S.CALLBACK_ENTRY})
 SPEECH_ATTRIBUTES = ("hints", "language", "speechModel", "speechTimeout")
 UNCLEAR = "Sorry, I didn't catch that. You can also use your keypad."
 JORDAN_NUMBER_WORDS = "one zero zero zero one two three four"
@@ -72,6 +74,7 @@ def test_speech_is_heard_exactly_where_it_may_be(line: Flask) -> None:
     for n, (step, path) in enumerate(PATHS.items()):
         if step in PAY_STEPS | RECORD_STEPS:
             continue  # <Pay> (keypad only by nature): see the next test; <Record> hears none
+        override_settings(line, **settings_for(step))
         caller, answer = walk(line, f"CA{n:02d}{'b' * 30}", path)
         assert call_row(line, caller.call_sid).state == step
         gather = answer.gather
