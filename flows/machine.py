@@ -7,36 +7,50 @@ What each step asks, how it reads keys and where it may go are the table's.
 
 from __future__ import annotations
 
-from flows import steps
+from flows import languages, steps
 from flows.context import Context
 from flows.draft import CardEntry
 from flows.errors import FlowError
+from flows.keys import LANGUAGE
 from flows.outcomes import Finish, Outcome, Retry
 from flows.ports import PaymentSource
 from flows.spec import CardCapture, Hold
 from flows.speech import Prompt, say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
-from flows.table import CANCELLABLE_STEPS, MENU_STEPS, STEPS, TRANSITIONS, VERIFIED_STEPS
+from flows.table import (
+    CANCELLABLE_STEPS,
+    MENU_STEPS,
+    START_STEPS,
+    STEPS,
+    TRANSITIONS,
+    VERIFIED_STEPS,
+)
 
 __all__ = ["CANCELLABLE_STEPS", "MENU_STEPS", "TRANSITIONS", "VERIFIED_STEPS", "FlowError",
            "awaits_capture", "handle", "holds_for_payment", "start"]
 
 
 def start(state: CallState, ctx: Context) -> Reply:
-    """Greet a new call; offer the account matched by caller ID when exactly one matches."""
+    """Greet a new call, in the line's language or the account's; offer the account matched
+    by caller ID when exactly one matches; offer another language before anything else."""
+    state.language = ctx.settings.language
     matches = ctx.ports.accounts_for_phone(state.caller) if state.caller else []
     if len(matches) == 1:
         state.account_id = matches[0].id
         state.step = Step.CONFIRM_ACCOUNT
+        languages.follow_account(state, matches[0])
     else:
         state.step = Step.ACCOUNT_NUMBER
-    return _reply(state, ctx, [say("info.welcome")])
+    return languages.offered_first(_reply(state, ctx, [say("info.welcome")]), state)
 
 
 def handle(state: CallState, event: Event, ctx: Context) -> Reply:
     """Take one caller event at the current step and decide what happens next."""
     if state.step in VERIFIED_STEPS and not state.verified:
         raise FlowError(f"step {state.step} reached without a verified PIN")
+    if state.step in START_STEPS and event.digits == LANGUAGE and languages.switch(state):
+        # The same question again, in the language chosen (and the way back offered first).
+        return languages.offered_first(_reply(state, ctx, []), state)
     outcome = STEPS[state.step].take(state, event, ctx)
     return _apply(state, outcome, ctx)
 

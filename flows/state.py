@@ -16,7 +16,7 @@ from flows.draft import (
 )
 from flows.errors import DraftError
 from flows.ports import PaymentSource
-from flows.speech import Prompt
+from flows.speech import DEFAULT_LANGUAGE, Prompt
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
 
@@ -119,6 +119,9 @@ class CallState:
     save_offer: PaymentSource | None = None  # a new method the caller may keep on file
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
     heard: Heard | None = None  # the terms last read at a confirm step (none before this version)
+    # The catalog the call is said in (flows.languages), and whether the caller chose it.
+    language: str = DEFAULT_LANGUAGE
+    language_chosen: bool = False
 
     @property
     def payment_key(self) -> str:
@@ -161,14 +164,17 @@ class CallState:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CallState:
+    def from_dict(cls, data: dict[str, Any], language: str | None = None) -> CallState:
         """Rebuild from ``to_dict`` output (or the previous version's), ignoring unknown keys.
 
         The previous version kept the draft as flat keys (``amount_cents``, ``source``, ...);
-        a call saved by it mid-flight is read from those.
+        a call saved by it mid-flight is read from those. A call saved before calls had a
+        language of their own is in ``language``, the line's (when given).
         """
         known = {f.name for f in fields(cls)} - {"draft", "save_offer", "heard"}
         state = cls(**{k: v for k, v in data.items() if k in known})
+        if "language" not in data and language is not None:
+            state.language = language
         state.step = Step(state.step)
         if "draft" not in data:  # saved by the previous version
             state.draft = from_legacy(data)

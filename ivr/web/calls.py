@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from flows import machine
 from flows.capture import CaptureReport
 from flows.context import Context
-from flows.speech import say
+from flows.speech import languages, say
 from flows.state import CallState, EndKind, Event, Reply
 from ivr.config import settings_of
 from ivr.db import db
@@ -39,12 +39,29 @@ from models import CallSession, Payment, utcnow
 log = logging.getLogger(__name__)
 
 
-def voice_settings(app: Flask) -> Voice:
-    """How this app speaks, and where it transfers callers."""
+def voice_settings(app: Flask, language: str | None = None) -> Voice:
+    """How this app speaks a call in ``language`` (the line's, ``IVR_LANGUAGE``, when not
+    given), with each language's voice, and where it transfers callers."""
     settings = settings_of(app)
-    return Voice(language=settings.language, voice=settings.voice,
+    return Voice(language=language or settings.language,
+                 voices={other: settings.voice_for(other) for other in languages()},
                  agent_number=settings.agent_number, pay_connector=settings.pay_connector,
                  token_type=pay_tokens(settings.payment_gateway).token_type)
+
+
+def call_language(app: Flask, call_sid: str | None) -> str | None:
+    """The language a call was last said in, to apologise in it when a turn failed; None
+    when it cannot be read (the database may be what failed)."""
+    if not call_sid:
+        return None
+    try:
+        with db.transaction(app) as session:
+            call = session.get(CallSession, call_sid)
+            language = (call.flow_state or {}).get("language") if call is not None else None
+    except Exception:
+        log.exception("call %s: its language could not be read for the apology", call_sid)
+        return None
+    return language if language in languages() else None
 
 
 def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,
@@ -120,15 +137,16 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
         # late <Pay> result is still what happened to the payment.
         if event is not None and event.captured is not None:
             _record_late_capture(session, call, event.captured)
+        language = CallState.from_dict(call.flow_state).language if call.flow_state else None
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
-                           voice_settings(app))
+                           voice_settings(app, language))
     ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app))
     if call is None or event is None:
         call = call or _new_call(session, form)
         state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
         reply = machine.start(state, ctx)
     else:
-        state = CallState.from_dict(call.flow_state)
+        state = CallState.from_dict(call.flow_state, language=settings_of(app).language)
         held = machine.holds_keyed(state)
         reply = machine.handle(state, event, ctx)
         if held and not machine.holds_keyed(state):
@@ -169,7 +187,8 @@ def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:
 
 def _save_turn(app: Flask, call: CallSession, state: CallState, reply: Reply) -> str:
     call.turn += 1
-    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app))
+    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn),
+                        voice_settings(app, state.language))
     call.flow_state = state.to_dict()
     # JSON columns are compared by value; say so explicitly so no in-place change is missed.
     flag_modified(call, "flow_state")

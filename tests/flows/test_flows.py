@@ -292,7 +292,7 @@ def test_three_silences_end_the_call_politely(ports: FakePorts) -> None:
 
 def test_three_failures_transfer_when_an_agent_is_configured(ports: FakePorts) -> None:
     caller = Caller(ports, agent=True)
-    caller.press_all("7", "8", "9")
+    caller.press_all("7", "6", "5")
     assert caller.reply.end is EndKind.TRANSFER
 
 
