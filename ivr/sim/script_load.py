@@ -10,12 +10,17 @@ from typing import Any
 
 import yaml
 
+from flows.speech import languages
 from ivr.errors import ScriptError
+from ivr.sim import prompts
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.twiml import DTMF_KEYS
 
 INPUT_KINDS = ("press", "silence", "hangup")
-CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms")
+CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms", "expect_prompt",
+               "expect_sms_prompt")
+# Checks of words, which hold in one language only; a script without them holds in every one.
+WORDING_KINDS = ("expect", "expect_not", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
                 "application-error", "loop")
 
@@ -79,6 +84,12 @@ class Script:
     today: str | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     pay_connector: str | None = None  # the Pay Connector <Pay> emulates (None: the line's)
+    language: str | None = None  # the call's, chosen at the greeting if it is not (None: any)
+
+    @property
+    def bilingual(self) -> bool:
+        """It checks prompt ids, never words, so it holds whatever the call's language."""
+        return not any(step.kind in WORDING_KINDS for step in self.steps)
 
 
 def _step(number: int, raw: Any) -> Step:
@@ -98,6 +109,8 @@ def _step(number: int, raw: Any) -> Step:
             raise ScriptError(f"step {number}: press {text!r} is not keypad keys (0-9, *, #)")
     elif kind == "expect_end" and text not in END_OUTCOMES:
         raise ScriptError(f"step {number}: expect_end must be one of {', '.join(END_OUTCOMES)}")
+    elif kind in ("expect_prompt", "expect_sms_prompt") and not prompts.known(text):
+        raise ScriptError(f"step {number}: {kind}: {text!r} is not a prompt id of any catalog")
     elif not text:
         raise ScriptError(f"step {number}: {kind} needs some text")
     return Step(number, kind, text)
@@ -121,7 +134,8 @@ def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], st
 def load_script(source: str | Path | Mapping[str, Any]) -> Script:
     """Load and validate a script from a YAML file or an already-parsed mapping."""
     data, default_name = _read(source)
-    unknown = set(data) - {"name", "from", "to", "today", "settings", "pay_connector", "steps"}
+    unknown = set(data) - {"name", "from", "to", "today", "settings", "pay_connector",
+                           "language", "steps"}
     if unknown:
         raise ScriptError(f"unknown script keys: {', '.join(sorted(map(str, unknown)))}")
     raw_steps = data.get("steps")
@@ -131,7 +145,8 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
     if not isinstance(settings, Mapping):
         raise ScriptError("'settings' must be a mapping of app.config keys to values")
     optional = {key: as_text(data[key]) if data.get(key) is not None else None
-                for key in ("from", "to", "today", "pay_connector")}
+                for key in ("from", "to", "today", "pay_connector", "language")}
+    check_language(optional["language"])
     if optional["pay_connector"] not in (None, *PAY_CONNECTORS):
         raise ScriptError(f"pay_connector: {optional['pay_connector']!r} is not one of "
                           f"{', '.join(PAY_CONNECTORS)}")
@@ -145,5 +160,12 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
         steps=[_step(number, raw) for number, raw in enumerate(raw_steps, start=1)],
         from_number=optional["from"], to_number=optional["to"], today=optional["today"],
         settings={str(key): _plain(value) for key, value in settings.items()},
-        pay_connector=optional["pay_connector"],
+        pay_connector=optional["pay_connector"], language=optional["language"],
     )
+
+
+def check_language(language: str | None) -> None:
+    """A script's language (or a run's) must be one the line has a catalog for."""
+    if language is not None and language not in languages():
+        raise ScriptError(f"language: {language!r} is not one of "
+                          f"{', '.join(sorted(languages()))}")

@@ -24,7 +24,14 @@ from ivr.errors import TwimlError
 from ivr.phones import to_e164
 from ivr.sim.pay import PaySession
 from ivr.sim.pay_connectors import CONNECTORS, connector_for
-from ivr.sim.results import SECONDS_PER_KEY, WORDS_PER_MINUTE, Action, CallResult, Outcome
+from ivr.sim.results import (
+    SECONDS_PER_KEY,
+    WORDS_PER_MINUTE,
+    Action,
+    CallResult,
+    Outcome,
+    Spoken,
+)
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import (
     GatherSpec,
@@ -87,6 +94,7 @@ class SimulatedCall:
         self.max_requests = max_requests
         self.result = CallResult(call_sid=call_sid or f"CA{uuid.uuid4().hex}")
         self.heard_since_action: list[str] = []
+        self.spoken_since_action: list[Spoken] = []  # the same, with each one's language
         self.last_action: Action | None = None
         self.seconds = 0.0
         self.reject_reason = ""
@@ -207,6 +215,7 @@ class SimulatedCall:
             text = say_text(verb)
             self.result.heard.append(text)
             self.heard_since_action.append(text)
+            self.spoken_since_action.append(Spoken(text, verb.get("language") or ""))
             self.seconds += max(1.0, len(text.split()) / WORDS_PER_SECOND)
             self.line(f"IVR: {text}")
         elif name == "Play":
@@ -225,7 +234,7 @@ class SimulatedCall:
                 self.warn(f"<{local_name(child)}> inside <Gather> ignored")
         action = self.ask_caller(spec)
         self.last_action = action
-        self.heard_since_action = []
+        self.heard_since_action, self.spoken_since_action = [], []
         self.line(action.describe())
         if action.kind == "hangup":
             self.end("hangup", by="caller")
