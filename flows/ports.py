@@ -11,6 +11,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from flows.cards import CardPart  # the parts of a card Ports.hold_card_part keeps
+
 
 @dataclass(frozen=True)
 class AccountSummary:
@@ -49,15 +51,6 @@ class PaymentRecord:
     method: str
     card_brand: str | None = None
     card_last4: str | None = None
-
-
-class CardPart(StrEnum):
-    """The parts of a keyed card, in the order they are asked for."""
-
-    NUMBER = "number"
-    EXPIRY = "expiry_mmyy"
-    SECURITY_CODE = "security_code"
-    POSTAL_CODE = "postal_code"
 
 
 @dataclass(frozen=True)
