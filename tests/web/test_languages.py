@@ -4,18 +4,25 @@ bank authorisation kept in the call's language."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from datetime import date
+from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
 from flows.speech import load_catalog
+from flows.state import Capture
 from ivr.config import override_settings
 from ivr.db import db
 from ivr.payments.scheduled import run_scheduled
 from ivr.ports.database import gateway_of
+from ivr.sim.pay_twiml import PAY_VALUES
+from ivr.web.twiml import Voice, pay_verb
 from models import Account, CallSession
 from tests.app_helpers import addressed_texts, call_payments
+from tests.language_helpers import pseudo_language
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 JORDAN, LUCIA = "+14155550100", "+13055550173"
@@ -209,3 +216,18 @@ def test_a_scheduled_payment_is_texted_in_spanish_when_it_runs(demo_app: Flask) 
         in scheduled
     assert approved.startswith("Su pago programado de $45.50 a la cuenta que termina en 2468 "
                                "fue aprobado con Visa que termina en 4242.")
+
+
+@pytest.mark.parametrize("pseudo", [False, True])
+def test_pay_names_its_language_only_when_twilio_has_words_in_it(tmp_path: Path,
+                                                                  pseudo: bool) -> None:
+    # Twilio's <Pay language> takes a short list (its schema; the simulator refuses others):
+    # a call in another language ("en-XA", made for the test) still hears every prompt of
+    # ours in its own words.
+    with pseudo_language(tmp_path / "prompts") as made:
+        for language in [made] if pseudo else ["en-US", "es-US"]:
+            voice = Voice(language=language, voices={language: "Polly.Joanna"})
+            pay = ET.fromstring(str(pay_verb(Capture(1000, "Account 1"), "/t", voice)))
+            expected = language if language in PAY_VALUES["language"] else None
+            assert pay.get("language") == expected
+            assert (expected is None) is pseudo
