@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import select
 
