@@ -10,6 +10,9 @@ Each step is one of the kinds in :mod:`flows.spec`:
 - ``CardCapture``: Twilio's <Pay> collects a card or bank account. ``Hold``: the caller
   holds while a payment is charged. ``End``: the call is over.
 
+A start step (``start=True``) also takes the language key, 9: the call goes on in the
+language it offers (:mod:`flows.languages`), so no start menu may give 9 to an option.
+
 ``goes`` lists where a step's actions or handler may lead besides the options' own steps;
 the machine refuses any other move. The question each step asks, how its keys are
 dispatched and the allowed transitions are all derived from this table, and
