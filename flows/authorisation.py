@@ -62,7 +62,8 @@ def autopay(state: CallState, ctx: Context, method: SavedMethod) -> list[Prompt]
     until it is revoked (by turning AutoPay off, or by calling, before a due date)."""
     due = ctx.account(state).due_date
     # AutoPay pays a due date on or after the day it is turned on (ivr.payments.scheduled).
-    start = due if due >= ctx.settings.today else say("value.next_due_date")
+    start = say("value.start_date", date=due) if due >= ctx.settings.today \
+        else say("value.next_due_date")
     return [say("auth.bank_autopay", method=saved_words(method), start=start,
                 **_terms(state, ctx))]
 
@@ -87,7 +88,7 @@ def hear(state: CallState, ctx: Context, fee_cents: int = 0, said: list[Prompt] 
     text = None
     if said:
         words = [*said, agree_option(prompt_id)]
-        text = " ".join(render(prompt, ctx.settings.language) for prompt in words)
+        text = " ".join(render(prompt, state.language) for prompt in words)
     state.heard = Heard(state.step, fee_cents, text, ctx.settings.today)
 
 
@@ -96,7 +97,7 @@ def agreed(state: CallState) -> Authorization | None:
     heard = state.heard_here
     if heard is None or heard.authorization is None:
         return None
-    return Authorization(text=heard.authorization, key=AGREE)
+    return Authorization(text=heard.authorization, key=AGREE, language=state.language)
 
 
 def read_again(state: CallState, ctx: Context,

@@ -11,6 +11,15 @@ from flows.dates import expiry_has_passed
 from flows.keys import is_digits
 
 
+class CardPart(StrEnum):
+    """The parts of a keyed card, in the order they are asked for."""
+
+    NUMBER = "number"
+    EXPIRY = "expiry_mmyy"
+    SECURITY_CODE = "security_code"
+    POSTAL_CODE = "postal_code"
+
+
 class Brand(StrEnum):
     """Card brands the line accepts."""
 

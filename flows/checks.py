@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 
 from flows.errors import StepTableError
-from flows.keys import KEYPAD, STAR
+from flows.keys import KEYPAD, LANGUAGE, STAR
 from flows.record_step import Record
 from flows.spec import NEXT, CardCapture, End, Entry, Hold, Menu, Option, StepSpec
 from flows.speech import load_catalog
@@ -23,7 +23,7 @@ def check(table: Mapping[Step, StepSpec], names: Set[Step] | None = None) -> Non
     Every name in ``names`` (default: the table's own) is declared; every step it
     leads to exists; every step but a start is reachable from a start; every step
     that asks something has prompts in the catalog; and a menu's keys are single
-    keypad keys, given to one option each.
+    keypad keys, given to one option each (at a start step, never the language key).
     """
     missing = sorted(set(names or table) - set(table))
     if missing:
@@ -64,6 +64,9 @@ def _check_keys(step: Step, spec: Menu) -> None:
                                  "(star repeats the menu)")
         if keys.count(key) > 1:
             raise StepTableError(f"menu {step} gives key {key} to more than one option")
+        if spec.start and key == LANGUAGE:
+            raise StepTableError(f"menu {step} is a start step: its key {key} changes the "
+                                 "call's language (flows.languages)")
 
 
 def _check_reachable(table: Mapping[Step, StepSpec], starts: list[Step]) -> None:

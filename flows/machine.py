@@ -7,10 +7,11 @@ What each step asks, how it reads keys and where it may go are the table's.
 
 from __future__ import annotations
 
-from flows import agent_steps, steps
+from flows import agent_steps, languages, steps
 from flows.context import Context
 from flows.draft import CardEntry
 from flows.errors import FlowError
+from flows.keys import LANGUAGE
 from flows.outcomes import Finish, Outcome, Retry
 from flows.pace import offer_slower, paced
 from flows.ports import PaymentSource
@@ -18,23 +19,33 @@ from flows.record_step import Record
 from flows.spec import CardCapture, Hold
 from flows.speech import Prompt, say
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
-from flows.table import CANCELLABLE_STEPS, MENU_STEPS, STEPS, TRANSITIONS, VERIFIED_STEPS
+from flows.table import (
+    CANCELLABLE_STEPS,
+    MENU_STEPS,
+    START_STEPS,
+    STEPS,
+    TRANSITIONS,
+    VERIFIED_STEPS,
+)
 
 __all__ = ["CANCELLABLE_STEPS", "MENU_STEPS", "TRANSITIONS", "VERIFIED_STEPS", "FlowError",
            "awaits_capture", "awaits_recording", "handle", "holds_for_payment", "start"]
 
 
 def start(state: CallState, ctx: Context) -> Reply:
-    """Greet a new call; offer the account matched by caller ID when exactly one matches."""
+    """Greet a new call, in the line's language or the account's; offer the account matched
+    by caller ID when exactly one matches; offer another language before anything else."""
+    state.language = ctx.settings.language
     matches = ctx.ports.accounts_for_phone(state.caller) if state.caller else []
     if len(matches) == 1:
         state.account_id = matches[0].id
         state.step = Step.CONFIRM_ACCOUNT
+        languages.follow_account(state, matches[0])
     else:
         state.step = Step.ACCOUNT_NUMBER
     state.went_to(state.step)
     reply = _reply(state, ctx, [say("info.welcome")])
-    return paced(state, offer_slower(reply))
+    return paced(state, languages.offered_first(offer_slower(reply), state))
 
 
 def handle(state: CallState, event: Event, ctx: Context) -> Reply:
@@ -43,6 +54,11 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
         raise FlowError(f"step {state.step} reached without a verified PIN")
     if event.spoke:
         state.spoken = True  # that they speak, not what they said (it may hold a secret)
+    if state.step in START_STEPS and event.digits == LANGUAGE and languages.switch(state):
+        # The same question again, in the language chosen (the way back, and slower prompts,
+        # offered first).
+        reply = _reply(state, ctx, [])
+        return paced(state, languages.offered_first(offer_slower(reply), state))
     outcome = STEPS[state.step].take(state, event, ctx)
     return paced(state, _apply(state, outcome, ctx))
 

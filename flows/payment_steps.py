@@ -109,7 +109,8 @@ def order_of(state: CallState, ctx: Context) -> PaymentOrder:
         # One key per authorisation: a redelivered webhook reuses it and cannot pay twice.
         idempotency_key=state.payment_key, call_sid=state.call_sid,
         notify_number=state.caller, scheduled_for=draft.scheduled_for,
-        authorization_text=text, authorization_key=AGREE if text else None)
+        authorization_text=text, authorization_key=AGREE if text else None,
+        language=state.language)
 
 
 def settled(state: CallState, ctx: Context, order: PaymentOrder,

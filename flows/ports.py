@@ -9,6 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from flows.cards import CardPart  # the parts of a card Ports.hold_card_part keeps
 from flows.recording import DisputePorts
 
 
@@ -27,6 +28,7 @@ class AccountSummary:
     held_cents: int = 0
     name: str = ""  # the account holder, as a bank debit's authorisation names the payer
     phone: str = ""  # E.164: where texts go when the caller ID is withheld (none: empty)
+    language: str = "en-US"  # the account's saved language: its calls and texts
 
     @property
     def last4(self) -> str:
@@ -48,15 +50,6 @@ class PaymentRecord:
     method: str
     card_brand: str | None = None
     card_last4: str | None = None
-
-
-class CardPart(StrEnum):
-    """The parts of a keyed card, in the order they are asked for."""
-
-    NUMBER = "number"
-    EXPIRY = "expiry_mmyy"
-    SECURITY_CODE = "security_code"
-    POSTAL_CODE = "postal_code"
 
 
 @dataclass(frozen=True)
@@ -98,15 +91,18 @@ class PaymentOrder:
     # NACHA telephone-initiated debits: the authorisation said, and the key that agreed.
     authorization_text: str | None = None
     authorization_key: str | None = None
+    language: str = "en-US"  # the call's: the authorisation's written notice is in it
 
 
 @dataclass(frozen=True)
 class Authorization:
     """Bank debits authorised on the call (NACHA TEL): the words the caller heard, in the
-    call's language, ending with the key to press, and the key they pressed to agree."""
+    call's ``language`` (its written notice is too), ending with the key to press, and the
+    key they pressed to agree."""
 
     text: str
     key: str
+    language: str = "en-US"
 
 
 @dataclass(frozen=True)
@@ -208,7 +204,7 @@ class FlowSettings:
     fee_percent: Decimal = Decimal(0)
     biller_name: str = ""  # none set: the catalog's value.default_biller
     biller_phone: str = ""  # E.164: where payers call with questions or to revoke a debit
-    language: str = "en-US"  # the catalog the call is said in (and authorisations kept in)
+    language: str = "en-US"  # the line's (IVR_LANGUAGE): a call starts in it
     arrangement_max_days: int = 60
     card_capture: str = "gather"  # "gather" (keypad to this server) | "pay" (Twilio <Pay>)
     bank_payments: bool = True  # whether the gateway can debit bank accounts (needs a phone)
@@ -230,6 +226,9 @@ class Ports(DisputePorts, Protocol):
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
         """Check a PIN, counting failures towards the account's and the caller's limits."""
+
+    def set_language(self, account_id: int, language: str) -> None:
+        """Save the language the caller chose as the account's: its later calls and texts."""
 
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:
         """The account's latest approved payments, newest first."""

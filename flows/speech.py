@@ -3,6 +3,10 @@
 Values are typed so each is spoken the one right way: ``Money`` as dollars and
 cents in words, ``date`` as month and day, ``Digits`` one digit at a time, ``Phone`` in
 the groups it is dialled in, ``Clock`` as a time of day.
+
+A language is its catalog files and nothing else: how its numbers are said (the num2words
+language, and how a number changes before a noun, as Spanish "uno" becomes "un dólar"), its
+amounts, dates and keys are catalog entries, so no code here names a language.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ import yaml
 from num2words import num2words
 
 CATALOG_DIR = Path(__file__).parent / "prompts"
+# The catalog every line has: what a value falls back to when its language has none.
+DEFAULT_LANGUAGE = "en-US"
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
 
 
 @dataclass(frozen=True)
@@ -66,10 +73,15 @@ class Clock:
 
 @dataclass(frozen=True)
 class Prompt:
-    """A catalog entry to speak, with the values its placeholders need."""
+    """A catalog entry to speak, with the values its placeholders need.
+
+    ``language``: said in that language whatever the call's (the greeting offers another
+    language in its own words and voice); None, the call's.
+    """
 
     id: str
     params: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
 
 
 def say(prompt_id: str, **params: Any) -> Prompt:
@@ -77,15 +89,49 @@ def say(prompt_id: str, **params: Any) -> Prompt:
     return Prompt(prompt_id, params)
 
 
-def number_words(n: int, language: str = "en-US", ordinal: bool = False) -> str:
-    """``n`` in words in ``language`` (its catalog names the num2words language)."""
-    lang = load_catalog(language)["language.number_words"]
+def say_in(language: str, prompt_id: str, **params: Any) -> Prompt:
+    """A prompt said in ``language``, whatever the call's."""
+    return Prompt(prompt_id, params, language)
+
+
+def languages() -> frozenset[str]:
+    """Every language with a catalog: ``<language>.yaml`` in the catalog folder."""
+    return frozenset(path.stem for path in CATALOG_DIR.glob("*.yaml")
+                     if "." not in path.stem and _LANGUAGE_TAG.fullmatch(path.stem))
+
+
+def spoken_language(language: str | None) -> str:
+    """``language`` when it has a catalog, else :data:`DEFAULT_LANGUAGE` (a stored language
+    whose catalog was since removed must not stop a text or a call)."""
+    return language if language and language in languages() else DEFAULT_LANGUAGE
+
+
+def number_words(n: int, language: str = "en-US", ordinal: bool = False,
+                 before_noun: bool = False) -> str:
+    """``n`` in words in ``language`` (its catalog names the num2words language).
+
+    ``before_noun``: as said before a noun, with the catalog's ``language.before_noun``
+    word changes ("from=to" pairs; Spanish: "veintiuno mil" -> "veintiún mil dólares").
+    """
+    catalog = load_catalog(language)
+    lang = catalog["language.number_words"]
     words: str = num2words(n, lang=lang, to="ordinal" if ordinal else "cardinal")
     if lang == "en":
         # num2words writes British English; US English drops the "and" ("one hundred twenty")
         # and reads without commas.
         words = words.replace(" and ", " ").replace(",", "")
+    if before_noun:
+        changes = dict(pair.split("=", 1) for pair in catalog["language.before_noun"].split())
+        words = re.sub(r"\w+", lambda word: changes.get(word[0], word[0]), words)
     return words
+
+
+def _amount_form(n: int) -> str:
+    """Which of a unit's catalog forms says ``n`` of it: ``one``, ``millions`` (a whole
+    number of millions: Spanish "un millón de dólares"), or ``other``."""
+    if n == 1:
+        return "one"
+    return "millions" if n and n % 1_000_000 == 0 else "other"
 
 
 def money_words(cents: int, language: str = "en-US") -> str:
@@ -93,8 +139,8 @@ def money_words(cents: int, language: str = "en-US") -> str:
     catalog = load_catalog(language)
 
     def amount(unit: str, n: int) -> str:
-        form = catalog[f"value.{unit}.{'one' if n == 1 else 'other'}"]
-        return form.format(n=number_words(n, language))
+        form = catalog[f"value.{unit}.{_amount_form(n)}"]
+        return form.format(n=number_words(n, language, before_noun=True))
 
     dollars, rest = divmod(cents, 100)
     if rest == 0:
@@ -106,9 +152,11 @@ def money_words(cents: int, language: str = "en-US") -> str:
 
 
 def date_words(day: date, language: str = "en-US") -> str:
-    """``2026-12-05`` -> "December fifth" (``{day}`` is the ordinal, ``{day_number}`` not)."""
+    """``2026-12-05`` -> "December fifth" (``{day}`` is the ordinal, ``{day_number}`` not);
+    the first of a month has a form of its own (Spanish "primero de diciembre")."""
     catalog = load_catalog(language)
-    return catalog["value.date"].format(
+    form = "value.date_first" if day.day == 1 else "value.date"
+    return catalog[form].format(
         month=catalog[f"value.month.{day.month}"], day=number_words(day.day, language, True),
         day_number=number_words(day.day, language))
 
@@ -185,7 +233,8 @@ def load_catalog(language: str = "en-US") -> dict[str, str]:
     ``<language>.<part>.yaml`` (e.g. ``.sms`` for texts); an id may appear once.
     """
     catalog: dict[str, str] = {}
-    for path in sorted(CATALOG_DIR.glob(f"{language}*.yaml")):
+    parts = [*CATALOG_DIR.glob(f"{language}.yaml"), *CATALOG_DIR.glob(f"{language}.*.yaml")]
+    for path in sorted(parts):
         with path.open(encoding="utf-8") as handle:
             part = yaml.safe_load(handle)
         if not isinstance(part, dict):
@@ -200,7 +249,9 @@ def load_catalog(language: str = "en-US") -> dict[str, str]:
 
 
 def render(prompt: Prompt, language: str = "en-US") -> str:
-    """The sentence a prompt speaks; a missing id or placeholder raises KeyError."""
+    """The sentence a prompt speaks, in its own language if it has one, else ``language``;
+    a missing id or placeholder raises KeyError."""
+    language = prompt.language or language
     template = load_catalog(language)[prompt.id]
     return template.format(**{name: speak_value(v, language) for name, v in prompt.params.items()})
 

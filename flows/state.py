@@ -17,7 +17,7 @@ from flows.draft import (
 from flows.errors import DraftError
 from flows.ports import PaymentSource
 from flows.recording import Recording, RecordingReport
-from flows.speech import Prompt
+from flows.speech import DEFAULT_LANGUAGE, Prompt
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
 TRAIL_LENGTH = 8  # the steps a call remembers having moved to, for an agent to see
@@ -139,6 +139,9 @@ class CallState:
     trail: list[str] = field(default_factory=list)  # the latest steps moved to, oldest first
     callback_number: str | None = None  # E.164: the number a callback request is being made for
     callback_saved: bool = False  # this call has left a callback request
+    # The catalog the call is said in (flows.languages), and whether the caller chose it.
+    language: str = DEFAULT_LANGUAGE
+    language_chosen: bool = False
 
     @property
     def payment_key(self) -> str:
@@ -182,14 +185,17 @@ class CallState:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> CallState:
+    def from_dict(cls, data: dict[str, Any], language: str | None = None) -> CallState:
         """Rebuild from ``to_dict`` output (or the previous version's), ignoring unknown keys.
 
         The previous version kept the draft as flat keys (``amount_cents``, ``source``, ...);
-        a call saved by it mid-flight is read from those.
+        a call saved by it mid-flight is read from those. A call saved before calls had a
+        language of their own is in ``language``, the line's (when given).
         """
         known = {f.name for f in fields(cls)} - {"draft", "save_offer", "heard"}
         state = cls(**{k: v for k, v in data.items() if k in known})
+        if "language" not in data and language is not None:
+            state.language = language
         state.step = Step(state.step)
         if "draft" not in data:  # saved by the previous version
             state.draft = from_legacy(data)

@@ -7,6 +7,7 @@ declared in ``flows.table``.
 
 from __future__ import annotations
 
+from flows import languages
 from flows.context import Context
 from flows.errors import CallerThrottled
 from flows.keys import is_digits
@@ -55,6 +56,7 @@ def account_number(state: CallState, keys: str, ctx: Context) -> Outcome:
     if account is None:
         return Retry([say("error.account_not_found")])
     state.account_id = account.id
+    languages.follow_account(state, account)
     return Go(Step.PIN)
 
 
@@ -65,6 +67,7 @@ def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     result = ctx.ports.check_pin(state.chosen_account_id, keys, state.caller)
     if result is PinCheck.OK:
         state.verified = True
+        languages.remember_choice(state, ctx)
         return Go(Step.MAIN_MENU, [say("info.pin_accepted")])
     if result is PinCheck.LOCKED:
         return transfer_or_goodbye(ctx, say("end.account_locked",

@@ -15,6 +15,9 @@ Each step is one of the kinds in :mod:`flows.spec`:
   holds while a payment is charged. ``End``: the call is over.
 - ``Record`` (:mod:`flows.record_step`): the caller records a spoken message.
 
+A start step (``start=True``) also takes the language key, 9: the call goes on in the
+language it offers (:mod:`flows.languages`), so no start menu may give 9 to an option.
+
 ``goes`` lists where a step's actions or handler may lead besides the options' own steps;
 the machine refuses any other move. The question each step asks, how its keys are
 dispatched and the allowed transitions are all derived from this table, and

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from flows.hours import AgentHours, parse_hours
+from flows.speech import load_catalog
 from ivr import settings_agents as agents
 from ivr import settings_production as strict
 from ivr import settings_values as read
@@ -75,7 +76,8 @@ class Settings:
     min_payment_cents: int = field(metadata={"env": "IVR_MIN_PAYMENT_CENTS"})
     trusted_proxies: int = field(metadata={"env": "IVR_TRUSTED_PROXIES"})
     timezone: str = field(metadata={"env": "IVR_TIMEZONE"})
-    voice: str = field(metadata={"env": "IVR_VOICE"})
+    voice: str = field(metadata={"env": "IVR_VOICE"})  # English calls' (en-*)
+    voice_es: str = field(metadata={"env": "IVR_VOICE_ES"})  # Spanish calls' (es-*)
     language: str = field(metadata={"env": "IVR_LANGUAGE"})
     biller_name: str = field(metadata={"env": "IVR_BILLER_NAME"})
     # E.164; read in bank debit authorisations (production needs it when banks are debited).
@@ -134,7 +136,8 @@ class Settings:
             min_payment_cents=number(env, "IVR_MIN_PAYMENT_CENTS", 100),
             trusted_proxies=number(env, "IVR_TRUSTED_PROXIES", 0),
             timezone=env.get("IVR_TIMEZONE", read.DEFAULT_TIMEZONE),
-            voice=env.get("IVR_VOICE", "Polly.Joanna"),
+            voice=read.voice("IVR_VOICE", env.get("IVR_VOICE") or "Polly.Joanna", "en"),
+            voice_es=read.voice("IVR_VOICE_ES", env.get("IVR_VOICE_ES") or "Polly.Lupe", "es"),
             language=env.get("IVR_LANGUAGE", "en-US"),
             biller_name=env.get("IVR_BILLER_NAME", ""),
             biller_phone=read.biller_phone(env, environment),
@@ -195,6 +198,13 @@ class Settings:
     def card_key(self) -> bytes:
         """The card store's AES-256 key (32 bytes), from ``IVR_CARD_DATA_KEY``."""
         return strict.card_key_bytes(self.card_data_key)
+
+    def voice_for(self, language: str) -> str:
+        """The ``<Say>`` voice of ``language``: ``IVR_VOICE`` for English, ``IVR_VOICE_ES`` for
+        Spanish, and for any other language the voice its catalog names (``language.voice``)."""
+        family = language.partition("-")[0].lower()
+        chosen = {"en": self.voice, "es": self.voice_es}.get(family)
+        return chosen or load_catalog(language)["language.voice"]
 
     @property
     def zone(self) -> ZoneInfo:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flows.speech import CATALOG_DIR
+from flows.speech import languages
 from ivr.errors import ConfigError
 from ivr.phones import to_e164
 
@@ -46,7 +46,11 @@ RANGES = {
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
 # The outages the sandbox gateway can rehearse (see ivr.payments.gateways.sandbox).
 SANDBOX_FAULTS = ("", "lost-reply", "down", "slow")
-_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+# Twilio's <Say voice> names: its Amazon Polly voices (standard, or a neural, generative or
+# long-form engine), its Google voices (their language in the name), and its basic ones.
+_VOICE = re.compile(r"man|woman|alice|Polly\.[A-Z][a-z]+(-(Neural|Generative|LongForm))?"
+                    r"|Google\.(?P<language>[a-z]{2,3}-[A-Z]{2})-[A-Za-z0-9-]+")
+_EXAMPLE_VOICES = {"en": "Joanna", "es": "Lupe"}
 
 
 class Fee(NamedTuple):
@@ -206,10 +210,25 @@ def iso_date(name: str, value: str) -> date | None:
 
 def language(value: str) -> str:
     """``IVR_LANGUAGE``: it needs its prompt catalog, ``flows/prompts/<language>.yaml``."""
-    if not (_LANGUAGE.fullmatch(value) and (CATALOG_DIR / f"{value}.yaml").is_file()):
-        known = sorted(p.stem for p in CATALOG_DIR.glob("*.yaml") if "." not in p.stem)
+    if value not in languages():
         raise ConfigError(f"IVR_LANGUAGE must be a language with a prompt catalog "
-                          f"({', '.join(known)}), got {value!r}")
+                          f"({', '.join(sorted(languages()))}), got {value!r}")
+    return value
+
+
+def voice(name: str, value: str, family: str) -> str:
+    """A ``<Say>`` voice for the languages ``family`` ("en", "es"): one of Twilio's names for
+    its Amazon Polly voices (``Polly.Lupe``, ``Polly.Lupe-Neural``), its Google voices, whose
+    names carry their language (``Google.es-US-Neural2-A``), or ``man``, ``woman``, ``alice``.
+
+    Twilio refuses a voice with a language it does not speak; a Google voice's own language
+    is checked here (a Polly name does not say its language: Twilio's list of voices does).
+    """
+    match = _VOICE.fullmatch(value)
+    speaks = match.group("language") if match else None
+    if match is None or (speaks is not None and speaks.split("-")[0] != family):
+        raise ConfigError(f"{name} must be a Twilio voice that speaks {family} (like "
+                          f"Polly.{_EXAMPLE_VOICES.get(family, 'Joanna')}), got {value!r}")
     return value
 
 

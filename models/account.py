@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
 
+DEFAULT_LANGUAGE = "en-US"  # accounts from before languages, and any created without one
+
 
 class Account(Base):
     """A biller's customer account. Balance is integer cents; the PIN is only a hash.
@@ -27,6 +29,10 @@ class Account(Base):
     balance_cents: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     billing_zip: Mapped[str | None] = mapped_column(String(10))
+    # The language of its calls and texts (a prompt catalog's name): imported, or the caller's
+    # choice on the line.
+    language: Mapped[str] = mapped_column(String(16), default=DEFAULT_LANGUAGE,
+                                          server_default=DEFAULT_LANGUAGE)
     # Failed PINs counted within a window that starts at the first failure (lockout policy).
     failed_pin_attempts: Mapped[int] = mapped_column(Integer, default=0)
     pin_failure_window_start: Mapped[datetime | None] = mapped_column(UTCDateTime())

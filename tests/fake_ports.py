@@ -85,10 +85,11 @@ class FakePorts:
     callbacks: dict[str, tuple[int | None, str, bool]] = field(default_factory=dict)
 
     def add(self, account_id: int, number: str, pin: str, balance_cents: int, due: date,
-            phone: str | None = None, name: str = "") -> None:
+            phone: str | None = None, name: str = "", language: str = "en-US") -> None:
         """Add an account."""
         self.accounts[account_id] = AccountSummary(account_id, number, balance_cents, due,
-                                                   name=name, phone=phone or "")
+                                                   name=name, phone=phone or "",
+                                                   language=language)
         self.pins[account_id] = pin
         if phone:
             self.phones[account_id] = phone
@@ -115,6 +116,9 @@ class FakePorts:
         held = sum(o.amount_cents for o in self.charges
                    if o.account_id == account_id and self._held(o.idempotency_key))
         return replace(self.accounts[account_id], held_cents=held)
+
+    def set_language(self, account_id: int, language: str) -> None:
+        self.accounts[account_id] = replace(self.accounts[account_id], language=language)
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
         if self._throttled(caller):

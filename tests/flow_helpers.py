@@ -34,9 +34,9 @@ class Caller:
 
     @property
     def text(self) -> str:
-        """Everything the latest reply says."""
+        """Everything the latest reply says, in the call's language."""
         prompts = self.reply.say + (self.reply.ask.prompts if self.reply.ask else [])
-        return " ".join(render(p) for p in prompts)
+        return " ".join(render(p, self.state.language) for p in prompts)
 
     def press(self, keys: str | None) -> str:
         """Press keys (None for silence); returns what the caller hears next.

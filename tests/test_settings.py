@@ -111,11 +111,25 @@ def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> No
     ("IVR_AGENT_NUMBER", "5550123"), ("IVR_AGENT_NUMBER", "+1800"),
     ("IVR_AGENT_NUMBER", "(800) 555-0123"), ("IVR_ENV", "prod"), ("IVR_ENV", "Production"),
     ("IVR_ENV", "staging"), ("IVR_DATABASE_URL", "mysql://x"), ("IVR_CONVENIENCE_FEE", "-1"),
+    ("IVR_VOICE", "Joanna"), ("IVR_VOICE", "Polly.joanna"), ("IVR_VOICE", "Google.es-US-Neural2-A"),
+    ("IVR_VOICE_ES", "Polly Lupe"), ("IVR_VOICE_ES", "Google.en-US-Neural2-F"),
+    ("IVR_VOICE_ES", "Polly.Lupe-Turbo"),
 ])
 def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} ") as caught:
         Settings.from_env(tmp_path, {name: value})
     assert "\n" not in str(caught.value)
+
+
+def test_each_language_has_its_voice(tmp_path: Path) -> None:
+    defaults = Settings.from_env(tmp_path, {})
+    assert (defaults.voice_for("en-US"), defaults.voice_for("es-US")) == (
+        "Polly.Joanna", "Polly.Lupe")
+    chosen = Settings.from_env(tmp_path, {"IVR_VOICE": "Polly.Matthew-Neural",
+                                          "IVR_VOICE_ES": "Google.es-US-Neural2-B",
+                                          "IVR_LANGUAGE": "es-US"})
+    assert (chosen.voice_for("en-US"), chosen.voice_for("es-US"), chosen.language) == (
+        "Polly.Matthew-Neural", "Google.es-US-Neural2-B", "es-US")
 
 
 def test_good_settings_are_accepted(tmp_path: Path) -> None:

@@ -32,6 +32,10 @@ class Answer:
         """All <Say> text, in document order (inside SSML such as <prosody> too)."""
         return " ".join("".join(e.itertext()) for e in self.root.iter("Say"))
 
+    def says(self) -> list[tuple[str, str | None, str | None]]:
+        """Each <Say>, in document order: its text, voice and language."""
+        return [(e.text or "", e.get("voice"), e.get("language")) for e in self.root.iter("Say")]
+
     @property
     def gather(self) -> ET.Element | None:
         """The <Gather> verb, if any."""

@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import ScriptInfo
 
+from flows.speech import languages
 from ivr.cli.audit import CommandFailed
 from ivr.cli.verbosity import verbose
 from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
@@ -73,11 +74,9 @@ def _interactive(target: Flask | Transport, from_number: str | None,
         raise click.exceptions.Exit(1)
 
 
-def _scripted(target: Flask | Transport, path: Path, quiet: bool,
-              from_number: str | None, to_number: str | None, pay_connector: str | None) -> None:
-    """One script file, or every script in a folder; exits 1 on any failure."""
-    numbers = {"from_number": from_number, "to_number": to_number,
-               "pay_connector": pay_connector}
+def _scripted(target: Flask | Transport, path: Path, quiet: bool, **numbers: str | None) -> None:
+    """One script file, or every script in a folder; exits 1 on any failure. ``numbers``:
+    ``from_number``, ``to_number``, ``pay_connector`` and ``language`` for every script."""
     if path.is_dir():
         outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
                                   **numbers)
@@ -108,10 +107,13 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool,
 @click.option("--pay-connector", type=click.Choice(PAY_CONNECTORS),
               help="The Pay Connector <Pay> emulates (default: the script's 'pay_connector', "
                    "else the in-process line's gateway, else sandbox).")
+@click.option("--language", type=click.Choice(sorted(languages())),
+              help="With --script: play it in this language (the script's 'language' "
+                   "otherwise), choosing it at the greeting if the call is in another.")
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                  to_number: str | None, script_path: Path | None, quiet: bool,
-                 pay_connector: str | None) -> None:
+                 pay_connector: str | None, language: str | None) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
@@ -126,6 +128,10 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
         # (After loading the app: its logging set-up would otherwise turn them back on.)
         logging.getLogger().setLevel(logging.WARNING)
     if script_path is None:
+        if language is not None:
+            raise click.UsageError("--language is for --script: an interactive caller "
+                                   "chooses at the greeting")
         _interactive(target, from_number, to_number, pay_connector)
     else:
-        _scripted(target, script_path, quiet, from_number, to_number, pay_connector)
+        _scripted(target, script_path, quiet, from_number=from_number, to_number=to_number,
+                  pay_connector=pay_connector, language=language)

@@ -3,6 +3,11 @@
 One bad row aborts the whole import. Rows are all validated before anything is
 written, and the caller's transaction is the guarantee that a failure while
 writing leaves the database untouched too.
+
+The optional ``language`` column names the prompt catalog of the account's calls and
+texts (``en-US``, ``es-US``). Left empty (or absent), a new account takes the line's
+language and an existing one keeps its own: a caller's choice on the line is not undone
+by the next import of the billing file.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from flows.money import decimal_to_cents
+from flows.speech import DEFAULT_LANGUAGE, languages
 from ivr.errors import ImportRowError
 from ivr.payments import ledger
 from ivr.phones import to_e164
@@ -26,7 +32,7 @@ from ivr.security.pins import hash_pin, is_valid_pin
 from models import Account
 
 REQUIRED_COLUMNS = ("account_number", "name", "phone", "pin", "balance", "due_date")
-OPTIONAL_COLUMNS = ("zip",)
+OPTIONAL_COLUMNS = ("zip", "language")
 
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{4,20}")
 _DOLLARS = re.compile(r"\$?[0-9]+(\.[0-9]{1,2})?")
@@ -62,6 +68,7 @@ class _Row:
     balance_cents: int
     due_date: date
     billing_zip: str | None
+    language: str | None  # None: the line's for a new account, unchanged for one imported
 
     def __repr__(self) -> str:
         # The dataclass repr would print the PIN in any traceback or debug log.
@@ -106,10 +113,12 @@ def parse_iso_date(text: str) -> date:
         raise ValueError("is not a real calendar date") from None
 
 
-def import_accounts(session: Session, lines: Iterable[str] | TextIO) -> ImportSummary:
+def import_accounts(session: Session, lines: Iterable[str] | TextIO,
+                    default_language: str = DEFAULT_LANGUAGE) -> ImportSummary:
     """Validate every row of an accounts CSV, then create or update each account.
 
-    Raises ImportRowError for the first invalid row, before writing anything.
+    Raises ImportRowError for the first invalid row, before writing anything. A new account
+    without a language takes ``default_language`` (the line's, ``IVR_LANGUAGE``).
     """
     rows = list(_parse(lines))
     existing = _existing_accounts(session, [row.account_number for row in rows])
@@ -117,7 +126,8 @@ def import_accounts(session: Session, lines: Iterable[str] | TextIO) -> ImportSu
     for row in rows:
         account = existing.get(row.account_number)
         if account is None:
-            account = Account(account_number=row.account_number, failed_pin_attempts=0)
+            account = Account(account_number=row.account_number, failed_pin_attempts=0,
+                              language=default_language)
             session.add(account)
             created += 1
         _apply(account, row)
@@ -132,6 +142,8 @@ def _apply(account: Account, row: _Row) -> None:
     ledger.bill(account, row.balance_cents)
     account.due_date = row.due_date
     account.billing_zip = row.billing_zip
+    if row.language is not None:
+        account.language = row.language
 
 
 def _existing_accounts(session: Session, numbers: list[str]) -> dict[str, Account]:
@@ -186,7 +198,7 @@ def _read_header(reader: Iterator[list[str]]) -> list[str]:
     if duplicated:
         problems.append("repeated column(s) " + ", ".join(duplicated))
     if problems:
-        expected = ",".join(REQUIRED_COLUMNS) + "[,zip]"
+        expected = ",".join(REQUIRED_COLUMNS) + "".join(f"[,{name}]" for name in OPTIONAL_COLUMNS)
         raise ImportRowError(1, "; ".join(problems) + f" (expected {expected})")
     return columns
 
@@ -224,6 +236,13 @@ def _zip(text: str) -> str | None:
     return text or None
 
 
+def _language(text: str) -> str | None:
+    if text and text not in languages():
+        raise ValueError(f"is not a language with a prompt catalog "
+                         f"({', '.join(sorted(languages()))})")
+    return text or None
+
+
 _FIELD_PARSERS: dict[str, Callable[[str], object]] = {
     "account_number": _account_number,
     "name": _name,
@@ -232,6 +251,7 @@ _FIELD_PARSERS: dict[str, Callable[[str], object]] = {
     "balance": parse_balance,
     "due_date": parse_iso_date,
     "zip": _zip,
+    "language": _language,
 }
 # Error messages end up in terminals and logs: never echo a PIN (nor a huge name).
 _NEVER_ECHO = frozenset({"pin", "name"})
@@ -248,4 +268,5 @@ def _parse_row(line: int, fields: dict[str, str]) -> _Row:
             raise ImportRowError(line, message, field) from None
     return _Row(line=line, account_number=values["account_number"], name=values["name"],
                 phone_e164=values["phone"], pin=values["pin"], balance_cents=values["balance"],
-                due_date=values["due_date"], billing_zip=values["zip"])
+                due_date=values["due_date"], billing_zip=values["zip"],
+                language=values["language"])

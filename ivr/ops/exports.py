@@ -25,8 +25,9 @@ from models import (
 PAYMENT_COLUMNS = ("account_number", "amount", "fee", "status", "method", "confirmation_number",
                    "card_brand", "card_last4", "bank_account_type", "bank_last4",
                    "scheduled_for", "decline_code", "call_sid", "created_at")
+# The language came later, so it goes last: readers of the first eight keep working.
 ACCOUNT_COLUMNS = ("account_number", "name", "phone", "balance", "due_date", "autopay",
-                   "autopay_method", "saved_methods")
+                   "autopay_method", "saved_methods", "language")
 # The delivery columns came later, so they go last: readers of the first six keep working.
 SMS_COLUMNS = ("to", "body", "status", "attempts", "created_at", "sent_at",
                "delivery_status", "error_code", "error")
@@ -127,7 +128,7 @@ def _accounts_query() -> Any:
     saved = aliased(SavedPaymentMethod)
     return (
         select(Account.id, Account.account_number, Account.name, Account.phone_e164,
-               Account.balance_cents, Account.due_date,
+               Account.balance_cents, Account.due_date, Account.language,
                AutopayEnrollment.id.label("autopay_id"),
                autopay_method.kind.label("ap_kind"), autopay_method.brand.label("ap_brand"),
                autopay_method.bank_account_type.label("ap_type"),
@@ -150,7 +151,7 @@ def _account_row(rows: Sequence[Any]) -> Iterable[str]:
             format_dollars(first.balance_cents), first.due_date.isoformat(),
             "on" if first.autopay_id is not None else "off",
             method_label(first.ap_kind, first.ap_brand, first.ap_type, first.ap_last4),
-            "; ".join(saved))
+            "; ".join(saved), first.language)
 
 
 def export_sms_csv(session: Session, out: TextIO) -> int:

@@ -14,6 +14,7 @@ from flows.ports import (
     PaymentRecord,
     PinCheck,
 )
+from flows.speech import languages
 from ivr.db import lock
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
@@ -31,7 +32,7 @@ def summary(account: Account, held_cents: int = 0) -> AccountSummary:
     return AccountSummary(id=account.id, number=account.account_number,
                           balance_cents=account.balance_cents, due_date=account.due_date,
                           held_cents=held_cents, name=account.name,
-                          phone=account.phone_e164 or "")
+                          phone=account.phone_e164 or "", language=account.language)
 
 
 class AccountPorts(PortBase):
@@ -63,6 +64,12 @@ class AccountPorts(PortBase):
         """The account by id, with what its payments in flight hold."""
         return summary(self.session.get_one(Account, account_id),
                        ledger.held_cents(self.session, account_id))
+
+    def set_language(self, account_id: int, language: str) -> None:
+        """Save the caller's language on the account (only languages with a catalog)."""
+        if language not in languages():
+            raise ValueError(f"no prompt catalog for language {language!r}")
+        self.session.get_one(Account, account_id).language = language
 
     def check_pin(self, account_id: int, pin: str, caller: str | None = None) -> PinCheck:
         """Verify a PIN under the lockout policy; every outcome goes to the audit trail."""

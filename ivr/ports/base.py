@@ -1,5 +1,5 @@
 """What every group of database ports shares: one transaction, the gateway, the time zone,
-and the biller that written notices of bank debit authorisations name, in the calls' language."""
+and the biller that written notices of bank debit authorisations name."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class PortBase:
     def __init__(self, session: Session, gateway: PaymentGateway, zone: ZoneInfo,
                  secret: bytes = b"", policy: PinPolicy | None = None,
                  origin: str | None = None, card_key: bytes | None = None,
-                 biller: Biller | None = None, language: str = "en-US") -> None:
+                 biller: Biller | None = None) -> None:
         self.session = session
         self.gateway = gateway
         self.zone = zone
@@ -29,4 +29,3 @@ class PortBase:
         # The card store's key (IVR_CARD_DATA_KEY); the development key when not given.
         self.card_key = card_key or card_key_bytes(DEV_CARD_DATA_KEY)
         self.biller = biller or Biller()  # named in the notices of bank debit authorisations
-        self.language = language  # the calls' (IVR_LANGUAGE): authorisations and their notices

@@ -198,7 +198,7 @@ class PaymentPorts(AttemptLimits):
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
         ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
         # A bank debit's written notice, in the transaction that records its authorisation.
-        notice_payment(self.session, payment, account, self.biller, self.zone, self.language)
+        notice_payment(self.session, payment, account, self.biller, self.zone, order.language)
         if status == SCHEDULED:
             text_payer(self.session, payment, account)
         return result_of(payment)

@@ -93,7 +93,7 @@ class PlanPorts(PortBase):
         if agreed is not None:
             account = self.session.get_one(Account, enrollment.account_id)
             notice_autopay(self.session, notify_number, account, method, enrollment.enrolled_at,
-                           self.biller, self.zone, self.language)
+                           self.biller, self.zone, agreed.language)
 
     def _refuse_unauthorised(self, method: SavedPaymentMethod,
                              authorization: Authorization | None,
@@ -131,7 +131,7 @@ class PlanPorts(PortBase):
                                                        notify_number, authorization),
                         SCHEDULED, actor=caller_actor(notify_number))
                     for number, (when, cents) in enumerate(instalments, start=1)]
-        self._text_arrangement(arrangement, payments, notify_number)
+        self._text_arrangement(arrangement, payments, notify_number, authorization)
         return [p.confirmation_number or "" for p in payments]
 
     def _instalment(self, arrangement: Arrangement, method: SavedPaymentMethod, number: int,
@@ -151,10 +151,13 @@ class PlanPorts(PortBase):
             authorized_at=utcnow() if authorization else None)
 
     def _text_arrangement(self, arrangement: Arrangement, payments: list[Payment],
-                          notify_number: str | None) -> None:
-        """The plan, to the number that agreed to it; by bank, the authorisation's notice."""
+                          notify_number: str | None,
+                          authorization: Authorization | None) -> None:
+        """The plan, to the number that agreed to it; by bank, the authorisation's notice
+        (in the language it was given in)."""
         account = self.session.get_one(Account, arrangement.account_id)
-        notice_arrangement(self.session, notify_number, account, payments, self.biller,
-                           self.zone, self.language)
+        if authorization is not None:
+            notice_arrangement(self.session, notify_number, account, payments, self.biller,
+                               self.zone, authorization.language)
         if notify_number:
             queue_text(self.session, notify_number, arrangement_text(account, payments))

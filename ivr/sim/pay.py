@@ -128,7 +128,7 @@ class PaySession:
         pressed = action.kind == "press"
         shown = Action("press", label=shown_keys(field, action.keys)) if pressed else action
         self.call.last_action = shown
-        self.call.heard_since_action = []
+        self.call.heard_since_action, self.call.spoken_since_action = [], []
         self.call.line(shown.describe())
 
     def _length(self, field: str) -> int | None:

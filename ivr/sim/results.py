@@ -57,6 +57,15 @@ class Action:
         return "caller stays silent" if self.kind == "silence" else "caller hangs up"
 
 
+@dataclass(frozen=True)
+class Spoken:
+    """One ``<Say>`` as heard: its words and the language it was said in (its ``language``
+    attribute; empty when it has none)."""
+
+    text: str
+    language: str = ""
+
+
 @dataclass
 class CallResult:
     """Everything observable about one simulated call."""
@@ -96,6 +105,7 @@ class PayingCall(Protocol):
     seconds: float
     last_action: Action | None
     heard_since_action: list[str]
+    spoken_since_action: list[Spoken]
 
     def ask_caller(self, spec: GatherSpec) -> Action:
         """The caller's keys for one field."""

@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
 
-from ivr.config import ENV_NAMES, has_settings, override_settings, store_settings
 from ivr.db import db
-from ivr.errors import ConfigError, ScriptError, ScriptFailure
+from ivr.errors import ScriptError, ScriptFailure
 from ivr.sim.record import RecordSpec
 from ivr.sim.results import BY_HANGING_UP, BY_SILENCE, DEFAULT_CONFIDENCE
+from ivr.sim.script_language import LanguageChooser, prompt_heard, prompt_texted
 from ivr.sim.script_load import (
     INPUT_KINDS,
     Script,
     Step,
+    check_language,
     load_script,
 )
+from ivr.sim.script_settings import script_overrides
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport, Transport, transport_for
 from ivr.sim.twiml import GatherSpec, normalise_space
@@ -35,7 +36,6 @@ from models import CardEntry
 __all__ = ["ScriptError", "ScriptFailure", "load_script", "run_script", "run_script_dir"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_MISSING = object()
 
 
 def _norm(text: str) -> str:
@@ -81,13 +81,17 @@ def _end_matches(expected: str, result: CallResult) -> bool:
 class ScriptCaller:
     """Plays a ``Script``: checks expectations, then returns its next press/silence/hangup."""
 
-    def __init__(self, script: Script, supports_sms: bool, warn: Callable[[str], None]) -> None:
-        """``warn`` reports steps that cannot be checked (expect_sms over HTTP)."""
+    def __init__(self, script: Script, supports_sms: bool, warn: Callable[[str], None],
+                 language: str | None = None) -> None:
+        """``warn`` reports steps that cannot be checked (expect_sms over HTTP); ``language``
+        (else the script's) is the one the call is played in."""
         self.script = script
         self.supports_sms = supports_sms
         self.warn = warn
         self.position = 0
         self.end_checked = False
+        self.language = language or script.language
+        self.chooser = LanguageChooser(self.language)
 
     def _fail(self, step: Step | None, message: str, call: SimulatedCall) -> ScriptFailure:
         where = f" at {step.describe()}" if step else ""
@@ -95,7 +99,14 @@ class ScriptCaller:
         return ScriptFailure(f"{header}\n{message}", call.result)
 
     def choose(self, call: SimulatedCall, gather: GatherSpec) -> Action:
-        """Check the steps up to the next input step and return that input."""
+        """Check the steps up to the next input step and return that input (first, if the
+        call is not in the script's language, the key that chooses it)."""
+        try:
+            chosen = self.chooser.choose(call.spoken_since_action)
+        except ValueError as why:
+            raise self._fail(None, f"{why}\n{heard_report(call)}", call) from None
+        if chosen is not None:
+            return chosen
         while self.position < len(self.script.steps):
             step = self.script.steps[self.position]
             self.position += 1
@@ -169,6 +180,14 @@ class ScriptCaller:
             self._check_end(step, call)
         if step.kind == "expect_sms":
             self._check_sms(step, call)
+        if step.kind == "expect_prompt":
+            why = prompt_heard(step.value, call.spoken_since_action, self.language)
+            if why is not None:
+                raise self._fail(step, why, call)
+        if step.kind == "expect_sms_prompt" and self._sms_visible(step):
+            why = prompt_texted(step.value, call.sms(), self.language)
+            if why is not None:
+                raise self._fail(step, why, call)
 
     def _check_end(self, step: Step, call: SimulatedCall) -> None:
         result = call.result
@@ -179,9 +198,14 @@ class ScriptCaller:
                                    f"not {step.value}{detail}", call)
         self.end_checked = True
 
-    def _check_sms(self, step: Step, call: SimulatedCall) -> None:
+    def _sms_visible(self, step: Step) -> bool:
+        """Texts can be checked (in process); else a warning that this step was skipped."""
         if not self.supports_sms:
             self.warn(f"{step.describe()} skipped: texts are only visible in-process")
+        return self.supports_sms
+
+    def _check_sms(self, step: Step, call: SimulatedCall) -> None:
+        if not self._sms_visible(step):
             return
         bodies = call.sms()
         if not any(_norm(step.value) in _norm(body) for body in bodies):
@@ -190,80 +214,31 @@ class ScriptCaller:
                                    f"texts queued during the call:\n{listed}", call)
 
 
-@contextmanager
-def config_overrides(app: Flask, overrides: Mapping[str, Any]) -> Iterator[None]:
-    """Temporarily change ``app``'s settings; restores every one afterwards.
-
-    Our app's environment variables change its settings (checked like the environment's);
-    anything else, or any setting of another Flask app, goes to ``app.config``.
-    """
-    ours = {key: value for key, value in overrides.items()
-            if has_settings(app) and key in ENV_NAMES}
-    if not ours:
-        with _flask_config_overrides(app, overrides):
-            yield
-        return
-    try:
-        previous = override_settings(app, **ours)
-    except ConfigError as error:
-        raise ScriptError(f"settings: {error}") from None
-    try:
-        with _flask_config_overrides(app, {k: v for k, v in overrides.items() if k not in ours}):
-            yield
-    finally:
-        store_settings(app, previous)
-
-
-@contextmanager
-def _flask_config_overrides(app: Flask, overrides: Mapping[str, Any]) -> Iterator[None]:
-    """Temporarily update ``app.config``; restores (or removes) every key afterwards."""
-    saved = {key: app.config.get(key, _MISSING) for key in overrides}
-    app.config.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is _MISSING:
-                app.config.pop(key, None)
-            else:
-                app.config[key] = value
-
-
-def _overrides(script: Script, transport: Transport, echo: Callable[[str], None]) -> Any:
-    """The config context for the script's ``settings``/``today``; remote: a warning."""
-    overrides = dict(script.settings)
-    if script.today:
-        overrides["IVR_TODAY"] = script.today
-    if not overrides:
-        return nullcontext()
-    if isinstance(transport, InProcessTransport):
-        return config_overrides(transport.app, overrides)
-    echo(f"warning: {', '.join(overrides)} cannot be applied to a remote server; ignored")
-    return nullcontext()
-
-
 def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str, Any] | Script,
                *, echo: Callable[[str], None] | None = None, quiet: bool = False,
                from_number: str | None = None, to_number: str | None = None,
-               pay_connector: str | None = None) -> CallResult:
+               pay_connector: str | None = None, language: str | None = None) -> CallResult:
     """Run one scripted call; raise ScriptFailure (or ScriptError) when it does not pass.
 
     ``echo`` receives the transcript (unless ``quiet``), warnings and the PASS line.
-    ``from_number``/``to_number``/``pay_connector`` override the script's own.
+    ``from_number``/``to_number``/``pay_connector``/``language`` override the script's own.
     """
     script = script if isinstance(script, Script) else load_script(script)
+    check_language(language)
     out = echo or (lambda _line: None)
     transport = transport_for(target)
-    caller = ScriptCaller(script, transport.supports_sms, warn=lambda m: out(f"warning: {m}"))
+    caller = ScriptCaller(script, transport.supports_sms, warn=lambda m: out(f"warning: {m}"),
+                          language=language)
     call = SimulatedCall(transport, caller, echo=None if quiet else out,
                          from_number=from_number or script.from_number or DEFAULT_FROM,
                          to_number=to_number or script.to_number or DEFAULT_TO,
                          pay_connector=pay_connector or script.pay_connector,
                          agent=script.agent)
-    with _overrides(script, transport, out):
+    with script_overrides(script, transport, out):
         result = call.run()
     _check_nothing_kept(transport, result)
-    out(f"PASS {script.name} ({len(script.steps)} steps)")
+    spoken_in = f", in {caller.language}" if caller.language else ""
+    out(f"PASS {script.name} ({len(script.steps)} steps{spoken_in})")
     return result
 
 

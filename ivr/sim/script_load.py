@@ -10,13 +10,18 @@ from typing import Any
 
 import yaml
 
+from flows.speech import languages
 from ivr.errors import ScriptError
+from ivr.sim import prompts
 from ivr.sim.dial import AGENT_OUTCOMES
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.twiml import DTMF_KEYS
 
 INPUT_KINDS = ("press", "say", "silence", "hangup", "record")
-CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms")
+CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms", "expect_prompt",
+               "expect_sms_prompt")
+# Checks of words, which hold in one language only; a script without them holds in every one.
+WORDING_KINDS = ("expect", "expect_not", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
                 "application-error", "loop")
 
@@ -86,6 +91,12 @@ class Script:
     settings: dict[str, Any] = field(default_factory=dict)
     pay_connector: str | None = None  # the Pay Connector <Pay> emulates (None: the line's)
     agent: str = "answer"  # what an agent's phone a <Dial> rings does (ivr.sim.dial)
+    language: str | None = None  # the call's, chosen at the greeting if it is not (None: any)
+
+    @property
+    def bilingual(self) -> bool:
+        """It checks prompt ids, never words, so it holds whatever the call's language."""
+        return not any(step.kind in WORDING_KINDS for step in self.steps)
 
 
 def _step(number: int, raw: Any) -> Step:
@@ -110,6 +121,8 @@ def _step(number: int, raw: Any) -> Step:
             raise ScriptError(f"step {number}: press {text!r} is not keypad keys (0-9, *, #)")
     elif kind == "expect_end" and text not in END_OUTCOMES:
         raise ScriptError(f"step {number}: expect_end must be one of {', '.join(END_OUTCOMES)}")
+    elif kind in ("expect_prompt", "expect_sms_prompt") and not prompts.known(text):
+        raise ScriptError(f"step {number}: {kind}: {text!r} is not a prompt id of any catalog")
     elif not text:
         raise ScriptError(f"step {number}: {kind} needs some text")
     return Step(number, kind, text)
@@ -171,7 +184,7 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
     """Load and validate a script from a YAML file or an already-parsed mapping."""
     data, default_name = _read(source)
     unknown = set(data) - {"name", "from", "to", "today", "settings", "pay_connector", "agent",
-                           "steps"}
+                           "language", "steps"}
     if unknown:
         raise ScriptError(f"unknown script keys: {', '.join(sorted(map(str, unknown)))}")
     raw_steps = data.get("steps")
@@ -181,10 +194,11 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
     if not isinstance(settings, Mapping):
         raise ScriptError("'settings' must be a mapping of app.config keys to values")
     optional = {key: as_text(data[key]) if data.get(key) is not None else None
-                for key in ("from", "to", "today", "pay_connector", "agent")}
+                for key in ("from", "to", "today", "pay_connector", "agent", "language")}
     if optional["agent"] not in (None, *AGENT_OUTCOMES):
         raise ScriptError(f"agent: {optional['agent']!r} is not one of "
                           f"{', '.join(AGENT_OUTCOMES)}")
+    check_language(optional["language"])
     if optional["pay_connector"] not in (None, *PAY_CONNECTORS):
         raise ScriptError(f"pay_connector: {optional['pay_connector']!r} is not one of "
                           f"{', '.join(PAY_CONNECTORS)}")
@@ -199,4 +213,12 @@ def load_script(source: str | Path | Mapping[str, Any]) -> Script:
         from_number=optional["from"], to_number=optional["to"], today=optional["today"],
         settings={str(key): _plain(value) for key, value in settings.items()},
         pay_connector=optional["pay_connector"], agent=optional["agent"] or "answer",
+        language=optional["language"],
     )
+
+
+def check_language(language: str | None) -> None:
+    """A script's language (or a run's) must be one the line has a catalog for."""
+    if language is not None and language not in languages():
+        raise ScriptError(f"language: {language!r} is not one of "
+                          f"{', '.join(sorted(languages()))}")

@@ -26,7 +26,14 @@ from ivr.sim.dial import ring_agent
 from ivr.sim.pay import PaySession
 from ivr.sim.pay_connectors import CONNECTORS, connector_for
 from ivr.sim.record import LaterCallbacks, RecordSession
-from ivr.sim.results import SECONDS_PER_KEY, WORDS_PER_MINUTE, Action, CallResult, Outcome
+from ivr.sim.results import (
+    SECONDS_PER_KEY,
+    WORDS_PER_MINUTE,
+    Action,
+    CallResult,
+    Outcome,
+    Spoken,
+)
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import (
     GatherSpec,
@@ -90,6 +97,7 @@ class SimulatedCall:
         self.max_requests = max_requests
         self.result = CallResult(call_sid=call_sid or f"CA{uuid.uuid4().hex}")
         self.heard_since_action: list[str] = []
+        self.spoken_since_action: list[Spoken] = []  # the same, with each one's language
         self.last_action: Action | None = None
         self.seconds = 0.0
         self.reject_reason = ""
@@ -214,6 +222,7 @@ class SimulatedCall:
             text = say_text(verb)
             self.result.heard.append(text)
             self.heard_since_action.append(text)
+            self.spoken_since_action.append(Spoken(text, verb.get("language") or ""))
             self.seconds += max(1.0, len(text.split()) / WORDS_PER_SECOND)
             self.line(f"IVR: {text}")
         elif name == "Play":
@@ -232,7 +241,7 @@ class SimulatedCall:
                 self.warn(f"<{local_name(child)}> inside <Gather> ignored")
         action = self.ask_caller(spec)
         self.last_action = action
-        self.heard_since_action = []
+        self.heard_since_action, self.spoken_since_action = [], []
         self.line(action.describe())
         if action.kind == "hangup":
             self.end("hangup", by="caller")

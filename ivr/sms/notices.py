@@ -6,7 +6,7 @@ bank) is always confirmed in writing. Each notice is queued in the outbox in the
 that records the authorisation, so one is never kept without the other. It goes to the number
 that called (else the account's phone) and states the terms: who authorised what, when, from
 which account, the number to call with questions, and how to revoke it, in the language the
-authorisation was said in (the call's, ``IVR_LANGUAGE``).
+authorisation was said in (the call's).
 
 So a bank debit is written only under a complete authorisation (:func:`tel_complete`): its
 words were said and agreed, they name the payer, and the notice can reach them.
@@ -77,8 +77,8 @@ def notice_autopay(session: Session, to: str | None, account: Account,
         return
     authorized_on = _local(authorized_at, zone)
     # AutoPay pays a due date on or after the day it is turned on (ivr.payments.scheduled).
-    start = text_date(account.due_date, language) if account.due_date >= authorized_on \
-        else render(say("sms.autopay_next_due_date"), language)
+    start = say("sms.autopay_start_date", date=text_date(account.due_date, language)) \
+        if account.due_date >= authorized_on else say("sms.autopay_next_due_date")
     queue_text(session, to, render(say(
         "sms.authorization_autopay", start=start,
         method=bank_text(method.bank_account_type, method.last4, language),

@@ -23,7 +23,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from flows import machine
 from flows.capture import CaptureReport
 from flows.context import Context
-from flows.speech import say
+from flows.speech import languages, say
 from flows.state import CallState, EndKind, Event, Reply
 from ivr.config import settings_of
 from ivr.db import db
@@ -40,13 +40,30 @@ from models import CallSession, Payment, utcnow
 log = logging.getLogger(__name__)
 
 
-def voice_settings(app: Flask) -> Voice:
-    """How this app speaks, and where it transfers callers."""
+def voice_settings(app: Flask, language: str | None = None) -> Voice:
+    """How this app speaks a call in ``language`` (the line's, ``IVR_LANGUAGE``, when not
+    given), with each language's voice, and where it transfers callers."""
     settings = settings_of(app)
-    return Voice(language=settings.language, voice=settings.voice,
+    return Voice(language=language or settings.language,
+                 voices={other: settings.voice_for(other) for other in languages()},
                  agent_number=settings.agent_number, pay_connector=settings.pay_connector,
                  token_type=pay_tokens(settings.payment_gateway).token_type,
                  agents_on_duty=settings.agents_on_duty())
+
+
+def call_language(app: Flask, call_sid: str | None) -> str | None:
+    """The language a call was last said in, to apologise in it when a turn failed; None
+    when it cannot be read (the database may be what failed)."""
+    if not call_sid:
+        return None
+    try:
+        with db.transaction(app) as session:
+            call = session.get(CallSession, call_sid)
+            language = (call.flow_state or {}).get("language") if call is not None else None
+    except Exception:
+        log.exception("call %s: its language could not be read for the apology", call_sid)
+        return None
+    return language if language in languages() else None
 
 
 def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | None,
@@ -125,8 +142,9 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
             _record_late_capture(session, call, event.captured)
         if event is not None and event.recording is not None:
             _record_late_recording(app, session, call, event)
+        language = CallState.from_dict(call.flow_state).language if call.flow_state else None
         return reply_twiml(Reply([say("end.goodbye")], end=EndKind.HANGUP), "",
-                           voice_settings(app))
+                           voice_settings(app, language))
     ctx = Context(services.ports_for(app, session, call_sid), services.flow_settings(app),
                   services.agent_desk(app))
     if call is None or event is None:
@@ -134,7 +152,7 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
         state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
         reply = machine.start(state, ctx)
     else:
-        state = CallState.from_dict(call.flow_state)
+        state = CallState.from_dict(call.flow_state, language=settings_of(app).language)
         held = machine.holds_keyed(state)
         reply = machine.handle(state, event, ctx)
         if held and not machine.holds_keyed(state):
@@ -193,7 +211,8 @@ def _save_turn(app: Flask, session: Session, call: CallSession, state: CallState
     # A transfer rings the agent with the call's facts as they stand at this turn.
     handoff = agent.handoff(app, session, state, call.turn) \
         if reply.end is EndKind.TRANSFER else None
-    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn), voice_settings(app), handoff)
+    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn),
+                        voice_settings(app, state.language), handoff)
     call.flow_state = state.to_dict()
     # JSON columns are compared by value; say so explicitly so no in-place change is missed.
     flag_modified(call, "flow_state")

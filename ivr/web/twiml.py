@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from twilio.twiml.voice_response import Dial, Gather, Pay, VoiceResponse
 from twilio.twiml.voice_response import Prompt as PayPrompt
@@ -44,26 +45,42 @@ MAX_HINTS, MAX_HINT_LENGTH = 500, 100
 SLOWER_RATE = "80%"
 
 
+# <Pay language>: the languages Twilio's own <Pay> words come in (its TwiML schema). A call
+# in another language still hears every prompt of ours in its own; Twilio's default stays.
+PAY_LANGUAGES = frozenset({"de-DE", "en-AU", "en-CA", "en-GB", "en-IN", "en-IE", "en-NZ",
+                           "en-PH", "en-ZA", "en-US", "es-ES", "es-US", "fr-CA", "fr-FR",
+                           "it-IT"})
+
+
 @dataclass(frozen=True)
 class Voice:
-    """How prompts are spoken, where a transfer goes, which Pay Connector charges, and the
-    ``tokenType`` it tokenises with (``ivr.web.pay_form.pay_tokens``)."""
+    """How prompts are spoken (the call's language, and the voice of each language), where a
+    transfer goes, which Pay Connector charges, and the ``tokenType`` it tokenises with
+    (``ivr.web.pay_form.pay_tokens``)."""
 
     language: str = "en-US"
-    voice: str = "Polly.Joanna"
+    voices: Mapping[str, str] = field(default_factory=lambda: {"en-US": "Polly.Joanna"})
     agent_number: str = ""
     pay_connector: str = "Default"
     token_type: str = "reusable"
     slow: bool = False  # the caller asked for slower prompts
     agents_on_duty: bool = True  # within IVR_AGENT_HOURS: an apology may transfer
 
+    def voice_of(self, language: str) -> str:
+        """The voice that speaks ``language`` (the call's when it has none of its own)."""
+        return self.voices.get(language) or self.voices[self.language]
+
 
 def _say(target: VoiceResponse | Gather | PayPrompt, prompt: Prompt, voice: Voice) -> None:
-    text = render(prompt, voice.language)
+    """One prompt as one <Say>, in its own language and voice if it has one (the greeting's
+    offer of another language), else the call's; at the slower rate once the caller asked."""
+    language = prompt.language or voice.language
+    text = render(prompt, language)
+    spoken = {"voice": voice.voice_of(language), "language": language}
     if not voice.slow:
-        target.say(text, voice=voice.voice, language=voice.language)
+        target.say(text, **spoken)
         return
-    target.say(voice=voice.voice, language=voice.language).prosody(text, rate=SLOWER_RATE)
+    target.say(**spoken).prosody(text, rate=SLOWER_RATE)
 
 
 def gather_verb(ask: Ask, action_url: str, voice: Voice) -> Gather:
@@ -136,10 +153,9 @@ def pay_verb(capture: Capture, action_url: str, voice: Voice) -> Pay:
     # <Pay> has no method attribute: Twilio always POSTs to its action.
     pay = Pay(input="dtmf", action=action_url, status_callback=PAY_STATUS_PATH,
               payment_connector=voice.pay_connector, description=capture.description,
-              timeout=10, max_attempts=3, language=voice.language,
-              **_pay_options(capture, voice, bank))
-    for field in BANK_FIELDS if bank else PAY_FIELDS:
-        _field_prompts(pay, field, voice)
+              timeout=10, max_attempts=3, **_pay_options(capture, voice, bank))
+    for pay_field in BANK_FIELDS if bank else PAY_FIELDS:
+        _field_prompts(pay, pay_field, voice)
     # Our own words while the connector works: a card only kept is not "your payment" yet.
     processing = PayPrompt(for_="payment-processing")
     _say(processing, say("pay.processing" if capture.charge_cents else "pay.checking"), voice)
@@ -167,6 +183,8 @@ def _pay_options(capture: Capture, voice: Voice, bank: str | None) -> dict[str, 
         # Twilio: "Do not enter a charge amount when tokenizing" (and no tokenType charging).
         options = {"charge_amount": str(cents_to_decimal(capture.charge_cents)),
                    "currency": "usd"}
+    if voice.language in PAY_LANGUAGES:
+        options["language"] = voice.language
     if bank:
         return options | {"payment_method": "ach-debit", "bank_account_type": bank}
     return options | {"payment_method": "credit-card", "security_code": True,

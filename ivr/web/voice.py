@@ -15,6 +15,7 @@ from flows.keys import NOT_A_KEY, is_keypad
 from flows.state import Event
 from ivr.config import settings_of
 from ivr.web.calls import (
+    call_language,
     charge_held_payment,
     close_call,
     forget_keyed,
@@ -58,10 +59,12 @@ def _answer(turn: int, event: Event | None, holding: bool = False) -> Response:
     try:
         return _twiml(take_turn(app, _form(), turn, event, holding))
     except Exception:
-        # Never let Twilio play "an application error has occurred": apologise instead.
-        log.exception("call %s turn %d failed", request.form.get("CallSid"), turn)
-        _forget_keyed(app, request.form.get("CallSid"))
-        return _twiml(apology_twiml(voice_settings(app)))
+        # Never let Twilio play "an application error has occurred": apologise instead, in
+        # the call's language when it can still be read.
+        call_sid = request.form.get("CallSid")
+        log.exception("call %s turn %d failed", call_sid, turn)
+        _forget_keyed(app, call_sid)
+        return _twiml(apology_twiml(voice_settings(app, call_language(app, call_sid))))
 
 
 def _forget_keyed(app: Flask, call_sid: str | None) -> None:

@@ -75,6 +75,24 @@ def test_accounts_import(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> 
     assert again.stdout == f"Imported 2 accounts (0 created, 2 updated) from {path}\n"
 
 
+def test_accounts_import_gives_new_accounts_the_lines_language(
+        app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
+    override_settings(app, IVR_LANGUAGE="es-US")
+    result = runner.invoke(args=["accounts", "import", str(write(tmp_path, GOOD))])
+    assert result.exit_code == 0, result.output
+    with db.transaction(app) as session:
+        assert set(session.scalars(select(Account.language))) == {"es-US"}
+
+
+def test_accounts_import_names_the_line_and_field_of_an_unknown_language(
+        runner: FlaskCliRunner, tmp_path: Path) -> None:
+    header, *rows = GOOD.splitlines()
+    path = write(tmp_path, "\n".join([header + ",language", rows[0] + ",pt-BR"]) + "\n")
+    result = runner.invoke(args=["accounts", "import", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f'error: {path}: line 2, field "language": "pt-BR" is not')
+
+
 def test_accounts_import_bad_row_exits_1_and_writes_nothing(
         app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> None:
     path = write(tmp_path, GOOD + "30009012,Alex Kim,,9012,12.345,2026-12-12,60601\n")
@@ -253,7 +271,8 @@ def test_accounts_export_to_stdout_and_file(demo_app: Flask, tmp_path: Path) -> 
     assert "pin" not in result.stdout.splitlines()[0]
     out = tmp_path / "accounts.csv"
     to_file = runner.invoke(args=["accounts", "export", "-o", str(out)])
-    assert to_file.stderr == f"Exported 5 accounts to {out}\n"
+    assert to_file.stderr == f"Exported 6 accounts to {out}\n"
+    assert {r["account_number"]: r["language"] for r in rows}["50002468"] == "es-US"
     with out.open(newline="", encoding="utf-8") as f:
         assert list(csv.DictReader(f)) == rows
 
@@ -319,7 +338,7 @@ def test_serve_loads_demo_into_empty_database(
     result = runner.invoke(args=["serve"])
 
     assert result.exit_code == 0, result.output
-    assert count(app, Account) == 5
+    assert count(app, Account) == 6
     assert "loaded the demo accounts" in result.stderr
 
 

@@ -199,7 +199,9 @@ def pseudo_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 def test_the_words_kept_are_in_the_calls_language(ports: FakePorts,
                                                    pseudo_language: str) -> None:
-    caller = verified(ports, language=pseudo_language)
+    # Said in the account's language (the caller's, once chosen), whatever the line's.
+    ports.set_language(1, pseudo_language)
+    caller = verified(ports)
     caller.press_all("2", "1", "1", *BANK, "1")
     [order] = ports.orders
     assert order.authorization_text is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import string
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -35,10 +34,13 @@ from flows.speech import (
     Prompt,
     date_words,
     digit_words,
+    languages,
     load_catalog,
     money_words,
     phone_words,
+    render,
 )
+from tests.language_helpers import placeholders
 
 FLOWS_DIR = Path(__file__).resolve().parents[2] / "flows"
 
@@ -58,6 +60,36 @@ def test_money_in_words(cents: int, words: str) -> None:
 def test_dates_as_month_and_day() -> None:
     assert date_words(date(2026, 12, 5)) == "December fifth"
     assert date_words(date(2027, 1, 22)) == "January twenty-second"
+    assert date_words(date(2026, 12, 1)) == "December first"
+
+
+@pytest.mark.parametrize(("cents", "words"), [
+    (0, "cero dólares"),
+    (1, "un centavo"),
+    (100, "un dólar"),
+    (101, "un dólar con un centavo"),
+    (2100, "veintiún dólares"),
+    (3121, "treinta y un dólares con veintiún centavos"),
+    (4550, "cuarenta y cinco dólares con cincuenta centavos"),
+    (12045, "ciento veinte dólares con cuarenta y cinco centavos"),
+    (10100, "ciento un dólares"),
+    (2100000, "veintiún mil dólares"),  # num2words alone says "veintiuno mil"
+    (3121000, "treinta y un mil doscientos diez dólares"),
+    (100000000, "un millón de dólares"),
+    (250000050, "dos millones quinientos mil dólares con cincuenta centavos"),
+])
+def test_money_in_spanish_words(cents: int, words: str) -> None:
+    assert money_words(cents, "es-US") == words
+
+
+@pytest.mark.parametrize(("day", "words"), [
+    (date(2026, 12, 5), "cinco de diciembre"),
+    (date(2026, 12, 1), "primero de diciembre"),
+    (date(2027, 1, 21), "veintiuno de enero"),
+    (date(2026, 3, 31), "treinta y uno de marzo"),
+])
+def test_dates_in_spanish_words(day: date, words: str) -> None:
+    assert date_words(day, "es-US") == words
 
 
 def test_digits_one_by_one_and_grouped() -> None:
@@ -92,7 +124,8 @@ def test_every_prompt_the_code_uses_is_in_the_catalog() -> None:
     assert sorted(ids - set(catalog)) == []
 
 
-def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
+@pytest.mark.parametrize("language", sorted(languages()))
+def test_every_catalog_entry_renders_and_menus_follow_the_pattern(language: str) -> None:
     day = date(2026, 1, 1)
     sample = {"key": Key("1"), "amount": Money(100), "balance": Money(100),
               "minimum": Money(100), "fee": Money(100), "total": Money(100), "due": day,
@@ -103,7 +136,7 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               "account_last4": "1234", "card_last4": "4242", "plan": "x", "reason": "x",
               "confirmation_number": "1234567890", "minutes": 30,
               "scheduled": Money(100), "credit": Money(100),
-              # the parts values are said and written with (en-US.values.yaml)
+              # the parts values are said and written with (<language>.values.yaml)
               "n": "one", "dollars": "x", "cents": "x", "month": "x", "day": "x",
               "day_number": "x", "year": "2026", "type": "checking", "account": "10001234",
               # bank debit authorisations and their written notices
@@ -113,11 +146,20 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern() -> None:
               # agents' hours, said when no agent can take a call (en-US.agent.yaml)
               "hours": "x", "days": "x", "first": "x", "last": "x", "next": "x",
               "opens": "x", "closes": "x", "hour": "x", "minute": "x", "period": "x"}
-    for prompt_id, template in load_catalog().items():
-        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-        assert fields <= set(sample), prompt_id
+    catalog = load_catalog(language)
+    for prompt_id, template in catalog.items():
+        assert placeholders(template) <= set(sample), prompt_id
+        render(Prompt(prompt_id, {name: sample[name] for name in placeholders(template)}),
+               language)
+    # Every option is said one way: its words, then the same ", press {key}." ending as the
+    # option that repeats a menu, whatever the language's words for it.
+    ending = catalog["option.repeat"][catalog["option.repeat"].rindex(","):]
+    assert ending.endswith("{key}.") and placeholders(ending) == {"key"}
+    for prompt_id, template in catalog.items():
         if prompt_id.startswith("option."):
-            assert re.fullmatch(r"To [^,]+, press \{key\}\.", template), prompt_id
+            assert template.endswith(ending), prompt_id
+            assert placeholders(template[:-len(ending)]) <= {"method", "amount", "date",
+                                                             "due", "count"}, prompt_id
 
 
 @pytest.mark.parametrize(("number", "brand"), [

@@ -71,6 +71,9 @@ BAD: list[tuple[str, Callable[[], dict[Step, StepSpec]], str]] = [
     ("star taken", lambda: _with(main_menu=_menu(Option("*", "option.balance", S.MAIN_MENU))),
      "menu main_menu offers key '*'"),
     ("no kind", lambda: _with(main_menu=StepSpec()), "step main_menu is declared with no kind"),
+    ("language key taken at the start", lambda: _with(
+        account_number=_menu(Option("9", "option.other_account", S.PIN), start=True)),
+     "menu account_number is a start step: its key 9 changes the call's language"),
 ]
 
 

@@ -4,15 +4,14 @@ once an operator has corrected it."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import create_engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.ops.migrate import upgrade
-from models import Account, Payment, utcnow
+from models import Payment, utcnow
+from tests.migration_helpers import old_account
 
 
 def test_an_upgrade_over_shared_references_names_them_then_indexes(database_url: str) -> None:
@@ -20,12 +19,8 @@ def test_an_upgrade_over_shared_references_names_them_then_indexes(database_url:
     try:
         upgrade(engine, "0009_late_returns")
         with Session(engine) as session, session.begin():
-            account = Account(account_number="10001234", name="Jordan Rivera",
-                              pin_hash="x", balance_cents=12045,
-                              due_date=date(2026, 12, 5))
-            session.add(account)
-            session.flush()
-            session.add_all(Payment(account_id=account.id, idempotency_key=f"CA-old-{n}",
+            account_id = old_account(session)
+            session.add_all(Payment(account_id=account_id, idempotency_key=f"CA-old-{n}",
                                     amount_cents=1000, status="approved",
                                     gateway_reference="ch_twice", created_at=utcnow())
                             for n in (1, 2))

@@ -210,8 +210,35 @@ def test_demo_fixture_imports(app: Flask) -> None:
     with db.transaction(app) as session, open_demo(ACCOUNTS_FILE) as f:
         summary = import_accounts(session, f)
 
-    assert summary == ImportSummary(created=5, updated=0)
+    assert summary == ImportSummary(created=6, updated=0)
     assert accounts(app)["30003456"].phone_e164 == "+13125550142"
+    assert accounts(app)["50002468"].language == "es-US"
+
+
+def test_the_language_column_is_optional_and_checked(app: Flask) -> None:
+    run_import(app, HEADER + ",language", ROW_A + ",es-US", ROW_B + ",")
+    rows = accounts(app)
+    assert (rows["10001234"].language, rows["20005678"].language) == ("es-US", "en-US")
+    assert import_error(app, HEADER + ",language", ROW_A + ",fr-FR") == (
+        'line 2, field "language": "fr-FR" is not a language with a prompt catalog '
+        '(en-US, es-US)')
+
+
+def test_a_new_account_without_a_language_takes_the_lines(app: Flask) -> None:
+    with db.transaction(app) as session:
+        import_accounts(session, io.StringIO(f"{HEADER}\n{ROW_A}\n"), "es-US")
+    assert accounts(app)["10001234"].language == "es-US"
+
+
+def test_reimporting_without_a_language_keeps_the_callers_choice(app: Flask) -> None:
+    run_import(app, HEADER, ROW_A)
+    with db.transaction(app) as session:
+        session.scalars(select(Account)).one().language = "es-US"  # chosen on a call
+    run_import(app, HEADER + ",language", ROW_A + ",")
+    run_import(app, HEADER, ROW_A)
+    assert accounts(app)["10001234"].language == "es-US"
+    run_import(app, HEADER + ",language", ROW_A + ",en-US")
+    assert accounts(app)["10001234"].language == "en-US"
 
 
 @pytest.mark.parametrize(("raw", "cents"), [

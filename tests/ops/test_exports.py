@@ -52,7 +52,7 @@ def test_demo_load_is_repeatable(demo_app: Flask) -> None:
         load_demo(session)
     with db.transaction(demo_app) as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 4
-        assert session.scalar(select(func.count()).select_from(Account)) == 5
+        assert session.scalar(select(func.count()).select_from(Account)) == 6
 
 
 def test_has_accounts_on_empty_database(app: Flask) -> None:
@@ -131,6 +131,7 @@ def test_accounts_export(app: Flask) -> None:
         session.add(AutopayEnrollment(account_id=jordan, payment_method_id=visa))
         session.add(AutopayEnrollment(account_id=sam, payment_method_id=removed))
         session.add(AutopayEnrollment(account_id=morgan, payment_method_id=visa, active=False))
+        session.get_one(Account, sam).language = "es-US"
 
     out = io.StringIO()
     with db.transaction(app) as session:
@@ -141,14 +142,15 @@ def test_accounts_export(app: Flask) -> None:
     assert rows[0] == {
         "account_number": "10001234", "name": "Jordan Rivera", "phone": "+14155550100",
         "balance": "120.45", "due_date": "2026-12-05", "autopay": "on",
-        "autopay_method": "Visa 4242", "saved_methods": "Visa 4242; checking 6789"}
+        "autopay_method": "Visa 4242", "saved_methods": "Visa 4242; checking 6789",
+        "language": "en-US"}
     # AutoPay still names its method after the method was removed; the list shows active ones.
-    assert (rows[1]["autopay"], rows[1]["autopay_method"], rows[1]["saved_methods"]) == (
-        "on", "Discover 1117", "")
+    assert (rows[1]["autopay"], rows[1]["autopay_method"], rows[1]["saved_methods"],
+            rows[1]["language"]) == ("on", "Discover 1117", "", "es-US")
     assert rows[2] == {
         "account_number": "40007890", "name": "Morgan Lee", "phone": "", "balance": "0.00",
         "due_date": "2026-11-21", "autopay": "off", "autopay_method": "",
-        "saved_methods": "savings 1111"}
+        "saved_methods": "savings 1111", "language": "en-US"}
     with db.transaction(app) as session:
         hashes = session.scalars(select(Account.pin_hash)).all()
     assert hashes and not any(h in out.getvalue() for h in hashes)

@@ -60,6 +60,16 @@ def test_accounts_are_found_by_number_and_by_phone(harness: Harness) -> None:
         assert ports.recent_payments(found.id, 3) == []
 
 
+def test_an_accounts_language_is_saved_for_its_next_calls(harness: Harness) -> None:
+    with harness.turn() as ports:
+        jordan = ports.find_account(JORDAN, CALLER)
+        assert jordan is not None and jordan.language == "en-US"
+        ports.set_language(jordan.id, "es-US")
+    with harness.turn() as ports:
+        assert ports.get_account(jordan.id).language == "es-US"
+        assert [a.language for a in ports.accounts_for_phone("+14155550100")] == ["es-US"]
+
+
 def test_the_right_pin_passes_and_a_wrong_one_does_not(harness: Harness) -> None:
     with harness.turn() as ports:
         assert ports.check_pin(harness.ids[JORDAN], "2468", CALLER) is PinCheck.OK

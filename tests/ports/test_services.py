@@ -251,3 +251,10 @@ def test_caller_id_lookup(session: Session) -> None:
     assert len(p.accounts_for_phone("+13125550142")) == 2
     assert p.accounts_for_phone("+16505550000") == []
     assert p.find_account("99999") is None
+
+
+def test_only_a_language_with_a_catalog_is_saved_on_an_account(session: Session) -> None:
+    jordan = account(session)
+    with pytest.raises(ValueError, match="no prompt catalog for language 'fr-FR'"):
+        ports(session).set_language(jordan.id, "fr-FR")
+    assert jordan.language == "en-US"

@@ -209,8 +209,8 @@ GOOD = ("account_number,name,phone,pin,balance,due_date,zip\n"
 COMMANDS = [
     ("db upgrade", [], "schema up to date"),
     ("accounts import", ["{file}"], "1 account (0 created, 1 updated) from {file}"),
-    ("accounts export", [], "5 accounts to standard output"),
-    ("accounts export", ["-o", "{out}"], "5 accounts to {out}"),
+    ("accounts export", [], "6 accounts to standard output"),
+    ("accounts export", ["-o", "{out}"], "6 accounts to {out}"),
     ("accounts unlock", [JORDAN], "Account ending 1234 was not locked"),
     ("payments export", [], "4 payments to standard output"),
     ("payments settle", [], "Settled 0, returned 0, still pending 0"),

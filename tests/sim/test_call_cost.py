@@ -13,9 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 from flask import Flask
+from sqlalchemy import update
 
+from ivr.db import db
 from ivr.sim.results import CallResult
+from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.script import run_script
+from models import Account
 
 ROOT = Path(__file__).resolve().parents[2]
 PATHS = sorted((ROOT / "benchmarks" / "paths").glob("*.yaml"))
@@ -62,3 +66,20 @@ def test_pay_fields_count_as_entries_and_silence_does_not(demo_app: Flask) -> No
                         quiet=True)
     assert silent.entries == 0
     assert silent.words == words_in_transcript(silent) > 0
+
+
+@pytest.mark.parametrize("script", PATHS, ids=[path.stem for path in PATHS])
+def test_a_benchmark_path_runs_in_spanish_too(demo_app: Flask, script: Path) -> None:
+    # A caller who chooses Spanish at the greeting keys one entry more (the 9); a call from an
+    # account saved in Spanish is in Spanish from the start, with the same entries as English.
+    # Each on fresh demo data: a payment would change the next.
+    english = run_script(demo_app, script, quiet=True)
+    with scratch_demo_app(demo_app) as app:
+        chosen = run_script(app, script, quiet=True, language="es-US")
+    assert chosen.entries == english.entries + 1
+    with scratch_demo_app(demo_app) as app:
+        with db.transaction(app) as session:
+            session.execute(update(Account).values(language="es-US"))
+        saved = run_script(app, script, quiet=True, language="es-US")
+    assert saved.entries == english.entries
+    assert "caller presses 9 (for es-US)" not in saved.transcript

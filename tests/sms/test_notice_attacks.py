@@ -82,9 +82,10 @@ def test_a_bank_debit_without_its_authorisation_is_refused(tel_line: Flask) -> N
 
 def test_the_written_notice_is_in_the_language_the_authorisation_was_given_in(
         tel_line: Flask, pseudo_language: str) -> None:
-    override_settings(tel_line, IVR_LANGUAGE=pseudo_language)
+    # The call's language, whatever the line's or the account's.
     with db.transaction(tel_line) as session:
-        ports_for(tel_line, session).open_payment(debit(tel_line, 5000))
+        ports_for(tel_line, session).open_payment(
+            replace(debit(tel_line, 5000), language=pseudo_language))
     [(_, notice)] = addressed_texts(tel_line)
     assert notice.startswith("BANK DEBIT AUTHORIZATION"), notice
 

@@ -195,14 +195,16 @@ def test_every_word_of_every_notice_is_in_the_calls_language(line: Flask,
                                                              pseudo_language: str) -> None:
     # Amounts with a fee, dates, the account's type, the unnamed biller: each from the
     # language's own catalog, not the default's.
-    override_settings(line, IVR_LANGUAGE=pseudo_language, IVR_BILLER_NAME="")
+    override_settings(line, IVR_BILLER_NAME="")
     account_id, source = checking_on_file(line)
     plan = [(date(2026, 12, 1), 10000), (date(2026, 12, 15), 15000)]
+    agreed = replace(AGREED, language=pseudo_language)
     with db.transaction(line) as session:
         ports = ports_for(line, session)
-        ports.open_payment(replace(debit(line, 5000, on=date(2026, 12, 1)), fee_cents=150))
-        ports.set_autopay(account_id, source.saved_id, AGREED, CALLER)
-        ports.create_arrangement(account_id, plan, source, "CA2", CALLER, AGREED)
+        ports.open_payment(replace(debit(line, 5000, on=date(2026, 12, 1)), fee_cents=150,
+                                   language=pseudo_language))
+        ports.set_autopay(account_id, source.saved_id, agreed, CALLER)
+        ports.create_arrangement(account_id, plan, source, "CA2", CALLER, agreed)
     notices = [body for _, body in addressed_texts(line) if "AUTHORIZATION" in body]
     assert len(notices) == 3
     for notice in notices:
