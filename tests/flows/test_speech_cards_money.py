@@ -159,7 +159,7 @@ def test_every_catalog_entry_renders_and_menus_follow_the_pattern(language: str)
         if prompt_id.startswith("option."):
             assert template.endswith(ending), prompt_id
             assert placeholders(template[:-len(ending)]) <= {"method", "amount", "date",
-                                                             "due", "count"}, prompt_id
+                                                             "due", "count", "last4"}, prompt_id
 
 
 @pytest.mark.parametrize(("number", "brand"), [

@@ -83,7 +83,8 @@ def test_empty_words_are_silence() -> None:
 def test_slower_is_offered_at_the_greeting_only_and_8_works_at_any_menu() -> None:
     caller = Caller(make_ports())
     assert caller.reply.ask is not None
-    assert caller.reply.ask.prompts[0].id == "option.slower" and not caller.reply.slow
+    ids = [prompt.id for prompt in caller.reply.ask.prompts]
+    assert ids.count("option.slower") == 1 and not caller.reply.slow
     timeout = caller.reply.ask.timeout
     assert "Okay, I will speak more slowly." in caller.press(SLOWER)
     assert caller.state.slower and caller.reply.slow

@@ -53,7 +53,7 @@ def test_a_script_in_spanish_presses_the_offer_it_hears(demo_app: Flask) -> None
     run_script(demo_app, script({"expect_prompt": "ask.confirm_account"}, {"press": "1"},
                                 {"expect_prompt": "ask.pin"}, "hangup", language="es-US"),
                echo=lines.append)
-    assert lines[6:8] == ["caller presses 9 (for es-US)", "IVR: For English, press 9."]
+    assert lines[7:9] == ["caller presses 9 (for es-US)", "IVR: For English, press 9."]
     assert lines[-1] == "PASS test call (4 steps, in es-US)"
 
 

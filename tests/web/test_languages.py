@@ -62,6 +62,7 @@ def test_pressing_9_at_the_caller_id_menu_goes_on_in_spanish(demo_app: Flask) ->
     (back, *question) = answer.says()
     assert back == ("For English, press 9.", *ENGLISH)
     assert [text for text, _, _ in question] == [
+        "Para escuchar las instrucciones más despacio, oprima 8.",
         "Encontramos la cuenta que termina en 1 2 3 4.",
         "Para continuar con esta cuenta, oprima 1.",
         "Para marcar otro número de cuenta, oprima 2.",
