@@ -150,10 +150,15 @@ class StepSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Menu(StepSpec):
-    """Press one key for an option; star repeats the menu. ``intro`` is said first."""
+    """Press one key for an option; star repeats the menu. ``intro`` is said first.
+
+    The offer to repeat it is said the first time the menu is asked in a call, not every
+    time. ``on_silence`` answers a caller who presses nothing (else: "we didn't hear").
+    """
 
     options: tuple[Option | Each[Any], ...]
     intro: Intro | None = None
+    on_silence: Action | None = None
 
     def targets(self) -> frozenset[Step]:
         """The options' steps and the steps their actions may go to."""
@@ -180,9 +185,11 @@ class Menu(StepSpec):
         return offers
 
     def ask(self, state: CallState, ctx: Context) -> Ask:
-        """The options, after the intro, ending with the offer to repeat them."""
+        """The options, after the intro, ending with the offer to repeat them the first time
+        this menu is asked in the call."""
         prompts = [offer.prompt for offer in self.offers(state, ctx)]
-        return menu(*prompts, before=self.intro(state, ctx) if self.intro else None)
+        return menu(*prompts, before=self.intro(state, ctx) if self.intro else None,
+                    repeat=state.hint_once(f"repeat:{state.step}"))
 
     def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
         """Say ``said``, then the menu."""
@@ -191,7 +198,8 @@ class Menu(StepSpec):
     def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
         """Run the option keyed; a key the table names outright wins over a numbered one."""
         if event.silent:
-            return Retry([say("error.no_input")])
+            return self.on_silence(state, ctx) if self.on_silence else \
+                Retry([say("error.no_input")])
         if event.digits == STAR:
             return Go(state.step)
         keys = event.digits or ""
@@ -205,7 +213,7 @@ class Entry(StepSpec):
     """Key a number, ended by pound (or after ``digits`` keys); ``handler`` checks it.
 
     When ``cancellable``, a lone star drops the payment and goes back to the main menu,
-    and the question ends by saying so.
+    and the first such question of the call ends by saying so.
     """
 
     prompt: Words
@@ -224,10 +232,10 @@ class Entry(StepSpec):
         return frozenset({*prompt_ids(self.prompt), *cancel})
 
     def ask(self, state: CallState, ctx: Context) -> Ask:
-        """The question, with the offer to cancel when star cancels."""
+        """The question, with the offer to cancel (once a call) when star cancels."""
         params = self.params(state, ctx) if self.params else {}
         prompts = [say(_pick(self.prompt, state, ctx), **params)]
-        if self.cancellable:
+        if self.cancellable and state.hint_once("cancel"):
             prompts.append(option("option.cancel_entry", STAR))
         digits = self.digits(state, ctx) if callable(self.digits) else self.digits
         return Ask(prompts, num_digits=digits, timeout=ENTRY_TIMEOUT)

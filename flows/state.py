@@ -31,8 +31,10 @@ class Step(StrEnum):
     CONFIRM_ACCOUNT = "confirm_account"
     ACCOUNT_NUMBER = "account_number"
     PIN = "pin"
-    MAIN_MENU = "main_menu"
-    # Paying: how much, when, with what.
+    PAY_NOW = "pay_now"  # after the PIN: the balance, and paying it now by card, bank or saved
+    MAIN_MENU = "main_menu"  # "more options": everything else
+    NEXT_STEPS = "next_steps"  # after an answer (the history): pay now, or more options
+    # Paying another amount or on a later date, and with what.
     PAY_CHOICE = "pay_choice"
     PAY_OTHER_AMOUNT = "pay_other_amount"
     PAY_WHEN = "pay_when"
@@ -119,6 +121,7 @@ class CallState:
     save_offer: PaymentSource | None = None  # a new method the caller may keep on file
     pending_choice: int | None = None  # id picked from a list (scheduled payment, method)
     heard: Heard | None = None  # the terms last read at a confirm step (none before this version)
+    hints_said: list[str] = field(default_factory=list)  # hints said once a call (hint_once)
 
     @property
     def payment_key(self) -> str:
@@ -179,6 +182,14 @@ class CallState:
         heard = data.get("heard")
         state.heard = Heard.from_dict(heard) if heard else None
         return state
+
+    def hint_once(self, hint: str) -> bool:
+        """True the first time ``hint`` is asked about in this call (it is then said), False
+        after: "to hear these options again" once per menu, "to cancel" once a call."""
+        if hint in self.hints_said:
+            return False
+        self.hints_said.append(hint)
+        return True
 
     def clear_payment(self) -> None:
         """Forget the payment in progress: amount, date, method, plan, and the terms read."""
