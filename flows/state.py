@@ -161,6 +161,7 @@ class CallState:
         data["draft"] = self.draft.to_dict() if self.draft else None
         data["save_offer"] = asdict(self.save_offer) if self.save_offer else None
         data["heard"] = self.heard.to_dict() if self.heard else None
+        data["hints_said"] = list(self.hints_said)
         return data
 
     @classmethod
@@ -173,6 +174,7 @@ class CallState:
         known = {f.name for f in fields(cls)} - {"draft", "save_offer", "heard"}
         state = cls(**{k: v for k, v in data.items() if k in known})
         state.step = Step(state.step)
+        state.hints_said = [str(hint) for hint in state.hints_said]  # a copy: never the data's
         if "draft" not in data:  # saved by the previous version
             state.draft = from_legacy(data)
         elif data["draft"] is not None:
