@@ -23,3 +23,11 @@ ALEX_SAVED_CARD, ALEX_SAVED_CHECKING, ALEX_OTHER, ALEX_MORE = "3", "4", "5", "6"
 JORDAN_PIN = "2468"
 JORDAN_PAY_NOW = ("1", JORDAN_PIN)
 JORDAN_MAIN_MENU = (*JORDAN_PAY_NOW, MORE)
+# ... and on to paying the full balance today by a new card (then its number, expiry, code
+# and ZIP code), or from a new bank account (then 1 checking or 2 savings, and its numbers);
+# the full balance on a later date (then the date and the method); another amount (then the
+# amount, 1 today or 2 later, and the method).
+JORDAN_NEW_CARD = (*JORDAN_PAY_NOW, NOW_BY_CARD)
+JORDAN_NEW_BANK = (*JORDAN_PAY_NOW, NOW_BY_BANK)
+JORDAN_LATER = (*JORDAN_PAY_NOW, *FULL_LATER)
+JORDAN_OTHER_AMOUNT = (*JORDAN_PAY_NOW, *OTHER_AMOUNT)

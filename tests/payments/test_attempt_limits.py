@@ -9,11 +9,12 @@ from sqlalchemy import select
 from ivr.config import override_settings
 from ivr.db import db
 from models import AuditEvent, Payment
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import Answer, TwilioCaller
 
 DECLINED = "4000000000000002"
-TO_METHOD = ("1", "2468", "2", "2", "5", "1")  # five dollars today, up to "with what"
+TO_METHOD = (*JORDAN_OTHER_AMOUNT, "5", "1")  # five dollars today, up to "with what"
 
 
 def decline(caller: TwilioCaller, answer: Answer) -> Answer:

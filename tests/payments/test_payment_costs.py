@@ -19,10 +19,11 @@ from ivr.payments.scheduled import run_scheduled
 from ivr.payments.settlement import settle_pending
 from models import utcnow
 from tests.fault_helpers import LATER, TO_READ_BACK
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import TwilioCaller
 
 MONEY_CALLS = ("charge_card", "debit_bank", "charge_saved", "find_charge", "settlement")
-BY_BANK = ("1", "2468", "2", "2", "10", "1", "2", "1", "110000000", "000123456789",
+BY_BANK = (*JORDAN_OTHER_AMOUNT, "10", "1", "2", "1", "110000000", "000123456789",
            "000123456789")
 
 

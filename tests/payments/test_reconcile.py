@@ -24,6 +24,7 @@ from tests.fault_helpers import (
     authorise,
     fire_once,
 )
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import TwilioCaller
 
@@ -125,7 +126,7 @@ def test_a_reconciled_bank_debit_is_texted_as_submitted(demo_app: Flask) -> None
 def test_resolving_by_hand_records_what_the_processor_says(demo_app: Flask) -> None:
     override_settings(demo_app, IVR_CARD_CAPTURE="pay")
     caller = TwilioCaller(demo_app, call_sid=FIRST)
-    caller.walk("1", "2468", "2", "2", "30", "1", "1")  # <Pay> asked for; its result is lost
+    caller.walk(*JORDAN_OTHER_AMOUNT, "30", "1", "1")  # <Pay> asked for; its result is lost
     key = f"{FIRST}-1"
     runner = demo_app.test_cli_runner()
     young = runner.invoke(args=["payments", "resolve", key, "--charged", "ch_1"])

@@ -10,9 +10,10 @@ from flows.authorisation import AGREE_DEBIT, agree_option
 from flows.speech import Money, render, speak_value
 from ivr.config import override_settings
 from tests.app_helpers import call_payments
+from tests.menu_helpers import JORDAN_NEW_BANK
 from tests.twilio_helpers import Answer, TwilioCaller
 
-JORDAN_BANK_TODAY = ("1", "2468", "2", "1", "1", "2", "1", "110000000", "000123456789",
+JORDAN_BANK_TODAY = (*JORDAN_NEW_BANK, "1", "110000000", "000123456789",
                      "000123456789")  # the full balance today, from a new checking account
 
 
@@ -28,7 +29,7 @@ def test_star_then_replays_of_every_turn_debit_once_what_was_read_last(
     override_settings(demo_app, IVR_BILLER_NAME="Riverside Water",
                       IVR_BILLER_PHONE="+18005550199", IVR_CONVENIENCE_FEE="1.00")
     caller = TwilioCaller(demo_app)
-    first_read = caller.walk(*JORDAN_BANK_TODAY)
+    first_read = caller.walkJORDAN_BANK_TODAY
     assert speak_value(Money(12145)) in authorisation_in(first_read)
     override_settings(demo_app, IVR_CONVENIENCE_FEE="2.00")
     read_again = caller.press(first_read, "*")

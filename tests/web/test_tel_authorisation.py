@@ -16,11 +16,12 @@ from ivr.config import override_settings
 from ivr.db import db
 from models import AutopayEnrollment
 from tests.app_helpers import addressed_texts, call_payments
+from tests.menu_helpers import JORDAN_NEW_BANK
 from tests.twilio_helpers import Answer, TwilioCaller
 
 BILLER, PHONE = "Riverside Water", "+18005550199"
 TODAY = date(2026, 11, 21)  # the tests' IVR_TODAY
-JORDAN_TO_BANK = ("1", "2468", "2", "1", "1", "2", "1", "110000000", "000123456789",
+JORDAN_TO_BANK = (*JORDAN_NEW_BANK, "1", "110000000", "000123456789",
                   "000123456789")  # pay the full balance today from a new checking account
 
 
@@ -46,7 +47,7 @@ def authorisation_said(answer: Answer, agree: str) -> str:
 
 def test_the_debit_stored_is_authorised_as_the_twiml_said_it(line: Flask) -> None:
     caller = TwilioCaller(line)
-    answer = caller.walk(*JORDAN_TO_BANK)
+    answer = caller.walkJORDAN_TO_BANK
     said = authorisation_said(answer, AGREE_DEBIT)
     for element in [speak_value(TODAY), "Jordan Rivera", BILLER, speak_value(Money(12045)),
                     render(method_words("bank", "checking", "6789")),
@@ -67,7 +68,7 @@ def test_the_debit_stored_is_authorised_as_the_twiml_said_it(line: Flask) -> Non
 
 def test_cancelling_instead_stores_nothing_and_texts_nothing(line: Flask) -> None:
     caller = TwilioCaller(line)
-    caller.press(caller.walk(*JORDAN_TO_BANK), "2")
+    caller.press(caller.walkJORDAN_TO_BANK, "2")
     assert call_payments(line) == [] and addressed_texts(line) == []
 
 

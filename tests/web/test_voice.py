@@ -20,12 +20,13 @@ from ivr.config import override_settings, settings_of, store_settings
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
 from tests.app_helpers import make_app, settings_with
+from tests.menu_helpers import JORDAN_NEW_CARD
 from tests.twilio_helpers import Answer, TwilioCaller
 
 VISA = "4242424242424242"
 CVC = "987"
 PIN = "2468"  # demo account 10001234, matched by caller ID +14155550100
-TO_READ_BACK = ("1", PIN, "2", "1", "1", "1", VISA, "1230", CVC, "94105")  # pay today, new card
+TO_READ_BACK = (*JORDAN_NEW_CARD, VISA, "1230", CVC, "94105")  # pay today, new card
 
 
 def rows(app: Flask, model: type[Any]) -> list[Any]:
@@ -204,7 +205,7 @@ def test_a_webhook_without_a_call_sid_is_answered_with_twiml(caller: TwilioCalle
 
 
 def test_status_callback_closes_the_session(caller: TwilioCaller) -> None:
-    caller.walk("1", PIN, "2", "1", "1", "1", VISA)
+    caller.walk(*JORDAN_NEW_CARD, VISA)
     answer = caller.post("/voice/status", CallStatus="completed", CallDuration="42")
     assert answer.status == 200 and answer.root.tag == "Response"
     [call] = rows(caller.app, CallSession)

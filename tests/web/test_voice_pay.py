@@ -13,10 +13,11 @@ from ivr.db import db
 from ivr.sim.pay_twiml import ERROR_TYPES, PAY_ATTRIBUTES, PROMPT_ATTRIBUTES
 from models import SmsMessage
 from tests.app_helpers import balance, call_payments
+from tests.menu_helpers import JORDAN_LATER, JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
-TO_CAPTURE = ("1", PIN, "2", "2", "30", "1", "1")  # $30 today, with a new card
+TO_CAPTURE = (*JORDAN_OTHER_AMOUNT, "30", "1", "1")  # $30 today, with a new card
 
 
 @pytest.fixture
@@ -171,7 +172,7 @@ def test_a_redelivered_pay_result_records_one_payment(caller: TwilioCaller) -> N
 
 
 def test_scheduling_tokenises_instead_of_charging(caller: TwilioCaller) -> None:
-    answer = caller.walk("1", PIN, "2", "1", "2", "1203", "1")
+    answer = caller.walk(*JORDAN_LATER, "1203", "1")
     pay = answer.root.find("Pay")
     assert pay is not None
     assert pay.get("tokenType") == "reusable" and pay.get("chargeAmount") is None
