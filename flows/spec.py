@@ -173,14 +173,28 @@ class Menu(StepSpec):
         return frozenset(ids)
 
     def offers(self, state: CallState, ctx: Context) -> list[Offer]:
-        """The options offered this turn, in the order they are said."""
+        """The options offered this turn, in the order they are said.
+
+        Numbered options follow the last number before them: a numbered one offered, or a
+        digit key the table names outright, offered or not, so that such a key keeps its
+        place ("2" for a bank account) and the keys after it stay put when it is not offered.
+        """
         offers: list[Offer] = []
+        last = 0
         for choice in self.options:
-            numbered = sum(offer.numbered for offer in offers)
             if isinstance(choice, Each):
-                offers += choice.offers(numbered + 1, state, ctx)
-            elif choice.when is None or choice.when(state, ctx):
-                key = str(numbered + 1) if choice.key == NEXT else choice.key
+                listed = choice.offers(last + 1, state, ctx)
+                offers += listed
+                last += len(listed)
+                continue
+            offered = choice.when is None or choice.when(state, ctx)
+            if choice.key == NEXT:
+                last += offered
+                key = str(last)
+            else:
+                key = choice.key
+                last = max(last, int(key)) if key in "123456789" else last
+            if offered:
                 offers.append(choice.offer(key, state, ctx))
         return offers
 

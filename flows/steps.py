@@ -99,7 +99,9 @@ def hear_balance(state: CallState, ctx: Context) -> Outcome:
     it being confirmed), the balance and why, then the main menu: no offer to pay nothing."""
     if can_pay(state, ctx):
         return Go(Step.PAY_NOW)
-    return Go(Step.MAIN_MENU, balance_prompts(ctx.account(state), ctx))
+    account = ctx.account(state)
+    more = [say("info.nothing_more_to_pay")] if account.held_cents > 0 else []
+    return Go(Step.MAIN_MENU, balance_prompts(account, ctx) + more)
 
 
 def start_paying(state: CallState, ctx: Context) -> Outcome:

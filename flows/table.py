@@ -48,8 +48,8 @@ STEPS: dict[Step, StepSpec] = {
                     goes=frozenset({S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE, S.PAY_CONFIRM,
                                     S.AFTER_PAYMENT, S.AFTER_DECLINE, S.PAY_CHOICE,
                                     S.PAY_OTHER_AMOUNT, S.MAIN_MENU}), options=(
-        Option(NEXT, "option.now_by_card", method.now_by_card),
-        Option(NEXT, "option.now_by_bank", method.now_by_bank, when=method.bank_payments),
+        Option("1", "option.now_by_card", method.now_by_card),
+        Option("2", "option.now_by_bank", method.now_by_bank, when=method.bank_payments),
         Each(method.offered_methods, "option.now_with_saved", method.saved_method,
              method.now_with_saved),
         Option(NEXT, Either(amount.can_schedule, "option.other_amounts_dates",

@@ -155,7 +155,7 @@ def test_past_due_balance_is_said_plainly(ports: FakePorts) -> None:
     caller.press("1")
     text = caller.press("5678")
     assert "was due on November first. It is now past due." in text
-    assert "For a different amount, press 2." in text  # it cannot be paid later
+    assert "For a different amount, press 3." in text  # it cannot be paid later
 
 
 @pytest.mark.parametrize(("balance", "held", "says"), [

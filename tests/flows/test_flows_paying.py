@@ -105,6 +105,20 @@ def test_paying_with_a_card_on_file(ports: FakePorts) -> None:
     assert order.source.kind == "saved" and order.source.saved_id == 7
 
 
+def test_keys_8_and_9_stay_free_at_the_first_menus_even_with_three_methods_on_file(
+        ports: FakePorts) -> None:
+    # 8 and 9 are kept for what every caller may be offered at any menu (slower prompts,
+    # another language): the offer to pay now numbers at most seven options.
+    ports.saved[1] = [SavedMethod(7, "card", "Visa", "4242", "1230"),
+                      SavedMethod(8, "bank", "checking", "6789"),
+                      SavedMethod(9, "card", "Mastercard", "4444", "1230")]
+    caller = Caller(ports)
+    assert "press 8" not in caller.text and "press 9" not in caller.text
+    caller.press_all("1", "1234")
+    assert "Mastercard card ending in 4 4 4 4 on file, press 5." in caller.text
+    assert caller.text.endswith("For more options, press 7. To repeat, press star.")
+
+
 def test_an_expired_card_on_file_is_refused_with_the_reason(ports: FakePorts) -> None:
     ports.saved[1] = [SavedMethod(7, "card", "Visa", "1111", "1025")]
     caller = verified(ports)
@@ -147,9 +161,9 @@ def test_a_date_already_passed_is_said_so(ports: FakePorts) -> None:
 
 def test_a_past_due_balance_is_paid_today_not_scheduled(ports: FakePorts) -> None:
     caller = past_due(ports)
-    assert "To pay now by card, press 1. For a different amount, press 2." in caller.text
+    assert "To pay now by card, press 1. For a different amount, press 3." in caller.text
     assert "date" not in caller.text.split("past due.")[1]
-    assert "Enter the amount" in caller.press("2")
+    assert "Enter the amount" in caller.press(OTHER)
     caller.press_all("50", "1")
     assert caller.state.step is Step.CARD_NUMBER  # today, no question asked
 
@@ -256,8 +270,11 @@ def test_declined_new_card_can_be_retried_with_a_bank_account(ports: FakePorts) 
 def test_no_bank_option_when_the_gateway_cannot_debit_banks(ports: FakePorts) -> None:
     caller = verified(ports, bank_payments=False)
     text = caller.text
-    assert "To pay now by card, press 1. For other amounts or dates, press 2." in text
+    # The keys after the bank account's stay put: more options is 4 on every line.
+    assert "To pay now by card, press 1. For other amounts or dates, press 3. " \
+        "For more options, press 4." in text
     assert "bank account" not in text
+    assert "not one of the options" in caller.press(NOW_BY_BANK)
     caller.press("1")
     assert caller.state.step is Step.CARD_NUMBER
 

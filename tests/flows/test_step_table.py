@@ -116,7 +116,7 @@ MENUS: list[tuple[str, dict[str, object], tuple[str, ...]]] = [
     ("pay choice", {}, (OTHER,)),
     ("pay when", {}, (OTHER, "1", "50")),
     ("pay method", {}, (OTHER, "1", "50", "1")),
-    ("pay method without banks", {"bank_payments": False}, ("2", "1", "50", "1")),
+    ("pay method without banks", {"bank_payments": False}, (OTHER, "1", "50", "1")),
     ("bank type", {}, (NOW_BY_BANK,)),
     ("read-back", {}, (NOW_BY_CARD, VISA, "1230", "123", "94105")),
     ("after payment", {}, (NOW_BY_CARD, VISA, "1230", "123", "94105", "1")),
