@@ -31,3 +31,7 @@ JORDAN_NEW_CARD = (*JORDAN_PAY_NOW, NOW_BY_CARD)
 JORDAN_NEW_BANK = (*JORDAN_PAY_NOW, NOW_BY_BANK)
 JORDAN_LATER = (*JORDAN_PAY_NOW, *FULL_LATER)
 JORDAN_OTHER_AMOUNT = (*JORDAN_PAY_NOW, *OTHER_AMOUNT)
+# The main menu of demo account 20005678 (Sam, past due: arrangements are offered there as 5),
+# matched by caller ID; and of 30009012 (Alex), keyed.
+SAM_MAIN_MENU = ("1", "1357", MORE)
+ALEX_MAIN_MENU = ("30009012", "8024", ALEX_MORE)

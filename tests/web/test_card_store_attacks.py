@@ -17,7 +17,7 @@ from ivr.security.card_store import CardDetails
 from models import Arrangement, CardEntry, SavedPaymentMethod, utcnow
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries
-from tests.menu_helpers import JORDAN_LATER, JORDAN_NEW_CARD, JORDAN_OTHER_AMOUNT
+from tests.menu_helpers import JORDAN_LATER, JORDAN_NEW_CARD, JORDAN_OTHER_AMOUNT, SAM_MAIN_MENU
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import TwilioCaller
 
@@ -26,7 +26,7 @@ DECLINING = "4000000000000002"
 PAY_NEW_CARD = JORDAN_NEW_CARD  # account 10001234, full balance, new card
 SCHEDULE_NEW_CARD = (*JORDAN_LATER, "1201", "1")  # December 1st, a new card
 # Sam (account 20005678, past due): two instalments on Dec 1 and 15, with a new card.
-ARRANGE_NEW_CARD = ("1", "1357", "5", "2", "1201", "1215", "1")
+ARRANGE_NEW_CARD = (*SAM_MAIN_MENU, "5", "2", "1201", "1215", "1")
 AGENT = "+18005550123"
 
 

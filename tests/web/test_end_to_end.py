@@ -16,7 +16,7 @@ from ivr.security.card_store import CardDetails
 from models import Account, Arrangement
 from tests.app_helpers import call_payments, texts
 from tests.gateway_standins.stripe import StripeStandIn
-from tests.menu_helpers import JORDAN_LATER, JORDAN_OTHER_AMOUNT
+from tests.menu_helpers import ALEX_MAIN_MENU, JORDAN_LATER, JORDAN_OTHER_AMOUNT, SAM_MAIN_MENU
 from tests.twilio_helpers import TwilioCaller
 
 VISA = "4242424242424242"
@@ -84,7 +84,7 @@ def test_a_bank_debit_returned_by_the_bank_restores_the_balance(demo_app: Flask)
 
 def test_an_arrangement_is_paid_instalment_by_instalment(demo_app: Flask) -> None:
     sam = TwilioCaller(demo_app, caller="+12125550199")
-    answer = sam.walk("1", "1357", "5", "2", "1201", "1215", "1", VISA, "1230", "123", "10001",
+    answer = sam.walk(*SAM_MAIN_MENU, "5", "2", "1201", "1215", "1", VISA, "1230", "123", "10001",
                       "1")
     assert "Your payment arrangement is set up." in answer.said
     ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-01")
@@ -98,7 +98,7 @@ def test_an_arrangement_is_paid_instalment_by_instalment(demo_app: Flask) -> Non
 
 def test_autopay_set_up_by_phone_pays_the_balance_on_the_due_date(demo_app: Flask) -> None:
     alex = TwilioCaller(demo_app, caller="+13125550142")
-    answer = alex.walk("30009012", "8024", "4", "2", "2", "1")
+    answer = alex.walk(*ALEX_MAIN_MENU, "4", "2", "2", "1")
     assert "AutoPay is now on." in answer.said
     ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-11")
     assert account(demo_app, "30009012").balance_cents == 25000

@@ -29,7 +29,7 @@ def test_star_then_replays_of_every_turn_debit_once_what_was_read_last(
     override_settings(demo_app, IVR_BILLER_NAME="Riverside Water",
                       IVR_BILLER_PHONE="+18005550199", IVR_CONVENIENCE_FEE="1.00")
     caller = TwilioCaller(demo_app)
-    first_read = caller.walkJORDAN_BANK_TODAY
+    first_read = caller.walk(*JORDAN_BANK_TODAY)
     assert speak_value(Money(12145)) in authorisation_in(first_read)
     override_settings(demo_app, IVR_CONVENIENCE_FEE="2.00")
     read_again = caller.press(first_read, "*")

@@ -36,7 +36,7 @@ def test_two_calls_paying_the_balance_at_once_cannot_both_take_it(
                       IVR_BILLER_PHONE="+18005550199")
     by_bank = TwilioCaller(demo_app, call_sid="CA" + "b" * 32)
     by_card = TwilioCaller(demo_app, call_sid="CA" + "c" * 32, caller="+16505550123")
-    bank_read_back = by_bank.walkJORDAN_BANK_TODAY
+    bank_read_back = by_bank.walk(*JORDAN_BANK_TODAY)
     card_read_back = by_card.walk("10001234", "2468", NOW_BY_CARD, *NEW_VISA)
     original = payment_ports.tel_complete
     landed: list[str] = []

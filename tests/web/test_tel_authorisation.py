@@ -16,7 +16,7 @@ from ivr.config import override_settings
 from ivr.db import db
 from models import AutopayEnrollment
 from tests.app_helpers import addressed_texts, call_payments
-from tests.menu_helpers import JORDAN_NEW_BANK
+from tests.menu_helpers import ALEX_MAIN_MENU, JORDAN_NEW_BANK
 from tests.twilio_helpers import Answer, TwilioCaller
 
 BILLER, PHONE = "Riverside Water", "+18005550199"
@@ -47,7 +47,7 @@ def authorisation_said(answer: Answer, agree: str) -> str:
 
 def test_the_debit_stored_is_authorised_as_the_twiml_said_it(line: Flask) -> None:
     caller = TwilioCaller(line)
-    answer = caller.walkJORDAN_TO_BANK
+    answer = caller.walk(*JORDAN_TO_BANK)
     said = authorisation_said(answer, AGREE_DEBIT)
     for element in [speak_value(TODAY), "Jordan Rivera", BILLER, speak_value(Money(12045)),
                     render(method_words("bank", "checking", "6789")),
@@ -68,13 +68,13 @@ def test_the_debit_stored_is_authorised_as_the_twiml_said_it(line: Flask) -> Non
 
 def test_cancelling_instead_stores_nothing_and_texts_nothing(line: Flask) -> None:
     caller = TwilioCaller(line)
-    caller.press(caller.walkJORDAN_TO_BANK, "2")
+    caller.press(caller.walk(*JORDAN_TO_BANK), "2")
     assert call_payments(line) == [] and addressed_texts(line) == []
 
 
 def test_autopay_by_bank_is_stored_as_the_twiml_said_it(line: Flask) -> None:
     caller = TwilioCaller(line, caller="+13125550142")
-    answer = caller.walk("30009012", "8024", "4", "2", "2")  # AutoPay with checking 6789
+    answer = caller.walk(*ALEX_MAIN_MENU, "4", "2", "2")  # AutoPay with checking 6789
     said = authorisation_said(answer, AGREE_AUTOPAY)
     assert speak_value(date(2026, 12, 12)) in said  # its first due date
     assert "Alex Kim" in said and speak_value(Phone(PHONE)) in said

@@ -20,7 +20,7 @@ from ivr.config import override_settings, settings_of, store_settings
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
 from tests.app_helpers import make_app, settings_with
-from tests.menu_helpers import JORDAN_NEW_CARD
+from tests.menu_helpers import JORDAN_MAIN_MENU, JORDAN_NEW_CARD, SAM_MAIN_MENU
 from tests.twilio_helpers import Answer, TwilioCaller
 
 VISA = "4242424242424242"
@@ -190,7 +190,7 @@ def test_an_exception_transfers_when_an_agent_is_configured(
 
 def test_agent_transfer_dials_the_configured_number(caller: TwilioCaller) -> None:
     override_settings(caller.app, IVR_AGENT_NUMBER="+18005550123")
-    answer = caller.walk("1", PIN)
+    answer = caller.walk(*JORDAN_MAIN_MENU)
     assert "To speak with an agent, press 0." in answer.said
     transfer = caller.press(answer, "0")
     assert transfer.verbs() == ["Say", "Dial"]
@@ -268,7 +268,7 @@ def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
 
 def test_a_turn_that_stays_on_its_step_still_saves_what_changed(demo_app: Flask) -> None:
     sam = TwilioCaller(demo_app, caller="+12125550199")  # past due: offered an arrangement
-    answer = sam.walk("1", "1357", "5", "2", "1201")
+    answer = sam.walk(*SAM_MAIN_MENU, "5", "2", "1201")
     assert "payment 2 of 2" in answer.said
     [call] = rows(demo_app, CallSession)
     assert call.state == "arrange_date"

@@ -73,7 +73,7 @@ def test_the_bank_pay_verb_holds_only_what_twilios_schema_has(caller: TwilioCall
 def test_the_account_is_debited_only_after_the_authorisation_is_agreed(
         caller: TwilioCaller) -> None:
     read_back = pay_result(caller, to_pay(caller), **COLLECTED)
-    assert "You are about to pay thirty dollars with the savings account ending in 8 9." \
+    assert "You are paying thirty dollars with the savings account ending in 8 9." \
         in read_back.said
     assert "electronic debit of thirty dollars" in read_back.said
     assert "To authorize this debit, press 1." in read_back.said
