@@ -1,0 +1,78 @@
+"""Issue 10's targets for the shortest paths, kept: a path that grows past one fails here.
+
+The card payment (caller-ID match, PIN, the full balance today with a new card) takes at
+most 9 key entries and 230 spoken words; a balance check at most 3 and 70. These are counts
+(the simulator's ``CallResult.entries`` and ``.words``), not seconds, so a slow machine
+cannot fail them nor a fast one hide a longer path.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from flask import Flask
+
+from ivr.sim.script import run_script
+from tests.language_helpers import pseudo_language
+
+ROOT = Path(__file__).resolve().parents[2]
+# Issue 10: (most key entries, most words) for each path it sets a target for.
+TARGETS = {"card_payment": (9, 230), "balance_check": (3, 70)}
+
+
+def _load_call_paths() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("call_paths",
+                                                  ROOT / "benchmarks" / "call_paths.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+call_paths = _load_call_paths()
+
+
+def test_the_benchmark_prints_issue_10s_targets() -> None:
+    printed = {name: (entries, words) for name, _, entries, words in call_paths.PATH_TARGETS
+               if entries is not None}
+    assert printed == TARGETS
+
+
+@pytest.mark.parametrize("name", sorted(TARGETS))
+def test_a_short_path_stays_within_its_target(demo_app: Flask, name: str) -> None:
+    result = run_script(demo_app, call_paths.script_for(name), quiet=True)
+    most_entries, most_words = TARGETS[name]
+    assert result.entries <= most_entries, result.transcript
+    assert result.words <= most_words, result.transcript
+    assert call_paths.within(result, most_entries, most_words)
+
+
+def test_a_path_one_word_over_its_target_is_not_met(demo_app: Flask) -> None:
+    result = run_script(demo_app, call_paths.script_for("balance_check"), quiet=True)
+    assert call_paths.within(result, result.entries, result.words)
+    assert not call_paths.within(result, result.entries, result.words - 1)
+    assert not call_paths.within(result, result.entries - 1, result.words)
+    assert "NOT met" in call_paths.verdict(result, result.entries, result.words - 1)
+
+
+def test_a_path_replays_in_another_language_with_the_same_keys(tmp_path: Path) -> None:
+    english = call_paths.replay("card_payment")  # each on fresh demo data
+    with pseudo_language(tmp_path / "prompts") as language:
+        script = call_paths.script_for("card_payment", language)
+        assert script["settings"] == {"IVR_LANGUAGE": language}
+        assert not [step for step in script["steps"] if "expect" in step]  # English words
+        other = call_paths.replay("card_payment", language)
+    assert other.entries == english.entries
+    assert other.words == english.words  # the same words, in capitals
+    assert "TO PAY NOW BY CARD, PRESS 1." in other.heard
+    assert other.heard != english.heard
+
+
+def test_a_language_without_a_catalog_is_one_error_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert call_paths.main(["--language", "xx-XX"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: card payment in xx-XX: ") and err.count("\n") == 1
