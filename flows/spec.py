@@ -29,7 +29,7 @@ Handler = Callable[[CallState, str, Context], Outcome]
 Params = Callable[[CallState, Context], Mapping[str, object]]
 Intro = Callable[[CallState, Context], list[Prompt]]
 
-# A menu option's key meaning "the number after the numbered options before it".
+# A menu option's key meaning "the number after the last one before it" (see Menu.offers).
 NEXT = "next"
 ENTRY_TIMEOUT = 10  # seconds to start keying a number
 
