@@ -150,11 +150,8 @@ class StepSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Menu(StepSpec):
-    """Press one key for an option; star repeats the menu. ``intro`` is said first.
-
-    The offer to repeat it is said the first time the menu is asked in a call, not every
-    time. ``on_silence`` answers a caller who presses nothing (else: "we didn't hear").
-    """
+    """Press one key for an option; star repeats the menu (offered the first time it is asked
+    in a call). ``intro`` is said first; ``on_silence`` answers a caller who presses nothing."""
 
     options: tuple[Option | Each[Any], ...]
     intro: Intro | None = None
@@ -173,34 +170,26 @@ class Menu(StepSpec):
         return frozenset(ids)
 
     def offers(self, state: CallState, ctx: Context) -> list[Offer]:
-        """The options offered this turn, in the order they are said.
-
-        Numbered options follow the last number before them: a numbered one offered, or a
-        digit key the table names outright, offered or not, so that such a key keeps its
-        place ("2" for a bank account) and the keys after it stay put when it is not offered.
-        """
+        """The options offered this turn, in the order they are said. A numbered one follows the
+        last number before it; a digit key the table names counts even when not offered, so
+        the keys after it stay put ("2" for a bank account)."""
         offers: list[Offer] = []
         last = 0
         for choice in self.options:
             if isinstance(choice, Each):
                 listed = choice.offers(last + 1, state, ctx)
-                offers += listed
-                last += len(listed)
+                offers, last = offers + listed, last + len(listed)
                 continue
             offered = choice.when is None or choice.when(state, ctx)
-            if choice.key == NEXT:
-                last += offered
-                key = str(last)
-            else:
-                key = choice.key
-                last = max(last, int(key)) if key in "123456789" else last
+            named = int(choice.key) if choice.key in frozenset("123456789") else 0
+            last = last + offered if choice.key == NEXT else max(last, named)
             if offered:
-                offers.append(choice.offer(key, state, ctx))
+                offers.append(choice.offer(str(last) if choice.key == NEXT else choice.key,
+                                           state, ctx))
         return offers
 
     def ask(self, state: CallState, ctx: Context) -> Ask:
-        """The options, after the intro, ending with the offer to repeat them the first time
-        this menu is asked in the call."""
+        """The options, after the intro, and the offer to repeat them (the first time)."""
         prompts = [offer.prompt for offer in self.offers(state, ctx)]
         return menu(*prompts, before=self.intro(state, ctx) if self.intro else None,
                     repeat=state.hint_once(f"repeat:{state.step}"))
