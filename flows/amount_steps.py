@@ -1,4 +1,5 @@
-"""How much and when: full balance or another amount, today or a later date."""
+"""How much and when, for a caller who does not pay the full balance now: another amount
+(today or later), or the full balance on a later date."""
 
 from __future__ import annotations
 
@@ -15,13 +16,19 @@ from flows.money import (
 from flows.outcomes import Go, Outcome, Retry
 from flows.speech import Money, Prompt, say
 from flows.state import CallState, Step
-from flows.steps import held_prompts
 
 
-def pay_in_full(state: CallState, ctx: Context) -> Outcome:
-    """Pay the whole balance."""
+def other_choices(state: CallState, ctx: Context) -> Outcome:
+    """Another amount or date: their menu, or straight to the amount when a payment cannot
+    be scheduled (a past-due balance is paid now)."""
+    state.clear_payment()
+    return Go(Step.PAY_CHOICE if can_schedule(state, ctx) else Step.PAY_OTHER_AMOUNT)
+
+
+def full_later(state: CallState, ctx: Context) -> Outcome:
+    """The full balance, on a date to choose."""
     state.draft = PaymentDraft(ctx.account(state).payable_cents)
-    return _after_amount(state, ctx, [])
+    return pay_later(state, ctx)
 
 
 def other_amount(state: CallState, keys: str, ctx: Context) -> Outcome:
@@ -91,12 +98,6 @@ def keyed_date(keys: str, today: date, latest: date) -> date | Prompt:
             return say("error.date_past")
         return say("error.date_too_late", latest=latest)
     return chosen
-
-
-def pay_choice_intro(state: CallState, ctx: Context) -> list[Prompt]:
-    """Any payment in doubt, and the balance."""
-    account = ctx.account(state)
-    return [*held_prompts(account), say("ask.pay_choice", balance=Money(account.payable_cents))]
 
 
 def amount_limits(state: CallState, ctx: Context) -> dict[str, object]:

@@ -43,6 +43,7 @@ def switch(state: CallState) -> bool:
     if other is None:
         return False
     state.language, state.language_chosen = other, True
+    state.hints_said = []  # "to repeat" and "to cancel" were said in the other language
     return True
 
 

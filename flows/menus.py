@@ -13,10 +13,11 @@ def option(prompt_id: str, key: str, **params: object) -> Prompt:
     return say(prompt_id, key=Key(key), **params)
 
 
-def menu(*options: Prompt, before: list[Prompt] | None = None) -> Ask:
-    """A single-key menu that always ends by offering to repeat itself."""
-    prompts = [*(before or []), *options, option("option.repeat", STAR)]
-    return Ask(prompts, num_digits=1)
+def menu(*options: Prompt, before: list[Prompt] | None = None, repeat: bool = True) -> Ask:
+    """A single-key menu, ending with the offer to repeat itself when ``repeat`` (star
+    repeats it either way)."""
+    offer = [option("option.repeat", STAR)] if repeat else []
+    return Ask([*(before or []), *options, *offer], num_digits=1)
 
 
 def method_words(kind: str, label: str, last4: str) -> Prompt:

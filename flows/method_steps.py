@@ -24,13 +24,14 @@ from flows.cards import (
 )
 from flows.context import Context
 from flows.dates import expiry_has_passed
-from flows.draft import BankEntry, CardEntry, Purpose
+from flows.draft import BankEntry, CardEntry, PaymentDraft, Purpose
 from flows.keys import is_digits
 from flows.menus import saved_words
 from flows.outcomes import Go, Outcome, Retry
 from flows.ports import CardPart, PaymentSource, SavedMethod
 from flows.speech import say
 from flows.state import CallState, Step
+from flows.steps import nothing_to_pay
 
 MAX_SAVED_OFFERED = 3
 
@@ -54,6 +55,32 @@ def bank_payments(state: CallState, ctx: Context) -> bool:
     """A new bank account is offered: the line takes bank debits, and this call can
     authorise one (the payer is named, and the written notice can reach them)."""
     return authorisation.can_debit(state, ctx)
+
+
+def _full_today(state: CallState, ctx: Context) -> Outcome | None:
+    """Start paying the full balance today (None), or why not: nothing is left to pay (another
+    payment since the offer was made)."""
+    account = ctx.account(state)
+    if account.payable_cents <= 0:
+        state.clear_payment()
+        return Go(Step.MAIN_MENU, nothing_to_pay(account))
+    state.draft = PaymentDraft(account.payable_cents, Purpose.NOW)
+    return None
+
+
+def now_by_card(state: CallState, ctx: Context) -> Outcome:
+    """The full balance today, with a new card."""
+    return _full_today(state, ctx) or new_card(state, ctx)
+
+
+def now_by_bank(state: CallState, ctx: Context) -> Outcome:
+    """The full balance today, from a new bank account: checking or savings first."""
+    return _full_today(state, ctx) or Go(Step.BANK_TYPE)
+
+
+def now_with_saved(state: CallState, method: SavedMethod, ctx: Context) -> Outcome:
+    """The full balance today, with a method on file."""
+    return _full_today(state, ctx) or use_saved(state, method, ctx)
 
 
 def new_card(state: CallState, ctx: Context) -> Outcome:

@@ -240,9 +240,9 @@ def has_save_offer(state: CallState, ctx: Context) -> bool:
     return bool(state.save_offer)
 
 
-def save_offer_words(state: CallState, ctx: Context) -> dict[str, object]:
-    """The method that may be kept, as the option names it."""
-    return {"method": source_words(state.method_to_keep)}
+def offers_bank(state: CallState, ctx: Context) -> bool:
+    """The new method that may be kept on file is a bank account (else a card)."""
+    return state.method_to_keep.is_bank
 
 
 def keep_method(state: CallState, ctx: Context) -> Outcome:

@@ -35,7 +35,7 @@ Handler = Callable[[CallState, str, Context], Outcome]
 Params = Callable[[CallState, Context], Mapping[str, object]]
 Intro = Callable[[CallState, Context], list[Prompt]]
 
-# A menu option's key meaning "the number after the numbered options before it".
+# A menu option's key meaning "the number after the last one before it" (see Menu.offers).
 NEXT = "next"
 ENTRY_TIMEOUT = 10  # seconds to start keying a number
 ENTRY_SPEECH_TIMEOUT = 3  # a number said digit by digit has pauses between the digits
@@ -129,11 +129,13 @@ class StepSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Menu(StepSpec):
-    """Press one key for an option; star repeats the menu, 8 slows the call's prompts.
-    ``intro`` is said first. With ``speech``, an option may also be named by voice."""
+    """Press one key for an option; star repeats the menu (offered the first time it is asked
+    in a call), 8 slows the call's prompts. ``intro`` is said first; ``on_silence`` answers a
+    caller who presses nothing. With ``speech``, an option may also be named by voice."""
 
     options: tuple[Option | Each[Any], ...]
     intro: Intro | None = None
+    on_silence: Action | None = None
     speech: bool = True
 
     def targets(self) -> frozenset[Step]:
@@ -149,21 +151,29 @@ class Menu(StepSpec):
         return frozenset(ids)
 
     def offers(self, state: CallState, ctx: Context) -> list[Offer]:
-        """The options offered this turn, in the order they are said."""
+        """The options offered this turn, in the order they are said. A numbered one follows the
+        last number before it; a digit key the table names counts even when not offered, so
+        the keys after it stay put ("2" for a bank account)."""
         offers: list[Offer] = []
+        last = 0
         for choice in self.options:
-            numbered = sum(offer.numbered for offer in offers)
             if isinstance(choice, Each):
-                offers += choice.offers(numbered + 1, state, ctx)
-            elif choice.when is None or choice.when(state, ctx):
-                key = str(numbered + 1) if choice.key == NEXT else choice.key
-                offers.append(choice.offer(key, state, ctx))
+                listed = choice.offers(last + 1, state, ctx)
+                offers, last = offers + listed, last + len(listed)
+                continue
+            offered = choice.when is None or choice.when(state, ctx)
+            named = int(choice.key) if choice.key in frozenset("123456789") else 0
+            last = last + offered if choice.key == NEXT else max(last, named)
+            if offered:
+                offers.append(choice.offer(str(last) if choice.key == NEXT else choice.key,
+                                           state, ctx))
         return offers
 
     def ask(self, state: CallState, ctx: Context) -> Ask:
-        """The options, after the intro, ending with the offer to repeat them."""
+        """The options, after the intro, and the offer to repeat them (the first time)."""
         prompts = [offer.prompt for offer in self.offers(state, ctx)]
-        ask = menu(*prompts, before=self.intro(state, ctx) if self.intro else None)
+        ask = menu(*prompts, before=self.intro(state, ctx) if self.intro else None,
+                   repeat=state.hint_once(f"repeat:{state.step}"))
         hints = tuple(dict.fromkeys(self._choices(state, ctx).values()))
         return replace(ask, speech=True, hints=hints) if self.speech else ask
 
@@ -185,7 +195,8 @@ class Menu(StepSpec):
                 return not_caught()
             event = Event(key)
         if event.silent:
-            return Retry([say("error.no_input")])
+            return self.on_silence(state, ctx) if self.on_silence else \
+                Retry([say("error.no_input")])
         if event.digits == STAR:
             return Go(state.step)
         keys = event.digits or ""
@@ -201,9 +212,10 @@ class Entry(StepSpec):
     """Key a number, ended by pound (or after ``digits`` keys); ``handler`` checks it.
 
     When ``cancellable``, a lone star drops the payment and goes back to the main menu,
-    and the question ends by saying so. ``hears`` reads the number from words said instead
-    (with ``hints`` for the recogniser); without it the entry is keypad only, and says so
-    to a caller who has been speaking. ``slower``: a lone 8 asks for slower prompts.
+    and the first such question of the call ends by saying so. ``hears`` reads the number
+    from words said instead (with ``hints`` for the recogniser); without it the entry is
+    keypad only, and says so to a caller who has been speaking. ``slower``: a lone 8 asks
+    for slower prompts.
     """
 
     prompt: Words
@@ -225,12 +237,12 @@ class Entry(StepSpec):
         return frozenset({*prompt_ids(self.prompt), *cancel})
 
     def ask(self, state: CallState, ctx: Context) -> Ask:
-        """The question, with the offer to cancel when star cancels."""
+        """The question, with the offer to cancel (once a call) when star cancels."""
         params = self.params(state, ctx) if self.params else {}
         prompts = [say(_pick(self.prompt, state, ctx), **params)]
         if self.hears is None and state.spoken:
             prompts.append(say("ask.keypad_only"))
-        if self.cancellable:
+        if self.cancellable and state.hint_once("cancel"):
             prompts.append(option("option.cancel_entry", STAR))
         digits = self.digits(state, ctx) if callable(self.digits) else self.digits
         return Ask(prompts, num_digits=digits, timeout=ENTRY_TIMEOUT, speech=bool(self.hears),

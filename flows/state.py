@@ -33,8 +33,10 @@ class Step(StrEnum):
     CONFIRM_ACCOUNT = "confirm_account"
     ACCOUNT_NUMBER = "account_number"
     PIN = "pin"
-    MAIN_MENU = "main_menu"
-    # Paying: how much, when, with what.
+    PAY_NOW = "pay_now"  # after the PIN: the balance, and paying it now by card, bank or saved
+    MAIN_MENU = "main_menu"  # "more options": everything else
+    NEXT_STEPS = "next_steps"  # after an answer (the history): pay now, or more options
+    # Paying another amount or on a later date, and with what.
     PAY_CHOICE = "pay_choice"
     PAY_OTHER_AMOUNT = "pay_other_amount"
     PAY_WHEN = "pay_when"
@@ -142,6 +144,7 @@ class CallState:
     # The catalog the call is said in (flows.languages), and whether the caller chose it.
     language: str = DEFAULT_LANGUAGE
     language_chosen: bool = False
+    hints_said: list[str] = field(default_factory=list)  # hints said once a call (hint_once)
 
     @property
     def payment_key(self) -> str:
@@ -182,6 +185,7 @@ class CallState:
         data["draft"] = self.draft.to_dict() if self.draft else None
         data["save_offer"] = asdict(self.save_offer) if self.save_offer else None
         data["heard"] = self.heard.to_dict() if self.heard else None
+        data["hints_said"] = list(self.hints_said)
         return data
 
     @classmethod
@@ -197,6 +201,7 @@ class CallState:
         if "language" not in data and language is not None:
             state.language = language
         state.step = Step(state.step)
+        state.hints_said = [str(hint) for hint in state.hints_said]  # a copy: never the data's
         if "draft" not in data:  # saved by the previous version
             state.draft = from_legacy(data)
         elif data["draft"] is not None:
@@ -211,6 +216,13 @@ class CallState:
         """Remember that the call moved to ``step``: the latest :data:`TRAIL_LENGTH` are kept,
         for an agent to see where the caller has been."""
         self.trail = [*self.trail, str(step)][-TRAIL_LENGTH:]
+    def hint_once(self, hint: str) -> bool:
+        """True the first time ``hint`` is asked about in this call (it is then said), False
+        after: "to hear these options again" once per menu, "to cancel" once a call."""
+        if hint in self.hints_said:
+            return False
+        self.hints_said.append(hint)
+        return True
 
     def clear_payment(self) -> None:
         """Forget the payment in progress: amount, date, method, plan, and the terms read."""

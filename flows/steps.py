@@ -35,9 +35,9 @@ def transfer_or_goodbye(ctx: Context, reason: str | Prompt) -> Finish:
     return Finish([why, say("end.call_again")])
 
 
-def account_found(state: CallState, ctx: Context) -> list[Prompt]:
-    """Before the caller-ID menu: the account found, by its last four digits."""
-    return [say("ask.confirm_account", last4=Digits(ctx.account(state).last4))]
+def account_found(state: CallState, ctx: Context) -> dict[str, object]:
+    """The account matched by caller ID, as its option names it: by its last four digits."""
+    return {"last4": Digits(ctx.account(state).last4)}
 
 
 def forget_account(state: CallState) -> None:
@@ -68,7 +68,7 @@ def pin(state: CallState, keys: str, ctx: Context) -> Outcome:
     if result is PinCheck.OK:
         state.verified = True
         languages.remember_choice(state, ctx)
-        return Go(Step.MAIN_MENU, [say("info.pin_accepted")])
+        return hear_balance(state, ctx)
     if result is PinCheck.LOCKED:
         return transfer_or_goodbye(ctx, say("end.account_locked",
                                             minutes=ctx.settings.lock_minutes))
@@ -92,22 +92,35 @@ def agent_available(state: CallState, ctx: Context) -> bool:
     return ctx.settings.agent_available
 
 
+def can_pay(state: CallState, ctx: Context) -> bool:
+    """Something may be paid now: a balance, not all of it held by a payment in doubt."""
+    return ctx.account(state).payable_cents > 0
+
+
 def hear_balance(state: CallState, ctx: Context) -> Outcome:
-    """The balance and due date, then the main menu again."""
-    return Go(Step.MAIN_MENU, balance_prompts(ctx.account(state), ctx))
+    """The balance and due date, then what is likely next: the offer to pay it now (whose
+    menu says them), right after the PIN too. With nothing to pay (zero, a credit, or all of
+    it being confirmed), the balance and why, then the main menu: no offer to pay nothing."""
+    if can_pay(state, ctx):
+        return Go(Step.PAY_NOW)
+    account = ctx.account(state)
+    more = [say("info.nothing_more_to_pay")] if account.held_cents > 0 else []
+    return Go(Step.MAIN_MENU, balance_prompts(account, ctx) + more)
 
 
 def start_paying(state: CallState, ctx: Context) -> Outcome:
-    """On to how much, unless there is nothing to pay."""
+    """On to paying, unless there is nothing to pay."""
     account = ctx.account(state)
     if account.payable_cents <= 0:
         return Go(Step.MAIN_MENU, nothing_to_pay(account))
-    return Go(Step.PAY_CHOICE)
+    return Go(Step.PAY_NOW)
 
 
 def hear_history(state: CallState, ctx: Context) -> Outcome:
-    """The last payments, then the main menu again."""
-    return Go(Step.MAIN_MENU, history_prompts(state, ctx))
+    """The last payments, then the likely next steps: pay now, or more options (the main
+    menu itself when there is nothing to pay)."""
+    after = Step.NEXT_STEPS if can_pay(state, ctx) else Step.MAIN_MENU
+    return Go(after, history_prompts(state, ctx))
 
 
 def transfer_to_agent(state: CallState, ctx: Context) -> Outcome:
@@ -132,6 +145,16 @@ def balance_prompts(account: AccountSummary, ctx: Context) -> list[Prompt]:
     else:
         said = [say("info.balance_due", balance=Money(balance), due=due)]
     return said + held_prompts(account)
+
+
+def pay_now_intro(state: CallState, ctx: Context) -> list[Prompt]:
+    """Before the offer to pay now: the balance and due date, and what may be paid now
+    when a payment still being confirmed holds part of it."""
+    account = ctx.account(state)
+    said = balance_prompts(account, ctx)
+    if account.held_cents > 0:
+        said.append(say("info.payable_now", amount=Money(account.payable_cents)))
+    return said
 
 
 def held_prompts(account: AccountSummary) -> list[Prompt]:

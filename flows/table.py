@@ -4,13 +4,14 @@ Each step is one of the kinds in :mod:`flows.spec`:
 
 - ``Menu``: options, each ``Option(key, prompt id, then, when=guard)``, where ``then`` is
   the step the key leads to or an action deciding it; ``Each`` numbers one option per item.
-  The options are said in order, then "to hear these options again, press star". Options
-  may also be named by voice, except at the menus that agree to terms (``speech=False``):
-  the agreement recorded is a key pressed.
+  The options are said in order, then (the first time the menu is asked in a call) "to
+  repeat these options, press star"; star repeats them at any time. Options may also be
+  named by voice, except at the menus that agree to terms (``speech=False``): the
+  agreement recorded is a key pressed.
 - ``Entry``: a number keyed and checked by its handler; ``cancellable`` when a lone star
-  drops the payment (the question then offers it). ``hears`` when it may also be said
-  (only an account number and an amount: card and bank numbers, PINs and dates are keypad
-  only).
+  drops the payment (the first such question of a call says so). ``hears`` when it may
+  also be said (only an account number and an amount: card and bank numbers, PINs and
+  dates are keypad only).
 - ``CardCapture``: Twilio's <Pay> collects a card or bank account. ``Hold``: the caller
   holds while a payment is charged. ``End``: the call is over.
 - ``Record`` (:mod:`flows.record_step`): the caller records a spoken message.
@@ -46,28 +47,44 @@ S = Step
 
 STEPS: dict[Step, StepSpec] = {
     # Who is calling: the account matched by caller ID, or keyed; then the PIN.
-    S.CONFIRM_ACCOUNT: Menu(start=True, needs_pin=False, intro=steps.account_found, options=(
-        Option("1", "option.use_this_account", S.PIN),
+    S.CONFIRM_ACCOUNT: Menu(start=True, needs_pin=False, options=(
+        Option("1", "option.this_account", S.PIN, params=steps.account_found),
         Option("2", "option.other_account", S.ACCOUNT_NUMBER, do=steps.forget_account))),
     S.ACCOUNT_NUMBER: Entry(start=True, needs_pin=False, prompt="ask.account_number",
                             handler=steps.account_number, goes=frozenset({S.PIN}),
                             hears=spoken_digits, hints=("hear.slower",), slower=True),
     S.PIN: Entry(needs_pin=False, prompt="ask.pin", digits=4, handler=steps.pin,
-                 goes=frozenset({S.MAIN_MENU})),
-    S.MAIN_MENU: Menu(goes=frozenset({S.PAY_CHOICE}), options=(
+                 goes=frozenset({S.PAY_NOW, S.MAIN_MENU})),
+    # The balance first, and paying all of it today in one key: by card, by bank account or
+    # with a method on file. Another amount or date, and everything else, one key away.
+    S.PAY_NOW: Menu(intro=steps.pay_now_intro,
+                    goes=frozenset({S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE, S.PAY_CONFIRM,
+                                    S.AFTER_PAYMENT, S.AFTER_DECLINE, S.PAY_CHOICE,
+                                    S.PAY_OTHER_AMOUNT, S.MAIN_MENU}), options=(
+        Option("1", "option.now_by_card", method.now_by_card),
+        Option("2", "option.now_by_bank", method.now_by_bank, when=method.bank_payments),
+        Each(method.offered_methods, "option.now_with_saved", method.saved_method,
+             method.now_with_saved),
+        Option(NEXT, Either(amount.can_schedule, "option.other_amounts_dates",
+                            "option.other_amount"), amount.other_choices),
+        Option(NEXT, "option.more", S.MAIN_MENU, do=CallState.clear_payment))),
+    # More options: everything else (a new option goes before the agent's).
+    S.MAIN_MENU: Menu(goes=frozenset({S.PAY_NOW, S.NEXT_STEPS}), options=(
         Option("1", "option.balance", steps.hear_balance),
-        Option("2", "option.pay", steps.start_paying),
+        Option("2", "option.pay", steps.start_paying, when=steps.can_pay),
         Option("3", "option.history", steps.hear_history),
         Option("4", "option.manage", S.MANAGE),
         Option("5", "option.arrangement", S.ARRANGE_COUNT, when=steps.can_arrange),
         Option("7", "option.dispute", S.DISPUTE_RECORD),
         Option("0", "option.agent", steps.transfer_to_agent, when=steps.agent_available),
         Option(BACK, "option.end_call", steps.goodbye))),
-    # Paying: how much, and when.
-    S.PAY_CHOICE: Menu(intro=amount.pay_choice_intro,
-                       goes=frozenset({S.PAY_WHEN, S.PAY_METHOD}), options=(
-        Option("1", "option.pay_full", amount.pay_in_full),
-        Option("2", "option.pay_other", S.PAY_OTHER_AMOUNT),
+    S.NEXT_STEPS: Menu(goes=frozenset({S.PAY_NOW, S.MAIN_MENU}), options=(
+        Option("1", "option.pay_now", steps.start_paying),
+        Option("2", "option.more", S.MAIN_MENU))),
+    # Another amount (then today or later), or the full balance on a later date.
+    S.PAY_CHOICE: Menu(goes=frozenset({S.SCHEDULE_DATE}), options=(
+        Option("1", "option.pay_other", S.PAY_OTHER_AMOUNT),
+        Option("2", "option.pay_full_later", amount.full_later, params=amount.due_date),
         Option(BACK, "option.main_menu", S.MAIN_MENU, do=CallState.clear_payment))),
     S.PAY_OTHER_AMOUNT: Entry(cancellable=True, prompt="ask.amount", params=amount.amount_limits,
                               handler=amount.other_amount, hears=spoken_amount,
@@ -79,8 +96,9 @@ STEPS: dict[Step, StepSpec] = {
     S.SCHEDULE_DATE: Entry(cancellable=True, prompt="ask.schedule_date", digits=4,
                            params=amount.latest_date, handler=amount.schedule_date,
                            goes=frozenset({S.PAY_METHOD})),
-    # With what: a saved method, a new card (keyed, or by <Pay>), or a bank account (keyed,
-    # or by <Pay>: tokenised, and debited only once the authorisation is agreed).
+    # With what, for those (and after a decline): a saved method, a new card (keyed, or by
+    # <Pay>), or a bank account (keyed, or by <Pay>: tokenised, and debited only once the
+    # authorisation is agreed).
     S.PAY_METHOD: Menu(goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.CARD_NUMBER,
                                        S.CARD_CAPTURE, S.AFTER_DECLINE}), options=(
         Each(method.offered_methods, "option.use_saved", method.saved_method, method.use_saved),
@@ -123,12 +141,12 @@ STEPS: dict[Step, StepSpec] = {
                pay.authorise),
         Option("2", "option.cancel_payment", pay.cancel))),
     S.CHARGING: Hold(handler=pay.charging, goes=frozenset({S.AFTER_PAYMENT, S.AFTER_DECLINE})),
-    S.AFTER_PAYMENT: Menu(options=(
+    # Nothing to press after a payment: silence (or hanging up) ends the call.
+    S.AFTER_PAYMENT: Menu(on_silence=steps.goodbye, options=(
         Option("1", "option.repeat_confirmation", pay.hear_confirmation),
-        Option("2", "option.main_menu", S.MAIN_MENU, do=pay.forget_save_offer),
-        Option("3", "option.save_method", pay.keep_method, when=pay.has_save_offer,
-               params=pay.save_offer_words),
-        Option(BACK, "option.end_call", steps.goodbye))),
+        Option("2", "option.more", S.MAIN_MENU, do=pay.forget_save_offer),
+        Option("3", Either(pay.offers_bank, "option.save_bank", "option.save_card"),
+               pay.keep_method, when=pay.has_save_offer))),
     S.AFTER_DECLINE: Menu(goes=frozenset({S.PAY_METHOD}), options=(
         Option("1", Either(method.bank_payments, "option.another_card",
                            "option.another_card_only"), pay.try_another),

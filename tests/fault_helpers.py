@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from tests.menu_helpers import JORDAN_NEW_CARD
 from tests.twilio_helpers import Answer, TwilioCaller
 
 # Account 10001234's full balance ($120.45) today with a new Visa, up to the read-back.
-TO_READ_BACK = ("1", "2468", "2", "1", "1", "1", "4242424242424242", "1230", "123", "94105")
+NEW_VISA = ("4242424242424242", "1230", "123", "94105")  # number, expiry, code, ZIP code
+TO_READ_BACK = (*JORDAN_NEW_CARD, *NEW_VISA)
 FIRST = "CA" + "1" * 32
 SECOND = "CA" + "2" * 32
 LATER = timedelta(minutes=11)  # past reconcile's grace period

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -12,11 +13,16 @@ from flows.ports import FlowSettings
 from flows.speech import render
 from flows.state import CallState, Event, Step
 from tests.fake_ports import FakePorts
+from tests.menu_helpers import MORE, NOW_BY_BANK, NOW_BY_CARD, OTHER
+
+__all__ = ["MORE", "NOW_BY_BANK", "NOW_BY_CARD", "OTHER", "TODAY", "TODAY_NEW_CARD", "VISA",
+           "Caller", "at_main_menu", "make_ports", "verified"]
 
 TODAY = date(2026, 11, 21)
 VISA = "4242424242424242"
 BILLER_PHONE = "+18005550199"  # the number bank debit authorisations give for questions
-TODAY_NEW_CARD = ("1", "1")  # pay today; with a new card (nothing on file yet)
+TODAY_NEW_CARD = ("1", "1")  # after another amount: pay today; with a new card (none on file)
+OPTION = re.compile(r"(?:^|(?<=\. ))([^.]*?), press (\d|star|pound)\.")
 
 
 class Caller:
@@ -59,6 +65,17 @@ class Caller:
         self.heard.append(self.text)
         return self.text
 
+    def key_for(self, words: str) -> str:
+        """The key of the option just offered whose words include ``words`` (a caller who
+        listens picks it so), whatever its number."""
+        keys = [key for option, key in OPTION.findall(self.text) if words in option]
+        assert len(keys) == 1, (words, self.text)
+        return keys[0]
+
+    def choose(self, words: str) -> str:
+        """Press the key of the option that says ``words``; returns what is heard next."""
+        return self.press(self.key_for(words))
+
     def press_all(self, *keys: str) -> str:
         """Press several entries in turn."""
         for key in keys:
@@ -79,9 +96,18 @@ def make_ports() -> FakePorts:
 
 
 def verified(ports: FakePorts, **kwargs: Any) -> Caller:
-    """A caller matched by caller ID who has passed the PIN check."""
+    """A caller matched by caller ID (account 1) who has passed the PIN check: offered to
+    pay the balance now."""
     caller = Caller(ports, **kwargs)
     caller.press_all("1", "1234")
+    assert caller.state.step is Step.PAY_NOW
+    return caller
+
+
+def at_main_menu(ports: FakePorts, **kwargs: Any) -> Caller:
+    """A verified caller (account 1) who chose more options: the main menu."""
+    caller = verified(ports, **kwargs)
+    caller.choose("more options")
     assert caller.state.step is Step.MAIN_MENU
     return caller
 

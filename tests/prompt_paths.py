@@ -16,6 +16,7 @@ from flows.table import STEPS
 from ivr.config import override_settings
 from ivr.db import db
 from models import CallSession
+from tests.menu_helpers import ALEX_MORE, ALEX_OTHER, MORE, OTHER, OTHER_AMOUNT
 from tests.twilio_helpers import MESSAGE, Answer, TwilioCaller
 
 PIN = "1015"  # set on the demo accounts used: a 4 digit PIN that is also a date and an amount
@@ -27,22 +28,24 @@ JORDAN, ALEX, SAM = "+14155550100", "+13125550142", "+12125550199"  # their call
 # so that a step of a new kind counts as asking until a test says otherwise.
 ASKING_STEPS = frozenset(step for step, spec in STEPS.items() if not isinstance(spec, Hold | End))
 
-_MENU = [JORDAN, "1", PIN]
-_ONE_DOLLAR = [*_MENU, "2", "2", "1"]  # pay a different amount: one dollar
+_NOW = [JORDAN, "1", PIN]  # the balance, and the offer to pay it now
+_ONE_DOLLAR = [*_NOW, *OTHER_AMOUNT, "1"]  # pay a different amount: one dollar
 _METHOD = [*_ONE_DOLLAR, "1"]  # today
 _CARD = [*_METHOD, "1", VISA, "1230", "123", "94105"]
 _BANK = [*_METHOD, "2", "1", "110000000"]
-_MANAGE = [ALEX, "30009012", PIN, "4"]
-_ARRANGE = [SAM, "1", PIN, "5", "2"]
+_MANAGE = [ALEX, "30009012", PIN, ALEX_MORE, "4"]
+_ARRANGE = [SAM, "1", PIN, MORE, "5", "2"]
 
 # step: [caller ID, keys...]
 PATHS: dict[Step, list[str]] = {
     Step.CONFIRM_ACCOUNT: [JORDAN],
     Step.ACCOUNT_NUMBER: [JORDAN, "2"],
     Step.PIN: [JORDAN, "1"],
-    Step.MAIN_MENU: _MENU,
-    Step.PAY_CHOICE: [*_MENU, "2"],
-    Step.PAY_OTHER_AMOUNT: [*_MENU, "2", "2"],
+    Step.PAY_NOW: _NOW,
+    Step.MAIN_MENU: [*_NOW, MORE],
+    Step.NEXT_STEPS: [*_NOW, MORE, "3"],
+    Step.PAY_CHOICE: [*_NOW, OTHER],
+    Step.PAY_OTHER_AMOUNT: [*_NOW, *OTHER_AMOUNT],
     Step.PAY_WHEN: _ONE_DOLLAR,
     Step.SCHEDULE_DATE: [*_ONE_DOLLAR, "2"],
     Step.PAY_METHOD: _METHOD,
@@ -63,7 +66,7 @@ PATHS: dict[Step, list[str]] = {
     Step.CANCEL_SCHEDULED: [*_MANAGE, "1"],  # after SCHEDULE_ONE
     Step.AUTOPAY_METHOD: [*_MANAGE, "2"],
     Step.AUTOPAY_CONFIRM: [*_MANAGE, "2", "2"],
-    Step.ARRANGE_COUNT: [SAM, "1", PIN, "5"],
+    Step.ARRANGE_COUNT: [SAM, "1", PIN, MORE, "5"],
     Step.ARRANGE_DATE: _ARRANGE,
     Step.ARRANGE_CONFIRM: [*_ARRANGE, "1125", "1201", "1", VISA, "1230", "123", "94105"],
     Step.DISPUTE_RECORD: [*_MENU, "7"],
@@ -95,7 +98,7 @@ def settings_for(step: Step) -> dict[str, str]:
 
 # Run once first: a payment of one dollar scheduled for December 1st from the checking
 # account on file, so that CANCEL_SCHEDULED has something to offer.
-SCHEDULE_ONE = [ALEX, "30009012", PIN, "2", "2", "1", "2", "1201", "2", "1"]
+SCHEDULE_ONE = [ALEX, "30009012", PIN, ALEX_OTHER, "1", "1", "2", "1201", "2", "1"]
 
 
 def walk(app: Flask, call_sid: str, path: list[str]) -> tuple[TwilioCaller, Answer]:

@@ -11,10 +11,11 @@ from flask.testing import FlaskClient
 from twilio.request_validator import RequestValidator
 
 from ivr.config import settings_of
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT
 
 # Keys from the first prompt of a demo call (account 10001234) to the second bank account entry:
 # the first entry is held as a digest until the call ends.
-TO_SECOND_BANK_ENTRY = ("1", "2468", "2", "2", "1", "1", "2", "1", "110000000", "000123456789")
+TO_SECOND_BANK_ENTRY = (*JORDAN_OTHER_AMOUNT, "1", "1", "2", "1", "110000000", "000123456789")
 # "Pressed" at a <Record>: the caller speaks a message (see TwilioCaller.record).
 MESSAGE = "(a message)"
 

@@ -6,10 +6,11 @@ from flask import Flask
 
 from ivr.config import override_settings
 from tests.app_helpers import call_payments
+from tests.menu_helpers import JORDAN_LATER
 from tests.twilio_helpers import TwilioCaller
 
 # Jordan schedules the full balance for December 1st from a new checking account (TEL).
-BANK_ON_DECEMBER_1 = ("1", "2468", "2", "1", "2", "1201", "2", "1", "110000000",
+BANK_ON_DECEMBER_1 = (*JORDAN_LATER, "1201", "2", "1", "110000000",
                       "000123456789", "000123456789")
 
 

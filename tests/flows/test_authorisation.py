@@ -22,10 +22,11 @@ from flows.ports import AccountSummary, SavedMethod
 from flows.speech import Money, Phone, render, say
 from flows.state import Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import BILLER_PHONE, TODAY, Caller, verified
+from tests.flow_helpers import BILLER_PHONE, OTHER, TODAY, Caller, at_main_menu, verified
 
 ROUTING, BANK_ACCOUNT = "110000000", "000123456789"
-BANK = ("2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT)  # a new checking account, keyed twice
+# A new checking account, keyed twice: at the offer to pay now, or among the methods.
+BANK = ("2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT)
 BILLER = "Riverside Water"
 
 
@@ -46,7 +47,7 @@ def debit_elements(total_cents: int, on: date) -> list[str]:
 
 def test_a_debit_today_names_every_element_and_is_kept_as_said(ports: FakePorts) -> None:
     caller = verified(ports, biller_name=BILLER)
-    heard = caller.press_all("2", "1", "1", *BANK)
+    heard = caller.press_all(*BANK)
     assert caller.state.step is Step.PAY_CONFIRM
     for element in debit_elements(12045, TODAY):
         assert element in heard, element
@@ -62,7 +63,7 @@ def test_a_debit_today_names_every_element_and_is_kept_as_said(ports: FakePorts)
 
 def test_a_scheduled_debit_says_its_date_and_how_to_revoke_before_it(ports: FakePorts) -> None:
     caller = verified(ports, biller_name=BILLER)
-    heard = caller.press_all("2", "1", "2", "1201", *BANK)
+    heard = caller.press_all(OTHER, "2", "1201", *BANK)
     on = date(2026, 12, 1)
     for element in debit_elements(12045, on):
         assert element in heard, element
@@ -75,13 +76,14 @@ def test_a_scheduled_debit_says_its_date_and_how_to_revoke_before_it(ports: Fake
 
 def test_the_debit_is_for_the_total_with_the_fee(ports: FakePorts) -> None:
     caller = verified(ports, fee_flat_cents=150)
-    heard = caller.press_all("2", "1", "1", *BANK)
+    heard = caller.press_all(*BANK)
     assert f"debit of {words(Money(12195))}" in heard
 
 
 def bank_offers(heard: str) -> list[str]:
     """The bank accounts a menu just heard offers: new, or on file (checking ending 6789)."""
-    offers = [render(say("option.new_bank", key=speech.Key(key))) for key in "123"]
+    offers = [render(say(option, key=speech.Key(key))) for key in "123"
+              for option in ("option.new_bank", "option.now_by_bank")]
     return [offer for offer in [*offers, checking_6789()] if offer in heard]
 
 
@@ -91,9 +93,11 @@ def test_an_account_without_a_name_is_offered_no_bank_debit(ports: FakePorts) ->
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, date(2026, 12, 5))
     ports.saved[1] = [SavedMethod(7, "bank", "checking", "6789")]
     caller = verified(ports)
-    assert caller.press_all("2", "1", "1") and caller.state.step is Step.PAY_METHOD
     assert bank_offers(caller.text) == []
-    heard = verified(ports).press_all("4", "2")
+    caller.choose("other amounts")
+    assert caller.press_all("1", "50", "1") and caller.state.step is Step.PAY_METHOD
+    assert bank_offers(caller.text) == []
+    heard = at_main_menu(ports).press_all("4", "2")
     assert render(say("info.autopay_needs_method")) in heard
 
 
@@ -101,8 +105,8 @@ def named_without_phone(ports: FakePorts, phone: str | None = None) -> Caller:
     """Ana, whose account has no phone (unless given), calls with her caller ID withheld."""
     ports.add(6, "60001111", "1111", 5000, date(2026, 12, 5), phone=phone, name="Ana Lopez")
     caller = Caller(ports, caller=None)
-    caller.press_all("60001111", "1111", "2", "1", "1")
-    assert caller.state.step is Step.PAY_METHOD
+    caller.press_all("60001111", "1111")
+    assert caller.state.step is Step.PAY_NOW
     return caller
 
 
@@ -119,8 +123,7 @@ def test_a_withheld_caller_id_is_offered_a_bank_debit_noticed_to_the_accounts_ph
 
 
 def test_a_card_payment_has_no_bank_authorisation(ports: FakePorts) -> None:
-    heard = verified(ports).press_all("2", "1", "1", "1", "4242424242424242", "1230", "123",
-                                      "94105")
+    heard = verified(ports).press_all("1", "4242424242424242", "1230", "123", "94105")
     assert words(Phone(BILLER_PHONE)) not in heard
     assert render(agree_option(AGREE_DEBIT)) not in heard
 
@@ -129,7 +132,7 @@ def autopay_with_bank(ports: FakePorts, due: date) -> tuple[Caller, str]:
     """Jordan turns AutoPay on with a checking account on file."""
     ports.saved[1] = [SavedMethod(7, "bank", "checking", "6789")]
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, due, name="Jordan Rivera")
-    caller = verified(ports, biller_name=BILLER)
+    caller = at_main_menu(ports, biller_name=BILLER)
     caller.press_all("4", "2")
     return caller, caller.press("1")
 
@@ -154,7 +157,7 @@ def test_autopay_after_the_due_date_starts_with_the_next_one(ports: FakePorts) -
 
 def test_autopay_by_card_keeps_no_bank_authorisation(ports: FakePorts) -> None:
     ports.saved[1] = [SavedMethod(7, "card", "Visa", "4242", "1230")]
-    caller = verified(ports)
+    caller = at_main_menu(ports)
     heard = caller.press_all("4", "2", "1")
     assert render(say("option.autopay_confirm_on", key=speech.Key("1"))) in heard
     caller.press("1")
@@ -164,7 +167,9 @@ def test_autopay_by_card_keeps_no_bank_authorisation(ports: FakePorts) -> None:
 def test_an_arrangement_by_bank_is_authorised_as_said(ports: FakePorts) -> None:
     ports.accounts[2] = AccountSummary(2, "20005678", 8910, date(2026, 11, 1), name="Sam Patel")
     caller = Caller(ports, caller="+12125550199")
-    caller.press_all("1", "5678", "5", "2", "1201", "1215")
+    caller.press_all("1", "5678")
+    caller.choose("more options")
+    caller.press_all("5", "2", "1201", "1215")
     heard = caller.press_all(*BANK)
     for element in [words(TODAY), "Sam Patel", checking_6789(), words(Phone(BILLER_PHONE))]:
         assert element in heard, element
@@ -202,7 +207,7 @@ def test_the_words_kept_are_in_the_calls_language(ports: FakePorts,
     # Said in the account's language (the caller's, once chosen), whatever the line's.
     ports.set_language(1, pseudo_language)
     caller = verified(ports)
-    caller.press_all("2", "1", "1", *BANK, "1")
+    caller.press_all(*BANK, "1")
     [order] = ports.orders
     assert order.authorization_text is not None
     assert order.authorization_text.startswith("TODAY, ")

@@ -13,10 +13,11 @@ from flows.ports import AccountSummary, SavedMethod
 from flows.speech import render, say
 from flows.state import Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import TODAY, Caller, verified
+from tests.flow_helpers import TODAY, Caller, at_main_menu, verified
 
 ROUTING, BANK_ACCOUNT = "110000000", "000123456789"
-BANK = ("2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT)  # a new checking account, keyed twice
+# A new checking account, keyed twice, at the offer to pay the balance now.
+BANK = ("2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT)
 BILLER = "Riverside Water"
 
 
@@ -33,7 +34,7 @@ def test_the_debit_kept_is_the_one_said_when_the_key_is_pressed_after_midnight(
     # twenty-first"), "1" pressed at 00:00:05 on the 22nd: those words are no longer true, so
     # they are read again (nothing is written), and the record is what was heard then.
     caller = verified(ports, biller_name=BILLER)
-    caller.press_all("2", "1", "1", *BANK)
+    caller.press_all(*BANK)
     assert caller.state.step is Step.PAY_CONFIRM
     next_day(caller)
     heard = caller.press("1")
@@ -51,7 +52,7 @@ def test_autopay_kept_is_the_one_said_when_the_key_is_pressed_after_midnight(
     # says "starting with your next due date" instead.
     ports.saved[1] = [SavedMethod(7, "bank", "checking", "6789")]
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, TODAY, name="Jordan Rivera")
-    caller = verified(ports, biller_name=BILLER)
+    caller = at_main_menu(ports, biller_name=BILLER)
     caller.press_all("4", "2")
     caller.press("1")
     next_day(caller)
@@ -67,7 +68,7 @@ def test_a_debit_is_not_authorised_without_the_payers_name(ports: FakePorts) -> 
     # one is addressed as "you", and the debit still goes ahead.
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, date(2026, 12, 5))
     caller = verified(ports)
-    heard = caller.press_all("2", "1", "1", *BANK)
+    heard = caller.press_all(*BANK)
     caller.press("1")
     named = [order for order in ports.orders if order.authorization_text]
     assert named == [], (f"a debit was authorised naming only "
@@ -80,7 +81,7 @@ def test_the_debit_is_for_the_total_said_even_if_the_fee_changes_before_the_key_
     # IVR_CONVENIENCE_FEE between the read-back and the key press debits a total the caller
     # never heard, and keeps a rebuilt text naming it as if it had been said.
     caller = verified(ports, biller_name=BILLER, fee_flat_cents=150)
-    heard = caller.press_all("2", "1", "1", *BANK)
+    heard = caller.press_all(*BANK)
     caller.ctx = Context(caller.ctx.ports, replace(caller.ctx.settings, fee_flat_cents=250))
     caller.press("1")
     [order] = ports.orders

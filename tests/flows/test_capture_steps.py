@@ -11,17 +11,21 @@ from flows.ports import CaptureResult, DeclineReason, PaymentSource
 from flows.speech import render
 from flows.state import Event, Reply, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import Caller
+from tests.flow_helpers import NOW_BY_BANK, NOW_BY_CARD, OTHER, Caller
 
 PIN = "1234"
 CHARGED = CaptureReport(CaptureKind.SUCCESS, brand="Visa", last4="4242", reference="ch_1")
 
 
-def at_capture(ports: FakePorts, *keys: str) -> Caller:
+TODAY_CARD = (NOW_BY_CARD,)  # the full balance now, by a new card
+LATER_CARD = (OTHER, "2", "1203", "1")  # the full balance on December 3rd, by a new card
+
+
+def at_capture(ports: FakePorts, keys: tuple[str, ...]) -> Caller:
     """A caller with <Pay>-style capture on, paying the full balance: ``keys`` say when, and
     choose a new card."""
     caller = Caller(ports, card_capture="pay")
-    caller.press_all("1", PIN, "2", "1", *keys)
+    caller.press_all("1", PIN, *keys)
     assert caller.reply.capture is not None and caller.state.step is Step.CARD_CAPTURE
     return caller
 
@@ -38,7 +42,7 @@ def heard(reply: Reply) -> str:
 
 
 def test_a_charge_today_is_recorded_as_the_capture_reported_it(ports: FakePorts) -> None:
-    caller = at_capture(ports, "1", "1")  # today, new card
+    caller = at_capture(ports, TODAY_CARD)
     assert caller.reply.capture is not None and caller.reply.capture.charge_cents == 12045
     text = report(caller, CHARGED)
     assert "has been approved" in text
@@ -50,7 +54,7 @@ def test_a_charge_today_is_recorded_as_the_capture_reported_it(ports: FakePorts)
 
 
 def test_a_known_connector_decline_says_why_and_offers_another_way(ports: FakePorts) -> None:
-    caller = at_capture(ports, "1", "1")
+    caller = at_capture(ports, TODAY_CARD)
     text = report(caller, CaptureReport(CaptureKind.CONNECTOR_ERROR,
                                         decline_reason=DeclineReason.INSUFFICIENT_FUNDS))
     assert "No payment was taken." in text and caller.state.step is Step.AFTER_DECLINE
@@ -59,7 +63,7 @@ def test_a_known_connector_decline_says_why_and_offers_another_way(ports: FakePo
 
 
 def test_a_connector_error_that_is_no_decline_is_reported_in_doubt(ports: FakePorts) -> None:
-    caller = at_capture(ports, "1", "1")
+    caller = at_capture(ports, TODAY_CARD)
     report(caller, CaptureReport(CaptureKind.CONNECTOR_ERROR))
     capture = ports.captured["CA1-1"]
     assert capture.unknown and not capture.approved and capture.decline_reason is None
@@ -72,7 +76,7 @@ def test_a_connector_error_that_is_no_decline_is_reported_in_doubt(ports: FakePo
 ])
 def test_a_capture_that_failed_takes_nothing(ports: FakePorts, captured: CaptureReport | None,
                                              says: str) -> None:
-    caller = at_capture(ports, "1", "1")
+    caller = at_capture(ports, TODAY_CARD)
     text = report(caller, captured)
     assert says in text and "No payment was taken." in text
     assert caller.state.step is Step.AFTER_DECLINE and caller.state.payment.method is None
@@ -80,21 +84,21 @@ def test_a_capture_that_failed_takes_nothing(ports: FakePorts, captured: Capture
 
 
 def test_star_cancels_the_payment(ports: FakePorts) -> None:
-    caller = at_capture(ports, "1", "1")
+    caller = at_capture(ports, TODAY_CARD)
     assert "The payment was cancelled." in report(caller, CaptureReport(CaptureKind.CANCELLED))
     assert caller.state.step is Step.MAIN_MENU and caller.state.draft is None
     assert ports.captured["CA1-1"].cancelled
 
 
 def test_a_hang_up_ends_the_call(ports: FakePorts) -> None:
-    caller = at_capture(ports, "1", "1")
+    caller = at_capture(ports, TODAY_CARD)
     assert report(caller, CaptureReport(CaptureKind.HUNG_UP)) == ""
     assert caller.state.step is Step.ENDED and ports.captured["CA1-1"].cancelled
 
 
 def test_a_card_kept_for_a_scheduled_payment_is_read_back_with_its_token(
         ports: FakePorts) -> None:
-    caller = at_capture(ports, "2", "1203", "1")  # later, on December 3rd, new card
+    caller = at_capture(ports, LATER_CARD)
     assert caller.reply.capture is not None and caller.reply.capture.charge_cents == 0
     text = report(caller, CaptureReport(CaptureKind.SUCCESS, brand="American Express",
                                         last4="0005", token="pm_1", expiry_mmyy="1230",
@@ -122,7 +126,7 @@ def test_a_card_whose_brand_twilio_did_not_say_is_named_without_one() -> None:
 
 
 def test_a_token_the_gateway_refuses_is_refused_when_pay_reports_it(ports: FakePorts) -> None:
-    caller = at_capture(ports, "2", "1203", "1")  # later: the card is only tokenised
+    caller = at_capture(ports, LATER_CARD)  # the card is only tokenised
     text = report(caller, CaptureReport(CaptureKind.SUCCESS, brand="Visa", last4="4242",
                                         token="cus_Bare", expiry_mmyy="1230"))
     assert "cannot be kept on file for a payment on a later date" in text
@@ -132,10 +136,11 @@ def test_a_token_the_gateway_refuses_is_refused_when_pay_reports_it(ports: FakeP
 
 
 def at_bank_capture(ports: FakePorts, *when: str, account_type: str = "1") -> Caller:
-    """A caller with <Pay> capture on, paying the full balance ``when`` from a new bank
-    account of the type keyed (1 checking, 2 savings)."""
+    """A caller with <Pay> capture on, paying the full balance now (no ``when``) or on the
+    date keyed, from a new bank account of the type keyed (1 checking, 2 savings)."""
     caller = Caller(ports, card_capture="pay")
-    caller.press_all("1", PIN, "2", "1", *when, "2", account_type)
+    keys = (OTHER, "2", *when, "2") if when else (NOW_BY_BANK,)
+    caller.press_all("1", PIN, *keys, account_type)
     assert caller.state.step is Step.BANK_CAPTURE
     return caller
 
@@ -146,7 +151,7 @@ BANK = CaptureReport(CaptureKind.SUCCESS, last4="89", token="sbx-settle-1")
 @pytest.mark.parametrize(("key", "account_type"), [("1", "checking"), ("2", "savings")])
 def test_pay_collects_a_bank_account_of_the_type_chosen_and_never_debits_it(
         ports: FakePorts, key: str, account_type: str) -> None:
-    caller = at_bank_capture(ports, "1", account_type=key)
+    caller = at_bank_capture(ports, account_type=key)
     capture = caller.reply.capture
     assert capture is not None and (capture.charge_cents, capture.bank_account_type) == \
         (0, account_type)
@@ -156,7 +161,7 @@ def test_pay_collects_a_bank_account_of_the_type_chosen_and_never_debits_it(
 
 def test_a_bank_account_is_read_back_with_its_authorisation_and_debited_once_agreed(
         ports: FakePorts) -> None:
-    caller = at_bank_capture(ports, "1")
+    caller = at_bank_capture(ports)
     text = report(caller, BANK)
     assert "with the checking account ending in 8 9" in text
     assert "electronic debit" in text  # the telephone authorisation, before any debit
@@ -169,7 +174,7 @@ def test_a_bank_account_is_read_back_with_its_authorisation_and_debited_once_agr
 
 def test_a_bank_account_for_a_later_date_is_kept_and_scheduled_once_agreed(
         ports: FakePorts) -> None:
-    caller = at_bank_capture(ports, "2", "1203")
+    caller = at_bank_capture(ports, "1203")
     text = report(caller, BANK)
     assert "on December third" in text and "on file for this" in text
     assert "is scheduled for December third" in caller.press("1")
@@ -187,7 +192,7 @@ def test_a_bank_account_for_a_later_date_is_kept_and_scheduled_once_agreed(
 ])
 def test_a_bank_account_pay_did_not_give_is_never_debited(
         ports: FakePorts, captured: CaptureReport, says: str, step: Step) -> None:
-    caller = at_bank_capture(ports, "1")
+    caller = at_bank_capture(ports)
     text = report(caller, captured)
     assert says in text and caller.state.step is step
     assert "card" not in text.split(".")[0]  # a bank account's trouble is never the card's
@@ -195,6 +200,6 @@ def test_a_bank_account_pay_did_not_give_is_never_debited(
 
 
 def test_a_hang_up_during_the_bank_capture_ends_the_call(ports: FakePorts) -> None:
-    caller = at_bank_capture(ports, "1")
+    caller = at_bank_capture(ports)
     assert report(caller, CaptureReport(CaptureKind.HUNG_UP)) == ""
     assert caller.state.step is Step.ENDED and ports.orders == []

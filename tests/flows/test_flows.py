@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -16,14 +17,23 @@ from flows.keys import BACK
 from flows.ports import FlowSettings, PaymentRecord
 from flows.state import CallState, EndKind, Event, Reply, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import TODAY, TODAY_NEW_CARD, VISA, Caller, verified
+from tests.flow_helpers import (
+    NOW_BY_CARD,
+    OTHER,
+    TODAY,
+    TODAY_NEW_CARD,
+    VISA,
+    Caller,
+    at_main_menu,
+    verified,
+)
+from tests.menu_helpers import OTHER_AMOUNT
 
 
 def test_caller_id_match_offers_the_account_by_its_last_four_digits(ports: FakePorts) -> None:
     caller = Caller(ports)
     assert caller.state.step is Step.CONFIRM_ACCOUNT
-    assert "account ending in 1 2 3 4" in caller.text
-    assert "To continue with this account, press 1." in caller.text
+    assert "For the account ending in 1 2 3 4, press 1." in caller.text
 
 
 @pytest.mark.parametrize("number", ["+13125550142", "+16505550000", None])
@@ -31,7 +41,7 @@ def test_no_single_caller_id_match_asks_for_the_account_number(
         ports: FakePorts, number: str | None) -> None:
     caller = Caller(ports, caller=number)
     assert caller.state.step is Step.ACCOUNT_NUMBER
-    assert "enter your account number, followed by the pound key" in caller.text
+    assert "Enter your account number, then press pound." in caller.text
 
 
 def test_unknown_account_number_is_not_read_back(ports: FakePorts) -> None:
@@ -107,39 +117,101 @@ def test_short_pin_is_a_format_error_not_a_wrong_pin(ports: FakePorts) -> None:
 
 
 def test_menus_say_each_option_as_to_something_press_n(ports: FakePorts) -> None:
-    caller = verified(ports, agent=True)
+    caller = at_main_menu(ports, agent=True)
     sentences = [s.strip() for s in re.split(r"(?<=\.)\s", caller.text) if "press" in s]
-    assert len(sentences) == 8
+    assert len(sentences) == 8  # seven options and, the first time, the offer to repeat
     for sentence in sentences:
         assert re.fullmatch(r"To [^,]+, press (\d|star)\.", sentence), sentence
     assert "To speak with an agent, press 0." in caller.text
 
 
 def test_no_agent_option_without_an_agent_number(ports: FakePorts) -> None:
-    caller = verified(ports)
+    caller = at_main_menu(ports)
     assert "agent" not in caller.text
     assert "not one of the options" in caller.press("0")
 
 
-def test_balance_and_due_date_in_words(ports: FakePorts) -> None:
-    text = verified(ports).press("1")
-    assert ("Your balance is one hundred twenty dollars and forty-five cents, "
-            "due on December fifth.") in text
+def test_the_pin_is_followed_by_the_balance_and_the_offer_to_pay_it_now(
+        ports: FakePorts) -> None:
+    caller = Caller(ports)
+    caller.press("1")
+    text = caller.press("1234")
+    assert text.startswith("Your balance is one hundred twenty dollars and forty-five cents, "
+                           "due on December fifth. To pay now by card, press 1. "
+                           "By bank account, press 2. For other amounts or dates, press 3. "
+                           "For more options, press 4. To repeat, press star.")
+
+
+def test_the_balance_from_the_main_menu_leads_to_paying_it(ports: FakePorts) -> None:
+    caller = at_main_menu(ports)
+    text = caller.press("1")
+    assert text.startswith("Your balance is one hundred twenty dollars and forty-five cents")
+    assert "To pay now by card, press 1." in text and "To repeat" not in text
+    assert caller.state.step is Step.PAY_NOW
 
 
 def test_past_due_balance_is_said_plainly(ports: FakePorts) -> None:
     caller = Caller(ports, caller="+12125550199")
-    caller.press_all("1", "5678")
-    text = caller.press("1")
+    caller.press("1")
+    text = caller.press("5678")
     assert "was due on November first. It is now past due." in text
+    assert "For a different amount, press 3." in text  # it cannot be paid later
+
+
+@pytest.mark.parametrize(("balance", "held", "says"), [
+    (0, 0, "Your balance is zero dollars. Nothing is due."),
+    (-500, 0, "Your account has a credit of five dollars. Nothing is due."),
+    (12045, 12045, "We are still confirming a payment of one hundred twenty dollars"),
+])
+def test_nothing_to_pay_gets_the_main_menu_without_paying(
+        ports: FakePorts, monkeypatch: pytest.MonkeyPatch, balance: int, held: int,
+        says: str) -> None:
+    ports.accounts[1] = replace(ports.accounts[1], balance_cents=balance)
+    hold(ports, monkeypatch, held)
+    caller = Caller(ports)
+    caller.press("1")
+    text = caller.press("1234")
+    assert says in text and caller.state.step is Step.MAIN_MENU
+    assert not re.search(r"make a payment|pay now|pay it", text)  # no offer to pay nothing
+    assert "To hear your recent payments, press 3." in text
+
+
+def hold(ports: FakePorts, monkeypatch: pytest.MonkeyPatch, cents: int) -> None:
+    """Account 1 as if a payment of ``cents`` were still being confirmed."""
+    looked_up = ports.get_account
+    monkeypatch.setattr(ports, "get_account",
+                        lambda account_id: replace(looked_up(account_id), held_cents=cents))
+
+
+def test_part_of_a_balance_being_confirmed_offers_the_rest(
+        ports: FakePorts, monkeypatch: pytest.MonkeyPatch) -> None:
+    hold(ports, monkeypatch, 2045)
+    caller = Caller(ports)
+    caller.press("1")
+    text = caller.press("1234")
+    assert "We are still confirming a payment of twenty dollars and forty-five cents." in text
+    assert "You can pay one hundred dollars now. To pay now by card, press 1." in text
+    caller.press_all(NOW_BY_CARD, VISA, "1230", "123", "94105", "1")
+    assert ports.charges[0].amount_cents == 10000
 
 
 def test_star_repeats_the_menu_without_counting_a_failure(ports: FakePorts) -> None:
-    caller = verified(ports)
+    caller = at_main_menu(ports)
     caller.press(None)
     menu = caller.press("*")
     assert menu.startswith("To hear your balance")
     assert caller.state.prompt_failures == 0
+
+
+def test_the_offer_to_repeat_is_said_the_first_time_a_menu_is_asked(ports: FakePorts) -> None:
+    caller = Caller(ports)
+    assert caller.text.endswith("To repeat, press star.")
+    assert caller.press("*").endswith("For another account, press 2.")
+    assert caller.press("5").endswith("For another account, press 2.")  # not an option
+    caller.press_all("1", "1234")
+    assert caller.text.endswith("To repeat, press star.")  # a menu not asked before
+    assert "To repeat" not in caller.press("*")
+    assert caller.state.hints_said == ["repeat:confirm_account", "repeat:pay_now"]
 
 
 def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
@@ -149,27 +221,33 @@ def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
         PaymentRecord(date(2026, 8, 6), 10100, "check"),
         PaymentRecord(date(2026, 7, 6), 10000, "check"),
     ]
-    text = verified(ports).press("3")
+    caller = at_main_menu(ports)
+    text = caller.press("3")
     assert ("On October fifth, ninety-five dollars, "
             "paid with the Visa card ending in 4 2 4 2.") in text
     assert "On September fourth, one hundred ten dollars and twenty cents, by bank account." in text
     assert "On August sixth, one hundred one dollars, by check." in text
     assert "July" not in text
+    assert text.endswith("To pay your balance now, press 1. For more options, press 2. "
+                         "To repeat, press star.")
+    assert "To pay now by card" in caller.press("1")
 
 
 def test_empty_history(ports: FakePorts) -> None:
-    assert "no payments on record" in verified(ports).press("3")
+    assert "no payments on record" in at_main_menu(ports).press("3")
 
 
 def test_paying_the_full_balance(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1230", "123", "94105")
-    assert ("pay one hundred twenty dollars and forty-five cents "
+    text = caller.press_all(NOW_BY_CARD, VISA, "1230", "123", "94105")
+    assert ("paying one hundred twenty dollars and forty-five cents "
             "with the Visa card ending in 4 2 4 2") in text
     text = caller.press("1")
     assert "has been approved" in text
     assert "confirmation number is 1 2 3 4 5, 6 7 8 9 0" in text
     assert "text message" in text
+    assert text.endswith("To hear it again, press 1. For more options, press 2. "
+                         "To keep this card on file, press 3. To repeat, press star.")
     [charge] = ports.charges
     assert charge.amount_cents == 12045 and charge.source.postal_code == ""
     assert charge.idempotency_key == "CA1-1" and charge.notify_number == "+14155550100"
@@ -177,7 +255,7 @@ def test_paying_the_full_balance(ports: FakePorts) -> None:
 
 def test_card_number_and_code_never_enter_the_saved_state(ports: FakePorts) -> None:
     caller = verified(ports)
-    caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1230", "987")
+    caller.press_all(NOW_BY_CARD, VISA, "1230", "987")
     saved = json.dumps(caller.state.to_dict())
     assert VISA not in saved and "987" not in saved
     # Held by the ports (the card store, encrypted, in the app) for this call instead.
@@ -187,14 +265,14 @@ def test_card_number_and_code_never_enter_the_saved_state(ports: FakePorts) -> N
 
 def test_other_amount_keyed_with_star(ports: FakePorts) -> None:
     caller = verified(ports)
-    assert "You are paying ten dollars and fifty cents." in caller.press_all("2", "2", "10*50")
+    assert "You are paying ten dollars and fifty cents." in caller.press_all(*OTHER_AMOUNT, "10*50")
     assert caller.state.payment.amount_cents == 1050
 
 
 @pytest.mark.parametrize(("keys", "cents"), [("10", 1000), ("10*05", 1005), ("120*45", 12045)])
 def test_amount_forms(ports: FakePorts, keys: str, cents: int) -> None:
     caller = verified(ports)
-    caller.press_all("2", "2", keys)
+    caller.press_all(*OTHER_AMOUNT, keys)
     assert caller.state.payment.amount_cents == cents
 
 
@@ -206,19 +284,20 @@ def test_amount_forms(ports: FakePorts, keys: str, cents: int) -> None:
 ])
 def test_amounts_refused_with_the_reason(ports: FakePorts, keys: str, says: str) -> None:
     caller = verified(ports)
-    assert says in caller.press_all("2", "2", keys)
+    assert says in caller.press_all(*OTHER_AMOUNT, keys)
     assert caller.state.step is Step.PAY_OTHER_AMOUNT and caller.state.draft is None
 
 
 def test_minimum_is_configurable(ports: FakePorts) -> None:
     caller = verified(ports, minimum=2000)
-    assert "which is twenty dollars" in caller.press_all("2", "2", "19*99")
+    assert "which is twenty dollars" in caller.press_all(*OTHER_AMOUNT, "19*99")
 
 
 def test_zero_balance_has_nothing_to_pay(ports: FakePorts) -> None:
     caller = Caller(ports, caller=None)
-    caller.press_all("40007890", "7890")
-    assert "nothing to pay" in caller.press("2")
+    assert "Nothing is due." in caller.press_all("40007890", "7890")
+    assert "make a payment" not in caller.text
+    assert "not one of the options" in caller.press("2")
     assert caller.state.step is Step.MAIN_MENU
 
 
@@ -229,32 +308,32 @@ def test_zero_balance_has_nothing_to_pay(ports: FakePorts) -> None:
 ])
 def test_bad_card_numbers(ports: FakePorts, card: str, says: str) -> None:
     caller = verified(ports)
-    assert says in caller.press_all("2", "1", *TODAY_NEW_CARD, card)
+    assert says in caller.press_all(NOW_BY_CARD, card)
     assert caller.state.step is Step.CARD_NUMBER
 
 
 def test_expired_card_goes_back_to_the_card_number(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1026")
-    assert "card has expired" in text and "enter your card number" in text
+    text = caller.press_all(NOW_BY_CARD, VISA, "1026")
+    assert "card has expired" in text and "Enter the card number" in text
     assert caller.state.payment.method is None
 
 
 def test_card_valid_through_its_expiry_month(ports: FakePorts) -> None:
     caller = verified(ports)
-    caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1126")
+    caller.press_all(NOW_BY_CARD, VISA, "1126")
     assert caller.state.step is Step.CARD_CODE
 
 
 def test_invalid_expiry_month(ports: FakePorts) -> None:
-    text = verified(ports).press_all("2", "1", *TODAY_NEW_CARD, VISA, "1330")
+    text = verified(ports).press_all(NOW_BY_CARD, VISA, "1330")
     assert "not a valid expiration date" in text
 
 
 def test_amex_asks_for_four_digits_on_the_front(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", *TODAY_NEW_CARD, "378282246310005", "1230")
-    assert "4 digit security code from the front" in text
+    text = caller.press_all(NOW_BY_CARD, "378282246310005", "1230")
+    assert "4 digit security code on the front" in text
     assert caller.reply.ask is not None and caller.reply.ask.num_digits == 4
     assert "American Express card has 4 digits" in caller.press("123#")
 
@@ -265,7 +344,7 @@ def test_amex_asks_for_four_digits_on_the_front(ports: FakePorts) -> None:
 ])
 def test_declines_say_why_and_offer_another_card(ports: FakePorts, card: str, says: str) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "2", "50", *TODAY_NEW_CARD, card, "1230", "123", "94105", "1")
+    text = caller.press_all(*OTHER_AMOUNT, "50", *TODAY_NEW_CARD, card, "1230", "123", "94105", "1")
     assert says in text and "No payment was taken" in text
     assert "To try a different card or a bank account, press 1." in text
     assert "You are paying fifty dollars." in caller.press("1")
@@ -276,7 +355,7 @@ def test_declines_say_why_and_offer_another_card(ports: FakePorts, card: str, sa
 
 def test_cancelling_at_the_read_back_takes_nothing(ports: FakePorts) -> None:
     caller = verified(ports)
-    text = caller.press_all("2", "1", *TODAY_NEW_CARD, VISA, "1230", "123", "94105", "2")
+    text = caller.press_all(NOW_BY_CARD, VISA, "1230", "123", "94105", "2")
     assert "No payment was taken" in text
     assert ports.charges == [] and caller.state.step is Step.MAIN_MENU
 
@@ -303,8 +382,8 @@ def test_a_good_entry_resets_the_failure_count(ports: FakePorts) -> None:
 
 
 def test_agent_and_end_call_from_the_main_menu(ports: FakePorts) -> None:
-    assert verified(ports, agent=True).press("0") and True
-    caller = verified(ports)
+    assert at_main_menu(ports, agent=True).press("0") and True
+    caller = at_main_menu(ports)
     assert "Goodbye" in caller.press(BACK)
     assert caller.reply.end is EndKind.HANGUP
     assert machine.handle(caller.state, Event("1"), caller.ctx).end is EndKind.HANGUP
@@ -319,7 +398,7 @@ def test_unverified_state_cannot_reach_account_steps(ports: FakePorts) -> None:
 
 def test_state_survives_a_round_trip_through_json(ports: FakePorts) -> None:
     caller = verified(ports)
-    caller.press_all("2", "2", "10*50", *TODAY_NEW_CARD)
+    caller.press_all(*OTHER_AMOUNT, "10*50", *TODAY_NEW_CARD)
     restored = CallState.from_dict(json.loads(json.dumps(caller.state.to_dict())))
     assert restored == caller.state
     reply: Reply = machine.handle(restored, Event(VISA), caller.ctx)
@@ -327,12 +406,12 @@ def test_state_survives_a_round_trip_through_json(ports: FakePorts) -> None:
 
 
 @pytest.mark.parametrize("keys", [
-    ("2", "2"),                                          # at the amount
-    ("2", "1", *TODAY_NEW_CARD),                         # at the card number
-    ("2", "1", *TODAY_NEW_CARD, VISA),                   # at the expiry
-    ("2", "1", *TODAY_NEW_CARD, VISA, "1230"),           # at the security code
-    ("2", "1", *TODAY_NEW_CARD, VISA, "1230", "123"),    # at the ZIP code
-    ("2", "1", "2"),                                     # at the schedule date
+    OTHER_AMOUNT,                             # at the amount
+    (NOW_BY_CARD,),                           # at the card number
+    (NOW_BY_CARD, VISA),                      # at the expiry
+    (NOW_BY_CARD, VISA, "1230"),              # at the security code
+    (NOW_BY_CARD, VISA, "1230", "123"),       # at the ZIP code
+    (OTHER, "2"),                             # at the schedule date
 ])
 def test_a_lone_star_cancels_the_payment_during_entry(ports: FakePorts,
                                                       keys: tuple[str, ...]) -> None:
@@ -346,17 +425,23 @@ def test_a_lone_star_cancels_the_payment_during_entry(ports: FakePorts,
     assert ports.charges == []
 
 
-def test_amount_and_card_number_prompts_offer_to_cancel(ports: FakePorts) -> None:
+def test_the_first_entry_of_a_payment_offers_to_cancel_once_a_call(ports: FakePorts) -> None:
     caller = verified(ports)
-    assert caller.press_all("2", "2").endswith("To cancel the payment, press star.")
+    assert caller.press_all(*OTHER_AMOUNT).endswith("To cancel, press star.")
     caller = verified(ports)
-    assert caller.press_all("2", "1", *TODAY_NEW_CARD).endswith(
-        "To cancel the payment, press star.")
+    assert caller.press(NOW_BY_CARD).endswith("Enter the card number, then press pound. "
+                                              "To cancel, press star.")
+    assert "cancel" not in caller.press(VISA)  # star still cancels: see above
+    caller.press("*")
+    caller.choose("make a payment")
+    assert "cancel" not in caller.press(NOW_BY_CARD)
 
 
 def test_a_restored_state_never_changes_the_data_it_came_from(ports: FakePorts) -> None:
     caller = Caller(ports, caller="+12125550199")  # past due: offered an arrangement
-    caller.press_all("1", "5678", "5", "2", "1201")
+    caller.press_all("1", "5678")
+    caller.choose("more options")
+    caller.press_all("5", "2", "1201")
     saved = caller.state.to_dict()
     kept = json.loads(json.dumps(saved))
     state = CallState.from_dict(saved)

@@ -16,12 +16,13 @@ from flows.ports import AccountSummary
 from flows.speech import Money, render, say
 from flows.state import CallState, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import VISA, Caller, verified
+from tests.flow_helpers import MORE, VISA, Caller, verified
 
 ROUTING, BANK_ACCOUNT = "110000000", "000123456789"
-BANK = ("2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT)  # a new checking account, keyed twice
+# A new checking account, keyed twice; a new card: at the offer to pay the balance now (the
+# full balance today), or among the methods (for an arrangement).
+BANK = ("2", "1", ROUTING, BANK_ACCOUNT, BANK_ACCOUNT)
 CARD = ("1", VISA, "1230", "123", "94105")
-TODAY = ("2", "1", "1")  # pay, the full balance, today
 
 
 def change(caller: Caller, **settings: Any) -> None:
@@ -44,7 +45,7 @@ def fee_said(cents: int) -> str:
 def test_a_card_is_charged_the_fee_read_back_even_if_the_setting_changes(
         ports: FakePorts) -> None:
     caller = verified(ports, fee_flat_cents=150)
-    assert fee_said(150) in caller.press_all(*TODAY, *CARD)
+    assert fee_said(150) in caller.press_all(*CARD)
     change(caller, fee_flat_cents=250)
     resumed(caller)
     result = caller.press("1")
@@ -55,7 +56,7 @@ def test_a_card_is_charged_the_fee_read_back_even_if_the_setting_changes(
 
 def test_terms_said_again_are_the_terms_agreed(ports: FakePorts) -> None:
     caller = verified(ports, fee_flat_cents=150)
-    caller.press_all(*TODAY, *CARD)
+    caller.press_all(*CARD)
     change(caller, fee_flat_cents=250)
     assert fee_said(250) in caller.press("*")
     caller.press("1")
@@ -67,7 +68,7 @@ def test_an_arrangement_agreed_after_midnight_is_read_again_and_kept_as_heard(
     ports.accounts[1] = AccountSummary(1, "10001234", 12045, date(2026, 11, 1),
                                        name="Jordan Rivera", phone="+14155550100")
     caller = verified(ports)
-    heard = caller.press_all("5", "2", "1125", "1201", *BANK)
+    heard = caller.press_all(MORE, "5", "2", "1125", "1201", *BANK)
     assert caller.state.step is Step.ARRANGE_CONFIRM
     change(caller, today=caller.ctx.settings.today + timedelta(days=1))
     resumed(caller)
@@ -83,7 +84,7 @@ def test_a_bank_debit_read_by_a_version_that_kept_no_terms_is_read_again(
     # A call in flight at an upgrade: its words were not kept, so none are rebuilt at the key
     # press; the caller hears them again, and the key press after that agrees to those.
     caller = verified(ports)
-    caller.press_all(*TODAY, *BANK)
+    caller.press_all(*BANK)
     resumed(caller, drop="heard")
     again = caller.press("1")
     assert ports.orders == [] and caller.state.step is Step.PAY_CONFIRM

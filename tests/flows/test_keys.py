@@ -10,6 +10,7 @@ from flask import Flask
 
 from flows.keys import is_digits, is_keypad
 from ivr.security.pins import is_valid_pin
+from tests.menu_helpers import ALEX_MORE, OTHER_AMOUNT
 from tests.twilio_helpers import TwilioCaller
 
 
@@ -52,15 +53,15 @@ def test_a_pin_in_other_digits_is_not_a_pin() -> None:
     ("+16505550123", [arabic_indic("10001234")], "Sorry, an account number has only digits."),
     ("+16505550123", ["10001234", arabic_indic(PIN)], "Sorry, your PIN has 4 digits."),
     ("+14155550100", ["1", PIN, arabic_indic("3")], NOT_AN_OPTION),
-    ("+14155550100", ["1", PIN, "2", "2", arabic_indic("10")], AMOUNT_INVALID),
-    ("+14155550100", ["1", PIN, "2", "2", superscript("3")], AMOUNT_INVALID),
-    ("+14155550100", ["1", PIN, "2", "2", "1", "2", arabic_indic("1201")],
+    ("+14155550100", ["1", PIN, *OTHER_AMOUNT, arabic_indic("10")], AMOUNT_INVALID),
+    ("+14155550100", ["1", PIN, *OTHER_AMOUNT, superscript("3")], AMOUNT_INVALID),
+    ("+14155550100", ["1", PIN, *OTHER_AMOUNT, "1", "2", arabic_indic("1201")],
      "Sorry, that is not a date."),
     # AutoPay's method menu (flows/plan_steps.py still uses str.isdigit and int()): the
     # webhook hands it no such keys, so an Arabic-Indic 2 does not pick option 2, and a
     # superscript 3 does not crash the turn.
-    ("+13125550142", ["30009012", "8024", "4", "2", arabic_indic("2")], NOT_AN_OPTION),
-    ("+13125550142", ["30009012", "8024", "4", "2", superscript("3")], NOT_AN_OPTION),
+    ("+13125550142", ["30009012", "8024", ALEX_MORE, "4", "2", arabic_indic("2")], NOT_AN_OPTION),
+    ("+13125550142", ["30009012", "8024", ALEX_MORE, "4", "2", superscript("3")], NOT_AN_OPTION),
 ])
 def test_other_scripts_digits_are_invalid_input_at_the_webhook(
         demo_app: Flask, caller_id: str, keys: list[str], heard: str) -> None:

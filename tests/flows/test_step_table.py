@@ -20,7 +20,16 @@ from flows.speech import Key
 from flows.state import CallState, Step
 from flows.table import STEPS
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import VISA, Caller, make_ports, verified
+from tests.flow_helpers import (
+    MORE,
+    NOW_BY_BANK,
+    NOW_BY_CARD,
+    OTHER,
+    VISA,
+    Caller,
+    make_ports,
+    verified,
+)
 
 S = Step
 
@@ -100,18 +109,21 @@ def test_the_machine_refuses_a_move_the_table_does_not_declare() -> None:
     assert table.TRANSITIONS[S.CARD_NUMBER] >= {S.CARD_EXPIRY, S.MAIN_MENU}  # star cancels
 
 
-# keys from the main menu (as account 1, or account 2 past due) to each menu
+# keys from the offer to pay now after the PIN (as account 1) to each menu
 MENUS: list[tuple[str, dict[str, object], tuple[str, ...]]] = [
-    ("main menu", {}, ()),
-    ("main menu with an agent", {"agent": True}, ()),
-    ("pay choice", {}, ("2",)),
-    ("pay when", {}, ("2", "1")),
-    ("pay method", {}, ("2", "1", "1")),
-    ("pay method without banks", {"bank_payments": False}, ("2", "1", "1")),
-    ("bank type", {}, ("2", "1", "1", "2")),
-    ("read-back", {}, ("2", "1", "1", "1", VISA, "1230", "123", "94105")),
-    ("after payment", {}, ("2", "1", "1", "1", VISA, "1230", "123", "94105", "1")),
-    ("manage", {}, ("4",)),
+    ("pay now", {}, ()),
+    ("pay now without banks", {"bank_payments": False}, ()),
+    ("main menu", {}, (MORE,)),
+    ("main menu with an agent", {"agent": True}, (MORE,)),
+    ("next steps", {}, (MORE, "3")),
+    ("pay choice", {}, (OTHER,)),
+    ("pay when", {}, (OTHER, "1", "50")),
+    ("pay method", {}, (OTHER, "1", "50", "1")),
+    ("pay method without banks", {"bank_payments": False}, (OTHER, "1", "50", "1")),
+    ("bank type", {}, (NOW_BY_BANK,)),
+    ("read-back", {}, (NOW_BY_CARD, VISA, "1230", "123", "94105")),
+    ("after payment", {}, (NOW_BY_CARD, VISA, "1230", "123", "94105", "1")),
+    ("manage", {}, (MORE, "4")),
 ]
 
 
@@ -148,16 +160,22 @@ def _option_keys(spec: Menu) -> set[str]:
     return {o.key for o in spec.options if isinstance(o, Option)}
 
 
-def test_back_leaves_every_menu_but_a_two_way_choice() -> None:
+def test_every_menu_has_a_way_out() -> None:
     menus = {step: spec for step, spec in table.STEPS.items() if isinstance(spec, Menu)}
     backs = {step for step, spec in menus.items() if BACK in _option_keys(spec)}
     # yes or no, this or that: 1 and 2 are each a way out, and nothing else is offered
     two_way = {step for step, spec in menus.items() if _option_keys(spec) == {"1", "2"}
                and all(isinstance(o, Option) for o in spec.options)}
-    assert backs and two_way
-    assert backs == set(menus) - two_way
+    # the offer to pay now and the menu after a payment: "more options" is the way on, and
+    # back would cost every caller its words (after a payment, silence ends the call)
+    more = {step for step, spec in menus.items() if step not in two_way | backs and any(
+        isinstance(o, Option) and o.then is S.MAIN_MENU for o in spec.options)}
+    assert backs and two_way and more == {S.PAY_NOW, S.AFTER_PAYMENT}
+    assert not backs & two_way
+    assert backs == set(menus) - two_way - more
     caller = verified(make_ports())
-    caller.press_all("2", "1", "1")
+    caller.press_all(OTHER, "1", "50", "1")
+    assert caller.state.step is S.PAY_METHOD
     caller.press(BACK)
     assert caller.state.step is S.MAIN_MENU and caller.state.draft is None
 

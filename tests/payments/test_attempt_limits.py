@@ -9,11 +9,12 @@ from sqlalchemy import select
 from ivr.config import override_settings
 from ivr.db import db
 from models import AuditEvent, Payment
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT, OTHER, SAM_MAIN_MENU
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import Answer, TwilioCaller
 
 DECLINED = "4000000000000002"
-TO_METHOD = ("1", "2468", "2", "2", "5", "1")  # five dollars today, up to "with what"
+TO_METHOD = (*JORDAN_OTHER_AMOUNT, "5", "1")  # five dollars today, up to "with what"
 
 
 def decline(caller: TwilioCaller, answer: Answer) -> Answer:
@@ -76,11 +77,11 @@ def test_attempts_in_flight_count_against_the_account(demo_app: Flask) -> None:
 
 def test_an_arrangement_agreed_after_the_balance_changed_takes_nothing(demo_app: Flask) -> None:
     sam = TwilioCaller(demo_app, call_sid="CA" + "5" * 32, caller="+12125550199")
-    plan = sam.walk("1", "1357", "5", "2", "1125", "1201", "1", "4242424242424242", "1230",
+    plan = sam.walk(*SAM_MAIN_MENU, "5", "2", "1125", "1201", "1", "4242424242424242", "1230",
                     "123", "94105")
     assert "To agree to this payment arrangement, press 1." in plan.said
     other = TwilioCaller(demo_app, call_sid="CA" + "6" * 32, caller="+12125550199")
-    other.walk("1", "1357", "2", "2", "10", "1", "4242424242424242", "1230", "123", "94105",
+    other.walk("1", "1357", OTHER, "10", "1", "4242424242424242", "1230", "123", "94105",
                "1")
     answer = sam.press(plan, "1")
     assert "another payment to this account was made while you were on the line" in answer.said
@@ -103,4 +104,4 @@ def test_locked_by_wrong_pins_over_two_calls_then_unlocked_by_the_operator(
     result = demo_app.test_cli_runner().invoke(args=["accounts", "unlock", "10001234"])
     assert result.exit_code == 0 and "Unlocked account ending 1234" in result.output
     fourth = TwilioCaller(demo_app, call_sid="CA" + "d" * 32)
-    assert "Your PIN is correct." in fourth.walk("1", "2468").said
+    assert "Your balance is" in fourth.walk("1", "2468").said

@@ -33,11 +33,13 @@ from tests.app_helpers import call_payments
 from tests.fault_helpers import (
     FIRST,
     LATER,
+    NEW_VISA,
     SECOND,
     TO_READ_BACK,
     authorise,
     fire_once,
 )
+from tests.menu_helpers import NOW_BY_BANK, NOW_BY_CARD
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import Answer, TwilioCaller
 
@@ -97,10 +99,10 @@ def recover(caller: TwilioCaller, how: str) -> Answer | None:
 def pay_again(app: Flask) -> tuple[str, list[str]]:
     """A second call tries to pay the whole balance again; what it heard, keys authorised."""
     second = TwilioCaller(app, call_sid=SECOND, caller="+16505550123")
-    answer = second.walk("10001234", "2468", "2")
-    if "To pay the full balance, press 1." not in answer.said:
+    answer = second.walk("10001234", "2468")
+    if "To pay now by card, press 1." not in answer.said:
         return answer.said, []
-    answer = second.walk("10001234", "2468", "2", *TO_READ_BACK[3:], "1")
+    answer = second.walk("10001234", "2468", NOW_BY_CARD, *NEW_VISA, "1")
     return answer.said, [f"{SECOND}-1"]
 
 
@@ -136,15 +138,16 @@ def test_a_lost_reply_holds_the_amount_until_reconciled(demo_app: Flask) -> None
     start, history = balances(demo_app), history_ids(demo_app)
     override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
-    full = ("30009012", "8024", "2", "1", "1", "3", "4242424242424242", "1230", "123", "94105")
+    full = ("30009012", "8024", NOW_BY_CARD, *NEW_VISA)
     answer = caller.walk(*full, "1")
     assert "we could not confirm your payment of two hundred fifty dollars" in answer.said
     assert "You will not be charged twice." in answer.said
 
-    again = caller.press(caller.press(answer, "2"), "2")
+    again = caller.press(caller.press(answer, "2"), "1")  # more options; the balance
     assert "We are still confirming a payment of two hundred fifty dollars." in again.said
     assert "There is nothing more to pay right now." in again.said
-    other = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*full[:3])
+    assert "To make a payment" not in again.said
+    other = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*full[:2])
     assert "There is nothing more to pay right now." in other.said
 
     override_settings(demo_app, IVR_SANDBOX_FAULT="")
@@ -159,11 +162,11 @@ def test_a_lost_reply_on_a_bank_debit_is_held_too(demo_app: Flask) -> None:
     start, history = balances(demo_app), history_ids(demo_app)
     override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
-    by_bank = ("30003456", "9753", "2", "1", "1", "2", "1", "110000000", "000123456789",
+    by_bank = ("30003456", "9753", NOW_BY_BANK, "1", "110000000", "000123456789",
                "000123456789")
     answer = caller.walk(*by_bank, "1")
     assert "we could not confirm your payment of forty-two dollars" in answer.said
-    again = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*by_bank[:3])
+    again = TwilioCaller(demo_app, call_sid=SECOND, caller="+13125550142").walk(*by_bank[:2])
     assert "There is nothing more to pay right now." in again.said
     override_settings(demo_app, IVR_SANDBOX_FAULT="")
     assert reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"]).pending == 1
@@ -229,7 +232,7 @@ def test_a_gateway_that_is_down_takes_nothing(demo_app: Flask) -> None:
 def test_a_failed_bank_debit_is_not_called_a_card_problem(demo_app: Flask) -> None:
     override_settings(demo_app, IVR_SANDBOX_FAULT="down")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
-    answer = caller.walk("30003456", "9753", "2", "1", "1", "2", "1", "110000000",
+    answer = caller.walk("30003456", "9753", NOW_BY_BANK, "1", "110000000",
                          "000123456789", "000123456789", "1")
     assert "Sorry, there was a problem submitting the bank debit." in answer.said
     assert "card" not in answer.said.split("No payment was taken.")[0]
@@ -275,7 +278,7 @@ def test_two_calls_paying_one_account_at_once_never_take_more_than_owed(
     start, history = balances(demo_app), history_ids(demo_app)
     by_phone = TwilioCaller(demo_app, call_sid=FIRST)
     by_number = TwilioCaller(demo_app, call_sid=SECOND, caller="+16505550123")
-    full = TO_READ_BACK[2:]
+    full = (NOW_BY_CARD, *NEW_VISA)
     ready = [(by_phone, by_phone.walk("1", "2468", *full)),
              (by_number, by_number.walk("10001234", "2468", *full))]
     answers: list[str] = []

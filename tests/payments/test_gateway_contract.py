@@ -58,11 +58,12 @@ from tests.gateway_contract_helpers import (
 )
 from tests.gateway_standins.authorize_net import AuthorizeNetStandIn
 from tests.gateway_standins.stripe import StripeStandIn
+from tests.menu_helpers import JORDAN_NEW_BANK, JORDAN_NEW_CARD
 from tests.twilio_helpers import TwilioCaller
 
 KEY = "CA0c0n7rac7c0n7rac7c0n7rac7c0n7ra-1"  # an idempotency key: a call SID and attempt
-TO_NEW_CARD = ("1", "2468", "2", "1", "1", "1")  # account 10001234, full balance, new card
-TO_NEW_BANK = ("1", "2468", "2", "1", "1", "2", "1")  # ... a new checking account
+TO_NEW_CARD = JORDAN_NEW_CARD  # account 10001234, full balance, new card
+TO_NEW_BANK = (*JORDAN_NEW_BANK, "1")  # ... a new checking account
 # No run of six zeros: Stripe's declining test cards are mostly zeros, and the scan for runs
 # of a card's digits must not find them in the call's own SID.
 CALL_SID = "CA5e1f2a3b4c5d6e7f8a9b1c2d3e4f5a6b"

@@ -14,6 +14,7 @@ from tests.fault_helpers import (
     FIRST,
     TO_READ_BACK,
 )
+from tests.menu_helpers import JORDAN_NEW_CARD
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import TwilioCaller
 
@@ -22,7 +23,7 @@ def test_hanging_up_while_holding_completes_the_payment(demo_app: Flask) -> None
     start, history = balances(demo_app), history_ids(demo_app)
     caller = TwilioCaller(demo_app, call_sid=FIRST)
     hold = caller.press(caller.walk(*TO_READ_BACK), "1", follow=False)
-    assert "Please hold while we process your payment." in hold.said
+    assert "Please hold." in hold.said
     caller.post("/voice/status", CallStatus="completed", CallDuration="80")
     check_money(demo_app, start, [f"{FIRST}-1"], history=history)
     assert gateway_charges(demo_app) == [(f"{FIRST}-1", 12045)]
@@ -31,7 +32,7 @@ def test_hanging_up_while_holding_completes_the_payment(demo_app: Flask) -> None
 
 def test_a_hang_up_while_holding_texts_a_decline(demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app, call_sid=FIRST)
-    declined = ("1", "2468", "2", "1", "1", "1", "4000000000000002", "1230", "123", "94105")
+    declined = (*JORDAN_NEW_CARD, "4000000000000002", "1230", "123", "94105")
     caller.press(caller.walk(*declined), "1", follow=False)
     caller.post("/voice/status", CallStatus="completed", CallDuration="50")
     assert [p.status for p in call_payments(demo_app)] == ["declined"]

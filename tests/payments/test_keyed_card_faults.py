@@ -22,6 +22,7 @@ from models import utcnow
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries, database_leaks, text_leaks
 from tests.fault_helpers import FIRST, LATER, TO_READ_BACK, authorise, fire_once
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT, OTHER_AMOUNT
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import Answer, TwilioCaller
 
@@ -139,14 +140,14 @@ def test_settling_an_earlier_payment_does_not_drop_the_card_keyed_for_the_next_o
     """record() deletes the card store by call SID, not by the payment it records: reconcile
     settling payment 1 (its reply lost) drops the card the caller has just keyed for payment 2
     on the same call, which then fails with "processing error" and is never sent."""
-    five_today = ("1", "2468", "2", "2", "5", "1", "1", *TO_READ_BACK[-4:])
+    five_today = (*JORDAN_OTHER_AMOUNT, "5", "1", "1", *TO_READ_BACK[-4:])
     override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST)
     answer = caller.walk(*five_today, "1")
     assert "could not confirm" in answer.said
     override_settings(demo_app, IVR_SANDBOX_FAULT="")
-    answer = caller.press(answer, "2")  # main menu
-    for keys in ("2", "2", "5", "1", "1", *TO_READ_BACK[-4:]):  # another $5, a new card
+    answer = caller.press(answer, "2")  # more options
+    for keys in ("2", *OTHER_AMOUNT, "5", "1", "1", *TO_READ_BACK[-4:]):  # another $5, a card
         answer = caller.press(answer, keys)
     assert card_entries(demo_app) == 1  # the second card, read back
     reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"], now=utcnow() + LATER)

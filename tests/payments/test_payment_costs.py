@@ -19,10 +19,11 @@ from ivr.payments.scheduled import run_scheduled
 from ivr.payments.settlement import settle_pending
 from models import utcnow
 from tests.fault_helpers import LATER, TO_READ_BACK
+from tests.menu_helpers import ALEX_OTHER, JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import TwilioCaller
 
 MONEY_CALLS = ("charge_card", "debit_bank", "charge_saved", "find_charge", "settlement")
-BY_BANK = ("1", "2468", "2", "2", "10", "1", "2", "1", "110000000", "000123456789",
+BY_BANK = (*JORDAN_OTHER_AMOUNT, "10", "1", "2", "1", "110000000", "000123456789",
            "000123456789")
 
 
@@ -88,7 +89,8 @@ def test_no_transaction_is_open_while_a_call_pays(
 def test_no_transaction_is_open_while_runs_charge_settle_and_reconcile(
         demo_app: Flask, open_at_gateway: list[tuple[str, int]]) -> None:
     caller = TwilioCaller(demo_app, caller="+13125550142")
-    caller.walk("30009012", "8024", "2", "2", "10", "2", "1201", "2", "1")  # checking on file
+    # $10 on December 1st from the checking account on file
+    caller.walk("30009012", "8024", ALEX_OTHER, "1", "10", "2", "1201", "2", "1")
     override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     TwilioCaller(demo_app, call_sid="CA" + "3" * 32).walk(*TO_READ_BACK, "1")
     override_settings(demo_app, IVR_SANDBOX_FAULT="")

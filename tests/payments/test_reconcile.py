@@ -24,6 +24,7 @@ from tests.fault_helpers import (
     authorise,
     fire_once,
 )
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT, NOW_BY_BANK
 from tests.money_checks import balances, check_money, gateway_charges, history_ids
 from tests.twilio_helpers import TwilioCaller
 
@@ -113,7 +114,7 @@ def test_reconcile_command_reports_and_is_audited(demo_app: Flask) -> None:
 def test_a_reconciled_bank_debit_is_texted_as_submitted(demo_app: Flask) -> None:
     override_settings(demo_app, IVR_SANDBOX_FAULT="lost-reply")
     caller = TwilioCaller(demo_app, call_sid=FIRST, caller="+13125550142")
-    caller.walk("30003456", "9753", "2", "1", "1", "2", "1", "110000000", "000123456789",
+    caller.walk("30003456", "9753", NOW_BY_BANK, "1", "110000000", "000123456789",
                 "000123456789", "1")
     override_settings(demo_app, IVR_SANDBOX_FAULT="")
     assert reconcile(db.sessions(demo_app), demo_app.extensions["ivr_gateway"]).pending == 1
@@ -125,7 +126,7 @@ def test_a_reconciled_bank_debit_is_texted_as_submitted(demo_app: Flask) -> None
 def test_resolving_by_hand_records_what_the_processor_says(demo_app: Flask) -> None:
     override_settings(demo_app, IVR_CARD_CAPTURE="pay")
     caller = TwilioCaller(demo_app, call_sid=FIRST)
-    caller.walk("1", "2468", "2", "2", "30", "1", "1")  # <Pay> asked for; its result is lost
+    caller.walk(*JORDAN_OTHER_AMOUNT, "30", "1", "1")  # <Pay> asked for; its result is lost
     key = f"{FIRST}-1"
     runner = demo_app.test_cli_runner()
     young = runner.invoke(args=["payments", "resolve", key, "--charged", "ch_1"])

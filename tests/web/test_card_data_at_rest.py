@@ -19,13 +19,14 @@ from ivr.security.card_store import BankDetails, CardDetails
 from models import CardEntry, SavedPaymentMethod
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries, database_leaks, text_leaks
+from tests.menu_helpers import JORDAN_LATER, JORDAN_NEW_BANK, JORDAN_NEW_CARD
 from tests.twilio_helpers import Answer, TwilioCaller
 
 CARD = CardDetails("4000056655665556", "1230", "737", "30301")
 DECLINED = CardDetails("4000000000000002", "1230", "737", "30301")
 BANK = BankDetails("110000000", "918273645506", "checking")
-TO_NEW_CARD = ("1", "2468", "2", "1", "1", "1")  # account 10001234, full balance, new card
-TO_NEW_BANK = ("1", "2468", "2", "1", "1", "2", "1")  # ... new checking account
+TO_NEW_CARD = JORDAN_NEW_CARD  # account 10001234, full balance, new card
+TO_NEW_BANK = (*JORDAN_NEW_BANK, "1")  # ... new checking account
 
 
 @pytest.fixture
@@ -172,7 +173,7 @@ def test_a_card_lost_while_its_charge_is_prepared_fails_the_payment_unsent(
     assert payment.status == "failed" and payment.send_attempts == 0
 
 
-TO_SCHEDULE_NEW_CARD = ("1", "2468", "2", "1", "2", "1201", "1")  # December 1st, a new card
+TO_SCHEDULE_NEW_CARD = (*JORDAN_LATER, "1201", "1")  # December 1st, a new card
 
 
 def test_a_card_kept_for_a_later_payment_goes_to_the_gateway_and_leaves_the_store(

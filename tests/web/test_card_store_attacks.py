@@ -17,15 +17,16 @@ from ivr.security.card_store import CardDetails
 from models import Arrangement, CardEntry, SavedPaymentMethod, utcnow
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries
+from tests.menu_helpers import JORDAN_LATER, JORDAN_NEW_CARD, JORDAN_OTHER_AMOUNT, SAM_MAIN_MENU
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import TwilioCaller
 
 VISA = CardDetails("4000056655665556", "1230", "737", "30301")
 DECLINING = "4000000000000002"
-PAY_NEW_CARD = ("1", "2468", "2", "1", "1", "1")  # account 10001234, full balance, new card
-SCHEDULE_NEW_CARD = ("1", "2468", "2", "1", "2", "1201", "1")  # December 1st, a new card
+PAY_NEW_CARD = JORDAN_NEW_CARD  # account 10001234, full balance, new card
+SCHEDULE_NEW_CARD = (*JORDAN_LATER, "1201", "1")  # December 1st, a new card
 # Sam (account 20005678, past due): two instalments on Dec 1 and 15, with a new card.
-ARRANGE_NEW_CARD = ("1", "1357", "5", "2", "1201", "1215", "1")
+ARRANGE_NEW_CARD = (*SAM_MAIN_MENU, "5", "2", "1201", "1215", "1")
 AGENT = "+18005550123"
 
 
@@ -75,7 +76,7 @@ def reach_account_decline_limit(app: Flask) -> None:
     first = TwilioCaller(app, call_sid="CA" + "1" * 32)
     second = TwilioCaller(app, call_sid="CA" + "2" * 32)
     for caller, times in ((first, 3), (second, 2)):
-        answer = caller.walk("1", "2468", "2", "2", "5", "1")  # $5 today, "with what"
+        answer = caller.walk(*JORDAN_OTHER_AMOUNT, "5", "1")  # $5 today, "with what"
         for attempt in range(times):
             again = ("1",) if attempt else ()  # "try another card" after a decline
             for keys in (*again, "1", DECLINING, "1230", "123", "94105", "1"):

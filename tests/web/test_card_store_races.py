@@ -18,11 +18,11 @@ from models import CallSession, SavedPaymentMethod
 from tests.app_helpers import call_payments
 from tests.card_helpers import card_entries
 from tests.concurrency import at_once
+from tests.menu_helpers import JORDAN_NEW_BANK, JORDAN_NEW_CARD
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import TwilioCaller
 
 CARD = CardDetails("4000056655665556", "1230", "737", "30301")
-JORDAN_NEW_CARD = ("1", "2468", "2", "1", "1", "1")  # account 10001234, full balance, new card
 NEW_KEY = base64.b64encode(b"another-card-data-key-32-bytes!!").decode("ascii")
 
 
@@ -127,7 +127,6 @@ def test_the_expiry_keyed_is_not_kept_in_the_call_state(demo_app: Flask) -> None
 
 
 BANK_KEYS = ("1", "110000000", "918273645506", "918273645506")  # checking, routing, number x2
-JORDAN_NEW_BANK = ("1", "2468", "2", "1", "1", "2")  # ... a new bank account
 
 
 @pytest.mark.parametrize("leave", ["hang up", "star"])

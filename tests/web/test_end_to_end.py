@@ -16,6 +16,7 @@ from ivr.security.card_store import CardDetails
 from models import Account, Arrangement
 from tests.app_helpers import call_payments, texts
 from tests.gateway_standins.stripe import StripeStandIn
+from tests.menu_helpers import ALEX_MAIN_MENU, JORDAN_LATER, JORDAN_OTHER_AMOUNT, SAM_MAIN_MENU
 from tests.twilio_helpers import TwilioCaller
 
 VISA = "4242424242424242"
@@ -39,7 +40,7 @@ def ivr(app: Flask, *args: str) -> str:
 
 def test_a_payment_scheduled_by_phone_is_charged_on_its_date(demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app)
-    answer = caller.walk("1", "2468", "2", "1", "2", "1201", "1", VISA, "1230", "123", "94105",
+    answer = caller.walk(*JORDAN_LATER, "1201", "1", VISA, "1230", "123", "94105",
                          "1")
     assert "is scheduled for December first" in answer.said
     [scheduled] = call_payments(demo_app)
@@ -64,7 +65,7 @@ def test_a_payment_scheduled_by_phone_is_charged_on_its_date(demo_app: Flask) ->
 def test_a_bank_debit_returned_by_the_bank_restores_the_balance(demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app)
     returned_account = "000222222227"  # Stripe's test account: insufficient funds
-    answer = caller.walk("1", "2468", "2", "2", "100", "1", "2", "1", "110000000",
+    answer = caller.walk(*JORDAN_OTHER_AMOUNT, "100", "1", "2", "1", "110000000",
                          returned_account, returned_account, "1")
     assert "has been submitted" in answer.said
     [pending] = call_payments(demo_app)
@@ -83,7 +84,7 @@ def test_a_bank_debit_returned_by_the_bank_restores_the_balance(demo_app: Flask)
 
 def test_an_arrangement_is_paid_instalment_by_instalment(demo_app: Flask) -> None:
     sam = TwilioCaller(demo_app, caller="+12125550199")
-    answer = sam.walk("1", "1357", "5", "2", "1201", "1215", "1", VISA, "1230", "123", "10001",
+    answer = sam.walk(*SAM_MAIN_MENU, "5", "2", "1201", "1215", "1", VISA, "1230", "123", "10001",
                       "1")
     assert "Your payment arrangement is set up." in answer.said
     ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-01")
@@ -97,7 +98,7 @@ def test_an_arrangement_is_paid_instalment_by_instalment(demo_app: Flask) -> Non
 
 def test_autopay_set_up_by_phone_pays_the_balance_on_the_due_date(demo_app: Flask) -> None:
     alex = TwilioCaller(demo_app, caller="+13125550142")
-    answer = alex.walk("30009012", "8024", "4", "2", "2", "1")
+    answer = alex.walk(*ALEX_MAIN_MENU, "4", "2", "2", "1")
     assert "AutoPay is now on." in answer.said
     ivr(demo_app, "payments", "run-scheduled", "--date", "2026-12-11")
     assert account(demo_app, "30009012").balance_cents == 25000
@@ -120,7 +121,7 @@ def test_with_stripe_a_card_kept_by_pay_is_charged_by_the_scheduled_run(
     stripe = StripeStandIn().install(requests_mock)
     customer, method = stripe.mint_card(CardDetails("4242424242424242", "1230", "123", "94105"))
     caller = TwilioCaller(demo_app)
-    answer = caller.walk("1", "2468", "2", "1", "2", "1201")
+    answer = caller.walk(*JORDAN_LATER, "1201")
     assert "bank account" not in answer.said  # Stripe here takes cards only
     pay = caller.press(answer, "1").root.find("Pay")
     assert pay is not None and pay.get("tokenType") == "payment-method"

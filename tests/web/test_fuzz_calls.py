@@ -83,26 +83,30 @@ INSTALMENT_DATES = ["1201", "1215", "1125", "1220", "0110", "0119", "0301", "112
 # Menu options worth choosing, most useful first: towards paying, and authorising.
 PREFERRED_OPTIONS = ("To authorize this payment", "To authorize this debit",
                      "To agree to this payment arrangement",
-                     "To continue with this account", "To make a payment",
-                     "To set up a payment arrangement", "To pay the full balance",
+                     "For the account ending", "To pay now by card", "By bank account",
+                     "With the", "To make a payment", "To pay your balance now",
+                     "To set up a payment arrangement", "For other amounts or dates",
+                     "For a different amount", "To pay the full balance",
                      "To pay a different amount", "To pay today", "To schedule the payment",
                      "To pay with a new card", "To pay from a bank account", "To pay with the",
-                     "To use a checking account", "To use a savings account",
+                     "For checking", "For savings",
                      "To try a different card", "To pay in 2 payments", "To pay in 3 payments",
-                     "To keep the", "To return to the main menu", "To cancel a scheduled",
-                     "To cancel the payment of", "To manage scheduled payments",
-                     "To turn on AutoPay", "To use the")
+                     "To keep this", "For more options", "To return to the main menu",
+                     "To cancel a scheduled", "To cancel the payment of",
+                     "To manage scheduled payments", "To turn on AutoPay", "To use the")
 # A payment is authorised by a card's "payment" or, for a bank account, a "debit".
 AUTHORISE = re.compile(r"To authorize this (payment|debit), press 1\.")
 AGREE = "To agree to this payment arrangement, press 1."
 APOLOGY = render(say("end.application_error"))
-_OPTION = re.compile(r"To ([^.]*?), press (\d|star|pound)\.")
+_OPTION = re.compile(r"\b(To|By|With|For) ([^.]*?), press (\d|star|pound)\.")
 _KEY_NAMES = {"star": "*", "pound": "#"}
 
 
 def offered_options(said: str) -> list[tuple[str, str]]:
-    """Each "To ..., press N." in what was said, as (what it does, key)."""
-    return [(f"To {text}", _KEY_NAMES.get(key, key)) for text, key in _OPTION.findall(said)]
+    """Each "To ..., press N." (or "By ...", "With ...", "For ...") in what was said, as (what
+    it does, key)."""
+    return [(f"{lead} {text}", _KEY_NAMES.get(key, key))
+            for lead, text, key in _OPTION.findall(said)]
 
 
 @dataclass
@@ -119,15 +123,15 @@ class CallModel:
 
 def data_entry_keys(said: str, call: CallModel) -> list[str] | None:
     """The sensible keys for a data-entry prompt (the most useful first), or None for a menu."""
-    if "digit PIN" in said:
+    if "Enter your PIN" in said:
         return [call.pin, *PINS.values(), "0000", "24680"]
     if "routing number" in said:
         return ["110000000#", "021000021#", "123456789#", "11000000#"]
-    if "bank account number again" in said:
+    if "enter it again" in said:
         return [f"{call.bank_account}#", *(f"{n}#" for n in BANK_ACCOUNTS)]
     if "bank account number" in said:
         return [f"{n}#" for n in BANK_ACCOUNTS]
-    if "enter your account number" in said:
+    if "Enter your account number" in said:
         return [f"{n}#" for n in ACCOUNT_NUMBERS] + ["12ab#"]
     if "card number" in said:
         return [f"{n}#" for n in CARDS]
@@ -221,7 +225,7 @@ def cents_from_words(phrase: str) -> int:
     return dollars * 100 + cents
 
 
-_READ_BACK = (re.compile(r"You are about to pay (.+?) with "),
+_READ_BACK = (re.compile(r"You are paying ([^.]+?) with "),
               re.compile(r"You are about to schedule a payment of (.+?) with "),
               re.compile(r"Payment \d+: (.+?) on "))
 
@@ -483,9 +487,9 @@ class CallFuzzer(RuleBasedStateMachine):
         if not digits:  # Twilio falls through to the <Redirect>, as for silence
             self.stay_silent()
             return
-        if "bank account number, followed" in said:
+        if "bank account number, then" in said:
             self.current.bank_account = digits
-        if "enter your account number" in said:
+        if "Enter your account number" in said:
             pins = dict(zip(ACCOUNT_NUMBERS, PINS.values(), strict=False))
             self.current.pin = pins.get(digits, "2468")
         if digits == "1" and AUTHORISE.search(said):
@@ -707,7 +711,7 @@ def test_amount_words_read_back(cents: int) -> None:
 
 
 @pytest.mark.parametrize("said, amounts", [
-    ("You are about to pay one hundred twenty dollars and forty-five cents with the Visa card "
+    ("You are paying one hundred twenty dollars and forty-five cents with the Visa card "
      "ending in 4 2 4 2. To authorize this payment, press 1.", [12045]),
     ("Your payment arrangement is 2 payments with the Visa card ending in 4 2 4 2. Payment 1: "
      "forty-four dollars and fifty-five cents on December first. Payment 2: forty-four dollars "

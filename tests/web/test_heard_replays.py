@@ -10,9 +10,10 @@ from flows.authorisation import AGREE_DEBIT, agree_option
 from flows.speech import Money, render, speak_value
 from ivr.config import override_settings
 from tests.app_helpers import call_payments
+from tests.menu_helpers import JORDAN_NEW_BANK
 from tests.twilio_helpers import Answer, TwilioCaller
 
-JORDAN_BANK_TODAY = ("1", "2468", "2", "1", "1", "2", "1", "110000000", "000123456789",
+JORDAN_BANK_TODAY = (*JORDAN_NEW_BANK, "1", "110000000", "000123456789",
                      "000123456789")  # the full balance today, from a new checking account
 
 

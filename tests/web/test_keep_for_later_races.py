@@ -19,11 +19,12 @@ from models import Payment
 from tests.app_helpers import call_payments, postgresql_only
 from tests.concurrency import at_once
 from tests.fault_helpers import WorkerKilled, fire_once
+from tests.menu_helpers import JORDAN_LATER
 from tests.twilio_helpers import Answer, TwilioCaller
 
 STRIPE = "https://api.stripe.com"
 # Jordan, December 1st, a new card that Stripe declines when it is set up.
-TO_LATER_READ_BACK = ("1", "2468", "2", "1", "2", "1201", "1",
+TO_LATER_READ_BACK = (*JORDAN_LATER, "1201", "1",
                       "4000000000000002", "1230", "123", "30301")
 CALLERS = 8
 

@@ -18,12 +18,13 @@ from models import AuditEvent, SavedPaymentMethod
 from tests.app_helpers import call_payments, postgresql_only
 from tests.card_helpers import card_entries
 from tests.concurrency import at_once
+from tests.menu_helpers import JORDAN_LATER, SAM_MAIN_MENU
 from tests.twilio_helpers import TwilioCaller
 
 DECLINED_AT_SETUP = CardDetails("4000000000000002", "1230", "123", "30301")
 VISA = CardDetails("4000056655665556", "1230", "737", "30301")
-LATER_NEW_CARD = ("1", "2468", "2", "1", "2", "1201", "1")  # Jordan, December 1st, a new card
-SAM_PLAN_NEW_CARD = ("1", "1357", "5", "2", "1201", "1215", "1")  # Sam, 2 instalments, new card
+LATER_NEW_CARD = (*JORDAN_LATER, "1201", "1")  # Jordan, December 1st, a new card
+SAM_PLAN_NEW_CARD = (*SAM_MAIN_MENU, "5", "2", "1201", "1215", "1")  # Sam, 2 instalments, new card
 STRIPE = "https://api.stripe.com"
 
 

@@ -13,12 +13,13 @@ from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.security.card_store import BankDetails, CardDetails
 from models import SandboxCharge
 from tests.app_helpers import balance, call_payments
+from tests.menu_helpers import JORDAN_LATER, JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
-TO_CAPTURE = ("1", PIN, "2", "2", "30", "1", "1")  # $30 today, a new card: <Pay> charges it
-TO_BANK = ("1", PIN, "2", "2", "30", "1", "2", "2")  # $30 today, a new savings account
-TO_KEEP = ("1", PIN, "2", "1", "2", "1201", "1")  # the balance on December 1st, a new card
+TO_CAPTURE = (*JORDAN_OTHER_AMOUNT, "30", "1", "1")  # $30 today, a new card: <Pay> charges it
+TO_BANK = (*JORDAN_OTHER_AMOUNT, "30", "1", "2", "2")  # $30 today, a new savings account
+TO_KEEP = (*JORDAN_LATER, "1201", "1")  # the balance on December 1st, a new card
 CARD_TOKEN = SandboxGateway().save_card(CardDetails("4242424242424242", "1230", "123", "94105"))
 BANK_TOKEN = SandboxGateway().save_bank(BankDetails("110000000", "000123456789", "savings"))
 

@@ -15,9 +15,10 @@ from ivr.payments.reconcile import reconcile
 from ivr.web import calls
 from models import utcnow
 from tests.app_helpers import balance, call_payments
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import TwilioCaller, pay_result
 
-TO_PAY_CAPTURE = ("1", "2468", "2", "2", "30", "1", "1")  # $30 today, a new card, <Pay>
+TO_PAY_CAPTURE = (*JORDAN_OTHER_AMOUNT, "30", "1", "1")  # $30 today, a new card, <Pay>
 CHARGED = {"Result": "success", "PaymentConfirmationCode": "ch_3Review4",
            "PaymentCardType": "visa", "PaymentCardNumber": "xxxx-xxxx-xxxx-4242",
            "ExpirationDate": "1230", "PaymentCardPostalCode": "94105"}

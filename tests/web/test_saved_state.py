@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from ivr.db import db
 from models import CallSession, Payment
+from tests.menu_helpers import JORDAN_NEW_BANK
 from tests.twilio_helpers import Answer, TwilioCaller
 
 BANK_ACCOUNT = "000123456789"
 # Pay the full balance today from a new savings account, up to its second entry.
-TO_SECOND_BANK_ENTRY = ("1", "2468", "2", "1", "1", "2", "2", "110000000", BANK_ACCOUNT)
+TO_SECOND_BANK_ENTRY = (*JORDAN_NEW_BANK, "2", "110000000", BANK_ACCOUNT)
 
 
 def as_previous_version(caller: TwilioCaller) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from flask import Flask
 from ivr.config import override_settings
 from ivr.ports import payments as payment_ports
 from tests.app_helpers import balance, call_payments, postgresql_only
-from tests.fault_helpers import TO_READ_BACK
+from tests.fault_helpers import NEW_VISA
+from tests.menu_helpers import JORDAN_NEW_BANK, NOW_BY_CARD
 from tests.money_checks import gateway_charges
 from tests.twilio_helpers import TwilioCaller
 
-JORDAN_BANK_TODAY = ("1", "2468", "2", "1", "1", "2", "1", "110000000", "000123456789",
+JORDAN_BANK_TODAY = (*JORDAN_NEW_BANK, "1", "110000000", "000123456789",
                      "000123456789")  # the full balance today, from a new checking account
 
 
@@ -36,7 +37,7 @@ def test_two_calls_paying_the_balance_at_once_cannot_both_take_it(
     by_bank = TwilioCaller(demo_app, call_sid="CA" + "b" * 32)
     by_card = TwilioCaller(demo_app, call_sid="CA" + "c" * 32, caller="+16505550123")
     bank_read_back = by_bank.walk(*JORDAN_BANK_TODAY)
-    card_read_back = by_card.walk("10001234", "2468", "2", *TO_READ_BACK[3:])
+    card_read_back = by_card.walk("10001234", "2468", NOW_BY_CARD, *NEW_VISA)
     original = payment_ports.tel_complete
     landed: list[str] = []
 

@@ -53,7 +53,7 @@ def test_a_call_from_a_255_character_sip_uri_is_answered(demo_app: Flask) -> Non
 
     answer = caller.start()
 
-    assert "Please enter your account number" in answer.said, answer.said
+    assert "Enter your account number" in answer.said, answer.said
     row = call_row(demo_app, caller.call_sid)
     assert (row.from_number, row.to_number) == (SIP, SIP)
-    assert "Please enter your 4 digit PIN." in caller.press(answer, "10001234").said
+    assert "Enter your PIN." in caller.press(answer, "10001234").said

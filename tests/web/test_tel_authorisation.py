@@ -16,11 +16,12 @@ from ivr.config import override_settings
 from ivr.db import db
 from models import AutopayEnrollment
 from tests.app_helpers import addressed_texts, call_payments
+from tests.menu_helpers import ALEX_MAIN_MENU, JORDAN_NEW_BANK
 from tests.twilio_helpers import Answer, TwilioCaller
 
 BILLER, PHONE = "Riverside Water", "+18005550199"
 TODAY = date(2026, 11, 21)  # the tests' IVR_TODAY
-JORDAN_TO_BANK = ("1", "2468", "2", "1", "1", "2", "1", "110000000", "000123456789",
+JORDAN_TO_BANK = (*JORDAN_NEW_BANK, "1", "110000000", "000123456789",
                   "000123456789")  # pay the full balance today from a new checking account
 
 
@@ -73,7 +74,7 @@ def test_cancelling_instead_stores_nothing_and_texts_nothing(line: Flask) -> Non
 
 def test_autopay_by_bank_is_stored_as_the_twiml_said_it(line: Flask) -> None:
     caller = TwilioCaller(line, caller="+13125550142")
-    answer = caller.walk("30009012", "8024", "4", "2", "2")  # AutoPay with checking 6789
+    answer = caller.walk(*ALEX_MAIN_MENU, "4", "2", "2")  # AutoPay with checking 6789
     said = authorisation_said(answer, AGREE_AUTOPAY)
     assert speak_value(date(2026, 12, 12)) in said  # its first due date
     assert "Alex Kim" in said and speak_value(Phone(PHONE)) in said

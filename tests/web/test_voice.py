@@ -20,12 +20,13 @@ from ivr.config import override_settings, settings_of, store_settings
 from ivr.db import db
 from models import Account, CallSession, Payment, SmsMessage
 from tests.app_helpers import make_app, settings_with
+from tests.menu_helpers import JORDAN_MAIN_MENU, JORDAN_NEW_CARD, SAM_MAIN_MENU
 from tests.twilio_helpers import Answer, TwilioCaller
 
 VISA = "4242424242424242"
 CVC = "987"
 PIN = "2468"  # demo account 10001234, matched by caller ID +14155550100
-TO_READ_BACK = ("1", PIN, "2", "1", "1", "1", VISA, "1230", CVC, "94105")  # pay today, new card
+TO_READ_BACK = (*JORDAN_NEW_CARD, VISA, "1230", CVC, "94105")  # pay today, new card
 
 
 def rows(app: Flask, model: type[Any]) -> list[Any]:
@@ -189,7 +190,7 @@ def test_an_exception_transfers_when_an_agent_is_configured(
 
 def test_agent_transfer_dials_the_configured_number(caller: TwilioCaller) -> None:
     override_settings(caller.app, IVR_AGENT_NUMBER="+18005550123")
-    answer = caller.walk("1", PIN)
+    answer = caller.walk(*JORDAN_MAIN_MENU)
     assert "To speak with an agent, press 0." in answer.said
     transfer = caller.press(answer, "0")
     assert transfer.verbs() == ["Say", "Dial"]
@@ -204,7 +205,7 @@ def test_a_webhook_without_a_call_sid_is_answered_with_twiml(caller: TwilioCalle
 
 
 def test_status_callback_closes_the_session(caller: TwilioCaller) -> None:
-    caller.walk("1", PIN, "2", "1", "1", "1", VISA)
+    caller.walk(*JORDAN_NEW_CARD, VISA)
     answer = caller.post("/voice/status", CallStatus="completed", CallDuration="42")
     assert answer.status == 200 and answer.root.tag == "Response"
     [call] = rows(caller.app, CallSession)
@@ -225,14 +226,14 @@ def test_hanging_up_after_paying_drops_the_token_offered_for_keeping(
 
 def test_withheld_caller_id_asks_for_the_account_number(demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app, caller="anonymous")
-    assert "enter your account number" in caller.start().said
+    assert "Enter your account number" in caller.start().said
 
 
 def test_state_is_saved_every_turn_so_any_worker_can_answer(
         caller: TwilioCaller, database_url: str, tmp_path: Any) -> None:
-    answer = caller.walk("1", PIN)
+    answer = caller.walk(*JORDAN_MAIN_MENU)
     other_worker = TwilioCaller(make_app(database_url, tmp_path), call_sid=caller.call_sid)
-    assert "one hundred twenty dollars" in other_worker.press(answer, "1").said
+    assert "one hundred twenty dollars" in other_worker.press(answer, "1").said  # the balance
 
 
 def test_the_confirmation_number_is_spoken_texted_and_exported_alike(
@@ -267,7 +268,7 @@ def test_signatures_are_checked_against_the_public_url_behind_a_proxy(
 
 def test_a_turn_that_stays_on_its_step_still_saves_what_changed(demo_app: Flask) -> None:
     sam = TwilioCaller(demo_app, caller="+12125550199")  # past due: offered an arrangement
-    answer = sam.walk("1", "1357", "5", "2", "1201")
+    answer = sam.walk(*SAM_MAIN_MENU, "5", "2", "1201")
     assert "payment 2 of 2" in answer.said
     [call] = rows(demo_app, CallSession)
     assert call.state == "arrange_date"

@@ -13,10 +13,11 @@ from ivr.db import db
 from ivr.sim.pay_twiml import ERROR_TYPES, PAY_ATTRIBUTES, PROMPT_ATTRIBUTES
 from models import SmsMessage
 from tests.app_helpers import balance, call_payments
+from tests.menu_helpers import JORDAN_LATER, JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
-TO_CAPTURE = ("1", PIN, "2", "2", "30", "1", "1")  # $30 today, with a new card
+TO_CAPTURE = (*JORDAN_OTHER_AMOUNT, "30", "1", "1")  # $30 today, with a new card
 
 
 @pytest.fixture
@@ -82,8 +83,7 @@ def test_success_records_the_payment_without_charging_again(caller: TwilioCaller
                         PaymentConfirmationCode="ch_3Mx", PaymentCardType="visa",
                         PaymentCardNumber="xxxx-xxxx-xxxx-4242", ExpirationDate="1230",
                         PaymentCardPostalCode="94105")
-    assert ("Your payment of thirty dollars has been approved, and it posts to your account "
-            "today.") in answer.said
+    assert "Thank you, your payment has been approved." in answer.said
     [payment] = call_payments(caller.app)
     assert (payment.status, payment.gateway_reference, payment.card_brand, payment.card_last4) \
         == ("approved", "ch_3Mx", "Visa", "4242")
@@ -99,7 +99,7 @@ def test_the_payment_is_written_ahead_and_held_before_pay_charges(
     assert (payment.status, payment.twilio_pay, payment.amount_cents) == ("processing", True,
                                                                           3000)
     other = TwilioCaller(caller.app, call_sid="CA" + "7" * 32)
-    heard = other.walk("1", PIN, "1").said
+    heard = other.walk("1", PIN).said  # the balance, right after the PIN
     assert "We are still confirming a payment of thirty dollars." in heard
 
 
@@ -126,7 +126,7 @@ def test_a_connector_error_that_is_no_decline_is_held_as_in_doubt(caller: Twilio
     assert "we could not confirm your payment of thirty dollars" in answer.said
     assert "No payment was taken" not in answer.said
     assert [p.status for p in call_payments(caller.app)] == ["unknown"]
-    again = TwilioCaller(caller.app, call_sid="CA" + "8" * 32).walk("1", PIN, "1").said
+    again = TwilioCaller(caller.app, call_sid="CA" + "8" * 32).walk("1", PIN).said
     assert "We are still confirming a payment of thirty dollars." in again
 
 
@@ -171,7 +171,7 @@ def test_a_redelivered_pay_result_records_one_payment(caller: TwilioCaller) -> N
 
 
 def test_scheduling_tokenises_instead_of_charging(caller: TwilioCaller) -> None:
-    answer = caller.walk("1", PIN, "2", "1", "2", "1203", "1")
+    answer = caller.walk(*JORDAN_LATER, "1203", "1")
     pay = answer.root.find("Pay")
     assert pay is not None
     assert pay.get("tokenType") == "reusable" and pay.get("chargeAmount") is None

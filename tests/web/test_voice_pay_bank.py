@@ -15,10 +15,11 @@ from ivr.security.card_store import BankDetails
 from ivr.sim.pay_twiml import ERROR_TYPES, PAY_ATTRIBUTES, PROMPT_ATTRIBUTES, PROMPT_FOR
 from models import SandboxCharge
 from tests.app_helpers import balance, call_payments
+from tests.menu_helpers import JORDAN_OTHER_AMOUNT
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
-TO_BANK = ("1", PIN, "2", "2", "30", "1", "2")  # $30 today, from a new bank account
+TO_BANK = (*JORDAN_OTHER_AMOUNT, "30", "1", "2")  # $30 today, from a new bank account
 TOKEN = SandboxGateway().save_bank(BankDetails("110000000", "000123456789", "savings"))
 COLLECTED = {"Result": "success", "PaymentMethod": "ach-debit",
              "BankAccountType": "consumer-savings", "BankRoutingNumber": "110000000",
@@ -72,7 +73,7 @@ def test_the_bank_pay_verb_holds_only_what_twilios_schema_has(caller: TwilioCall
 def test_the_account_is_debited_only_after_the_authorisation_is_agreed(
         caller: TwilioCaller) -> None:
     read_back = pay_result(caller, to_pay(caller), **COLLECTED)
-    assert "You are about to pay thirty dollars with the savings account ending in 8 9." \
+    assert "You are paying thirty dollars with the savings account ending in 8 9." \
         in read_back.said
     assert "electronic debit of thirty dollars" in read_back.said
     assert "To authorize this debit, press 1." in read_back.said

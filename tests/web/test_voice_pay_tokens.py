@@ -16,10 +16,11 @@ from ivr.security.card_store import CardDetails
 from models import SavedPaymentMethod
 from tests.app_helpers import call_payments
 from tests.gateway_standins.stripe import StripeStandIn
+from tests.menu_helpers import JORDAN_LATER
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 PIN = "2468"
-TO_KEEP = ("1", PIN, "2", "1", "2", "1201", "1")  # the balance on December 1st, a new card
+TO_KEEP = (*JORDAN_LATER, "1201", "1")  # the balance on December 1st, a new card
 CARD = {"PaymentCardType": "visa", "PaymentCardNumber": "xxxx-xxxx-xxxx-4242",
         "ExpirationDate": "1230"}
 VISA = CardDetails("4242424242424242", "1230", "123", "94105")  # what the connector took
