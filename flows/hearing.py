@@ -38,8 +38,9 @@ MAX_AMOUNT_DIGITS = 7  # as many dollar digits as a keyed amount may have
 
 
 def call_language(state: CallState, ctx: Context) -> str:
-    """The language the caller is spoken to, and heard, in."""
-    return ctx.settings.language
+    """The language the caller is spoken to, and heard, in: the call's own (the line's, the
+    account's, or the caller's choice)."""
+    return state.language
 
 
 def hear_id(prompt_id: str) -> str:

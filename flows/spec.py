@@ -8,15 +8,22 @@ so a menu's keys, its prompt and its dispatch come from one list of options.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from flows.capture import NO_RESULT, CaptureReport
 from flows.context import Context
 from flows.hearing import hear_id
 from flows.keys import SLOWER, STAR
 from flows.menus import menu, option
+from flows.options import NEXT as NEXT
+from flows.options import Action as Action
+from flows.options import Each as Each
+from flows.options import Guard as Guard
+from flows.options import Offer as Offer
+from flows.options import Option as Option
+from flows.options import Params as Params
 from flows.outcomes import Finish, Go, Outcome, Retry
 from flows.pace import slow_down
 from flows.payment_steps import cancel_payment
@@ -28,74 +35,10 @@ from flows.wording import Either as Either
 from flows.wording import Words, prompt_ids
 from flows.wording import pick_words as _pick
 
-T = TypeVar("T")
-Guard = Callable[[CallState, Context], bool]
-Action = Callable[[CallState, Context], Outcome]
 Handler = Callable[[CallState, str, Context], Outcome]
-Params = Callable[[CallState, Context], Mapping[str, object]]
 Intro = Callable[[CallState, Context], list[Prompt]]
-
-# A menu option's key meaning "the number after the last one before it" (see Menu.offers).
-NEXT = "next"
 ENTRY_TIMEOUT = 10  # seconds to start keying a number
 ENTRY_SPEECH_TIMEOUT = 3  # a number said digit by digit has pauses between the digits
-
-
-@dataclass(frozen=True)
-class Offer:
-    """One option as offered in this turn: its key, its words and what pressing it does."""
-
-    key: str
-    prompt: Prompt
-    run: Action
-    numbered: bool
-
-
-@dataclass(frozen=True)
-class Option:
-    """Press ``key`` to go to ``then`` (a step, or an action deciding the outcome).
-
-    Offered, and accepted, only while ``when`` holds; ``do`` runs before going to a step.
-    """
-
-    key: str
-    prompt: Words
-    then: Step | Action
-    when: Guard | None = None
-    params: Mapping[str, object] | Params = field(default_factory=dict)
-    do: Callable[[CallState], None] | None = None
-
-    def run(self, state: CallState, ctx: Context) -> Outcome:
-        """What pressing the key does."""
-        if self.do is not None:
-            self.do(state)
-        return Go(self.then) if isinstance(self.then, Step) else self.then(state, ctx)
-
-    def offer(self, key: str, state: CallState, ctx: Context) -> Offer:
-        """This option as said in this turn."""
-        params = self.params(state, ctx) if callable(self.params) else self.params
-        return Offer(key, option(_pick(self.prompt, state, ctx), key, **params), self.run,
-                     numbered=self.key == NEXT)
-
-
-@dataclass(frozen=True)
-class Each(Generic[T]):
-    """One numbered option (1, 2, ...) per item: a saved method, a scheduled payment."""
-
-    items: Callable[[CallState, Context], Sequence[T]]
-    prompt: str
-    params: Callable[[T], Mapping[str, object]]
-    then: Callable[[CallState, T, Context], Outcome]
-
-    def offers(self, first: int, state: CallState, ctx: Context) -> list[Offer]:
-        """An offer per item, numbered from ``first``."""
-        return [Offer(str(number), option(self.prompt, str(number), **self.params(item)),
-                      _bind(self.then, item), numbered=True)
-                for number, item in enumerate(self.items(state, ctx), start=first)]
-
-
-def _bind(then: Callable[[CallState, T, Context], Outcome], item: T) -> Action:
-    return lambda state, ctx: then(state, item, ctx)
 
 
 @dataclass(frozen=True, kw_only=True)

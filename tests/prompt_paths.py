@@ -29,6 +29,7 @@ JORDAN, ALEX, SAM = "+14155550100", "+13125550142", "+12125550199"  # their call
 ASKING_STEPS = frozenset(step for step, spec in STEPS.items() if not isinstance(spec, Hold | End))
 
 _NOW = [JORDAN, "1", PIN]  # the balance, and the offer to pay it now
+_MENU = [*_NOW, MORE]  # more options: the main menu
 _ONE_DOLLAR = [*_NOW, *OTHER_AMOUNT, "1"]  # pay a different amount: one dollar
 _METHOD = [*_ONE_DOLLAR, "1"]  # today
 _CARD = [*_METHOD, "1", VISA, "1230", "123", "94105"]

@@ -3,8 +3,8 @@
 ``SimulatedCall(transport, caller).run()`` posts to ``<base>/voice``, executes the TwiML
 it gets back the way Twilio would, asks ``caller`` what to do at every ``<Gather>`` (and
 every ``<Pay>`` field, see ``ivr.sim.pay``) and posts the status callback to
-``<base>/voice/status`` when the call ends.
-Scripts (``ivr.sim.script``) and the interactive keypad (``ivr.sim.callers``) are callers.
+``<base>/voice/status`` when the call ends. Scripts (``ivr.sim.script``) and the interactive
+keypad (``ivr.sim.callers``) are callers.
 """
 
 from __future__ import annotations
@@ -26,21 +26,9 @@ from ivr.sim.dial import ring_agent
 from ivr.sim.pay import PaySession
 from ivr.sim.pay_connectors import CONNECTORS, connector_for
 from ivr.sim.record import LaterCallbacks, RecordSession
-from ivr.sim.results import (
-    SECONDS_PER_KEY,
-    WORDS_PER_MINUTE,
-    Action,
-    CallResult,
-    Outcome,
-    Spoken,
-)
+from ivr.sim.results import SECONDS_PER_KEY, WORDS_PER_MINUTE, Action, CallResult, Outcome, Spoken
 from ivr.sim.transport import Transport
-from ivr.sim.twiml import (
-    GatherSpec,
-    local_name,
-    parse_twiml,
-    say_text,
-)
+from ivr.sim.twiml import GatherSpec, local_name, parse_twiml, say_text
 
 DEFAULT_FROM = "+14155550100"
 DEFAULT_TO = "+18005550199"
@@ -246,10 +234,10 @@ class SimulatedCall:
         if action.kind == "hangup":
             self.end("hangup", by="caller")
             return _STOP
+        target = urljoin(current_url, spec.action) if spec.action else current_url
         if action.kind == "say":
             # Twilio posts what it heard, and how sure it is, once the caller pauses.
             self.seconds += len(action.words.split()) / WORDS_PER_SECOND + spec.speech_timeout
-            target = urljoin(current_url, spec.action) if spec.action else current_url
             return _Request(spec.method, target, {"SpeechResult": action.words,
                                                   "Confidence": f"{action.confidence:.2f}"})
         digits = spec.digits(action.keys) if action.kind == "press" else ""
@@ -258,7 +246,6 @@ class SimulatedCall:
             self.seconds += spec.timeout  # Twilio waits out the timeout before moving on
         if not digits and not spec.action_on_empty_result:
             return _CONTINUE
-        target = urljoin(current_url, spec.action) if spec.action else current_url
         return _Request(spec.method, target, {"Digits": digits})
 
     def _pay(self, verb: ET.Element, current_url: str) -> _Request | str:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from ivr.db import db
 from models import AuditEvent, Dispute, utcnow
 from tests.app_helpers import account, dispute_cases
+from tests.menu_helpers import JORDAN_MAIN_MENU
 from tests.twilio_helpers import TwilioCaller, recording_status, recording_url
 
 SID = "RE" + "e" * 32
@@ -21,7 +22,7 @@ SID = "RE" + "e" * 32
 def opened_on_a_call(app: Flask) -> Dispute:
     """A case opened the way callers open one: a message recorded, then Twilio's callback."""
     caller = TwilioCaller(app, call_sid="CA" + "5" * 32)
-    caller.record(caller.walk("1", "2468", "7"), seconds=44, sid=SID)
+    caller.record(caller.walk(*JORDAN_MAIN_MENU, "7"), seconds=44, sid=SID)
     recording_status(caller, SID, seconds=41)
     [case] = dispute_cases(app)
     return case

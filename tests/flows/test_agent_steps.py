@@ -17,20 +17,20 @@ from flows.hours import AgentDesk, parse_hours
 from flows.spec import End
 from flows.speech import CATALOG_DIR
 from flows.state import EndKind, Event, Step
-from tests.flow_helpers import VISA, Caller, make_ports, verified
+from tests.flow_helpers import NOW_BY_CARD, VISA, Caller, at_main_menu, make_ports, verified
 
 CLOSED = AgentDesk(on_duty=False, hours=parse_hours("Mon-Fri 08:00-18:00"))
 
 
 def test_on_duty_a_transfer_is_put_through_from_the_agent_step() -> None:
-    caller = verified(make_ports(), agent=True)
-    assert caller.press("0") == "Please hold while we connect you to an agent."
+    caller = at_main_menu(make_ports(), agent=True)
+    assert caller.choose("agent") == "Please hold while we connect you to an agent."
     assert (caller.reply.end, caller.state.step) == (EndKind.TRANSFER, Step.AGENT)
 
 
 def test_off_duty_a_transfer_is_a_callback_offer_with_the_hours() -> None:
-    caller = verified(make_ports(), agent=True, desk=CLOSED)
-    heard = caller.press("0")
+    caller = at_main_menu(make_ports(), agent=True, desk=CLOSED)
+    heard = caller.choose("agent")
     assert caller.reply.end is None and caller.state.step is Step.CALLBACK_OFFER
     assert heard.startswith("Our agents are not available right now. Agents are available "
                             "Monday to Friday, from eight AM to six PM. To have an agent call "
@@ -46,8 +46,8 @@ def test_without_an_agent_there_is_no_transfer_nor_callback() -> None:
 
 
 def test_an_unanswered_transfer_comes_back_to_a_callback_offer() -> None:
-    caller = verified(make_ports(), agent=True)
-    caller.press("0")
+    caller = at_main_menu(make_ports(), agent=True)
+    caller.choose("agent")
     heard = caller.press(None)  # the <Dial action> of an agent who did not answer
     assert heard.startswith("Sorry, no agent is free to take your call right now. "
                             "To have an agent call you back, press 1.")
@@ -56,7 +56,7 @@ def test_an_unanswered_transfer_comes_back_to_a_callback_offer() -> None:
 
 def test_a_payment_being_keyed_is_dropped_when_no_agent_can_take_the_call() -> None:
     caller = verified(make_ports(), agent=True, desk=CLOSED)
-    caller.press_all("2", "1", "1", "1", VISA, "1230")
+    caller.press_all(NOW_BY_CARD, VISA, "1230")
     for _ in range(3):
         caller.press("12")  # a security code too short, three times: to an agent
     assert caller.state.step is Step.CALLBACK_OFFER and caller.state.draft is None
@@ -65,9 +65,10 @@ def test_a_payment_being_keyed_is_dropped_when_no_agent_can_take_the_call() -> N
 
 def test_the_caller_id_is_offered_and_the_request_kept() -> None:
     ports = make_ports()
-    caller = verified(ports, agent=True, desk=CLOSED)
-    caller.press_all("0", "1")
-    heard = caller.press("1")
+    caller = at_main_menu(ports, agent=True, desk=CLOSED)
+    caller.choose("agent")
+    caller.choose("call you back")
+    heard = caller.choose("ending in 0 1 0 0")
     assert heard.startswith("Thank you. An agent will call you back at 4 1 5, 5 5 5, 0 1 0 0.")
     assert caller.state.step is Step.MAIN_MENU
     assert ports.callbacks == {"CA1": (1, "+14155550100", True)}
@@ -84,8 +85,10 @@ def test_an_unverified_caller_is_said_goodbye_after_leaving_a_request() -> None:
 
 
 def test_failures_at_the_callback_steps_end_the_call_instead_of_offering_it_again() -> None:
-    caller = verified(make_ports(), agent=True, desk=CLOSED)
-    caller.press_all("0", "1", "2")
+    caller = at_main_menu(make_ports(), agent=True, desk=CLOSED)
+    caller.choose("agent")
+    caller.choose("call you back")
+    caller.choose("another number")
     for _ in range(3):
         heard = caller.press("0000000000")
     assert heard.endswith("Please call again later. Goodbye.")
@@ -93,12 +96,13 @@ def test_failures_at_the_callback_steps_end_the_call_instead_of_offering_it_agai
 
 
 def test_the_trail_keeps_the_latest_steps_moved_to() -> None:
-    caller = verified(make_ports(), agent=True)
-    caller.press_all("1", "3", "2", "1", "1", "1")
-    assert caller.state.trail == ["confirm_account", "pin", "main_menu", "pay_choice",
-                                  "pay_when", "pay_method", "card_number"]
+    caller = at_main_menu(make_ports(), agent=True)
+    caller.choose("balance")  # the balance, and the offer to pay it now
+    caller.press(NOW_BY_CARD)
+    assert caller.state.trail == ["confirm_account", "pin", "pay_now", "main_menu", "pay_now",
+                                  "card_number"]
     caller.press_all(VISA, "1230", "123", "94105")
-    assert caller.state.trail == ["pay_choice", "pay_when", "pay_method", "card_number",
+    assert caller.state.trail == ["pay_now", "main_menu", "pay_now", "card_number",
                                   "card_expiry", "card_code", "card_zip", "pay_confirm"]
     machine.handle(caller.state, Event("2"), caller.ctx)  # cancel: the main menu again
     assert caller.state.trail[-2:] == ["pay_confirm", "main_menu"]

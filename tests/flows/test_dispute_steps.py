@@ -10,16 +10,16 @@ from flows import machine
 from flows.recording import MIN_MESSAGE_SECONDS, RecordingReport
 from flows.state import CallState, EndKind, Event, Step
 from tests.fake_ports import FakePorts
-from tests.flow_helpers import Caller, verified
+from tests.flow_helpers import Caller, at_main_menu
 
 SID = "RE" + "a" * 32
 URL = f"https://api.twilio.com/2010-04-01/Accounts/AC{'0' * 32}/Recordings/{SID}"
 
 
 def at_recording(ports: FakePorts, **kwargs: object) -> Caller:
-    """A verified caller who chose to question a charge."""
-    caller = verified(ports, **kwargs)
-    caller.press("7")
+    """A verified caller who chose, at the main menu, to question a charge."""
+    caller = at_main_menu(ports, **kwargs)
+    caller.choose("question a charge")
     assert caller.state.step is Step.DISPUTE_RECORD
     return caller
 
@@ -32,7 +32,7 @@ def records(caller: Caller, report: RecordingReport | None) -> str:
 
 
 def test_the_main_menu_offers_to_question_a_charge(ports: FakePorts) -> None:
-    assert "To question a charge on your bill, press 7." in verified(ports).text
+    assert "To question a charge on your bill, press 7." in at_main_menu(ports).text
 
 
 def test_choosing_it_asks_for_a_two_minute_message_ended_by_pound(ports: FakePorts) -> None:

@@ -112,7 +112,7 @@ def _spoken_option_ids() -> set[str]:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_option_said_by_voice_has_phrases(language: str) -> None:
     ids = _spoken_option_ids()
-    assert {"option.pay", "option.agent", "option.pay_full", "option.use_saved"} <= ids
+    assert {"option.pay", "option.agent", "option.now_by_card", "option.use_saved"} <= ids
     missing = sorted(i for i in ids if not phrases(hear_id(i), language))
     assert not missing, f"{language} has no hear.* phrases for {missing}"
     for catalog_id in ("hear.repeat", "hear.slower", "hear.dollars", "hear.cents",

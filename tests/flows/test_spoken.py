@@ -6,17 +6,20 @@ import json
 
 from flows.keys import SLOWER
 from flows.state import Event, Step
-from tests.flow_helpers import VISA, Caller, make_ports, verified
+from tests.flow_helpers import NOW_BY_CARD, VISA, Caller, at_main_menu, make_ports, verified
+from tests.menu_helpers import OTHER_AMOUNT
 
 UNCLEAR = "Sorry, I didn't catch that. You can also use your keypad."
 KEYPAD = "Please use your keypad."
 
 
 def test_a_menu_option_named_is_taken_as_if_its_key_was_pressed() -> None:
-    caller = verified(make_ports())
+    caller = at_main_menu(make_ports())
     assert "Your balance is one hundred twenty dollars" in caller.say("pay my bill")
+    assert caller.state.step is Step.PAY_NOW
+    caller.say("a different amount")  # other amounts or dates ...
     assert caller.state.step is Step.PAY_CHOICE
-    caller.say("a different amount")
+    caller.say("a different amount")  # ... and there, a different amount
     assert caller.state.step is Step.PAY_OTHER_AMOUNT
     assert "You are paying fifty dollars." in caller.say("fifty dollars")
 
@@ -42,7 +45,7 @@ def test_the_pin_is_keypad_only_and_words_there_are_not_checked() -> None:
 
 def test_card_and_bank_numbers_said_are_not_taken() -> None:
     caller = verified(make_ports())
-    caller.press_all("2", "1", "1", "1")
+    caller.press(NOW_BY_CARD)
     assert caller.state.step is Step.CARD_NUMBER and KEYPAD not in caller.text  # keys so far
     assert UNCLEAR in caller.say("four two four two four two four two four two four two")
     assert KEYPAD in caller.text and caller.state.step is Step.CARD_NUMBER
@@ -52,7 +55,7 @@ def test_card_and_bank_numbers_said_are_not_taken() -> None:
 
 def test_agreeing_to_terms_is_by_key_only() -> None:
     caller = verified(make_ports())
-    caller.press_all("2", "1", "1", "1", VISA, "1230", "123", "94105")
+    caller.press_all(NOW_BY_CARD, VISA, "1230", "123", "94105")
     assert caller.state.step is Step.PAY_CONFIRM
     assert caller.reply.ask is not None and not caller.reply.ask.speech
     assert UNCLEAR in caller.say("yes, authorize it")
@@ -61,7 +64,8 @@ def test_agreeing_to_terms_is_by_key_only() -> None:
 
 def test_cancel_said_at_the_amount_drops_the_payment() -> None:
     caller = verified(make_ports())
-    caller.press_all("2", "2")
+    caller.press_all(*OTHER_AMOUNT)
+    assert caller.state.step is Step.PAY_OTHER_AMOUNT
     caller.say("never mind")
     assert caller.state.step is Step.MAIN_MENU and caller.state.draft is None
 
@@ -91,7 +95,7 @@ def test_slower_is_offered_at_the_greeting_only_and_8_works_at_any_menu() -> Non
     assert caller.reply.ask.timeout == timeout + 5
     assert "more slowly, press 8" not in caller.text
     caller.press_all("1", "1234")
-    assert caller.reply.slow and caller.state.step is Step.MAIN_MENU
+    assert caller.reply.slow and caller.state.step is Step.PAY_NOW
     assert "Okay, I will speak more slowly." in caller.say("slower please")
 
 

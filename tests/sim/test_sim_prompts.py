@@ -38,19 +38,19 @@ def test_a_say_is_matched_to_its_prompt_with_its_values() -> None:
 
 def test_expect_prompt_passes_on_the_prompt_and_fails_naming_what_was_heard(
         demo_app: Flask) -> None:
-    run_script(demo_app, script({"expect_prompt": "ask.confirm_account"}, "hangup"))
+    run_script(demo_app, script({"expect_prompt": "option.this_account"}, "hangup"))
     with pytest.raises(ScriptFailure) as failure:
         run_script(demo_app, script({"expect_prompt": "ask.pin"}, "hangup"))
     message = failure.value.message
     assert 'failed at step 1 (expect_prompt: "ask.pin")' in message
     assert "expected to hear prompt ask.pin; heard since the last action:" in message
-    assert ("  IVR [en-US]: We found the account ending in 1 2 3 4.  (ask.confirm_account)"
+    assert ("  IVR [en-US]: For the account ending in 1 2 3 4, press 1.  (option.this_account)"
             in message)
 
 
 def test_a_script_in_spanish_presses_the_offer_it_hears(demo_app: Flask) -> None:
     lines: list[str] = []
-    run_script(demo_app, script({"expect_prompt": "ask.confirm_account"}, {"press": "1"},
+    run_script(demo_app, script({"expect_prompt": "option.this_account"}, {"press": "1"},
                                 {"expect_prompt": "ask.pin"}, "hangup", language="es-US"),
                echo=lines.append)
     assert lines[7:9] == ["caller presses 9 (for es-US)", "IVR: For English, press 9."]
@@ -59,14 +59,14 @@ def test_a_script_in_spanish_presses_the_offer_it_hears(demo_app: Flask) -> None
 
 def test_a_prompt_heard_in_another_language_does_not_pass(demo_app: Flask) -> None:
     with pytest.raises(ScriptFailure,
-                       match=re.escape("expected to hear prompt ask.confirm_account in es-US")):
+                       match=re.escape("expected to hear prompt option.this_account in es-US")):
         # Chosen at the greeting, then back to English by the script's own press.
-        run_script(demo_app, script({"press": "9"}, {"expect_prompt": "ask.confirm_account"},
+        run_script(demo_app, script({"press": "9"}, {"expect_prompt": "option.this_account"},
                                     "hangup", language="es-US"))
 
 
 def test_a_run_language_overrides_the_scripts(demo_app: Flask) -> None:
-    result = run_script(demo_app, script({"expect_prompt": "ask.confirm_account"}, "hangup",
+    result = run_script(demo_app, script({"expect_prompt": "option.this_account"}, "hangup",
                                          **{"from": "+13055550173"}, language="es-US"),
                         language="en-US", quiet=True)  # Lucía's Spanish call, in English
     assert "caller presses 9 (for en-US)" in result.transcript

@@ -15,12 +15,12 @@ from ivr.security.context_links import signature
 from tests.agent_helpers import (
     PIN,
     SATURDAY_MORNING,
-    TO_MAIN_MENU,
     client_parameters,
     path_of,
     whisper,
     with_agent,
 )
+from tests.menu_helpers import JORDAN_MAIN_MENU, JORDAN_NEW_CARD
 from tests.twilio_helpers import Answer, TwilioCaller
 
 DECLINED, VISA = "4000000000000002", "4242424242424242"
@@ -28,7 +28,7 @@ DECLINED, VISA = "4000000000000002", "4242424242424242"
 KEYED = {"card numbers": (DECLINED, VISA), "expiry dates": ("1230", "0629"),
          "security codes": ("739", "864"), "ZIP codes": ("94117", "10118"), "PIN": (PIN,)}
 PAID_AFTER_A_DECLINE = (
-    *TO_MAIN_MENU, "2", "1", "1", "1", DECLINED, "1230", "739", "94117", "1",  # declined
+    *JORDAN_NEW_CARD, DECLINED, "1230", "739", "94117", "1",  # declined
     "1", "1", VISA, "0629", "864", "10118", "1",  # another card: approved
     "2", "0")  # the main menu, then an agent
 
@@ -85,7 +85,7 @@ def test_no_card_data_or_pin_reaches_the_agent(desk: TwilioCaller) -> None:
 
 
 def test_the_link_expires_by_the_settings_clock(desk: TwilioCaller) -> None:
-    link = link_of(desk.walk(*TO_MAIN_MENU, "0"))  # at 10:00, for 30 minutes
+    link = link_of(desk.walk(*JORDAN_MAIN_MENU, "0"))  # at 10:00, for 30 minutes
     override_settings(desk.app, IVR_NOW="2026-11-21T10:29")
     assert fetch(desk.app, link)[0] == 200
     override_settings(desk.app, IVR_NOW="2026-11-21T10:30")
@@ -96,13 +96,13 @@ def test_the_link_expires_by_the_settings_clock(desk: TwilioCaller) -> None:
 def test_the_clock_is_the_billers_wall_clock(desk: TwilioCaller) -> None:
     # IVR_NOW is 10:00 where the biller is: in Los Angeles, 18:00 UTC.
     override_settings(desk.app, IVR_TIMEZONE="America/Los_Angeles")
-    context = fetch(desk.app, link_of(desk.walk(*TO_MAIN_MENU, "0")))[1]
+    context = fetch(desk.app, link_of(desk.walk(*JORDAN_MAIN_MENU, "0")))[1]
     assert context["expires_at"] == "2026-11-21T18:30:00+00:00"
 
 
 def test_how_long_a_link_lasts_is_a_setting(desk: TwilioCaller) -> None:
     override_settings(desk.app, IVR_AGENT_CONTEXT_MINUTES=5)
-    link = link_of(desk.walk(*TO_MAIN_MENU, "0"))
+    link = link_of(desk.walk(*JORDAN_MAIN_MENU, "0"))
     override_settings(desk.app, IVR_NOW="2026-11-21T10:05")
     assert fetch(desk.app, link)[0] == 403
 
@@ -122,21 +122,21 @@ def _tampered(link: str, **changes: str) -> str:
     {"signature": "é" * 64},
 ])
 def test_a_tampered_link_is_refused(desk: TwilioCaller, change: dict[str, str]) -> None:
-    link = link_of(desk.walk(*TO_MAIN_MENU, "0"))
+    link = link_of(desk.walk(*JORDAN_MAIN_MENU, "0"))
     status, context, _ = fetch(desk.app, _tampered(link, **change))
     assert (status, context) == (403, {"error": "link not valid"})
 
 
 def test_a_link_cannot_be_moved_to_another_call(desk: TwilioCaller) -> None:
-    link = link_of(desk.walk(*TO_MAIN_MENU, "0"))
+    link = link_of(desk.walk(*JORDAN_MAIN_MENU, "0"))
     other = TwilioCaller(desk.app, call_sid="CA" + "7" * 32)
-    other.walk(*TO_MAIN_MENU)
+    other.walk(*JORDAN_MAIN_MENU)
     moved = link.replace(desk.call_sid, other.call_sid)
     assert fetch(desk.app, moved)[0] == 403
 
 
 def test_a_link_signed_with_another_key_is_refused(desk: TwilioCaller) -> None:
-    link = link_of(desk.walk(*TO_MAIN_MENU, "0"))
+    link = link_of(desk.walk(*JORDAN_MAIN_MENU, "0"))
     override_settings(desk.app, IVR_AGENT_CONTEXT_KEY="another-key-of-at-least-32-characters")
     assert fetch(desk.app, link)[0] == 403
 
@@ -152,13 +152,13 @@ def test_a_valid_link_to_a_call_the_line_does_not_know_is_not_found(desk: Twilio
 
 def test_the_context_is_not_cached_and_readable_from_a_desktop_on_another_origin(
         desk: TwilioCaller) -> None:
-    response = desk.app.test_client().get(link_of(desk.walk(*TO_MAIN_MENU, "0")))
+    response = desk.app.test_client().get(link_of(desk.walk(*JORDAN_MAIN_MENU, "0")))
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_the_link_is_on_the_public_url_when_one_is_set(desk: TwilioCaller) -> None:
     override_settings(desk.app, IVR_PUBLIC_URL="https://pay.example.com")
-    link = client_parameters(desk.walk(*TO_MAIN_MENU, "0"))["context_url"]
+    link = client_parameters(desk.walk(*JORDAN_MAIN_MENU, "0"))["context_url"]
     assert link.startswith(f"https://pay.example.com/agent/context/{desk.call_sid}?expires=")
     assert fetch(desk.app, path_of(link))[0] == 200

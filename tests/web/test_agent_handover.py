@@ -14,9 +14,7 @@ from ivr.web.agent_twiml import sip_with_headers
 from tests.agent_helpers import (
     AGENT,
     HOURS,
-    PIN,
     SATURDAY_AFTERNOON,
-    TO_MAIN_MENU,
     agent_noun,
     client_parameters,
     dial,
@@ -25,13 +23,14 @@ from tests.agent_helpers import (
     whisper,
     with_agent,
 )
+from tests.menu_helpers import JORDAN_MAIN_MENU, JORDAN_NEW_CARD, JORDAN_PAY_NOW, MORE, NOW_BY_CARD
 from tests.twilio_helpers import TwilioCaller
 
 DECLINED, VISA = "4000000000000002", "4242424242424242"
 # From the greeting: pay the full balance today with a new card that is declined, then the
-# main menu again.
-DECLINE_THEN_MENU = (*TO_MAIN_MENU, "2", "1", "1", "1", DECLINED, "1230", "739", "94117", "1",
-                     "2")
+# main menu.
+DECLINE_THEN_MENU = (*JORDAN_NEW_CARD, DECLINED, "1230", "739", "94117", "1", "2")
+PAY = "2"  # at the main menu: to make a payment (the offer to pay the balance now)
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def jordan(demo_app: Flask) -> TwilioCaller:
 
 def test_a_transfer_rings_the_agent_with_a_whisper_and_comes_back_if_unanswered(
         jordan: TwilioCaller) -> None:
-    answer = jordan.walk(*TO_MAIN_MENU, "0")
+    answer = jordan.walk(*JORDAN_MAIN_MENU, "0")
     assert answer.verbs() == ["Say", "Dial"]
     assert answer.said == "Please hold while we connect you to an agent."
     rung = dial(answer)
@@ -57,7 +56,7 @@ def test_a_transfer_rings_the_agent_with_a_whisper_and_comes_back_if_unanswered(
 
 def test_the_ring_time_is_a_setting(jordan: TwilioCaller) -> None:
     override_settings(jordan.app, IVR_AGENT_RING_SECONDS=12)
-    assert dial(jordan.walk(*TO_MAIN_MENU, "0")).get("timeout") == "12"
+    assert dial(jordan.walk(*JORDAN_MAIN_MENU, "0")).get("timeout") == "12"
 
 
 def test_the_whisper_summarises_a_verified_call_with_a_decline(jordan: TwilioCaller) -> None:
@@ -71,7 +70,7 @@ def test_the_whisper_summarises_a_verified_call_with_a_decline(jordan: TwilioCal
 
 def test_the_whisper_names_payments_made_and_declines_counted(jordan: TwilioCaller) -> None:
     # Declined twice, then paid with another card: the balance the agent hears is what is left.
-    answer = jordan.walk(*DECLINE_THEN_MENU, "2", "1", "1", "1", DECLINED, "1230", "739",
+    answer = jordan.walk(*DECLINE_THEN_MENU, PAY, NOW_BY_CARD, DECLINED, "1230", "739",
                          "94117", "1", "1", "1", VISA, "0629", "864", "10118", "1", "2", "0")
     assert whisper(jordan, answer).said == (
         "Verified caller, account ending in 1 2 3 4, balance zero dollars. "
@@ -92,7 +91,7 @@ def test_an_unverified_caller_is_whispered_as_such_without_the_balance(
 
 @pytest.mark.parametrize("signature", ["", "forged"])
 def test_the_whisper_is_a_signed_webhook(jordan: TwilioCaller, signature: str) -> None:
-    answer = jordan.walk(*TO_MAIN_MENU, "0")
+    answer = jordan.walk(*JORDAN_MAIN_MENU, "0")
     path = path_of(agent_noun(answer).get("url") or "")
     headers = {"X-Twilio-Signature": signature} if signature else {}
     response = jordan.client.post(path, data=jordan.params(ParentCallSid=jordan.call_sid),
@@ -151,7 +150,9 @@ def test_an_apology_within_the_hours_dials_a_client_agent(
 
 
 def test_the_main_menu_still_offers_the_agent_after_the_pin(jordan: TwilioCaller) -> None:
-    assert "To speak with an agent, press 0." in jordan.walk("1", PIN).said
+    offer = jordan.walk(*JORDAN_PAY_NOW)  # the balance and the offer to pay it now first
+    assert "agent" not in offer.said
+    assert "To speak with an agent, press 0." in jordan.press(offer, MORE).said
 
 
 def test_sip_headers_stay_within_twilios_limit_leaving_the_rest_to_the_context_link() -> None:

@@ -16,6 +16,7 @@ from ivr.ports.disputes import DisputePortsMixin
 from models import AuditEvent
 from tests.app_helpers import addressed_texts, call_row, dispute_cases
 from tests.concurrency import at_once
+from tests.menu_helpers import JORDAN_MAIN_MENU
 from tests.twilio_helpers import (
     Answer,
     TwilioCaller,
@@ -29,12 +30,16 @@ OTHER_SID = "RE" + "d" * 32
 RECORD_ATTRIBUTES = {"action", "method", "timeout", "finishOnKey", "maxLength", "playBeep",
                      "trim", "recordingStatusCallback", "recordingStatusCallbackMethod",
                      "recordingStatusCallbackEvent", "transcribe", "transcribeCallback"}
+# To the recording: the main menu (matched by caller ID, the PIN, more options), then 7.
+TO_RECORDING = (*JORDAN_MAIN_MENU, "7")
+NEXT_TURN = f"/voice/turn?t={len(TO_RECORDING) + 1}"  # the turn the recording answers
 
 
 def at_recording(app: Flask, call_sid: str = "CA" + "1" * 32) -> tuple[TwilioCaller, Answer]:
-    """A caller matched by caller ID who passed the PIN and chose to question a charge."""
+    """A caller matched by caller ID who passed the PIN, chose more options (the main menu)
+    and there chose to question a charge."""
     caller = TwilioCaller(app, call_sid=call_sid)
-    return caller, caller.walk("1", "2468", "7")
+    return caller, caller.walk(*TO_RECORDING)
 
 
 def spoken_case(answer: Answer) -> str:
@@ -51,18 +56,18 @@ def test_the_option_asks_for_a_message_with_record(demo_app: Flask) -> None:
     assert record is not None
     assert set(record.attrib) <= RECORD_ATTRIBUTES
     assert record.attrib == {
-        "action": "/voice/turn?t=4", "method": "POST", "maxLength": "120", "finishOnKey": "#",
+        "action": NEXT_TURN, "method": "POST", "maxLength": "120", "finishOnKey": "#",
         "playBeep": "true", "timeout": "5", "trim": "trim-silence",
         "recordingStatusCallback": "/voice/recording-status",
         "recordingStatusCallbackMethod": "POST",
         "recordingStatusCallbackEvent": "completed absent"}
     # Nothing recorded: Twilio skips the action and goes on to the next verb.
-    assert answer.root[-1].text == "/voice/turn?t=4&silence=1"
+    assert answer.root[-1].text == f"{NEXT_TURN}&silence=1"
     assert "You have up to 2 minutes. When you have finished, press pound." in answer.said
 
 
 def test_the_main_menu_names_the_option(demo_app: Flask) -> None:
-    menu = TwilioCaller(demo_app).walk("1", "2468")
+    menu = TwilioCaller(demo_app).walk(*JORDAN_MAIN_MENU)
     assert "To question a charge on your bill, press 7." in menu.said
 
 
@@ -144,7 +149,7 @@ def test_a_callback_about_an_unknown_call_stores_nothing(demo_app: Flask, call_s
 
 def test_a_callback_about_an_unknown_recording_stores_nothing(demo_app: Flask) -> None:
     caller = TwilioCaller(demo_app)
-    caller.walk("1", "2468")  # a call of ours, at the main menu: no recording asked for
+    caller.walk(*JORDAN_MAIN_MENU)  # a call of ours, at the main menu: no recording asked for
     assert recording_status(caller, SID).status == 204
     assert recording_status(caller, "not-a-recording").status == 204
     caller2, answer = at_recording(demo_app, "CA" + "2" * 32)
