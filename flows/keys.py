@@ -12,6 +12,7 @@ STAR = "*"  # repeats a menu; cancels a payment being keyed
 AGREE = "1"  # authorises what was read back: a payment, a bank debit, AutoPay, an arrangement
 BACK = "9"  # leaves a menu: back a level, or ends the call from the top menus
 SLOWER = "8"  # at any menu (and the first question): the rest of the call is spoken slower
+AGENT = "0"  # at any menu, when agents take calls: hand the call to one (offered at the main menu)
 LANGUAGE = "9"  # at the first step (which has no BACK): the call changes language
 KEYPAD = ASCII_DIGITS | {STAR, "#"}
 # What the flow is handed in place of keys that are not on a keypad: no step accepts it,

@@ -15,7 +15,7 @@ from typing import Any
 from flows.capture import NO_RESULT, CaptureReport
 from flows.context import Context
 from flows.hearing import hear_id
-from flows.keys import SLOWER, STAR
+from flows.keys import AGENT, SLOWER, STAR
 from flows.menus import menu, option
 from flows.options import NEXT as NEXT
 from flows.options import Action as Action
@@ -30,7 +30,7 @@ from flows.payment_steps import cancel_payment
 from flows.speech import Prompt, say
 from flows.spoken import Hears, entry_words, menu_key, not_caught
 from flows.state import Ask, CallState, Event, Reply, Step
-from flows.steps import invalid_choice
+from flows.steps import agent_available, invalid_choice, transfer_to_agent
 from flows.wording import Either as Either
 from flows.wording import Words, prompt_ids
 from flows.wording import pick_words as _pick
@@ -123,7 +123,8 @@ class Menu(StepSpec):
     def _choices(self, state: CallState, ctx: Context) -> dict[str, str]:
         """Each key this turn, with the catalog id of the phrases that name it."""
         offered = {offer.key: hear_id(offer.prompt.id) for offer in self.offers(state, ctx)}
-        return {SLOWER: "hear.slower", **offered, STAR: "hear.repeat"}
+        agent = {AGENT: "hear.agent"} if agent_available(state, ctx) else {}
+        return {SLOWER: "hear.slower", **agent, **offered, STAR: "hear.repeat"}
 
     def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
         """Say ``said``, then the menu."""
@@ -131,7 +132,7 @@ class Menu(StepSpec):
 
     def take(self, state: CallState, event: Event, ctx: Context) -> Outcome:
         """Run the option keyed (or named); a key the table names outright wins over a
-        numbered one, and an option's key over 8."""
+        numbered one, and an option's key over 8 (slower) and 0 (an agent, when there are any)."""
         if event.spoke:
             key = menu_key(state, event, ctx, self._choices(state, ctx)) if self.speech else None
             if key is None:
@@ -145,9 +146,11 @@ class Menu(StepSpec):
         keys = event.digits or ""
         offers = sorted(self.offers(state, ctx), key=lambda offer: offer.numbered)
         chosen = next((offer for offer in offers if offer.key == keys), None)
-        if chosen is None:
-            return slow_down(state) if keys == SLOWER else invalid_choice(keys)
-        return chosen.run(state, ctx)
+        if chosen is not None:
+            return chosen.run(state, ctx)
+        if keys == AGENT and agent_available(state, ctx):
+            return transfer_to_agent(state, ctx)  # a caller may ask for a person anywhere
+        return slow_down(state) if keys == SLOWER else invalid_choice(keys)
 
 
 @dataclass(frozen=True, kw_only=True)

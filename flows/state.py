@@ -219,6 +219,7 @@ class CallState:
         """Remember that the call moved to ``step``: the latest :data:`TRAIL_LENGTH` are kept,
         for an agent to see where the caller has been."""
         self.trail = [*self.trail, str(step)][-TRAIL_LENGTH:]
+
     def hint_once(self, hint: str) -> bool:
         """True the first time ``hint`` is asked about in this call (it is then said), False
         after: "to hear these options again" once per menu, "to cancel" once a call."""

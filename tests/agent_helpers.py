@@ -19,7 +19,6 @@ PIN = "2468"  # demo account 10001234, matched by caller ID +14155550100
 # Saturday 2026-11-21 (the tests' today): inside the second range until 13:00.
 HOURS = "Mon-Fri 08:00-18:00, Sat 09:00-13:00"
 SATURDAY_MORNING, SATURDAY_AFTERNOON = "2026-11-21T10:00", "2026-11-21T13:00"
-TO_MAIN_MENU = ("1", PIN)
 
 
 def with_agent(app: Flask, agent: str = AGENT, hours: str = "", now: str = "") -> Flask:

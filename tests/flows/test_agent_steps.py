@@ -138,3 +138,21 @@ def test_the_spanish_agent_catalog_has_every_id_with_the_same_placeholders() -> 
 
 def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@pytest.mark.parametrize("step", [Step.CONFIRM_ACCOUNT, Step.PAY_NOW, Step.MAIN_MENU])
+def test_0_or_a_request_for_a_person_reaches_an_agent_at_any_menu(step: Step) -> None:
+    # Offered at the main menu; accepted at every menu, said or keyed, when agents take calls.
+    for answer in ("0", "representative"):
+        caller = at_main_menu(make_ports(), agent=True) if step is Step.MAIN_MENU else \
+            verified(make_ports(), agent=True) if step is Step.PAY_NOW else \
+            Caller(make_ports(), agent=True)
+        assert caller.state.step is step
+        heard = caller.press(answer) if answer == "0" else caller.say(answer)
+        assert heard == "Please hold while we connect you to an agent.", (step, answer)
+
+
+def test_without_agents_0_at_a_menu_is_not_an_option() -> None:
+    caller = verified(make_ports())
+    assert caller.press("0").startswith("Sorry, that is not one of the options.")
+    assert caller.state.step is Step.PAY_NOW

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from flows.ports import SavedMethod, ScheduledPayment
+from flows.spec import Menu
 from flows.state import Step
 from flows.table import STEPS
 from tests.fake_ports import FakePorts
@@ -117,7 +118,9 @@ def test_keys_8_and_9_stay_free_at_the_first_menus_even_with_three_methods_on_fi
     # At the greeting, 8 and 9 are those offers themselves, and no option's key.
     assert [key for key in ("8", "9") if f"press {key}." in caller.text] == ["8"]
     assert "oprima 9." in caller.text
-    keys = [offer.key for offer in STEPS[caller.state.step].offers(caller.state, caller.ctx)]
+    first = STEPS[caller.state.step]
+    assert isinstance(first, Menu)
+    keys = [offer.key for offer in first.offers(caller.state, caller.ctx)]
     assert "8" not in keys and "9" not in keys
     caller.press_all("1", "1234")
     assert "Mastercard card ending in 4 4 4 4 on file, press 5." in caller.text

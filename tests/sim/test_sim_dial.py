@@ -10,9 +10,10 @@ from flask import Flask
 
 from ivr.errors import ScriptError
 from ivr.sim.script import load_script, run_script
+from tests.menu_helpers import JORDAN_MAIN_MENU
 
 AGENT = {"IVR_AGENT_NUMBER": "+18005550123"}
-TO_AGENT = [{"press": "1"}, {"press": "2468"}, {"press": "0"}]
+TO_AGENT = [{"press": key} for key in (*JORDAN_MAIN_MENU, "0")]
 
 
 def script(agent: str | None, *steps: dict[str, str] | str) -> dict[str, Any]:

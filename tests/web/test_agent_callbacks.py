@@ -15,12 +15,12 @@ from tests.agent_helpers import (
     HOURS,
     SATURDAY_AFTERNOON,
     SATURDAY_MORNING,
-    TO_MAIN_MENU,
     callback_requests,
     dial,
     dial_result,
     with_agent,
 )
+from tests.menu_helpers import JORDAN_MAIN_MENU, JORDAN_PIN, MORE
 from tests.twilio_helpers import Answer, TwilioCaller
 
 OFFER = "To have an agent call you back, press 1."
@@ -35,13 +35,13 @@ def caller_at(app: Flask, now: str, caller: str = "+14155550100",
 
 
 def test_within_the_hours_a_transfer_rings_the_agent(demo_app: Flask) -> None:
-    answer = caller_at(demo_app, SATURDAY_MORNING).walk(*TO_MAIN_MENU, "0")
+    answer = caller_at(demo_app, SATURDAY_MORNING).walk(*JORDAN_MAIN_MENU, "0")
     assert answer.verbs() == ["Say", "Dial"]
 
 
 def test_outside_the_hours_the_caller_hears_them_and_is_offered_a_callback(
         demo_app: Flask) -> None:
-    answer = caller_at(demo_app, SATURDAY_AFTERNOON).walk(*TO_MAIN_MENU, "0")
+    answer = caller_at(demo_app, SATURDAY_AFTERNOON).walk(*JORDAN_MAIN_MENU, "0")
     assert answer.root.find("Dial") is None and answer.gather is not None
     assert answer.said.startswith(f"Our agents are not available right now. {SPOKEN_HOURS}. "
                                   f"{OFFER} To return to the main menu, press 2.")
@@ -49,7 +49,7 @@ def test_outside_the_hours_the_caller_hears_them_and_is_offered_a_callback(
 
 def test_the_closing_minute_is_outside_the_hours(demo_app: Flask) -> None:
     with_agent(demo_app, hours="Sat 09:00-10:00", now=SATURDAY_MORNING)  # at 10:00
-    answer = TwilioCaller(demo_app).walk(*TO_MAIN_MENU, "0")
+    answer = TwilioCaller(demo_app).walk(*JORDAN_MAIN_MENU, "0")
     assert answer.root.find("Dial") is None
     assert "Agents are available Saturday, from nine AM to ten AM." in answer.said
 
@@ -57,7 +57,7 @@ def test_the_closing_minute_is_outside_the_hours(demo_app: Flask) -> None:
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
 def test_an_agent_who_does_not_answer_is_a_callback_offer(demo_app: Flask, status: str) -> None:
     caller = caller_at(demo_app, SATURDAY_MORNING)
-    rung = caller.walk(*TO_MAIN_MENU, "0")
+    rung = caller.walk(*JORDAN_MAIN_MENU, "0")
     answer = dial_result(caller, rung, status)
     assert answer.said.startswith(f"Sorry, no agent is free to take your call right now. "
                                   f"{SPOKEN_HOURS}. {OFFER}")
@@ -66,25 +66,25 @@ def test_an_agent_who_does_not_answer_is_a_callback_offer(demo_app: Flask, statu
 @pytest.mark.parametrize("status", ["completed", "canceled"])
 def test_a_caller_back_from_an_agents_call_is_said_goodbye(demo_app: Flask, status: str) -> None:
     caller = caller_at(demo_app, SATURDAY_MORNING)
-    answer = dial_result(caller, caller.walk(*TO_MAIN_MENU, "0"), status)
+    answer = dial_result(caller, caller.walk(*JORDAN_MAIN_MENU, "0"), status)
     assert answer.verbs() == ["Say", "Hangup"] and answer.said == "Thank you for calling. Goodbye."
 
 
 def test_the_dial_action_is_a_signed_webhook(demo_app: Flask) -> None:
     caller = caller_at(demo_app, SATURDAY_MORNING)
-    action = dial(caller.walk(*TO_MAIN_MENU, "0")).get("action") or ""
+    action = dial(caller.walk(*JORDAN_MAIN_MENU, "0")).get("action") or ""
     response = caller.client.post(action, data=caller.params(DialCallStatus="no-answer"))
     assert response.status_code == 403
 
 
 def test_a_redelivered_dial_action_gets_the_same_answer(demo_app: Flask) -> None:
     caller = caller_at(demo_app, SATURDAY_MORNING)
-    first = dial_result(caller, caller.walk(*TO_MAIN_MENU, "0"), "busy")
+    first = dial_result(caller, caller.walk(*JORDAN_MAIN_MENU, "0"), "busy")
     assert caller.resend().raw == first.raw
 
 
 def _to_number_entry(caller: TwilioCaller) -> Answer:
-    offer = dial_result(caller, caller.walk(*TO_MAIN_MENU, "0"), "no-answer")
+    offer = dial_result(caller, caller.walk(*JORDAN_MAIN_MENU, "0"), "no-answer")
     numbers = caller.press(offer, "1")
     assert numbers.said.startswith("To be called at the number ending in 0 1 0 0, press 1. "
                                    "To enter another number, press 2.")
@@ -132,14 +132,14 @@ def test_reentering_the_number_at_the_read_back(demo_app: Flask) -> None:
 
 def test_without_a_caller_id_the_number_is_asked_for_at_once(demo_app: Flask) -> None:
     caller = caller_at(demo_app, SATURDAY_AFTERNOON, caller="anonymous")
-    menu = caller.walk("10001234", "2468", "0")
+    menu = caller.walk("10001234", JORDAN_PIN, MORE, "0")
     assert caller.press(menu, "1").said == (
         "Please enter the 10 digit phone number to call, area code first.")
 
 
 def test_one_request_a_call(demo_app: Flask) -> None:
     caller = caller_at(demo_app, SATURDAY_AFTERNOON)
-    menu = caller.walk(*TO_MAIN_MENU, "0", "1", "1")
+    menu = caller.walk(*JORDAN_MAIN_MENU, "0", "1", "1")
     again = caller.press(menu, "0")
     assert "We already have your request to be called back at 4 1 5, 5 5 5, 0 1 0 0." \
         in again.said
@@ -170,7 +170,7 @@ def test_too_many_bad_numbers_end_the_call_rather_than_offer_an_agent_again(
 
 def test_requests_are_exported_as_csv(demo_app: Flask, runner: FlaskCliRunner) -> None:
     caller = caller_at(demo_app, SATURDAY_AFTERNOON)
-    caller.walk(*TO_MAIN_MENU, "0", "1", "1")
+    caller.walk(*JORDAN_MAIN_MENU, "0", "1", "1")
     stranger = caller_at(demo_app, SATURDAY_AFTERNOON, "+13125550142", "CA" + "2" * 32)
     stranger.walk("30009012", "0000", "0000", "0000", "1", "1")  # not verified
     result = runner.invoke(args=["callbacks", "export", "--format", "csv"])

@@ -22,6 +22,7 @@ from ivr.web.twiml import Voice, pay_verb
 from models import Account, CallSession
 from tests.app_helpers import addressed_texts, call_payments
 from tests.language_helpers import pseudo_language
+from tests.menu_helpers import FULL_LATER, NOW_BY_BANK, NOW_BY_CARD
 from tests.twilio_helpers import Answer, TwilioCaller, pay_result
 
 JORDAN, LUCIA = "+14155550100", "+13055550173"
@@ -51,7 +52,7 @@ def test_the_greeting_offers_spanish_first_in_a_spanish_voice(demo_app: Flask) -
     first, *rest = answer.says()
     assert first == ("Para español, oprima 9.", *SPANISH)
     assert {(voice, language) for _, voice, language in rest} == {ENGLISH}
-    assert rest[0][0] == "Thank you for calling the bill payment line."
+    assert rest[0][0] == "Thank you for calling."
     assert answer.gather is not None and answer.gather.get("language") == "en-US"
     assert answer.verbs() == ["Gather", "Redirect"]  # 9 can be pressed from the first word
 
@@ -63,16 +64,16 @@ def test_pressing_9_at_the_caller_id_menu_goes_on_in_spanish(demo_app: Flask) ->
     assert back == ("For English, press 9.", *ENGLISH)
     assert [text for text, _, _ in question] == [
         "Para escuchar las instrucciones más despacio, oprima 8.",
-        "Encontramos la cuenta que termina en 1 2 3 4.",
-        "Para continuar con esta cuenta, oprima 1.",
-        "Para marcar otro número de cuenta, oprima 2.",
-        "Para escuchar estas opciones de nuevo, oprima asterisco."]
+        "Para la cuenta que termina en 1 2 3 4, oprima 1.",
+        "Para otra cuenta, oprima 2.",
+        "Para repetir, oprima asterisco."]
     assert {(voice, language) for _, voice, language in question} == {SPANISH}
     assert answer.gather is not None and answer.gather.get("language") == "es-US"
     answer = call.press(answer, "1")
-    assert answer.says() == [("Por favor, marque su PIN de 4 dígitos.", *SPANISH)]
+    assert answer.says() == [("Marque su PIN.", *SPANISH)]
     answer = call.press(answer, "2468")
-    assert "Gracias. Su PIN es correcto." in answer.said
+    assert ("Su saldo de ciento veinte dólares con cuarenta y cinco centavos vence el cinco de "
+            "diciembre.") in answer.said
     assert voices(answer) == {SPANISH}
 
 
@@ -80,18 +81,18 @@ def test_pressing_9_twice_goes_back_to_english(demo_app: Flask) -> None:
     call = caller(demo_app, JORDAN)
     answer = call.press(call.press(call.start(), "9"), "9")
     assert answer.says()[0] == ("Para español, oprima 9.", *SPANISH)
-    assert "We found the account ending in 1 2 3 4." in answer.said
+    assert "For the account ending in 1 2 3 4, press 1." in answer.said
 
 
 def test_a_lone_9_for_the_account_number_chooses_spanish(demo_app: Flask) -> None:
     call = caller(demo_app, UNKNOWN_CALLER)
     greeting = call.start()
-    assert "Please enter your account number" in greeting.said
+    assert "Enter your account number, then press pound." in greeting.said
     answer = call.press(greeting, "9")
-    assert "Por favor, marque su número de cuenta, seguido de la tecla numeral." in answer.said
+    assert "Marque su número de cuenta y luego la tecla numeral." in answer.said
     # Jordan's account is English, but the caller chose: the PIN is asked in Spanish.
     answer = call.press(answer, "10001234")
-    assert answer.says() == [("Por favor, marque su PIN de 4 dígitos.", *SPANISH)]
+    assert answer.says() == [("Marque su PIN.", *SPANISH)]
 
 
 def test_the_choice_is_saved_once_the_pin_is_right_and_used_next_call(demo_app: Flask) -> None:
@@ -102,8 +103,8 @@ def test_the_choice_is_saved_once_the_pin_is_right_and_used_next_call(demo_app: 
     assert account_language(demo_app, "10001234") == "es-US"
     greeting = caller(demo_app, JORDAN, 2).start()
     assert greeting.says()[0] == ("For English, press 9.", *ENGLISH)
-    assert "Gracias por llamar a la línea de pago de facturas." in greeting.said
-    assert "Encontramos la cuenta que termina en 1 2 3 4." in greeting.said
+    assert "Gracias por llamar." in greeting.said
+    assert "Para la cuenta que termina en 1 2 3 4, oprima 1." in greeting.said
 
 
 def test_a_wrong_pin_after_choosing_saves_nothing(demo_app: Flask) -> None:
@@ -116,28 +117,27 @@ def test_a_spanish_account_is_answered_in_spanish_with_spanish_words(demo_app: F
     call = caller(demo_app, LUCIA)
     greeting = call.start()
     assert greeting.says()[0] == ("For English, press 9.", *ENGLISH)
-    assert "Encontramos la cuenta que termina en 2 4 6 8." in greeting.said
-    answer = call.press(call.press(call.press(greeting, "1"), "1590"), "1")
-    assert ("Su saldo es de cuarenta y cinco dólares con cincuenta centavos y vence el cinco "
-            "de diciembre.") in answer.said
+    assert "Para la cuenta que termina en 2 4 6 8, oprima 1." in greeting.said
+    answer = call.press(call.press(greeting, "1"), "1590")
+    assert ("Su saldo de cuarenta y cinco dólares con cincuenta centavos vence el cinco de "
+            "diciembre.") in answer.said
     assert voices(answer) == {SPANISH}
 
 
 def test_a_keyed_account_in_spanish_switches_the_call(demo_app: Flask) -> None:
     call = caller(demo_app, UNKNOWN_CALLER)
     answer = call.press(call.start(), "50002468")
-    assert answer.says() == [("Por favor, marque su PIN de 4 dígitos.", *SPANISH)]
+    assert answer.says() == [("Marque su PIN.", *SPANISH)]
 
 
 def test_a_card_payment_in_spanish_is_texted_in_spanish(demo_app: Flask) -> None:
     call = caller(demo_app, LUCIA)
-    answer = call.walk("1", "1590", "2", "1", "1", "1", VISA, EXPIRY, CVC, "33101")
-    assert ("Está a punto de pagar cuarenta y cinco dólares con cincuenta centavos con la "
-            "tarjeta Visa que termina en 4 2 4 2.") in answer.said
+    answer = call.walk("1", "1590", NOW_BY_CARD, VISA, EXPIRY, CVC, "33101")
+    assert ("Va a pagar cuarenta y cinco dólares con cincuenta centavos con la tarjeta Visa que "
+            "termina en 4 2 4 2.") in answer.said
     answer = call.press(answer, "1")
-    assert "Por favor, espere mientras procesamos su pago." in answer.said
-    assert "Gracias. Su pago de cuarenta y cinco dólares con cincuenta centavos fue aprobado" \
-        in answer.said
+    assert "Un momento, por favor." in answer.said
+    assert "Gracias, su pago fue aprobado." in answer.said
     [(to, body)] = addressed_texts(demo_app)
     assert to == LUCIA
     assert body.startswith("Su pago de $45.50 a la cuenta que termina en 2468 fue aprobado "
@@ -146,7 +146,7 @@ def test_a_card_payment_in_spanish_is_texted_in_spanish(demo_app: Flask) -> None
 
 def test_a_bank_authorisation_is_said_kept_and_noticed_in_spanish(demo_app: Flask) -> None:
     call = caller(demo_app, LUCIA)
-    answer = call.walk("1", "1590", "2", "1", "1", "2", "1", "110000000", "000123456789",
+    answer = call.walk("1", "1590", NOW_BY_BANK, "1", "110000000", "000123456789",
                        "000123456789")
     assert ("Hoy, veintiuno de noviembre, usted, Lucía Hernández, autoriza a la empresa que le "
             "factura a hacer un único débito electrónico de cuarenta y cinco dólares con "
@@ -164,7 +164,7 @@ def test_a_bank_authorisation_is_said_kept_and_noticed_in_spanish(demo_app: Flas
 def test_pay_asks_for_the_card_in_spanish(demo_app: Flask) -> None:
     override_settings(demo_app, IVR_CARD_CAPTURE="pay")
     call = caller(demo_app, LUCIA)
-    answer = call.walk("1", "1590", "2", "1", "1", "1")
+    answer = call.walk("1", "1590", NOW_BY_CARD)
     pay = answer.root.find("Pay")
     assert pay is not None and pay.get("language") == "es-US"
     prompts = {(prompt.get("for"), prompt.get("errorType")): [
@@ -189,7 +189,7 @@ def test_a_call_saved_before_languages_goes_on_in_the_lines_language(demo_app: F
         del state["language"], state["language_chosen"]
         row.flow_state = state
     answer = call.press(answer, "1")
-    assert answer.says() == [("Por favor, marque su PIN de 4 dígitos.", *SPANISH)]
+    assert answer.says() == [("Marque su PIN.", *SPANISH)]
 
 
 def test_an_apology_is_said_in_the_calls_language(demo_app: Flask) -> None:
@@ -205,7 +205,7 @@ def test_an_apology_is_said_in_the_calls_language(demo_app: Flask) -> None:
 
 def test_a_scheduled_payment_is_texted_in_spanish_when_it_runs(demo_app: Flask) -> None:
     call = caller(demo_app, LUCIA)
-    answer = call.walk("1", "1590", "2", "1", "2", "1201", "1", VISA, EXPIRY, CVC, "33101")
+    answer = call.walk("1", "1590", *FULL_LATER, "1201", "1", VISA, EXPIRY, CVC, "33101")
     assert ("Está a punto de programar un pago de cuarenta y cinco dólares con cincuenta "
             "centavos con la tarjeta Visa que termina en 4 2 4 2, para el primero de "
             "diciembre.") in answer.said

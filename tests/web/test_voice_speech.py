@@ -15,6 +15,7 @@ from ivr.db import db
 from ivr.security.pins import hash_pin
 from models import Account
 from tests.app_helpers import call_row
+from tests.menu_helpers import OTHER_AMOUNT
 from tests.prompt_paths import (
     ASKING_STEPS,
     PATHS,
@@ -31,7 +32,7 @@ S = Step
 # The questions a caller may answer by voice: every menu but the three that agree to terms
 # (the key pressed is what the authorisation records), the account number and the amount.
 SPEECH_STEPS = frozenset({
-    S.CONFIRM_ACCOUNT, S.ACCOUNT_NUMBER, S.MAIN_MENU, S.PAY_CHOICE, S.PAY_OTHER_AMOUNT,
+    S.CONFIRM_ACCOUNT, S.ACCOUNT_NUMBER, S.PAY_NOW, S.MAIN_MENU, S.NEXT_STEPS, S.PAY_CHOICE, S.PAY_OTHER_AMOUNT,
     S.PAY_WHEN, S.PAY_METHOD, S.AFTER_PAYMENT, S.AFTER_DECLINE, S.BANK_TYPE, S.MANAGE,
     S.CANCEL_SCHEDULED, S.AUTOPAY_METHOD, S.ARRANGE_COUNT, S.DISPUTE_EMPTY, S.DISPUTE_DONE,
     S.CALLBACK_OFFER, S.CALLBACK_NUMBER, S.CALLBACK_CONFIRM})
@@ -111,12 +112,13 @@ def test_menu_hints_are_the_catalog_phrases_of_its_options(line: Flask) -> None:
 def test_words_pick_the_option_they_name(line: Flask) -> None:
     caller, menu = walk(line, "CA" + "f" * 32, PATHS[S.MAIN_MENU])
     heard = caller.say(menu, "I'd like to pay my bill, please")
-    assert "Your balance is one hundred twenty dollars and forty-five cents." in heard.said
-    assert "To pay the full balance, press 1." in heard.said
-    assert call_row(line, caller.call_sid).state == S.PAY_CHOICE
-    heard = caller.say(heard, "the full amount")
-    assert call_row(line, caller.call_sid).state == S.PAY_WHEN
-    assert "To pay today, press 1." in heard.said
+    assert ("Your balance is one hundred twenty dollars and forty-five cents, due on December"
+            " fifth.") in heard.said
+    assert "To pay now by card, press 1." in heard.said
+    assert call_row(line, caller.call_sid).state == S.PAY_NOW
+    heard = caller.say(heard, "from my bank account")
+    assert call_row(line, caller.call_sid).state == S.BANK_TYPE
+    assert "For checking, press 1." in heard.said
 
 
 def test_the_key_may_be_said_and_star_repeats(line: Flask) -> None:
@@ -124,7 +126,7 @@ def test_the_key_may_be_said_and_star_repeats(line: Flask) -> None:
     again = caller.say(menu, "say that again")
     assert "To make a payment, press 2." in again.said and "Sorry" not in again.said
     caller.say(again, "press two")
-    assert call_row(line, caller.call_sid).state == S.PAY_CHOICE
+    assert call_row(line, caller.call_sid).state == S.PAY_NOW
 
 
 @pytest.mark.parametrize("words", ["pay my bill", "the weather tomorrow"])
@@ -161,7 +163,7 @@ def test_an_account_number_said_is_looked_up(line: Flask) -> None:
     question = caller.start()
     assert question.gather is not None and question.gather.get("input") == "dtmf speech"
     pin = caller.say(question, f"my account number is {JORDAN_NUMBER_WORDS}")
-    assert "Please enter your 4 digit PIN. Please use your keypad." in pin.said
+    assert "Enter your PIN. Please use your keypad." in pin.said
     assert pin.gather is not None and pin.gather.get("input") == "dtmf"
     assert state_of(line, caller.call_sid).spoken
 
@@ -218,13 +220,13 @@ def test_pressing_8_slows_the_rest_of_the_call(line: Flask) -> None:
     normal = _timeouts(greeting.gather)
     slower = caller.press(greeting, "8")
     assert "Okay, I will speak more slowly." in slower.said
-    assert "We found the account ending in 1 2 3 4." in slower.said
+    assert "For the account ending in 1 2 3 4, press 1." in slower.said
     assert _spoken_slowly(slower)
     assert _timeouts(slower.gather) == (normal[0] + 5, normal[1] + 1)
     pin = caller.press(slower, "1")
     assert _spoken_slowly(pin) and _timeouts(pin.gather)[0] == 10 + 5
     menu = caller.press(pin, PIN)
-    amount = caller.press(caller.press(menu, "2"), "2")
+    amount = caller.press(caller.press(menu, OTHER_AMOUNT[0]), OTHER_AMOUNT[1])
     assert _spoken_slowly(menu) and _spoken_slowly(amount)
     assert _timeouts(amount.gather) == (10 + 5, 3 + 1)
     assert state_of(line, caller.call_sid).slower
@@ -236,6 +238,6 @@ def test_8_at_the_account_number_question_slows_and_asks_it_again(line: Flask) -
     caller = TwilioCaller(line, call_sid="CA" + "c3" * 16, caller="+16505550123")
     again = caller.press(caller.start(), "8")
     assert "Okay, I will speak more slowly." in again.said and _spoken_slowly(again)
-    assert "Please enter your account number" in again.said
+    assert "Enter your account number" in again.said
     assert call_row(line, caller.call_sid).state == S.ACCOUNT_NUMBER
-    assert "Please enter your 4 digit PIN." in caller.press(again, "10001234").said
+    assert "Enter your PIN." in caller.press(again, "10001234").said
