@@ -29,7 +29,7 @@ def recorded(state: CallState, report: RecordingReport | None, ctx: Context) -> 
             return Finish([])
         return Go(Step.DISPUTE_EMPTY, [say("error.dispute_no_message")])
     case = ctx.ports.open_dispute(state.chosen_account_id, state.call_sid, report,
-                                  state.caller, ctx.settings.language)
+                                  state.caller, state.language)
     state.dispute_case = case.number
     if report.hung_up:
         return Finish([])

@@ -23,7 +23,8 @@ VISA = "4242424242424242"
 BILLER_PHONE = "+18005550199"  # the number bank debit authorisations give for questions
 TODAY_NEW_CARD = ("1", "1")  # after another amount: pay today; with a new card (none on file)
 # An option as a caller hears it: "To ..., press N." or, in Spanish, "Para ..., oprima N."
-OPTION = re.compile(r"(?:^|(?<=\. ))([^.]*?), (?:press|oprima) (\d|star|pound|asterisco|numeral)\.")
+OPTION = re.compile(r"(?:^|(?<=\. ))([^.]*?), (?:press|oprima) "
+                    r"(\d|star|pound|asterisco|numeral)\.")
 
 
 class Caller:

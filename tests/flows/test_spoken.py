@@ -33,6 +33,19 @@ def test_words_not_understood_count_as_a_failed_answer() -> None:
     assert caller.reply.end is not None and "trouble with your entries" in caller.text
 
 
+def test_words_are_heard_in_the_calls_language() -> None:
+    caller = Caller(make_ports())  # the line speaks English; the caller chooses Spanish
+    caller.press("9")
+    assert caller.state.language == "es-US"
+    assert "Por favor, use el teclado." in caller.say("sí, soy yo")
+    assert caller.state.step is Step.PIN
+    caller.press("1234")
+    caller.say("más opciones")
+    assert caller.state.step is Step.MAIN_MENU
+    assert "Su saldo de ciento veinte dólares" in caller.say("quiero pagar mi factura")
+    assert caller.state.step is Step.PAY_NOW
+
+
 def test_the_pin_is_keypad_only_and_words_there_are_not_checked() -> None:
     ports = make_ports()
     caller = Caller(ports)

@@ -180,6 +180,6 @@ def test_a_script_is_played_in_the_language_asked_for(demo_app: Flask) -> None:
     path = Path(__file__).resolve().parents[2] / "fixtures" / "calls" / "bilingual_balance.yaml"
     code, output = invoke(demo_app, ["--script", str(path), "-q", "--language", "es-US"])
     assert code == 0, output
-    assert output == "PASS Balance and due date, by prompt id (12 steps, in es-US)\n"
+    assert output == "PASS Balance and due date, by prompt id (10 steps, in es-US)\n"
     code, output = invoke(demo_app, ["--language", "es-US"], stdin="")
     assert code == 2 and "--language is for --script" in output

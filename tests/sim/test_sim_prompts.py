@@ -13,6 +13,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from ivr.errors import ScriptError, ScriptFailure
 from ivr.sim.prompts import Spoken, match, prompts_in, said
 from ivr.sim.script import load_script, run_script
+from tests.menu_helpers import NOW_BY_CARD
 from tests.sim.sim_helpers import fake_app
 
 JORDAN = "+14155550100"
@@ -29,7 +30,7 @@ def test_a_say_is_matched_to_its_prompt_with_its_values() -> None:
     assert match("info.balance_due", heard) == {"balance": "ten dollars",
                                                  "due": "december fifth"}
     assert match("info.balance_past_due", heard) is None
-    spanish = Spoken("Su saldo es de diez dólares y vence el cinco de diciembre.", "es-US")
+    spanish = Spoken("Su saldo de diez dólares vence el cinco de diciembre.", "es-US")
     assert said("info.balance_due", [spanish], "es-US")
     assert not said("info.balance_due", [spanish], "en-US")
     assert prompts_in(Spoken("To turn on AutoPay, press 2.", "en-US")) == [
@@ -53,7 +54,9 @@ def test_a_script_in_spanish_presses_the_offer_it_hears(demo_app: Flask) -> None
     run_script(demo_app, script({"expect_prompt": "option.this_account"}, {"press": "1"},
                                 {"expect_prompt": "ask.pin"}, "hangup", language="es-US"),
                echo=lines.append)
-    assert lines[7:9] == ["caller presses 9 (for es-US)", "IVR: For English, press 9."]
+    assert lines[0] == "IVR: Para español, oprima 9."
+    assert lines[6:8] == ["caller presses 9 (for es-US)", "IVR: For English, press 9."]
+    assert all(line.startswith("IVR: ") for line in lines[:6])
     assert lines[-1] == "PASS test call (4 steps, in es-US)"
 
 
@@ -73,7 +76,7 @@ def test_a_run_language_overrides_the_scripts(demo_app: Flask) -> None:
 
 
 def test_expect_sms_prompt_reads_texts_in_the_scripts_language(demo_app: Flask) -> None:
-    steps = [{"press": keys} for keys in ("1", "2468", "2", "1", "1", "1",
+    steps = [{"press": keys} for keys in ("1", "2468", NOW_BY_CARD,
                                           "4242424242424242#", "1230", "123", "94105", "1")]
     run_script(demo_app, script(*steps, "hangup",
                                 {"expect_sms_prompt": "sms.payment_confirmation"},

@@ -101,8 +101,9 @@ def test_typed_words_are_said_where_words_are_heard_and_refused_elsewhere() -> N
 
 
 def test_the_real_line_hears_a_scripted_caller(demo_app: Flask) -> None:
-    steps = [{"say": "yes"}, {"press": "2468"}, {"say": "what's my balance"},
-             {"expect": "Your balance is one hundred twenty dollars and forty-five cents"},
+    balance = "Your balance is one hundred twenty dollars and forty-five cents"
+    steps = [{"say": "yes"}, {"press": "2468"}, {"expect": balance}, {"say": "more options"},
+             {"say": "what's my balance"}, {"expect": balance}, {"say": "more options"},
              {"say": "goodbye"}, {"expect_end": "ivr-hangup"}]
     run_script(demo_app, {"name": "balance by voice", "from": "+14155550100",
                           "today": "2026-11-21", "steps": steps}, quiet=True)
