@@ -44,7 +44,9 @@ def start(state: CallState, ctx: Context) -> Reply:
     else:
         state.step = Step.ACCOUNT_NUMBER
     state.went_to(state.step)
-    reply = _reply(state, ctx, [say("info.welcome")])
+    # The language offer opens the call: each word before the first question is heard by
+    # every caller (issue 10's budget), so no welcome is said before it.
+    reply = _reply(state, ctx, [])
     return paced(state, languages.offered_first(offer_slower(reply), state))
 
 

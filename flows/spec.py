@@ -72,8 +72,8 @@ class StepSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class Menu(StepSpec):
-    """Press one key for an option; star repeats the menu (offered the first time it is asked
-    in a call), 8 slows the call's prompts. ``intro`` is said first; ``on_silence`` answers a
+    """Press one key for an option; star repeats the menu (offered at the call's first menu,
+    and again after a wrong answer), 8 slows the call's prompts. ``intro`` is said first; ``on_silence`` answers a
     caller who presses nothing. With ``speech``, an option may also be named by voice."""
 
     options: tuple[Option | Each[Any], ...]
@@ -116,7 +116,7 @@ class Menu(StepSpec):
         """The options, after the intro, and the offer to repeat them (the first time)."""
         prompts = [offer.prompt for offer in self.offers(state, ctx)]
         ask = menu(*prompts, before=self.intro(state, ctx) if self.intro else None,
-                   repeat=state.hint_once(f"repeat:{state.step}"))
+                   repeat=state.prompt_failures > 0 or state.hint_once("repeat"))
         hints = tuple(dict.fromkeys(self._choices(state, ctx).values()))
         return replace(ask, speech=True, hints=hints) if self.speech else ask
 

@@ -222,7 +222,7 @@ class CallState:
 
     def hint_once(self, hint: str) -> bool:
         """True the first time ``hint`` is asked about in this call (it is then said), False
-        after: "to hear these options again" once per menu, "to cancel" once a call."""
+        after: "to repeat" at the first menu, "to cancel" at the first entry that may cancel."""
         if hint in self.hints_said:
             return False
         self.hints_said.append(hint)
