@@ -17,7 +17,7 @@ from flows.pace import offer_slower, paced
 from flows.ports import PaymentSource
 from flows.record_step import Record
 from flows.spec import CardCapture, Hold
-from flows.speech import Prompt, say
+from flows.speech import Prompt
 from flows.state import MAX_FAILURES, CallState, EndKind, Event, Reply, Step
 from flows.table import (
     CANCELLABLE_STEPS,

@@ -73,8 +73,9 @@ class StepSpec:
 @dataclass(frozen=True, kw_only=True)
 class Menu(StepSpec):
     """Press one key for an option; star repeats the menu (offered at the call's first menu,
-    and again after a wrong answer), 8 slows the call's prompts. ``intro`` is said first; ``on_silence`` answers a
-    caller who presses nothing. With ``speech``, an option may also be named by voice."""
+    and again after a wrong answer), 8 slows the call's prompts. ``intro`` is said first;
+    ``on_silence`` answers a caller who presses nothing. With ``speech``, an option may also
+    be named by voice."""
 
     options: tuple[Option | Each[Any], ...]
     intro: Intro | None = None

@@ -5,9 +5,9 @@ Each step is one of the kinds in :mod:`flows.spec`:
 - ``Menu``: options, each ``Option(key, prompt id, then, when=guard)``, where ``then`` is
   the step the key leads to or an action deciding it; ``Each`` numbers one option per item.
   The options are said in order, then (at the call's first menu, and after a wrong answer)
-  "to repeat, press star"; star repeats any menu at any time, and 0 reaches an agent. Options may also be
-  named by voice, except at the menus that agree to terms (``speech=False``): the
-  agreement recorded is a key pressed.
+  "to repeat, press star"; star repeats any menu at any time, and 0 reaches an agent.
+  Options may also be named by voice, except at the menus that agree to terms
+  (``speech=False``): the agreement recorded is a key pressed.
 - ``Entry``: a number keyed and checked by its handler; ``cancellable`` when a lone star
   drops the payment (the first such question of a call says so). ``hears`` when it may
   also be said (only an account number and an amount: card and bank numbers, PINs and

@@ -74,7 +74,7 @@ def test_a_path_replays_in_another_language_with_the_same_keys() -> None:
     spanish = call_paths.replay("card_payment", "es-US")
     chosen = call_paths.replay("card_payment", "es-US", saved=False)
     assert spanish.entries == english.entries and chosen.entries == english.entries + 1
-    assert "Para pagar ahora con tarjeta, oprima 1." in spanish.heard
+    assert "Para pagar con tarjeta, oprima 1." in spanish.heard
     assert "caller presses 9 (for es-US)" in chosen.transcript
 
 

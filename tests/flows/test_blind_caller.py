@@ -51,7 +51,7 @@ TASKS: dict[str, tuple[str | None, tuple[Step, ...], str]] = {
     "keep a new card on file": (
         "+14155550100", (*JORDAN, Choose("by card"), *CARD, Choose("authorize this payment"),
                          Choose("keep this card on file")), "We now have the Visa card"),
-    "hear the balance": ("+14155550100", JORDAN, "Your balance is one hundred twenty dollars"),
+    "hear the balance": ("+14155550100", JORDAN, "You owe one hundred twenty dollars"),
     "hear the recent payments": (
         "+14155550100", (*JORDAN, Choose("more options"), Choose("recent payments")),
         "There are no payments on record"),
@@ -70,7 +70,7 @@ TASKS: dict[str, tuple[str | None, tuple[Step, ...], str]] = {
         "Your payment arrangement is set up."),
     "use another account": (
         "+14155550100", (Choose("another account"), "30009012", "9012"),
-        "Your balance is two hundred fifty dollars"),
+        "You owe two hundred fifty dollars"),
     "speak with an agent": (
         "+14155550100", (*JORDAN, Choose("more options"), Choose("agent")),
         "connect you to an agent"),

@@ -41,7 +41,7 @@ class Record:
 
 
 Step = Choose | Record | str
-JORDAN = (Choose("cuenta que termina en 1 2 3 4"), "1234")  # matched by caller ID, and the PIN
+JORDAN = (Choose("cuenta terminada en 1 2 3 4"), "1234")  # matched by caller ID, and the PIN
 MORE = Choose("más opciones")
 
 # task: (caller ID, what the caller does, what they hear at the end)
@@ -71,7 +71,7 @@ TASKS: dict[str, tuple[str | None, tuple[Step, ...], str]] = {
                          Choose("autorizar este pago"), Choose("otra tarjeta"),
                          Choose("tarjeta nueva"), *CARD, Choose("autorizar este pago")),
         "su pago fue aprobado"),
-    "hear the balance": ("+14155550100", JORDAN, "Su saldo de ciento veinte dólares"),
+    "hear the balance": ("+14155550100", JORDAN, "Debe ciento veinte dólares"),
     "hear the recent payments": (
         "+14155550100", (*JORDAN, MORE, Choose("pagos recientes")),
         "No hay pagos registrados"),
@@ -91,7 +91,7 @@ TASKS: dict[str, tuple[str | None, tuple[Step, ...], str]] = {
                          Choose("desactivar el Pago Automático")),
         "El Pago Automático ya está desactivado"),
     "set up a payment arrangement": (
-        "+12125550199", (Choose("cuenta que termina en 5 6 7 8"), "5678", MORE,
+        "+12125550199", (Choose("cuenta terminada en 5 6 7 8"), "5678", MORE,
                          Choose("acuerdo de pago"), Choose("2 pagos"), "1201", "1215",
                          Choose("tarjeta nueva"), *CARD, Choose("aceptar este acuerdo de pago")),
         "Su acuerdo de pago quedó establecido."),
@@ -100,12 +100,12 @@ TASKS: dict[str, tuple[str | None, tuple[Step, ...], str]] = {
         "Su número de caso es"),
     "use another account": (
         "+14155550100", (Choose("otra cuenta"), "30009012", "9012"),
-        "Su saldo de doscientos cincuenta dólares"),
+        "Debe doscientos cincuenta dólares"),
     "key the account number": (
         "+16505550123", ("20005678", "5678"), "Ahora está vencido"),
     "get past a wrong PIN": (
-        "+14155550100", (Choose("cuenta que termina en 1 2 3 4"), "0000", "1234"),
-        "Su saldo de ciento veinte dólares"),
+        "+14155550100", (Choose("cuenta terminada en 1 2 3 4"), "0000", "1234"),
+        "Debe ciento veinte dólares"),
     "speak with an agent": (
         "+14155550100", (*JORDAN, MORE, Choose("hablar con un agente")),
         "Por favor, espere mientras le comunicamos con un agente"),
@@ -114,7 +114,7 @@ TASKS: dict[str, tuple[str | None, tuple[Step, ...], str]] = {
                          Choose("devuelva la llamada"), Choose("número que termina en 0 1 0 0")),
         "Un agente le devolverá la llamada"),
     "hear prompts more slowly": (
-        "+14155550100", (Choose("más despacio"), *JORDAN), "Su saldo de ciento veinte dólares"),
+        "+14155550100", (Choose("hablar despacio"), *JORDAN), "Debe ciento veinte dólares"),
     "end the call": ("+14155550100", (*JORDAN, MORE, Choose("terminar esta llamada")), "Adiós"),
 }
 NEEDS_A_CARD_ON_FILE = {"pay with a card on file", "turn AutoPay on", "turn AutoPay off"}

@@ -119,7 +119,7 @@ def test_short_pin_is_a_format_error_not_a_wrong_pin(ports: FakePorts) -> None:
 def test_menus_say_each_option_as_to_something_press_n(ports: FakePorts) -> None:
     caller = at_main_menu(ports, agent=True)
     sentences = [s.strip() for s in re.split(r"(?<=\.)\s", caller.text) if "press" in s]
-    assert len(sentences) == 8  # seven options and, the first time, the offer to repeat
+    assert len(sentences) == 7  # seven options ("to repeat" was said at the first menu)
     for sentence in sentences:
         assert re.fullmatch(r"To [^,]+, press (\d|star)\.", sentence), sentence
     assert "To speak with an agent, press 0." in caller.text
@@ -136,16 +136,17 @@ def test_the_pin_is_followed_by_the_balance_and_the_offer_to_pay_it_now(
     caller = Caller(ports)
     caller.press("1")
     text = caller.press("1234")
-    assert text.startswith("Your balance is one hundred twenty dollars and forty-five cents, "
-                           "due on December fifth. To pay now by card, press 1. "
-                           "By bank account, press 2. For other amounts or dates, press 3. "
-                           "For more options, press 4. To repeat, press star.")
+    # "To repeat" was said at the first menu of the call; not again here.
+    assert text == ("You owe one hundred twenty dollars and forty-five cents, "
+                    "due December fifth. To pay now by card, press 1. "
+                    "By bank account, press 2. For other amounts or dates, press 3. "
+                    "For more options, press 4.")
 
 
 def test_the_balance_from_the_main_menu_leads_to_paying_it(ports: FakePorts) -> None:
     caller = at_main_menu(ports)
     text = caller.press("1")
-    assert text.startswith("Your balance is one hundred twenty dollars and forty-five cents")
+    assert text.startswith("You owe one hundred twenty dollars and forty-five cents")
     assert "To pay now by card, press 1." in text and "To repeat" not in text
     assert caller.state.step is Step.PAY_NOW
 
@@ -203,15 +204,17 @@ def test_star_repeats_the_menu_without_counting_a_failure(ports: FakePorts) -> N
     assert caller.state.prompt_failures == 0
 
 
-def test_the_offer_to_repeat_is_said_the_first_time_a_menu_is_asked(ports: FakePorts) -> None:
+def test_the_offer_to_repeat_is_said_at_the_first_menu_and_after_a_wrong_answer(
+        ports: FakePorts) -> None:
     caller = Caller(ports)
     assert caller.text.endswith("To repeat, press star.")
     assert caller.press("*").endswith("For another account, press 2.")
-    assert caller.press("5").endswith("For another account, press 2.")  # not an option
+    assert caller.press("5").endswith("To repeat, press star.")  # not an option: said again
     caller.press_all("1", "1234")
-    assert caller.text.endswith("To repeat, press star.")  # a menu not asked before
+    assert caller.text.endswith("For more options, press 4.")  # the next menu: not again
+    assert caller.press(None).endswith("To repeat, press star.")  # silence: said again
     assert "To repeat" not in caller.press("*")
-    assert caller.state.hints_said == ["repeat:confirm_account", "repeat:pay_now"]
+    assert caller.state.hints_said == ["repeat"]
 
 
 def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
@@ -228,8 +231,7 @@ def test_history_lists_the_last_three_payments(ports: FakePorts) -> None:
     assert "On September fourth, one hundred ten dollars and twenty cents, by bank account." in text
     assert "On August sixth, one hundred one dollars, by check." in text
     assert "July" not in text
-    assert text.endswith("To pay your balance now, press 1. For more options, press 2. "
-                         "To repeat, press star.")
+    assert text.endswith("To pay your balance now, press 1. For more options, press 2.")
     assert "To pay now by card" in caller.press("1")
 
 
@@ -247,7 +249,7 @@ def test_paying_the_full_balance(ports: FakePorts) -> None:
     assert "confirmation number is 1 2 3 4 5, 6 7 8 9 0" in text
     assert "text message" in text
     assert text.endswith("To hear it again, press 1. For more options, press 2. "
-                         "To keep this card on file, press 3. To repeat, press star.")
+                         "To keep this card on file, press 3.")
     [charge] = ports.charges
     assert charge.amount_cents == 12045 and charge.source.postal_code == ""
     assert charge.idempotency_key == "CA1-1" and charge.notify_number == "+14155550100"

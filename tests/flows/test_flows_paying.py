@@ -124,7 +124,7 @@ def test_keys_8_and_9_stay_free_at_the_first_menus_even_with_three_methods_on_fi
     assert "8" not in keys and "9" not in keys
     caller.press_all("1", "1234")
     assert "Mastercard card ending in 4 4 4 4 on file, press 5." in caller.text
-    assert caller.text.endswith("For more options, press 7. To repeat, press star.")
+    assert caller.text.endswith("For more options, press 7.")
 
 
 def test_an_expired_card_on_file_is_refused_with_the_reason(ports: FakePorts) -> None:

@@ -104,4 +104,4 @@ def test_locked_by_wrong_pins_over_two_calls_then_unlocked_by_the_operator(
     result = demo_app.test_cli_runner().invoke(args=["accounts", "unlock", "10001234"])
     assert result.exit_code == 0 and "Unlocked account ending 1234" in result.output
     fourth = TwilioCaller(demo_app, call_sid="CA" + "d" * 32)
-    assert "Your balance is" in fourth.walk("1", "2468").said
+    assert "You owe" in fourth.walk("1", "2468").said

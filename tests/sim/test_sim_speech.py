@@ -101,7 +101,7 @@ def test_typed_words_are_said_where_words_are_heard_and_refused_elsewhere() -> N
 
 
 def test_the_real_line_hears_a_scripted_caller(demo_app: Flask) -> None:
-    balance = "Your balance is one hundred twenty dollars and forty-five cents"
+    balance = "one hundred twenty dollars and forty-five cents"
     steps = [{"say": "yes"}, {"press": "2468"}, {"expect": balance}, {"say": "more options"},
              {"say": "what's my balance"}, {"expect": balance}, {"say": "more options"},
              {"say": "goodbye"}, {"expect_end": "ivr-hangup"}]

@@ -52,7 +52,7 @@ def test_the_greeting_offers_spanish_first_in_a_spanish_voice(demo_app: Flask) -
     first, *rest = answer.says()
     assert first == ("Para español, oprima 9.", *SPANISH)
     assert {(voice, language) for _, voice, language in rest} == {ENGLISH}
-    assert rest[0][0] == "Thank you for calling."
+    assert rest[0][0] == "For slower prompts, press 8."
     assert answer.gather is not None and answer.gather.get("language") == "en-US"
     assert answer.verbs() == ["Gather", "Redirect"]  # 9 can be pressed from the first word
 
@@ -63,8 +63,8 @@ def test_pressing_9_at_the_caller_id_menu_goes_on_in_spanish(demo_app: Flask) ->
     (back, *question) = answer.says()
     assert back == ("For English, press 9.", *ENGLISH)
     assert [text for text, _, _ in question] == [
-        "Para escuchar las instrucciones más despacio, oprima 8.",
-        "Para la cuenta que termina en 1 2 3 4, oprima 1.",
+        "Más despacio, oprima 8.",
+        "Para la cuenta terminada en 1 2 3 4, oprima 1.",
         "Para otra cuenta, oprima 2.",
         "Para repetir, oprima asterisco."]
     assert {(voice, language) for _, voice, language in question} == {SPANISH}
@@ -72,8 +72,8 @@ def test_pressing_9_at_the_caller_id_menu_goes_on_in_spanish(demo_app: Flask) ->
     answer = call.press(answer, "1")
     assert answer.says() == [("Marque su PIN.", *SPANISH)]
     answer = call.press(answer, "2468")
-    assert ("Su saldo de ciento veinte dólares con cuarenta y cinco centavos vence el cinco de "
-            "diciembre.") in answer.said
+    assert "ciento veinte dólares con cuarenta y cinco centavos" in answer.said  # the balance
+    assert "cinco de diciembre" in answer.said  # and its due date
     assert voices(answer) == {SPANISH}
 
 
@@ -103,8 +103,7 @@ def test_the_choice_is_saved_once_the_pin_is_right_and_used_next_call(demo_app: 
     assert account_language(demo_app, "10001234") == "es-US"
     greeting = caller(demo_app, JORDAN, 2).start()
     assert greeting.says()[0] == ("For English, press 9.", *ENGLISH)
-    assert "Gracias por llamar." in greeting.said
-    assert "Para la cuenta que termina en 1 2 3 4, oprima 1." in greeting.said
+    assert "Para la cuenta terminada en 1 2 3 4, oprima 1." in greeting.said
 
 
 def test_a_wrong_pin_after_choosing_saves_nothing(demo_app: Flask) -> None:
@@ -117,10 +116,10 @@ def test_a_spanish_account_is_answered_in_spanish_with_spanish_words(demo_app: F
     call = caller(demo_app, LUCIA)
     greeting = call.start()
     assert greeting.says()[0] == ("For English, press 9.", *ENGLISH)
-    assert "Para la cuenta que termina en 2 4 6 8, oprima 1." in greeting.said
+    assert "Para la cuenta terminada en 2 4 6 8, oprima 1." in greeting.said
     answer = call.press(call.press(greeting, "1"), "1590")
-    assert ("Su saldo de cuarenta y cinco dólares con cincuenta centavos vence el cinco de "
-            "diciembre.") in answer.said
+    assert "cuarenta y cinco dólares con cincuenta centavos" in answer.said  # the balance
+    assert "cinco de diciembre" in answer.said  # and its due date
     assert voices(answer) == {SPANISH}
 
 
