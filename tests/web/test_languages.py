@@ -63,7 +63,7 @@ def test_pressing_9_at_the_caller_id_menu_goes_on_in_spanish(demo_app: Flask) ->
     (back, *question) = answer.says()
     assert back == ("For English, press 9.", *ENGLISH)
     assert [text for text, _, _ in question] == [
-        "Más despacio, oprima 8.",
+        "Para hablar despacio, oprima 8.",
         "Para la cuenta terminada en 1 2 3 4, oprima 1.",
         "Para otra cuenta, oprima 2.",
         "Para repetir, oprima asterisco."]
