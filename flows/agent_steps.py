@@ -65,9 +65,11 @@ def is_verified(state: CallState, ctx: Context) -> bool:
 
 
 def start_request(state: CallState, ctx: Context) -> Outcome:
-    """Offer the caller ID as the number to call, or ask for one when there is none."""
+    """Offer the caller ID as the number to call, or ask for one when there is none (or it
+    is not a number the agents may call back)."""
     state.callback_number = None
-    return Go(Step.CALLBACK_NUMBER if state.caller else Step.CALLBACK_ENTRY)
+    offered = state.caller and callable_number(state.caller)
+    return Go(Step.CALLBACK_NUMBER if offered else Step.CALLBACK_ENTRY)
 
 
 def caller_id_ending(state: CallState, ctx: Context) -> dict[str, object]:
@@ -107,13 +109,14 @@ def keep_request(state: CallState, ctx: Context) -> Outcome:
 
 
 def callable_number(keys: str) -> str | None:
-    """``keys`` as an E.164 number an agent can call (a valid US number that is not premium
-    rate), or None."""
+    """``keys`` (or a caller ID in E.164) as an E.164 number an agent can call, or None: a
+    valid US number that is not premium rate. Other +1 countries (the Caribbean's 876, 809,
+    ...) share the US country code and are the usual targets of callback toll fraud."""
     try:
         parsed = phonenumbers.parse(keys, CALLBACK_REGION)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(parsed) or \
+    if not phonenumbers.is_valid_number_for_region(parsed, CALLBACK_REGION) or \
             phonenumbers.number_type(parsed) in _NOT_CALLED:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

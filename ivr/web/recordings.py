@@ -57,9 +57,10 @@ def _url(raw: str) -> str:
 
 def _seconds(raw: str | None) -> int | None:
     """A whole number of seconds, 0 to a day; None when it is not one."""
-    if raw is None or not raw.strip().isdigit() or not raw.strip().isascii():
-        return None
-    return min(int(raw), _LONGEST)
+    text = (raw or "").strip()
+    if not text or len(text) > len(str(_LONGEST)) or not (text.isascii() and text.isdigit()):
+        return None  # a length no recording has (and int() refuses past 4,300 digits)
+    return min(int(text), _LONGEST)
 
 
 @bp.post("/recording-status")

@@ -113,14 +113,16 @@ def turn() -> Response:
 
 
 def _confidence(raw: str | None) -> float | None:
-    """Twilio's confidence in the words, 0 to 1; None when it sent none (or no number)."""
+    """Twilio's confidence in the words, 0 to 1; None when it sent none. Anything else (not
+    a number, or outside 0 to 1) counts as no confidence: the words are asked for again,
+    never acted on."""
+    if not raw:
+        return None
     try:
-        value = float(raw) if raw else None
+        value = float(raw) if len(raw) <= 32 else math.nan
     except ValueError:
-        return None
-    if value is None or not math.isfinite(value):
-        return None
-    return min(max(value, 0.0), 1.0)
+        return 0.0
+    return value if 0.0 <= value <= 1.0 else 0.0
 
 
 def _keys(digits: str) -> str:

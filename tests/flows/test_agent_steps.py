@@ -10,13 +10,14 @@ import pytest
 import yaml
 
 from flows import machine, table
-from flows.agent_steps import callable_number
+from flows.agent_steps import callable_number, start_request
 from flows.checks import check
 from flows.errors import StepTableError
 from flows.hours import AgentDesk, parse_hours
+from flows.outcomes import Go
 from flows.spec import End
 from flows.speech import CATALOG_DIR
-from flows.state import EndKind, Event, Step
+from flows.state import CallState, EndKind, Event, Step
 from tests.flow_helpers import NOW_BY_CARD, VISA, Caller, at_main_menu, make_ports, verified
 
 CLOSED = AgentDesk(on_duty=False, hours=parse_hours("Mon-Fri 08:00-18:00"))
@@ -156,3 +157,15 @@ def test_without_agents_0_at_a_menu_is_not_an_option() -> None:
     caller = verified(make_ports())
     assert caller.press("0").startswith("Sorry, that is not one of the options.")
     assert caller.state.step is Step.PAY_NOW
+
+
+def test_a_callback_goes_only_to_a_us_number_keyed_or_calling() -> None:
+    # +1 is shared with the Caribbean (876 Jamaica, 809 the Dominican Republic), the usual
+    # targets of callback toll fraud: they are not US numbers, keyed or as the caller ID.
+    for keys in ("8765550123", "8095550123", "18765550123", "+18095550123"):
+        assert callable_number(keys) is None, keys
+    ctx = Caller(make_ports(), agent=True, desk=CLOSED).ctx
+    for caller, step in (("+18095550123", Step.CALLBACK_ENTRY),
+                         ("+14155550100", Step.CALLBACK_NUMBER)):
+        state = CallState(call_sid="CA1", caller=caller)
+        assert start_request(state, ctx) == Go(step), caller

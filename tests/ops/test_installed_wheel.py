@@ -109,8 +109,8 @@ def serve_one_call(venv: Path, cwd: Path, env: dict[str, str]) -> str:
         finally:
             server.terminate()
             server.wait(30)
-    assert call.stdout.splitlines()[-1].startswith("PASS Caller ID match, PIN, the balance, pay all of it"), \
-        call.stdout
+    last = call.stdout.splitlines()[-1]
+    assert last.startswith("PASS Caller ID match, PIN, the balance, pay all of it"), call.stdout
     return log.read_text(encoding="utf-8")
 
 

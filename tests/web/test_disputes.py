@@ -256,3 +256,14 @@ def test_a_callback_while_the_report_opens_the_case_waits_for_it(
     [case] = dispute_cases(demo_app)
     assert (case.recording_status, case.recording_duration) == ("completed", 27)
     assert len(addressed_texts(demo_app)) == 1
+
+
+def test_a_length_no_recording_has_is_no_length_not_an_error(demo_app: Flask) -> None:
+    huge = "9" * 5000  # int() refuses strings this long
+    caller, answer = at_recording(demo_app)
+    assert recording_status(caller, SID, RecordingDuration=huge).status == 204
+    verb = answer.root.find("Record")
+    assert verb is not None
+    reply = caller.post(verb.get("action", ""), RecordingSid=SID, RecordingUrl=recording_url(SID),
+                        RecordingDuration=huge, Digits="#")
+    assert reply.status == 200 and "went wrong" not in reply.said

@@ -241,3 +241,13 @@ def test_8_at_the_account_number_question_slows_and_asks_it_again(line: Flask) -
     assert "Enter your account number" in again.said
     assert call_row(line, caller.call_sid).state == S.ACCOUNT_NUMBER
     assert "Enter your PIN." in caller.press(again, "10001234").said
+
+
+@pytest.mark.parametrize("confidence", ["abc", "nan", "inf", "9" * 5000])
+def test_a_confidence_that_is_not_a_number_is_no_confidence(line: Flask,
+                                                            confidence: str) -> None:
+    caller = TwilioCaller(line, call_sid="CA" + "c7" * 16)
+    answer = caller.press(caller.start(), "1")
+    answer = caller.press(answer, PIN)
+    heard = caller.say(answer, "more options", confidence=confidence)
+    assert heard.status == 200 and UNCLEAR in heard.said
