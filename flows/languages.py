@@ -23,23 +23,24 @@ from flows.speech import Key, Prompt, languages, load_catalog, say_in
 from flows.state import CallState, Reply
 
 
-def offered(language: str) -> str | None:
-    """The language offered to a caller hearing ``language``, when its catalog names one that
-    the line has."""
-    other = load_catalog(language).get("language.offered", "")
+def offered(language: str, home: str) -> str | None:
+    """The language offered to a caller hearing ``language`` on a line speaking ``home``: the
+    line's own to a call in another (so 9 always leads back, however many languages there
+    are), else the one the line's catalog names, when the line has it."""
+    other = home if language != home else load_catalog(language).get("language.offered", "")
     return other if other != language and other in languages() else None
 
 
-def offer(state: CallState) -> Prompt | None:
+def offer(state: CallState, home: str) -> Prompt | None:
     """ "Para español, oprima 9.", in the offered language, or None when none is."""
-    other = offered(state.language)
+    other = offered(state.language, home)
     return None if other is None else say_in(other, "option.language", key=Key(LANGUAGE))
 
 
-def switch(state: CallState) -> bool:
+def switch(state: CallState, home: str) -> bool:
     """The caller pressed the language key: the call goes on in the language offered
     (False when none is, and the key means nothing here)."""
-    other = offered(state.language)
+    other = offered(state.language, home)
     if other is None:
         return False
     state.language, state.language_chosen = other, True
@@ -60,11 +61,11 @@ def remember_choice(state: CallState, ctx: Context) -> None:
         ctx.ports.set_language(account.id, state.language)
 
 
-def offered_first(reply: Reply, state: CallState) -> Reply:
+def offered_first(reply: Reply, state: CallState, home: str) -> Reply:
     """``reply`` at a start step, with the offer of another language said before anything
     else; what it says before its question moves into the question, so the language key
     (and the account number) can be pressed from the first word."""
-    spoken = offer(state)
+    spoken = offer(state, home)
     if reply.ask is None or spoken is None:
         return reply
     return replace(reply, say=[], ask=replace(reply.ask,

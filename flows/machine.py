@@ -47,7 +47,7 @@ def start(state: CallState, ctx: Context) -> Reply:
     # The language offer opens the call: each word before the first question is heard by
     # every caller (issue 10's budget), so no welcome is said before it.
     reply = _reply(state, ctx, [])
-    return paced(state, languages.offered_first(offer_slower(reply), state))
+    return paced(state, languages.offered_first(offer_slower(reply), state, ctx.settings.language))
 
 
 def handle(state: CallState, event: Event, ctx: Context) -> Reply:
@@ -56,11 +56,13 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
         raise FlowError(f"step {state.step} reached without a verified PIN")
     if event.spoke:
         state.spoken = True  # that they speak, not what they said (it may hold a secret)
-    if state.step in START_STEPS and event.digits == LANGUAGE and languages.switch(state):
+    if state.step in START_STEPS and event.digits == LANGUAGE and \
+            languages.switch(state, ctx.settings.language):
         # The same question again, in the language chosen (the way back, and slower prompts,
         # offered first).
         reply = _reply(state, ctx, [])
-        return paced(state, languages.offered_first(offer_slower(reply), state))
+        home = ctx.settings.language
+        return paced(state, languages.offered_first(offer_slower(reply), state, home))
     outcome = STEPS[state.step].take(state, event, ctx)
     return paced(state, _apply(state, outcome, ctx))
 

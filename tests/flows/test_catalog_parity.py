@@ -13,7 +13,9 @@ import yaml
 from num2words import CONVERTER_CLASSES
 
 from flows import speech
+from flows.languages import offered, switch
 from flows.speech import CATALOG_DIR, date_words, languages, load_catalog, money_words
+from flows.state import CallState
 from ivr.errors import ConfigError
 from ivr.settings_values import language as read_language
 from ivr.settings_values import voice as read_voice
@@ -76,3 +78,15 @@ def test_a_third_language_is_its_catalog_files(third_language: str) -> None:
 def test_a_language_without_its_catalog_is_refused() -> None:
     with pytest.raises(ConfigError, match="es-MX"):
         read_language("es-MX")
+
+
+def test_with_three_languages_9_offers_the_next_and_always_leads_back(
+        third_language: str) -> None:
+    # A line speaking the new language offers the one its catalog names (English); a call in
+    # any other language is offered the line's own, so 9 always leads back to it.
+    state = CallState(call_sid="CA1", language=third_language)
+    assert offered(third_language, third_language) == "en-US"
+    assert switch(state, third_language) and state.language == "en-US"
+    assert switch(state, third_language) and state.language == third_language
+    assert offered("es-US", third_language) == third_language
+    assert offered("en-US", "en-US") == "es-US" and offered("es-US", "en-US") == "en-US"
