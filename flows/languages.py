@@ -2,8 +2,9 @@
 
 A call starts in the line's language (``IVR_LANGUAGE``). Its first step offers another
 language first of all, in that language's own words and voice ("Para español, oprima 9"):
-each catalog names the language it offers (``language.offered``) and how it offers
-itself (``option.language``). Pressing :data:`~flows.keys.LANGUAGE` at a start step (the
+a call in the line's language is offered the one its catalog names (``language.offered``),
+a call in any other the line's own; each catalog says how it offers itself
+(``option.language``). Pressing :data:`~flows.keys.LANGUAGE` at a start step (the
 caller-ID menu, or the account number, which a lone 9 cannot be) switches the call for the
 rest of it; a second press switches back.
 
