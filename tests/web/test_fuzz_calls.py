@@ -693,7 +693,7 @@ def test_random_callers_pay_only_what_they_authorised(
     # The callers' model reads English (the authorising option, amounts read back), so this
     # line offers no other language: calls in Spanish are walked in test_languages.py and
     # test_words_from_catalogs.py, and the same steps and ports serve them.
-    monkeypatch.setattr(languages, "offered", lambda _language: None)
+    monkeypatch.setattr(languages, "offered", lambda _language, _home: None)
     totals = run_fuzzer(demo_app, examples=30, steps=80)
     record_property("fuzz_summary", totals.summary())
     print(f"\nfuzzer: {totals.summary()}")
