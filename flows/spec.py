@@ -81,6 +81,7 @@ class Menu(StepSpec):
     intro: Intro | None = None
     on_silence: Action | None = None
     speech: bool = True
+    repeat_words: str = "hear.repeat"  # the phrases that ask for the menu again, as star does
 
     def targets(self) -> frozenset[Step]:
         """The options' steps and the steps their actions may go to."""
@@ -125,7 +126,7 @@ class Menu(StepSpec):
         """Each key this turn, with the catalog id of the phrases that name it."""
         offered = {offer.key: hear_id(offer.prompt.id) for offer in self.offers(state, ctx)}
         agent = {AGENT: "hear.agent"} if agent_available(state, ctx) else {}
-        return {SLOWER: "hear.slower", **agent, **offered, STAR: "hear.repeat"}
+        return {SLOWER: "hear.slower", **agent, **offered, STAR: self.repeat_words}
 
     def reply(self, state: CallState, ctx: Context, said: list[Prompt]) -> Reply:
         """Say ``said``, then the menu."""

@@ -57,7 +57,8 @@ STEPS: dict[Step, StepSpec] = {
                  goes=frozenset({S.PAY_NOW, S.MAIN_MENU})),
     # The balance first, and paying all of it today in one key: by card, by bank account or
     # with a method on file. Another amount or date, and everything else, one key away.
-    S.PAY_NOW: Menu(intro=steps.pay_now_intro,
+    # "Pay my bill" or "the full amount" here asks again how (by card, bank, on file).
+    S.PAY_NOW: Menu(intro=steps.pay_now_intro, repeat_words="hear.how_to_pay",
                     goes=frozenset({S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE, S.PAY_CONFIRM,
                                     S.AFTER_PAYMENT, S.AFTER_DECLINE, S.PAY_CHOICE,
                                     S.PAY_OTHER_AMOUNT, S.MAIN_MENU}), options=(

@@ -121,6 +121,17 @@ def test_words_pick_the_option_they_name(line: Flask) -> None:
     assert "For checking, press 1." in heard.said
 
 
+@pytest.mark.parametrize("words", ["pay my bill", "the full amount", "I want to pay it all"])
+def test_wanting_to_pay_without_saying_how_hears_the_offer_again(line: Flask,
+                                                                 words: str) -> None:
+    caller, offer = walk(line, "CA" + "e1" * 16, PATHS[S.PAY_NOW])
+    heard = caller.say(offer, words)
+    assert "Sorry" not in heard.said and "To pay now by card, press 1." in heard.said
+    assert call_row(line, caller.call_sid).state == S.PAY_NOW
+    assert state_of(line, caller.call_sid).prompt_failures == 0
+    assert "the full amount" in hints(offer) and "pay my bill" in hints(offer)
+
+
 def test_the_key_may_be_said_and_star_repeats(line: Flask) -> None:
     caller, menu = walk(line, "CA" + "1" * 32, PATHS[S.MAIN_MENU])
     again = caller.say(menu, "say that again")
