@@ -163,11 +163,14 @@ class Entry(StepSpec):
     and the first such question of the call ends by saying so. ``hears`` reads the number
     from words said instead (with ``hints`` for the recogniser); without it the entry is
     keypad only, and says so to a caller who has been speaking. ``slower``: a lone 8 asks
-    for slower prompts.
+    for slower prompts. ``secret`` names a number that is the caller's secret or personal
+    data (a PIN, card or bank number, a phone number): the call log keeps only its kind and
+    length (:mod:`flows.logged`).
     """
 
     prompt: Words
     handler: Handler
+    secret: str | None = None
     cancellable: bool = False
     digits: int | Callable[[CallState, Context], int] | None = None
     params: Params | None = None

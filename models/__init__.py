@@ -4,6 +4,7 @@ from models.account import Account
 from models.audit import AuditEvent
 from models.base import Base, utcnow
 from models.call import CallSession
+from models.call_turn import CallTurn
 from models.callback import CallbackRequest
 from models.card_entry import CardEntry
 from models.dispute import Dispute
@@ -20,6 +21,7 @@ __all__ = [
     "AutopayEnrollment",
     "Base",
     "CallSession",
+    "CallTurn",
     "CallbackRequest",
     "CardEntry",
     "Dispute",

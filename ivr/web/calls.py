@@ -12,6 +12,7 @@ hang-up's status callback) charges again with the same idempotency key.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 
 from flask import Flask, url_for
@@ -34,6 +35,7 @@ from ivr.ports.payments import record_capture
 from ivr.security import card_store
 from ivr.web import agent
 from ivr.web.pay_form import pay_tokens
+from ivr.web.turn_log import record_turn
 from ivr.web.twiml import Voice, reply_twiml
 from models import CallSession, Payment, utcnow
 
@@ -77,6 +79,7 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     sent to the gateway first, and its answer recorded (and what was keyed for it
     forgotten) in a transaction of its own, so nothing that fails in the turn undoes it.
     """
+    started = time.monotonic()
     held = _send_held_payment(app, form["CallSid"], turn) if holding else None
     if held is not None:
         with db.transaction(app) as session:
@@ -88,7 +91,7 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     for attempt in (1, 2):
         try:
             with db.transaction(app) as session:
-                return _take_turn(app, session, form, turn, event)
+                return _take_turn(app, session, form, (turn, started), event)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -127,9 +130,10 @@ def _send_held_payment(app: Flask, call_sid: str,
     return request.payment_id, charges.send(services.gateway_of(app), request.stored)
 
 
-def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
-               event: Event | None) -> str:
-    call_sid = form["CallSid"]
+def _take_turn(app: Flask, session: Session, form: Mapping[str, str],
+               timing: tuple[int, float], event: Event | None) -> str:
+    """``timing``: the turn the request answers, and when it arrived (for the call log)."""
+    (turn, started), call_sid = timing, form["CallSid"]
     call = session.get(CallSession, call_sid, with_for_update=True)
     if call is not None and turn != call.turn and call.last_response:
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
@@ -149,17 +153,19 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str], turn: int,
                   services.agent_desk(app))
     if call is None or event is None:
         call = call or _new_call(session, form)
-        state = CallState(call_sid=call_sid, caller=to_e164(form.get("From")))
+        state, before = CallState(call_sid=call_sid, caller=to_e164(form.get("From"))), None
         reply = machine.start(state, ctx)
     else:
         state = CallState.from_dict(call.flow_state, language=settings_of(app).language)
-        held = machine.holds_keyed(state)
+        held, before = machine.holds_keyed(state), state.step
         reply = machine.handle(state, event, ctx)
         if held and not machine.holds_keyed(state):
             # The caller moved on from the card or account keyed (cancelled, went back,
             # chose another way): it goes with this turn.
             card_store.delete(session, call_sid)
-    return _save_turn(app, session, call, state, reply)
+    twiml = _save_turn(app, session, call, state, reply)
+    record_turn(session, call, before, event, state, reply, started)
+    return twiml
 
 
 def _record_capture_first(session: Session, call_sid: str, turn: int,

@@ -1,0 +1,93 @@
+"""What the call log keeps of each input: the keys and words, never a secret's digits."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.capture import CaptureKind, CaptureReport
+from flows.logged import LoggedInput, logged_input
+from flows.recording import RecordingReport
+from flows.spec import Entry
+from flows.state import Event, Step
+from flows.table import STEPS
+
+EN = "en-US"
+SECRET_STEPS = sorted(step for step, spec in STEPS.items()
+                      if isinstance(spec, Entry) and spec.secret is not None)
+
+
+def test_every_number_a_caller_keeps_to_themselves_is_declared_secret() -> None:
+    assert set(SECRET_STEPS) == {
+        Step.ACCOUNT_NUMBER, Step.PIN, Step.CARD_NUMBER, Step.CARD_EXPIRY, Step.CARD_CODE,
+        Step.CARD_ZIP, Step.BANK_ROUTING, Step.BANK_ACCOUNT, Step.BANK_ACCOUNT_AGAIN,
+        Step.CALLBACK_ENTRY}
+
+
+@pytest.mark.parametrize("step", SECRET_STEPS)
+def test_a_secret_is_kept_as_its_kind_and_length(step: Step) -> None:
+    digits = "4242424242424242"
+    logged = logged_input(step, Event(digits), step, EN)
+    secret = STEPS[step].secret  # type: ignore[attr-defined]
+    assert logged == LoggedInput("entry", f"<{secret}, 16 digits>")
+    assert "4242" not in str(logged.entry)
+
+
+def test_pins_and_card_numbers_read_as_an_operator_expects() -> None:
+    assert logged_input(Step.PIN, Event("2468"), Step.PAY_NOW, EN).entry == "<PIN, 4 digits>"
+    assert logged_input(Step.CARD_CODE, Event("7"), Step.CARD_CODE, EN).entry == \
+        "<security code, 1 digit>"
+
+
+def test_an_account_number_is_kept_only_when_it_matched_an_account() -> None:
+    found = logged_input(Step.ACCOUNT_NUMBER, Event("10001234"), Step.PIN, EN)
+    unknown = logged_input(Step.ACCOUNT_NUMBER, Event("99999999"), Step.ACCOUNT_NUMBER, EN)
+    too_many = logged_input(Step.ACCOUNT_NUMBER, Event("99999999"), Step.ENDED, EN)
+    assert found.entry == "10001234"
+    assert unknown.entry == too_many.entry == "<account number, 8 digits>"
+
+
+@pytest.mark.parametrize(("step", "key"), [(Step.CARD_NUMBER, "*"), (Step.ACCOUNT_NUMBER, "9"),
+                                           (Step.ACCOUNT_NUMBER, "8"), (Step.PIN, "*")])
+def test_keys_the_machine_reads_itself_are_kept_so_a_replay_can_press_them(
+        step: Step, key: str) -> None:
+    assert logged_input(step, Event(key), step, EN).entry == key
+
+
+def test_a_lone_9_or_8_at_a_pin_is_part_of_a_pin() -> None:
+    assert logged_input(Step.PIN, Event("9"), Step.PIN, EN).entry == "<PIN, 1 digit>"
+
+
+def test_a_menu_key_is_kept_and_a_number_keyed_at_a_menu_is_not() -> None:
+    assert logged_input(Step.MAIN_MENU, Event("3"), Step.NEXT_STEPS, EN) == \
+        LoggedInput("key", "3")
+    assert logged_input(Step.MAIN_MENU, Event("4242424242424242"), Step.MAIN_MENU, EN) == \
+        LoggedInput("key", "<keys, 16 digits>")
+
+
+def test_words_are_kept_unless_they_hold_a_number_or_answer_a_secret() -> None:
+    def said(step: Step, words: str, after: Step) -> str | None:
+        return logged_input(step, Event(None, speech=words), after, EN).entry
+
+    assert said(Step.PAY_NOW, "pay by card", Step.CARD_NUMBER) == "pay by card"
+    assert said(Step.PAY_NOW, "my card is four two four two", Step.PAY_NOW) == \
+        "<words with a number, 7 words>"
+    assert said(Step.PAY_OTHER_AMOUNT, "fifty dollars", Step.PAY_WHEN) == "fifty dollars"
+    assert said(Step.ACCOUNT_NUMBER, "one two three", Step.ACCOUNT_NUMBER) == \
+        "<account number, said in 3 words>"
+    assert said(Step.ACCOUNT_NUMBER, "one zero zero zero one two three four", Step.PIN) == \
+        "one zero zero zero one two three four"
+
+
+def test_every_other_kind_of_input_is_named() -> None:
+    captured = Event(None, captured=CaptureReport(CaptureKind.SUCCESS, brand="Visa",
+                                                  last4="4242", token="tok_1"))
+    recorded = Event(None, recording=RecordingReport("RE1", "https://x/RE1", 12))
+    assert logged_input(None, None, Step.PIN, EN) == LoggedInput("start")
+    assert logged_input(Step.CARD_CAPTURE, captured, Step.AFTER_PAYMENT, EN) == \
+        LoggedInput("pay", "success Visa")
+    assert logged_input(Step.DISPUTE_RECORD, recorded, Step.DISPUTE_DONE, EN) == \
+        LoggedInput("recording", "<message, 12 seconds>")
+    assert logged_input(Step.MAIN_MENU, Event(None), Step.MAIN_MENU, EN) == \
+        LoggedInput("silence")
+    assert logged_input(Step.CHARGING, Event(None), Step.AFTER_PAYMENT, EN) == \
+        LoggedInput("hold")
