@@ -93,6 +93,11 @@ class TwimlError(IvrError, ValueError):
     """A response the simulator read is not a TwiML document Twilio could execute."""
 
 
+class DiagramError(IvrError, RuntimeError):
+    """The call flow could not be drawn: Graphviz's ``dot`` is missing or failed, or a file
+    has no place marked for the diagram."""
+
+
 class ScriptError(IvrError, ValueError):
     """A call script itself is malformed; the message says where."""
 
