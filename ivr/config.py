@@ -104,6 +104,7 @@ class Settings:
     today: date | None = field(metadata={"env": "IVR_TODAY"})  # fixed, for tests and demos
     fixed_now: datetime | None = field(metadata={"env": "IVR_NOW"})  # likewise; local, naive
     log_file: str = field(metadata={"env": "IVR_LOG_FILE"})  # empty: log to the console
+    call_log_days: int = field(metadata={"env": "IVR_CALL_LOG_DAYS"})  # call_turns kept
 
     @classmethod
     def from_env(cls, instance_path: Path, env: Mapping[str, str] | None = None) -> Settings:
@@ -163,6 +164,7 @@ class Settings:
             today=read.iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
             fixed_now=agents.fixed_now(env, environment),
             log_file=read.log_file(env.get("IVR_LOG_FILE", "")),
+            call_log_days=number(env, "IVR_CALL_LOG_DAYS", read.CALL_LOG_DAYS),
         )
         # Checked here, so a bad setting stops start-up with one line rather than failing calls.
         read.check_ranges({ENV_NAMES_BY_FIELD[name]: value for name, value in values.items()})

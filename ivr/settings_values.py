@@ -40,7 +40,10 @@ RANGES = {
     "IVR_MAX_DECLINES_PER_ACCOUNT_DAY": (1, 1_000),
     "IVR_AGENT_RING_SECONDS": (5, 600),  # Twilio's <Dial timeout> range
     "IVR_AGENT_CONTEXT_MINUTES": (1, 24 * 60),
+    "IVR_CALL_LOG_DAYS": (1, 3660),  # a day to ten years
 }
+# How many days the call log (call_turns) keeps a turn when IVR_CALL_LOG_DAYS is unset.
+CALL_LOG_DAYS = 90
 # IVR_DATABASE_URL schemes, once normalised: SQLite, and PostgreSQL with the psycopg 3 driver
 # this project installs (others would need drivers it does not).
 DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")

@@ -113,12 +113,18 @@ def test_sandbox_fault_and_today_come_from_the_environment(tmp_path: Path) -> No
     ("IVR_ENV", "staging"), ("IVR_DATABASE_URL", "mysql://x"), ("IVR_CONVENIENCE_FEE", "-1"),
     ("IVR_VOICE", "Joanna"), ("IVR_VOICE", "Polly.joanna"), ("IVR_VOICE", "Google.es-US-Neural2-A"),
     ("IVR_VOICE_ES", "Polly Lupe"), ("IVR_VOICE_ES", "Google.en-US-Neural2-F"),
-    ("IVR_VOICE_ES", "Polly.Lupe-Turbo"),
+    ("IVR_VOICE_ES", "Polly.Lupe-Turbo"), ("IVR_CALL_LOG_DAYS", "0"),
+    ("IVR_CALL_LOG_DAYS", "3661"), ("IVR_CALL_LOG_DAYS", "90d"),
 ])
 def test_a_bad_setting_stops_start_up_naming_it(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=f"^{name} ") as caught:
         Settings.from_env(tmp_path, {name: value})
     assert "\n" not in str(caught.value)
+
+
+def test_the_call_log_keeps_90_days_unless_told(tmp_path: Path) -> None:
+    assert Settings.from_env(tmp_path, {}).call_log_days == 90
+    assert Settings.from_env(tmp_path, {"IVR_CALL_LOG_DAYS": "400"}).call_log_days == 400
 
 
 def test_each_language_has_its_voice(tmp_path: Path) -> None:

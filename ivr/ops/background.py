@@ -7,6 +7,7 @@ import threading
 
 from ivr.db import SessionFactory
 from ivr.ops.housekeeping import Housekeeper
+from ivr.settings_values import CALL_LOG_DAYS
 from ivr.sms.backends import SmsBackend
 from ivr.sms.outbox import drain_outbox
 
@@ -14,16 +15,20 @@ log = logging.getLogger(__name__)
 
 
 class OutboxWorker:
-    """A daemon thread draining the outbox every ``interval`` seconds; it never dies."""
+    """A daemon thread draining the outbox every ``interval`` seconds; it never dies.
+
+    It also runs the worker's housekeeping, which keeps ``call_log_days`` of the call log.
+    """
 
     def __init__(self, sessions: SessionFactory, backend: SmsBackend,
-                 interval: float = 2.0) -> None:
+                 interval: float = 2.0, call_log_days: int = CALL_LOG_DAYS) -> None:
         self.sessions = sessions
         self.interval = interval
         self.backend = backend
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._housekeeper = Housekeeper(sessions)  # this thread runs in every server worker
+        # This thread runs in every server worker.
+        self._housekeeper = Housekeeper(sessions, call_log_days=call_log_days)
 
     def start(self) -> None:
         """Start draining in the background (once)."""

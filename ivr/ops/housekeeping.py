@@ -1,4 +1,4 @@
-"""Housekeeping for calls that ended without a status callback, and for keyed cards.
+"""Housekeeping for calls that ended without a status callback, keyed cards and the call log.
 
 A call's saved state may hold payment details between webhooks: a card's brand and last
 four, a gateway token to keep a method on file, and the digest of a first bank account entry
@@ -6,7 +6,10 @@ four, a gateway token to keep a method on file, and the digest of a first bank a
 them when the call ends; if that callback never comes, they would stay for good. Likewise a
 card being keyed waits, encrypted, in the card store (:mod:`ivr.security.card_store`) until
 it is authorised. Every server worker runs :class:`Housekeeper` from its SMS outbox thread,
-so both expire anyway: abandoned calls after an hour, card entries after 15 minutes.
+so both expire anyway: abandoned calls after an hour, card entries after 15 minutes. It
+also prunes the call log to its retention (``IVR_CALL_LOG_DAYS``,
+:func:`ivr.ops.call_log.prune_call_log`), so a line whose operator never runs ``ivr calls
+prune`` still keeps no more of it.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from sqlalchemy.orm import Session
 
 from flows.state import CallState, Step
 from ivr.db import SessionFactory, transaction
+from ivr.ops.call_log import prune_call_log
 from ivr.payments import charges
 from ivr.security import card_store
+from ivr.settings_values import CALL_LOG_DAYS
 from models import CallSession, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,22 +82,27 @@ def expire_card_entries(sessions: SessionFactory, now: datetime | None = None) -
 
 
 class Housekeeper:
-    """Runs :func:`forget_abandoned_calls` and :func:`expire_card_entries` at most once every
+    """Runs :func:`forget_abandoned_calls`, :func:`expire_card_entries` and
+    :func:`~ivr.ops.call_log.prune_call_log` (keeping ``call_log_days``) at most once every
     ``every`` seconds; never raises."""
 
     def __init__(self, sessions: SessionFactory, every: float = HOUSEKEEPING_EVERY,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 call_log_days: int = CALL_LOG_DAYS) -> None:
         self.sessions = sessions
         self.every = every
+        self.call_log_days = call_log_days
         self._clock = clock
         self._next_run = clock()  # the first run is due at once
 
     def maybe_run(self) -> None:
-        """Forget abandoned calls and expired cards if the last run was long enough ago."""
+        """Forget abandoned calls and expired cards, and prune the call log, if the last run
+        was long enough ago."""
         if self._clock() < self._next_run:
             return
         self._next_run = self._clock() + self.every
         self._expire_cards()  # first: an outage of the call sweep must not keep cards longer
+        self._prune_call_log()
         try:
             closed = forget_abandoned_calls(self.sessions)
         except Exception:
@@ -110,3 +120,15 @@ class Housekeeper:
             return
         if expired:
             log.info("deleted %d card entries keyed over 15 minutes ago", expired)
+
+    def _prune_call_log(self) -> None:
+        """One run of :func:`~ivr.ops.call_log.prune_call_log`, logged; an error waits for
+        the next run."""
+        try:
+            deleted = prune_call_log(self.sessions, self.call_log_days)
+        except Exception:
+            log.exception("pruning the call log failed; will try again")
+            return
+        if deleted:
+            log.info("deleted %d call log turns older than %d days", deleted,
+                     self.call_log_days)

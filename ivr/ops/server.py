@@ -60,7 +60,9 @@ def gunicorn_options(app: Flask, host: str, port: int, workers: int) -> dict[str
 
     def post_worker_init(worker: Any) -> None:
         """Give each worker process its own outbox thread."""
-        worker.ivr_outbox = OutboxWorker(db.sessions(app), make_sms_backend(settings_of(app)))
+        settings = settings_of(app)
+        worker.ivr_outbox = OutboxWorker(db.sessions(app), make_sms_backend(settings),
+                                         call_log_days=settings.call_log_days)
         worker.ivr_outbox.start()
 
     def worker_exit(server: Any, worker: Any) -> None:
