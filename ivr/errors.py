@@ -108,3 +108,7 @@ class ScriptFailure(IvrError, AssertionError):
         super().__init__(message)
         self.message = message
         self.result = result
+
+
+class PhoneBusy(IvrError, RuntimeError):
+    """The browser phone (``ivr phone``) already holds as many calls as it may."""

@@ -16,6 +16,7 @@ raised again to whoever acted.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
@@ -169,6 +170,12 @@ class LiveCall:
         """Whether the call has started and is over."""
         return self.last is not None and self.last.ended
 
+    @property
+    def running(self) -> bool:
+        """Whether the call's worker is still going (it may have hung up on an idle caller
+        that has not acted since)."""
+        return self._worker.is_alive()
+
     def start(self) -> Turn:
         """Place the call; return what was heard up to the first question (or the end)."""
         if self._worker.ident is not None:
@@ -214,15 +221,17 @@ class LiveCall:
         return self._act(Action("hangup"))
 
     def close(self) -> None:
-        """Hang up if the call is still going, and let the worker finish (never blocks long)."""
+        """Hang up if the call is still going, and let the worker finish. Never blocks long:
+        a line that stopped answering gets the hang-up at its next question, if it asks one."""
         if self._worker.ident is None:
             return
-        if not self.ended and not self._stalled and self._busy.acquire(timeout=_JOIN_SECONDS):
+        if not self.ended:
+            self._actions.put(Action("hangup"))
+            if self._stalled or not self._busy.acquire(timeout=_JOIN_SECONDS):
+                return
             try:
-                self._actions.put(Action("hangup"))
-                self._events.get(timeout=self.answer_seconds)
-            except queue.Empty:
-                pass
+                with contextlib.suppress(queue.Empty):
+                    self._events.get(timeout=self.answer_seconds)
             finally:
                 self._busy.release()
         self._worker.join(_JOIN_SECONDS)

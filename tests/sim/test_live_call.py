@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -106,9 +107,13 @@ def test_a_slow_line_times_out_with_a_clear_error_and_the_call_stops() -> None:
         live.press("1")
     with pytest.raises(RuntimeError, match="the call cannot go on: the line neither asked"):
         live.press("2")
+    live.close()  # returns at once, the line still stuck
+    assert live.running
     release.set()
-    live.close()
-    assert live.call.result.outcome == "hangup"
+    deadline = time.monotonic() + 10  # a bound, not a measure
+    while live.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not live.running and live.call.result.outcome == "hangup"
 
 
 def test_a_caller_who_does_nothing_is_hung_up_by_the_line() -> None:
