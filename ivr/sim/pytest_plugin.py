@@ -60,6 +60,12 @@ class CallUnderTest:
         self.live = live
         self.app = app
 
+    def __repr__(self) -> str:
+        last = self.live.last
+        state = "not placed" if last is None else f"ended ({last.outcome})" \
+            if last.question is None else f"waiting for {last.question.describe()}"
+        return f"<call from {self.live.call.from_number}, {state}>"
+
     # What the caller does: each returns the turn that followed.
     def press(self, keys: str) -> Turn:
         """Press keypad keys, in one entry (``"2468"``, ``"4242424242424242#"``)."""

@@ -112,7 +112,7 @@
     } catch (error) {
       addLine(`[${error.message}]`, "note");
       status(error.message);
-      if (error.status === 404 || error.status === 409) finish();
+      if (error.status !== 400) finish(); // only a refused action leaves the call going
     } finally {
       state.busy = false;
       controls();
