@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template, request
+from flask import Flask, Response, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ivr.errors import PhoneBusy
@@ -158,61 +158,83 @@ def _fail(status: int, message: str) -> Response:
     return response
 
 
+_EXTENSION = "ivr_phone"
+
+
+@dataclass(frozen=True)
+class _Phone:
+    switchboard: Switchboard
+    line: str  # which line the calls reach, as the page says
+
+
 def phone_app(switchboard: Switchboard, *, line: str, host: str = "127.0.0.1") -> Flask:
     """The page and its JSON API over ``switchboard``; ``line`` says which line it calls."""
     app = Flask(__name__, template_folder=str(PAGE), static_folder=str(PAGE),
                 static_url_path="/static")
     app.config["TRUSTED_HOSTS"] = _trusted_hosts(host)
-    app.extensions["ivr_switchboard"] = switchboard
-
-    @app.after_request
-    def protect(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
-    @app.get("/")
-    def page() -> str:
-        return render_template("index.html", line=line, default_from=DEFAULT_FROM)
-
-    @app.post("/api/calls")
-    def new_call() -> Response:
-        number = str(_json().get("from") or DEFAULT_FROM)
-        if to_e164(number) is None:
-            return _fail(400, f"not a telephone number: {number!r}")
-        try:
-            call_id, turn = switchboard.place(from_number=number)
-        except PhoneBusy as busy:
-            return _fail(503, str(busy))
-        except TimeoutError as slow:
-            return _fail(504, str(slow))
-        return jsonify(call=call_id, turn=turn_json(turn))
-
-    @app.post("/api/calls/<call_id>")
-    def act(call_id: str) -> Response:
-        body = _json()
-        value = str(body.get("keys") or body.get("words") or "")
-        try:
-            turn = switchboard.act(call_id, str(body.get("action", "")), value)
-        except KeyError:
-            return _fail(404, "no such call: it has ended, or was hung up when left idle")
-        except ValueError as refused:
-            return _fail(400, str(refused))
-        except TimeoutError as slow:
-            return _fail(504, str(slow))
-        except RuntimeError as ended:  # it ended (or went silent) before this action
-            return _fail(409, str(ended))
-        return jsonify(turn=turn_json(turn))
-
-    @app.errorhandler(Exception)
-    def failed(error: Exception) -> Response:
-        if isinstance(error, HTTPException):
-            return _fail(error.code or 500, error.description or error.name)
-        log.exception("ivr phone: the call failed")
-        return _fail(500, f"the call failed: {type(error).__name__}: {error}")
-
+    app.extensions[_EXTENSION] = _Phone(switchboard, line)
+    app.after_request(_protect)
+    app.register_error_handler(Exception, _failed)
+    app.add_url_rule("/", view_func=_page, methods=["GET"])
+    app.add_url_rule("/api/calls", view_func=_new_call, methods=["POST"])
+    app.add_url_rule("/api/calls/<call_id>", view_func=_act, methods=["POST"])
     return app
+
+
+def _phone() -> _Phone:
+    phone: _Phone = current_app.extensions[_EXTENSION]
+    return phone
+
+
+def _protect(response: Response) -> Response:
+    """The page's script and style are its own; nothing is cached or framed."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _page() -> str:
+    return render_template("index.html", line=_phone().line, default_from=DEFAULT_FROM)
+
+
+def _new_call() -> Response:
+    """Place a call from the number the page names."""
+    number = str(_json().get("from") or DEFAULT_FROM)
+    if to_e164(number) is None:
+        return _fail(400, f"not a telephone number: {number!r}")
+    try:
+        call_id, turn = _phone().switchboard.place(from_number=number)
+    except PhoneBusy as busy:
+        return _fail(503, str(busy))
+    except TimeoutError as slow:
+        return _fail(504, str(slow))
+    return jsonify(call=call_id, turn=turn_json(turn))
+
+
+def _act(call_id: str) -> Response:
+    """The caller's next action on a call: press, say, silence or hang up."""
+    body = _json()
+    value = str(body.get("keys") or body.get("words") or "")
+    try:
+        turn = _phone().switchboard.act(call_id, str(body.get("action", "")), value)
+    except KeyError:
+        return _fail(404, "no such call: it has ended, or was hung up when left idle")
+    except ValueError as refused:
+        return _fail(400, str(refused))
+    except TimeoutError as slow:
+        return _fail(504, str(slow))
+    except RuntimeError as ended:  # it ended (or went silent) before this action
+        return _fail(409, str(ended))
+    return jsonify(turn=turn_json(turn))
+
+
+def _failed(error: Exception) -> Response:
+    """Every error as JSON the page shows; an unexpected one is logged in full."""
+    if isinstance(error, HTTPException):
+        return _fail(error.code or 500, error.description or error.name)
+    log.exception("ivr phone: the call failed")
+    return _fail(500, f"the call failed: {type(error).__name__}: {error}")
 
 
 def _json() -> dict[str, Any]:

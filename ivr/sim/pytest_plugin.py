@@ -20,7 +20,7 @@ what was heard and the prompt ids it may be.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,11 +175,11 @@ class CallUnderTest:
                  f"({', '.join(heard.prompt_ids) or 'no prompt'})" for heard in self.turn.heard]
         return f"heard since {since}:\n" + ("\n".join(lines) or "  (nothing)")
 
-    def _do(self, what: str, action: Any) -> Turn:
+    def _do(self, what: str, action: Callable[[], Turn]) -> Turn:
         """Run one action; a call that can no longer take it fails the test, saying why."""
         __tracebackhide__ = True
         try:
-            turn: Turn = action()
+            turn = action()
         except RuntimeError as why:
             raise AssertionError(f"cannot {what}: {why}; {self.report()}") from None
         return turn

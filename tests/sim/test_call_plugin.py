@@ -17,9 +17,10 @@ def ivr_settings():
 """
 
 
-def run(pytester: pytest.Pytester, tests: str, *args: str) -> pytest.RunResult:
+def run(pytester: pytest.Pytester, tests: str, *args: str,
+        conftest: str = CONFTEST) -> pytest.RunResult:
     """Run ``tests`` as a project's test module, under ``--strict-markers``."""
-    pytester.makeconftest(CONFTEST)
+    pytester.makeconftest(conftest)
     pytester.makepyfile(test_calls=tests)
     return pytester.runpytest("--strict-markers", "-p", "no:cacheprovider", *args)
 
@@ -43,6 +44,16 @@ def test_a_shared_phone_asks_which_account(call):
     call.expect_prompt("ask.account_number")
 """)
     result.assert_outcomes(passed=2)
+
+
+def test_a_projects_settings_reach_the_line(pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+def test_past_due(call):
+    call.press("1")
+    call.press("2468")
+    call.expect("was due on December fifth. It is now past due.")
+""", conftest=CONFTEST.replace("2026-11-21", "2026-12-10"))
+    result.assert_outcomes(passed=1)
 
 
 def test_a_prompt_not_heard_fails_listing_the_prompt_ids_heard(
