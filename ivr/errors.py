@@ -113,3 +113,7 @@ class ScriptFailure(IvrError, AssertionError):
         super().__init__(message)
         self.message = message
         self.result = result
+
+
+class PhoneBusy(IvrError, RuntimeError):
+    """The browser phone (``ivr phone``) already holds as many calls as it may."""

@@ -30,7 +30,7 @@ from ivr.sim.transport import HttpTransport, Transport
 FAILED_OUTCOMES = ("application-error", "loop")
 
 
-def _target(ctx: click.Context, url: str | None) -> Flask | Transport:
+def call_target(ctx: click.Context, url: str | None) -> Flask | Transport:
     """The remote server for ``--url``, else the app this command runs in."""
     if url:
         try:
@@ -121,7 +121,7 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     uses the configured database (schema and demo data created if missing);
     each script runs on a fresh copy of the demo data, so replays start alike.
     """
-    target = _target(ctx, url)
+    target = call_target(ctx, url)
     if not verbose(ctx) and console_logging() is not False:
         # What the caller hears is the output; the server's own log lines would only interleave
         # (under ``flask``, whose app logs to stderr). ``ivr`` without -v logs only to a file.
