@@ -76,8 +76,9 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool, jobs: int,
     failure. ``numbers``: ``from_number``, ``to_number``, ``pay_connector`` and ``language``
     for every script. ``junit``: where the JUnit report goes, written whatever the outcome."""
     if jobs > 1 and not fresh_per_script(target):
-        raise CommandFailed("--jobs: against --url the scripts share the server's data, so "
-                            "they run one at a time (leave --jobs out)")
+        # Against --url (or an app that is not the line's), every call uses the same data.
+        raise CommandFailed("--jobs: the scripts share the server's data here, so they run "
+                            "one at a time (leave --jobs out)")
     if junit is not None and not junit.parent.is_dir():
         raise CommandFailed(f"--junit: no folder {junit.parent}")
     if path.is_dir():
