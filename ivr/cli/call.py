@@ -12,23 +12,15 @@ from flask.cli import ScriptInfo
 
 from flows.speech import languages
 from ivr.cli.audit import CommandFailed
-from ivr.cli.options import output_to
+from ivr.cli.call_scripts import run_scripts
 from ivr.cli.verbosity import verbose
 from ivr.errors import ConfigError, ServerUnreachable
 from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
-from ivr.sim.junit import junit_xml
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO
-from ivr.sim.suite import (
-    MAX_JOBS,
-    ScriptRun,
-    SuiteRun,
-    fresh_per_script,
-    run_script_dir,
-    run_suite,
-)
+from ivr.sim.suite import MAX_JOBS
 from ivr.sim.transport import HttpTransport, Transport
 
 FAILED_OUTCOMES = ("application-error", "loop")
@@ -68,54 +60,6 @@ def _interactive(target: Flask | Transport, from_number: str | None,
                              to_number=to_number or DEFAULT_TO, pay_connector=pay_connector)
     if result.outcome in FAILED_OUTCOMES:
         raise click.exceptions.Exit(1)
-
-
-def _scripted(target: Flask | Transport, path: Path, quiet: bool, jobs: int,
-              junit: Path | None, **numbers: str | None) -> None:
-    """One script file, or every script in a folder (``jobs`` at a time); exits 1 on any
-    failure. ``numbers``: ``from_number``, ``to_number``, ``pay_connector`` and ``language``
-    for every script. ``junit``: where the JUnit report goes, written whatever the outcome."""
-    if jobs > 1 and not fresh_per_script(target):
-        # Against --url (or an app that is not the line's), every call uses the same data.
-        raise CommandFailed("--jobs: the scripts share the server's data here, so they run "
-                            "one at a time (leave --jobs out)")
-    if junit is not None and not junit.parent.is_dir():
-        raise CommandFailed(f"--junit: no folder {junit.parent}")
-    if path.is_dir():
-        suite = run_script_dir(target, path, echo=_echo, quiet=quiet, jobs=jobs,
-                               options=numbers)
-        if not suite.runs:
-            raise CommandFailed(f"no *.yaml scripts in {path}")
-    else:  # its verdict is told below, once the report is written
-        suite = run_suite(target, [path], echo=_echo, verdict=_ignore, quiet=quiet,
-                          options=numbers)
-    if junit is not None:
-        _write_junit(junit, suite, (path if path.is_dir() else path.parent).resolve().name)
-    if not path.is_dir():
-        _tell_verdict(path, suite.runs[0])
-    if suite.passed < len(suite.runs):
-        raise click.exceptions.Exit(1)
-
-
-def _ignore(_line: str) -> None:
-    """Show nothing."""
-
-
-def _tell_verdict(path: Path, run: ScriptRun) -> None:
-    """A script file's failure on stderr; a malformed one is a usage error."""
-    if run.error is not None:
-        raise click.UsageError(f"{path}: {run.error}")
-    if run.verdict is not None:
-        click.echo(run.verdict, err=True)
-
-
-def _write_junit(junit: Path, suite: SuiteRun, name: str) -> None:
-    """Write the JUnit report whole (it appears only once complete)."""
-    try:
-        with output_to(junit) as out:
-            out.write(junit_xml(suite, name))
-    except OSError as exc:
-        raise CommandFailed(f"--junit: {junit}: {exc.strerror or exc}") from None
 
 
 @click.command("call")
@@ -165,5 +109,6 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
             raise click.UsageError("--junit and --jobs are for --script")
         _interactive(target, from_number, to_number, pay_connector)
     else:
-        _scripted(target, script_path, quiet, jobs, junit, from_number=from_number,
-                  to_number=to_number, pay_connector=pay_connector, language=language)
+        run_scripts(target, script_path, quiet=quiet, jobs=jobs, junit=junit,
+                    options={"from_number": from_number, "to_number": to_number,
+                             "pay_connector": pay_connector, "language": language})

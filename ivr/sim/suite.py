@@ -96,14 +96,20 @@ def fresh_per_script(target: Target) -> bool:
         (isinstance(target, Flask) and "ivr_db" in target.extensions)
 
 
-def run_fresh(target: Target, path: Path, **options: object) -> CallResult:
-    """Run one script; in process on the line's app (or on the settings of one), on a fresh
-    demo database so every replay starts alike. A malformed script fails before one is made."""
-    if not fresh_per_script(target):
-        return run_script(target, path, **options)  # type: ignore[arg-type]
+def run_fresh(target: Target, path: Path, *, echo: Echo | None = None, quiet: bool = False,
+              options: Options | None = None) -> CallResult:
+    """Run one script with ``options``; in process on the line's app (or on the settings of
+    one), on a fresh demo database so every replay starts alike. A malformed script fails
+    before a database is made."""
+    if isinstance(target, Mapping):
+        base: Flask | Mapping[str, object] = target
+    elif isinstance(target, Flask) and fresh_per_script(target):
+        base = target
+    else:  # a URL, or another app: every script uses its data
+        return run_script(target, path, echo=echo, quiet=quiet, **(options or {}))
     script = load_script(path)
-    with scratch_demo_app(target) as app:  # type: ignore[arg-type]
-        return run_script(app, script, **options)  # type: ignore[arg-type]
+    with scratch_demo_app(base) as app:
+        return run_script(app, script, echo=echo, quiet=quiet, **(options or {}))
 
 
 def run_one(target: Target, path: Path, *, echo: Echo | None = None, quiet: bool = False,
@@ -118,7 +124,7 @@ def run_one(target: Target, path: Path, *, echo: Echo | None = None, quiet: bool
 
     started = time.perf_counter()
     try:
-        run_fresh(target, path, echo=keep, quiet=quiet, **(options or {}))
+        run_fresh(target, path, echo=keep, quiet=quiet, options=options)
     except ScriptFailure as failure:
         return ScriptRun(path, tuple(lines), failure=str(failure),
                          seconds=time.perf_counter() - started)
@@ -169,7 +175,8 @@ def _run_at_once(target: Target, paths: list[Path], jobs: int, told: tuple[Echo,
                    for path in paths]
         return [_told(future.result(), *told) for future in futures]
     finally:
-        pool.shutdown(cancel_futures=True)  # after a failure, start no more scripts
+        # After an exception (a bug in a worker, ^C), start no more scripts.
+        pool.shutdown(cancel_futures=True)
 
 
 def _console_wanted() -> bool:
