@@ -39,13 +39,13 @@ DIGITS = frozenset("0123456789")
 
 
 def _secret_prompts() -> dict[str, str]:
-    """Each secret question's prompt ids (either wording of one), and its kind."""
+    """Each secret question's prompt ids (either wording of one), and its kind. (A test holds
+    the list: a step that stopped being a keyed entry would drop out of it.)"""
     found: dict[str, str] = {}
     for step, kind in SECRET_STEPS.items():
         spec = STEPS[step]
-        if not isinstance(spec, Entry):
-            raise TypeError(f"{step} is no longer a keyed entry: update SECRET_STEPS")
-        found |= dict.fromkeys(prompt_ids(spec.prompt), kind)
+        if isinstance(spec, Entry):
+            found |= dict.fromkeys(prompt_ids(spec.prompt), kind)
     return found
 
 
