@@ -12,19 +12,15 @@ from flask.cli import ScriptInfo
 
 from flows.speech import languages
 from ivr.cli.audit import CommandFailed
+from ivr.cli.call_scripts import run_scripts
 from ivr.cli.verbosity import verbose
-from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
+from ivr.errors import ConfigError, ServerUnreachable
 from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
-from ivr.sim.scratch import scratch_demo_app
-from ivr.sim.script import (
-    ScriptError,
-    run_script,
-    run_script_dir,
-)
-from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, CallResult
+from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO
+from ivr.sim.suite import MAX_JOBS
 from ivr.sim.transport import HttpTransport, Transport
 
 FAILED_OUTCOMES = ("application-error", "loop")
@@ -54,14 +50,6 @@ def _prompt(text: str) -> None:
     click.echo(text, nl=False)
 
 
-def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallResult:
-    """Run one script; in-process, on a fresh demo database so every replay starts alike."""
-    if isinstance(target, Flask) and "ivr_db" in target.extensions:
-        with scratch_demo_app(target) as app:
-            return run_script(app, path, **options)  # type: ignore[arg-type]
-    return run_script(target, path, **options)  # type: ignore[arg-type]
-
-
 def _interactive(target: Flask | Transport, from_number: str | None,
                  to_number: str | None, pay_connector: str | None) -> None:
     """Keys from stdin; exits 1 when the app failed during the call."""
@@ -72,26 +60,6 @@ def _interactive(target: Flask | Transport, from_number: str | None,
                              to_number=to_number or DEFAULT_TO, pay_connector=pay_connector)
     if result.outcome in FAILED_OUTCOMES:
         raise click.exceptions.Exit(1)
-
-
-def _scripted(target: Flask | Transport, path: Path, quiet: bool, **numbers: str | None) -> None:
-    """One script file, or every script in a folder; exits 1 on any failure. ``numbers``:
-    ``from_number``, ``to_number``, ``pay_connector`` and ``language`` for every script."""
-    if path.is_dir():
-        outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
-                                  **numbers)
-        if not outcomes:
-            raise CommandFailed(f"no *.yaml scripts in {path}")
-        if any(failure is not None for failure in outcomes.values()):
-            raise click.exceptions.Exit(1)
-        return
-    try:
-        run_fresh(target, path, echo=_echo, quiet=quiet, **numbers)
-    except ScriptError as exc:
-        raise click.UsageError(f"{path}: {exc}") from None
-    except ScriptFailure as exc:
-        click.echo(f"FAIL {path.name}\n{exc}", err=True)
-        raise click.exceptions.Exit(1) from None
 
 
 @click.command("call")
@@ -110,10 +78,16 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool, **numbers: str
 @click.option("--language", type=click.Choice(sorted(languages())),
               help="With --script: play it in this language (the script's 'language' "
                    "otherwise), choosing it at the greeting if the call is in another.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="With --script: also write a JUnit XML report (one test case a script).")
+@click.option("--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
+              help="With --script DIR: run this many scripts at once, in process (each on "
+                   "its own database); output and results are as with 1.")
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                  to_number: str | None, script_path: Path | None, quiet: bool,
-                 pay_connector: str | None, language: str | None) -> None:
+                 pay_connector: str | None, language: str | None, junit: Path | None,
+                 jobs: int) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
@@ -131,7 +105,10 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
         if language is not None:
             raise click.UsageError("--language is for --script: an interactive caller "
                                    "chooses at the greeting")
+        if junit is not None or jobs > 1:
+            raise click.UsageError("--junit and --jobs are for --script")
         _interactive(target, from_number, to_number, pay_connector)
     else:
-        _scripted(target, script_path, quiet, from_number=from_number, to_number=to_number,
-                  pay_connector=pay_connector, language=language)
+        run_scripts(target, script_path, quiet=quiet, jobs=jobs, junit=junit,
+                    options={"from_number": from_number, "to_number": to_number,
+                             "pay_connector": pay_connector, "language": language})

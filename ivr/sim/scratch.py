@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from flask import Flask
@@ -17,14 +17,21 @@ from ivr.ops.server import prepare
 _COPIED_FLASK_KEYS = ("TESTING",)
 
 
+def scratch_settings(base: Flask) -> dict[str, object]:
+    """Every setting of ``base`` but where data lives (plain values: a worker process gets
+    them to make its own copies)."""
+    config: dict[str, object] = dict(settings_of(base).as_env())
+    config |= {key: base.config[key] for key in _COPIED_FLASK_KEYS if key in base.config}
+    return config
+
+
 @contextmanager
-def scratch_demo_app(base: Flask) -> Iterator[Flask]:
-    """``base``'s settings on a new temporary SQLite database holding the demo accounts."""
+def scratch_demo_app(base: Flask | Mapping[str, object]) -> Iterator[Flask]:
+    """``base``'s settings (an app's, or :func:`scratch_settings`) on a new temporary SQLite
+    database holding the demo accounts."""
+    settings = scratch_settings(base) if isinstance(base, Flask) else base
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as folder:
-        # Every setting but where data lives.
-        config: dict[str, object] = dict(settings_of(base).as_env())
-        config |= {key: base.config[key] for key in _COPIED_FLASK_KEYS if key in base.config}
-        config["IVR_DATABASE_URL"] = f"sqlite:///{folder}/scratch.sqlite3"
+        config = {**settings, "IVR_DATABASE_URL": f"sqlite:///{folder}/scratch.sqlite3"}
         app = create_app(config)
         prepare(app, load_demo_data=True)
         try:

@@ -30,10 +30,11 @@ from ivr.sim.script_load import (
 from ivr.sim.script_settings import script_overrides
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport, Transport, transport_for
+from ivr.sim.turns import TurnLog
 from ivr.sim.twiml import GatherSpec, normalise_space
 from models import CardEntry
 
-__all__ = ["ScriptError", "ScriptFailure", "load_script", "run_script", "run_script_dir"]
+__all__ = ["ScriptError", "ScriptFailure", "load_script", "run_script"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -51,16 +52,19 @@ def closest_sentence(expected: str, heard: list[str]) -> str | None:
                key=lambda c: difflib.SequenceMatcher(None, _norm(expected), _norm(c)).ratio())
 
 
-def heard_report(call: SimulatedCall) -> str:
-    """Everything heard since the caller's last action, one line each."""
-    since = f"'{call.last_action.describe()}'" if call.last_action else "the call started"
+def heard_report(call: SimulatedCall, last_action: str | None = None) -> str:
+    """Everything heard since the caller's last action (``last_action``: as a report shows
+    it, keys for a secret masked; else as the call describes it), one line each."""
+    last_action = last_action or (call.last_action.describe() if call.last_action else None)
+    since = f"'{last_action}'" if last_action else "the call started"
     lines = [f"  IVR: {text}" for text in call.heard_since_action] or ["  (nothing)"]
     return f"heard since {since}:\n" + "\n".join(lines)
 
 
-def expectation_diff(expected: str, call: SimulatedCall) -> str:
+def expectation_diff(expected: str, call: SimulatedCall,
+                     last_action: str | None = None) -> str:
     """The failure text for an ``expect``: expected, heard, and a diff to the closest."""
-    parts = [f'expected to hear: "{expected}"', heard_report(call)]
+    parts = [f'expected to hear: "{expected}"', heard_report(call, last_action)]
     closest = closest_sentence(expected, call.heard_since_action)
     if closest is not None:
         diff = difflib.ndiff([normalise_space(expected)], [normalise_space(closest)])
@@ -92,19 +96,32 @@ class ScriptCaller:
         self.end_checked = False
         self.language = language or script.language
         self.chooser = LanguageChooser(self.language)
+        self.turns = TurnLog()  # the call so far, for a failure's report
 
     def _fail(self, step: Step | None, message: str, call: SimulatedCall) -> ScriptFailure:
+        """The failure: where in the script, the call's last lines before it, then why."""
         where = f" at {step.describe()}" if step else ""
         header = f"Script '{self.script.name}' failed{where}:"
-        return ScriptFailure(f"{header}\n{message}", call.result)
+        parts = [header, self.turns.report(), message]
+        return ScriptFailure("\n".join(part for part in parts if part), call.result)
+
+    def _heard(self, call: SimulatedCall) -> str:
+        """What was heard since the caller's last action, that action shown masked."""
+        return heard_report(call, self.turns.last_action)
 
     def choose(self, call: SimulatedCall, gather: GatherSpec) -> Action:
+        """The caller's next action (see ``_next_action``), kept for a failure's report."""
+        action = self._next_action(call, gather)
+        self.turns.add(call.spoken_since_action, gather, action)
+        return action
+
+    def _next_action(self, call: SimulatedCall, gather: GatherSpec) -> Action:
         """Check the steps up to the next input step and return that input (first, if the
         call is not in the script's language, the key that chooses it)."""
         try:
             chosen = self.chooser.choose(call.spoken_since_action)
         except ValueError as why:
-            raise self._fail(None, f"{why}\n{heard_report(call)}", call) from None
+            raise self._fail(None, f"{why}\n{self._heard(call)}", call) from None
         if chosen is not None:
             return chosen
         while self.position < len(self.script.steps):
@@ -116,11 +133,11 @@ class ScriptCaller:
                 return self._input(step, gather, call)
             if step.kind == "expect_end":
                 raise self._fail(step, f"the call has not ended: the IVR is waiting for input "
-                                       f"({gather.describe()})\n{heard_report(call)}", call)
+                                       f"({gather.describe()})\n{self._heard(call)}", call)
             self._check(step, call)
         raise self._fail(None, f"after the last step ({len(self.script.steps)}) the IVR is "
                                f"waiting for input ({gather.describe()}) but the script has "
-                               f"no steps left\n{heard_report(call)}", call)
+                               f"no steps left\n{self._heard(call)}", call)
 
     def _say(self, step: Step, call: SimulatedCall, gather: GatherSpec) -> Action:
         """The words of a ``say`` step, where the question takes speech (Twilio delivers no
@@ -128,7 +145,7 @@ class ScriptCaller:
         if not gather.speech:
             raise self._fail(step, f"this question takes keys only ({gather.describe()}): "
                                    f"Twilio would not deliver words said here\n"
-                                   f"{heard_report(call)}", call)
+                                   f"{self._heard(call)}", call)
         sure = DEFAULT_CONFIDENCE if step.confidence is None else step.confidence
         return Action("say", words=step.value, confidence=sure)
 
@@ -137,7 +154,7 @@ class ScriptCaller:
         recording = isinstance(gather, RecordSpec)
         if step.kind == "record" and not recording:
             raise self._fail(step, f"the IVR is waiting for keys ({gather.describe()}), not a "
-                                   f"recording\n{heard_report(call)}", call)
+                                   f"recording\n{self._heard(call)}", call)
         if step.kind == "record":
             ending = {"silence": BY_SILENCE, "hangup": BY_HANGING_UP}.get(step.value, step.value)
             return Action("record", ending, seconds=step.seconds)
@@ -152,7 +169,7 @@ class ScriptCaller:
             if step.kind in INPUT_KINDS:
                 self._raise_if_error(call)
                 raise self._fail(step, f"the call already ended ({call.result.outcome}); "
-                                       f"this step was never reached\n{heard_report(call)}", call)
+                                       f"this step was never reached\n{self._heard(call)}", call)
             self._check(step, call)
         self.position = len(self.script.steps)
         self._raise_if_error(call)
@@ -161,7 +178,7 @@ class ScriptCaller:
         """An application error fails the script unless an expect_end asked for it."""
         result = call.result
         if result.outcome in ("application-error", "loop") and not self.end_checked:
-            raise self._fail(None, f"{result.outcome}: {result.error}\n{heard_report(call)}",
+            raise self._fail(None, f"{result.outcome}: {result.error}\n{self._heard(call)}",
                              call)
         if result.status_callback_status is not None and not self.end_checked \
                 and not 200 <= result.status_callback_status < 300:
@@ -172,10 +189,11 @@ class ScriptCaller:
         """Check one expectation step against the call so far."""
         heard = _norm(" ".join(call.heard_since_action))
         if step.kind == "expect" and _norm(step.value) not in heard:
-            raise self._fail(step, expectation_diff(step.value, call), call)
+            diff = expectation_diff(step.value, call, self.turns.last_action)
+            raise self._fail(step, diff, call)
         if step.kind == "expect_not" and _norm(step.value) in heard:
             raise self._fail(step, f'"{step.value}" was heard but must not be\n'
-                                   f"{heard_report(call)}", call)
+                                   f"{self._heard(call)}", call)
         if step.kind == "expect_end":
             self._check_end(step, call)
         if step.kind == "expect_sms":
@@ -255,27 +273,3 @@ def _check_nothing_kept(transport: Transport, result: CallResult) -> None:
         raise ScriptFailure(f"the card store still holds {kept} card or bank account(s) the "
                             "caller keyed after the call ended", result)
 
-
-def run_script_dir(target: Flask | str | Transport, folder: str | Path, *,
-                   echo: Callable[[str], None] | None = None, quiet: bool = False,
-                   run: Callable[..., CallResult] | None = None,
-                   **options: str | None) -> dict[Path, str | None]:
-    """Run every ``*.yaml``/``*.yml`` in ``folder``; map each file to its failure or None.
-
-    ``run`` replaces :func:`run_script` (same arguments), e.g. to give each
-    script a fresh database; ``options`` (numbers, pay connector) go to each run.
-    """
-    run = run or run_script
-    out = echo or (lambda _line: None)
-    outcomes: dict[Path, str | None] = {}
-    paths = sorted([*Path(folder).glob("*.yaml"), *Path(folder).glob("*.yml")])
-    for path in paths:
-        try:
-            run(target, path, echo=out, quiet=quiet, **options)
-            outcomes[path] = None
-        except (ScriptFailure, ScriptError) as exc:
-            outcomes[path] = str(exc)
-            out(f"FAIL {path.name}\n{exc}")
-    passed = sum(1 for failure in outcomes.values() if failure is None)
-    out(f"{passed} passed, {len(outcomes) - passed} failed")
-    return outcomes

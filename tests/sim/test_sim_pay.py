@@ -260,8 +260,10 @@ def test_a_script_presses_and_expects_at_each_field_and_failures_stay_masked() -
     bad = [{"press": VISA + "#"}]  # runs out of steps at the expiry date
     with pytest.raises(ScriptFailure) as failure:
         run_script(pay_app(), {"name": "pay", "steps": bad})
-    assert "'caller presses 16 digits# (•••• 4242)'" in failure.value.message
-    assert VISA + "#'" not in failure.value.message
+    # The report says what was keyed and how long, as the call log would: no digits at all.
+    assert "'caller presses <card number, 16 digits>#'" in failure.value.message
+    assert "turn 1  caller presses <card number, 16 digits>#" in failure.value.message
+    assert VISA not in failure.value.message and "4242" not in failure.value.message
     assert "<Pay> expiration-date: 4 digit(s)" in failure.value.message
 
 
