@@ -12,12 +12,14 @@ from flask.cli import ScriptInfo
 
 from flows.speech import languages
 from ivr.cli.audit import CommandFailed
+from ivr.cli.call_record import check_record_options, force_option, record_option, save_recording
 from ivr.cli.verbosity import verbose
 from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
 from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
+from ivr.sim.recorder import RecordingCaller
 from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.script import (
     ScriptError,
@@ -63,13 +65,32 @@ def run_fresh(target: Flask | Transport, path: Path, **options: object) -> CallR
 
 
 def _interactive(target: Flask | Transport, from_number: str | None,
-                 to_number: str | None, pay_connector: str | None) -> None:
-    """Keys from stdin; exits 1 when the app failed during the call."""
+                 to_number: str | None, pay_connector: str | None,
+                 record_path: Path | None = None, force: bool = False) -> None:
+    """Keys from stdin; exits 1 when the app failed during the call. With ``record_path``
+    the call is saved there as a script, and in process it runs on a fresh copy of the
+    demo data, as the script will."""
+    numbers = {"from_number": from_number or DEFAULT_FROM, "to_number": to_number or DEFAULT_TO}
     if isinstance(target, Flask) and "ivr_db" in target.extensions:
+        if record_path is not None:
+            with scratch_demo_app(target) as app:
+                _keyed_call(app, pay_connector, record_path, force, **numbers)
+            return
         prepare(target, load_demo_data=True)  # as `ivr serve` would: schema and demo data
-    result = run_interactive(target, stream=sys.stdin, echo=_echo,
-                             prompt=_prompt, from_number=from_number or DEFAULT_FROM,
-                             to_number=to_number or DEFAULT_TO, pay_connector=pay_connector)
+    _keyed_call(target, pay_connector, record_path, force, **numbers)
+
+
+def _keyed_call(target: Flask | Transport, pay_connector: str | None, record_path: Path | None,
+                force: bool, *, from_number: str, to_number: str) -> None:
+    """The interactive call itself, recorded to ``record_path`` when given."""
+    recorder = RecordingCaller() if record_path else None
+    result = run_interactive(target, stream=sys.stdin, echo=_echo, prompt=_prompt,
+                             from_number=from_number, to_number=to_number,
+                             pay_connector=pay_connector,
+                             keep=recorder.wrap if recorder else None)
+    if recorder is not None and record_path is not None:
+        save_recording(recorder, record_path, target, force=force, from_number=from_number,
+                       to_number=to_number)
     if result.outcome in FAILED_OUTCOMES:
         raise click.exceptions.Exit(1)
 
@@ -110,17 +131,22 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool, **numbers: str
 @click.option("--language", type=click.Choice(sorted(languages())),
               help="With --script: play it in this language (the script's 'language' "
                    "otherwise), choosing it at the greeting if the call is in another.")
+@record_option
+@force_option
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                  to_number: str | None, script_path: Path | None, quiet: bool,
-                 pay_connector: str | None, language: str | None) -> None:
+                 pay_connector: str | None, language: str | None, record_path: Path | None,
+                 force: bool) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
     stays silent; h (or end of input) hangs up. In-process, an interactive call
     uses the configured database (schema and demo data created if missing);
     each script runs on a fresh copy of the demo data, so replays start alike.
+    --record FILE.yaml saves an interactive call as a script.
     """
+    check_record_options(record_path, force, scripted=script_path is not None)
     target = _target(ctx, url)
     if not verbose(ctx) and console_logging() is not False:
         # What the caller hears is the output; the server's own log lines would only interleave
@@ -131,7 +157,7 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
         if language is not None:
             raise click.UsageError("--language is for --script: an interactive caller "
                                    "chooses at the greeting")
-        _interactive(target, from_number, to_number, pay_connector)
+        _interactive(target, from_number, to_number, pay_connector, record_path, force)
     else:
         _scripted(target, script_path, quiet, from_number=from_number, to_number=to_number,
                   pay_connector=pay_connector, language=language)

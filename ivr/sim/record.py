@@ -160,7 +160,8 @@ class RecordSession:
                           finish_on_key=attrs.finish_on_key, timeout=attrs.timeout,
                           max_length=attrs.max_length)
         action = self.call.ask_caller(spec)
-        self.call.last_action, self.call.heard_since_action = action, []
+        self.call.last_action = action
+        self.call.heard_since_action, self.call.spoken_since_action = [], []
         self.call.line(action.describe())
         seconds, ending = _message(action, attrs)
         self.call.seconds += seconds + (attrs.timeout if ending == BY_SILENCE else SECONDS_PER_KEY)
