@@ -108,3 +108,7 @@ class ScriptFailure(IvrError, AssertionError):
         super().__init__(message)
         self.message = message
         self.result = result
+
+
+class CallNotLogged(IvrError, LookupError):
+    """``ivr calls replay``: the call log holds no turn of that call; str() names it."""

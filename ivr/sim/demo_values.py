@@ -42,6 +42,8 @@ DECLINED_CARDS = {
 APPROVED_CARDS = {13: "4222222222222", 15: "378282246310005", 16: "4242424242424242"}
 CARDS_BY_BRAND = {"Visa": "4242424242424242", "Mastercard": "5555555555554444",
                   "American Express": "378282246310005", "Discover": "6011111111111117"}
+# The errors of a number keyed with a star in it (a star alone cancels or repeats).
+NOT_DIGITS = frozenset({"error.account_number_digits"})
 # What each secret entry is called in the step table (``Entry.secret``).
 SECRET_KINDS = frozenset(spec.secret for spec in STEPS.values()  # type: ignore[attr-defined]
                          if getattr(spec, "secret", None))
@@ -83,6 +85,12 @@ def demo_caller(language: str | None) -> DemoAccount:
     return next((account for account in callers if account.language == language), callers[0])
 
 
+def not_digits(length: int) -> str:
+    """Keys that are not a number: a star among sevens (``77*77``)."""
+    half = max(length - 1, 0) // 2
+    return "7" * half + "*" + "7" * max(length - 1 - half, 0)
+
+
 def luhn_number(prefix: str, length: int) -> str:
     """A number of ``length`` digits starting with ``prefix`` whose Luhn check holds."""
     body = (prefix + "0" * length)[:length - 1]
@@ -112,11 +120,12 @@ class StandIns:
     def value(self, kind: str, length: int, fault: str | None, accepted: bool) -> str:
         """Digits for a secret of ``kind`` and ``length``: ``accepted`` by the line, or
         refused, saying ``fault`` (an error prompt id, when it said one)."""
+        if fault in NOT_DIGITS:
+            return not_digits(length)
         if kind == "account number":
             return self.account.number if accepted else "7" * length
         if kind == "PIN":
-            return self.account.pin if accepted else ("0" * length if length == 4
-                                                      else "1" * length)
+            return self.pin(length, fault, accepted)
         if kind == "card number":
             return self.card_number(length, fault, accepted)
         if kind == "card expiry":
@@ -124,6 +133,14 @@ class StandIns:
         if kind == "bank account number":
             return self.bank_number(length, fault, accepted)
         return _simple(kind, length, fault, accepted)
+
+    def pin(self, length: int, fault: str | None, accepted: bool) -> str:
+        """The account's PIN; a wrong one; or one that is no PIN (its length, or a star)."""
+        if accepted:
+            return self.account.pin
+        if length != 4:
+            return "1" * length
+        return not_digits(length) if fault == "error.pin_format" else "0000"
 
     def account_number(self, number: str) -> str:
         """A known account number as keyed when it is a demo account's, else the first demo

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from flask import Flask
@@ -18,12 +18,14 @@ _COPIED_FLASK_KEYS = ("TESTING",)
 
 
 @contextmanager
-def scratch_demo_app(base: Flask) -> Iterator[Flask]:
-    """``base``'s settings on a new temporary SQLite database holding the demo accounts."""
+def scratch_demo_app(base: Flask, overrides: Mapping[str, str] | None = None) -> Iterator[Flask]:
+    """``base``'s settings (but ``overrides``) on a new temporary SQLite database holding
+    the demo accounts."""
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as folder:
         # Every setting but where data lives.
         config: dict[str, object] = dict(settings_of(base).as_env())
         config |= {key: base.config[key] for key in _COPIED_FLASK_KEYS if key in base.config}
+        config |= dict(overrides or {})
         config["IVR_DATABASE_URL"] = f"sqlite:///{folder}/scratch.sqlite3"
         app = create_app(config)
         prepare(app, load_demo_data=True)
