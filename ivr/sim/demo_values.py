@@ -18,7 +18,6 @@ from functools import cache
 
 from stdnum import luhn
 
-from flows.table import STEPS
 from ivr.ops.demo import ACCOUNTS_FILE, open_demo
 from ivr.phones import to_e164
 
@@ -44,9 +43,6 @@ CARDS_BY_BRAND = {"Visa": "4242424242424242", "Mastercard": "5555555555554444",
                   "American Express": "378282246310005", "Discover": "6011111111111117"}
 # The errors of a number keyed with a star in it (a star alone cancels or repeats).
 NOT_DIGITS = frozenset({"error.account_number_digits"})
-# What each secret entry is called in the step table (``Entry.secret``).
-SECRET_KINDS = frozenset(spec.secret for spec in STEPS.values()  # type: ignore[attr-defined]
-                         if getattr(spec, "secret", None))
 
 
 @dataclass(frozen=True)

@@ -85,8 +85,9 @@ def first_difference(recorded: Sequence[Turn], replayed: Sequence[Turn]) -> Diff
     for index in range(max(len(recorded), len(replayed))):
         old = recorded[index] if index < len(recorded) else None
         new = replayed[index] if index < len(replayed) else None
-        if old is None or new is None or _answer(old) != _answer(new):
-            return Difference(index + 1, caller_did(old or new), old, new)  # type: ignore[arg-type]
+        either = old or new
+        if either is not None and (old is None or new is None or _answer(old) != _answer(new)):
+            return Difference(index + 1, caller_did(either), old, new)
     return None
 
 

@@ -103,3 +103,14 @@ def test_a_pay_mode_call_keys_the_declining_test_card_and_star(demo_app: Flask) 
 def test_an_unknown_call_is_refused(demo_app: Flask) -> None:
     with pytest.raises(CallNotLogged, match="no call CAnothing in the call log"):
         replay_call(demo_app, "CAnothing")
+
+
+def test_a_replay_charges_the_sandbox_whatever_gateway_the_line_has(demo_app: Flask) -> None:
+    call_sid = logged_call(demo_app, "pay_full_balance")
+    # Nothing answers there: a replay charging the line's own gateway would not be approved.
+    override_settings(demo_app, IVR_PAYMENT_GATEWAY="stripe", IVR_STRIPE_API_KEY="sk_test_x",
+                      IVR_STRIPE_API_BASE="http://127.0.0.1:9")
+    result = replay_call(demo_app, call_sid)
+    assert result.same, "\n".join(report_lines(result))
+    assert "info.payment_approved" in {prompt for turn in result.replayed
+                                       for prompt in turn.prompts}
