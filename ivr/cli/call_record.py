@@ -17,9 +17,10 @@ from ivr.sim.transport import Transport
 
 record_option = click.option(
     "--record", "record_path", type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.yaml",
     help="Interactive only: save the call as a script in FILE.yaml (what was heard as "
          "checks, secrets as demo values). An existing file is kept unless --force.")
-force_option = click.option("--force", is_flag=True, help="With --record: overwrite FILE.")
+force_option = click.option("--force", is_flag=True, help="With --record: overwrite FILE.yaml.")
 
 
 class RecordRefused(CommandFailed):
