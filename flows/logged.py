@@ -5,7 +5,8 @@ ZIP, callback number) is kept only as what it is and how long (``<card number, 1
 digits>``); an account number only when it matched an account. Keys the machine reads
 itself (star, the language key at a start step, the slower key) are kept as they are, so a
 replay can press them. Words said are kept at a menu or for a number that is not secret,
-unless they hold a number (a caller may say a card number anywhere).
+unless they hold a number (a caller may say a card number anywhere) longer than the one
+digit of a key named.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ def _speech(step: Step, words: str, after: Step, language: str) -> str:
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
         return f"<{spec.secret}, said in {count} words>"
-    if not isinstance(spec, Entry) and spoken_digits(words, language) is not None:
+    digits = spoken_digits(words, language)
+    # One digit is a menu key named ("press three"), which a replay must say again; no
+    # secret is one digit long.
+    if not isinstance(spec, Entry) and digits is not None and len(digits) > 1:
         return f"<words with a number, {count} words>"
     return words[:MAX_LENGTH]
 

@@ -117,3 +117,7 @@ class ScriptFailure(IvrError, AssertionError):
 
 class PhoneBusy(IvrError, RuntimeError):
     """The browser phone (``ivr phone``) already holds as many calls as it may."""
+
+
+class CallNotLogged(IvrError, LookupError):
+    """``ivr calls replay``: the call log holds no turn of that call; str() names it."""

@@ -12,6 +12,7 @@ from flask.cli import ScriptInfo
 
 from flows.speech import languages
 from ivr.cli.audit import CommandFailed
+from ivr.cli.call_record import check_record_options, force_option, record_option, save_recording
 from ivr.cli.call_scripts import run_scripts
 from ivr.cli.verbosity import verbose
 from ivr.errors import ConfigError, ServerUnreachable
@@ -19,6 +20,8 @@ from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
+from ivr.sim.recorder import RecordingCaller
+from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO
 from ivr.sim.suite import MAX_JOBS
 from ivr.sim.transport import HttpTransport, Transport
@@ -51,13 +54,32 @@ def _prompt(text: str) -> None:
 
 
 def _interactive(target: Flask | Transport, from_number: str | None,
-                 to_number: str | None, pay_connector: str | None) -> None:
-    """Keys from stdin; exits 1 when the app failed during the call."""
+                 to_number: str | None, pay_connector: str | None,
+                 record_path: Path | None = None, force: bool = False) -> None:
+    """Keys from stdin; exits 1 when the app failed during the call. With ``record_path``
+    the call is saved there as a script, and in process it runs on a fresh copy of the
+    demo data, as the script will."""
+    numbers = {"from_number": from_number or DEFAULT_FROM, "to_number": to_number or DEFAULT_TO}
     if isinstance(target, Flask) and "ivr_db" in target.extensions:
+        if record_path is not None:
+            with scratch_demo_app(target) as app:
+                _keyed_call(app, pay_connector, record_path, force, **numbers)
+            return
         prepare(target, load_demo_data=True)  # as `ivr serve` would: schema and demo data
-    result = run_interactive(target, stream=sys.stdin, echo=_echo,
-                             prompt=_prompt, from_number=from_number or DEFAULT_FROM,
-                             to_number=to_number or DEFAULT_TO, pay_connector=pay_connector)
+    _keyed_call(target, pay_connector, record_path, force, **numbers)
+
+
+def _keyed_call(target: Flask | Transport, pay_connector: str | None, record_path: Path | None,
+                force: bool, *, from_number: str, to_number: str) -> None:
+    """The interactive call itself, recorded to ``record_path`` when given."""
+    recorder = RecordingCaller() if record_path else None
+    result = run_interactive(target, stream=sys.stdin, echo=_echo, prompt=_prompt,
+                             from_number=from_number, to_number=to_number,
+                             pay_connector=pay_connector,
+                             keep=recorder.wrap if recorder else None)
+    if recorder is not None and record_path is not None:
+        save_recording(recorder, record_path, target, force=force, from_number=from_number,
+                       to_number=to_number)
     if result.outcome in FAILED_OUTCOMES:
         raise click.exceptions.Exit(1)
 
@@ -83,18 +105,22 @@ def _interactive(target: Flask | Transport, from_number: str | None,
 @click.option("--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
               help="With --script DIR: run this many scripts at once, in process (each on "
                    "its own database); output and results are as with 1.")
+@record_option
+@force_option
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                  to_number: str | None, script_path: Path | None, quiet: bool,
                  pay_connector: str | None, language: str | None, junit: Path | None,
-                 jobs: int) -> None:
+                 jobs: int, record_path: Path | None, force: bool) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
     stays silent; h (or end of input) hangs up. In-process, an interactive call
     uses the configured database (schema and demo data created if missing);
     each script runs on a fresh copy of the demo data, so replays start alike.
+    --record FILE.yaml saves an interactive call as a script.
     """
+    check_record_options(record_path, force, scripted=script_path is not None)
     target = call_target(ctx, url)
     if not verbose(ctx) and console_logging() is not False:
         # What the caller hears is the output; the server's own log lines would only interleave
@@ -107,7 +133,7 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                                    "chooses at the greeting")
         if junit is not None or jobs > 1:
             raise click.UsageError("--junit and --jobs are for --script")
-        _interactive(target, from_number, to_number, pay_connector)
+        _interactive(target, from_number, to_number, pay_connector, record_path, force)
     else:
         run_scripts(target, script_path, quiet=quiet, jobs=jobs, junit=junit,
                     options={"from_number": from_number, "to_number": to_number,

@@ -1,4 +1,4 @@
-"""``ivr calls ...``: the call log, read as a transcript and pruned. Thin wrappers.
+"""``ivr calls ...``: the call log, read as a transcript, replayed and pruned. Thin wrappers.
 
 The group is open to more commands on the call log: ``calls_cli.add_command(command)``.
 """
@@ -12,12 +12,14 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.cli.audit import audited, fail
+from ivr.cli.calls_replay import replay_command
 from ivr.config import RANGES, settings_of
 from ivr.db import db
 from ivr.ops.call_log import find_call, prune_call_log
 from ivr.ops.call_transcript import transcript_json, transcript_text
 
 calls_cli = AppGroup("calls", help="The call log: every answered turn of every call.")
+calls_cli.add_command(replay_command)
 FORMATS = ("text", "json")
 _MOST_DAYS = RANGES["IVR_CALL_LOG_DAYS"][1]
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 from ivr.sim.record import RecordSpec
 from ivr.sim.results import BY_HANGING_UP, BY_SILENCE
-from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
+from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, Caller, CallResult, SimulatedCall
 from ivr.sim.transport import Transport, transport_for
 from ivr.sim.twiml import DTMF_KEYS, GatherSpec
 
@@ -98,10 +98,14 @@ def run_interactive(target: Flask | str | Transport, *, stream: TextIO | None = 
                     echo: Callable[[str], None] = print,
                     prompt: Callable[[str], None] = _print_prompt,
                     from_number: str = DEFAULT_FROM, to_number: str = DEFAULT_TO,
-                    pay_connector: str | None = None) -> CallResult:
+                    pay_connector: str | None = None,
+                    keep: Callable[[Caller], Caller] | None = None) -> CallResult:
     """Place a call to ``target`` whose keys are typed on ``stream`` (stdin by default);
-    ``pay_connector`` is the Pay Connector its ``<Pay>`` emulates (default: the line's)."""
-    caller = InteractiveCaller(stream, echo=echo, prompt=prompt)
+    ``pay_connector`` is the Pay Connector its ``<Pay>`` emulates (default: the line's).
+    ``keep`` wraps the keypad caller in one that keeps what it does (``--record``)."""
+    caller: Caller = InteractiveCaller(stream, echo=echo, prompt=prompt)
+    if keep is not None:
+        caller = keep(caller)
     call = SimulatedCall(transport_for(target), caller, from_number=from_number,
                          to_number=to_number, echo=echo, pay_connector=pay_connector)
     return call.run()

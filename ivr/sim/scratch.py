@@ -26,12 +26,14 @@ def scratch_settings(base: Flask) -> dict[str, object]:
 
 
 @contextmanager
-def scratch_demo_app(base: Flask | Mapping[str, object]) -> Iterator[Flask]:
-    """``base``'s settings (an app's, or :func:`scratch_settings`) on a new temporary SQLite
-    database holding the demo accounts."""
+def scratch_demo_app(base: Flask | Mapping[str, object],
+                     overrides: Mapping[str, str] | None = None) -> Iterator[Flask]:
+    """``base``'s settings (an app's, or :func:`scratch_settings`), but ``overrides``, on a
+    new temporary SQLite database holding the demo accounts."""
     settings = scratch_settings(base) if isinstance(base, Flask) else base
     with tempfile.TemporaryDirectory(prefix="ivr-call-") as folder:
-        config = {**settings, "IVR_DATABASE_URL": f"sqlite:///{folder}/scratch.sqlite3"}
+        config = {**settings, **(overrides or {}),
+                  "IVR_DATABASE_URL": f"sqlite:///{folder}/scratch.sqlite3"}
         app = create_app(config)
         prepare(app, load_demo_data=True)
         try:

@@ -91,3 +91,11 @@ def test_every_other_kind_of_input_is_named() -> None:
         LoggedInput("silence")
     assert logged_input(Step.CHARGING, Event(None), Step.AFTER_PAYMENT, EN) == \
         LoggedInput("hold")
+
+
+def test_a_key_named_by_voice_is_kept_so_a_replay_can_say_it() -> None:
+    def said(words: str) -> str | None:
+        return logged_input(Step.PAY_NOW, Event(None, speech=words), Step.PAY_CHOICE, EN).entry
+
+    assert said("press three") == "press three"
+    assert said("press three four") == "<words with a number, 3 words>"

@@ -1,0 +1,57 @@
+"""A call's logged turns (``call_turns``), read for ``ivr calls replay``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from sqlalchemy import select
+
+from ivr.db import db
+from models import CallSession, CallTurn
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One logged turn, as a replay reads it: where the call was (``before``) and went
+    (``after``), what the caller did (``kind``, ``entry``: masked where secret, see
+    :mod:`flows.logged`), the prompt ids the answer said, and the call's language."""
+
+    number: int
+    before: str | None
+    after: str
+    kind: str
+    entry: str | None
+    prompts: tuple[str, ...]
+    language: str | None = None
+
+    def answer(self) -> str:
+        """Where the turn went and what it said: ``pin: ask.pin``."""
+        return f"{self.after}: {', '.join(self.prompts) or '(nothing said)'}"
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    """A call's numbers and its turns in order."""
+
+    call_sid: str
+    from_number: str | None
+    to_number: str | None
+    turns: tuple[Turn, ...]
+
+
+def read_call(app: Flask, call_sid: str | None = None) -> LoggedCall | None:
+    """The call ``call_sid`` (None: the only call in the database) with its turns, or None
+    when there is no such call or it has no turns."""
+    with db.transaction(app) as session:
+        found = select(CallSession) if call_sid is None else \
+            select(CallSession).where(CallSession.call_sid == call_sid)
+        call = session.scalars(found.limit(1)).first()
+        if call is None:
+            return None
+        rows = session.scalars(select(CallTurn).where(CallTurn.call_sid == call.call_sid)
+                               .order_by(CallTurn.turn))
+        turns = tuple(Turn(row.turn, row.step_before, row.step_after, row.input_kind,
+                           row.entry, tuple(row.prompts or ()), row.language) for row in rows)
+        return LoggedCall(call.call_sid, call.from_number, call.to_number, turns) \
+            if turns else None

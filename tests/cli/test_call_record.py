@@ -1,0 +1,93 @@
+"""``ivr call --record FILE.yaml``: an interactive call saved as a script that passes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import Result
+from flask import Flask
+
+from ivr.cli.call import call_command
+from ivr.config import override_settings
+
+
+def call(app: Flask, args: list[str], keys: list[str]) -> Result:
+    typed = "".join(f"{line}\n" for line in keys)
+    return app.test_cli_runner().invoke(call_command, args, input=typed)
+
+
+def recorded_and_replayed(app: Flask, path: Path, keys: list[str]) -> dict[str, object]:
+    """Record the call typed as ``keys`` to ``path``, check its script passes; the script."""
+    result = call(app, ["--record", str(path)], keys)
+    assert result.exit_code == 0, result.output
+    assert result.output.endswith(f"saved the call as {path} ({len(keys)} caller actions)\n")
+    ran = call(app, ["--script", str(path), "-q"], [])
+    assert ran.exit_code == 0, ran.output
+    assert ran.output.startswith(f"PASS {path.stem}")
+    script: dict[str, object] = yaml.safe_load(path.read_text())
+    return script
+
+
+def test_a_keyed_card_payment_is_saved_with_demo_values(demo_app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "card.yaml"
+    script = recorded_and_replayed(demo_app, path, [
+        "1", "1111", "2468", "1", "4012888888881881#", "0731", "987", "60601#", "1", ""])
+    assert (script["from"], script["to"], script["language"]) == \
+        ("+14155550100", "+18005550199", "en-US")
+    steps = script["steps"]
+    assert isinstance(steps, list)
+    pressed = [step["press"] for step in steps if isinstance(step, dict) and "press" in step]
+    assert pressed == ["1", "0000", "2468", "1", "4242424242424242#", "1229", "123",
+                       "94105#", "1"]
+    assert steps[-3:] == ["silence", {"expect_prompt": "end.goodbye"},
+                          {"expect_end": "ivr-hangup"}]
+    text = path.read_text()
+    assert not [typed for typed in ("4012888888881881", "0731", "987", "60601", "1111")
+                if typed in text]
+    assert '- press: "0000"  # <PIN, 4 digits>: a demo value' in text
+
+
+def test_pay_fields_words_and_a_message_are_saved(demo_app: Flask, tmp_path: Path) -> None:
+    override_settings(demo_app, IVR_CARD_CAPTURE="pay")
+    path = tmp_path / "pay.yaml"
+    script = recorded_and_replayed(demo_app, path, [
+        "1", "2468", "pay by card", "5105105105105100#", "0731", "987", "60601#", "2",
+        "7", "30 #", "h"])
+    steps = script["steps"]
+    assert isinstance(steps, list)
+    assert {"say": "pay by card"} in steps
+    # A card number the README does not publish is saved as its approved test card.
+    assert "5105105105105100" not in path.read_text()
+    assert {"press": "4242424242424242#"} in steps
+    assert {"record": {"seconds": 30, "then": "#"}} in steps
+    assert steps[-2:] == ["hangup", {"expect_end": "caller-hangup"}]
+
+
+def test_a_call_switched_to_spanish_keeps_the_key_and_names_no_language(
+        demo_app: Flask, tmp_path: Path) -> None:
+    script = recorded_and_replayed(demo_app, tmp_path / "es.yaml", ["9", "1", "2468", "h"])
+    assert "language" not in script
+    assert {"press": "9"} in script["steps"]  # type: ignore[operator]
+
+
+def test_record_cannot_go_with_a_script(demo_app: Flask, tmp_path: Path) -> None:
+    result = call(demo_app, ["--record", str(tmp_path / "x.yaml"), "--script",
+                             str(tmp_path)], [])
+    assert result.exit_code == 2
+    assert result.output == \
+        "error: --record saves an interactive call; it cannot go with --script\n"
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_an_existing_file_is_refused_before_the_call_unless_forced(
+        demo_app: Flask, tmp_path: Path) -> None:
+    path = tmp_path / "kept.yaml"
+    path.write_text("mine\n")
+    refused = call(demo_app, ["--record", str(path)], ["1"])
+    assert (refused.exit_code, refused.output) == \
+        (1, f"error: {path} already exists (--force overwrites it)\n")
+    assert path.read_text() == "mine\n"
+    forced = call(demo_app, ["--record", str(path), "--force"], ["1", "h"])
+    assert forced.exit_code == 0, forced.output
+    assert path.read_text().startswith("# recorded with ivr call --record\nname: \"kept\"\n")
