@@ -19,6 +19,7 @@ from ivr.cli.audit import CommandFailed
 from ivr.cli.call import call_command
 from ivr.cli.callbacks import callbacks_cli
 from ivr.cli.disputes import disputes_cli
+from ivr.cli.load import load_command
 from ivr.cli.ops import accounts_cli, audit_cli, db_cli, serve_command, sms_cli
 from ivr.cli.payments import payments_cli
 from ivr.cli.verbosity import VERBOSE
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 def _commands() -> list[click.Command]:
     return [db_cli, serve_command, call_command, accounts_cli, payments_cli, sms_cli, audit_cli,
-            disputes_cli, callbacks_cli]
+            disputes_cli, callbacks_cli, load_command]
 
 
 def register_cli(app: Flask) -> None:
