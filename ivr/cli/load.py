@@ -18,6 +18,7 @@ from ivr.sim.load import (
     DEFAULT_GRACE,
     MAX_CALLERS,
     MAX_DURATION,
+    REQUEST_TIMEOUT,
     LoadPlan,
     LoadRun,
     Progress,
@@ -86,16 +87,18 @@ def _base_url(url: str | None, allow_remote: bool) -> str:
     return base
 
 
-def _plan(base: str, mix: Mix, callers: str, think: str, duration: str, grace: str,
-          max_calls: str | None, seed: str) -> LoadPlan:
-    """The run the options ask for, within the bounds (else one error line)."""
+def _plan(base: str, mix: Mix, options: dict[str, str | None]) -> LoadPlan:
+    """The run the options (as typed) ask for, within the bounds (else one error line)."""
+    def number(name: str) -> float:
+        return _number(f"--{name.replace('_', '-')}", options[name] or "")
+
+    def whole(name: str) -> int:
+        return int(_number(f"--{name.replace('_', '-')}", options[name] or "", whole=True))
+
     try:
-        return LoadPlan(base, int(_number("--callers", callers, whole=True)),
-                        _number("--think", think), _number("--duration", duration), mix,
-                        grace=_number("--grace", grace),
-                        max_calls=None if max_calls is None else
-                        int(_number("--max-calls", max_calls, whole=True)),
-                        seed=int(_number("--seed", seed, whole=True)))
+        return LoadPlan(base, whole("callers"), number("think"), number("duration"), mix,
+                        grace=number("grace"), seed=whole("seed"), timeout=number("timeout"),
+                        max_calls=None if options["max_calls"] is None else whole("max_calls"))
     except ValueError as exc:
         raise BadOption(str(exc)) from None
 
@@ -181,13 +184,14 @@ def _write_report(report: Path, summary: LoadSummary, title: str) -> None:
               help=f"The scripts to call with, and their weights (default {DEFAULT_MIX}).")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Also write the results, with charts: FILE.html (or FILE.svg).")
+@click.option("--timeout", default=f"{REQUEST_TIMEOUT:g}", show_default=True,
+              metavar="SECONDS", help="How long to wait for each answer (Twilio waits 15 s).")
 @click.option("--seed", default="0", show_default=True, metavar="N",
               help="Seeds the scripts picked and the think times.")
 @click.option("--allow-remote", is_flag=True,
               help="Allow a --url that is not this machine (localhost, 127.0.0.1, ::1).")
-def load_command(url: str | None, callers: str, think: str, duration: str, grace: str,
-                 max_calls: str | None, mix_path: Path | None, report: Path | None, seed: str,
-                 allow_remote: bool) -> None:
+def load_command(url: str | None, mix_path: Path | None, report: Path | None,
+                 allow_remote: bool, **options: str | None) -> None:
     """Run many simulated callers at once against a running server and print the requests
     per second, the response times per turn (p50/p95/p99), the errors and the calls.
 
@@ -197,7 +201,7 @@ def load_command(url: str | None, callers: str, think: str, duration: str, grace
     base = _base_url(url, allow_remote)
     mix = _mix(mix_path)
     _report_path(report)
-    plan = _plan(base, mix, callers, think, duration, grace, max_calls, seed)
+    plan = _plan(base, mix, options)
     token = _signing_token(base)
     if mix.overrides():
         click.echo(f"warning: the scripts' {', '.join(mix.overrides())} cannot be applied to "

@@ -34,8 +34,9 @@ MAX_GRACE = 600.0
 DEFAULT_GRACE = 30.0
 JITTER = 0.25  # each think time is the --think seconds, give or take a quarter
 PROGRESS_EVERY = 0.25  # seconds between progress reports
-# Twilio waits 15 s for a webhook's answer; the load caller waits as long.
+# Twilio waits 15 s for a webhook's answer; by default the load caller waits as long.
 REQUEST_TIMEOUT = 15.0
+MAX_TIMEOUT = 60.0
 
 
 def is_loopback(url: str) -> bool:
@@ -67,12 +68,14 @@ class LoadPlan:
     grace: float = DEFAULT_GRACE
     max_calls: int | None = None
     seed: int = 0
+    timeout: float = REQUEST_TIMEOUT  # seconds to wait for each answer
 
     def __post_init__(self) -> None:
         _check_range("--callers", self.callers, 1, MAX_CALLERS)
         _check_range("--duration", self.duration, 0.1, MAX_DURATION)
         _check_range("--think", self.think, 0, MAX_THINK)
         _check_range("--grace", self.grace, 0, MAX_GRACE)
+        _check_range("--timeout", self.timeout, 0.1, MAX_TIMEOUT)
         if self.max_calls is not None and self.max_calls < 1:
             raise ValueError(f"--max-calls must be at least 1, got {self.max_calls}")
 
@@ -134,7 +137,7 @@ class LoadRun:
         for deadline in (self.recorder.now() + self.plan.grace, None):
             if deadline is None:
                 self.cut.set()
-                deadline = self.recorder.now() + REQUEST_TIMEOUT + 1
+                deadline = self.recorder.now() + self.plan.timeout + 1
             for caller in callers:
                 caller.join(max(0.0, deadline - self.recorder.now()))
             if not any(caller.is_alive() for caller in callers):
@@ -159,7 +162,7 @@ class LoadRun:
     def _caller(self, number: int) -> None:
         """One caller's thread: calls one after another until told to stop."""
         rng = random.Random(self.plan.seed * 1_000_003 + number)
-        http = HttpTransport(self.plan.url, token=self.token, timeout=REQUEST_TIMEOUT)
+        http = HttpTransport(self.plan.url, token=self.token, timeout=self.plan.timeout)
         if self.stop_dialling.wait(rng.uniform(0, min(self.plan.think, self.plan.duration))):
             return
         pause = self._thinker(rng)

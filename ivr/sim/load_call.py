@@ -34,7 +34,7 @@ from ivr.sim.load_turns import TurnNamer
 from ivr.sim.results import Action
 from ivr.sim.script import ScriptCaller
 from ivr.sim.simulator import DEFAULT_TO, SimulatedCall
-from ivr.sim.transport import HttpTransport, WebResponse
+from ivr.sim.transport import Transport, WebResponse
 from ivr.sim.twiml import GatherSpec
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,12 @@ def request_error(response: WebResponse) -> str | None:
 
 
 class TimedTransport:
-    """An ``HttpTransport`` for one call that records each request's turn and time."""
+    """A transport for one call that records each request's turn and time (texts are out
+    of its reach, as a server's are)."""
 
     supports_sms = False
 
-    def __init__(self, http: HttpTransport, recorder: Recorder) -> None:
+    def __init__(self, http: Transport, recorder: Recorder) -> None:
         self.http = http
         self.base_url = http.base_url
         self.account_sid = http.account_sid
@@ -136,7 +137,7 @@ class LoadCaller:
         self.mismatch = f"{self.entry.name}: step {step.number} ({step.kind})"
 
 
-def run_call(http: HttpTransport, entry: MixEntry, from_number: str, recorder: Recorder,
+def run_call(http: Transport, entry: MixEntry, from_number: str, recorder: Recorder,
              pause: Callable[[], bool]) -> CallRecord:
     """Place one call of ``entry``'s script from ``from_number`` over ``http``; how it
     ended."""
@@ -154,13 +155,17 @@ def run_call(http: HttpTransport, entry: MixEntry, from_number: str, recorder: R
         log.exception("load call %s (%s) failed in the simulator", call.result.call_sid,
                       entry.name)
         crashed = True
-    error = None
-    if crashed:
-        error = CRASH
-    elif call.result.outcome in FAILED_OUTCOMES and not transport.failed:
-        error = APPLICATION_ERROR
-    elif transport.turns.apologised:
-        error = APOLOGY
+    error = _call_error(call, transport, crashed)
     failed = transport.failed or error is not None
     ending = FAILED if failed else CUT if caller.cut else COMPLETED
     return CallRecord(entry.name, ending, error, caller.mismatch)
+
+
+def _call_error(call: SimulatedCall, transport: TimedTransport, crashed: bool) -> str | None:
+    """How a call failed whose every request was answered (a failed request is the
+    request's error, counted once)."""
+    if crashed:
+        return CRASH
+    if call.result.outcome in FAILED_OUTCOMES and not transport.failed:
+        return APPLICATION_ERROR
+    return APOLOGY if transport.turns.apologised else None
