@@ -31,7 +31,7 @@ MAX_CALLERS = 2000
 MAX_DURATION = 3600.0
 MAX_THINK = 60.0
 MAX_GRACE = 600.0
-DEFAULT_GRACE = 30.0
+DEFAULT_GRACE = 60.0  # a card payment, 3 s before each of its 15 actions, takes about 50 s
 JITTER = 0.25  # each think time is the --think seconds, give or take a quarter
 PROGRESS_EVERY = 0.25  # seconds between progress reports
 # Twilio waits 15 s for a webhook's answer; by default the load caller waits as long.
@@ -127,8 +127,9 @@ class LoadRun:
             shown.running(self.recorder.now(), self.recorder.counts())
             time.sleep(min(PROGRESS_EVERY, left))
         self.stop_dialling.set()
+        window = self.recorder.now()
         self._wind_down(callers, shown)
-        return summarise(self.recorder, self.recorder.now())
+        return summarise(self.recorder, self.recorder.now(), window)
 
     def _wind_down(self, callers: list[threading.Thread], progress: Progress) -> None:
         """Give the calls in progress the grace period, then cut those still going (each

@@ -41,8 +41,9 @@ def headline(summary: LoadSummary) -> list[str]:
     errors = sum(summary.errors.values())
     mismatched = sum(summary.mismatches.values())
     lines = [
-        f"Requests: {summary.requests} in {summary.elapsed:.1f} s, "
-        f"{summary.per_second:.1f} per second",
+        f"Requests: {summary.requests} in {summary.elapsed:.1f} s; "
+        f"{summary.per_second:.1f} per second while calls were started "
+        f"(the first {summary.window:.1f} s)",
         f"Calls: {calls[COMPLETED]} completed, {calls[CUT]} cut at the end, "
         f"{calls[FAILED]} failed",
         f"Errors: {errors} ({_counted(summary.errors)})" if errors else "Errors: 0",

@@ -122,15 +122,19 @@ class SecondPoint:
 
 @dataclass
 class LoadSummary:
-    """Everything ``ivr load`` prints and draws."""
+    """Everything ``ivr load`` prints and draws. ``elapsed``: the whole run, until its last
+    call ended; ``window``: its first part, while calls were being started (the duration),
+    the steady load the requests per second are counted over."""
 
     elapsed: float
+    window: float
     turns: list[TurnStats]
     overall: TurnStats | None
     errors: Counter[str] = field(default_factory=Counter)
     calls: Counter[str] = field(default_factory=Counter)
     mismatches: Counter[str] = field(default_factory=Counter)
     series: list[SecondPoint] = field(default_factory=list)
+    sent_in_window: int = 0  # requests sent while calls were being started
 
     @property
     def requests(self) -> int:
@@ -139,8 +143,9 @@ class LoadSummary:
 
     @property
     def per_second(self) -> float:
-        """Requests per second over the whole run."""
-        return self.requests / self.elapsed if self.elapsed > 0 else 0.0
+        """Requests per second while calls were being started: those sent then, per second
+        (the calls left to end afterwards send fewer and fewer)."""
+        return self.sent_in_window / self.window if self.window > 0 else 0.0
 
 
 def _series(samples: list[Sample], elapsed: float) -> list[SecondPoint]:
@@ -159,18 +164,22 @@ def _series(samples: list[Sample], elapsed: float) -> list[SecondPoint]:
     return points
 
 
-def summarise(recorder: Recorder, elapsed: float) -> LoadSummary:
-    """The summary of a finished run that lasted ``elapsed`` seconds."""
+def summarise(recorder: Recorder, elapsed: float, window: float | None = None) -> LoadSummary:
+    """The summary of a finished run that lasted ``elapsed`` seconds, calls being started
+    for the first ``window`` of them (default: all)."""
     samples, calls = list(recorder.samples), list(recorder.calls)
     by_turn: dict[str, list[Sample]] = {}
     for sample in samples:
         by_turn.setdefault(sample.turn, []).append(sample)
     turns = sorted((TurnStats.of(turn, these) for turn, these in by_turn.items()),
                    key=lambda stats: -stats.requests)
-    summary = LoadSummary(elapsed, turns, TurnStats.of(ALL, samples) if samples else None)
+    window = elapsed if window is None else min(window, elapsed)
+    summary = LoadSummary(elapsed, window, turns,
+                          TurnStats.of(ALL, samples) if samples else None)
     summary.errors.update(sample.error for sample in samples if sample.error)
     summary.errors.update(call.error for call in calls if call.error)
     summary.calls.update(call.ending for call in calls)
     summary.mismatches.update(call.mismatch for call in calls if call.mismatch)
     summary.series = _series(samples, elapsed)
+    summary.sent_in_window = sum(1 for sample in samples if sample.at < window)
     return summary

@@ -18,10 +18,10 @@ from tests.load_helpers import (
 
 
 def test_the_text_lists_calls_errors_mismatches_and_a_row_per_turn() -> None:
-    lines = summary_text(summarise(recorded_run(), elapsed=2.5))
+    lines = summary_text(summarise(recorded_run(), elapsed=3.0, window=2.0))
 
     assert lines[:7] == [
-        "Requests: 5 in 2.5 s, 2.0 per second",
+        "Requests: 5 in 3.0 s; 1.5 per second while calls were started (the first 2.0 s)",
         "Calls: 1 completed, 1 cut at the end, 2 failed",
         "Errors: 2 (HTTP error 1, apology 1)",
         "Expectation mismatches: 1 calls",
@@ -37,7 +37,7 @@ def test_the_text_lists_calls_errors_mismatches_and_a_row_per_turn() -> None:
 
 
 def test_the_html_report_has_the_tables_and_a_point_per_second() -> None:
-    page = html_report(summarise(recorded_run(), elapsed=2.5), "a <b> & c")
+    page = html_report(summarise(recorded_run(), elapsed=3.0, window=2.0), "a <b> & c")
 
     tables = report_tables(page)
     assert [row[0] for row in tables["turns"]] == ["turn", "pin", "call start", "all"]
@@ -47,7 +47,8 @@ def test_the_html_report_has_the_tables_and_a_point_per_second() -> None:
 
 
 def test_the_latency_chart_draws_each_second_with_requests() -> None:
-    latency, throughput = report_svgs(html_report(summarise(recorded_run(), elapsed=2.5), "x"))
+    summary = summarise(recorded_run(), elapsed=3.0, window=2.0)
+    latency, throughput = report_svgs(html_report(summary, "x"))
 
     p50, p99 = polyline_points(latency, "p50"), polyline_points(latency, "p99")
     # Seconds 0 and 2 had requests, second 1 none: a point each, a gap between.
@@ -61,7 +62,7 @@ def test_the_latency_chart_draws_each_second_with_requests() -> None:
 
 
 def test_the_svg_report_is_a_document_of_its_own() -> None:
-    chart = ET.fromstring(svg_report(summarise(recorded_run(), elapsed=2.5)))
+    chart = ET.fromstring(svg_report(summarise(recorded_run(), elapsed=3.0, window=2.0)))
 
     assert chart.tag == f"{SVG}svg"
     assert len(polyline_points(chart, "p95")) == 2

@@ -28,21 +28,21 @@ def test_one_sample_is_every_percentile() -> None:
 
 
 def test_the_summary_per_turn_and_overall() -> None:
-    summary = summarise(recorded_run(), elapsed=2.5)
+    summary = summarise(recorded_run(), elapsed=3.0, window=2.0)
 
     pin = summary.turns[0]
     assert (pin.turn, pin.requests, pin.p50, pin.p95, pin.slowest, pin.errors) == \
         ("pin", 3, 0.030, 0.050, 0.050, 1)
     assert [stats.turn for stats in summary.turns] == ["pin", "call start"]
     assert summary.overall is not None and summary.overall.requests == summary.requests == 5
-    assert summary.per_second == 2.0
+    assert (summary.sent_in_window, summary.per_second) == (3, 1.5)  # 3 in the first 2 s
     assert summary.errors == {HTTP_ERROR: 1, APOLOGY: 1}
     assert summary.calls == {COMPLETED: 1, CUT: 1, FAILED: 2}
     assert summary.mismatches == {"b: step 3 (expect)": 1}
 
 
 def test_every_second_of_the_run_has_a_point_empty_ones_too() -> None:
-    series = summarise(recorded_run(), elapsed=2.5).series
+    series = summarise(recorded_run(), elapsed=3.0, window=2.0).series
 
     assert [(point.second, point.requests, point.errors) for point in series] == \
         [(0, 3, 0), (1, 0, 0), (2, 2, 1)]
