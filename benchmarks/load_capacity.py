@@ -12,7 +12,7 @@ same machine as the server, and takes some of its processors. Run:
 
     IVR_TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \\
         .venv/bin/python benchmarks/load_capacity.py [--callers 25,50,100] [--think 3] \\
-        [--duration 60]
+        [--duration 60] [--mix FILE]
 """
 
 from __future__ import annotations
@@ -74,17 +74,20 @@ def main() -> None:
                         help="caller counts, comma-separated (default 25,50,100)")
     parser.add_argument("--think", type=float, default=3.0, help="seconds (default 3)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds (default 60)")
+    parser.add_argument("--mix", type=Path, default=ROOT / DEFAULT_MIX,
+                        help=f"the mix to run (default {DEFAULT_MIX})")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    mix = load_mix(ROOT / DEFAULT_MIX)
+    mix = load_mix(args.mix)
     kind = "postgresql" if PG_URL else "sqlite"
     lines = []
     with tempfile.TemporaryDirectory(prefix="ivr-load-") as folder, \
             database(kind, Path(folder)) as url, \
             serving(url, Path(folder), WORKERS, **SERVER_SETTINGS) as (base, _):
         raise_balance(url, Path(folder))
+        shown = args.mix.relative_to(ROOT) if args.mix.is_relative_to(ROOT) else args.mix
         print(f"ivr serve --workers {WORKERS} on {kind}; think {args.think:g} s, "
-              f"{args.duration:g} s per run; mix {DEFAULT_MIX}")
+              f"{args.duration:g} s per run; mix {shown}")
         for callers in (int(count) for count in args.callers.split(",")):
             plan = LoadPlan(base, callers, args.think, args.duration, mix)
             summary = LoadRun(plan, token=DEV_AUTH_TOKEN).run()

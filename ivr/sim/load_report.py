@@ -47,8 +47,8 @@ def headline(summary: LoadSummary) -> list[str]:
         f"Calls: {calls[COMPLETED]} completed, {calls[CUT]} cut at the end, "
         f"{calls[FAILED]} failed",
         f"Errors: {errors} ({_counted(summary.errors)})" if errors else "Errors: 0",
-        f"Expectation mismatches: {mismatched} calls" if mismatched
-        else "Expectation mismatches: 0",
+        f"Expectation mismatches: {mismatched} call{'' if mismatched == 1 else 's'}"
+        if mismatched else "Expectation mismatches: 0",
     ]
     lines += [f"  {where}: {count}" for where, count in sorted(summary.mismatches.items())]
     return lines

@@ -26,8 +26,14 @@ def test_the_default_mix_names_a_balance_a_payment_and_a_wrong_pin() -> None:
     assert mix.overrides() == ["IVR_TODAY"]
 
 
-def test_its_scripts_pass_again_and_again_on_the_demo_data(demo_app: Flask) -> None:
-    mix = load_mix(ROOT / DEFAULT_MIX)
+# The mixes shipped in fixtures/load (beside a script of their own).
+MIX_FILES = [ROOT / DEFAULT_MIX, ROOT / "fixtures" / "load" / "balance_checks.yaml"]
+
+
+@pytest.mark.parametrize("path", MIX_FILES, ids=[path.stem for path in MIX_FILES])
+def test_their_scripts_pass_again_and_again_on_the_demo_data(demo_app: Flask,
+                                                              path: Path) -> None:
+    mix = load_mix(path)
     rng = random.Random(3)
     for _ in range(2):
         for entry in mix.entries:

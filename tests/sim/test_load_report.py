@@ -24,7 +24,7 @@ def test_the_text_lists_calls_errors_mismatches_and_a_row_per_turn() -> None:
         "Requests: 5 in 3.0 s; 1.5 per second while calls were started (the first 2.0 s)",
         "Calls: 1 completed, 1 cut at the end, 2 failed",
         "Errors: 2 (HTTP error 1, apology 1)",
-        "Expectation mismatches: 1 calls",
+        "Expectation mismatches: 1 call",
         "  b: step 3 (expect): 1",
         "",
         "turn        requests  p50 ms  p95 ms  p99 ms  max ms  errors",
