@@ -3,13 +3,16 @@ prints its numbers, writes its report and exits 1 when anything failed."""
 
 from __future__ import annotations
 
+import io
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
+from ivr.cli import load as load_cli
 from ivr.cli import main
 from ivr.sim.load_mix import DEFAULT_MIX
 from tests.import_graph import ROOT
@@ -109,3 +112,27 @@ def test_errors_make_the_exit_status_1(tmp_path: Path) -> None:
     assert "Calls: 4 completed, 0 cut at the end, 2 failed\nErrors: 2 (HTTP error 2)\n" in \
         result.stdout
     assert (tmp_path / "load.svg").read_text().startswith("<?xml")
+
+
+class Terminal(io.StringIO):
+    """Standard error as a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with load_cli._progress(duration=2, grace=5) as progress:
+        progress.running(1.0, (12, 3, 0))
+        progress.finishing(2)
+    assert "12 requests, 3 calls, 0 errors" in terminal.getvalue()
+    assert "waiting up to 5 s for 2 calls in progress" in terminal.getvalue()
+
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    with load_cli._progress(duration=2, grace=5) as progress:
+        progress.running(1.0, (12, 3, 0))
+        progress.finishing(2)
+    assert piped.getvalue() == ""
