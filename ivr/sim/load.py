@@ -135,14 +135,16 @@ class LoadRun:
         """Give the calls in progress the grace period, then cut those still going (each
         stops at its next action, or once its request in flight is answered or times out)."""
         progress.finishing(self.in_progress())
-        for deadline in (self.recorder.now() + self.plan.grace, None):
-            if deadline is None:
-                self.cut.set()
-                deadline = self.recorder.now() + self.plan.timeout + 1
-            for caller in callers:
-                caller.join(max(0.0, deadline - self.recorder.now()))
-            if not any(caller.is_alive() for caller in callers):
-                return
+        if not self._join(callers, self.plan.grace):
+            self.cut.set()
+            self._join(callers, self.plan.timeout + 1)
+
+    def _join(self, callers: list[threading.Thread], seconds: float) -> bool:
+        """Wait up to ``seconds`` for every caller's thread to end; whether they all did."""
+        deadline = self.recorder.now() + seconds
+        for caller in callers:
+            caller.join(max(0.0, deadline - self.recorder.now()))
+        return not any(caller.is_alive() for caller in callers)
 
     def in_progress(self) -> int:
         """Calls started and not yet ended."""

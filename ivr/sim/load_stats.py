@@ -56,6 +56,7 @@ class Recorder:
         self.started = clock()
         self.samples: list[Sample] = []
         self.calls: list[CallRecord] = []
+        self.errors = 0  # failed requests, and calls failed with every request answered
         self._lock = threading.Lock()
 
     def now(self) -> float:
@@ -66,18 +67,18 @@ class Recorder:
         """Record one request."""
         with self._lock:
             self.samples.append(sample)
+            self.errors += sample.error is not None
 
     def call(self, record: CallRecord) -> None:
         """Record one call's end."""
         with self._lock:
             self.calls.append(record)
+            self.errors += record.error is not None
 
     def counts(self) -> tuple[int, int, int]:
         """Requests, calls ended and errors so far (for a progress line)."""
         with self._lock:
-            errors = sum(1 for sample in self.samples if sample.error)
-            errors += sum(1 for call in self.calls if call.error)
-            return len(self.samples), len(self.calls), errors
+            return len(self.samples), len(self.calls), self.errors
 
 
 def percentile(ordered: list[float], share: float) -> float:

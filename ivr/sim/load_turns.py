@@ -14,7 +14,7 @@ an agent's whisper) are named by their path.
 from __future__ import annotations
 
 from collections import defaultdict
-from functools import cache
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flows.state import Step
@@ -69,9 +69,10 @@ _INDEX = _steps_by_prompt()
 _ORDER = {step: position for position, step in enumerate(STEPS)}
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _question_prompts(spoken: Spoken) -> frozenset[str]:
-    """The step prompts one ``<Say>`` may be (cached: most of what a line says repeats)."""
+    """The step prompts one ``<Say>`` may be (cached: most of what a line says repeats; not
+    all, as amounts and confirmation numbers change, hence the bound)."""
     return frozenset(prompt_id for prompt_id in _INDEX
                      if prompts.match(prompt_id, spoken) is not None)
 

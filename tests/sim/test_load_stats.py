@@ -55,3 +55,8 @@ def test_a_run_without_requests() -> None:
 
     assert (summary.requests, summary.overall, summary.turns) == (0, None, [])
     assert [point.requests for point in summary.series] == [0]
+
+
+def test_the_counts_shown_while_running() -> None:
+    # Requests, calls ended, errors: the failed request, and the call that apologised.
+    assert recorded_run().counts() == (5, 4, 2)
