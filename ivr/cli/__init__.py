@@ -21,6 +21,7 @@ from ivr.cli.callbacks import callbacks_cli
 from ivr.cli.calls import calls_cli
 from ivr.cli.disputes import disputes_cli
 from ivr.cli.flow import flow_cli
+from ivr.cli.load import load_command
 from ivr.cli.ops import accounts_cli, audit_cli, db_cli, serve_command, sms_cli
 from ivr.cli.payments import payments_cli
 from ivr.cli.phone import phone_command
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 
 def _commands() -> list[click.Command]:
     return [db_cli, serve_command, call_command, accounts_cli, payments_cli, sms_cli, audit_cli,
-            disputes_cli, callbacks_cli, calls_cli, flow_cli, phone_command]
+            disputes_cli, callbacks_cli, calls_cli, flow_cli, load_command, phone_command]
 
 
 def register_cli(app: Flask) -> None:
