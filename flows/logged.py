@@ -4,9 +4,9 @@ A number the table declares ``secret`` (a PIN, card or bank number, security cod
 ZIP, callback number) is kept only as what it is and how long (``<card number, 16
 digits>``); an account number only when it matched an account. Keys the machine reads
 itself (star, the language key at a start step, the slower key) are kept as they are, so a
-replay can press them. Words said are kept at a menu or for a number that is not secret,
-unless they hold a number (a caller may say a card number anywhere) longer than the one
-digit of a key named.
+replay can press them. Words said are kept unless they hold a number longer than the one
+digit of a key named ("press three"): a caller may say a card number at any question. At
+the amount question, the amount read from them is kept instead ("$75").
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flows.capture import CaptureKind
-from flows.hearing import spoken_digits
+from flows.hearing import spoken_amount, spoken_digits
 from flows.keys import LANGUAGE, SLOWER, STAR
 from flows.spec import Entry, Hold
 from flows.state import Event, Step
@@ -30,6 +30,7 @@ RECORDING = "recording"  # Twilio's <Record> reported a message
 HOLD = "hold"  # the caller held while a payment was charged
 KINDS = (START, KEY, ENTRY, SPEECH, SILENCE, PAY, RECORDING, HOLD)
 MAX_LENGTH = 120  # what the log's column holds
+MAX_AMOUNT_DIGITS = 7  # $99,999.99
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,23 @@ def _speech(step: Step, words: str, after: Step, language: str) -> str:
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
         return f"<{spec.secret}, said in {count} words>"
+    if isinstance(spec, Entry) and spec.hears is spoken_amount:
+        return _amount_said(words, count, language)
     digits = spoken_digits(words, language)
     # One digit is a menu key named ("press three"), which a replay must say again; no
-    # secret is one digit long.
-    if not isinstance(spec, Entry) and digits is not None and len(digits) > 1:
+    # secret is one digit long. Any longer number may be one, even where an amount is asked.
+    if digits is not None and len(digits) > 1:
         return f"<words with a number, {count} words>"
     return words[:MAX_LENGTH]
+
+
+def _amount_said(words: str, count: int, language: str) -> str:
+    """An amount said, as the line read it ("$75", "$50.25"), so a replay can say it again;
+    only the words of one amount up to $99,999.99: anything longer may be a card number."""
+    amount = spoken_amount(words, language)
+    if amount is None or len(amount.replace("*", "")) > MAX_AMOUNT_DIGITS:
+        return f"<words with a number, {count} words>"
+    return "$" + amount.replace("*", ".")
 
 
 def _control_key(spec: Entry, digits: str) -> bool:

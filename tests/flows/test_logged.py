@@ -71,7 +71,12 @@ def test_words_are_kept_unless_they_hold_a_number_or_answer_a_secret() -> None:
     assert said(Step.PAY_NOW, "pay by card", Step.CARD_NUMBER) == "pay by card"
     assert said(Step.PAY_NOW, "my card is four two four two", Step.PAY_NOW) == \
         "<words with a number, 7 words>"
-    assert said(Step.PAY_OTHER_AMOUNT, "fifty dollars", Step.PAY_WHEN) == "fifty dollars"
+    assert said(Step.PAY_OTHER_AMOUNT, "fifty dollars and twenty five cents", Step.PAY_WHEN) \
+        == "$50.25"
+    assert said(Step.PAY_OTHER_AMOUNT, "five one zero five one zero five one zero five",
+                Step.PAY_OTHER_AMOUNT) == "<words with a number, 10 words>"
+    assert said(Step.PAY_OTHER_AMOUNT, "my card is 4 2 4 2", Step.PAY_OTHER_AMOUNT) == \
+        "<words with a number, 7 words>"
     assert said(Step.ACCOUNT_NUMBER, "one two three", Step.ACCOUNT_NUMBER) == \
         "<account number, said in 3 words>"
     assert said(Step.ACCOUNT_NUMBER, "one zero zero zero one two three four", Step.PIN) == \
