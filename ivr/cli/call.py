@@ -17,6 +17,7 @@ from ivr.errors import ConfigError, ScriptFailure, ServerUnreachable
 from ivr.logs import console_logging
 from ivr.ops.server import prepare
 from ivr.sim.callers import run_interactive
+from ivr.sim.coverage import Run, measuring
 from ivr.sim.pay_connectors import CONNECTORS as PAY_CONNECTORS
 from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.script import (
@@ -28,6 +29,12 @@ from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, CallResult
 from ivr.sim.transport import HttpTransport, Transport
 
 FAILED_OUTCOMES = ("application-error", "loop")
+
+
+class NotAvailable(CommandFailed):
+    """An option that cannot work with the others given: one ``error:`` line, exit status 2."""
+
+    exit_code = 2
 
 
 def _target(ctx: click.Context, url: str | None) -> Flask | Transport:
@@ -74,24 +81,36 @@ def _interactive(target: Flask | Transport, from_number: str | None,
         raise click.exceptions.Exit(1)
 
 
-def _scripted(target: Flask | Transport, path: Path, quiet: bool, **numbers: str | None) -> None:
-    """One script file, or every script in a folder; exits 1 on any failure. ``numbers``:
-    ``from_number``, ``to_number``, ``pay_connector`` and ``language`` for every script."""
+def _scripted(target: Flask | Transport, path: Path, quiet: bool, run: Run = run_fresh,
+              **numbers: str | None) -> None:
+    """One script file, or every script in a folder, each by ``run``; exits 1 on any failure.
+    ``numbers``: ``from_number``, ``to_number``, ``pay_connector`` and ``language`` for every
+    script."""
     if path.is_dir():
-        outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run_fresh,
-                                  **numbers)
+        outcomes = run_script_dir(target, path, echo=_echo, quiet=quiet, run=run, **numbers)
         if not outcomes:
             raise CommandFailed(f"no *.yaml scripts in {path}")
         if any(failure is not None for failure in outcomes.values()):
             raise click.exceptions.Exit(1)
         return
     try:
-        run_fresh(target, path, echo=_echo, quiet=quiet, **numbers)
+        run(target, path, echo=_echo, quiet=quiet, **numbers)
     except ScriptError as exc:
         raise click.UsageError(f"{path}: {exc}") from None
     except ScriptFailure as exc:
         click.echo(f"FAIL {path.name}\n{exc}", err=True)
         raise click.exceptions.Exit(1) from None
+
+
+def _measured(target: Flask | Transport, path: Path, quiet: bool, minimum: float | None,
+              **numbers: str | None) -> None:
+    """The scripts (see ``_scripted``), then what they reached of the flow's table; exits 1
+    when they reach less than ``minimum`` percent of its transitions."""
+    with measuring(run_fresh, _echo) as run:
+        _scripted(target, path, quiet, run, **numbers)
+    short = run.coverage().short_of(minimum) if minimum is not None else None
+    if short is not None:
+        raise CommandFailed(short)
 
 
 @click.command("call")
@@ -110,10 +129,17 @@ def _scripted(target: Flask | Transport, path: Path, quiet: bool, **numbers: str
 @click.option("--language", type=click.Choice(sorted(languages())),
               help="With --script: play it in this language (the script's 'language' "
                    "otherwise), choosing it at the greeting if the call is in another.")
+@click.option("--coverage", is_flag=True,
+              help="With --script: then report the steps, transitions and menu options of "
+                   "the flow the scripts reached, and list the rest (in process only).")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="With --script: exit 1 when the scripts reach less than PERCENT of the "
+                   "flow's transitions (implies --coverage).")
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                  to_number: str | None, script_path: Path | None, quiet: bool,
-                 pay_connector: str | None, language: str | None) -> None:
+                 pay_connector: str | None, language: str | None, coverage: bool,
+                 min_coverage: float | None) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
@@ -121,6 +147,9 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     uses the configured database (schema and demo data created if missing);
     each script runs on a fresh copy of the demo data, so replays start alike.
     """
+    if url and (coverage or min_coverage is not None):
+        raise NotAvailable("--coverage: a server at --url keeps its call log to itself; "
+                           "measure coverage in process (leave --url out)")
     target = _target(ctx, url)
     if not verbose(ctx) and console_logging() is not False:
         # What the caller hears is the output; the server's own log lines would only interleave
@@ -131,7 +160,12 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
         if language is not None:
             raise click.UsageError("--language is for --script: an interactive caller "
                                    "chooses at the greeting")
+        if coverage or min_coverage is not None:
+            raise click.UsageError("--coverage and --min-coverage are for --script")
         _interactive(target, from_number, to_number, pay_connector)
+    elif coverage or min_coverage is not None:
+        _measured(target, script_path, quiet, min_coverage, from_number=from_number,
+                  to_number=to_number, pay_connector=pay_connector, language=language)
     else:
         _scripted(target, script_path, quiet, from_number=from_number, to_number=to_number,
                   pay_connector=pay_connector, language=language)
