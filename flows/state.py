@@ -150,9 +150,10 @@ class CallState:
     language_chosen: bool = False
     hints_said: list[str] = field(default_factory=list)  # hints said once a call (hint_once)
     # What the turn being taken did, for the call log: the steps it moved to, in order, and
-    # the menu option chosen (``Option.name``). Never saved: each turn starts with none.
-    moved: list[str] = field(default_factory=list)
-    chosen: str | None = None
+    # the menu option chosen (``Option.name``). Never saved, nor compared: each turn starts
+    # with none.
+    moved: list[str] = field(default_factory=list, compare=False)
+    chosen: str | None = field(default=None, compare=False)
 
     @property
     def payment_key(self) -> str:
