@@ -31,8 +31,10 @@ class LoggedTurn:
 
 def logged_turns(transport: Transport, call_sid: str) -> tuple[LoggedTurn, ...] | None:
     """The call's turns, oldest first; None when the call log is out of reach (a server at
-    a URL, or an app with no database of ours)."""
-    if not isinstance(transport, InProcessTransport) or "ivr_db" not in transport.app.extensions:
+    a URL, or an app that is not the line: a test's stand-in for a webhook server)."""
+    # Only the line's own app has a gateway (a stand-in may have a database, but no log).
+    if not isinstance(transport, InProcessTransport) or \
+            "ivr_gateway" not in transport.app.extensions:
         return None
     query = select(CallTurn).where(CallTurn.call_sid == call_sid).order_by(CallTurn.turn)
     with db.transaction(transport.app) as session:

@@ -49,7 +49,7 @@ def missed(lines: list[str], measure: str) -> set[str]:
     return found
 
 
-def test_a_script_s_coverage_follows_it_and_lists_what_it_missed(demo_app: Flask) -> None:
+def test_coverage_follows_the_scripts_and_lists_what_they_missed(demo_app: Flask) -> None:
     code, lines = ivr_call(demo_app, "--script", str(BALANCE), "-q", "--coverage")
     assert code == 0, lines
     assert lines[0].startswith("PASS Balance and due date")

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 
 from flows import steps
 from flows.spec import Entry, Menu, Option
@@ -15,8 +16,11 @@ from ivr.errors import ScriptFailure
 from ivr.sim.coverage import Measure, ScriptTurns, measure, measuring
 from ivr.sim.logged_turns import LoggedTurn
 from ivr.sim.results import CallResult
+from ivr.sim.script import run_script
+from tests.sim.sim_helpers import menu_app
 
 S = Step
+BALANCE = Path(__file__).resolve().parents[2] / "fixtures" / "calls" / "bilingual_balance.yaml"
 # A flow of three steps and three transitions: a menu whose 1 leads to the PIN and 2 to an
 # account number, which leads to the PIN.
 TINY = {
@@ -124,3 +128,16 @@ def test_coverage_is_told_once_the_scripts_ran_and_not_when_none_made_a_call() -
     with measuring(lambda target, path, **options: _result(None), told.append) as run:
         run(None, Path("a.yaml"))
     assert told == []
+
+
+def test_an_in_process_call_brings_its_turns_from_the_call_log(demo_app: Flask) -> None:
+    result = run_script(demo_app, BALANCE, quiet=True)
+    assert result.turns == (START,
+                            LoggedTurn("confirm_account", "pin", ("pin",),
+                                       "1 option.this_account"),
+                            LoggedTurn("pin", "pay_now", ("pay_now",)))
+
+
+def test_an_app_that_is_not_the_line_has_no_call_log_to_read() -> None:
+    result = run_script(menu_app(), {"steps": ["hangup"]}, quiet=True)
+    assert result.turns is None
