@@ -54,6 +54,7 @@ def handle(state: CallState, event: Event, ctx: Context) -> Reply:
     """Take one caller event at the current step and decide what happens next."""
     if state.step in VERIFIED_STEPS and not state.verified:
         raise FlowError(f"step {state.step} reached without a verified PIN")
+    state.new_turn()
     if event.spoke:
         state.spoken = True  # that they speak, not what they said (it may hold a secret)
     if state.step in START_STEPS and event.digits == LANGUAGE and \

@@ -12,7 +12,7 @@ from flows.menus import option
 from flows.outcomes import Go, Outcome
 from flows.speech import Prompt
 from flows.state import CallState, Step
-from flows.wording import Words
+from flows.wording import Words, prompt_ids
 from flows.wording import pick_words as _pick
 
 T = TypeVar("T")
@@ -26,12 +26,14 @@ NEXT = "next"
 
 @dataclass(frozen=True)
 class Offer:
-    """One option as offered in this turn: its key, its words and what pressing it does."""
+    """One option as offered in this turn: its key, its words, what pressing it does, and
+    the name of the table's option it comes from (:attr:`Option.name`)."""
 
     key: str
     prompt: Prompt
     run: Action
     numbered: bool
+    name: str
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ class Option:
     params: Mapping[str, object] | Params = field(default_factory=dict)
     do: Callable[[CallState], None] | None = None
 
+    @property
+    def name(self) -> str:
+        """The option as the call log and coverage name it, the same whatever the turn
+        offers: its key (``next`` when numbered) and its first prompt id."""
+        return f"{self.key} {prompt_ids(self.prompt)[0]}"
+
     def run(self, state: CallState, ctx: Context) -> Outcome:
         """What pressing the key does."""
         if self.do is not None:
@@ -58,7 +66,7 @@ class Option:
         """This option as said in this turn."""
         params = self.params(state, ctx) if callable(self.params) else self.params
         return Offer(key, option(_pick(self.prompt, state, ctx), key, **params), self.run,
-                     numbered=self.key == NEXT)
+                     numbered=self.key == NEXT, name=self.name)
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,15 @@ class Each(Generic[T]):
     params: Callable[[T], Mapping[str, object]]
     then: Callable[[CallState, T, Context], Outcome]
 
+    @property
+    def name(self) -> str:
+        """All its offers as one option, as the call log and coverage name it."""
+        return f"each {self.prompt}"
+
     def offers(self, first: int, state: CallState, ctx: Context) -> list[Offer]:
         """An offer per item, numbered from ``first``."""
         return [Offer(str(number), option(self.prompt, str(number), **self.params(item)),
-                      _bind(self.then, item), numbered=True)
+                      _bind(self.then, item), numbered=True, name=self.name)
                 for number, item in enumerate(self.items(state, ctx), start=first)]
 
 

@@ -149,6 +149,7 @@ class Menu(StepSpec):
         offers = sorted(self.offers(state, ctx), key=lambda offer: offer.numbered)
         chosen = next((offer for offer in offers if offer.key == keys), None)
         if chosen is not None:
+            state.chosen = chosen.name
             return chosen.run(state, ctx)
         if keys == AGENT and agent_available(state, ctx):
             return transfer_to_agent(state, ctx)  # a caller may ask for a person anywhere

@@ -24,6 +24,7 @@ __all__ = ["MAX_FAILURES", "TRAIL_LENGTH", "Ask", "CallState", "Capture", "EndKi
 
 MAX_FAILURES = 3  # per prompt, and wrong PINs per call
 TRAIL_LENGTH = 8  # the steps a call remembers having moved to, for an agent to see
+_TURN_ONLY = ("moved", "chosen")  # CallState's notes on one turn, which are never saved
 
 
 class Step(StrEnum):
@@ -148,6 +149,11 @@ class CallState:
     language: str = DEFAULT_LANGUAGE
     language_chosen: bool = False
     hints_said: list[str] = field(default_factory=list)  # hints said once a call (hint_once)
+    # What the turn being taken did, for the call log: the steps it moved to, in order, and
+    # the menu option chosen (``Option.name``). Never saved, nor compared: each turn starts
+    # with none.
+    moved: list[str] = field(default_factory=list, compare=False)
+    chosen: str | None = field(default=None, compare=False)
 
     @property
     def payment_key(self) -> str:
@@ -183,7 +189,8 @@ class CallState:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe copy for the database."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data = {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in _TURN_ONLY}
         data["trail"] = list(self.trail)
         data["draft"] = self.draft.to_dict() if self.draft else None
         data["save_offer"] = asdict(self.save_offer) if self.save_offer else None
@@ -199,7 +206,7 @@ class CallState:
         a call saved by it mid-flight is read from those. A call saved before calls had a
         language of their own is in ``language``, the line's (when given).
         """
-        known = {f.name for f in fields(cls)} - {"draft", "save_offer", "heard"}
+        known = {f.name for f in fields(cls)} - {"draft", "save_offer", "heard", *_TURN_ONLY}
         state = cls(**{k: v for k, v in data.items() if k in known})
         if "language" not in data and language is not None:
             state.language = language
@@ -219,6 +226,12 @@ class CallState:
         """Remember that the call moved to ``step``: the latest :data:`TRAIL_LENGTH` are kept,
         for an agent to see where the caller has been."""
         self.trail = [*self.trail, str(step)][-TRAIL_LENGTH:]
+        self.moved.append(str(step))
+
+    def new_turn(self) -> None:
+        """Forget what the previous turn did (``moved``, ``chosen``): a new one is taken."""
+        self.moved = []
+        self.chosen = None
 
     def hint_once(self, hint: str) -> bool:
         """True the first time ``hint`` is asked about in this call (it is then said), False

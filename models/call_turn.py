@@ -21,6 +21,10 @@ class CallTurn(Base):
     bank number, security code, ZIP, callback number or an account number that matched
     no account is kept as its kind and length only (``<card number, 16 digits>``, see
     :mod:`flows.logged`). ``prompts`` are the catalog ids of what the answer said, in order.
+    ``moved`` lists the steps the turn moved through, in order (a turn may pass one by: a
+    transfer no agent can take goes by the agent step to the callback offer), and
+    ``option`` names the menu option the caller chose, by key or by voice (``Option.name``,
+    such as ``2 option.now_by_bank``), if any: what ``ivr call --coverage`` counts.
     ``response_ms`` is how long the worker took to answer; ``worker`` which one did.
     Written in the turn's own transaction, so a redelivered webhook adds no row.
     """
@@ -28,12 +32,15 @@ class CallTurn(Base):
     __tablename__ = "call_turns"
     __table_args__ = (UniqueConstraint("call_sid", "turn"),)
     ENTRY_LENGTH: ClassVar[int] = 120
+    OPTION_LENGTH: ClassVar[int] = 80
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(ForeignKey("call_sessions.call_sid"))
     turn: Mapped[int] = mapped_column(Integer)
     step_before: Mapped[str | None] = mapped_column(String(40))
     step_after: Mapped[str] = mapped_column(String(40))
+    moved: Mapped[list[str]] = mapped_column(JSON, default=list)
+    option: Mapped[str | None] = mapped_column(String(OPTION_LENGTH))
     input_kind: Mapped[str] = mapped_column(String(16))
     entry: Mapped[str | None] = mapped_column(String(ENTRY_LENGTH))
     prompts: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -29,6 +29,12 @@ from ivr.sim.transport import HttpTransport, Transport
 FAILED_OUTCOMES = ("application-error", "loop")
 
 
+class NotAvailable(CommandFailed):
+    """An option that cannot work with the others given: one ``error:`` line, exit status 2."""
+
+    exit_code = 2
+
+
 def call_target(ctx: click.Context, url: str | None) -> Flask | Transport:
     """The remote server for ``--url``, else the app this command runs in."""
     if url:
@@ -105,13 +111,20 @@ def _keyed_call(target: Flask | Transport, pay_connector: str | None, record_pat
 @click.option("--jobs", type=click.IntRange(1, MAX_JOBS), default=1, show_default=True,
               help="With --script DIR: run this many scripts at once, in process (each on "
                    "its own database); output and results are as with 1.")
+@click.option("--coverage", is_flag=True,
+              help="With --script: then report the steps, transitions and menu options of "
+                   "the flow the scripts reached, and list the rest (in process only).")
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="PERCENT",
+              help="With --script: exit 1 when the scripts reach less than PERCENT of the "
+                   "flow's transitions (implies --coverage).")
 @record_option
 @force_option
 @click.pass_context
 def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                  to_number: str | None, script_path: Path | None, quiet: bool,
                  pay_connector: str | None, language: str | None, junit: Path | None,
-                 jobs: int, record_path: Path | None, force: bool) -> None:
+                 jobs: int, coverage: bool, min_coverage: float | None,
+                 record_path: Path | None, force: bool) -> None:
     """Place a simulated call that speaks Twilio's webhook protocol to the app.
 
     Without --script, type keys at each prompt: digits, * or #; an empty line
@@ -121,6 +134,9 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
     --record FILE.yaml saves an interactive call as a script.
     """
     check_record_options(record_path, force, scripted=script_path is not None)
+    if url and (coverage or min_coverage is not None):
+        raise NotAvailable("--coverage: a server at --url keeps its call log to itself; "
+                           "measure coverage in process (leave --url out)")
     target = call_target(ctx, url)
     if not verbose(ctx) and console_logging() is not False:
         # What the caller hears is the output; the server's own log lines would only interleave
@@ -136,5 +152,6 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
         _interactive(target, from_number, to_number, pay_connector, record_path, force)
     else:
         run_scripts(target, script_path, quiet=quiet, jobs=jobs, junit=junit,
+                    coverage=coverage or min_coverage is not None, minimum=min_coverage,
                     options={"from_number": from_number, "to_number": to_number,
                              "pay_connector": pay_connector, "language": language})

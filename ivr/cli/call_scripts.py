@@ -10,6 +10,7 @@ from flask import Flask
 
 from ivr.cli.audit import CommandFailed
 from ivr.cli.options import output_to
+from ivr.sim.coverage import measure
 from ivr.sim.junit import junit_xml
 from ivr.sim.suite import (
     Options,
@@ -27,10 +28,13 @@ def _echo(line: str) -> None:
 
 
 def run_scripts(target: Flask | Transport, path: Path, *, quiet: bool, jobs: int,
-                junit: Path | None, options: Options) -> None:
+                junit: Path | None, options: Options, coverage: bool = False,
+                minimum: float | None = None) -> None:
     """One script file, or every script in a folder (``jobs`` at a time); exits 1 on any
     failure. ``options``: ``from_number``, ``to_number``, ``pay_connector`` and ``language``
-    for every script. ``junit``: where the JUnit report goes, written whatever the outcome."""
+    for every script. ``junit``: where the JUnit report goes, written whatever the outcome.
+    ``coverage``: then what they reached of the flow; exits 1 below ``minimum`` percent of
+    its transitions."""
     if jobs > 1 and not fresh_per_script(target):
         # Against --url (or an app that is not the line's), every call uses the same data.
         raise CommandFailed("--jobs: the scripts share the server's data here, so they run "
@@ -49,8 +53,24 @@ def run_scripts(target: Flask | Transport, path: Path, *, quiet: bool, jobs: int
         _write_junit(junit, suite, (path if path.is_dir() else path.parent).resolve().name)
     if not path.is_dir():
         _tell_verdict(path, suite.runs[0])
+    if coverage:
+        _tell_coverage(suite, minimum)
     if suite.passed < len(suite.runs):
         raise click.exceptions.Exit(1)
+
+
+def _tell_coverage(suite: SuiteRun, minimum: float | None) -> None:
+    """What the scripts' calls reached of the flow (nothing when none made a call, a server
+    at a URL say); one error line when short of ``minimum``."""
+    logged = [run.turns for run in suite.runs if run.turns is not None]
+    if not logged:
+        return
+    reached = measure(turn for turns in logged for turn in turns)
+    for line in reached.lines():
+        click.echo(line)
+    short = reached.short_of(minimum) if minimum is not None else None
+    if short is not None:
+        raise CommandFailed(short)
 
 
 def _ignore(_line: str) -> None:

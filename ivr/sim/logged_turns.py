@@ -1,4 +1,6 @@
-"""A call's logged turns (``call_turns``), read for ``ivr calls replay``."""
+"""A call's turns as the line's call log (``call_turns``) has them: read whole for ``ivr calls
+replay``, and in process once a simulated call is over, for ``--coverage`` (the app's own
+database is in reach only there)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from ivr.db import db
+from ivr.sim.transport import InProcessTransport, Transport
 from models import CallSession, CallTurn
 
 
@@ -55,3 +58,33 @@ def read_call(app: Flask, call_sid: str | None = None) -> LoggedCall | None:
                            row.entry, tuple(row.prompts or ()), row.language) for row in rows)
         return LoggedCall(call.call_sid, call.from_number, call.to_number, turns) \
             if turns else None
+
+
+@dataclass(frozen=True)
+class LoggedTurn:
+    """One turn as the call log has it: the step it was taken at (None for the call's
+    start), the step it ended at, the steps it moved through on the way, in order, and the
+    menu option chosen (``Option.name``), if any."""
+
+    before: str | None
+    after: str
+    moved: tuple[str, ...] = ()
+    option: str | None = None
+
+    def path(self) -> list[str]:
+        """Every step of the turn in order, from where it was taken to where it ended."""
+        first = [self.before] if self.before is not None else []
+        return [*first, *self.moved]
+
+
+def logged_turns(transport: Transport, call_sid: str) -> tuple[LoggedTurn, ...] | None:
+    """The call's turns, oldest first; None when the call log is out of reach (a server at
+    a URL, or an app that is not the line: a test's stand-in for a webhook server)."""
+    # Only the line's own app has a gateway (a stand-in may have a database, but no log).
+    if not isinstance(transport, InProcessTransport) or \
+            "ivr_gateway" not in transport.app.extensions:
+        return None
+    query = select(CallTurn).where(CallTurn.call_sid == call_sid).order_by(CallTurn.turn)
+    with db.transaction(transport.app) as session:
+        return tuple(LoggedTurn(row.step_before, row.step_after, tuple(row.moved or ()),
+                                row.option) for row in session.scalars(query))

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from ivr.sim.logged_turns import LoggedTurn
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import GatherSpec
 
@@ -84,6 +85,9 @@ class CallResult:
     warnings: list[str] = field(default_factory=list)
     entries: int = 0  # key entries: each press at a <Gather> or a <Pay> field
     whisper: list[str] = field(default_factory=list)  # what an agent heard before connecting
+    # The call's turns as the line logged them (in process, once the call is over; None
+    # when its call log is out of reach): what ``ivr call --coverage`` counts.
+    turns: tuple[LoggedTurn, ...] | None = None
 
     @property
     def words(self) -> int:

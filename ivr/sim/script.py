@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from ivr.db import db
 from ivr.errors import ScriptError, ScriptFailure
+from ivr.sim.logged_turns import logged_turns
 from ivr.sim.record import RecordSpec
 from ivr.sim.results import BY_HANGING_UP, BY_SILENCE, DEFAULT_CONFIDENCE
 from ivr.sim.script_language import LanguageChooser, prompt_heard, prompt_texted
@@ -253,7 +254,10 @@ def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str
                          pay_connector=pay_connector or script.pay_connector,
                          agent=script.agent)
     with script_overrides(script, transport, out):
-        result = call.run()
+        try:
+            result = call.run()
+        finally:  # a failed script's call reached steps too (its failure holds the result)
+            call.result.turns = logged_turns(transport, call.result.call_sid)
     _check_nothing_kept(transport, result)
     spoken_in = f", in {caller.language}" if caller.language else ""
     out(f"PASS {script.name} ({len(script.steps)} steps{spoken_in})")

@@ -36,6 +36,7 @@ from flask import Flask
 
 from ivr.errors import ScriptError, ScriptFailure
 from ivr.logs import configure_logging, console_logging
+from ivr.sim.logged_turns import LoggedTurn
 from ivr.sim.results import CallResult
 from ivr.sim.scratch import scratch_demo_app, scratch_settings
 from ivr.sim.script import load_script, run_script
@@ -64,6 +65,8 @@ class ScriptRun:
     failure: str | None = None  # the failure's report, when an expectation did not hold
     error: str | None = None  # why it could not run: a malformed script
     seconds: float = 0.0  # wall time, its fresh database included
+    # Its call's turns from the line's call log (in process only), for --coverage.
+    turns: tuple[LoggedTurn, ...] | None = None
 
     @property
     def passed(self) -> bool:
@@ -124,14 +127,20 @@ def run_one(target: Target, path: Path, *, echo: Echo | None = None, quiet: bool
 
     started = time.perf_counter()
     try:
-        run_fresh(target, path, echo=keep, quiet=quiet, options=options)
+        result = run_fresh(target, path, echo=keep, quiet=quiet, options=options)
     except ScriptFailure as failure:
         return ScriptRun(path, tuple(lines), failure=str(failure),
-                         seconds=time.perf_counter() - started)
+                         seconds=time.perf_counter() - started, turns=_turns(failure.result))
     except ScriptError as error:
         return ScriptRun(path, tuple(lines), error=str(error),
                          seconds=time.perf_counter() - started)
-    return ScriptRun(path, tuple(lines), seconds=time.perf_counter() - started)
+    return ScriptRun(path, tuple(lines), seconds=time.perf_counter() - started,
+                     turns=result.turns)
+
+
+def _turns(result: object) -> tuple[LoggedTurn, ...] | None:
+    """The logged turns of a failed script's call, when it got as far as a call."""
+    return result.turns if isinstance(result, CallResult) else None
 
 
 def run_suite(target: Target, paths: list[Path], *, echo: Echo | None = None,

@@ -32,11 +32,12 @@ def prompt_ids(reply: Reply) -> list[str]:
 def record_turn(session: Session, call: CallSession, before: Step | None, event: Event | None,
                 state: CallState, reply: Reply, started: float) -> None:
     """Add ``call``'s turn just answered: from ``before`` (None at the call's start) to
-    where ``state`` now is, with ``reply``; ``started`` is ``time.monotonic()`` when its
-    request arrived."""
+    where ``state`` now is, by the steps and the option ``state`` noted this turn, with
+    ``reply``; ``started`` is ``time.monotonic()`` when its request arrived."""
     logged = logged_input(before, event, state.step, state.language)
     session.add(CallTurn(
         call_sid=call.call_sid, turn=call.turn, step_before=str(before) if before else None,
-        step_after=str(state.step), input_kind=logged.kind, entry=logged.entry,
+        step_after=str(state.step), moved=list(state.moved), option=state.chosen,
+        input_kind=logged.kind, entry=logged.entry,
         prompts=prompt_ids(reply), language=state.language,
         response_ms=round((time.monotonic() - started) * 1000), worker=worker_name()))

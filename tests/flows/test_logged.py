@@ -7,9 +7,11 @@ import pytest
 from flows.capture import CaptureKind, CaptureReport
 from flows.logged import LoggedInput, logged_input
 from flows.recording import RecordingReport
-from flows.spec import Entry
-from flows.state import Event, Step
+from flows.spec import Entry, Menu
+from flows.state import CallState, Event, Step
 from flows.table import STEPS
+from tests.fake_ports import FakePorts
+from tests.flow_helpers import verified
 
 EN = "en-US"
 SECRET_STEPS = sorted(step for step, spec in STEPS.items()
@@ -104,3 +106,27 @@ def test_a_key_named_by_voice_is_kept_so_a_replay_can_say_it() -> None:
 
     assert said("press three") == "press three"
     assert said("press three four") == "<words with a number, 3 words>"
+
+
+def test_a_turn_notes_the_steps_it_moved_to_and_the_option_chosen(ports: FakePorts) -> None:
+    caller = verified(ports)  # at the offer to pay now
+    caller.say("more options")
+    assert (caller.state.moved, caller.state.chosen) == (["main_menu"], "next option.more")
+    caller.press("*")  # the menu again: no move, no option
+    assert (caller.state.moved, caller.state.chosen) == ([], None)
+
+
+def test_the_notes_on_a_turn_are_never_saved() -> None:
+    state = CallState(call_sid="CA1", moved=["pin"], chosen="1 option.this_account")
+    saved = state.to_dict()
+    assert "moved" not in saved and "chosen" not in saved
+    restored = CallState.from_dict({**saved, "moved": ["pin"], "chosen": "x"})
+    assert (restored.moved, restored.chosen) == ([], None)
+
+
+def test_every_menu_option_has_a_name_of_its_own_in_its_menu() -> None:
+    # The call log and coverage tell options apart by name.
+    for step, spec in STEPS.items():
+        if isinstance(spec, Menu):
+            names = [choice.name for choice in spec.options]
+            assert len(set(names)) == len(names), step

@@ -182,6 +182,13 @@ def test_a_gateway_that_is_down_refuses_before_charging(rig: Rig) -> None:
     assert type(refused.value) is GatewayError and rig.charges(KEY) == 0
 
 
+def test_a_gateway_that_is_down_keeps_no_card_for_later(rig: Rig) -> None:
+    # What a call scheduling with a new card hears as "could not be set up for a later date".
+    rig.fault("down")
+    with pytest.raises(GatewayError):
+        rig.gateway.save_card(rig.approved_card)
+
+
 # --- 5. bank debits ----------------------------------------------------------------------
 
 

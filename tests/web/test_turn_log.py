@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from ivr.db import db
 from models import CallTurn
-from tests.menu_helpers import JORDAN_NEW_CARD
+from tests.agent_helpers import HOURS, SATURDAY_AFTERNOON, with_agent
+from tests.menu_helpers import JORDAN_MAIN_MENU, JORDAN_NEW_CARD, JORDAN_PAY_NOW
 from tests.twilio_helpers import TwilioCaller
 
 VISA = "4242424242424242"
@@ -54,3 +55,33 @@ def test_a_card_payment_is_logged_without_a_digit_of_the_card(demo_app: Flask) -
     assert [turn.input_kind for turn in logged][-1] == "hold"
     assert all(VISA[-4:] not in str(turn.entry) and "987" not in str(turn.entry)
                for turn in logged)
+
+
+def test_each_turn_names_the_steps_it_moved_through_and_the_option_chosen(
+        demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app)
+    answer = caller.walk("1", "2468")
+    caller.say(answer, "more options")
+    start, confirm, pin, spoken = turns(demo_app, caller.call_sid)
+    assert (start.moved, start.option) == (["confirm_account"], None)
+    assert (confirm.moved, confirm.option) == (["pin"], "1 option.this_account")
+    assert (pin.moved, pin.option) == (["pay_now"], None)  # an entry has no options
+    assert (spoken.moved, spoken.option) == (["main_menu"], "next option.more")
+
+
+def test_a_turn_that_stays_put_moved_nowhere_and_star_chose_no_option(demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app)
+    answer = caller.walk(*JORDAN_PAY_NOW)
+    caller.press(caller.press(answer, "*"), "6")
+    star, wrong = turns(demo_app, caller.call_sid)[-2:]
+    assert (star.step_before, star.step_after, star.moved, star.option) == \
+        ("pay_now", "pay_now", [], None)
+    assert (wrong.step_after, wrong.moved, wrong.option) == ("pay_now", [], None)
+
+
+def test_a_transfer_no_agent_can_take_passes_the_agent_step(demo_app: Flask) -> None:
+    caller = TwilioCaller(with_agent(demo_app, hours=HOURS, now=SATURDAY_AFTERNOON))
+    caller.walk(*JORDAN_MAIN_MENU, "0")
+    transfer = turns(demo_app, caller.call_sid)[-1]
+    assert (transfer.step_before, transfer.step_after) == ("main_menu", "callback_offer")
+    assert (transfer.moved, transfer.option) == (["agent", "callback_offer"], "0 option.agent")

@@ -89,6 +89,11 @@ class SandboxGateway:
         source = self._fault_source
         return source if isinstance(source, str) else source()
 
+    def _refuse_when_down(self) -> None:
+        """A gateway that is down refuses every request: charges, lookups and keeping."""
+        if self._fault() == "down":
+            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
+
     def charge_card(self, card: CardDetails, amount_cents: int, idempotency_key: str,
                     description: str) -> GatewayCharge:
         """Approve or decline by the test card's outcome; a replayed key gets the first answer."""
@@ -115,20 +120,24 @@ class SandboxGateway:
 
     def keep(self, kind: str, reusable: str) -> str:
         """The sandbox's reusable tokens are already tokens on file."""
+        self._refuse_when_down()
         _label(reusable)
         return reusable
 
     def save_card(self, card: CardDetails) -> str:
         """A token on file recording the outcome the test card will produce."""
+        self._refuse_when_down()
         return f"sbx-{_card_label(card)}-{secrets.token_hex(8)}"
 
     def save_bank(self, bank: BankDetails) -> str:
         """A token on file recording whether the test account's debits settle."""
+        self._refuse_when_down()
         return f"sbx-{_bank_label(bank)}-{secrets.token_hex(8)}"
 
     def accept_token(self, kind: str, token: str) -> str:
         """A <Pay> token from the simulator's emulation: a sandbox token of that kind (its
         label is a card's outcome or a bank account's)."""
+        self._refuse_when_down()
         if _label(token) not in (_BANK_LABELS if kind == BANK else _CARD_LABELS):
             raise GatewayError(f"sandbox: not a {kind} token")
         return token
@@ -137,8 +146,7 @@ class SandboxGateway:
                     since: datetime | None = None) -> GatewayCharge | None:
         """What the request with this key did, or None if the sandbox never carried it out
         (it keeps every charge, so ``since`` is not needed)."""
-        if self._fault() == "down":
-            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
+        self._refuse_when_down()
         kept = self.record.find(idempotency_key)
         return kept.answer if kept is not None else None
 
@@ -164,9 +172,8 @@ class SandboxGateway:
 
     def _carry_out(self, request: Charged) -> GatewayCharge:
         """Record the request (or find the first one with its key), then answer, or fail to."""
+        self._refuse_when_down()
         fault = self._fault()
-        if fault == "down":
-            raise GatewayError("sandbox: gateway unavailable (IVR_SANDBOX_FAULT)")
         kept = self.record.keep(replace(request, at=self._clock()))
         if (kept.kind, kept.token, kept.amount_cents) != (request.kind, request.token,
                                                           request.amount_cents):

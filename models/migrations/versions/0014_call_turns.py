@@ -23,6 +23,8 @@ def upgrade() -> None:
         sa.Column("turn", sa.Integer(), nullable=False),
         sa.Column("step_before", sa.String(length=40), nullable=True),
         sa.Column("step_after", sa.String(length=40), nullable=False),
+        sa.Column("moved", sa.JSON(), nullable=False),
+        sa.Column("option", sa.String(length=80), nullable=True),
         sa.Column("input_kind", sa.String(length=16), nullable=False),
         sa.Column("entry", sa.String(length=120), nullable=True),
         sa.Column("prompts", sa.JSON(), nullable=False),
