@@ -149,6 +149,8 @@ def call_command(ctx: click.Context, url: str | None, from_number: str | None,
                                    "chooses at the greeting")
         if junit is not None or jobs > 1:
             raise click.UsageError("--junit and --jobs are for --script")
+        if coverage or min_coverage is not None:
+            raise click.UsageError("--coverage and --min-coverage are for --script")
         _interactive(target, from_number, to_number, pay_connector, record_path, force)
     else:
         run_scripts(target, script_path, quiet=quiet, jobs=jobs, junit=junit,
