@@ -61,8 +61,7 @@ STEPS: dict[Step, StepSpec] = {
     # "Pay my bill" or "the full amount" here asks again how (by card, bank, on file).
     S.PAY_NOW: Menu(intro=steps.pay_now_intro, repeat_words="hear.how_to_pay",
                     goes=frozenset({S.CARD_NUMBER, S.CARD_CAPTURE, S.BANK_TYPE, S.PAY_CONFIRM,
-                                    S.AFTER_PAYMENT, S.AFTER_DECLINE, S.PAY_CHOICE,
-                                    S.PAY_OTHER_AMOUNT, S.MAIN_MENU}), options=(
+                                    S.PAY_CHOICE, S.PAY_OTHER_AMOUNT, S.MAIN_MENU}), options=(
         Option("1", "option.now_by_card", method.now_by_card),
         Option("2", "option.now_by_bank", method.now_by_bank, when=method.bank_payments),
         Each(method.offered_methods, "option.now_with_saved", method.saved_method,
@@ -102,7 +101,7 @@ STEPS: dict[Step, StepSpec] = {
     # <Pay>), or a bank account (keyed, or by <Pay>: tokenised, and debited only once the
     # authorisation is agreed).
     S.PAY_METHOD: Menu(goes=frozenset({S.PAY_CONFIRM, S.ARRANGE_CONFIRM, S.CARD_NUMBER,
-                                       S.CARD_CAPTURE, S.AFTER_DECLINE}), options=(
+                                       S.CARD_CAPTURE}), options=(
         Each(method.offered_methods, "option.use_saved", method.saved_method, method.use_saved),
         Option(NEXT, "option.new_card", method.new_card),
         Option(NEXT, "option.new_bank", S.BANK_TYPE, when=method.bank_payments,

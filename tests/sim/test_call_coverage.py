@@ -19,10 +19,6 @@ SUMMARY = re.compile(r"coverage: transitions (\d+)/(\d+) \(([\d.]+)%\), steps (\
 # table needs a script (the test below fails without one); one of these that a script can
 # take is taken off this list.
 UNREACHABLE = {
-    # <Pay> is asked to charge a payment written ahead for it, so the write-ahead answers
-    # "processing" (or, refusing, ends the call or goes back to the main menu); it answers
-    # with a result only for an idempotency key used before, and no turn reuses one.
-    "pay_now -> after_payment", "pay_now -> after_decline", "pay_method -> after_decline",
     # The card being keyed was lost from the card store: 15 minutes after its number, or
     # when IVR_CARD_DATA_KEY changes during the call. A script can do neither.
     "card_code -> card_number", "card_zip -> card_number",
