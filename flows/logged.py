@@ -4,18 +4,25 @@ A number the table declares ``secret`` (a PIN, card or bank number, security cod
 ZIP, callback number) is kept only as what it is and how long (``<card number, 16
 digits>``); an account number only when it matched an account. Keys the machine reads
 itself (star, the language key at a start step, the slower key) are kept as they are, so a
-replay can press them. Words said are kept at a menu or for a number that is not secret,
-unless they hold a number (a caller may say a card number anywhere).
+replay can press them.
+
+A caller may key or say a card number anywhere, so at a question whose number is no secret
+(an amount, a date) keys are kept only while no run of them is longer than such a number
+(:data:`LONGEST_PLAIN_NUMBER`), and words that hold a number only when the question read an
+amount from them. Words said are looked at in every language the line speaks, not only the
+call's: a caller on a Spanish call may still say their PIN in English.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flows.capture import CaptureKind
-from flows.hearing import spoken_digits
+from flows.hearing import MAX_AMOUNT_DIGITS, spoken_digits
 from flows.keys import LANGUAGE, SLOWER, STAR
-from flows.spec import Entry, Hold
+from flows.spec import Entry, Hold, StepSpec
+from flows.speech import languages
 from flows.state import Event, Step
 from flows.table import STEPS
 
@@ -29,6 +36,10 @@ RECORDING = "recording"  # Twilio's <Record> reported a message
 HOLD = "hold"  # the caller held while a payment was charged
 KINDS = (START, KEY, ENTRY, SPEECH, SILENCE, PAY, RECORDING, HOLD)
 MAX_LENGTH = 120  # what the log's column holds
+# The most digits in a row a question that is no secret takes: an amount's dollars (a date
+# has 4). A longer run is a number the caller keeps to themselves (a card has 13 to 19).
+LONGEST_PLAIN_NUMBER = MAX_AMOUNT_DIGITS
+_DIGIT_RUNS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -68,9 +79,13 @@ def _capture(kind: CaptureKind, brand: str) -> str:
 
 
 def _keyed(step: Step, spec: Entry, digits: str, after: Step) -> str:
-    if spec.secret is None or _control_key(spec, digits) or _matched_account(step, after):
+    if _control_key(spec, digits) or _matched_account(step, after):
         return digits[:MAX_LENGTH]
-    return _masked(spec.secret, digits)
+    if spec.secret is not None:
+        return _masked(spec.secret, digits)
+    if _longest_run(digits) > LONGEST_PLAIN_NUMBER:
+        return _masked("keys", digits)
+    return digits[:MAX_LENGTH]
 
 
 def _speech(step: Step, words: str, after: Step, language: str) -> str:
@@ -80,9 +95,28 @@ def _speech(step: Step, words: str, after: Step, language: str) -> str:
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
         return f"<{spec.secret}, said in {count} words>"
-    if not isinstance(spec, Entry) and spoken_digits(words, language) is not None:
+    if _holds_a_number(words, language) and not _plain_number(spec, words, language):
         return f"<words with a number, {count} words>"
     return words[:MAX_LENGTH]
+
+
+def _holds_a_number(words: str, language: str) -> bool:
+    """Whether ``words`` name a digit, read in the call's language or any the line speaks."""
+    return any(spoken_digits(words, heard_in) is not None
+               for heard_in in sorted({language, *languages()}))
+
+
+def _plain_number(spec: StepSpec, words: str, language: str) -> bool:
+    """Whether a question that reads a number from words (an amount) read one from
+    ``words`` that is no longer than such a number; a menu reads none."""
+    if not isinstance(spec, Entry) or spec.hears is None:
+        return False
+    heard = spec.hears(words, language)
+    return heard is not None and _longest_run(heard) <= LONGEST_PLAIN_NUMBER
+
+
+def _longest_run(keys: str) -> int:
+    return max((len(run) for run in _DIGIT_RUNS.findall(keys)), default=0)
 
 
 def _control_key(spec: Entry, digits: str) -> bool:
