@@ -95,12 +95,12 @@ def _speech(step: Step, words: str, after: Step, language: str) -> str:
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
         return f"<{spec.secret}, said in {count} words>"
-    if _holds_a_number(words, language) and not _plain_number(spec, words, language):
+    if holds_a_number(words, language) and not _plain_number(spec, words, language):
         return f"<words with a number, {count} words>"
     return words[:MAX_LENGTH]
 
 
-def _holds_a_number(words: str, language: str) -> bool:
+def holds_a_number(words: str, language: str) -> bool:
     """Whether ``words`` name a digit, read in the call's language or any the line speaks."""
     return any(spoken_digits(words, heard_in) is not None
                for heard_in in sorted({language, *languages()}))

@@ -14,12 +14,14 @@ field is one. Telling a question wrongly for a secret only hides keys that were 
 
 from __future__ import annotations
 
+from flows.logged import holds_a_number
 from flows.spec import Entry
 from flows.table import STEPS
 from flows.wording import prompt_ids
 from ivr.sim import prompts
 from ivr.sim.pay_twiml import PayFieldSpec
 from ivr.sim.results import Action, Spoken
+from ivr.sim.script_load import Step as ScriptStep
 from ivr.sim.twiml import DTMF_KEYS, GatherSpec
 
 # The flow's questions for a secret, and what a report calls what is keyed at each: the
@@ -75,3 +77,18 @@ def masked(action: Action, kind: str | None) -> str:
         return action.describe()
     others = "".join(key for key in action.keys if key in DTMF_KEYS - DIGITS)
     return f"caller presses <{kind}, {_count(digits, 'digit')}>{others}"
+
+
+def shown_step(step: ScriptStep) -> str:
+    """A script's step as a failure's first line names it: as written, but for keys pressed
+    with more than one digit, or words holding a number, shown by their length (the question
+    may be for a secret, or was never asked): ``step 4 (press: <16 digits>#)``."""
+    if step.kind == "press":
+        digits = sum(key in DIGITS for key in step.value)
+        others = "".join(key for key in step.value if key in DTMF_KEYS - DIGITS)
+        if digits > 1:
+            return f"step {step.number} (press: <{_count(digits, 'digit')}>{others})"
+    if step.kind == "say" and holds_a_number(step.value, "en-US"):
+        words = _count(len(step.value.split()), "word")
+        return f"step {step.number} (say: <{words} with a number>)"
+    return step.describe()

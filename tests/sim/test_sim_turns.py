@@ -127,3 +127,17 @@ def test_a_report_masks_every_number_the_table_declares_secret(demo_app: Flask) 
     report = failure_of(demo_app, CALLBACK_ENTRY + steps, settings=AGENTS_CLOSED)
     assert "caller presses <phone number, 10 digits>" in report
     assert "5550142" not in report
+
+
+def test_the_failing_step_is_named_without_the_digits_it_would_key(demo_app: Flask) -> None:
+    after_hanging_up = failure_of(demo_app, [*TO_THE_BALANCE, "hangup", {"press": VISA + "#"}])
+    assert after_hanging_up.splitlines()[0] == \
+        "Script 'report' failed at step 5 (press: <16 digits>#):"
+    card_said = "four two four two four two four two four two four two four two four two"
+    keys_only = failure_of(demo_app, [*TO_THE_BALANCE, {"press": "1"}, {"say": card_said}])
+    assert keys_only.splitlines()[0] == \
+        "Script 'report' failed at step 5 (say: <16 words with a number>):"
+    for report in (after_hanging_up, keys_only):
+        assert "4242" not in report and "four two four two" not in report
+    menu = failure_of(demo_app, [*TO_THE_BALANCE, "hangup", {"press": "1"}])
+    assert menu.splitlines()[0] == "Script 'report' failed at step 5 (press: \"1\"):"
