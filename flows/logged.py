@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flows.capture import CaptureKind
 from flows.hearing import MAX_AMOUNT_DIGITS, spoken_digits
 from flows.keys import LANGUAGE, SLOWER, STAR
-from flows.spec import Entry, Hold, StepSpec
+from flows.spec import End, Entry, Hold, StepSpec
 from flows.speech import languages
 from flows.state import Event, Step
 from flows.table import STEPS
@@ -34,7 +34,8 @@ SILENCE = "silence"  # nothing before the timeout
 PAY = "pay"  # Twilio's <Pay> reported a card or bank account
 RECORDING = "recording"  # Twilio's <Record> reported a message
 HOLD = "hold"  # the caller held while a payment was charged
-KINDS = (START, KEY, ENTRY, SPEECH, SILENCE, PAY, RECORDING, HOLD)
+UNANSWERED = "unanswered"  # no agent took the call handed on, and it came back to the line
+KINDS = (START, KEY, ENTRY, SPEECH, SILENCE, PAY, RECORDING, HOLD, UNANSWERED)
 MAX_LENGTH = 120  # what the log's column holds
 # The most digits in a row a question that is no secret takes: an amount's dollars (a date
 # has 4). A longer run is a number the caller keeps to themselves (a card has 13 to 19).
@@ -59,6 +60,8 @@ def logged_input(before: Step | None, event: Event | None, after: Step,
     spec = STEPS[before]
     if isinstance(spec, Hold):
         return LoggedInput(HOLD)
+    if isinstance(spec, End):  # only <Dial>'s report comes back from a call handed on
+        return LoggedInput(UNANSWERED)
     if event.captured is not None:
         return LoggedInput(PAY, _capture(event.captured.kind, event.captured.brand))
     if event.recording is not None:

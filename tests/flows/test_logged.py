@@ -91,6 +91,9 @@ def test_every_other_kind_of_input_is_named() -> None:
         LoggedInput("silence")
     assert logged_input(Step.CHARGING, Event(None), Step.AFTER_PAYMENT, EN) == \
         LoggedInput("hold")
+    # <Dial>'s report that no agent took the call: the caller was not silent, they waited.
+    assert logged_input(Step.AGENT, Event(None), Step.CALLBACK_OFFER, EN) == \
+        LoggedInput("unanswered")
 
 
 @pytest.mark.parametrize("step", [Step.PAY_OTHER_AMOUNT, Step.SCHEDULE_DATE, Step.ARRANGE_DATE])
