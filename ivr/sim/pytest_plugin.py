@@ -10,8 +10,9 @@ that installs it can write::
         call.expect("You owe one hundred twenty dollars")
 
 Each ``call`` is a :class:`~ivr.sim.live.LiveCall` to the line in process, on a fresh
-database holding the demo accounts (the ``ivr_app`` fixture: override it for another app, or
-``ivr_settings`` for other settings), placed when the test starts and hung up when it ends.
+database holding the demo accounts, with the default settings and none of the shell's (the
+``ivr_app`` fixture: override it for another app, or ``ivr_settings`` for other settings),
+placed when the test starts and hung up when it ends.
 ``@pytest.mark.ivr_call(from_number=..., to_number=..., language=..., pay_connector=...)``
 sets its options; ``call_factory(...)`` places more calls, with options of their own. Checks
 look at what was heard since the caller's last action, as a YAML script's do, and fail with
@@ -28,6 +29,7 @@ import pytest
 from flask import Flask
 
 from ivr.app import create_app
+from ivr.config import ENV_NAMES
 from ivr.db import db
 from ivr.ops.server import prepare
 from ivr.sim import prompts
@@ -218,9 +220,14 @@ def ivr_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def ivr_app(ivr_settings: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
-    """The line in process on a fresh SQLite database holding the demo accounts."""
-    app = create_app({"TESTING": True, **ivr_settings,
-                      "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr-calls.sqlite3'}"})
+    """The line in process on a fresh SQLite database holding the demo accounts, with the
+    default settings and ``ivr_settings``: none of the shell's (a developer's environment may
+    be set up for a real line, its gateway and agents)."""
+    with pytest.MonkeyPatch.context() as shell:
+        for name in ENV_NAMES:
+            shell.delenv(name, raising=False)
+        app = create_app({"TESTING": True, **ivr_settings,
+                          "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr-calls.sqlite3'}"})
     prepare(app, load_demo_data=True)
     yield app
     db.engine(app).dispose()
