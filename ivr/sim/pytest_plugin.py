@@ -33,6 +33,7 @@ from ivr.config import ENV_NAMES
 from ivr.db import db
 from ivr.ops.server import prepare
 from ivr.sim import prompts
+from ivr.sim.keyed import masked, secret_kind
 from ivr.sim.live import LiveCall, Turn
 from ivr.sim.results import DEFAULT_CONFIDENCE, CallResult
 from ivr.sim.script import closest_sentence
@@ -170,12 +171,20 @@ class CallUnderTest:
             raise AssertionError(f'no text to the caller contains "{text}"; texts:\n{listed}')
 
     def report(self) -> str:
-        """What was heard since the caller's last action, with each line's prompt ids."""
+        """What was heard since the caller's last action (keys for a secret shown by kind
+        and length, as a script's report shows them), with each line's prompt ids."""
         action = self.live.call.last_action
-        since = f"'{action.describe()}'" if action else "the call started"
+        since = f"'{masked(action, self._asked_for())}'" if action else "the call started"
         lines = [f"  IVR [{heard.language or '?'}]: {heard.text}  "
                  f"({', '.join(heard.prompt_ids) or 'no prompt'})" for heard in self.turn.heard]
         return f"heard since {since}:\n" + ("\n".join(lines) or "  (nothing)")
+
+    def _asked_for(self) -> str | None:
+        """The secret the question before the caller's last action asked for, if it did."""
+        asked = self.live.turns[-2] if len(self.live.turns) > 1 else None
+        if asked is None or asked.question is None:
+            return None
+        return secret_kind([heard.spoken for heard in asked.heard], asked.question)
 
     def _do(self, what: str, action: Callable[[], Turn]) -> Turn:
         """Run one action; a call that can no longer take it fails the test, saying why."""

@@ -131,3 +131,19 @@ def test_main_menu(call):
     call.expect_not("To speak with an agent")
 """)
     result.assert_outcomes(passed=1)
+
+
+def test_a_failure_after_keying_a_secret_shows_its_kind_not_its_digits(
+        pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+VISA = "".join(["4242"] * 4)  # not in the test's source as one number
+
+def test_card(call):
+    for keys in ("1", "2468", "1", VISA + "#"):
+        call.press(keys)
+    call.expect("nothing like this")
+""")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*heard since 'caller presses <card number, 16 digits>#':"])
+    result.stdout.no_fnmatch_line("*4242424242424242*")
