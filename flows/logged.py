@@ -93,13 +93,13 @@ def _keyed(step: Step, spec: Entry, digits: str, after: Step) -> str:
 
 def _speech(step: Step, words: str, after: Step, language: str) -> str:
     spec = STEPS[step]
-    count = len(words.split())
+    count = _words(len(words.split()))
     if _matched_account(step, after):
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
-        return f"<{spec.secret}, said in {count} words>"
+        return f"<{spec.secret}, said in {count}>"
     if holds_a_number(words, language) and not _plain_number(spec, words, language):
-        return f"<words with a number, {count} words>"
+        return f"<words with a number, {count}>"
     return words[:MAX_LENGTH]
 
 
@@ -132,6 +132,10 @@ def _matched_account(step: Step, after: Step) -> bool:
     """An account number that matched an account: the only secret entry kept (it names the
     account the call is about, as the caller ID does)."""
     return step is Step.ACCOUNT_NUMBER and after in STEPS[step].goes
+
+
+def _words(count: int) -> str:
+    return f"{count} word" if count == 1 else f"{count} words"
 
 
 def _masked(kind: str, digits: str) -> str:

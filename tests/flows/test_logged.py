@@ -126,3 +126,10 @@ def test_a_number_said_in_another_of_the_lines_languages_is_not_kept() -> None:
                         Step.MAIN_MENU, "es-US").entry == "<words with a number, 7 words>"
     assert logged_input(Step.MAIN_MENU, Event(None, speech="mi pin es dos cuatro seis ocho"),
                         Step.MAIN_MENU, EN).entry == "<words with a number, 7 words>"
+
+
+def test_one_word_said_is_one_word() -> None:
+    assert logged_input(Step.ACCOUNT_NUMBER, Event(None, speech="nine"), Step.ACCOUNT_NUMBER,
+                        EN).entry == "<account number, said in 1 word>"
+    assert logged_input(Step.MAIN_MENU, Event(None, speech="two"), Step.MAIN_MENU, EN).entry == \
+        "<words with a number, 1 word>"
