@@ -4,19 +4,25 @@ A number the table declares ``secret`` (a PIN, card or bank number, security cod
 ZIP, callback number) is kept only as what it is and how long (``<card number, 16
 digits>``); an account number only when it matched an account. Keys the machine reads
 itself (star, the language key at a start step, the slower key) are kept as they are, so a
-replay can press them. Words said are kept unless they hold a number longer than the one
-digit of a key named ("press three"): a caller may say a card number at any question. At
-the amount question, the amount read from them is kept instead ("$75").
+replay can press them, and so are words naming one key at a menu ("press three").
+
+A caller may key or say a card number anywhere, so at a question whose number is no secret
+(an amount, a date) keys are kept only while no run of them is longer than such a number
+(:data:`LONGEST_PLAIN_NUMBER`), and words that hold a number only when the question read an
+amount from them. Words said are looked at in every language the line speaks, not only the
+call's: a caller on a Spanish call may still say their PIN in English.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from flows.capture import CaptureKind
-from flows.hearing import spoken_amount, spoken_digits
+from flows.hearing import MAX_AMOUNT_DIGITS, spoken_digits
 from flows.keys import LANGUAGE, SLOWER, STAR
-from flows.spec import Entry, Hold
+from flows.spec import End, Entry, Hold, StepSpec
+from flows.speech import languages
 from flows.state import Event, Step
 from flows.table import STEPS
 
@@ -28,9 +34,13 @@ SILENCE = "silence"  # nothing before the timeout
 PAY = "pay"  # Twilio's <Pay> reported a card or bank account
 RECORDING = "recording"  # Twilio's <Record> reported a message
 HOLD = "hold"  # the caller held while a payment was charged
-KINDS = (START, KEY, ENTRY, SPEECH, SILENCE, PAY, RECORDING, HOLD)
+UNANSWERED = "unanswered"  # no agent took the call handed on, and it came back to the line
+KINDS = (START, KEY, ENTRY, SPEECH, SILENCE, PAY, RECORDING, HOLD, UNANSWERED)
 MAX_LENGTH = 120  # what the log's column holds
-MAX_AMOUNT_DIGITS = 7  # $99,999.99
+# The most digits in a row a question that is no secret takes: an amount's dollars (a date
+# has 4). A longer run is a number the caller keeps to themselves (a card has 13 to 19).
+LONGEST_PLAIN_NUMBER = MAX_AMOUNT_DIGITS
+_DIGIT_RUNS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,8 @@ def logged_input(before: Step | None, event: Event | None, after: Step,
     spec = STEPS[before]
     if isinstance(spec, Hold):
         return LoggedInput(HOLD)
+    if isinstance(spec, End):  # only <Dial>'s report comes back from a call handed on
+        return LoggedInput(UNANSWERED)
     if event.captured is not None:
         return LoggedInput(PAY, _capture(event.captured.kind, event.captured.brand))
     if event.recording is not None:
@@ -70,35 +82,53 @@ def _capture(kind: CaptureKind, brand: str) -> str:
 
 
 def _keyed(step: Step, spec: Entry, digits: str, after: Step) -> str:
-    if spec.secret is None or _control_key(spec, digits) or _matched_account(step, after):
+    if _control_key(spec, digits) or _matched_account(step, after):
         return digits[:MAX_LENGTH]
-    return _masked(spec.secret, digits)
+    if spec.secret is not None:
+        return _masked(spec.secret, digits)
+    if _longest_run(digits) > LONGEST_PLAIN_NUMBER:
+        return _masked("keys", digits)
+    return digits[:MAX_LENGTH]
 
 
 def _speech(step: Step, words: str, after: Step, language: str) -> str:
     spec = STEPS[step]
-    count = len(words.split())
+    count = _words(len(words.split()))
     if _matched_account(step, after):
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
-        return f"<{spec.secret}, said in {count} words>"
-    if isinstance(spec, Entry) and spec.hears is spoken_amount:
-        return _amount_said(words, count, language)
-    digits = spoken_digits(words, language)
-    # One digit is a menu key named ("press three"), which a replay must say again; no
-    # secret is one digit long. Any longer number may be one, even where an amount is asked.
-    if digits is not None and len(digits) > 1:
-        return f"<words with a number, {count} words>"
+        return f"<{spec.secret}, said in {count}>"
+    if holds_a_number(words, language) and not _plain_number(spec, words, language) \
+            and not _key_named(spec, words, language):
+        return f"<words with a number, {count}>"
     return words[:MAX_LENGTH]
 
 
-def _amount_said(words: str, count: int, language: str) -> str:
-    """An amount said, as the line read it ("$75", "$50.25"), so a replay can say it again;
-    only the words of one amount up to $99,999.99: anything longer may be a card number."""
-    amount = spoken_amount(words, language)
-    if amount is None or len(amount.replace("*", "")) > MAX_AMOUNT_DIGITS:
-        return f"<words with a number, {count} words>"
-    return "$" + amount.replace("*", ".")
+def _key_named(spec: StepSpec, words: str, language: str) -> bool:
+    """Whether words said at a menu name one key ("press three"), which a replay must say
+    again: no secret is one digit long."""
+    return not isinstance(spec, Entry) and all(
+        len(spoken_digits(words, heard_in) or "") <= 1
+        for heard_in in sorted({language, *languages()}))
+
+
+def holds_a_number(words: str, language: str) -> bool:
+    """Whether ``words`` name a digit, read in the call's language or any the line speaks."""
+    return any(spoken_digits(words, heard_in) is not None
+               for heard_in in sorted({language, *languages()}))
+
+
+def _plain_number(spec: StepSpec, words: str, language: str) -> bool:
+    """Whether a question that reads a number from words (an amount) read one from
+    ``words`` that is no longer than such a number; a menu reads none."""
+    if not isinstance(spec, Entry) or spec.hears is None:
+        return False
+    heard = spec.hears(words, language)
+    return heard is not None and _longest_run(heard) <= LONGEST_PLAIN_NUMBER
+
+
+def _longest_run(keys: str) -> int:
+    return max((len(run) for run in _DIGIT_RUNS.findall(keys)), default=0)
 
 
 def _control_key(spec: Entry, digits: str) -> bool:
@@ -111,6 +141,10 @@ def _matched_account(step: Step, after: Step) -> bool:
     """An account number that matched an account: the only secret entry kept (it names the
     account the call is about, as the caller ID does)."""
     return step is Step.ACCOUNT_NUMBER and after in STEPS[step].goes
+
+
+def _words(count: int) -> str:
+    return f"{count} word" if count == 1 else f"{count} words"
 
 
 def _masked(kind: str, digits: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 
 import click
@@ -68,12 +70,31 @@ def serve_phone(target: Flask | Transport, line: str, host: str, port: int) -> N
     click.echo(f"ivr phone: open http://{host}:{port} in a browser | calling {line} | "
                "Ctrl-C stops", err=True)
     try:
-        server.serve_forever()
+        with _stopped_by_sigterm():
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
         switchboard.close()
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (``kill``, a process manager) stops the phone as Ctrl-C does: every call hung
+    up and a ``--fresh`` copy deleted (Python's default for it runs no clean-up)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.command("phone")

@@ -48,24 +48,27 @@ def find_call(session: Session, call_sid: str) -> LoggedCall | None:
 
 
 def prune_call_log(sessions: SessionFactory, days: int, now: datetime | None = None,
-                   batch: int = PRUNE_BATCH) -> int:
+                   batch: int = PRUNE_BATCH, most: int | None = None) -> int:
     """Delete the turns logged more than ``days`` days before ``now``; how many went.
 
     Each batch is a transaction of its own. Rows another worker is deleting are skipped
     (SKIP LOCKED on PostgreSQL): it is deleting them. A turn logged since is never touched,
     so the call log of a call in progress loses only its turns older than the retention.
+    With ``most``, it stops once that many went (the rest wait for another run).
     """
     cutoff = (now or utcnow()) - timedelta(days=days)
     deleted = 0
-    while True:
+    while most is None or deleted < most:
+        size = batch if most is None else min(batch, most - deleted)
         with transaction(sessions) as session:
             ids = session.scalars(
                 select(CallTurn.id).where(CallTurn.created_at < cutoff)
-                .order_by(CallTurn.created_at).limit(batch)
+                .order_by(CallTurn.created_at).limit(size)
                 .with_for_update(skip_locked=True)).all()
             if ids:
                 session.execute(delete(CallTurn).where(CallTurn.id.in_(ids))
                                 .execution_options(synchronize_session=False))
         deleted += len(ids)
-        if len(ids) < batch:
-            return deleted
+        if len(ids) < size:
+            break
+    return deleted

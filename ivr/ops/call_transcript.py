@@ -37,6 +37,7 @@ _WHAT_WAS_DONE = {
     kinds.PAY: "<Pay>: {entry}",
     kinds.RECORDING: "recorded {entry}",
     kinds.HOLD: "held while the payment was charged",
+    kinds.UNANSWERED: "no agent answered: the call came back",
 }
 
 

@@ -10,8 +10,9 @@ that installs it can write::
         call.expect("You owe one hundred twenty dollars")
 
 Each ``call`` is a :class:`~ivr.sim.live.LiveCall` to the line in process, on a fresh
-database holding the demo accounts (the ``ivr_app`` fixture: override it for another app, or
-``ivr_settings`` for other settings), placed when the test starts and hung up when it ends.
+database holding the demo accounts, with the default settings and none of the shell's (the
+``ivr_app`` fixture: override it for another app, or ``ivr_settings`` for other settings),
+placed when the test starts and hung up when it ends.
 ``@pytest.mark.ivr_call(from_number=..., to_number=..., language=..., pay_connector=...)``
 sets its options; ``call_factory(...)`` places more calls, with options of their own. Checks
 look at what was heard since the caller's last action, as a YAML script's do, and fail with
@@ -28,9 +29,11 @@ import pytest
 from flask import Flask
 
 from ivr.app import create_app
+from ivr.config import ENV_NAMES
 from ivr.db import db
 from ivr.ops.server import prepare
 from ivr.sim import prompts
+from ivr.sim.keyed import masked, secret_kind
 from ivr.sim.live import LiveCall, Turn
 from ivr.sim.results import DEFAULT_CONFIDENCE, CallResult
 from ivr.sim.script import closest_sentence
@@ -168,12 +171,20 @@ class CallUnderTest:
             raise AssertionError(f'no text to the caller contains "{text}"; texts:\n{listed}')
 
     def report(self) -> str:
-        """What was heard since the caller's last action, with each line's prompt ids."""
+        """What was heard since the caller's last action (keys for a secret shown by kind
+        and length, as a script's report shows them), with each line's prompt ids."""
         action = self.live.call.last_action
-        since = f"'{action.describe()}'" if action else "the call started"
+        since = f"'{masked(action, self._asked_for())}'" if action else "the call started"
         lines = [f"  IVR [{heard.language or '?'}]: {heard.text}  "
                  f"({', '.join(heard.prompt_ids) or 'no prompt'})" for heard in self.turn.heard]
         return f"heard since {since}:\n" + ("\n".join(lines) or "  (nothing)")
+
+    def _asked_for(self) -> str | None:
+        """The secret the question before the caller's last action asked for, if it did."""
+        asked = self.live.turns[-2] if len(self.live.turns) > 1 else None
+        if asked is None or asked.question is None:
+            return None
+        return secret_kind([heard.spoken for heard in asked.heard], asked.question)
 
     def _do(self, what: str, action: Callable[[], Turn]) -> Turn:
         """Run one action; a call that can no longer take it fails the test, saying why."""
@@ -218,9 +229,14 @@ def ivr_settings() -> dict[str, Any]:
 
 @pytest.fixture
 def ivr_app(ivr_settings: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
-    """The line in process on a fresh SQLite database holding the demo accounts."""
-    app = create_app({"TESTING": True, **ivr_settings,
-                      "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr-calls.sqlite3'}"})
+    """The line in process on a fresh SQLite database holding the demo accounts, with the
+    default settings and ``ivr_settings``: none of the shell's (a developer's environment may
+    be set up for a real line, its gateway and agents)."""
+    with pytest.MonkeyPatch.context() as shell:
+        for name in ENV_NAMES:
+            shell.delenv(name, raising=False)
+        app = create_app({"TESTING": True, **ivr_settings,
+                          "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr-calls.sqlite3'}"})
     prepare(app, load_demo_data=True)
     yield app
     db.engine(app).dispose()

@@ -34,6 +34,7 @@ from flows.spec import Menu, Option
 from flows.speech import DEFAULT_LANGUAGE
 from flows.state import Step
 from flows.table import STEPS
+from ivr.phones import to_e164
 from ivr.sim import demo_values as demo
 from ivr.sim.logged_turns import Turn
 from ivr.sim.replay_pay import capture_lines
@@ -77,6 +78,8 @@ def replay_caller(from_number: str | None, first: Turn) -> tuple[str, demo.DemoA
     """The caller ID to call from, and the demo account it finds."""
     if from_number and any(account.phone == from_number for account in demo.demo_accounts()):
         return from_number, demo.caller_account(from_number)
+    if from_number and to_e164(from_number) is None:
+        return from_number, None  # withheld ("anonymous"): no one's number, so kept as it was
     if first.after == Step.CONFIRM_ACCOUNT:
         account = demo.demo_caller(first.language)
         return account.phone or demo.UNKNOWN_CALLER, account
@@ -92,6 +95,8 @@ def _actions(turn: Turn, later: Sequence[Turn], stand_ins: demo.StandIns,
         said = SECONDS.search(turn.entry or "")
         ending = "hangup" if turn.after == Step.ENDED else "#"
         return [Line("record", ending, seconds=int(said[1]) if said else 0)]
+    if turn.kind == "unanswered":
+        return []  # the simulator's agent does not answer (the script's `agent:`)
     if turn.kind == "silence":
         return [] if turn.before == Step.AGENT else [Line("silence")]
     if turn.kind == "speech":

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from ivr.db import db
 from ivr.errors import ScriptError, ScriptFailure
+from ivr.sim.keyed import shown_step
 from ivr.sim.logged_turns import logged_turns
 from ivr.sim.record import RecordSpec
 from ivr.sim.results import BY_HANGING_UP, BY_SILENCE, DEFAULT_CONFIDENCE
@@ -101,7 +102,7 @@ class ScriptCaller:
 
     def _fail(self, step: Step | None, message: str, call: SimulatedCall) -> ScriptFailure:
         """The failure: where in the script, the call's last lines before it, then why."""
-        where = f" at {step.describe()}" if step else ""
+        where = f" at {shown_step(step)}" if step else ""
         header = f"Script '{self.script.name}' failed{where}:"
         parts = [header, self.turns.report(), message]
         return ScriptFailure("\n".join(part for part in parts if part), call.result)

@@ -27,7 +27,8 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,10 +183,21 @@ def _run_at_once(target: Target, paths: list[Path], jobs: int, told: tuple[Echo,
     try:
         futures = [pool.submit(run_one, settings, path, quiet=quiet, options=options)
                    for path in paths]
-        return [_told(future.result(), *told) for future in futures]
+        return [_told(_outcome(future, path), *told) for future, path in zip(futures, paths,
+                                                                             strict=True)]
     finally:
         # After an exception (a bug in a worker, ^C), start no more scripts.
         pool.shutdown(cancel_futures=True)
+
+
+def _outcome(future: Future[ScriptRun], path: Path) -> ScriptRun:
+    """The run of ``path`` in a worker; an error of the script when its worker died (the
+    kernel's OOM killer, a crash in C code), which also ends the scripts not yet run."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        return ScriptRun(path, error="not finished: a worker process died (killed, or "
+                                     "crashed), which ends every script not yet done")
 
 
 def _console_wanted() -> bool:

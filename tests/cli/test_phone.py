@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import requests
 from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -14,6 +21,7 @@ from ivr.cli.phone import line_called
 from ivr.db import db
 from ivr.sim.transport import HttpTransport
 from models import Account
+from tests.server_helpers import free_port
 
 
 def accounts(app: Flask) -> int:
@@ -78,3 +86,34 @@ def test_with_a_url_it_calls_that_server() -> None:
     with line_called(transport, fresh=False) as (line, description):
         assert (line, description) == (transport, "http://127.0.0.1:5000")
 
+
+
+def test_stopped_by_sigterm_it_still_deletes_its_fresh_copy(tmp_path: Path) -> None:
+    """``kill``, a process manager or a container's stop sends SIGTERM, not Ctrl-C: the copy
+    of the demo data made for --fresh must go all the same."""
+    port = free_port()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch), "IVR_TODAY": "2026-11-21",
+           "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'configured.sqlite3'}"}
+    ivr = Path(sys.executable).parent / "ivr"
+    phone = subprocess.Popen([str(ivr), "phone", "--fresh", "--port", str(port)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(port):
+            assert time.monotonic() < deadline and phone.poll() is None, "it never served"
+            time.sleep(0.2)
+        assert [path.name[:9] for path in scratch.iterdir()] == ["ivr-call-"]
+        phone.send_signal(signal.SIGTERM)
+        assert phone.wait(20) == 0
+    finally:
+        phone.kill()
+    assert list(scratch.iterdir()) == []
+
+
+def answers(port: int) -> bool:
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200
+    except requests.ConnectionError:
+        return False

@@ -74,7 +74,7 @@ def test_words_are_kept_unless_they_hold_a_number_or_answer_a_secret() -> None:
     assert said(Step.PAY_NOW, "my card is four two four two", Step.PAY_NOW) == \
         "<words with a number, 7 words>"
     assert said(Step.PAY_OTHER_AMOUNT, "fifty dollars and twenty five cents", Step.PAY_WHEN) \
-        == "$50.25"
+        == "fifty dollars and twenty five cents"
     assert said(Step.PAY_OTHER_AMOUNT, "five one zero five one zero five one zero five",
                 Step.PAY_OTHER_AMOUNT) == "<words with a number, 10 words>"
     assert said(Step.PAY_OTHER_AMOUNT, "my card is 4 2 4 2", Step.PAY_OTHER_AMOUNT) == \
@@ -130,3 +130,46 @@ def test_every_menu_option_has_a_name_of_its_own_in_its_menu() -> None:
         if isinstance(spec, Menu):
             names = [choice.name for choice in spec.options]
             assert len(set(names)) == len(names), step
+    # <Dial>'s report that no agent took the call: the caller was not silent, they waited.
+    assert logged_input(Step.AGENT, Event(None), Step.CALLBACK_OFFER, EN) == \
+        LoggedInput("unanswered")
+
+
+@pytest.mark.parametrize("step", [Step.PAY_OTHER_AMOUNT, Step.SCHEDULE_DATE, Step.ARRANGE_DATE])
+def test_a_card_number_keyed_at_a_question_that_is_no_secret_is_not_kept(step: Step) -> None:
+    logged = logged_input(step, Event("4242424242424242"), step, EN)
+    assert logged == LoggedInput("entry", "<keys, 16 digits>")
+
+
+def test_an_amount_or_a_date_keyed_is_kept_as_it_is() -> None:
+    assert logged_input(Step.PAY_OTHER_AMOUNT, Event("1234567*89"), Step.PAY_WHEN, EN).entry \
+        == "1234567*89"
+    assert logged_input(Step.SCHEDULE_DATE, Event("1205"), Step.PAY_METHOD, EN).entry == "1205"
+
+
+def test_a_number_said_at_the_amount_question_is_kept_only_when_it_is_an_amount() -> None:
+    def said(words: str, language: str = EN) -> str | None:
+        step = Step.PAY_OTHER_AMOUNT
+        return logged_input(step, Event(None, speech=words), step, language).entry
+
+    assert said("fifty dollars and twenty five cents") == "fifty dollars and twenty five cents"
+    assert said("cincuenta dólares", "es-US") == "cincuenta dólares"
+    card = "four two four two four two four two four two four two four two four two"
+    assert said(card) == "<words with a number, 16 words>"
+    assert said("4242 4242 4242 4242 dollars") == "<words with a number, 5 words>"
+    assert said("my card is 4242424242424242") == "<words with a number, 4 words>"
+
+
+def test_a_number_said_in_another_of_the_lines_languages_is_not_kept() -> None:
+    assert logged_input(Step.MAIN_MENU, Event(None, speech="my pin is two four six eight"),
+                        Step.MAIN_MENU, "es-US").entry == "<words with a number, 7 words>"
+    assert logged_input(Step.MAIN_MENU, Event(None, speech="mi pin es dos cuatro seis ocho"),
+                        Step.MAIN_MENU, EN).entry == "<words with a number, 7 words>"
+
+
+def test_one_word_said_is_one_word() -> None:
+    assert logged_input(Step.ACCOUNT_NUMBER, Event(None, speech="nine"), Step.ACCOUNT_NUMBER,
+                        EN).entry == "<account number, said in 1 word>"
+    assert logged_input(Step.MAIN_MENU, Event(None, speech="twelve"), Step.MAIN_MENU,
+                        EN).entry == \
+        "<words with a number, 1 word>"

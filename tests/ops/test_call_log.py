@@ -112,3 +112,27 @@ def test_every_server_worker_prunes_to_the_configured_retention(demo_app: Flask)
     finally:
         options["worker_exit"](None, worker)
     assert turn_counts(demo_app) == {NEW: 3}
+
+
+def test_a_housekeeping_run_prunes_a_bounded_number_of_turns_then_gets_back_to_texting(
+        demo_app: Flask) -> None:
+    """It runs on the SMS outbox's thread: a retention shortened on a huge log must not hold
+    the texts back until the whole backlog is gone."""
+    now = [0.0]
+    keeper = Housekeeper(db.sessions(demo_app), every=300, clock=lambda: now[0],
+                         call_log_days=30, prune_most=4)
+    for call_sid in (OLD, OTHER):
+        age_turns(demo_app, three_turns(demo_app, call_sid), timedelta(days=31))
+
+    keeper.maybe_run()
+    assert sum(turn_counts(demo_app).values()) == 2, "the first run deletes 4 of the 6"
+    now[0] = 300.0
+    keeper.maybe_run()
+    assert turn_counts(demo_app) == {}
+
+
+def test_prune_stops_after_most_turns(demo_app: Flask) -> None:
+    for call_sid in (OLD, OTHER):
+        age_turns(demo_app, three_turns(demo_app, call_sid), timedelta(days=100))
+    assert prune_call_log(db.sessions(demo_app), 30, batch=2, most=5) == 5
+    assert prune_call_log(db.sessions(demo_app), 30, batch=2, most=5) == 1

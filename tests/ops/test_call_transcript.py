@@ -36,6 +36,7 @@ STARTED = datetime(2026, 11, 21, 15, 4, 5, tzinfo=UTC)
     (logged.PAY, "success Visa", "<Pay>: success Visa"),
     (logged.RECORDING, "<message, 12 seconds>", "recorded <message, 12 seconds>"),
     (logged.HOLD, None, "held while the payment was charged"),
+    (logged.UNANSWERED, None, "no agent answered: the call came back"),
     ("teleport", "x", "teleport x"),  # a kind added later still reads as something
 ])
 def test_what_the_caller_did_reads_as_an_operator_says_it(kind: str, entry: str | None,

@@ -25,7 +25,12 @@ from ivr.db import db
 from models import CallTurn
 from tests.agent_helpers import SATURDAY_AFTERNOON, with_agent
 from tests.call_log_helpers import calls
-from tests.menu_helpers import ALEX_MAIN_MENU, JORDAN_MAIN_MENU, JORDAN_NEW_BANK
+from tests.menu_helpers import (
+    ALEX_MAIN_MENU,
+    JORDAN_MAIN_MENU,
+    JORDAN_NEW_BANK,
+    JORDAN_OTHER_AMOUNT,
+)
 from tests.twilio_helpers import TwilioCaller
 
 SECRETS = {
@@ -145,3 +150,19 @@ def test_the_scan_finds_a_secret_where_there_is_one() -> None:
     assert leaks("x", "keyed 0123456 then") != []  # a run of the bank account number
     assert leaks("x", "PIN 2468.") != [] and leaks("x", "CA2468ab 12468") == []
     assert leaks("x", "<card number, 16 digits>, 42 ms") == []
+
+
+def test_a_card_number_keyed_or_said_at_the_amount_question_is_not_logged(
+        demo_app: Flask) -> None:
+    caller = TwilioCaller(demo_app, call_sid="CA" + "e" * 32)
+    answer = caller.walk(*JORDAN_OTHER_AMOUNT)
+    assert "Enter the amount" in answer.said, answer.said
+    answer = caller.press(answer, SECRETS["card number"])
+    answer = caller.say(answer, "5105 1051 0510 5100")
+    answer = caller.press(answer, "50")  # an amount is kept as keyed
+    entries = [entry for column, entry in logged_values(demo_app) if column == "entry"]
+    problems = [problem for entry in entries for problem in leaks("call_turns.entry", entry)]
+    for form, text in shown(demo_app, caller.call_sid):
+        problems += leaks(f"ivr calls show ({form})", text)
+    assert not problems, "\n".join(problems)
+    assert entries[-3:] == ["<keys, 16 digits>", "<words with a number, 4 words>", "50"]

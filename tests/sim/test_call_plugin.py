@@ -113,3 +113,37 @@ def test_the_plugin_is_the_entry_points(pytester: pytest.Pytester) -> None:
     result = run(pytester, "def test_balance(call):\n    pass\n", "-p", "no:ivr")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'call' not found*"])
+
+
+def test_the_shells_settings_do_not_reach_the_line(pytester: pytest.Pytester,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's shell set up for a real line (its environment, its agents) must not turn
+    a call test into a call on it: the line is the defaults and ``ivr_settings`` only."""
+    monkeypatch.setenv("IVR_ENV", "production")
+    monkeypatch.setenv("IVR_AGENT_NUMBER", "+18005550123")
+    monkeypatch.setenv("IVR_PAYMENT_GATEWAY", "stripe")
+    result = run(pytester, """
+def test_main_menu(call):
+    call.press("1")
+    call.press("2468")
+    call.press("4")
+    call.expect("To question a charge on your bill, press 7.")
+    call.expect_not("To speak with an agent")
+""")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_failure_after_keying_a_secret_shows_its_kind_not_its_digits(
+        pytester: pytest.Pytester) -> None:
+    result = run(pytester, """
+VISA = "".join(["4242"] * 4)  # not in the test's source as one number
+
+def test_card(call):
+    for keys in ("1", "2468", "1", VISA + "#"):
+        call.press(keys)
+    call.expect("nothing like this")
+""")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*heard since 'caller presses <card number, 16 digits>#':"])
+    result.stdout.no_fnmatch_line("*4242424242424242*")

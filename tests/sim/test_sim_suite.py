@@ -3,6 +3,10 @@ several at once in worker processes, with the same output and results either way
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +96,41 @@ def test_only_the_lines_own_app_runs_scripts_at_once(tmp_path: Path) -> None:
     for jobs in (0, MAX_JOBS + 1):
         with pytest.raises(ValueError, match=f"jobs must be from 1 to {MAX_JOBS}"):
             run_suite(menu_app(), paths, jobs=jobs)
+
+
+def _kill_the_workers(stuck: Path) -> None:
+    """Kill every worker process once the pool has started (the script ``stuck``, a FIFO
+    nobody writes to, keeps one busy); after a minute, unblock it instead of hanging."""
+    deadline = time.monotonic() + 60
+    while not multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for worker in multiprocessing.active_children():
+        worker.kill()
+    try:
+        descriptor = os.open(stuck, os.O_WRONLY | os.O_NONBLOCK)
+    except OSError:
+        return  # no reader left: the worker that held it is gone
+    os.write(descriptor, HANG_UP.encode())
+    os.close(descriptor)
+
+
+@pytest.mark.slow
+def test_a_worker_process_that_dies_fails_its_scripts_and_the_run_still_reports(
+        demo_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed (the kernel's OOM killer, a crash in a C extension) is an error of the
+    scripts it had, not the end of the run: the others are told, and --junit is written."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where a killed worker's scratch copy stays
+    folder = write_folder(tmp_path / "calls", b_hang_up=HANG_UP)
+    stuck = folder / "a_stuck.yaml"
+    os.mkfifo(stuck)
+    killer = threading.Thread(target=_kill_the_workers, args=(stuck,))
+    killer.start()
+    try:
+        suite, printed = run_folder(demo_app, folder, jobs=2)
+    finally:
+        killer.join()
+    assert [run.path.name for run in suite.runs] == ["a_stuck.yaml", "b_hang_up.yaml"]
+    stuck_run = suite.runs[0]
+    assert stuck_run.error is not None and "a worker process died" in stuck_run.error
+    assert printed[0] == f"FAIL a_stuck.yaml\n{stuck_run.error}"
+    assert printed[-1].endswith(" failed")
