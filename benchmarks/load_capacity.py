@@ -28,10 +28,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ivr.config import DEV_AUTH_TOKEN
-from ivr.sim.load import LoadPlan, LoadRun
-from ivr.sim.load_mix import DEFAULT_MIX, load_mix
-from ivr.sim.load_report import summary_text
-from ivr.sim.load_stats import COMPLETED, LoadSummary
+from ivr.sim.load.callers import LoadPlan, LoadRun
+from ivr.sim.load.mix import DEFAULT_MIX, load_mix
+from ivr.sim.load.report import summary_text
+from ivr.sim.load.stats import COMPLETED, LoadSummary
 from tests.app_helpers import PG_URL, database
 from tests.server_helpers import serving
 

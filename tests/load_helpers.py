@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask, Response
 from werkzeug.serving import make_server
 
-from ivr.sim.load_stats import (
+from ivr.sim.load.stats import (
     APOLOGY,
     COMPLETED,
     CUT,

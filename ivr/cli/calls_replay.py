@@ -1,6 +1,6 @@
 """``ivr calls replay CALLSID``: play a logged call again against the current code.
 
-A thin wrapper over :mod:`ivr.sim.replay`; registered in the ``ivr calls`` group.
+A thin wrapper over :mod:`ivr.sim.replay.run`; registered in the ``ivr calls`` group.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 
 from ivr.cli.audit import audited, fail
 from ivr.errors import CallNotLogged, ScriptError
-from ivr.sim.replay import ReplayResult, replay_call, report_lines
+from ivr.sim.replay.run import ReplayResult, replay_call, report_lines
 from ivr.sim.script_write import refuse_existing, save_script
 
 

@@ -1,4 +1,4 @@
-"""``ivr load``: many simulated callers at once against a running server (ivr.sim.load)."""
+"""``ivr load``: many simulated callers at once against a running server (ivr.sim.load.callers)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import click
 from ivr.cli.audit import CommandFailed
 from ivr.cli.options import output_to
 from ivr.errors import ConfigError, ScriptError, ServerUnreachable
-from ivr.sim.load import (
+from ivr.sim.load.callers import (
     DEFAULT_GRACE,
     MAX_CALLERS,
     MAX_DURATION,
@@ -25,9 +25,9 @@ from ivr.sim.load import (
     Silent,
     is_loopback,
 )
-from ivr.sim.load_mix import DEFAULT_MIX, Mix, load_mix
-from ivr.sim.load_report import html_report, summary_text, svg_report
-from ivr.sim.load_stats import LoadSummary
+from ivr.sim.load.mix import DEFAULT_MIX, Mix, load_mix
+from ivr.sim.load.report import html_report, summary_text, svg_report
+from ivr.sim.load.stats import LoadSummary
 from ivr.sim.transport import HttpTransport, http_base_url, token_from_env
 
 REPORT_KINDS = (".html", ".svg")

@@ -22,7 +22,7 @@ from ivr.errors import ConfigError
 from ivr.logs import console_logging
 from ivr.ops.server import check_port_free, prepare
 from ivr.settings_production import environment
-from ivr.sim.phone import Switchboard, phone_app
+from ivr.sim.phone.server import Switchboard, phone_app
 from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.transport import Transport
 

@@ -14,7 +14,7 @@ from flask import Flask
 
 from ivr.cli import load as load_cli
 from ivr.cli import main
-from ivr.sim.load_mix import DEFAULT_MIX
+from ivr.sim.load.mix import DEFAULT_MIX
 from tests.import_graph import ROOT
 from tests.load_helpers import (
     HANG_UP_SCRIPT,

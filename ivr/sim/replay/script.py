@@ -37,7 +37,7 @@ from flows.table import STEPS
 from ivr.phones import to_e164
 from ivr.sim import demo_values as demo
 from ivr.sim.logged_turns import Turn
-from ivr.sim.replay_pay import capture_lines
+from ivr.sim.replay.pay import capture_lines
 from ivr.sim.script_write import Header, Line, prompt_lines
 
 LOW_CONFIDENCE = 0.3  # below the line's bar: words said with it are never acted on

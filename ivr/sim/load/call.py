@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 
 from ivr.errors import ScriptFailure
-from ivr.sim.load_mix import MixEntry
-from ivr.sim.load_stats import (
+from ivr.sim.load.mix import MixEntry
+from ivr.sim.load.stats import (
     APOLOGY,
     APPLICATION_ERROR,
     COMPLETED,
@@ -30,7 +30,7 @@ from ivr.sim.load_stats import (
     Recorder,
     Sample,
 )
-from ivr.sim.load_turns import TurnNamer
+from ivr.sim.load.turns import TurnNamer
 from ivr.sim.results import Action
 from ivr.sim.script import ScriptCaller
 from ivr.sim.simulator import DEFAULT_TO, SimulatedCall

@@ -11,9 +11,9 @@ from flask import Flask, Response
 
 from flows.speech import load_catalog
 from ivr.config import DEV_AUTH_TOKEN
-from ivr.sim.load import MAX_CALLERS, LoadPlan, LoadRun, is_loopback
-from ivr.sim.load_mix import DEFAULT_MIX, load_mix
-from ivr.sim.load_stats import (
+from ivr.sim.load.callers import MAX_CALLERS, LoadPlan, LoadRun, is_loopback
+from ivr.sim.load.mix import DEFAULT_MIX, load_mix
+from ivr.sim.load.stats import (
     APOLOGY,
     APPLICATION_ERROR,
     COMPLETED,

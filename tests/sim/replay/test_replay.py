@@ -15,10 +15,10 @@ from flows.state import CallState, Step
 from flows.table import STEPS
 from ivr.config import override_settings
 from ivr.errors import CallNotLogged
-from ivr.sim.replay import ReplayResult, replay_call, report_lines
+from ivr.sim.replay.run import ReplayResult, replay_call, report_lines
 from ivr.sim.script import load_script, run_script
 
-CALLS = Path(__file__).resolve().parents[2] / "fixtures" / "calls"
+CALLS = Path(__file__).resolve().parents[3] / "fixtures" / "calls"
 SCRIPTS = sorted(CALLS.glob("*.yaml"))
 
 

@@ -9,10 +9,10 @@ from flask import Flask
 
 from flows.speech import load_catalog
 from flows.state import Step
-from ivr.sim.load_call import run_call
-from ivr.sim.load_mix import MixEntry
-from ivr.sim.load_stats import COMPLETED, Recorder
-from ivr.sim.load_turns import TurnNamer, step_asked, step_name
+from ivr.sim.load.call import run_call
+from ivr.sim.load.mix import MixEntry
+from ivr.sim.load.stats import COMPLETED, Recorder
+from ivr.sim.load.turns import TurnNamer, step_asked, step_name
 from ivr.sim.results import Spoken
 from ivr.sim.script_load import load_script
 from ivr.sim.transport import InProcessTransport

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ivr.config import DEV_AUTH_TOKEN
-from ivr.sim.load_mix import DEFAULT_MIX
+from ivr.sim.load.mix import DEFAULT_MIX
 from tests.import_graph import ROOT
 from tests.load_helpers import report_svgs, report_tables
 from tests.server_helpers import serving

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
 
-from ivr.sim.load_stats import SecondPoint
+from ivr.sim.load.stats import SecondPoint
 
 WIDTH, HEIGHT = 760, 240
 LEFT, RIGHT, TOP, BOTTOM = 64, 110, 24, 36  # margins: axis labels left, legend right

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivr.errors import PhoneBusy
-from ivr.sim.phone import CSP, Switchboard, phone_app
+from ivr.sim.phone.server import CSP, Switchboard, phone_app
 from tests.sim.sim_helpers import fake_app, hits, menu_app
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from ivr.sim import demo_values as demo
 from ivr.sim.logged_turns import Turn
-from ivr.sim.replay_script import LOW_CONFIDENCE, Replay, replay_script
+from ivr.sim.replay.script import LOW_CONFIDENCE, Replay, replay_script
 from ivr.sim.script_write import Line, parsed_script, script_yaml
 
 TODAY = date(2026, 11, 21)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ivr.sim.load_chart import nice_top
-from ivr.sim.load_report import html_report, summary_text, svg_report
-from ivr.sim.load_stats import summarise
+from ivr.sim.load.chart import nice_top
+from ivr.sim.load.report import html_report, summary_text, svg_report
+from ivr.sim.load.stats import summarise
 from tests.load_helpers import (
     SVG,
     polyline_points,

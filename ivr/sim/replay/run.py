@@ -1,7 +1,7 @@
 """``ivr calls replay CALLSID``: a logged call played again against the current code.
 
 The call's turns are read from the call log, turned into a script
-(:mod:`ivr.sim.replay_script`), and the script is run in process on a fresh copy of the
+(:mod:`ivr.sim.replay.script`), and the script is run in process on a fresh copy of the
 demo data. The replay writes its own call log there; its turns are compared with the
 logged ones in order, and the first that went elsewhere (``step_after``), said other
 prompts or spoke another language is the difference reported. The replay never reaches
@@ -19,7 +19,7 @@ from flask import Flask
 from ivr.config import settings_of
 from ivr.errors import CallNotLogged, ScriptFailure
 from ivr.sim.logged_turns import Turn, read_call
-from ivr.sim.replay_script import replay_script
+from ivr.sim.replay.script import replay_script
 from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.script import run_script
 from ivr.sim.script_write import parsed_script, script_yaml

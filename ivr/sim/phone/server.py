@@ -1,6 +1,6 @@
 """The browser phone (``ivr phone``): a keypad page driving live simulated calls.
 
-A small Flask app of its own, never the webhook app: it serves one page (``phone_page/``:
+A small Flask app of its own, never the webhook app: it serves one page (``page/``:
 plain HTML, a little vanilla JavaScript that reads each prompt aloud with the browser's speech
 synthesis) and a JSON API over a :class:`Switchboard` of :class:`~ivr.sim.live.LiveCall`\\ s,
 each reached by a random id. It is bounded: at most ``max_calls`` calls at once, and a call
@@ -30,7 +30,7 @@ from ivr.sim.record import RecordSpec
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO
 from ivr.sim.transport import Transport
 
-PAGE = Path(__file__).with_name("phone_page")
+PAGE = Path(__file__).with_name("page")
 MAX_CALLS = 4
 IDLE_SECONDS = 300.0
 # Host headers the page answers to on IPv4 loopback: another name (a DNS-rebinding page) is

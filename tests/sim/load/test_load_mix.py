@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 
 from ivr.errors import ScriptError
-from ivr.sim.load_mix import DEFAULT_MIX, load_mix
+from ivr.sim.load.mix import DEFAULT_MIX, load_mix
 from ivr.sim.script import run_script
 from tests.import_graph import ROOT
 from tests.load_helpers import HANG_UP_SCRIPT, write_mix

@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import xml.etree.ElementTree as ET
 
-from ivr.sim.load_chart import latency_chart, throughput_chart
-from ivr.sim.load_stats import COMPLETED, CUT, FAILED, LoadSummary, TurnStats
+from ivr.sim.load.chart import latency_chart, throughput_chart
+from ivr.sim.load.stats import COMPLETED, CUT, FAILED, LoadSummary, TurnStats
 
 HEADINGS = ("turn", "requests", "p50 ms", "p95 ms", "p99 ms", "max ms", "errors")
 

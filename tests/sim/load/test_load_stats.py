@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ivr.sim.load_stats import (
+from ivr.sim.load.stats import (
     APOLOGY,
     COMPLETED,
     CUT,

@@ -4,7 +4,7 @@ Each caller is a thread (the work is waiting on the network) with its own HTTP c
 and its own random generator, seeded from the run's seed and its number, so a run picks
 the same scripts and think times each time. A caller waits a random part of the think time
 before its first call (so N callers do not all dial in the same instant), then places
-calls one after another, each following a script of the mix (:mod:`ivr.sim.load_call`),
+calls one after another, each following a script of the mix (:mod:`ivr.sim.load.call`),
 until the duration is over (or ``max_calls`` calls were started). Calls in progress then
 have ``grace`` seconds to finish; those still going are cut: their callers hang up at
 their next action.
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from ivr.sim.load_call import run_call
-from ivr.sim.load_mix import Mix
-from ivr.sim.load_stats import LoadSummary, Recorder, summarise
+from ivr.sim.load.call import run_call
+from ivr.sim.load.mix import Mix
+from ivr.sim.load.stats import LoadSummary, Recorder, summarise
 from ivr.sim.transport import HttpTransport, http_base_url, token_from_env
 
 # The bounds of one run: a typo must not become a flood, nor a run that never ends.
