@@ -24,12 +24,13 @@ from ivr.sim.results import BY_HANGING_UP, BY_SILENCE, DEFAULT_CONFIDENCE
 from ivr.sim.script_language import LanguageChooser, prompt_heard, prompt_texted
 from ivr.sim.script_load import (
     INPUT_KINDS,
+    SETTINGS_KIND,
     Script,
     Step,
     check_language,
     load_script,
 )
-from ivr.sim.script_settings import script_overrides
+from ivr.sim.script_settings import SettingsSteps, not_applied, script_overrides
 from ivr.sim.simulator import DEFAULT_FROM, DEFAULT_TO, Action, CallResult, SimulatedCall
 from ivr.sim.transport import InProcessTransport, Transport, transport_for
 from ivr.sim.turns import TurnLog
@@ -88,12 +89,16 @@ class ScriptCaller:
     """Plays a ``Script``: checks expectations, then returns its next press/silence/hangup."""
 
     def __init__(self, script: Script, supports_sms: bool, warn: Callable[[str], None],
-                 language: str | None = None) -> None:
+                 language: str | None = None,
+                 change_settings: Callable[[Step], None] | None = None) -> None:
         """``warn`` reports steps that cannot be checked (expect_sms over HTTP); ``language``
-        (else the script's) is the one the call is played in."""
+        (else the script's) is the one the call is played in; ``change_settings`` applies a
+        settings step (``SettingsSteps.apply``; without it, each is a warning)."""
         self.script = script
         self.supports_sms = supports_sms
         self.warn = warn
+        self.change_settings = change_settings or \
+            (lambda step: warn(not_applied(step.describe())))
         self.position = 0
         self.end_checked = False
         self.language = language or script.language
@@ -133,6 +138,9 @@ class ScriptCaller:
                 return self._say(step, call, gather)
             if step.kind in INPUT_KINDS:
                 return self._input(step, gather, call)
+            if step.kind == SETTINGS_KIND:  # before the next action is sent
+                self.change_settings(step)
+                continue
             if step.kind == "expect_end":
                 raise self._fail(step, f"the call has not ended: the IVR is waiting for input "
                                        f"({gather.describe()})\n{self._heard(call)}", call)
@@ -168,7 +176,7 @@ class ScriptCaller:
         if not any(step.kind == "expect_end" for step in remaining):
             self._raise_if_error(call)  # the root cause beats "expected X, heard nothing"
         for step in remaining:
-            if step.kind in INPUT_KINDS:
+            if step.kind in (*INPUT_KINDS, SETTINGS_KIND):  # only a call going on takes these
                 self._raise_if_error(call)
                 raise self._fail(step, f"the call already ended ({call.result.outcome}); "
                                        f"this step was never reached\n{self._heard(call)}", call)
@@ -247,14 +255,15 @@ def run_script(target: Flask | str | Transport, script: str | Path | Mapping[str
     check_language(language)
     out = echo or (lambda _line: None)
     transport = transport_for(target)
+    settings_steps = SettingsSteps(transport, out)
     caller = ScriptCaller(script, transport.supports_sms, warn=lambda m: out(f"warning: {m}"),
-                          language=language)
+                          language=language, change_settings=settings_steps.apply)
     call = SimulatedCall(transport, caller, echo=None if quiet else out,
                          from_number=from_number or script.from_number or DEFAULT_FROM,
                          to_number=to_number or script.to_number or DEFAULT_TO,
                          pay_connector=pay_connector or script.pay_connector,
                          agent=script.agent)
-    with script_overrides(script, transport, out):
+    with script_overrides(script, transport, out), settings_steps:
         try:
             result = call.run()
         finally:  # a failed script's call reached steps too (its failure holds the result)

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from flows.speech import languages
+from ivr.config import ENV_NAMES
 from ivr.errors import ScriptError
 from ivr.sim import prompts
 from ivr.sim.dial import AGENT_OUTCOMES
@@ -20,6 +21,8 @@ from ivr.sim.twiml import DTMF_KEYS
 INPUT_KINDS = ("press", "say", "silence", "hangup", "record")
 CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms", "expect_prompt",
                "expect_sms_prompt")
+# A step that changes the line's settings from there on (in process): neither input nor check.
+SETTINGS_KIND = "settings"
 # Checks of words, which hold in one language only; a script without them holds in every one.
 WORDING_KINDS = ("expect", "expect_not", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
@@ -68,11 +71,16 @@ class Step:
     value: str = ""  # a record's: how it ends (a key, "silence" or "hangup")
     confidence: float | None = None  # a ``say`` step's, when the script gives one
     seconds: int = 0  # a record's: how long the caller speaks
+    # A settings step's: the line's settings (environment variable names) and their values.
+    settings: Mapping[str, Any] = field(default_factory=dict, hash=False, repr=False)
 
     def describe(self) -> str:
-        """The step as written, e.g. ``step 3 (press: "1")``."""
+        """The step as written, e.g. ``step 3 (press: "1")``; a settings step by its names
+        only (a value may be a secret, as the card store's key is)."""
         if self.kind in ("silence", "hangup"):
             return f"step {self.number} ({self.kind})"
+        if self.kind == SETTINGS_KIND:
+            return f"step {self.number} (settings: {self.value})"
         if self.kind == "record":
             return f"step {self.number} (record: {self.seconds} seconds, then {self.value})"
         sure = f", confidence {self.confidence:g}" if self.confidence is not None else ""
@@ -105,13 +113,15 @@ def _step(number: int, raw: Any) -> Step:
         return Step(number, raw)
     if not isinstance(raw, Mapping) or len(raw) != 1:
         raise ScriptError(f"step {number}: expected 'silence', 'hangup' or one of "
-                          f"{', '.join(('press', 'say', 'record', *CHECK_KINDS))}: <value>, "
-                          f"got {raw!r}")
+                          f"{', '.join(('press', 'say', 'record', *CHECK_KINDS, SETTINGS_KIND))}"
+                          f": <value>, got {raw!r}")
     kind, value = next(iter(raw.items()))
     if kind == "say":
         return _say_step(number, value)
     if kind == "record":
         return _record_step(number, value)
+    if kind == SETTINGS_KIND:
+        return _settings_step(number, value)
     if kind not in ("press", *CHECK_KINDS):
         raise ScriptError(f"step {number}: unknown step {kind!r}")
     text = as_text(value).strip() if value is not None else ""
@@ -163,6 +173,21 @@ def _record_step(number: int, raw: Any) -> Step:
         raise ScriptError(f"step {number}: record then must be one key, silence or hangup, "
                           f"got {then!r}")
     return Step(number, "record", then, seconds=int(seconds))
+
+
+def _settings_step(number: int, raw: Any) -> Step:
+    """``settings: {IVR_CARD_DATA_KEY: "..."}``: the line's settings from this step on, named
+    as their environment variables. Their values are checked when the step is reached."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise ScriptError(f"step {number}: settings takes a mapping of the line's settings "
+                          f"to their values, e.g. {{IVR_CARD_DATA_KEY: ...}}")
+    unknown = sorted(str(name) for name in raw if name not in ENV_NAMES)
+    if unknown:
+        raise ScriptError(f"step {number}: settings: not settings of the line: "
+                          f"{', '.join(unknown)}")
+    names = ", ".join(str(name) for name in raw)
+    return Step(number, SETTINGS_KIND, names,
+                settings={str(name): _plain(value) for name, value in raw.items()})
 
 
 def _read(source: str | Path | Mapping[str, Any]) -> tuple[Mapping[str, Any], str]:

@@ -135,6 +135,22 @@ def test_url_transport_signs_requests_the_server_accepts(served_app: tuple[Flask
     assert any("expect_sms" in line and "skipped" in line for line in lines)
 
 
+def test_a_settings_step_at_a_url_is_a_warning_and_ignored(
+        served_app: tuple[Flask, str]) -> None:
+    app, url = served_app
+    lines: list[str] = []
+    result = run_script(url, {"name": "remote", "steps": [
+        {"expect": "press 1 to pay"}, {"settings": {"IVR_AGENT_NUMBER": "+18005550123"}},
+        {"press": "7#"}, {"expect": "you entered [7]"}]}, echo=lines.append)
+    assert result.outcome == "hangup"
+    warning = "warning: step 2 (settings: IVR_AGENT_NUMBER) cannot be applied to a remote " \
+              "server; ignored"
+    assert lines.count(warning) == 1
+    assert lines.index(warning) < lines.index("caller presses 7#")  # when the step is reached
+    assert "IVR_AGENT_NUMBER" not in app.config
+    assert lines[-1] == "PASS remote (4 steps)"
+
+
 def test_url_option_on_the_command_line(served_app: tuple[Flask, str], tmp_path: Path) -> None:
     _app, url = served_app
     (tmp_path / "pass.yaml").write_text(PASSING)
