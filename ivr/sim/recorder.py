@@ -15,11 +15,13 @@ Words holding a long number (a card said at a menu) are not written either.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from flows.hearing import spoken_digits
+from flows.logged import LONGEST_PLAIN_NUMBER, longest_run
 from flows.spec import Entry
 from flows.speech import DEFAULT_LANGUAGE
 from flows.table import STEPS
@@ -59,6 +61,7 @@ class Move:
     heard: tuple[Spoken, ...]
     action: Action
     secret: str | None = None
+    menu: bool = False  # the question read one key
 
 
 class RecordingCaller:
@@ -80,7 +83,8 @@ class RecordingCaller:
         """The inner caller's action, kept."""
         heard = tuple(call.spoken_since_action)
         action = self._caller().choose(call, gather)
-        self.moves.append(Move(heard, action, secret_asked(gather, heard)))
+        self.moves.append(Move(heard, action, secret_asked(gather, heard),
+                               menu=gather.num_digits == 1))
         return action
 
     def finished(self, call: SimulatedCall) -> None:
@@ -127,10 +131,12 @@ def _written(move: Move, fault: str | None, stand_ins: demo.StandIns) -> Line:
     action, language = move.action, _language(move.heard)
     if action.kind == "say":
         return _said(move, language, fault, stand_ins)
-    if action.kind != "press" or move.secret is None:
+    if action.kind != "press":
         return action_line(action)
+    if move.secret is None:
+        return _keyed_elsewhere(move)
     digits = action.keys.rstrip("#")
-    if len(digits) <= 1 or not digits.isdigit():  # star, or a key the line reads itself
+    if sum(key.isdigit() for key in digits) <= 1:  # star, or a key the line reads itself
         return action_line(action)
     if digits in PUBLISHED.get(move.secret, ()):
         if move.secret == "account number":
@@ -139,6 +145,18 @@ def _written(move: Move, fault: str | None, stand_ins: demo.StandIns) -> Line:
     value = stand_ins.value(move.secret, len(digits), fault, accepted=fault is None)
     return action_line(replace(action, keys=value + action.keys[len(digits):]),
                        comment=f"<{move.secret}, {len(digits)} digits>: a demo value")
+
+
+def _keyed_elsewhere(move: Move) -> Line:
+    """Keys where no secret was asked: kept, unless they are a number no such question
+    takes (more than one key at a menu, a longer run than an amount has: a card keyed
+    ahead), as the call log keeps them; then sevens, which the line answers alike."""
+    keys = move.action.keys
+    count = sum(key.isdigit() for key in keys)
+    if not (move.menu and count > 1) and longest_run(keys) <= LONGEST_PLAIN_NUMBER:
+        return action_line(move.action)
+    return action_line(replace(move.action, keys=re.sub(r"[0-9]", "7", keys)),
+                       comment=f"<keys, {count} digits>: not kept")
 
 
 def _said(move: Move, language: str, fault: str | None, stand_ins: demo.StandIns) -> Line:

@@ -91,3 +91,27 @@ def test_an_existing_file_is_refused_before_the_call_unless_forced(
     forced = call(demo_app, ["--record", str(path), "--force"], ["1", "h"])
     assert forced.exit_code == 0, forced.output
     assert path.read_text().startswith("# recorded with ivr call --record\nname: \"kept\"\n")
+
+
+def test_a_card_number_keyed_at_a_menu_or_the_amount_is_not_saved(
+        demo_app: Flask, tmp_path: Path) -> None:
+    # Keyed ahead at the greeting's menu, and where the amount is asked: the call log keeps
+    # neither (<keys, 16 digits>), and the script must not either.
+    path = tmp_path / "ahead.yaml"
+    script = recorded_and_replayed(demo_app, path, [
+        "5105105105105100", "1", "2468", "3", "1", "5105105105105100#", "h"])
+    assert "5105105105105100" not in path.read_text()
+    pressed = [step["press"] for step in script["steps"]  # type: ignore[attr-defined]
+               if isinstance(step, dict) and "press" in step]
+    assert pressed[0] == "7" * 16 and pressed[-1] == "7" * 16 + "#"
+
+
+def test_a_secret_keyed_with_a_star_in_it_is_not_saved(demo_app: Flask,
+                                                        tmp_path: Path) -> None:
+    # A star among the digits (a slip of the finger) does not make them any less the PIN
+    # or the card's number.
+    path = tmp_path / "slip.yaml"
+    recorded_and_replayed(demo_app, path, [
+        "1", "93*17", "2468", "1", "5105*105105105100#", "h"])
+    text = path.read_text()
+    assert not [typed for typed in ("93*17", "5105*1051", "105105100") if typed in text]
