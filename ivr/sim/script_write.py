@@ -125,6 +125,9 @@ def _step(line: Line) -> str:
         body = line.kind
     elif line.kind == "record":
         body = f"record: {{seconds: {line.seconds}, then: {_quoted(line.value)}}}"
+    elif line.kind == "settings":  # its value: NAME=VALUE
+        name, _, value = line.value.partition("=")
+        body = f"settings: {{{name}: {_quoted(value)}}}"
     elif line.kind == "say" and line.confidence is not None:
         body = f"say: {{words: {_quoted(line.value)}, confidence: {line.confidence:g}}}"
     else:
