@@ -37,6 +37,8 @@ DEFAULT_MIX = Path("fixtures/load/default.yaml")
 ENTRY_KEYS = frozenset({"script", "weight", "from"})
 # A caller ID to call from: E.164, where each X stands for a random digit.
 CALLER_ID_PATTERN = re.compile(r"\+[1-9][0-9X]{6,14}")
+# The most shares one script may have: the weights' total must stay a finite number to pick by.
+MAX_WEIGHT = 1e9
 
 
 @dataclass(frozen=True)
@@ -81,9 +83,11 @@ class Mix:
 
 
 def _weight(value: Any, where: str) -> float:
-    """A positive number of shares."""
+    """A positive number of shares, not so many that the mix's total is no number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ScriptError(f"{where}: weight must be a number above 0, got {value!r}")
+    if value > MAX_WEIGHT:
+        raise ScriptError(f"{where}: weight must be at most {MAX_WEIGHT:g}, got {value:g}")
     return float(value)
 
 
