@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from ivr.errors import ScriptError
-from ivr.sim.script_load import Script, load_script
+from ivr.sim.script_load import SETTINGS_KIND, Script, load_script
 from ivr.sim.simulator import DEFAULT_FROM
 
 # The mix `ivr load` runs without --mix (in the checkout, beside the call scripts).
@@ -75,8 +75,11 @@ class Mix:
         return rng.choices(self.entries, weights=[entry.weight for entry in self.entries])[0]
 
     def overrides(self) -> list[str]:
-        """The settings (and ``today``) the scripts ask for, which no remote server takes."""
+        """The settings (and ``today``) the scripts ask for, for the call or from one of its
+        steps on, which no remote server takes."""
         names = {name for entry in self.entries for name in entry.script.settings}
+        names.update(name for entry in self.entries for step in entry.script.steps
+                     if step.kind == SETTINGS_KIND for name in step.settings)
         if any(entry.script.today for entry in self.entries):
             names.add("IVR_TODAY")
         return sorted(names)

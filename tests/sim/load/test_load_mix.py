@@ -87,3 +87,15 @@ def test_a_bad_mix_is_refused_saying_where(tmp_path: Path, text: str, message: s
 def test_a_missing_mix_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="No such file"):
         load_mix(tmp_path / "none.yaml")
+
+
+def test_settings_changed_mid_call_are_named_among_those_no_server_takes(
+        tmp_path: Path) -> None:
+    rotates = ("name: Rotates the key\nsettings: {IVR_AGENT_NUMBER: '+18005550123'}\n"
+               "steps:\n  - press: '1'\n"
+               "  - settings: {IVR_CARD_DATA_KEY: 'cm90YXRlZC1jYXJkLWRhdGEta2V5LW5vdC1zZWNyZXQ='}\n"
+               "  - hangup\n")
+    mix = load_mix(write_mix(tmp_path, "calls: [{script: rotates.yaml}]\n",
+                             **{"rotates.yaml": rotates}))
+
+    assert mix.overrides() == ["IVR_AGENT_NUMBER", "IVR_CARD_DATA_KEY"]
