@@ -23,7 +23,7 @@ from datetime import date
 from flows.hearing import spoken_digits
 from flows.logged import LONGEST_PLAIN_NUMBER, longest_run
 from flows.spec import Entry
-from flows.speech import DEFAULT_LANGUAGE
+from flows.speech import DEFAULT_LANGUAGE, languages
 from flows.table import STEPS
 from ivr.sim import demo_values as demo
 from ivr.sim import prompts
@@ -161,7 +161,7 @@ def _keyed_elsewhere(move: Move) -> Line:
 
 def _said(move: Move, language: str, fault: str | None, stand_ins: demo.StandIns) -> Line:
     """Words said: kept, unless they hold a secret's number (then its demo value)."""
-    digits = spoken_digits(move.action.words, language) or ""
+    digits = said_digits(move.action.words, language)
     if move.secret == "account number" and digits in PUBLISHED["account number"]:
         stand_ins.account_number(digits)
         return action_line(move.action)
@@ -171,6 +171,13 @@ def _said(move: Move, language: str, fault: str | None, stand_ins: demo.StandIns
         if move.secret is not None else "7" * len(digits)
     return action_line(replace(move.action, words=" ".join(number)),
                        comment=f"words holding a number of {len(digits)} digits: not kept")
+
+
+def said_digits(words: str, language: str) -> str:
+    """The longest number ``words`` hold, read in the question's ``language`` or any other
+    the line speaks (a caller on a Spanish call may say their card number in English)."""
+    heard = (spoken_digits(words, heard_in) or "" for heard_in in [language, *languages()])
+    return max(heard, key=len)
 
 
 def _fault(heard: Sequence[Spoken]) -> str | None:

@@ -115,3 +115,13 @@ def test_a_secret_keyed_with_a_star_in_it_is_not_saved(demo_app: Flask,
         "1", "93*17", "2468", "1", "5105*105105105100#", "h"])
     text = path.read_text()
     assert not [typed for typed in ("93*17", "5105*1051", "105105100") if typed in text]
+
+
+def test_a_card_number_said_in_another_language_than_the_calls_is_not_saved(
+        demo_app: Flask, tmp_path: Path) -> None:
+    # A caller on a Spanish call may still say their number in English (the call log reads
+    # numbers in every language the line speaks, for that reason).
+    path = tmp_path / "said.yaml"
+    words = "four one one one one one one one one one one one one one one one"
+    recorded_and_replayed(demo_app, path, ["9", "1", "2468", words, "h"])
+    assert "four one one one" not in path.read_text()
