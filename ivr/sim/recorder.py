@@ -108,8 +108,9 @@ def secret_asked(gather: GatherSpec, heard: Sequence[Spoken]) -> str | None:
 
 
 def recorded_script(caller: RecordingCaller, *, name: str, from_number: str,
-                    to_number: str, today: date) -> str:
-    """The recorded call as script text (``today``: the line's, for a card's expiry)."""
+                    to_number: str, today: date, in_process: bool = False) -> str:
+    """The recorded call as script text (``today``: the line's, for a card's expiry; kept as
+    the script's ``today`` when ``in_process``, so a due date is said alike later)."""
     stand_ins = demo.StandIns(today, demo.caller_account(from_number))
     lines: list[Line] = []
     moves, language = caller.moves, _one_language(caller.moves)
@@ -122,6 +123,7 @@ def recorded_script(caller: RecordingCaller, *, name: str, from_number: str,
     if ending:
         lines.append(Line("expect_end", ending))
     header = Header(name, from_number=from_number, to_number=to_number, language=language,
+                    today=today.isoformat() if in_process else None,
                     note="recorded with ivr call --record")
     return script_yaml(header, lines)
 

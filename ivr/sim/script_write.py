@@ -45,6 +45,7 @@ class Header:
     to_number: str | None = None
     language: str | None = None
     agent: str | None = None
+    today: str | None = None  # in process: the line's day the call was made on (YYYY-MM-DD)
     note: str = ""
 
 
@@ -86,7 +87,8 @@ def script_yaml(header: Header, lines: Sequence[Line]) -> str:
     top = [f"# {_one_line(header.note)}"] if header.note else []
     top.append(f"name: {_quoted(header.name)}")
     for key, value in (("from", header.from_number), ("to", header.to_number),
-                       ("language", header.language), ("agent", header.agent)):
+                       ("language", header.language), ("agent", header.agent),
+                       ("today", header.today)):
         if value is not None:
             top.append(f"{key}: {_quoted(value)}")
     text = "\n".join([*top, "steps:", *map(_step, lines)]) + "\n"

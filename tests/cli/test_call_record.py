@@ -125,3 +125,15 @@ def test_a_card_number_said_in_another_language_than_the_calls_is_not_saved(
     words = "four one one one one one one one one one one one one one one one"
     recorded_and_replayed(demo_app, path, ["9", "1", "2468", words, "h"])
     assert "four one one one" not in path.read_text()
+
+
+def test_a_recording_still_passes_after_the_day_it_was_made(demo_app: Flask,
+                                                           tmp_path: Path) -> None:
+    # Jordan's balance is due December 5th: heard as due before then, past due after it.
+    # The script keeps the day it was recorded on (as the shipped scripts name theirs).
+    path = tmp_path / "day.yaml"
+    script = recorded_and_replayed(demo_app, path, ["1", "2468", "h"])
+    assert script["today"] == "2026-11-21"
+    override_settings(demo_app, IVR_TODAY="2026-12-10")
+    ran = call(demo_app, ["--script", str(path), "-q"], [])
+    assert ran.exit_code == 0, ran.output

@@ -71,7 +71,8 @@ def replay_script(call_sid: str, from_number: str | None, to_number: str | None,
     stand_ins = demo.StandIns(today, account)
     agent = "no-answer" if any(turn.before == Step.AGENT for turn in turns) else None
     replay = Replay(Header(f"replay of {call_sid}", from_number=caller, to_number=to_number,
-                           agent=agent, note=f"the caller's actions on call {call_sid}"))
+                           agent=agent, today=today.isoformat(),
+                           note=f"the caller's actions on call {call_sid}"))
     replay.lines += prompt_lines(turns[0].prompts)
     for index, turn in enumerate(turns[1:], start=1):
         replay.lines += _card_lost(turn)
