@@ -119,6 +119,8 @@ def refuse_existing(path: Path, *, force: bool) -> None:
     """Raise ScriptError now if :func:`save_script` would refuse ``path`` later."""
     if path.exists() and not force:
         raise ScriptError(f"{path} already exists (--force overwrites it)")
+    if not path.parent.is_dir():
+        raise ScriptError(f"{path}: no folder {path.parent}")
 
 
 def _step(line: Line) -> str:

@@ -137,3 +137,12 @@ def test_a_recording_still_passes_after_the_day_it_was_made(demo_app: Flask,
     override_settings(demo_app, IVR_TODAY="2026-12-10")
     ran = call(demo_app, ["--script", str(path), "-q"], [])
     assert ran.exit_code == 0, ran.output
+
+
+def test_a_file_in_a_missing_folder_is_refused_before_the_call(demo_app: Flask,
+                                                              tmp_path: Path) -> None:
+    # Found only once the caller had hung up, the whole call typed would be lost.
+    path = tmp_path / "missing" / "call.yaml"
+    refused = call(demo_app, ["--record", str(path)], ["1", "2468", "h"])
+    assert (refused.exit_code, refused.output) == \
+        (1, f"error: {path}: no folder {path.parent}\n")
