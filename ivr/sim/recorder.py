@@ -167,6 +167,13 @@ def _said(move: Move, language: str, fault: str | None, stand_ins: demo.StandIns
     if move.secret == "account number" and digits in PUBLISHED["account number"]:
         stand_ins.account_number(digits)
         return action_line(move.action)
+    if move.secret is None and move.menu and len(digits) > 1:
+        # A menu reads no number but a key's ("press three"): the words stay, for the
+        # option they may name, with each number word a 7.
+        sevens = " ".join("7" if said_digits(word, language) else word
+                          for word in move.action.words.split())
+        return action_line(replace(move.action, words=sevens),
+                           comment=f"words holding a number of {len(digits)} digits: not kept")
     if not digits or (move.secret is None and len(digits) < LONG_NUMBER):
         return action_line(move.action)
     number = stand_ins.value(move.secret, len(digits), fault, accepted=fault is None) \

@@ -146,3 +146,18 @@ def test_a_file_in_a_missing_folder_is_refused_before_the_call(demo_app: Flask,
     refused = call(demo_app, ["--record", str(path)], ["1", "2468", "h"])
     assert (refused.exit_code, refused.output) == \
         (1, f"error: {path}: no folder {path.parent}\n")
+
+
+def test_numbers_said_at_a_menu_are_not_saved_and_the_words_still_choose(
+        demo_app: Flask, tmp_path: Path) -> None:
+    # A PIN said where a menu listens (the call log keeps it as <words with a number>), and
+    # a card number said with the words of an option, which the line still acts on.
+    path = tmp_path / "menu.yaml"
+    script = recorded_and_replayed(demo_app, path, [
+        "1", "2468", "my pin is nine three one seven",
+        "pay by card four one one one one one one one one one one one one one one one", "h"])
+    text = path.read_text()
+    assert "nine three one seven" not in text and "four one one one" not in text
+    said = [step["say"] for step in script["steps"]  # type: ignore[attr-defined]
+            if isinstance(step, dict) and "say" in step]
+    assert said == ["my pin is 7 7 7 7", "pay by card" + " 7" * 16]
