@@ -86,7 +86,7 @@ def _keyed(step: Step, spec: Entry, digits: str, after: Step) -> str:
         return digits[:MAX_LENGTH]
     if spec.secret is not None:
         return _masked(spec.secret, digits)
-    if _longest_run(digits) > LONGEST_PLAIN_NUMBER:
+    if longest_run(digits) > LONGEST_PLAIN_NUMBER:
         return _masked("keys", digits)
     return digits[:MAX_LENGTH]
 
@@ -124,10 +124,10 @@ def _plain_number(spec: StepSpec, words: str, language: str) -> bool:
     if not isinstance(spec, Entry) or spec.hears is None:
         return False
     heard = spec.hears(words, language)
-    return heard is not None and _longest_run(heard) <= LONGEST_PLAIN_NUMBER
+    return heard is not None and longest_run(heard) <= LONGEST_PLAIN_NUMBER
 
 
-def _longest_run(keys: str) -> int:
+def longest_run(keys: str) -> int:
     return max((len(run) for run in _DIGIT_RUNS.findall(keys)), default=0)
 
 

@@ -46,11 +46,12 @@ def check_record_options(record_path: Path | None, force: bool, scripted: bool) 
 def save_recording(recorder: RecordingCaller, path: Path, target: Flask | Transport, *,
                    force: bool, from_number: str, to_number: str) -> None:
     """Write the recorded call to ``path`` and say so."""
-    today = settings_of(target).local_date() if isinstance(target, Flask) and \
-        has_settings(target) else date.today()
+    in_process = isinstance(target, Flask) and has_settings(target)
+    today = settings_of(target).local_date() if isinstance(target, Flask) and in_process \
+        else date.today()
     try:
         text = recorded_script(recorder, name=path.stem, from_number=from_number,
-                               to_number=to_number, today=today)
+                               to_number=to_number, today=today, in_process=in_process)
         save_script(path, text, force=force)
     except ScriptError as error:
         raise CommandFailed(str(error)) from None

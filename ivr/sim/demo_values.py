@@ -134,9 +134,9 @@ class StandIns:
         """The account's PIN; a wrong one; or one that is no PIN (its length, or a star)."""
         if accepted:
             return self.account.pin
-        if length != 4:
-            return "1" * length
-        return not_digits(length) if fault == "error.pin_format" else "0000"
+        if fault == "error.pin_format":  # the wrong length, or a star among the digits
+            return not_digits(length)
+        return "0000" if length == 4 else "1" * length
 
     def account_number(self, number: str) -> str:
         """A known account number as keyed when it is a demo account's, else the first demo

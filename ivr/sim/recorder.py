@@ -15,13 +15,15 @@ Words holding a long number (a card said at a menu) are not written either.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from flows.hearing import spoken_digits
+from flows.logged import LONGEST_PLAIN_NUMBER, longest_run
 from flows.spec import Entry
-from flows.speech import DEFAULT_LANGUAGE
+from flows.speech import DEFAULT_LANGUAGE, languages
 from flows.table import STEPS
 from ivr.sim import demo_values as demo
 from ivr.sim import prompts
@@ -59,6 +61,7 @@ class Move:
     heard: tuple[Spoken, ...]
     action: Action
     secret: str | None = None
+    menu: bool = False  # the question read one key
 
 
 class RecordingCaller:
@@ -80,7 +83,8 @@ class RecordingCaller:
         """The inner caller's action, kept."""
         heard = tuple(call.spoken_since_action)
         action = self._caller().choose(call, gather)
-        self.moves.append(Move(heard, action, secret_asked(gather, heard)))
+        self.moves.append(Move(heard, action, secret_asked(gather, heard),
+                               menu=gather.num_digits == 1))
         return action
 
     def finished(self, call: SimulatedCall) -> None:
@@ -104,8 +108,9 @@ def secret_asked(gather: GatherSpec, heard: Sequence[Spoken]) -> str | None:
 
 
 def recorded_script(caller: RecordingCaller, *, name: str, from_number: str,
-                    to_number: str, today: date) -> str:
-    """The recorded call as script text (``today``: the line's, for a card's expiry)."""
+                    to_number: str, today: date, in_process: bool = False) -> str:
+    """The recorded call as script text (``today``: the line's, for a card's expiry; kept as
+    the script's ``today`` when ``in_process``, so a due date is said alike later)."""
     stand_ins = demo.StandIns(today, demo.caller_account(from_number))
     lines: list[Line] = []
     moves, language = caller.moves, _one_language(caller.moves)
@@ -118,6 +123,7 @@ def recorded_script(caller: RecordingCaller, *, name: str, from_number: str,
     if ending:
         lines.append(Line("expect_end", ending))
     header = Header(name, from_number=from_number, to_number=to_number, language=language,
+                    today=today.isoformat() if in_process else None,
                     note="recorded with ivr call --record")
     return script_yaml(header, lines)
 
@@ -127,10 +133,12 @@ def _written(move: Move, fault: str | None, stand_ins: demo.StandIns) -> Line:
     action, language = move.action, _language(move.heard)
     if action.kind == "say":
         return _said(move, language, fault, stand_ins)
-    if action.kind != "press" or move.secret is None:
+    if action.kind != "press":
         return action_line(action)
+    if move.secret is None:
+        return _keyed_elsewhere(move)
     digits = action.keys.rstrip("#")
-    if len(digits) <= 1 or not digits.isdigit():  # star, or a key the line reads itself
+    if sum(key.isdigit() for key in digits) <= 1:  # star, or a key the line reads itself
         return action_line(action)
     if digits in PUBLISHED.get(move.secret, ()):
         if move.secret == "account number":
@@ -141,18 +149,44 @@ def _written(move: Move, fault: str | None, stand_ins: demo.StandIns) -> Line:
                        comment=f"<{move.secret}, {len(digits)} digits>: a demo value")
 
 
+def _keyed_elsewhere(move: Move) -> Line:
+    """Keys where no secret was asked: kept, unless they are a number no such question
+    takes (more than one key at a menu, a longer run than an amount has: a card keyed
+    ahead), as the call log keeps them; then sevens, which the line answers alike."""
+    keys = move.action.keys
+    count = sum(key.isdigit() for key in keys)
+    if not (move.menu and count > 1) and longest_run(keys) <= LONGEST_PLAIN_NUMBER:
+        return action_line(move.action)
+    return action_line(replace(move.action, keys=re.sub(r"[0-9]", "7", keys)),
+                       comment=f"<keys, {count} digits>: not kept")
+
+
 def _said(move: Move, language: str, fault: str | None, stand_ins: demo.StandIns) -> Line:
     """Words said: kept, unless they hold a secret's number (then its demo value)."""
-    digits = spoken_digits(move.action.words, language) or ""
+    digits = said_digits(move.action.words, language)
     if move.secret == "account number" and digits in PUBLISHED["account number"]:
         stand_ins.account_number(digits)
         return action_line(move.action)
+    if move.secret is None and move.menu and len(digits) > 1:
+        # A menu reads no number but a key's ("press three"): the words stay, for the
+        # option they may name, with each number word a 7.
+        sevens = " ".join("7" if said_digits(word, language) else word
+                          for word in move.action.words.split())
+        return action_line(replace(move.action, words=sevens),
+                           comment=f"words holding a number of {len(digits)} digits: not kept")
     if not digits or (move.secret is None and len(digits) < LONG_NUMBER):
         return action_line(move.action)
     number = stand_ins.value(move.secret, len(digits), fault, accepted=fault is None) \
         if move.secret is not None else "7" * len(digits)
     return action_line(replace(move.action, words=" ".join(number)),
                        comment=f"words holding a number of {len(digits)} digits: not kept")
+
+
+def said_digits(words: str, language: str) -> str:
+    """The longest number ``words`` hold, read in the question's ``language`` or any other
+    the line speaks (a caller on a Spanish call may say their card number in English)."""
+    heard = (spoken_digits(words, heard_in) or "" for heard_in in [language, *languages()])
+    return max(heard, key=len)
 
 
 def _fault(heard: Sequence[Spoken]) -> str | None:

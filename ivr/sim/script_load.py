@@ -23,6 +23,13 @@ CHECK_KINDS = ("expect", "expect_not", "expect_end", "expect_sms", "expect_promp
                "expect_sms_prompt")
 # A step that changes the line's settings from there on (in process): neither input nor check.
 SETTINGS_KIND = "settings"
+# Settings the line reads once, when it starts: its database engine, payment gateway,
+# logging and proxy headers are built from them, so a step changing them would change
+# nothing a call meets (the gateway built would go on charging).
+READ_AT_START = frozenset({
+    "IVR_DATABASE_URL", "IVR_PAYMENT_GATEWAY", "IVR_STRIPE_API_KEY", "IVR_STRIPE_API_BASE",
+    "IVR_AUTHORIZE_NET_LOGIN_ID", "IVR_AUTHORIZE_NET_TRANSACTION_KEY",
+    "IVR_AUTHORIZE_NET_API_BASE", "IVR_LOG_FILE", "IVR_TRUSTED_PROXIES"})
 # Checks of words, which hold in one language only; a script without them holds in every one.
 WORDING_KINDS = ("expect", "expect_not", "expect_sms")
 END_OUTCOMES = ("hangup", "caller-hangup", "ivr-hangup", "transfer", "reject",
@@ -185,6 +192,10 @@ def _settings_step(number: int, raw: Any) -> Step:
     if unknown:
         raise ScriptError(f"step {number}: settings: not settings of the line: "
                           f"{', '.join(unknown)}")
+    fixed = [str(name) for name in raw if name in READ_AT_START]
+    if fixed:
+        raise ScriptError(f"step {number}: settings: {', '.join(fixed)}: read once, when the "
+                          f"line starts (what it builds of them stays): not during a call")
     names = ", ".join(str(name) for name in raw)
     return Step(number, SETTINGS_KIND, names,
                 settings={str(name): _plain(value) for name, value in raw.items()})

@@ -45,6 +45,7 @@ class Header:
     to_number: str | None = None
     language: str | None = None
     agent: str | None = None
+    today: str | None = None  # in process: the line's day the call was made on (YYYY-MM-DD)
     note: str = ""
 
 
@@ -86,7 +87,8 @@ def script_yaml(header: Header, lines: Sequence[Line]) -> str:
     top = [f"# {_one_line(header.note)}"] if header.note else []
     top.append(f"name: {_quoted(header.name)}")
     for key, value in (("from", header.from_number), ("to", header.to_number),
-                       ("language", header.language), ("agent", header.agent)):
+                       ("language", header.language), ("agent", header.agent),
+                       ("today", header.today)):
         if value is not None:
             top.append(f"{key}: {_quoted(value)}")
     text = "\n".join([*top, "steps:", *map(_step, lines)]) + "\n"
@@ -117,6 +119,8 @@ def refuse_existing(path: Path, *, force: bool) -> None:
     """Raise ScriptError now if :func:`save_script` would refuse ``path`` later."""
     if path.exists() and not force:
         raise ScriptError(f"{path} already exists (--force overwrites it)")
+    if not path.parent.is_dir():
+        raise ScriptError(f"{path}: no folder {path.parent}")
 
 
 def _step(line: Line) -> str:
@@ -125,6 +129,9 @@ def _step(line: Line) -> str:
         body = line.kind
     elif line.kind == "record":
         body = f"record: {{seconds: {line.seconds}, then: {_quoted(line.value)}}}"
+    elif line.kind == "settings":  # its value: NAME=VALUE
+        name, _, value = line.value.partition("=")
+        body = f"settings: {{{name}: {_quoted(value)}}}"
     elif line.kind == "say" and line.confidence is not None:
         body = f"say: {{words: {_quoted(line.value)}, confidence: {line.confidence:g}}}"
     else:

@@ -89,3 +89,16 @@ def test_save_keeps_an_existing_file_unless_forced(demo_app: Flask, tmp_path: Pa
     assert result.output == f"error: {kept} already exists (--force overwrites it)\n"
     assert replay(demo_app, call_sid, "--save", str(kept), "--force").exit_code == 0
     assert kept.read_text().startswith(f"# the caller's actions on call {call_sid}\n")
+
+
+def test_a_saved_replay_still_passes_after_the_day_it_was_made(demo_app: Flask,
+                                                              tmp_path: Path) -> None:
+    # The balance said due before December 5th is past due after it: the regression test
+    # saved keeps the line's day of the replay.
+    saved = tmp_path / "regression.yaml"
+    assert replay(demo_app, logged_card_call(demo_app, tmp_path), "--save",
+                  str(saved)).exit_code == 0
+    assert 'today: "2026-11-21"' in saved.read_text()
+    override_settings(demo_app, IVR_TODAY="2026-12-10")
+    ran = demo_app.test_cli_runner().invoke(call_command, ["--script", str(saved), "-q"])
+    assert ran.exit_code == 0, ran.output

@@ -33,7 +33,9 @@ def test_a_pin_taken_is_the_accounts_own_and_a_refused_one_is_refused_alike() ->
     assert values.value("PIN", 4, None, accepted=True) == "1590"  # Lucía's
     assert values.value("PIN", 4, "error.pin_wrong", accepted=False) not in \
         {account.pin for account in demo.demo_accounts()}
-    assert values.value("PIN", 3, "error.pin_format", accepted=False) == "111"
+    assert values.value("PIN", 3, "error.pin_format", accepted=False) == "7*7"
+    # A star keyed among five keys: the line reads the first four, so the star must be there.
+    assert values.value("PIN", 5, "error.pin_format", accepted=False)[:4] == "77*7"
     assert "*" in values.value("PIN", 4, "error.pin_format", accepted=False)
     assert values.account_number("99998888") == "10001234"  # not a demo account: Jordan's
     assert values.value("PIN", 4, None, accepted=True) == "2468"

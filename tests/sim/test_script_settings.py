@@ -101,3 +101,15 @@ def test_a_settings_step_after_the_call_ended_was_never_reached(demo_app: Flask)
     with pytest.raises(ScriptFailure, match=r"at step 2 \(settings: IVR_AGENT_NUMBER\):"
                                             r"(.|\n)*this step was never reached"):
         run_script(demo_app, late, quiet=True)
+
+
+@pytest.mark.parametrize("names", [("IVR_PAYMENT_GATEWAY", "IVR_STRIPE_API_KEY"),
+                                   ("IVR_DATABASE_URL",), ("IVR_LOG_FILE",)])
+def test_a_setting_read_once_when_the_line_starts_is_refused_mid_call(
+        names: tuple[str, ...]) -> None:
+    # The line builds its gateway, database engine and logging when it starts: a step could
+    # change the value read, but not what was built (the sandbox would go on charging).
+    changed = {name: "x" for name in names} | {"IVR_AGENT_NUMBER": AGENT}
+    with pytest.raises(ScriptError, match=rf"^step 2: settings: {', '.join(names)}: read "
+                                          r"once, when the line starts"):
+        load_script(script({"press": "1"}, {"settings": changed}))

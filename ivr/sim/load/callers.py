@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
 
+import requests
+
 from ivr.sim.load.call import run_call
 from ivr.sim.load.mix import Mix
 from ivr.sim.load.stats import LoadSummary, Recorder, summarise
@@ -40,8 +42,18 @@ MAX_TIMEOUT = 60.0
 
 
 def is_loopback(url: str) -> bool:
-    """Whether ``url`` names this machine: ``localhost`` or a loopback address."""
-    host = (urlsplit(http_base_url(url)).hostname or "").rstrip(".").lower()
+    """Whether ``url`` names this machine: ``localhost`` or a loopback address, as Python
+    reads it and as requests (which sends the calls) does: they may read ``a\\@b`` apart."""
+    base = http_base_url(url)
+    try:
+        sent_to = requests.Request("GET", base).prepare().url or ""
+    except requests.RequestException:
+        return False
+    return all(_loopback_host(urlsplit(text).hostname) for text in (base, sent_to))
+
+
+def _loopback_host(hostname: str | None) -> bool:
+    host = (hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from ivr.errors import ScriptError
-from ivr.sim.script_load import Script, load_script
+from ivr.sim.script_load import SETTINGS_KIND, Script, load_script
 from ivr.sim.simulator import DEFAULT_FROM
 
 # The mix `ivr load` runs without --mix (in the checkout, beside the call scripts).
@@ -37,6 +37,8 @@ DEFAULT_MIX = Path("fixtures/load/default.yaml")
 ENTRY_KEYS = frozenset({"script", "weight", "from"})
 # A caller ID to call from: E.164, where each X stands for a random digit.
 CALLER_ID_PATTERN = re.compile(r"\+[1-9][0-9X]{6,14}")
+# The most shares one script may have: the weights' total must stay a finite number to pick by.
+MAX_WEIGHT = 1e9
 
 
 @dataclass(frozen=True)
@@ -73,17 +75,22 @@ class Mix:
         return rng.choices(self.entries, weights=[entry.weight for entry in self.entries])[0]
 
     def overrides(self) -> list[str]:
-        """The settings (and ``today``) the scripts ask for, which no remote server takes."""
+        """The settings (and ``today``) the scripts ask for, for the call or from one of its
+        steps on, which no remote server takes."""
         names = {name for entry in self.entries for name in entry.script.settings}
+        names.update(name for entry in self.entries for step in entry.script.steps
+                     if step.kind == SETTINGS_KIND for name in step.settings)
         if any(entry.script.today for entry in self.entries):
             names.add("IVR_TODAY")
         return sorted(names)
 
 
 def _weight(value: Any, where: str) -> float:
-    """A positive number of shares."""
+    """A positive number of shares, not so many that the mix's total is no number."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ScriptError(f"{where}: weight must be a number above 0, got {value!r}")
+    if value > MAX_WEIGHT:
+        raise ScriptError(f"{where}: weight must be at most {MAX_WEIGHT:g}, got {value:g}")
     return float(value)
 
 

@@ -14,6 +14,8 @@ a value refused for the error it said. How each kind of turn is done:
   the line did not catch are said with a low confidence, so they are not caught again.
 - ``pay``: ``<Pay>``'s fields keyed with a test card of the brand logged (the declining
   test card for the decline the line said, star for a cancel, a hang-up for a hang-up).
+- an entry the line answered by losing the card being keyed (``error.card_entry_lost``:
+  too long, or the card store's key changed): a ``settings`` step changes the key first.
 - ``recording``: a message as long as the one logged, ended with # (or a hang-up, when the
   call ended there). ``hold`` and ``start`` are no caller's doing: nothing.
 
@@ -24,6 +26,7 @@ number no demo account has.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +45,9 @@ from ivr.sim.script_write import Header, Line, prompt_lines
 
 LOW_CONFIDENCE = 0.3  # below the line's bar: words said with it are never acted on
 NOT_CAUGHT = "error.speech_unclear"
+CARD_LOST = "error.card_entry_lost"
+# The card store's key from a turn that lost the card keyed on: any other than the line's.
+LOST_CARD_KEY = base64.b64encode(b"ivr calls replay rotated the key").decode()
 SECONDS = re.compile(r"(\d+) seconds?")  # a message's length, as logged
 MASKED = re.compile(r"<(?P<kind>[^,<>]+), (?:said in )?(?P<length>\d+) (?:digits?|words?)>")
 # Where a refused entry sends the caller back to: an earlier question, no progress.
@@ -65,9 +71,11 @@ def replay_script(call_sid: str, from_number: str | None, to_number: str | None,
     stand_ins = demo.StandIns(today, account)
     agent = "no-answer" if any(turn.before == Step.AGENT for turn in turns) else None
     replay = Replay(Header(f"replay of {call_sid}", from_number=caller, to_number=to_number,
-                           agent=agent, note=f"the caller's actions on call {call_sid}"))
+                           agent=agent, today=today.isoformat(),
+                           note=f"the caller's actions on call {call_sid}"))
     replay.lines += prompt_lines(turns[0].prompts)
     for index, turn in enumerate(turns[1:], start=1):
+        replay.lines += _card_lost(turn)
         replay.lines += _actions(turn, turns[index + 1:], stand_ins, replay.notes)
         replay.lines += prompt_lines(turn.prompts)
     replay.lines += _ending(replay.lines, turns[-1])
@@ -84,6 +92,15 @@ def replay_caller(from_number: str | None, first: Turn) -> tuple[str, demo.DemoA
         account = demo.demo_caller(first.language)
         return account.phone or demo.UNKNOWN_CALLER, account
     return demo.UNKNOWN_CALLER, None
+
+
+def _card_lost(turn: Turn) -> list[Line]:
+    """Before an entry the line answered by losing the card being keyed (its 15 minutes ran
+    out, or the card store's key changed): a new key, so the card keyed is lost again."""
+    if CARD_LOST not in turn.prompts:
+        return []
+    return [Line("settings", f"IVR_CARD_DATA_KEY={LOST_CARD_KEY}",
+                 comment=f"turn {turn.number}: the card being keyed was lost")]
 
 
 def _actions(turn: Turn, later: Sequence[Turn], stand_ins: demo.StandIns,

@@ -67,6 +67,10 @@ def test_weights_share_out_the_calls(tmp_path: Path) -> None:
     ("calls: [{script: bye.yaml, pace: 2}]\n", "calls item 1: unknown keys pace"),
     ("calls: [{script: bye.yaml, weight: 0}]\n", "weight must be a number above 0, got 0"),
     ("calls: [{script: bye.yaml, weight: lots}]\n", "weight must be a number above 0"),
+    ("calls: [{script: bye.yaml, weight: .inf}]\n", "weight must be at most 1e+09, got inf"),
+    # Each finite, but together too many to share out: no caller could pick a script.
+    ("calls: [{script: bye.yaml, weight: 1.0e+308}, {script: bye.yaml, weight: 1.0e+308}]\n",
+     "calls item 1: weight must be at most 1e+09, got 1e+308"),
     ("calls: [{script: gone.yaml}]\n", "calls item 1: no script file"),
     ("calls: [{script: bad.yaml}]\n", "bad.yaml: 'steps' must be a non-empty list"),
     ("calls: [{script: bye.yaml, from: 4155550100}]\n", "from must be a number such as"),
@@ -83,3 +87,15 @@ def test_a_bad_mix_is_refused_saying_where(tmp_path: Path, text: str, message: s
 def test_a_missing_mix_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="No such file"):
         load_mix(tmp_path / "none.yaml")
+
+
+def test_settings_changed_mid_call_are_named_among_those_no_server_takes(
+        tmp_path: Path) -> None:
+    rotates = ("name: Rotates the key\nsettings: {IVR_AGENT_NUMBER: '+18005550123'}\n"
+               "steps:\n  - press: '1'\n"
+               "  - settings: {IVR_CARD_DATA_KEY: 'cm90YXRlZC1jYXJkLWRhdGEta2V5LW5vdC1zZWNyZXQ='}\n"
+               "  - hangup\n")
+    mix = load_mix(write_mix(tmp_path, "calls: [{script: rotates.yaml}]\n",
+                             **{"rotates.yaml": rotates}))
+
+    assert mix.overrides() == ["IVR_AGENT_NUMBER", "IVR_CARD_DATA_KEY"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from ivr.config import DEV_CARD_DATA_KEY
 from ivr.sim import demo_values as demo
 from ivr.sim.logged_turns import Turn
 from ivr.sim.replay.script import LOW_CONFIDENCE, Replay, replay_script
@@ -85,3 +86,18 @@ def test_words_not_kept_are_said_as_the_line_answered_them() -> None:
     unsure = replay(Turn(2, "main_menu", "main_menu", "speech", "the weather",
                          ("error.speech_unclear", "option.balance")))
     assert actions(unsure)[0] == Line("say", "the weather", confidence=LOW_CONFIDENCE)
+
+
+def test_a_card_lost_while_keyed_is_lost_again_by_a_new_card_store_key() -> None:
+    # The card store lost the card being keyed (its 15 minutes ran out, or the key changed
+    # mid-call): only a new key makes the line lose it again, so the step comes first.
+    lost = Turn(8, "card_zip", "card_number", "entry", "<ZIP code, 5 digits>",
+                ("error.card_entry_lost", "ask.card_number"), "en-US")
+    made = replay(PIN, lost)
+    settings = next(index for index, line in enumerate(made.lines) if line.kind == "settings")
+    assert made.lines[settings + 1].kind == "press"
+    script = parsed_script(script_yaml(made.header, made.lines))
+    changed = [step.settings for step in script.steps if step.kind == "settings"]
+    assert len(changed) == 1 and list(changed[0]) == ["IVR_CARD_DATA_KEY"]
+    assert changed[0]["IVR_CARD_DATA_KEY"] != DEV_CARD_DATA_KEY
+    assert [line.kind for line in replay(PIN).lines].count("settings") == 0
