@@ -17,18 +17,11 @@ from ivr.config import override_settings
 from ivr.errors import CallNotLogged
 from ivr.sim.replay.run import ReplayResult, replay_call, report_lines
 from ivr.sim.script import load_script, run_script
-from ivr.sim.script_load import SETTINGS_KIND
 
 CALLS = Path(__file__).resolve().parents[3] / "fixtures" / "calls"
 
 
-def changes_settings_mid_call(path: Path) -> bool:
-    """Whether the script changes the line's settings during its call (a `settings:` step):
-    the call log keeps what the caller did, not what an operator changed meanwhile."""
-    return any(step.kind == SETTINGS_KIND for step in load_script(path).steps)
-
-
-SCRIPTS = [path for path in sorted(CALLS.glob("*.yaml")) if not changes_settings_mid_call(path)]
+SCRIPTS = sorted(CALLS.glob("*.yaml"))
 
 
 def logged_call(app: Flask, name: str) -> str:
@@ -54,17 +47,6 @@ def test_every_shipped_call_replays_with_the_same_answers(demo_app: Flask, scrip
         "\n".join(report_lines(result))
     assert [turn.prompts for turn in result.replayed] == \
         [turn.prompts for turn in result.recorded]
-
-
-@pytest.mark.slow
-def test_a_setting_changed_during_the_call_shows_where_the_call_went_otherwise(
-        demo_app: Flask) -> None:
-    # The card store's key was rotated mid-call, so the card keyed was lost at the ZIP; the
-    # replay (nothing rotated) keeps it, and says so at that turn.
-    result = replay_call(demo_app, logged_call(demo_app, "card_lost_at_its_zip"))
-    lost = turn_at(result, "card_zip")
-    assert f"turn {lost} of {len(result.recorded)} answers differently" in \
-        "\n".join(report_lines(result))
 
 
 def test_a_setting_changed_since_the_call_is_reported_at_its_turn(demo_app: Flask) -> None:
