@@ -1,4 +1,4 @@
-"""``ivr load``: many simulated callers at once against a running server (ivr.sim.load.callers)."""
+"""``ivr load``: many simulated callers at once against a running server (:mod:`ivr.sim.load`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import click
 
@@ -77,6 +78,10 @@ def _base_url(url: str | None, allow_remote: bool) -> str:
     if not url:
         raise BadOption("--url is required: the base URL of a running server, such as "
                         "http://127.0.0.1:5000")
+    if "@" in urlsplit(url if "//" in url else f"//{url}").netloc:
+        # It would be printed in the title and the report; Twilio's webhooks carry none.
+        raise BadOption("--url: leave the user name and password out (the line's webhooks are "
+                        "signed, not logged in to)")
     try:
         base = http_base_url(url)
     except ConfigError as exc:

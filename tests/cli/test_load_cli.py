@@ -42,6 +42,9 @@ def ivr_load(*args: str) -> Result:
                                         "load another server, name it and add --allow-remote"),
     (["--url", "ivr.example.com"], "--url: http://ivr.example.com is not this machine; to load "
                                    "another server, name it and add --allow-remote"),
+    (["--url", "http://user:pw@127.0.0.1:5000"], "--url: leave the user name and password "
+                                                 "out (the line's webhooks are signed, not "
+                                                 "logged in to)"),
     (["--callers", "2001"], "--callers must be from 1 to 2000, got 2001"),
     (["--callers", "ten"], "--callers: 'ten' is not a whole number"),
     (["--duration", "3601"], "--duration must be from 0.1 to 3600, got 3601"),
