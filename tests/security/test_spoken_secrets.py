@@ -6,6 +6,7 @@ hold it, in words or in digits, nor any part of it read back."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -70,4 +71,20 @@ def test_a_card_number_said_at_any_question_is_not_kept_or_logged(
     logged = [record.getMessage() for record in caplog.records]
     for text in [*written, *logged, *heard]:
         for piece in PIECES:
-            assert piece not in text, (piece, text[:300])
+            assert not found(piece, text), (piece, text[:300])
+
+
+def found(piece: str, text: str) -> bool:
+    """Whether ``piece`` is in ``text``; a few digits (the security code) only where they
+    stand alone, not inside a longer number (a case number read back, "2 7 6 7, 7 3 1 6",
+    holds "7 3 1" by chance). A run of six digits or more is looked for anywhere."""
+    if not re.fullmatch(r"[\d ]+", piece) or len(piece.replace(" ", "")) >= 6:
+        return piece in text
+    return re.search(rf"(?<!\d)(?<!\d ){re.escape(piece)}(?! ?\d)", text) is not None
+
+
+def test_digits_are_found_alone_and_not_inside_a_longer_number() -> None:
+    assert found("7 3 1", "and the code is 7 3 1.") and found("731", "code 731")
+    assert not found("7 3 1", "Your case number is 2 7 6 7, 7 3 1 6.")
+    assert not found("7 3 1", "5 7 3 1") and not found("731", "27317316")
+    assert found("5 1 0 5 1 0 5", "ending in 5 1 0 5 1 0 5 1 0 0")
