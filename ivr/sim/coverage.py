@@ -24,7 +24,7 @@ from itertools import pairwise
 from flows.spec import Menu, StepSpec
 from flows.state import Step
 from flows.table import STEPS
-from ivr.sim.logged_turns import LoggedTurn
+from ivr.sim.logged_turns import Turn
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def options_of(table: Mapping[Step, StepSpec]) -> list[tuple[Step, str]]:
             for choice in spec.options]
 
 
-def measure(turns: Iterable[LoggedTurn], table: Mapping[Step, StepSpec] = STEPS) -> Coverage:
+def measure(turns: Iterable[Turn], table: Mapping[Step, StepSpec] = STEPS) -> Coverage:
     """What ``turns`` reached of ``table`` (the flow's, by default)."""
     taken: set[tuple[str, str]] = set()
     visited: set[str] = set()

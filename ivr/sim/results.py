@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from ivr.sim.logged_turns import LoggedTurn
+from ivr.sim.logged_turns import Turn
 from ivr.sim.transport import Transport
 from ivr.sim.twiml import GatherSpec
 
@@ -87,7 +87,7 @@ class CallResult:
     whisper: list[str] = field(default_factory=list)  # what an agent heard before connecting
     # The call's turns as the line logged them (in process, once the call is over; None
     # when its call log is out of reach): what ``ivr call --coverage`` counts.
-    turns: tuple[LoggedTurn, ...] | None = None
+    turns: tuple[Turn, ...] | None = None
 
     @property
     def words(self) -> int:

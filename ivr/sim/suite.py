@@ -37,7 +37,7 @@ from flask import Flask
 
 from ivr.errors import ScriptError, ScriptFailure
 from ivr.logs import configure_logging, console_logging
-from ivr.sim.logged_turns import LoggedTurn
+from ivr.sim.logged_turns import Turn
 from ivr.sim.results import CallResult
 from ivr.sim.scratch import scratch_demo_app, scratch_settings
 from ivr.sim.script import load_script, run_script
@@ -67,7 +67,7 @@ class ScriptRun:
     error: str | None = None  # why it could not run: a malformed script
     seconds: float = 0.0  # wall time, its fresh database included
     # Its call's turns from the line's call log (in process only), for --coverage.
-    turns: tuple[LoggedTurn, ...] | None = None
+    turns: tuple[Turn, ...] | None = None
 
     @property
     def passed(self) -> bool:
@@ -139,7 +139,7 @@ def run_one(target: Target, path: Path, *, echo: Echo | None = None, quiet: bool
                      turns=result.turns)
 
 
-def _turns(result: object) -> tuple[LoggedTurn, ...] | None:
+def _turns(result: object) -> tuple[Turn, ...] | None:
     """The logged turns of a failed script's call, when it got as far as a call."""
     return result.turns if isinstance(result, CallResult) else None
 
