@@ -22,24 +22,16 @@ from datetime import date
 
 from flows.hearing import spoken_digits
 from flows.logged import LONGEST_PLAIN_NUMBER, longest_run
-from flows.spec import Entry
 from flows.speech import DEFAULT_LANGUAGE, languages
-from flows.table import STEPS
 from ivr.sim import demo_values as demo
 from ivr.sim import prompts
+from ivr.sim.keyed import PAY_FIELDS, SECRET_PROMPTS
 from ivr.sim.pay_twiml import PayFieldSpec
 from ivr.sim.results import Action, CallResult, Spoken
 from ivr.sim.script_write import Header, Line, action_line, heard_lines, script_yaml
 from ivr.sim.simulator import Caller, SimulatedCall
 from ivr.sim.twiml import GatherSpec
 
-# The question each secret is asked by (its prompt ids; a menu option is no question).
-SECRET_QUESTIONS = {prompt_id: spec.secret for spec in STEPS.values()
-                    if isinstance(spec, Entry) and spec.secret is not None
-                    for prompt_id in spec.prompt_ids() if not prompt_id.startswith("option.")}
-PAY_FIELDS = {"payment-card-number": "card number", "expiration-date": "card expiry",
-              "security-code": "security code", "postal-code": "ZIP code",
-              "bank-routing-number": "routing number", "bank-account-number": "bank account number"}
 # The test values the README publishes, written as keyed.
 PUBLISHED = {
     "account number": {account.number for account in demo.demo_accounts()},
@@ -102,8 +94,8 @@ def secret_asked(gather: GatherSpec, heard: Sequence[Spoken]) -> str | None:
     """The secret the question asks for (``card number``, ``PIN``...), or None."""
     if isinstance(gather, PayFieldSpec):
         return PAY_FIELDS.get(gather.field)
-    asked = [SECRET_QUESTIONS[prompt_id] for spoken in heard
-             for prompt_id in prompts.prompts_in(spoken) if prompt_id in SECRET_QUESTIONS]
+    asked = [SECRET_PROMPTS[prompt_id] for spoken in heard
+             for prompt_id in prompts.prompts_in(spoken) if prompt_id in SECRET_PROMPTS]
     return asked[-1] if asked else None
 
 
