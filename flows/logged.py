@@ -98,24 +98,25 @@ def _speech(step: Step, words: str, after: Step, language: str) -> str:
         return words[:MAX_LENGTH]
     if isinstance(spec, Entry) and spec.secret is not None:
         return f"<{spec.secret}, said in {count}>"
-    if holds_a_number(words, language) and not _plain_number(spec, words, language) \
-            and not _key_named(spec, words, language):
+    numbers = numbers_said(words, language)
+    # One key named at a menu ("press three") is kept, for a replay to say again: no secret
+    # is one digit long.
+    key_named = not isinstance(spec, Entry) and all(len(number) <= 1 for number in numbers)
+    if numbers and not _plain_number(spec, words, language) and not key_named:
         return f"<words with a number, {count}>"
     return words[:MAX_LENGTH]
 
 
-def _key_named(spec: StepSpec, words: str, language: str) -> bool:
-    """Whether words said at a menu name one key ("press three"), which a replay must say
-    again: no secret is one digit long."""
-    return not isinstance(spec, Entry) and all(
-        len(spoken_digits(words, heard_in) or "") <= 1
-        for heard_in in sorted({language, *languages()}))
+def numbers_said(words: str, language: str) -> list[str]:
+    """The digits ``words`` name, as read in the call's language and in each other the line
+    speaks (one reading a language that finds any); empty when they name none."""
+    readings = (spoken_digits(words, heard_in) for heard_in in sorted({language, *languages()}))
+    return [digits for digits in readings if digits is not None]
 
 
 def holds_a_number(words: str, language: str) -> bool:
     """Whether ``words`` name a digit, read in the call's language or any the line speaks."""
-    return any(spoken_digits(words, heard_in) is not None
-               for heard_in in sorted({language, *languages()}))
+    return bool(numbers_said(words, language))
 
 
 def _plain_number(spec: StepSpec, words: str, language: str) -> bool:
