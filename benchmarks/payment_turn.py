@@ -72,7 +72,7 @@ def measure(payments: int) -> tuple[list[float], int, float]:
                       "IVR_TODAY": "2026-11-21"})
     upgrade(db.engine(app))
     with app.app_context(), db.transaction(app) as session:
-        load_demo(session)
+        load_demo(session, settings_of(app).pin_hasher)
         # Enough owed for every payment of a dollar (a direct update: this tree or an older one).
         session.execute(update(Account).where(Account.account_number == "10001234")
                         .values(balance_cents=100 * (payments + 1)))

@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app import create_app
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops.demo import load_demo
 from ivr.ops.migrate import upgrade
@@ -30,7 +31,7 @@ def measure(calls: int) -> dict[str, list[float]]:
     app = create_app({"IVR_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3"})
     upgrade(db.engine(app))
     with app.app_context(), db.transaction(app) as session:
-        load_demo(session)
+        load_demo(session, settings_of(app).pin_hasher)
     timings: dict[str, list[float]] = {"pin": [], "menu": []}
     for number in range(calls):
         caller = TwilioCaller(app, call_sid=f"CA{number:032d}")

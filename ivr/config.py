@@ -25,11 +25,13 @@ from flows.speech import load_catalog
 from ivr import settings_agents as agents
 from ivr import settings_production as strict
 from ivr import settings_values as read
+from ivr.security.pins import PinHasher
 from ivr.settings_production import (
     DEV_ACCOUNT_SID,
     DEV_AUTH_TOKEN,
     DEV_CARD_DATA_KEY,
     DEV_FINGERPRINT_KEY,
+    DEV_PIN_PEPPER,
     MIN_FINGERPRINT_KEY_LENGTH,
 )
 from ivr.settings_values import (
@@ -42,8 +44,8 @@ from ivr.settings_values import (
 )
 
 __all__ = ["DEV_ACCOUNT_SID", "DEV_AUTH_TOKEN", "DEV_BILLER_PHONE", "DEV_CARD_DATA_KEY",
-           "DEV_FINGERPRINT_KEY", "ENV_NAMES", "MIN_FINGERPRINT_KEY_LENGTH", "RANGES",
-           "SANDBOX_FAULTS", "Fee", "Settings",
+           "DEV_FINGERPRINT_KEY", "DEV_PIN_PEPPER", "ENV_NAMES", "MIN_FINGERPRINT_KEY_LENGTH",
+           "RANGES", "SANDBOX_FAULTS", "Fee", "Settings",
            "env_text", "has_settings", "normalise_database_url", "override_settings",
            "parse_fee", "settings_of", "store_settings"]
 
@@ -98,6 +100,9 @@ class Settings:
         repr=False, metadata={"env": "IVR_AUTHORIZE_NET_TRANSACTION_KEY"})
     authorize_net_api_base: str = field(metadata={"env": "IVR_AUTHORIZE_NET_API_BASE"})
     fingerprint_key: str = field(metadata={"env": "IVR_FINGERPRINT_KEY"})
+    # The keys of PIN hashes: the current one, and earlier ones (comma-separated) still verifying.
+    pin_pepper: str = field(repr=False, metadata={"env": "IVR_PIN_PEPPER"})
+    pin_pepper_previous: str = field(repr=False, metadata={"env": "IVR_PIN_PEPPER_PREVIOUS"})
     # Standard base64 of the card store's AES-256 key; ``card_key`` decodes it.
     card_data_key: str = field(repr=False, metadata={"env": "IVR_CARD_DATA_KEY"})
     sandbox_fault: str = field(metadata={"env": "IVR_SANDBOX_FAULT"})  # one of SANDBOX_FAULTS
@@ -160,6 +165,7 @@ class Settings:
                 env.get("IVR_AUTHORIZE_NET_API_BASE") or read.AUTHORIZE_NET_API_BASE),
             fingerprint_key=strict.fingerprint_key(env, environment),
             card_data_key=strict.card_data_key(env, environment),
+            pin_pepper=strict.pin_pepper(env, environment),
             sandbox_fault=read.sandbox_fault(env.get("IVR_SANDBOX_FAULT", "")),
             today=read.iso_date("IVR_TODAY", env.get("IVR_TODAY", "")),
             fixed_now=agents.fixed_now(env, environment),
@@ -167,6 +173,8 @@ class Settings:
             call_log_days=number(env, "IVR_CALL_LOG_DAYS", read.CALL_LOG_DAYS),
         )
         # Checked here, so a bad setting stops start-up with one line rather than failing calls.
+        values["pin_pepper_previous"] = strict.previous_pin_peppers(env, environment,
+                                                                    values["pin_pepper"])
         read.check_ranges({ENV_NAMES_BY_FIELD[name]: value for name, value in values.items()})
         read.language(values["language"])
         read.timezone(values["timezone"])
@@ -207,6 +215,12 @@ class Settings:
         family = language.partition("-")[0].lower()
         chosen = {"en": self.voice, "es": self.voice_es}.get(family)
         return chosen or load_catalog(language)["language.voice"]
+
+    @property
+    def pin_hasher(self) -> PinHasher:
+        """PINs hashed under ``IVR_PIN_PEPPER``, verified under it or a previous pepper."""
+        previous = [p.strip() for p in self.pin_pepper_previous.split(",") if p.strip()]
+        return PinHasher(self.pin_pepper, previous)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -22,6 +22,7 @@ ENVIRONMENTS = ("development", "production")
 DEV_AUTH_TOKEN = "dev-auth-token-not-secret"
 DEV_ACCOUNT_SID = "AC00000000000000000000000000000000"
 DEV_FINGERPRINT_KEY = "dev-fingerprint-key-not-secret-0000000000"
+DEV_PIN_PEPPER = "dev-pin-pepper-not-secret-00000000000000"
 # The AES-256 key of the card store (ivr.security.card_store): 32 bytes, standard base64.
 CARD_DATA_KEY_BYTES = 32
 DEV_CARD_DATA_KEY = base64.b64encode(b"dev-card-data-key-not-secret-000").decode("ascii")
@@ -83,6 +84,36 @@ def fingerprint_key(env: Mapping[str, str], environment: str) -> str:
         raise ConfigError(f"IVR_FINGERPRINT_KEY must be at least {MIN_FINGERPRINT_KEY_LENGTH} "
                           f"characters, got {len(key)}")
     return key
+
+
+def pin_pepper(env: Mapping[str, str], environment: str) -> str:
+    """``IVR_PIN_PEPPER``: the key of PIN hashes; required in production, 32+ characters."""
+    pepper = production_secret(env, "IVR_PIN_PEPPER", environment, DEV_PIN_PEPPER)
+    _check_pepper("IVR_PIN_PEPPER", pepper)
+    return pepper
+
+
+def previous_pin_peppers(env: Mapping[str, str], environment: str, current: str) -> str:
+    """``IVR_PIN_PEPPER_PREVIOUS``: earlier peppers, comma-separated, whose hashes still verify.
+
+    Each is checked like the current one; repeating the current one is refused (a rotation
+    that did not happen), as is the development pepper in production.
+    """
+    text = env.get("IVR_PIN_PEPPER_PREVIOUS", "")
+    for pepper in filter(None, (part.strip() for part in text.split(","))):
+        _check_pepper("IVR_PIN_PEPPER_PREVIOUS", pepper)
+        if pepper == current:
+            raise ConfigError("IVR_PIN_PEPPER_PREVIOUS must not hold IVR_PIN_PEPPER itself")
+        if environment == "production" and pepper == DEV_PIN_PEPPER:
+            raise ConfigError("IVR_PIN_PEPPER_PREVIOUS must not hold the development pepper "
+                              "when IVR_ENV=production: it is published in the source")
+    return text
+
+
+def _check_pepper(name: str, pepper: str) -> None:
+    if len(pepper) < MIN_FINGERPRINT_KEY_LENGTH:
+        raise ConfigError(f"{name} must be at least {MIN_FINGERPRINT_KEY_LENGTH} characters "
+                          f"per pepper, got {len(pepper)}")
 
 
 def card_data_key(env: Mapping[str, str], environment: str) -> str:

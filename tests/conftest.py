@@ -14,32 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import event
 
+from ivr.config import settings_of
 from ivr.db import db
-from ivr.ops import accounts_import
 from ivr.payments import ledger
-from ivr.security.pins import hash_pin
 from models import Account, Payment
 from tests.app_helpers import database, database_kinds, make_app
-
-
-@pytest.fixture(scope="session", autouse=True)
-def pin_hashes() -> Iterator[dict[str, str]]:
-    """Each PIN an import hashes, hashed once per test session: its scrypt hash then stands for
-    every account given that PIN (every demo database has the same five).
-
-    scrypt is slow on purpose (tens of milliseconds a PIN), which made every ``demo_app`` cost
-    ~0.4 s. Production hashing is untouched: each hash here is a real, salted ``hash_pin``.
-    """
-    cache: dict[str, str] = {}
-
-    def remembered(pin: str) -> str:
-        if pin not in cache:
-            cache[pin] = hash_pin(pin)
-        return cache[pin]
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts_import, "hash_pin", remembered)
-        yield cache
 
 
 @pytest.fixture(params=database_kinds())
@@ -63,7 +42,7 @@ def demo_app(app: Flask) -> Flask:
     from ivr.ops.demo import load_demo
 
     with app.app_context(), db.transaction() as session:
-        load_demo(session)
+        load_demo(session, settings_of(app).pin_hasher)
     return app
 
 

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from flows.cards import card_brand
+from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import GatewayError
 from ivr.ops.accounts_import import import_accounts
@@ -78,7 +79,7 @@ class CountingGateway(SandboxGateway):
 def make_accounts(app: Flask, text: str = ACCOUNTS) -> dict[str, int]:
     """Import accounts; account number -> id."""
     with db.transaction(app) as session:
-        import_accounts(session, text.splitlines(keepends=True))
+        import_accounts(session, text.splitlines(keepends=True), settings_of(app).pin_hasher)
         return {a.account_number: a.id for a in session.scalars(select(Account))}
 
 

@@ -9,12 +9,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from sqlalchemy import select
 
-from ivr.db import db
-from ivr.security.pins import verify_pin
-from models import Account
 from tests.import_graph import ROOT
 
 TESTS = ROOT / "tests"
@@ -178,11 +173,3 @@ def test_the_default_run_deselects_nothing() -> None:
 
 def test_mypy_reads_the_tests() -> None:
     assert "tests" in PYPROJECT["tool"]["mypy"]["files"]
-
-
-def test_demo_accounts_reuse_the_sessions_pin_hashes(demo_app: Flask,
-                                                     pin_hashes: dict[str, str]) -> None:
-    with db.transaction(demo_app) as session:
-        stored = dict(session.execute(select(Account.account_number, Account.pin_hash)).all())
-    assert stored["10001234"] == pin_hashes["2468"] != pin_hashes["1357"] == stored["20005678"]
-    assert verify_pin("2468", stored["10001234"]) and not verify_pin("1357", stored["10001234"])

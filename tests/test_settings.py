@@ -21,6 +21,7 @@ from ivr.config import (
     DEV_BILLER_PHONE,
     DEV_CARD_DATA_KEY,
     DEV_FINGERPRINT_KEY,
+    DEV_PIN_PEPPER,
     ENV_NAMES,
     Settings,
     override_settings,
@@ -36,7 +37,8 @@ AUTHORIZE_NET = {"IVR_PAYMENT_GATEWAY": "authorize-net", "IVR_AUTHORIZE_NET_LOGI
                  "IVR_AUTHORIZE_NET_TRANSACTION_KEY": "key"}
 # The least production starts with: its own secrets and a real gateway (never the sandbox).
 PRODUCTION_SECRETS = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-                      "IVR_FINGERPRINT_KEY": "k" * 32, **AUTHORIZE_NET}
+                      "IVR_FINGERPRINT_KEY": "k" * 32, "IVR_PIN_PEPPER": "p" * 32,
+                      **AUTHORIZE_NET}
 PRODUCTION = {**PRODUCTION_SECRETS, "IVR_CARD_DATA_KEY": CARD_KEY}
 
 
@@ -341,7 +343,7 @@ def serve_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: Mapping[st
 
 @pytest.mark.parametrize(("name", "value"), [
     ("TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN), ("IVR_FINGERPRINT_KEY", DEV_FINGERPRINT_KEY),
-    ("IVR_CARD_DATA_KEY", DEV_CARD_DATA_KEY)])
+    ("IVR_CARD_DATA_KEY", DEV_CARD_DATA_KEY), ("IVR_PIN_PEPPER", DEV_PIN_PEPPER)])
 def test_production_refuses_a_development_secret_set_by_hand(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str) -> None:
     line = serve_error(monkeypatch, tmp_path, {**PRODUCTION, name: value})

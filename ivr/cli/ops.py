@@ -77,7 +77,8 @@ def accounts_import_command(file: Path) -> str:
     """Create or update accounts from a CSV file; one bad row imports nothing."""
     try:
         with file.open(newline="", encoding="utf-8-sig") as f, db.transaction() as session:
-            summary = import_accounts(session, f, settings_of(current_app).language)
+            settings = settings_of(current_app)
+            summary = import_accounts(session, f, settings.pin_hasher, settings.language)
     except (ImportRowError, OSError) as exc:
         fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
     except UnicodeDecodeError:

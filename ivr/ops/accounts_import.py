@@ -28,7 +28,7 @@ from flows.speech import DEFAULT_LANGUAGE, languages
 from ivr.errors import ImportRowError
 from ivr.payments import ledger
 from ivr.phones import to_e164
-from ivr.security.pins import hash_pin, is_valid_pin
+from ivr.security.pins import PinHasher, is_valid_pin
 from models import Account
 
 REQUIRED_COLUMNS = ("account_number", "name", "phone", "pin", "balance", "due_date")
@@ -113,12 +113,13 @@ def parse_iso_date(text: str) -> date:
         raise ValueError("is not a real calendar date") from None
 
 
-def import_accounts(session: Session, lines: Iterable[str] | TextIO,
+def import_accounts(session: Session, lines: Iterable[str] | TextIO, pins: PinHasher,
                     default_language: str = DEFAULT_LANGUAGE) -> ImportSummary:
     """Validate every row of an accounts CSV, then create or update each account.
 
-    Raises ImportRowError for the first invalid row, before writing anything. A new account
-    without a language takes ``default_language`` (the line's, ``IVR_LANGUAGE``).
+    Raises ImportRowError for the first invalid row, before writing anything. PINs are hashed
+    by ``pins`` (the line's, ``IVR_PIN_PEPPER``). A new account without a language takes
+    ``default_language`` (the line's, ``IVR_LANGUAGE``).
     """
     rows = list(_parse(lines))
     existing = _existing_accounts(session, [row.account_number for row in rows])
@@ -130,15 +131,15 @@ def import_accounts(session: Session, lines: Iterable[str] | TextIO,
                               language=default_language)
             session.add(account)
             created += 1
-        _apply(account, row)
+        _apply(account, row, pins)
     session.flush()
     return ImportSummary(created=created, updated=len(rows) - created)
 
 
-def _apply(account: Account, row: _Row) -> None:
+def _apply(account: Account, row: _Row, pins: PinHasher) -> None:
     account.name = row.name
     account.phone_e164 = row.phone_e164
-    account.pin_hash = hash_pin(row.pin)
+    account.pin_hash = pins.hash(row.pin)
     ledger.bill(account, row.balance_cents)
     account.due_date = row.due_date
     account.billing_zip = row.billing_zip

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ivr.ops.accounts_import import import_accounts, parse_cents, parse_iso_date
 from ivr.payments import ledger
+from ivr.security.pins import PinHasher
 from models import Account, Payment, SavedPaymentMethod
 
 ACCOUNTS_FILE = "demo_accounts.csv"
@@ -39,10 +40,10 @@ def open_demo(name: str) -> io.StringIO:
     return io.StringIO((DEMO_DATA / name).read_text(encoding="utf-8-sig"), newline="")
 
 
-def load_demo(session: Session) -> None:
+def load_demo(session: Session, pins: PinHasher) -> None:
     """Import the demo accounts and add their payment history (skipping payments already there)."""
     with open_demo(ACCOUNTS_FILE) as f:
-        import_accounts(session, f)
+        import_accounts(session, f, pins)
     with open_demo(PAYMENTS_FILE) as f:
         for row in csv.DictReader(f):
             key = f"demo:{row['confirmation_number']}"

@@ -94,7 +94,7 @@ def prepare(app: Flask, load_demo_data: bool) -> bool:
     if load_demo_data and not settings_of(app).production:
         with db.transaction(app) as session:
             if not has_accounts(session):
-                load_demo(session)
+                load_demo(session, settings_of(app).pin_hasher)
                 loaded = True
     # Workers are forked from this process: start them with no open connections.
     engine.dispose()

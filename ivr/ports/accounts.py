@@ -19,7 +19,6 @@ from ivr.db import lock
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record
-from ivr.security.pins import verify_pin
 from models import Account, AuditEvent, Payment, utcnow
 from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
 
@@ -81,9 +80,11 @@ class AccountPorts(PortBase):
             result = PinCheck.THROTTLED
         elif account.locked_until and account.locked_until > now:
             result = PinCheck.LOCKED  # even with the right PIN
-        elif verify_pin(pin, account.pin_hash):
+        elif self.pins.verify(pin, account.pin_hash):
             account.failed_pin_attempts, account.pin_failure_window_start = 0, None
             account.locked_until = None
+            if not self.pins.is_current(account.pin_hash):  # a rotated pepper, or scrypt
+                account.pin_hash = self.pins.hash(pin)
             result = PinCheck.OK
         else:
             result = self._count_failure(account, now)

@@ -101,7 +101,8 @@ def ports_for(app: Flask, session: Session, origin: str | None = None) -> Databa
     secret = settings.fingerprint_key.encode()
     return DatabasePorts(session, gateway_of(app), settings.zone, secret,
                          PinPolicy.from_settings(settings), origin, settings.card_key,
-                         Biller(settings.biller_name, settings.biller_phone))
+                         Biller(settings.biller_name, settings.biller_phone),
+                         settings.pin_hasher)
 
 
 def flow_settings(app: Flask) -> FlowSettings:

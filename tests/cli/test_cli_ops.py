@@ -15,12 +15,11 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from app import create_app
-from ivr.config import override_settings
+from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ops import server
 from ivr.ops.background import OutboxWorker
 from ivr.payments import ledger
-from ivr.security.pins import verify_pin
 from ivr.sms.outbox import queue_text
 from models import Account, Payment, SmsMessage
 from tests.app_helpers import make_app
@@ -69,7 +68,7 @@ def test_accounts_import(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> 
     with db.transaction(app) as session:
         jordan = session.scalars(select(Account).where(Account.account_number == "10001234")).one()
         assert (jordan.balance_cents, jordan.phone_e164) == (12045, "+14155550100")
-        assert verify_pin("1234", jordan.pin_hash)
+        assert settings_of(app).pin_hasher.verify("1234", jordan.pin_hash)
 
     again = runner.invoke(args=["accounts", "import", str(path)])
     assert again.stdout == f"Imported 2 accounts (0 created, 2 updated) from {path}\n"
@@ -344,7 +343,8 @@ def test_serve_loads_demo_into_empty_database(
 
 # Production on a real gateway that needs no biller phone (Stripe, cards by <Pay>).
 PRODUCTION = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "prod-token",
-              "IVR_FINGERPRINT_KEY": "f" * 32, "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U=",
+              "IVR_FINGERPRINT_KEY": "f" * 32, "IVR_PIN_PEPPER": "p" * 32,
+              "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U=",
               "IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "sk_test_x",
               "IVR_CARD_CAPTURE": "pay"}
 

@@ -13,9 +13,11 @@ from ivr.db import db
 from ivr.errors import ImportRowError
 from ivr.ops.accounts_import import ImportSummary, import_accounts, parse_cents
 from ivr.ops.demo import ACCOUNTS_FILE, open_demo
-from ivr.security.pins import verify_pin
+from ivr.security.pins import PinHasher
+from ivr.settings_production import DEV_PIN_PEPPER
 from models import Account
 
+PINS = PinHasher(DEV_PIN_PEPPER)  # the test apps' (no IVR_PIN_PEPPER set)
 HEADER = "account_number,name,phone,pin,balance,due_date,zip"
 ROW_A = "10001234,Jordan Rivera,(415) 555-0100,1234,1204.10,2026-12-05,94105"
 ROW_B = "20005678,Sam Patel,212-555-0199,5678,89.1,2026-11-01,"
@@ -24,7 +26,7 @@ ROW_B = "20005678,Sam Patel,212-555-0199,5678,89.1,2026-11-01,"
 def run_import(app: Flask, *lines: str) -> ImportSummary:
     """Import ``lines`` (a CSV, one string per line) in its own transaction."""
     with db.transaction(app) as session:
-        return import_accounts(session, io.StringIO("\n".join(lines) + "\n"))
+        return import_accounts(session, io.StringIO("\n".join(lines) + "\n"), PINS)
 
 
 def accounts(app: Flask) -> dict[str, Account]:
@@ -57,8 +59,8 @@ def test_import_creates_accounts_with_normalised_fields(app: Flask) -> None:
     assert (jordan.due_date, jordan.billing_zip, jordan.failed_pin_attempts) == (
         date(2026, 12, 5), "94105", 0)
     assert (sam.phone_e164, sam.balance_cents, sam.billing_zip) == ("+12125550199", 8910, None)
-    assert verify_pin("1234", jordan.pin_hash)
-    assert not verify_pin("5678", jordan.pin_hash)
+    assert PINS.verify("1234", jordan.pin_hash)
+    assert not PINS.verify("5678", jordan.pin_hash)
 
 
 def test_raw_pin_appears_in_no_column(app: Flask) -> None:
@@ -67,7 +69,7 @@ def test_raw_pin_appears_in_no_column(app: Flask) -> None:
     with db.engine(app).connect() as conn:
         row = conn.execute(text("SELECT * FROM accounts")).mappings().one()
     assert all("8642" not in str(value) for value in row.values())
-    assert row["pin_hash"].startswith("scrypt$")
+    assert row["pin_hash"].startswith("hmac-sha256$")
 
 
 def test_zip_column_is_optional_and_phone_may_be_empty(app: Flask) -> None:
@@ -91,7 +93,7 @@ def test_reimport_updates_existing_accounts(app: Flask) -> None:
     assert (jordan.name, jordan.phone_e164, jordan.balance_cents) == (
         "Jordan R. Rivera", "+12125550123", 5)
     assert (jordan.due_date, jordan.billing_zip) == (date(2027, 1, 31), "10001")
-    assert verify_pin("4321", jordan.pin_hash) and not verify_pin("1234", jordan.pin_hash)
+    assert PINS.verify("4321", jordan.pin_hash) and not PINS.verify("1234", jordan.pin_hash)
     assert count_accounts(app) == 2
 
 
@@ -110,7 +112,7 @@ def test_bad_row_leaves_existing_accounts_unchanged(app: Flask) -> None:
 
     jordan = accounts(app)["10001234"]
     assert (jordan.name, jordan.balance_cents) == ("Jordan Rivera", 120410)
-    assert verify_pin("1234", jordan.pin_hash)
+    assert PINS.verify("1234", jordan.pin_hash)
 
 
 def test_a_credit_balance_imports_below_zero(app: Flask) -> None:
@@ -123,13 +125,13 @@ def test_error_raised_while_writing_rolls_back(app: Flask,
     """Validation passes, then hashing blows up half-way: the transaction undoes row 1."""
     calls = []
 
-    def flaky_hash(pin: str) -> str:
+    def flaky_hash(hasher: PinHasher, pin: str) -> str:
         calls.append(pin)
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
-        return "scrypt$stub"
+        return "hmac-sha256$stub"
 
-    monkeypatch.setattr("ivr.ops.accounts_import.hash_pin", flaky_hash)
+    monkeypatch.setattr(PinHasher, "hash", flaky_hash)
     with pytest.raises(RuntimeError):
         run_import(app, HEADER, ROW_A, ROW_B)
     assert count_accounts(app) == 0
@@ -193,7 +195,7 @@ def test_bad_header(app: Flask, header: str, expected: str) -> None:
 
 def test_empty_file(app: Flask) -> None:
     with db.transaction(app) as session, pytest.raises(ImportRowError, match=r"line 1: .*empty"):
-        import_accounts(session, io.StringIO(""))
+        import_accounts(session, io.StringIO(""), PINS)
 
 
 def test_header_only_imports_nothing(app: Flask) -> None:
@@ -208,7 +210,7 @@ def test_header_with_bom_and_spaces(app: Flask) -> None:
 
 def test_demo_fixture_imports(app: Flask) -> None:
     with db.transaction(app) as session, open_demo(ACCOUNTS_FILE) as f:
-        summary = import_accounts(session, f)
+        summary = import_accounts(session, f, PINS)
 
     assert summary == ImportSummary(created=6, updated=0)
     assert accounts(app)["30003456"].phone_e164 == "+13125550142"
@@ -226,7 +228,7 @@ def test_the_language_column_is_optional_and_checked(app: Flask) -> None:
 
 def test_a_new_account_without_a_language_takes_the_lines(app: Flask) -> None:
     with db.transaction(app) as session:
-        import_accounts(session, io.StringIO(f"{HEADER}\n{ROW_A}\n"), "es-US")
+        import_accounts(session, io.StringIO(f"{HEADER}\n{ROW_A}\n"), PINS, "es-US")
     assert accounts(app)["10001234"].language == "es-US"
 
 

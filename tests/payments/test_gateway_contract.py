@@ -27,7 +27,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from flows.ports import DeclineReason
-from ivr.config import override_settings
+from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.ops.demo import load_demo
@@ -347,7 +347,7 @@ def open_line(name: str, database_url: str, tmp_path: Path, mocker: rm.Mocker) -
     """The demo app on gateway ``name``, its provider a stand-in on ``mocker``."""
     app = make_app(database_url, tmp_path, IVR_PAYMENT_GATEWAY=name, **APP_SETTINGS[name])
     with db.transaction(app) as session:
-        load_demo(session)
+        load_demo(session, settings_of(app).pin_hasher)
     return Line(app, name, stand_in_for(name, mocker))
 
 

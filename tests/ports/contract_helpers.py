@@ -81,7 +81,8 @@ class DatabaseHarness(Harness):
                        for n, pin, cents, due, phone in ACCOUNTS)
         with db.transaction(app) as session:
             import_accounts(session, [
-                "account_number,name,phone,pin,balance,due_date,zip\n", *rows.splitlines(True)])
+                "account_number,name,phone,pin,balance,due_date,zip\n", *rows.splitlines(True)],
+                settings_of(app).pin_hasher)
         with self.turn() as ports:
             self.ids = {number: found.id for number, *_ in ACCOUNTS
                         if (found := ports.find_account(number)) is not None}

@@ -25,7 +25,7 @@ import requests_mock
 from flask import Flask
 from sqlalchemy import select
 
-from ivr.config import override_settings
+from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ops.demo import load_demo
 from ivr.payments.reconcile import reconcile
@@ -65,7 +65,7 @@ def line(request: pytest.FixtureRequest, database_url: str, tmp_path: Path,
         settings |= {"IVR_STRIPE_API_KEY": "sk_test_standin", "IVR_STRIPE_API_BASE": BASE}
     app = make_app(database_url, tmp_path, **settings)
     with db.transaction(app) as session:
-        load_demo(session)
+        load_demo(session, settings_of(app).pin_hasher)
     standin = StripeStandIn(api_base=BASE).install(requests_mock) \
         if request.param == "stripe" else None
     yield Line(app, request.param, standin)

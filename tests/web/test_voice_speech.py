@@ -10,9 +10,8 @@ from flask import Flask
 from sqlalchemy import update
 
 from flows.state import CallState, Step
-from ivr.config import override_settings
+from ivr.config import override_settings, settings_of
 from ivr.db import db
-from ivr.security.pins import hash_pin
 from models import Account
 from tests.app_helpers import call_row
 from tests.menu_helpers import OTHER_AMOUNT
@@ -50,7 +49,7 @@ JORDAN_NUMBER_WORDS = "one zero zero zero one two three four"
 def line(demo_app: Flask) -> Flask:
     """The demo line, every account's PIN set to the paths' PIN."""
     with db.transaction(demo_app) as session:
-        session.execute(update(Account).values(pin_hash=hash_pin(PIN)))
+        session.execute(update(Account).values(pin_hash=settings_of(demo_app).pin_hasher.hash(PIN)))
     return demo_app
 
 
