@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, TypeVarTuple
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, Select, create_engine, event, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from ivr.config import settings_of
 
@@ -16,6 +16,9 @@ from ivr.config import settings_of
 SessionFactory = Callable[[], Session]
 Columns = TypeVarTuple("Columns")
 Model = TypeVar("Model")
+Value = TypeVar("Value")
+# Where a session keeps what :func:`read_once` read (its ``info``), until it writes.
+_READS = "ivr.read_once"
 
 
 def locked(statement: Select[*Columns],
@@ -47,6 +50,45 @@ def serialise(session: Session, namespace: int, key: int) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(namespace, key)))
+
+
+def read_once(session: Session, key: Hashable, read: Callable[[], Value]) -> Value:
+    """``read()``, read once for ``session`` under ``key`` while its transaction changes nothing:
+    a turn's flow asks for the same account at every guard and every prompt.
+
+    Read again once the session has written (a flush, or an UPDATE, DELETE or INSERT statement),
+    read a row afresh under a lock (``populate_existing``, as :func:`locked` and :func:`lock` do)
+    or ended a transaction; and while it holds changes not yet flushed, which the next read
+    flushes. So a turn hears what it changed, and what a lock it took found.
+    """
+    reads = session.info.get(_READS)
+    if reads is not None and key in reads and not (session.new or session.dirty or session.deleted):
+        value: Value = reads[key]
+        return value
+    value = read()  # may flush first, which forgets every earlier read
+    session.info.setdefault(_READS, {})[key] = value
+    return value
+
+
+def _forget_reads(session: Session) -> None:
+    session.info.pop(_READS, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_reads_before_writing(execution: ORMExecuteState) -> None:
+    """A statement that writes, or reads afresh, makes every remembered read stale."""
+    if not execution.is_select or execution.execution_options.get("populate_existing"):
+        _forget_reads(execution.session)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_reads_after_flush(session: Session, _flush_context: Any) -> None:
+    _forget_reads(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_reads_at_the_end(session: Session, _transaction: Any) -> None:
+    _forget_reads(session)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Select, SQLColumnExpression, func, select, update
 from sqlalchemy.orm import Session
 
 from flows.money import convenience_fee
@@ -77,11 +77,16 @@ def check_transition(before: str, after: str) -> None:
         raise LedgerError(f"payment status {before} -> {after} is not allowed")
 
 
+def held_query(account_id: int | SQLColumnExpression[int]) -> Select[int]:
+    """SQL for what the account's payments in flight (processing or unknown) may have taken;
+    ``account_id`` may be a column, to read it beside the account in one statement."""
+    return (select(func.coalesce(func.sum(Payment.amount_cents), 0))
+            .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
+
+
 def held_cents(session: Session, account_id: int) -> int:
     """What the account's payments in flight (processing or unknown) may have taken."""
-    held = session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
-                          .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
-    return int(held or 0)
+    return int(session.scalar(held_query(account_id)) or 0)
 
 
 def payable_cents(session: Session, account: Account) -> int:

@@ -77,18 +77,18 @@ class Budget:
 
 # (SQLite, PostgreSQL) per kind of turn.
 BUDGETS: dict[str, tuple[Budget, Budget]] = {
-    "call start": (Budget(10, 11, 1), Budget(9, 12, 1, 1)),
+    "call start": (Budget(7, 8, 1), Budget(6, 9, 1, 1)),
     "call start, unknown caller": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
     "account number": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
-    "PIN right": (Budget(26, 27, 1), Budget(25, 28, 1, 1)),
+    "PIN right": (Budget(10, 11, 1), Budget(9, 12, 1, 1)),
     "PIN wrong": (Budget(8, 9, 1), Budget(7, 10, 1, 1)),
-    "menu: more options": (Budget(19, 20, 1), Budget(18, 21, 1, 1)),
-    "menu: balance": (Budget(26, 27, 1), Budget(25, 28, 1, 1)),
+    "menu: more options": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
+    "menu: balance": (Budget(7, 8, 1), Budget(6, 9, 1, 1)),
     "card number": (Budget(8, 9, 1), Budget(7, 10, 1, 1)),
     "authorise, new card": (Budget(41, 46, 5), Budget(36, 51, 5, 5)),
     "authorise, saved checking": (Budget(39, 44, 5), Budget(34, 49, 5, 5)),
-    "after the payment: more options": (Budget(12, 13, 1), Budget(11, 14, 1, 1)),
-    "goodbye": (Budget(8, 9, 1), Budget(7, 10, 1, 1)),
+    "after the payment: more options": (Budget(5, 6, 1), Budget(4, 7, 1, 1)),
+    "goodbye": (Budget(5, 6, 1), Budget(4, 7, 1, 1)),
 }
 
 
