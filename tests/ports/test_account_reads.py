@@ -1,6 +1,7 @@
-"""The caller's account is read once a turn (ivr.db.read_once), and afresh whenever the turn has
-changed something or taken a lock since: the flow asks for it at every guard and prompt, and
-must still hear a payment it wrote ahead, a language it set, a balance a lock found."""
+"""The caller's account and its methods on file are read once a turn (ivr.db.read_once), and
+afresh whenever the turn has changed something or taken a lock since: the flow asks for them at
+every guard and prompt, and must still hear a payment it wrote ahead, a language it set, a
+method it kept, what a lock found."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import update
 from flows.ports import AccountSummary, CardPart, PaymentOrder, PaymentSource
 from ivr.db import db, lock
 from ivr.ports.database import DatabasePorts, ports_for
+from ivr.ports.methods import keep_on_file
 from models import Account
 from tests.app_helpers import JORDAN_NUMBER, account, postgresql_only
 from tests.db_count_helpers import counting
@@ -77,3 +79,17 @@ def test_a_lock_taken_in_the_turn_reads_what_another_call_committed(demo_app: Fl
         assert ports.get_account(before.id).due_date == before.due_date, "read once"
         lock(session, Account, before.id)
         assert ports.get_account(before.id).due_date == before.due_date.replace(day=1)
+
+
+def test_a_method_kept_in_the_turn_is_on_file_at_the_next_read(demo_app: Flask) -> None:
+    with demo_app.app_context(), db.transaction(demo_app) as session:
+        ports = ports_for(demo_app, session)
+        alex = ports.find_account("30009012")
+        assert alex is not None
+        before = ports.saved_methods(alex.id)
+        with counting(db.engine(demo_app)) as counts:
+            assert ports.saved_methods(alex.id) == before
+        keep_on_file(session, alex.id, CARD, "sbx-approve-kept")
+        after = ports.saved_methods(alex.id)
+    assert counts.statements == [], "read once while nothing changed"
+    assert [method.last4 for method in after] == [*(m.last4 for m in before), "4242"]
