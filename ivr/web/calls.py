@@ -59,9 +59,8 @@ def call_language(app: Flask, call_sid: str | None) -> str | None:
     if not call_sid:
         return None
     try:
-        with db.transaction(app) as session:
-            call = session.get(CallSession, call_sid)
-            language = (call.flow_state or {}).get("language") if call is not None else None
+        call = db.run(lambda session: session.get(CallSession, call_sid), app)
+        language = (call.flow_state or {}).get("language") if call is not None else None
     except Exception:
         log.exception("call %s: its language could not be read for the apology", call_sid)
         return None
@@ -79,19 +78,17 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     sent to the gateway first, and its answer recorded (and what was keyed for it
     forgotten) in a transaction of its own, so nothing that fails in the turn undoes it.
     """
-    started = time.monotonic()
-    held = _send_held_payment(app, form["CallSid"], turn) if holding else None
+    started, call_sid = time.monotonic(), form["CallSid"]
+    held = _send_held_payment(app, call_sid, turn) if holding else None
     if held is not None:
-        with db.transaction(app) as session:
-            charges.record(session, *held)
-    if event is not None and event.captured is not None:
+        db.run(lambda session: charges.record(session, *held), app)
+    if event is not None and (captured := event.captured) is not None:
         # <Pay>'s charge, likewise: what Twilio did is recorded before the turn can fail.
-        with db.transaction(app) as session:
-            _record_capture_first(session, form["CallSid"], turn, event.captured)
+        db.run(lambda session: _record_capture_first(session, call_sid, turn, captured), app)
     for attempt in (1, 2):
         try:
-            with db.transaction(app) as session:
-                return _take_turn(app, session, form, (turn, started), event)
+            return db.run(lambda session: _take_turn(app, session, form, (turn, started), event),
+                          app)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -105,29 +102,37 @@ def charge_held_payment(app: Flask, call_sid: str) -> None:
     The caller has gone, so whatever the outcome, it is texted.
     """
     held = _send_held_payment(app, call_sid)
-    with db.transaction(app) as session:
+
+    def record_and_forget(session: Session) -> None:
         if held is not None:
             charges.record(session, *held, late=True)
         # Whatever became of it, nothing the caller keyed outlives the call.
         card_store.delete(session, call_sid)
         charges.forget_keep_tokens(session, call_sid)
 
+    db.run(record_and_forget, app)
+
 
 def _send_held_payment(app: Flask, call_sid: str,
                        turn: int | None = None) -> tuple[int, charges.Answer] | None:
     """Send the payment the call holds for (at ``turn``, when given), with no transaction
     open; the payment's id and the gateway's answer, or None when there is none to send."""
-    with db.transaction(app) as session:
-        call = session.get(CallSession, call_sid)
-        if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
-            return None
-        state = CallState.from_dict(call.flow_state)
-        if not machine.holds_for_payment(state):
-            return None
-        request = charges.prepare(session, state.payment_key, card_key=settings_of(app).card_key)
+    request = db.run(lambda session: _held_payment(app, session, call_sid, turn), app)
     if request is None:
         return None
     return request.payment_id, charges.send(services.gateway_of(app), request.stored)
+
+
+def _held_payment(app: Flask, session: Session, call_sid: str,
+                  turn: int | None) -> charges.Request | None:
+    """The payment the call holds for (at ``turn``, when given), made ready to send."""
+    call = session.get(CallSession, call_sid)
+    if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
+        return None
+    state = CallState.from_dict(call.flow_state)
+    if not machine.holds_for_payment(state):
+        return None
+    return charges.prepare(session, state.payment_key, card_key=settings_of(app).card_key)
 
 
 def _take_turn(app: Flask, session: Session, form: Mapping[str, str],
@@ -234,30 +239,32 @@ def close_call(app: Flask, form: Mapping[str, str]) -> None:
     Whatever the callback says is cut or clamped to what the columns hold, so an odd
     status or duration never leaves the call unclosed (its payment details kept).
     """
+    db.run(lambda session: _close_call(session, form), app)
+
+
+def _close_call(session: Session, form: Mapping[str, str]) -> None:
     call_sid = form["CallSid"]
     ids = {name: (form.get(name) or "")[:CallSession.CALLER_ID_LENGTH] or None
            for name in ("From", "To")}
-    with db.transaction(app) as session:
-        call = session.get(CallSession, call_sid, with_for_update=True)
-        if call is None:
-            call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
-            call.state = "never_answered"
-        if call.flow_state:
-            state = CallState.from_dict(call.flow_state)
-            if not machine.holds_for_payment(state):
-                card_store.delete(session, call_sid)  # held: charged next, then deleted
-            state.forget_payment_details()
-            call.flow_state = state.to_dict()
-        charges.forget_keep_tokens(session, call_sid)
-        call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
-        call.duration_seconds = _int_or_none(form.get("CallDuration"))
-        call.ended_at = utcnow()
+    call = session.get(CallSession, call_sid, with_for_update=True)
+    if call is None:
+        call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
+        call.state = "never_answered"
+    if call.flow_state:
+        state = CallState.from_dict(call.flow_state)
+        if not machine.holds_for_payment(state):
+            card_store.delete(session, call_sid)  # held: charged next, then deleted
+        state.forget_payment_details()
+        call.flow_state = state.to_dict()
+    charges.forget_keep_tokens(session, call_sid)
+    call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
+    call.duration_seconds = _int_or_none(form.get("CallDuration"))
+    call.ended_at = utcnow()
 
 
 def forget_keyed(app: Flask, call_sid: str) -> None:
     """After a turn failed: nothing the caller keyed is kept for a call that may not go on."""
-    with db.transaction(app) as session:
-        card_store.delete(session, call_sid)
+    db.run(lambda session: card_store.delete(session, call_sid), app)
 
 
 def _int_or_none(raw: str | None) -> int | None:

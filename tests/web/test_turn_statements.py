@@ -75,20 +75,21 @@ class Budget:
     pings: int = 0
 
 
-# (SQLite, PostgreSQL) per kind of turn.
+# (SQLite, PostgreSQL) per kind of turn. None pings the pool: a closed pooled connection is found
+# by a transaction's first statement, which then runs again (tests/web/test_stale_connections.py).
 BUDGETS: dict[str, tuple[Budget, Budget]] = {
-    "call start": (Budget(7, 8, 1), Budget(6, 9, 1, 1)),
-    "call start, unknown caller": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
-    "account number": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
-    "PIN right": (Budget(9, 10, 1), Budget(8, 11, 1, 1)),
-    "PIN wrong": (Budget(8, 9, 1), Budget(7, 10, 1, 1)),
-    "menu: more options": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
-    "menu: balance": (Budget(6, 7, 1), Budget(5, 8, 1, 1)),
-    "card number": (Budget(8, 9, 1), Budget(7, 10, 1, 1)),
-    "authorise, new card": (Budget(41, 46, 5), Budget(36, 51, 5, 5)),
-    "authorise, saved checking": (Budget(39, 44, 5), Budget(34, 49, 5, 5)),
-    "after the payment: more options": (Budget(5, 6, 1), Budget(4, 7, 1, 1)),
-    "goodbye": (Budget(5, 6, 1), Budget(4, 7, 1, 1)),
+    "call start": (Budget(7, 8, 1), Budget(6, 8, 1)),
+    "call start, unknown caller": (Budget(6, 7, 1), Budget(5, 7, 1)),
+    "account number": (Budget(6, 7, 1), Budget(5, 7, 1)),
+    "PIN right": (Budget(9, 10, 1), Budget(8, 10, 1)),
+    "PIN wrong": (Budget(8, 9, 1), Budget(7, 9, 1)),
+    "menu: more options": (Budget(6, 7, 1), Budget(5, 7, 1)),
+    "menu: balance": (Budget(6, 7, 1), Budget(5, 7, 1)),
+    "card number": (Budget(8, 9, 1), Budget(7, 9, 1)),
+    "authorise, new card": (Budget(41, 46, 5), Budget(36, 46, 5)),
+    "authorise, saved checking": (Budget(39, 44, 5), Budget(34, 44, 5)),
+    "after the payment: more options": (Budget(5, 6, 1), Budget(4, 6, 1)),
+    "goodbye": (Budget(5, 6, 1), Budget(4, 6, 1)),
 }
 
 
