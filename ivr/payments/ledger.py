@@ -95,15 +95,19 @@ def payable_cents(session: Session, account: Account) -> int:
 
 
 def write_ahead(session: Session, payment: Payment, status: str = PROCESSING,
-                now: datetime | None = None, actor: str = "system") -> Payment:
+                now: datetime | None = None, actor: str = "system",
+                locked_account: Account | None = None) -> Payment:
     """Add a new payment as ``processing`` (to be charged now) or ``scheduled``.
 
     The account is locked while its payable amount is checked, so two calls paying one
     account at once cannot both take what is owed. Raises :class:`NotPayable` when the
-    amount is more than is payable now (nothing is written).
+    amount is more than is payable now (nothing is written). ``locked_account``: the
+    payment's account as the caller locked it (:func:`ivr.db.lock`) earlier in this
+    transaction, which still holds the lock: not locked and read again.
     """
     check_transition(NEW, status)
-    account = lock(session, Account, payment.account_id)
+    account = locked_account if locked_account is not None \
+        and locked_account.id == payment.account_id else lock(session, Account, payment.account_id)
     if payment.amount_cents > payable_cents(session, account):
         raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
     payment.status = status

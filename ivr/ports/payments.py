@@ -192,7 +192,8 @@ class PaymentPorts(AttemptLimits):
             return ChargeResult(approved=False, decline_reason=DeclineReason.ENTRY_LOST)
         payment = self._new_payment(order)
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
-        ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
+        ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number),
+                           locked_account=account)
         # A bank debit's written notice, in the transaction that records its authorisation.
         notice_payment(self.session, payment, account, self.biller, self.zone, order.language)
         if status == SCHEDULED:

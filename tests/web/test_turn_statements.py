@@ -86,8 +86,8 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
     "menu: more options": (Budget(6, 7, 1), Budget(5, 7, 1)),
     "menu: balance": (Budget(6, 7, 1), Budget(5, 7, 1)),
     "card number": (Budget(8, 9, 1), Budget(7, 9, 1)),
-    "authorise, new card": (Budget(41, 46, 5), Budget(36, 46, 5)),
-    "authorise, saved checking": (Budget(39, 44, 5), Budget(34, 44, 5)),
+    "authorise, new card": (Budget(39, 44, 5), Budget(34, 44, 5)),
+    "authorise, saved checking": (Budget(37, 42, 5), Budget(32, 42, 5)),
     "after the payment: more options": (Budget(5, 6, 1), Budget(4, 6, 1)),
     "goodbye": (Budget(5, 6, 1), Budget(4, 6, 1)),
 }
