@@ -7,7 +7,7 @@ import hmac
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, bindparam, func, or_, select
 
 from flows.errors import CallerThrottled
 from flows.ports import (
@@ -31,6 +31,18 @@ LOOKUP, NOT_FOUND = "account_lookup", "not_found"
 # The columns of an account the flow's view of it is made of (:func:`summary`).
 SUMMARY_COLUMNS = (Account.id, Account.account_number, Account.balance_cents, Account.due_date,
                    Account.name, Account.phone_e164, Account.language)
+# The statements a turn asks, built once: building one (and its cache key) each time cost more
+# CPU than the database took to answer it.
+_BY_PHONE = select(*SUMMARY_COLUMNS).where(Account.phone_e164 == bindparam("phone")).limit(2)
+_BY_NUMBER = select(*SUMMARY_COLUMNS).where(Account.account_number == bindparam("number"))
+_BY_ID = select(*SUMMARY_COLUMNS, ledger.held_query(Account.id).scalar_subquery().label("held")) \
+    .where(Account.id == bindparam("account_id"))
+# Wrong PINs and unknown account numbers from one caller ID since a moment.
+_CALLER_FAILURES = select(func.count(AuditEvent.id)).where(
+    AuditEvent.actor == bindparam("actor"), AuditEvent.at > bindparam("since"),
+    or_(and_(AuditEvent.action == "pin_check",
+             AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED)))),
+        and_(AuditEvent.action == LOOKUP, AuditEvent.outcome == NOT_FOUND)))
 
 
 def summary(row: Row[*tuple[Any, ...]], held_cents: int = 0) -> AccountSummary:
@@ -45,9 +57,7 @@ class AccountPorts(PortBase):
 
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         """Accounts registered to this caller's number."""
-        rows = self.session.execute(
-            select(*SUMMARY_COLUMNS).where(Account.phone_e164 == e164).limit(2))
-        return [summary(row) for row in rows]
+        return [summary(row) for row in self.session.execute(_BY_PHONE, {"phone": e164})]
 
     def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
         """The account with this number, if any; a miss is audited against the caller ID.
@@ -60,8 +70,7 @@ class AccountPorts(PortBase):
         if self._caller_throttled(actor, utcnow()):
             record(self.session, actor, LOOKUP, str(PinCheck.THROTTLED), origin=self.origin)
             raise CallerThrottled(actor)
-        row = self.session.execute(
-            select(*SUMMARY_COLUMNS).where(Account.account_number == number)).one_or_none()
+        row = self.session.execute(_BY_NUMBER, {"number": number}).one_or_none()
         if row is None:
             record(self.session, actor, LOOKUP, NOT_FOUND, origin=self.origin)
             return None
@@ -74,9 +83,7 @@ class AccountPorts(PortBase):
                          lambda: self._read_account(account_id))
 
     def _read_account(self, account_id: int) -> AccountSummary:
-        held = ledger.held_query(Account.id).scalar_subquery()
-        row = self.session.execute(
-            select(*SUMMARY_COLUMNS, held.label("held")).where(Account.id == account_id)).one()
+        row = self.session.execute(_BY_ID, {"account_id": account_id}).one()
         return summary(row, int(row.held))
 
     def set_language(self, account_id: int, language: str) -> None:
@@ -122,13 +129,8 @@ class AccountPorts(PortBase):
 
     def _caller_throttled(self, actor: str, now: datetime) -> bool:
         """Too many wrong PINs or unknown account numbers from this caller ID lately."""
-        wrong_pin = and_(AuditEvent.action == "pin_check",
-                         AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED))))
-        unknown_account = and_(AuditEvent.action == LOOKUP, AuditEvent.outcome == NOT_FOUND)
         failures = self.session.scalar(
-            select(func.count(AuditEvent.id)).where(
-                AuditEvent.actor == actor, or_(wrong_pin, unknown_account),
-                AuditEvent.at > now - self.policy.caller_window))
+            _CALLER_FAILURES, {"actor": actor, "since": now - self.policy.caller_window})
         return (failures or 0) >= self.policy.caller_max_failures
 
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:

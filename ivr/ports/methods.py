@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from flows.ports import PaymentSource, SavedMethod
@@ -33,13 +33,16 @@ def saved_view(method: SavedPaymentMethod | Row[*tuple[Any, ...]]) -> SavedMetho
                        expiry_mmyy=method.expiry_mmyy)
 
 
+# Built once, as a turn asks it (see ivr.ports.accounts).
+_ON_FILE = select(*SAVED_VIEW_COLUMNS).where(
+    SavedPaymentMethod.account_id == bindparam("account_id"),
+    SavedPaymentMethod.removed_at.is_(None)).order_by(SavedPaymentMethod.id)
+
+
 def methods_on_file(session: Session, account_id: int) -> tuple[SavedMethod, ...]:
     """The account's methods on file, oldest first, as the flow sees them."""
-    rows = session.execute(
-        select(*SAVED_VIEW_COLUMNS)
-        .where(SavedPaymentMethod.account_id == account_id, SavedPaymentMethod.removed_at.is_(None))
-        .order_by(SavedPaymentMethod.id))
-    return tuple(saved_view(row) for row in rows)
+    return tuple(saved_view(row)
+                 for row in session.execute(_ON_FILE, {"account_id": account_id}))
 
 
 def is_keyed(source: PaymentSource) -> bool:

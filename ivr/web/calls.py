@@ -16,10 +16,10 @@ import time
 from collections.abc import Mapping
 
 from flask import Flask, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from flows import machine
 from flows.capture import CaptureReport
@@ -40,6 +40,12 @@ from ivr.web.twiml import Voice, reply_twiml
 from models import CallSession, Payment, utcnow
 
 log = logging.getLogger(__name__)
+
+# Built once, as every turn asks them (building one each time cost more CPU than running it).
+_LOCKED_CALL = select(CallSession).where(CallSession.call_sid == bindparam("call_sid")) \
+    .with_for_update()
+_CALLS = CallSession.metadata.tables[CallSession.__tablename__]
+_SAVE_CALL = update(_CALLS).where(_CALLS.c.call_sid == bindparam("saved_sid"))
 
 
 def voice_settings(app: Flask, language: str | None = None) -> Voice:
@@ -139,7 +145,7 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str],
                timing: tuple[int, float], event: Event | None) -> str:
     """``timing``: the turn the request answers, and when it arrived (for the call log)."""
     (turn, started), call_sid = timing, form["CallSid"]
-    call = session.get(CallSession, call_sid, with_for_update=True)
+    call = locked_call(session, call_sid)
     if call is not None and turn != call.turn and call.last_response:
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
         return call.last_response
@@ -173,11 +179,16 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str],
     return twiml
 
 
+def locked_call(session: Session, call_sid: str) -> CallSession | None:
+    """The call's row, locked to the end of the transaction (SELECT ... FOR UPDATE), if any."""
+    return session.scalars(_LOCKED_CALL, {"call_sid": call_sid}).one_or_none()
+
+
 def _record_capture_first(session: Session, call_sid: str, turn: int,
                           report: CaptureReport) -> None:
     """Record <Pay>'s result for the payment the call wrote ahead for it, if this is the
     turn that waits for it (a redelivery for an older turn changes nothing)."""
-    call = session.get(CallSession, call_sid, with_for_update=True)
+    call = locked_call(session, call_sid)
     if call is None or call.turn != turn or call.ended_at is not None or not call.flow_state:
         return
     state = CallState.from_dict(call.flow_state)
@@ -218,18 +229,20 @@ def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:
 
 def _save_turn(app: Flask, session: Session, call: CallSession, state: CallState,
                reply: Reply) -> str:
-    call.turn += 1
+    """Save the call's state and the answer (replayed to a redelivery) with the turn counted;
+    the answer's TwiML."""
+    turn = call.turn + 1
     # A transfer rings the agent with the call's facts as they stand at this turn.
-    handoff = agent.handoff(app, session, state, call.turn) \
-        if reply.end is EndKind.TRANSFER else None
-    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn),
+    handoff = agent.handoff(app, session, state, turn) if reply.end is EndKind.TRANSFER else None
+    twiml = reply_twiml(reply, url_for("voice.turn", t=turn),
                         voice_settings(app, state.language), handoff)
-    call.flow_state = state.to_dict()
-    # JSON columns are compared by value; say so explicitly so no in-place change is missed.
-    flag_modified(call, "flow_state")
-    call.state = str(state.step)
-    call.account_id = state.account_id
-    call.last_response = twiml
+    saved = {"turn": turn, "flow_state": state.to_dict(), "state": str(state.step),
+             "account_id": state.account_id, "last_response": twiml, "updated_at": utcnow()}
+    # One UPDATE of the row locked for the turn, written as it is: the unit of work would
+    # compare each column of the object to arrive at the same statement.
+    session.execute(_SAVE_CALL, {"saved_sid": call.call_sid, **saved})
+    for name, value in saved.items():  # the object as the row now is, with nothing to flush
+        set_committed_value(call, name, value)
     return twiml
 
 
@@ -246,7 +259,7 @@ def _close_call(session: Session, form: Mapping[str, str]) -> None:
     call_sid = form["CallSid"]
     ids = {name: (form.get(name) or "")[:CallSession.CALLER_ID_LENGTH] or None
            for name in ("From", "To")}
-    call = session.get(CallSession, call_sid, with_for_update=True)
+    call = locked_call(session, call_sid)
     if call is None:
         call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
         call.state = "never_answered"
