@@ -35,7 +35,7 @@ from ivr.ops.demo import load_demo
 from ivr.ops.migrate import upgrade
 from models import Account
 
-TO_READ_BACK = ("1", "2468", "2", "2", "1", "1", "1", "4242424242424242", "1230", "123",
+TO_READ_BACK = ("1", "2468", "3", "1", "1", "1", "1", "4242424242424242", "1230", "123",
                 "94105")  # one dollar today with a new Visa
 
 
