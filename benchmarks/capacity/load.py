@@ -1,0 +1,184 @@
+"""The load runs: ``ivr load``'s generator against a real ``ivr serve`` with many callers.
+
+The line's database holds the demo accounts and 10,000 generated ones; the mix
+(``benchmarks/capacity/mix.yaml``) is the default mix's calls, each from the telephone of
+a generated account drawn at random. Three runs, one after another, on one server:
+
+- realistic: a couple of hundred callers, each pausing about 3 s before every entry;
+- saturation: a few dozen callers pressing without pause, the most the server answers;
+- a thousand callers pausing about 3 s: issue 12's capacity target.
+
+Each run's figures count the requests sent while calls were being started (the run's
+duration, its steady load): when it ends, every caller still in a call hangs up at once
+(``ivr load`` with ``--grace 0``), a burst that is not part of the load being measured.
+The generator runs in this process on the server's cores; its CPU time and the server's
+are shown, so a reader can see when the generator, not the server, was the limit.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from benchmarks.capacity.databases import add_accounts, prepare_line, scratch_database
+from benchmarks.capacity.figures import Figure, Section, Target
+from benchmarks.capacity.server import serving, tree_cpu_seconds
+from ivr.config import DEV_AUTH_TOKEN
+from ivr.sim.load.callers import LoadPlan, LoadRun
+from ivr.sim.load.mix import Mix, load_mix
+from ivr.sim.load.report import text_table
+from ivr.sim.load.stats import LoadSummary, Recorder, summarise
+
+MIX = Path(__file__).resolve().parent / "mix.yaml"
+LOAD_ACCOUNTS = 10_000  # the mix's callers are the first 10,000 generated accounts
+# Issue 12: saturated, the server answered about 215 requests a second before it.
+SATURATION_BEFORE = 215.0
+P99_TARGET_MS = 250.0
+
+
+@dataclass(frozen=True)
+class LoadSizes:
+    """The three runs' callers, the think time, each run's duration, the server's workers."""
+
+    realistic_callers: int
+    saturation_callers: int
+    capacity_callers: int
+    think: float
+    seconds: float
+    workers: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One run: its steady-load summary, requests after it, and the CPU it took."""
+
+    label: str
+    steady: LoadSummary
+    later_errors: int
+    generator_cpu: float
+    server_cpu: float
+
+    def cpu_line(self, cores: int) -> str:
+        """How much CPU the server and the generator used, per request and of the cores."""
+        window, requests = self.steady.window, max(self.steady.requests, 1)
+        return (f"server CPU {self.server_cpu / requests * 1000:.1f} ms a request, "
+                f"{self.server_cpu / window:.2f} of {cores} cores; load generator "
+                f"{self.generator_cpu / window:.2f} cores")
+
+
+def steady_summary(recorder: Recorder, window: float) -> LoadSummary:
+    """The summary of the requests sent in the first ``window`` seconds only."""
+    steady = Recorder(recorder.clock)
+    steady.samples = [sample for sample in recorder.samples if sample.at < window]
+    steady.calls = list(recorder.calls)
+    return summarise(steady, window, window)
+
+
+def run_load(base: str, server: int, mix: Mix, callers: int, think: float,
+             seconds: float, label: str) -> Outcome:
+    """One run of the generator; what it measured and what it cost."""
+    plan = LoadPlan(base, callers, think, seconds, mix, grace=0.0)
+    run = LoadRun(plan, token=DEV_AUTH_TOKEN)
+    generator, served = time.process_time(), tree_cpu_seconds(server)
+    summary = run.run()
+    generator, served = time.process_time() - generator, tree_cpu_seconds(server) - served
+    steady = steady_summary(run.recorder, summary.window)
+    later = sum(summary.errors.values()) - sum(steady.errors.values())
+    return Outcome(label, steady, later, generator, served)
+
+
+def _open_files(callers: int) -> str:
+    """Raise this process's open-files limit for ``callers`` connections (the server
+    inherits it); what the limit is."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 2 * callers + 256
+    if soft < wanted and (hard == resource.RLIM_INFINITY or hard >= wanted):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        soft = wanted
+    short = "" if soft >= wanted else f" (below the {wanted} {callers} callers may need)"
+    return f"open files limit {soft}{short}"
+
+
+def _p99_ms(outcome: Outcome) -> float | None:
+    overall = outcome.steady.overall
+    return None if overall is None else overall.p99 * 1000
+
+
+def _errors(outcome: Outcome) -> float:
+    return float(sum(outcome.steady.errors.values()))
+
+
+def _figures(realistic: Outcome, saturation: Outcome, capacity: Outcome,
+             saturation_before: float) -> list[Figure]:
+    """The load figures: the targets on saturation and on a thousand callers, the rest
+    for context."""
+    def rate(outcome: Outcome, target: Target | None = None) -> Figure:
+        return Figure("load", f"{outcome.label}: requests/s", outcome.steady.per_second,
+                      "requests/s", target)
+
+    def p99(outcome: Outcome, target: Target | None = None) -> Figure:
+        return Figure("load", f"{outcome.label}: p99", _p99_ms(outcome), "ms", target)
+
+    def errors(outcome: Outcome, target: Target | None = None) -> Figure:
+        note = f"{outcome.later_errors} more in the hang-ups after it" \
+            if outcome.later_errors else ""
+        return Figure("load", f"{outcome.label}: errors", _errors(outcome), "", target, note)
+
+    doubled = Target(">=", 2 * saturation_before)
+    return [rate(realistic), p99(realistic), errors(realistic),
+            Figure("load", f"{saturation.label}: requests/s", saturation.steady.per_second,
+                   "requests/s", doubled, f"2x the {saturation_before:g} requests/s "
+                   "measured before issue 12"),
+            p99(saturation), errors(saturation),
+            rate(capacity), p99(capacity, Target("<", P99_TARGET_MS)),
+            errors(capacity, Target("==", 0))]
+
+
+def _run_lines(outcome: Outcome, cores: int) -> list[str]:
+    """A run's headline, its CPU, and its table of turns."""
+    steady = outcome.steady
+    calls = ", ".join(f"{count} {ending}" for ending, count in sorted(steady.calls.items()))
+    return [f"-- {outcome.label}: {steady.requests} requests in {steady.window:.1f} s "
+            f"({steady.per_second:.1f}/s); calls {calls or 'none'}; errors "
+            f"{int(_errors(outcome))}",
+            f"   {outcome.cpu_line(cores)}", *text_table(steady), ""]
+
+
+def load_section(postgres_url: str | None, folder: Path, sizes: LoadSizes, cores: int,
+                 say: Callable[[str], None], saturation_before: float = SATURATION_BEFORE
+                 ) -> Section:
+    """The three runs against one ``ivr serve`` on a fresh database."""
+    limit = _open_files(sizes.capacity_callers)
+    mix = load_mix(MIX)
+    runs = (("realistic", sizes.realistic_callers, sizes.think),
+            ("saturation", sizes.saturation_callers, 0.0),
+            ("capacity", sizes.capacity_callers, sizes.think))
+    outcomes: list[Outcome] = []
+    with scratch_database(postgres_url, folder, "load") as url:
+        prepare_line(url)
+        add_accounts(url, 0, LOAD_ACCOUNTS)
+        with serving(url, folder, sizes.workers) as (base, pid):
+            for role, callers, think in runs:
+                label = f"{role}, {callers:,} callers, " + (f"{think:g} s think" if think
+                                                             else "no think")
+                say(f"load: {label}, {sizes.seconds:g} s")
+                outcomes.append(run_load(base, pid, mix, callers, think, sizes.seconds,
+                                         label))
+    database = "postgresql" if postgres_url else "sqlite"
+    lines = [f"`ivr serve --workers {sizes.workers}` on {database}, {LOAD_ACCOUNTS:,} "
+             f"generated accounts; mix {MIX.name}; {limit}", ""]
+    for outcome in outcomes:
+        lines += _run_lines(outcome, cores)
+    details = {"database": database, "workers": sizes.workers, "runs": [
+        {"label": outcome.label, "requests": outcome.steady.requests,
+         "per_second": outcome.steady.per_second, "errors": dict(outcome.steady.errors),
+         "later_errors": outcome.later_errors, "generator_cpu": outcome.generator_cpu,
+         "server_cpu": outcome.server_cpu,
+         "turns": [asdict(stats) for stats in outcome.steady.turns]}
+        for outcome in outcomes]}
+    realistic, saturation, capacity = outcomes
+    return Section("load", "Load", _figures(realistic, saturation, capacity, saturation_before),
+                   lines, details)
