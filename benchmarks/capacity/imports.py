@@ -121,21 +121,27 @@ TARGET_SPEED_UP = Target(">=", 3)
 def _size_figures(run: ImportRun, again: ImportRun | None, start_up: float) -> list[Figure]:
     """The three figures of one size: rows a second, peak memory, re-import speed-up."""
     size = f"{run.rows:,} rows"
-    rate = run.per_second(start_up)
-    note = (f"stopped after {run.seconds:.0f} s, so at most this" if run.stopped else
-            f"{run.seconds:.1f} s less {start_up:.1f} s start-up; {run.cpu_seconds:.1f} s CPU")
+    rate = None if run.stopped else run.per_second(start_up)
+    note = _stopped(run, start_up) if run.stopped else \
+        f"{run.seconds:.1f} s less {start_up:.1f} s start-up; {run.cpu_seconds:.1f} s CPU"
     figures = [Figure("import", f"import {size}: rows/s", rate, "rows/s", TARGET_RATE, note),
                Figure("import", f"import {size}: peak memory", run.peak_mb, "MB",
                       TARGET_MEMORY)]
-    if again is None:
+    if again is None or rate is None:
         return [*figures, Figure("import", f"re-import {size} unchanged: speed-up", None, "x",
                                  TARGET_SPEED_UP, "the import did not finish")]
-    speed_up = again.per_second(start_up) / rate
-    note = (f"stopped after {again.seconds:.0f} s, so at most this" if again.stopped else
-            f"{again.seconds:.1f} s, {again.per_second(start_up):,.0f} rows/s, "
-            f"peak {again.peak_mb:.0f} MB")
+    speed_up = None if again.stopped else again.per_second(start_up) / rate
+    note = _stopped(again, start_up) if again.stopped else \
+        f"{again.seconds:.1f} s, {again.per_second(start_up):,.0f} rows/s, " \
+        f"peak {again.peak_mb:.0f} MB"
     return [*figures, Figure("import", f"re-import {size} unchanged: speed-up", speed_up,
                              "x", TARGET_SPEED_UP, note)]
+
+
+def _stopped(run: ImportRun, start_up: float) -> str:
+    """Why an import stopped at the time limit has no figure, and what is known of it."""
+    bound = f": under {run.per_second(start_up):,.0f} rows/s" if run.seconds > start_up else ""
+    return f"stopped after {run.seconds:.0f} s, its time limit{bound}"
 
 
 def _skipped(size: int, rate: float, budget: float) -> list[Figure]:

@@ -1,12 +1,14 @@
 """The per-turn sections: each turn's cost against the floors, and against the accounts held.
 
-Turns are measured on SQLite and, given a PostgreSQL, on PostgreSQL, each with 1,000
-generated accounts; then, on PostgreSQL (else SQLite), again once the database holds many
-more (a million; fewer for a quick run), to see whether a turn's cost grows with them.
+Three lines are measured in one run, a call on each in turn: SQLite and PostgreSQL with
+1,000 generated accounts each, and PostgreSQL with many more (a million; 100,000 for a quick
+run), each in a database of its own. Without a PostgreSQL, SQLite stands in for it. A turn's
+cost with many accounts is compared with its cost with few, measured over the same minutes.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from benchmarks.capacity.turns import (
     PIN,
     STATEFUL,
     TARGET_TURNS,
+    Line,
     TurnRun,
     measure_turns,
 )
@@ -84,30 +87,33 @@ def scale_figures(small: TurnRun, large: TurnRun) -> list[Figure]:
     return figures
 
 
+def _lines(postgres_url: str | None, sizes: TurnSizes) -> list[tuple[str, str | None, int]]:
+    """(database, PostgreSQL URL or None, accounts) of each line: each database with few
+    accounts, then the scaled one (PostgreSQL when there is one) with many."""
+    databases = [("sqlite", None), *([("postgresql", postgres_url)] if postgres_url else [])]
+    scaled = databases[-1]
+    return [(name, url, sizes.accounts) for name, url in databases] + \
+        [(*scaled, sizes.scaled_accounts)]
+
+
 def turn_sections(postgres_url: str | None, folder: Path, sizes: TurnSizes,
                   say: Callable[[str], None]) -> list[Section]:
-    """The per-turn section and the scale section."""
-    runs: list[TurnRun] = []
-    scaled: tuple[TurnRun, TurnRun] | None = None
-    for database in ("sqlite", "postgresql") if postgres_url else ("sqlite",):
-        scale_here = database == ("postgresql" if postgres_url else "sqlite")
-        with scratch_database(postgres_url if database == "postgresql" else None, folder,
-                              "turns") as url:
-            prepare_line(url)
-            add_accounts(url, 0, sizes.accounts)
-            say(f"turns on {database}: {sizes.calls} calls, {sizes.accounts:,} accounts")
-            runs.append(measure_turns(url, database, sizes.accounts, sizes.calls))
-            if scale_here:
-                add_accounts(url, sizes.accounts, sizes.scaled_accounts - sizes.accounts)
-                say(f"turns on {database}: {sizes.calls} calls, "
-                    f"{sizes.scaled_accounts:,} accounts")
-                scaled = (runs[-1], measure_turns(url, database, sizes.scaled_accounts,
-                                                  sizes.calls, seed=1))
-    assert scaled is not None
-    lines = [line for run in runs for line in turn_table(run)]
-    turns = Section("turns", "Per-turn cost", [f for run in runs for f in turn_figures(run)],
-                    lines, {"runs": [run.as_json() for run in runs]})
+    """The per-turn section and the scale section, every line measured in one run."""
+    lines: list[Line] = []
+    with contextlib.ExitStack() as stack:
+        for database, url, accounts in _lines(postgres_url, sizes):
+            line_url = stack.enter_context(scratch_database(url, folder, "turns"))
+            say(f"turns: {database} with {accounts:,} accounts")
+            prepare_line(line_url)
+            add_accounts(line_url, 0, accounts)
+            lines.append(Line(database, line_url, accounts))
+        say(f"turns: {sizes.calls} calls on each of {len(lines)} lines, in turn")
+        runs = measure_turns(lines, sizes.calls)
+    *few, many = runs
+    table = [line for run in runs for line in turn_table(run)]
+    turns = Section("turns", "Per-turn cost", [f for run in few for f in turn_figures(run)],
+                    table, {"runs": [run.as_json() for run in runs]})
     scale = Section("scale", "Per-turn cost against the accounts held",
-                    scale_figures(*scaled), turn_table(scaled[1]),
-                    {"runs": [run.as_json() for run in scaled]})
+                    scale_figures(few[-1], many), [],
+                    {"runs": [run.as_json() for run in (few[-1], many)]})
     return [turns, scale]

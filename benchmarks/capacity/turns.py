@@ -19,8 +19,8 @@ from __future__ import annotations
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from statistics import fmean
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ from ivr.db import db
 from ivr.sim.load.stats import percentile
 from ivr.sim.load.turns import TurnNamer, step_name
 from ivr.sim.script import run_script
+from ivr.sim.script_load import Script, load_script
 from ivr.sim.transport import InProcessTransport, WebResponse, request_target, sign
 
 SCRIPT = FIXTURES / "calls" / "bilingual_other_amount.yaml"
@@ -192,23 +193,64 @@ class TurnRun:
                           for kind, stats in self.kinds.items()]}
 
 
-def measure_turns(url: str, database: str, accounts: int, calls: int,
-                  seed: int = 0) -> TurnRun:
-    """Play ``calls`` calls (after the warm-up) on the line at ``url``, each from one of
-    the first ``accounts`` generated accounts, and the floors beside them."""
-    app = create_app({"IVR_DATABASE_URL": url, **LINE_SETTINGS})
-    meter = Meter()
-    meter.watch(db.engine(app))
-    floors = Floors(url, meter)
-    rng = random.Random(seed)
+@dataclass(frozen=True)
+class Line:
+    """A line to measure: its database (``sqlite``, ``postgresql``), URL, and how many
+    generated accounts it holds (the callers are drawn from them)."""
+
+    database: str
+    url: str
+    accounts: int
+
+
+class _Player:
+    """Plays the measured calls on one line: its app, its floors, its meter."""
+
+    def __init__(self, line: Line, script: Script, seed: int) -> None:
+        self.line = line
+        self.script = script
+        self.rng = random.Random(seed)
+        self.app = create_app({"IVR_DATABASE_URL": line.url, **LINE_SETTINGS})
+        self.meter = Meter()
+        self.meter.watch(db.engine(self.app))
+        self.floors = Floors(line.url, self.meter)
+        self.calls = 0
+
+    def call(self, counted: bool) -> None:
+        """One call from a generated account drawn at random (``counted``: not warming up)."""
+        self.meter.recording = counted
+        self.calls += counted
+        caller = phone_of(self.rng.randrange(self.line.accounts))
+        run_script(MeteredTransport(self.app, self.meter, self.floors), self.script,
+                   quiet=True, from_number=caller)
+
+    def run(self) -> TurnRun:
+        """What the counted calls measured."""
+        kinds = {kind: KindStats.of(kind, samples)
+                 for kind, samples in self.meter.samples.items()}
+        return TurnRun(self.line.database, self.line.accounts, self.calls, kinds)
+
+    def close(self) -> None:
+        """Let go of the line's and the floor's connections."""
+        self.floors.close()
+        db.engine(self.app).dispose()
+
+
+def measure_turns(lines: Sequence[Line], calls: int, seed: int = 0) -> list[TurnRun]:
+    """Play ``calls`` calls (after the warm-up) on each line, taking the lines in turn call
+    by call, so that each line's figures are measured over the same stretch of time: a
+    machine busier for a while weighs on every line alike."""
+    # The line's own IVR_TODAY is the script's day: a script's `today` would swap the app's
+    # settings for each call, which a server never does.
+    script = replace(load_script(SCRIPT), today=None)
+    players: list[_Player] = []
     try:
+        for number, line in enumerate(lines):
+            players.append(_Player(line, script, seed + number))
         for number in range(WARM_UP_CALLS + calls):
-            meter.recording = number >= WARM_UP_CALLS
-            caller = phone_of(rng.randrange(accounts))
-            run_script(MeteredTransport(app, meter, floors), SCRIPT, quiet=True,
-                       from_number=caller)
+            for player in players:
+                player.call(counted=number >= WARM_UP_CALLS)
     finally:
-        floors.close()
-        db.engine(app).dispose()
-    kinds = {kind: KindStats.of(kind, samples) for kind, samples in meter.samples.items()}
-    return TurnRun(database, accounts, calls, kinds)
+        for player in players:
+            player.close()
+    return [player.run() for player in players]
