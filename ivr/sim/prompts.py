@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 import string
 from functools import cache
+from pathlib import Path
 
+from flows import speech
 from flows.speech import DEFAULT_LANGUAGE, languages, load_catalog
 from ivr.sim.results import Spoken
 
@@ -49,14 +51,27 @@ def _pattern(language: str, prompt_id: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
+def _languages() -> frozenset[str]:
+    """The languages with a catalog, listed once per catalog folder (a test may read the
+    catalogs from another): every ``<Say>`` heard is matched, thousands a second in a load
+    run, and listing the folder for each was most of ``ivr load``'s own work."""
+    return _languages_in(speech.CATALOG_DIR)
+
+
+@cache
+def _languages_in(folder: Path) -> frozenset[str]:
+    """:func:`languages` while the catalogs are read from ``folder``."""
+    return languages()
+
+
 def known(prompt_id: str) -> bool:
     """Whether some catalog has ``prompt_id``."""
-    return any(prompt_id in load_catalog(language) for language in languages())
+    return any(prompt_id in load_catalog(language) for language in _languages())
 
 
 def match(prompt_id: str, spoken: Spoken) -> dict[str, str] | None:
     """The placeholders' words when ``spoken`` is ``prompt_id`` said whole, else None."""
-    language = spoken.language if spoken.language in languages() else DEFAULT_LANGUAGE
+    language = spoken.language if spoken.language in _languages() else DEFAULT_LANGUAGE
     if prompt_id not in load_catalog(language):
         return None
     found = _pattern(language, prompt_id).fullmatch(_words(spoken.text))
@@ -79,6 +94,6 @@ def written(prompt_id: str, text: str, language: str) -> bool:
 
 def prompts_in(spoken: Spoken) -> list[str]:
     """Every prompt id ``spoken`` may be (for a failure's report)."""
-    language = spoken.language if spoken.language in languages() else DEFAULT_LANGUAGE
+    language = spoken.language if spoken.language in _languages() else DEFAULT_LANGUAGE
     return [prompt_id for prompt_id in load_catalog(language)
             if not prompt_id.startswith(_PARTS) and match(prompt_id, spoken) is not None]

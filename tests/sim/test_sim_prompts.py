@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from flows import speech
 from ivr.errors import ScriptError, ScriptFailure
+from ivr.sim import prompts
 from ivr.sim.prompts import Spoken, match, prompts_in, said
 from ivr.sim.script import load_script, run_script
+from tests.language_helpers import pseudo_language
 from tests.menu_helpers import NOW_BY_CARD
 from tests.sim.sim_helpers import fake_app
 
@@ -114,3 +118,25 @@ def test_bad_prompt_ids_and_languages_are_refused_at_load(raw: dict[str, Any],
 def test_a_script_checking_words_is_not_bilingual() -> None:
     assert load_script(script({"expect_prompt": "ask.pin"}, "hangup")).bilingual
     assert not load_script(script({"expect": "PIN"}, "hangup")).bilingual
+
+
+def test_the_catalog_folder_is_listed_once_however_many_says_are_matched(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    listed: list[Path] = []
+
+    def counted() -> frozenset[str]:
+        listed.append(speech.CATALOG_DIR)
+        return speech.languages()
+
+    monkeypatch.setattr(prompts, "languages", counted)
+    prompts._languages_in.cache_clear()
+    heard = Spoken("You owe ten dollars, due December fifth.", "en-US")
+    assert all(match("info.balance_due", heard) is not None for _ in range(50))
+    assert listed == [speech.CATALOG_DIR]
+    # Catalogs read from elsewhere (a test's pseudo-language) are listed afresh, once.
+    with pseudo_language(tmp_path / "prompts") as language:
+        assert match("info.balance_due", Spoken("YOU OWE TEN DOLLARS, DUE DECEMBER FIFTH.",
+                                                language)) is not None
+        assert match("info.balance_due", Spoken("x", language)) is None
+    assert listed == [speech.CATALOG_DIR, tmp_path / "prompts"]
+    prompts._languages_in.cache_clear()
