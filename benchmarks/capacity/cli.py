@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from benchmarks.capacity import ROOT
 from benchmarks.capacity.figures import Section, figure_table
 from benchmarks.capacity.imports import ImportPlan, import_section
 from benchmarks.capacity.load import SATURATION_BEFORE, LoadSizes, load_section
-from benchmarks.capacity.machine import describe, machine_lines
+from benchmarks.capacity.machine import THIS_IVR, describe, machine_lines
 from benchmarks.capacity.turn_sections import TurnSizes, turn_sections
 from ivr.errors import ScriptError, ScriptFailure
 from ivr.settings_values import normalise_database_url
@@ -45,11 +45,11 @@ class Sizes:
 
 
 FULL = Sizes(TurnSizes(300, 1_000, 1_000_000), ImportPlan((10_000, 1_000_000), 3600, 1200),
-             LoadSizes(200, 32, 1_000, 3.0, 60, 4))
-QUICK = Sizes(TurnSizes(100, 1_000, 100_000), ImportPlan((10_000, 100_000), 900, 300),
-              LoadSizes(200, 32, 1_000, 3.0, 20, 4))
+             LoadSizes(200, 32, 1_000, 3.0, 60, 20, 4))
+QUICK = Sizes(TurnSizes(100, 1_000, 100_000), ImportPlan((10_000, 100_000), 300, 300),
+              LoadSizes(200, 32, 1_000, 3.0, 20, 10, 4))
 SMOKE = Sizes(TurnSizes(3, 100, 1_000), ImportPlan((50, 100), 300, 300),
-              LoadSizes(5, 5, 5, 0.2, 2, 2))
+              LoadSizes(5, 5, 5, 0.2, 2, 0.5, 2))
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -66,6 +66,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help=f"the parts to run, comma-separated (default {','.join(SECTIONS)})")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON,
                         help="where to write the results (default build/capacity.json)")
+    parser.add_argument("--ivr", type=Path, default=THIS_IVR, metavar="PATH",
+                        help="the `ivr` command whose line the import and load parts measure "
+                             "(default this checkout's; another checkout's .venv/bin/ivr "
+                             "measures that line with this benchmark's load generator)")
     parser.add_argument("--workers", type=int, help="ivr serve's workers for the load runs "
                         "(default 4, as issue 12's targets)")
     parser.add_argument("--import-budget", type=float, metavar="SECONDS",
@@ -79,6 +83,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if unknown:
         parser.error(f"--only: no part named {', '.join(sorted(unknown))} "
                      f"(the parts: {', '.join(SECTIONS)})")
+    if not os.access(args.ivr, os.X_OK):
+        parser.error(f"--ivr: {args.ivr} is not a command that can be run")
     if args.database_url and make_url(normalise_database_url(args.database_url)) \
             .get_backend_name() != "postgresql":
         parser.error("--database-url: a postgresql:// URL")
@@ -90,10 +96,9 @@ def sizes_of(args: argparse.Namespace) -> Sizes:
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     imports, load = sizes.imports, sizes.load
     if args.import_budget is not None:
-        imports = ImportPlan(imports.sizes, imports.limit, args.import_budget)
+        imports = replace(imports, budget=args.import_budget)
     if args.workers is not None:
-        load = LoadSizes(load.realistic_callers, load.saturation_callers,
-                         load.capacity_callers, load.think, load.seconds, args.workers)
+        load = replace(load, workers=args.workers)
     return Sizes(sizes.turns, imports, load)
 
 
@@ -107,8 +112,9 @@ def run_sections(args: argparse.Namespace, machine: dict[str, object],
     with tempfile.TemporaryDirectory(prefix="ivr-capacity-") as scratch:
         folder = Path(scratch)
         parts = {"turns": lambda: turn_sections(url, folder, sizes.turns, say),
-                 "import": lambda: [import_section(url, folder, sizes.imports, say)],
-                 "load": lambda: [load_section(url, folder, sizes.load, int(str(
+                 "import": lambda: [import_section(args.ivr, url, folder, sizes.imports,
+                                                   say)],
+                 "load": lambda: [load_section(args.ivr, url, folder, sizes.load, int(str(
                      machine["cores"])), say, args.saturation_before)]}
         for name in SECTIONS:
             if name in only:

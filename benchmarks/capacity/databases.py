@@ -24,7 +24,6 @@ from sqlalchemy import Engine, create_engine, inspect, make_url, text
 
 from ivr.app import create_app
 from ivr.db import db
-from ivr.ops.migrate import upgrade
 from ivr.ops.server import prepare
 from ivr.settings_values import normalise_database_url
 
@@ -129,9 +128,3 @@ def count_accounts(url: str) -> int:
     finally:
         engine.dispose()
 
-
-def migrate(url: str) -> None:
-    """Create the line's schema in ``url``, with no accounts (``ivr db upgrade``)."""
-    app = create_app({"IVR_DATABASE_URL": url, **LINE_SETTINGS})
-    upgrade(db.engine(app))
-    db.engine(app).dispose()

@@ -1,18 +1,21 @@
 """The load runs: ``ivr load``'s generator against a real ``ivr serve`` with many callers.
 
-The line's database holds the demo accounts and 10,000 generated ones; the mix
-(``benchmarks/capacity/mix.yaml``) is the default mix's calls, each from the telephone of
-a generated account drawn at random. Three runs, one after another, on one server:
+The server starts on an empty database (it migrates it and loads the demo accounts), and
+10,000 generated accounts are added; the mix (``benchmarks/capacity/mix.yaml``) is the
+default mix's calls, each from the telephone of a generated account drawn at random. Three
+runs, one after another, on one server:
 
 - realistic: a couple of hundred callers, each pausing about 3 s before every entry;
 - saturation: a few dozen callers pressing without pause, the most the server answers;
 - a thousand callers pausing about 3 s: issue 12's capacity target.
 
-Each run's figures count the requests sent while calls were being started (the run's
-duration, its steady load): when it ends, every caller still in a call hangs up at once
-(``ivr load`` with ``--grace 0``), a burst that is not part of the load being measured.
-The generator runs in this process on the server's cores; its CPU time and the server's
-are shown, so a reader can see when the generator, not the server, was the limit.
+A run with think time spreads its callers' first calls over its first seconds (``ivr load
+--ramp``), as a line's callers are spread, not all dialling at once; the figures count the
+requests sent after those seconds (which also warm the server up) and until the run stops
+starting calls. When it stops, every caller still in a call hangs up at once (``--grace
+0``), a burst that is no part of the load measured. The generator runs in this process on
+the server's cores; its CPU time and the server's are shown, so a reader can see when the
+generator, not the server, was the limit.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from benchmarks.capacity.databases import add_accounts, prepare_line, scratch_database
+from benchmarks.capacity.databases import add_accounts, scratch_database
 from benchmarks.capacity.figures import Figure, Section, Target
+from benchmarks.capacity.machine import line_of
 from benchmarks.capacity.server import serving, tree_cpu_seconds
 from ivr.config import DEV_AUTH_TOKEN
 from ivr.sim.load.callers import LoadPlan, LoadRun
@@ -41,13 +45,16 @@ P99_TARGET_MS = 250.0
 
 @dataclass(frozen=True)
 class LoadSizes:
-    """The three runs' callers, the think time, each run's duration, the server's workers."""
+    """The three runs' callers, the think time, the seconds each run is measured for after
+    ``settle`` seconds (its callers' first calls, the server warming up), the server's
+    workers."""
 
     realistic_callers: int
     saturation_callers: int
     capacity_callers: int
     think: float
     seconds: float
+    settle: float
     workers: int
 
 
@@ -60,34 +67,41 @@ class Outcome:
     later_errors: int
     generator_cpu: float
     server_cpu: float
+    requests: int  # in the whole run, which the CPU times are for
+    seconds: float  # the whole run
 
-    def cpu_line(self, cores: int) -> str:
-        """How much CPU the server and the generator used, per request and of the cores."""
-        window, requests = self.steady.window, max(self.steady.requests, 1)
-        return (f"server CPU {self.server_cpu / requests * 1000:.1f} ms a request, "
-                f"{self.server_cpu / window:.2f} of {cores} cores; load generator "
-                f"{self.generator_cpu / window:.2f} cores")
+    def cpu_line(self, cores: int, seconds: float) -> str:
+        """How much CPU the server and the generator used over the ``seconds`` the whole
+        run took: per request, and of the cores."""
+        requests = max(self.requests, 1)
+        return (f"over the whole run, server CPU {self.server_cpu / requests * 1000:.1f} ms "
+                f"a request, {self.server_cpu / seconds:.2f} of {cores} cores; load "
+                f"generator {self.generator_cpu / requests * 1000:.1f} ms a request, "
+                f"{self.generator_cpu / seconds:.2f} cores")
 
 
-def steady_summary(recorder: Recorder, window: float) -> LoadSummary:
-    """The summary of the requests sent in the first ``window`` seconds only."""
+def steady_summary(recorder: Recorder, start: float, end: float) -> LoadSummary:
+    """The summary of the requests sent from ``start`` until ``end`` (seconds into the
+    run), as if the run had been those seconds alone."""
     steady = Recorder(recorder.clock)
-    steady.samples = [sample for sample in recorder.samples if sample.at < window]
+    steady.samples = [replace(sample, at=sample.at - start) for sample in recorder.samples
+                      if start <= sample.at < end]
     steady.calls = list(recorder.calls)
-    return summarise(steady, window, window)
+    return summarise(steady, end - start, end - start)
 
 
 def run_load(base: str, server: int, mix: Mix, callers: int, think: float,
-             seconds: float, label: str) -> Outcome:
+             sizes: LoadSizes, label: str) -> Outcome:
     """One run of the generator; what it measured and what it cost."""
-    plan = LoadPlan(base, callers, think, seconds, mix, grace=0.0)
+    plan = LoadPlan(base, callers, think, sizes.settle + sizes.seconds, mix, grace=0.0,
+                    ramp=sizes.settle if think else 0.0)
     run = LoadRun(plan, token=DEV_AUTH_TOKEN)
     generator, served = time.process_time(), tree_cpu_seconds(server)
     summary = run.run()
     generator, served = time.process_time() - generator, tree_cpu_seconds(server) - served
-    steady = steady_summary(run.recorder, summary.window)
+    steady = steady_summary(run.recorder, sizes.settle, summary.window)
     later = sum(summary.errors.values()) - sum(steady.errors.values())
-    return Outcome(label, steady, later, generator, served)
+    return Outcome(label, steady, later, generator, served, summary.requests, summary.elapsed)
 
 
 def _open_files(callers: int) -> str:
@@ -144,32 +158,32 @@ def _run_lines(outcome: Outcome, cores: int) -> list[str]:
     return [f"-- {outcome.label}: {steady.requests} requests in {steady.window:.1f} s "
             f"({steady.per_second:.1f}/s); calls {calls or 'none'}; errors "
             f"{int(_errors(outcome))}",
-            f"   {outcome.cpu_line(cores)}", *text_table(steady), ""]
+            f"   {outcome.cpu_line(cores, outcome.seconds)}", *text_table(steady), ""]
 
 
-def load_section(postgres_url: str | None, folder: Path, sizes: LoadSizes, cores: int,
-                 say: Callable[[str], None], saturation_before: float = SATURATION_BEFORE
-                 ) -> Section:
-    """The three runs against one ``ivr serve`` on a fresh database."""
+def load_section(ivr: Path, postgres_url: str | None, folder: Path, sizes: LoadSizes,
+                 cores: int, say: Callable[[str], None],
+                 saturation_before: float = SATURATION_BEFORE) -> Section:
+    """The three runs against one ``ivr serve`` (of ``ivr``) on a fresh database."""
     limit = _open_files(sizes.capacity_callers)
     mix = load_mix(MIX)
     runs = (("realistic", sizes.realistic_callers, sizes.think),
             ("saturation", sizes.saturation_callers, 0.0),
             ("capacity", sizes.capacity_callers, sizes.think))
     outcomes: list[Outcome] = []
-    with scratch_database(postgres_url, folder, "load") as url:
-        prepare_line(url)
+    with scratch_database(postgres_url, folder, "load") as url, \
+            serving(ivr, url, folder, sizes.workers) as (base, pid):
         add_accounts(url, 0, LOAD_ACCOUNTS)
-        with serving(url, folder, sizes.workers) as (base, pid):
-            for role, callers, think in runs:
-                label = f"{role}, {callers:,} callers, " + (f"{think:g} s think" if think
-                                                             else "no think")
-                say(f"load: {label}, {sizes.seconds:g} s")
-                outcomes.append(run_load(base, pid, mix, callers, think, sizes.seconds,
-                                         label))
+        for role, callers, think in runs:
+            label = f"{role}, {callers:,} callers, " + (f"{think:g} s think" if think
+                                                         else "no think")
+            say(f"load: {label}, {sizes.settle:g} s, then {sizes.seconds:g} s measured")
+            outcomes.append(run_load(base, pid, mix, callers, think, sizes, label))
     database = "postgresql" if postgres_url else "sqlite"
-    lines = [f"`ivr serve --workers {sizes.workers}` on {database}, {LOAD_ACCOUNTS:,} "
-             f"generated accounts; mix {MIX.name}; {limit}", ""]
+    lines = [f"`ivr serve --workers {sizes.workers}` of {line_of(ivr)} on {database}, "
+             f"{LOAD_ACCOUNTS:,} generated accounts; mix {MIX.name}; {limit}",
+             f"each run: {sizes.settle:g} s to settle (callers' first calls spread over them "
+             f"when they think), then {sizes.seconds:g} s measured", ""]
     for outcome in outcomes:
         lines += _run_lines(outcome, cores)
     details = {"database": database, "workers": sizes.workers, "runs": [

@@ -12,11 +12,14 @@ import platform
 import resource
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
 from benchmarks.capacity import ROOT
+
+THIS_IVR = Path(sys.executable).parent / "ivr"  # this checkout's command
 
 
 def _cpu_model() -> str:
@@ -51,13 +54,26 @@ def postgres_version(url: str) -> str:
         engine.dispose()
 
 
-def _commit() -> str:
-    """The checkout's commit, with ``+changes`` when the tree differs from it."""
+def commit_of(folder: Path) -> str:
+    """The commit checked out in ``folder``, with ``+changes`` when the tree differs from it
+    (empty when it is no git checkout)."""
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=False).stdout.strip()
+        try:
+            return subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True,
+                                  check=False).stdout.strip()
+        except OSError:
+            return ""
     commit = git("rev-parse", "--short", "HEAD")
     return f"{commit}+changes" if commit and git("status", "--porcelain") else commit
+
+
+def line_of(ivr: Path) -> str:
+    """Which line an ``ivr`` command is: this checkout's, or another's and its commit."""
+    if ivr == THIS_IVR:
+        return "this checkout's line"
+    checkout = ivr.resolve().parent.parent.parent  # CHECKOUT/.venv/bin/ivr
+    commit = commit_of(checkout)
+    return f"the line of {ivr}" + (f" (commit {commit})" if commit else "")
 
 
 def describe(postgres_url: str | None) -> dict[str, object]:
@@ -72,7 +88,7 @@ def describe(postgres_url: str | None) -> dict[str, object]:
         "python": platform.python_version(),
         "open_files_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
         "load_average": [round(load, 2) for load in os.getloadavg()],
-        "commit": _commit(),
+        "commit": commit_of(ROOT),
     }
 
 

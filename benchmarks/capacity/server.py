@@ -12,7 +12,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,6 @@ import requests
 from benchmarks.capacity.databases import TODAY
 from ivr.config import DEV_AUTH_TOKEN
 
-IVR = Path(sys.executable).parent / "ivr"
 HEALTHY_WITHIN = 90.0  # seconds: migrating and forking workers on a busy machine
 
 
@@ -46,14 +44,17 @@ def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) 
 
 
 @contextlib.contextmanager
-def serving(url: str, folder: Path, workers: int) -> Iterator[tuple[str, int]]:
-    """``ivr serve --workers N`` on ``url`` until the block ends: its base URL and pid."""
+def serving(ivr: Path, url: str, folder: Path,
+            workers: int) -> Iterator[tuple[str, int]]:
+    """``ivr serve --workers N`` on ``url`` until the block ends: its base URL and pid.
+    On an empty database it migrates it and loads the demo accounts first, as it does for
+    an operator."""
     port = free_port()
     environ = {**os.environ, "IVR_DATABASE_URL": url, "IVR_TODAY": TODAY,
                "TWILIO_AUTH_TOKEN": DEV_AUTH_TOKEN, "IVR_SMS_BACKEND": "console"}
     log = folder / "serve.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(IVR), "serve", "--port", str(port), "--workers",
+        process = subprocess.Popen([str(ivr), "serve", "--port", str(port), "--workers",
                                     str(workers)], env=environ, stdout=out,
                                    stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

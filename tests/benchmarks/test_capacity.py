@@ -21,6 +21,7 @@ from benchmarks.capacity.databases import caller_ids, phone_of
 from benchmarks.capacity.figures import FAIL, INFO, NOT_RUN, PASS, Figure, Target, amount
 from benchmarks.capacity.imports import ImportPlan, import_section
 from benchmarks.capacity.load import steady_summary
+from benchmarks.capacity.machine import THIS_IVR
 from ivr.logs import logging_restorer
 from ivr.phones import to_e164
 from ivr.settings_values import normalise_database_url
@@ -152,7 +153,8 @@ def logging_as_it_was() -> Iterator[None]:
 @pytest.mark.slow  # imports as child processes
 def test_a_larger_import_expected_over_the_budget_is_skipped_and_says_how_long(
         import_url: str | None, tmp_path: Path) -> None:
-    section = import_section(import_url, tmp_path, ImportPlan((20, 100_000_000), 300, 60),
+    section = import_section(THIS_IVR, import_url, tmp_path,
+                             ImportPlan((20, 100_000_000), 300, 60),
                              say=lambda _message: None)
     figures = {figure.name: figure for figure in section.figures}
     assert figures["import 20 rows: rows/s"].measured is not None
@@ -165,7 +167,7 @@ def test_a_larger_import_expected_over_the_budget_is_skipped_and_says_how_long(
 @pytest.mark.slow
 def test_an_import_over_its_time_limit_is_stopped_and_not_imported_again(
         import_url: str | None, tmp_path: Path) -> None:
-    section = import_section(import_url, tmp_path, ImportPlan((50,), 0.01, 60),
+    section = import_section(THIS_IVR, import_url, tmp_path, ImportPlan((50,), 0.01, 60),
                              say=lambda _message: None)
     rate, _, again = section.figures
     assert rate.note.startswith("stopped after") and rate.result == NOT_RUN
@@ -193,11 +195,13 @@ def test_generated_accounts_have_real_telephones_a_mix_can_draw_from() -> None:
         caller_ids(5_000)
 
 
-def test_a_load_runs_figures_count_only_the_requests_sent_while_calls_were_started() -> None:
+def test_a_load_runs_figures_count_only_the_requests_sent_once_settled_and_before_the_end(
+        ) -> None:
     recorder = Recorder(clock=lambda: 0.0)
-    recorder.samples = [Sample(0.5, "pin", 0.1), Sample(1.9, "pin", 0.2, "timeout"),
-                        Sample(2.0, "status callback", 3.0)]
-    steady = steady_summary(recorder, window=2.0)
+    recorder.samples = [Sample(0.4, "call start", 9.0), Sample(0.5, "pin", 0.1),
+                        Sample(1.9, "pin", 0.2, "timeout"), Sample(2.0, "status callback", 3.0)]
+    steady = steady_summary(recorder, start=0.5, end=2.0)
     assert steady.requests == 2 and dict(steady.errors) == {"timeout": 1}
     assert steady.overall is not None and steady.overall.slowest == 0.2
-    assert steady.per_second == 1.0
+    assert steady.per_second == 2 / 1.5
+    assert [point.requests for point in steady.series] == [1, 1]
