@@ -1,9 +1,10 @@
 """``python -m benchmarks.capacity``: run every part, print the tables, keep the JSON.
 
 Sizes: the full run is issue 12's (a million accounts, a million rows, a minute a load
-run); ``--quick`` a run of minutes (100,000 accounts and rows, 20 s a load run);
-``--smoke`` the smallest that still produces every figure (the test's). Only the sizes
-differ: every figure is measured the same way at each.
+run, an import stopped after an hour); ``--quick`` a run of minutes (100,000 accounts and
+rows, 20 s a load run, an import stopped after 5 minutes); ``--smoke`` the smallest that
+still produces every figure (the test's). Only the sizes differ: every figure is measured
+the same way at each.
 """
 
 from __future__ import annotations

@@ -8,10 +8,10 @@ own ``ru_maxrss``, from ``wait4``) are measured. Its start-up (Python, the app, 
 connection) is measured once by importing a one-row file, and taken off each size's wall
 time for the rows per second, so 10,000 rows are not judged by the interpreter's start.
 
-An import taking longer than its time limit is stopped: its rows per second is then at
-most the rows over the limit, and is shown as such. The larger size is imported only when
-the smaller one's speed says it would end within the time budget; otherwise it is skipped,
-and the run says how long it would have taken.
+An import taking longer than its time limit is stopped: it has no figure, and its note
+says how slow it was at least. The larger size is imported only when the smaller one's
+speed says it would end within the time budget; otherwise it is skipped, and the run says
+how long it would have taken.
 """
 
 from __future__ import annotations
