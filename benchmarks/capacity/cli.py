@@ -53,8 +53,8 @@ SMOKE = Sizes(TurnSizes(3, 100, 1_000), ImportPlan((50, 100), 300, 300),
               LoadSizes(5, 5, 5, 0.2, 2, 0.5, 2))
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
-    """The command line."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line's options."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.capacity",
                                      description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--database-url", default=os.environ.get("IVR_TEST_DATABASE_URL"),
@@ -79,6 +79,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--saturation-before", type=float, default=SATURATION_BEFORE,
                         metavar="RPS", help="the saturation throughput to double "
                                             f"(default {SATURATION_BEFORE:g}, issue 12's)")
+    return parser
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, checked: a bad option is one ``error:`` line and exit 2."""
+    parser = _parser()
     args = parser.parse_args(argv)
     unknown = set(args.only.split(",")) - set(SECTIONS)
     if unknown:

@@ -161,24 +161,41 @@ def _run_lines(outcome: Outcome, cores: int) -> list[str]:
             f"   {outcome.cpu_line(cores, outcome.seconds)}", *text_table(steady), ""]
 
 
-def load_section(ivr: Path, postgres_url: str | None, folder: Path, sizes: LoadSizes,
-                 cores: int, say: Callable[[str], None],
-                 saturation_before: float = SATURATION_BEFORE) -> Section:
-    """The three runs against one ``ivr serve`` (of ``ivr``) on a fresh database."""
-    limit = _open_files(sizes.capacity_callers)
+def _details(outcomes: list[Outcome]) -> list[dict[str, object]]:
+    """The runs as JSON: what they measured, per turn too, and the CPU they took."""
+    return [{"label": outcome.label, "requests": outcome.steady.requests,
+             "per_second": outcome.steady.per_second, "errors": dict(outcome.steady.errors),
+             "later_errors": outcome.later_errors, "generator_cpu": outcome.generator_cpu,
+             "server_cpu": outcome.server_cpu, "requests_in_whole_run": outcome.requests,
+             "turns": [asdict(stats) for stats in outcome.steady.turns]}
+            for outcome in outcomes]
+
+
+def _run_all(ivr: Path, url: str, folder: Path, sizes: LoadSizes,
+             say: Callable[[str], None]) -> list[Outcome]:
+    """Serve ``url``, add the generated accounts, and make the three runs."""
     mix = load_mix(MIX)
     runs = (("realistic", sizes.realistic_callers, sizes.think),
             ("saturation", sizes.saturation_callers, 0.0),
             ("capacity", sizes.capacity_callers, sizes.think))
     outcomes: list[Outcome] = []
-    with scratch_database(postgres_url, folder, "load") as url, \
-            serving(ivr, url, folder, sizes.workers) as (base, pid):
+    with serving(ivr, url, folder, sizes.workers) as (base, pid):
         add_accounts(url, 0, LOAD_ACCOUNTS)
         for role, callers, think in runs:
             label = f"{role}, {callers:,} callers, " + (f"{think:g} s think" if think
                                                          else "no think")
             say(f"load: {label}, {sizes.settle:g} s, then {sizes.seconds:g} s measured")
             outcomes.append(run_load(base, pid, mix, callers, think, sizes, label))
+    return outcomes
+
+
+def load_section(ivr: Path, postgres_url: str | None, folder: Path, sizes: LoadSizes,
+                 cores: int, say: Callable[[str], None],
+                 saturation_before: float = SATURATION_BEFORE) -> Section:
+    """The three runs against one ``ivr serve`` (of ``ivr``) on a fresh database."""
+    limit = _open_files(sizes.capacity_callers)
+    with scratch_database(postgres_url, folder, "load") as url:
+        outcomes = _run_all(ivr, url, folder, sizes, say)
     database = "postgresql" if postgres_url else "sqlite"
     lines = [f"`ivr serve --workers {sizes.workers}` of {line_of(ivr)} on {database}, "
              f"{LOAD_ACCOUNTS:,} generated accounts; mix {MIX.name}; {limit}",
@@ -186,13 +203,7 @@ def load_section(ivr: Path, postgres_url: str | None, folder: Path, sizes: LoadS
              f"when they think), then {sizes.seconds:g} s measured", ""]
     for outcome in outcomes:
         lines += _run_lines(outcome, cores)
-    details = {"database": database, "workers": sizes.workers, "runs": [
-        {"label": outcome.label, "requests": outcome.steady.requests,
-         "per_second": outcome.steady.per_second, "errors": dict(outcome.steady.errors),
-         "later_errors": outcome.later_errors, "generator_cpu": outcome.generator_cpu,
-         "server_cpu": outcome.server_cpu,
-         "turns": [asdict(stats) for stats in outcome.steady.turns]}
-        for outcome in outcomes]}
     realistic, saturation, capacity = outcomes
     return Section("load", "Load", _figures(realistic, saturation, capacity, saturation_before),
-                   lines, details)
+                   lines, {"database": database, "workers": sizes.workers,
+                           "runs": _details(outcomes)})

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.capacity.cli import main
 from benchmarks.capacity.databases import caller_ids, phone_of
 from benchmarks.capacity.figures import FAIL, INFO, NOT_RUN, PASS, Figure, Target, amount
 from benchmarks.capacity.imports import ImportPlan, import_section
@@ -205,3 +206,26 @@ def test_a_load_runs_figures_count_only_the_requests_sent_once_settled_and_befor
     assert steady.overall is not None and steady.overall.slowest == 0.2
     assert steady.per_second == 2 / 1.5
     assert [point.requests for point in steady.series] == [1, 1]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--only", "turns,speed"], "--only: no part named speed (the parts: turns, import, load)"),
+    (["--database-url", "sqlite:///x.db"], "--database-url: a postgresql:// URL"),
+    (["--ivr", "/nonexistent/ivr"], "--ivr: /nonexistent/ivr is not a command that can be run"),
+])
+def test_a_bad_option_is_one_line_and_exit_2(args: list[str], message: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--smoke", *args])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == \
+        f"python -m benchmarks.capacity: error: {message}"
+
+
+def test_a_database_that_does_not_answer_is_one_error_line_and_exit_1(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(["--smoke", "--database-url", "postgresql://postgres@127.0.0.1:9/none",
+                 "--json", str(tmp_path / "capacity.json")])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1
+    assert not (tmp_path / "capacity.json").exists()
