@@ -9,7 +9,8 @@ runs, one after another, on one server:
 - saturation: a few dozen callers pressing without pause, the most the server answers;
 - a thousand callers pausing about 3 s: issue 12's capacity target.
 
-A run with think time spreads its callers' first calls over its first seconds (``ivr load
+Each run starts once the server is idle (the last run's requests all answered). A run
+with think time spreads its callers' first calls over its first seconds (``ivr load
 --ramp``), as a line's callers are spread, not all dialling at once; the figures count the
 requests sent after those seconds (which also warm the server up) and until the run stops
 starting calls. When it stops, every caller still in a call hangs up at once (``--grace
@@ -29,7 +30,7 @@ from pathlib import Path
 from benchmarks.capacity.databases import add_accounts, scratch_database
 from benchmarks.capacity.figures import Figure, Section, Target
 from benchmarks.capacity.machine import line_of
-from benchmarks.capacity.server import serving, tree_cpu_seconds
+from benchmarks.capacity.server import drained, serving, tree_cpu_seconds
 from ivr.config import DEV_AUTH_TOKEN
 from ivr.sim.load.callers import LoadPlan, LoadRun
 from ivr.sim.load.mix import Mix, load_mix
@@ -184,6 +185,8 @@ def _run_all(ivr: Path, url: str, folder: Path, sizes: LoadSizes,
         for role, callers, think in runs:
             label = f"{role}, {callers:,} callers, " + (f"{think:g} s think" if think
                                                          else "no think")
+            if not drained(pid):
+                say("load: the server was still busy after 2 minutes; measuring anyway")
             say(f"load: {label}, {sizes.settle:g} s, then {sizes.seconds:g} s measured")
             outcomes.append(run_load(base, pid, mix, callers, think, sizes, label))
     return outcomes

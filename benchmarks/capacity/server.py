@@ -92,3 +92,16 @@ def tree_cpu_seconds(root: int) -> float:
         if int(pid) in inside:
             total += seconds
     return total
+
+
+def drained(pid: int, idle_below: float = 0.05, within: float = 120.0) -> bool:
+    """Wait until the server (``pid`` and its workers) uses less than ``idle_below`` of a
+    core over a second: the requests of a run that ended are all answered, and the next run
+    starts on an idle server. Whether it drained ``within`` that many seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        before = tree_cpu_seconds(pid)
+        time.sleep(1.0)
+        if tree_cpu_seconds(pid) - before < idle_below:
+            return True
+    return False
