@@ -9,7 +9,9 @@ runs, one after another, on one server:
 - saturation: a few dozen callers pressing without pause, the most the server answers;
 - a thousand callers pausing about 3 s: issue 12's capacity target.
 
-Each run starts once the server is idle (the last run's requests all answered). A run
+The server is first warmed up by a few callers (every worker's first requests load what
+the later ones reuse). Each run starts once the server is idle (the last run's requests
+all answered). A run
 with think time spreads its callers' first calls over its first seconds (``ivr load
 --ramp``), as a line's callers are spread, not all dialling at once; the figures count the
 requests sent after those seconds (which also warm the server up) and until the run stops
@@ -27,10 +29,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from benchmarks.capacity.databases import add_accounts, scratch_database
 from benchmarks.capacity.figures import Figure, Section, Target
 from benchmarks.capacity.machine import line_of
-from benchmarks.capacity.server import drained, serving, tree_cpu_seconds
+from benchmarks.capacity.server import (
+    database_cpu_seconds,
+    drained,
+    serving,
+    tree_cpu_seconds,
+)
 from ivr.config import DEV_AUTH_TOKEN
 from ivr.sim.load.callers import LoadPlan, LoadRun
 from ivr.sim.load.mix import Mix, load_mix
@@ -42,6 +51,7 @@ LOAD_ACCOUNTS = 10_000  # the mix's callers are the first 10,000 generated accou
 # Issue 12: saturated, the server answered about 215 requests a second before it.
 SATURATION_BEFORE = 215.0
 P99_TARGET_MS = 250.0
+WARM_UP_CALLERS = 8  # before the runs, for as long as a run settles: every worker's first calls
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,7 @@ class Outcome:
     later_errors: int
     generator_cpu: float
     server_cpu: float
+    database_cpu: float  # 0: a database on another machine (or SQLite, in the server)
     requests: int  # in the whole run, which the CPU times are for
     seconds: float  # the whole run
 
@@ -75,9 +86,12 @@ class Outcome:
         """How much CPU the server and the generator used over the ``seconds`` the whole
         run took: per request, and of the cores."""
         requests = max(self.requests, 1)
+        database = "" if not self.database_cpu else (
+            f"; PostgreSQL {self.database_cpu / requests * 1000:.1f} ms a request, "
+            f"{self.database_cpu / seconds:.2f} cores")
         return (f"over the whole run, server CPU {self.server_cpu / requests * 1000:.1f} ms "
-                f"a request, {self.server_cpu / seconds:.2f} of {cores} cores; load "
-                f"generator {self.generator_cpu / requests * 1000:.1f} ms a request, "
+                f"a request, {self.server_cpu / seconds:.2f} of {cores} cores{database}; "
+                f"load generator {self.generator_cpu / requests * 1000:.1f} ms a request, "
                 f"{self.generator_cpu / seconds:.2f} cores")
 
 
@@ -91,18 +105,34 @@ def steady_summary(recorder: Recorder, start: float, end: float) -> LoadSummary:
     return summarise(steady, end - start, end - start)
 
 
-def run_load(base: str, server: int, mix: Mix, callers: int, think: float,
-             sizes: LoadSizes, label: str) -> Outcome:
+@dataclass(frozen=True)
+class Served:
+    """The line a run loads: its base URL, its server's pid, its PostgreSQL database's name
+    (None: SQLite)."""
+
+    base: str
+    pid: int
+    database: str | None
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds used so far by the server and by its database."""
+        database = 0.0 if self.database is None else database_cpu_seconds(self.database)
+        return tree_cpu_seconds(self.pid), database
+
+
+def run_load(line: Served, mix: Mix, callers: int, think: float, sizes: LoadSizes,
+             label: str) -> Outcome:
     """One run of the generator; what it measured and what it cost."""
-    plan = LoadPlan(base, callers, think, sizes.settle + sizes.seconds, mix, grace=0.0,
+    plan = LoadPlan(line.base, callers, think, sizes.settle + sizes.seconds, mix, grace=0.0,
                     ramp=sizes.settle if think else 0.0)
     run = LoadRun(plan, token=DEV_AUTH_TOKEN)
-    generator, served = time.process_time(), tree_cpu_seconds(server)
+    generator, (served, stored) = time.process_time(), line.cpu()
     summary = run.run()
-    generator, served = time.process_time() - generator, tree_cpu_seconds(server) - served
+    after = line.cpu()
     steady = steady_summary(run.recorder, sizes.settle, summary.window)
     later = sum(summary.errors.values()) - sum(steady.errors.values())
-    return Outcome(label, steady, later, generator, served, summary.requests, summary.elapsed)
+    return Outcome(label, steady, later, time.process_time() - generator, after[0] - served,
+                   after[1] - stored, summary.requests, summary.elapsed)
 
 
 def _open_files(callers: int) -> str:
@@ -167,7 +197,8 @@ def _details(outcomes: list[Outcome]) -> list[dict[str, object]]:
     return [{"label": outcome.label, "requests": outcome.steady.requests,
              "per_second": outcome.steady.per_second, "errors": dict(outcome.steady.errors),
              "later_errors": outcome.later_errors, "generator_cpu": outcome.generator_cpu,
-             "server_cpu": outcome.server_cpu, "requests_in_whole_run": outcome.requests,
+             "server_cpu": outcome.server_cpu, "database_cpu": outcome.database_cpu,
+             "requests_in_whole_run": outcome.requests,
              "turns": [asdict(stats) for stats in outcome.steady.turns]}
             for outcome in outcomes]
 
@@ -182,13 +213,18 @@ def _run_all(ivr: Path, url: str, folder: Path, sizes: LoadSizes,
     outcomes: list[Outcome] = []
     with serving(ivr, url, folder, sizes.workers) as (base, pid):
         add_accounts(url, 0, LOAD_ACCOUNTS)
+        line = Served(base, pid, make_url(url).database if url.startswith("postgresql")
+                       else None)
+        say(f"load: warming the server up ({WARM_UP_CALLERS} callers, {sizes.settle:g} s)")
+        LoadRun(LoadPlan(base, WARM_UP_CALLERS, 0.0, sizes.settle, mix, grace=0.0),
+                token=DEV_AUTH_TOKEN).run()
         for role, callers, think in runs:
             label = f"{role}, {callers:,} callers, " + (f"{think:g} s think" if think
                                                          else "no think")
             if not drained(pid):
                 say("load: the server was still busy after 2 minutes; measuring anyway")
             say(f"load: {label}, {sizes.settle:g} s, then {sizes.seconds:g} s measured")
-            outcomes.append(run_load(base, pid, mix, callers, think, sizes, label))
+            outcomes.append(run_load(line, mix, callers, think, sizes, label))
     return outcomes
 
 

@@ -2,8 +2,10 @@
 
 The server is started as an operator starts it (``ivr serve --workers N``: gunicorn, its
 workers, their threads), with its log in the run's folder. Its CPU time is read from
-``/proc`` for the server and every process under it, so a run can say how much CPU each
-request cost the server, and how much the load generator took from the same cores.
+``/proc`` for the server and every process under it, and for the PostgreSQL backends
+serving its database when they run on this machine, so a run can say how much CPU each
+request cost the line and its database, and how much the load generator took from the
+same cores.
 """
 
 from __future__ import annotations
@@ -91,6 +93,24 @@ def tree_cpu_seconds(root: int) -> float:
     for pid, (_, seconds) in stats.items():
         if int(pid) in inside:
             total += seconds
+    return total
+
+
+def database_cpu_seconds(database: str) -> float:
+    """CPU seconds used so far by the PostgreSQL backends serving ``database`` on this
+    machine (told by their process titles: ``postgres: ... USER DATABASE HOST STATE``); 0
+    when the server is elsewhere. Connections the pool keeps last the whole run; one closed
+    meanwhile takes its seconds with it, so this is at least what the database used."""
+    total = 0.0
+    for pid in (name for name in os.listdir("/proc") if name.isdigit()):
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+        except OSError:
+            continue
+        if title.startswith("postgres:") and f" {database} " in title and \
+                (stat := _stat(pid)) is not None:
+            total += stat[1]
     return total
 
 
