@@ -23,6 +23,7 @@ from ivr.db import db
 from ivr.errors import ConfigError, ImportRowError
 from ivr.logs import configure_logging, logging_restorer
 from ivr.ops.accounts_import import import_accounts
+from ivr.ops.cpus import MAX_WORKERS, default_workers
 from ivr.ops.exports import export_accounts_csv, export_audit_csv, export_sms_csv
 from ivr.ops.migrate import upgrade
 from ivr.ops.server import serve
@@ -50,7 +51,8 @@ def db_upgrade_command() -> str:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+@click.option("--workers", default=default_workers, type=click.IntRange(1, MAX_WORKERS),
+              show_default="one per CPU this process may use",
               help="Gunicorn worker processes (each runs 4 threads).")
 @click.option("--no-demo", is_flag=True,
               help="Do not load demo accounts into an empty database (never loaded when "

@@ -18,10 +18,15 @@ from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.ops.background import OutboxWorker
+from ivr.ops.cpus import default_workers
 from ivr.ops.demo import has_accounts, load_demo
 from ivr.ops.migrate import upgrade
 from ivr.sms.backends import make_sms_backend
 
+# Threads per worker: a turn holds the interpreter lock while it computes, so threads add no
+# CPU; they keep the process answering while a request waits on PostgreSQL or a gateway.
+# Four, with the outbox thread, stay within SQLAlchemy's pool of 5 connections a process
+# (more would open and close a connection per request beyond it).
 THREADS = 4
 # Twilio gives up on a webhook after 15 s; a worker stuck for twice that is wedged.
 TIMEOUT_SECONDS = 30
@@ -130,9 +135,11 @@ def check_port_free(host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, workers: int = 2,
+def serve(app: Flask, host: str = "127.0.0.1", port: int = 5000, workers: int | None = None,
           load_demo_data: bool = True) -> None:
-    """Prepare the database and serve ``app`` with gunicorn until interrupted."""
+    """Prepare the database and serve ``app`` with gunicorn until interrupted, with
+    ``workers`` processes (one per usable CPU when not given: :mod:`ivr.ops.cpus`)."""
+    workers = workers or default_workers()
     # Fail now with a clear message rather than in every worker after fork.
     make_sms_backend(settings_of(app))
     check_port_free(host, port)

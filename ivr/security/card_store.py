@@ -22,17 +22,22 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from models import CardEntry, utcnow
+
+# Each database's INSERT that can update the row it collides with instead (see :func:`put`).
+_UPSERTS: dict[str, Callable[[type[CardEntry]], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 log = logging.getLogger(__name__)
 
@@ -116,28 +121,17 @@ def put(session: Session, key: bytes, call_sid: str, details: Keyed,
         now: datetime | None = None) -> None:
     """Keep ``details`` for ``call_sid``, replacing what it had (``created_at`` stays).
 
-    Update first; when there is no row yet, insert it inside a savepoint. Two writers
-    inserting for one call at once collide on the primary key: the loser updates instead.
+    One statement, an insert that updates the call's row if it has one (``ON CONFLICT DO
+    UPDATE``, on SQLite and PostgreSQL alike): two writers for one call at once never both
+    insert, the second replaces what the first wrote.
     """
     now = now or utcnow()
-    for _ in range(3):
-        nonce, ciphertext = _seal(key, call_sid, details)
-        # A card changed (or started again) is no payment's yet.
-        values = {"nonce": nonce, "ciphertext": ciphertext, "updated_at": now,
-                  "payment_key": None}
-        replaced = session.execute(
-            update(CardEntry).where(CardEntry.call_sid == call_sid).values(**values)
-            .execution_options(synchronize_session=False))
-        if getattr(replaced, "rowcount", 0):
-            return
-        try:
-            with session.begin_nested():
-                session.execute(insert(CardEntry).values(call_sid=call_sid, created_at=now,
-                                                         **values))
-            return
-        except IntegrityError:
-            continue  # another writer inserted this call's row first: replace it
-    raise RuntimeError("could not store the card being keyed")
+    nonce, ciphertext = _seal(key, call_sid, details)
+    # A card changed (or started again) is no payment's yet.
+    values = {"nonce": nonce, "ciphertext": ciphertext, "updated_at": now, "payment_key": None}
+    insert = _UPSERTS[session.get_bind().dialect.name](CardEntry)
+    session.execute(insert.values(call_sid=call_sid, created_at=now, **values)
+                    .on_conflict_do_update(index_elements=[CardEntry.call_sid], set_=values))
 
 
 def get(session: Session, key: bytes, call_sid: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,6 +20,7 @@ from ivr.config import override_settings, settings_of
 from ivr.db import db
 from ivr.ops import server
 from ivr.ops.background import OutboxWorker
+from ivr.ops.cpus import usable_cpus
 from ivr.payments import ledger
 from ivr.sms.outbox import queue_text
 from models import Account, Payment, SmsMessage
@@ -330,6 +332,18 @@ def test_serve_no_demo_leaves_empty_database_empty(
     assert (options["timeout"], options["accesslog"]) == (30, "-")
     assert "listening on http://127.0.0.1:5055" in result.stderr
     assert "try: .venv/bin/ivr call --url http://127.0.0.1:" in result.stderr
+
+
+def test_serve_runs_one_worker_per_usable_cpu_by_default(
+        app: Flask, runner: FlaskCliRunner, gunicorn_runs: list[dict[str, Any]],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    result = runner.invoke(args=["serve", "--no-demo"])
+
+    assert result.exit_code == 0, result.output
+    [options] = gunicorn_runs
+    assert options["workers"] == usable_cpus() >= 1
+    assert f"({usable_cpus()} workers)" in result.stderr
 
 
 def test_serve_loads_demo_into_empty_database(

@@ -85,7 +85,7 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
     "PIN wrong": (Budget(8, 9, 1), Budget(7, 9, 1)),
     "menu: more options": (Budget(6, 7, 1), Budget(5, 7, 1)),
     "menu: balance": (Budget(6, 7, 1), Budget(5, 7, 1)),
-    "card number": (Budget(8, 9, 1), Budget(7, 9, 1)),
+    "card number": (Budget(5, 6, 1), Budget(4, 6, 1)),
     "authorise, new card": (Budget(39, 44, 5), Budget(34, 44, 5)),
     "authorise, saved checking": (Budget(37, 42, 5), Budget(32, 42, 5)),
     "after the payment: more options": (Budget(5, 6, 1), Budget(4, 6, 1)),
