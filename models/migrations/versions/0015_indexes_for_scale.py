@@ -81,7 +81,8 @@ def _watch_settled_debits() -> None:
                payments.c.settled_at >= utcnow() - LATE_RETURNS)
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":  # weeks of debits on a large line: one statement
-        day_after = sa.literal_column("returns_checked_at + interval '1 day'")  # RECHECK
+        day_after = sa.literal_column("returns_checked_at + interval '1 day'",  # RECHECK
+                                      models.base.UTCDateTime())
         bind.execute(sa.update(payments).where(*watched).values(
             returns_recheck_at=sa.func.coalesce(day_after, payments.c.settled_at)))
         return
