@@ -35,7 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import Row, Select, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -105,10 +105,16 @@ def reconcile(sessions: SessionFactory, gateway: PaymentGateway,
 
 def in_doubt(now: datetime, after: Row[int] | None = None) -> Select[int]:
     """The next batch of payments in doubt after ``after``, in id order: every ``unknown``
-    one, and every ``processing`` one older than :data:`GRACE`."""
+    one, and every ``processing`` one older than :data:`GRACE`.
+
+    The statuses are written into the SQL, not sent as parameters: a plan PostgreSQL makes
+    once for any parameters (for a statement psycopg has prepared) would otherwise take them
+    for common ones, and read the payments in id order, all ten million, to find a few."""
+    unknown, processing = (literal(status, literal_execute=True)
+                           for status in (UNKNOWN, PROCESSING))
     query = (select(Payment.id).where(or_(
-                Payment.status == UNKNOWN,
-                (Payment.status == PROCESSING) & (Payment.processing_since < now - GRACE)))
+                Payment.status == unknown,
+                (Payment.status == processing) & (Payment.processing_since < now - GRACE)))
              .order_by(Payment.id).limit(BATCH))
     return query if after is None else query.where(Payment.id > after.id)
 

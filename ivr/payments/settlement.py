@@ -34,7 +34,7 @@ from ivr.payments.batches import BATCH, each_row
 from ivr.payments.gateways.base import PaymentGateway, Settlement
 from ivr.sms.payment_texts import RETURN_CODES, text_payer
 from models import Account, Payment, utcnow
-from models.payment import APPROVED, BANK, PENDING, RETURNED, SAVED_BANK
+from models.payment import APPROVED, PENDING, RETURNED
 
 log = logging.getLogger(__name__)
 
@@ -97,14 +97,14 @@ def pending_to_settle(after: Row[int, str | None] | None = None,
 
 def settled_to_recheck(now: datetime, after: Recheck | None = None,
                        ) -> Select[int, str | None, datetime | None, datetime | None]:
-    """The next :data:`BATCH` approved bank debits due to be asked about again, after
-    ``after``, soonest due first: by their index on ``returns_recheck_at``. Those past their
-    window come too, to be taken out of it (:func:`_recheck_one`)."""
+    """The next :data:`BATCH` settled bank debits due to be asked about again, after
+    ``after``, soonest due first: by their index on ``returns_recheck_at``, which only
+    approved bank debits with a reference have (:func:`_settle_one` sets it, :func:`_return`
+    clears it). Those past their window come too, to be taken out of it
+    (:func:`_recheck_one`)."""
     query = (select(Payment.id, Payment.gateway_reference, Payment.settled_at,
                     Payment.returns_recheck_at)
-             .where(Payment.returns_recheck_at <= now,
-                    Payment.status == APPROVED, Payment.method.in_((BANK, SAVED_BANK)),
-                    Payment.gateway_reference.is_not(None))
+             .where(Payment.returns_recheck_at <= now)
              .order_by(Payment.returns_recheck_at, Payment.id).limit(BATCH))
     if after is None:
         return query

@@ -119,15 +119,18 @@ def approved_debit(app: Flask, account_id: int, reference: str, settled_ago: tim
                    checked_ago: timedelta | None = None, **fields: Any) -> int:
     """An approved bank debit (as settlement leaves one) settled ``settled_ago``, last asked
     about late returns ``checked_ago`` (never, when None: as migration 0015 leaves a debit
-    settled before 0009 kept when it was asked, it is due at once)."""
+    settled before 0009 kept when it was asked, it is due at once). Other ``fields`` make it
+    another payment, or a card's, which settlement never asks about (no ``returns_recheck_at``)."""
     checked = None if checked_ago is None else START - checked_ago
     values: dict[str, Any] = {
         "account_id": account_id, "amount_cents": 1000, "status": "approved",
         "method": "saved_bank", "idempotency_key": f"key-{reference}",
         "gateway_reference": f"sbx-ach-settle-{reference}", "settled_at": START - settled_ago,
-        "returns_checked_at": checked,
-        "returns_recheck_at": START - settled_ago if checked is None else checked + RECHECK}
-    return save_row(app, Payment(**(values | fields)))
+        "returns_checked_at": checked} | fields
+    watched = (values["status"], values["method"]) == ("approved", "saved_bank")
+    values["returns_recheck_at"] = None if not watched else \
+        START - settled_ago if checked is None else checked + RECHECK
+    return save_row(app, Payment(**values))
 
 
 def test_settled_debits_are_asked_about_within_the_window_once_a_day(
