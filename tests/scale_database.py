@@ -61,9 +61,12 @@ def scale_url(test_url: str) -> URL:
 
 
 def fingerprint() -> str:
-    """What the database is built from: the migrations' head, the generator and this module."""
+    """What the database is built from: the migrations (their head, and what they say), the
+    generator and this module."""
     head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
-    sources = Path(scale_data.__file__).read_bytes() + Path(__file__).read_bytes()
+    migrations = sorted((MIGRATIONS_DIR / "versions").glob("*.py"))
+    sources = b"".join(path.read_bytes() for path in
+                       [*migrations, Path(scale_data.__file__), Path(__file__)])
     return f"{head}:{hashlib.sha256(sources).hexdigest()[:16]}"
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from flows.money import convenience_fee
-from ivr.db import lock, locked
+from ivr.db import inline, lock, locked
 from ivr.errors import LedgerError, NotPayable, StatusChanged
 from ivr.payments.confirmations import dollars_text, new_confirmation_number
 from ivr.security.audit import record
@@ -80,7 +80,8 @@ def check_transition(before: str, after: str) -> None:
 def held_cents(session: Session, account_id: int) -> int:
     """What the account's payments in flight (processing or unknown) may have taken."""
     held = session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
-                          .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
+                          .where(Payment.account_id == account_id,
+                                 Payment.status.in_([inline(status) for status in sorted(HELD)])))
     return int(held or 0)
 
 

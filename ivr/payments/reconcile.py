@@ -35,11 +35,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, Select, literal, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.db import SessionFactory, transaction
+from ivr.db import SessionFactory, inline, transaction
 from ivr.errors import ChargeOutOfSight, GatewayError, GatewayOutcomeUnknown
 from ivr.payments import charges
 from ivr.payments.batches import BATCH, each_row
@@ -107,14 +107,11 @@ def in_doubt(now: datetime, after: Row[int] | None = None) -> Select[int]:
     """The next batch of payments in doubt after ``after``, in id order: every ``unknown``
     one, and every ``processing`` one older than :data:`GRACE`.
 
-    The statuses are written into the SQL, not sent as parameters: a plan PostgreSQL makes
-    once for any parameters (for a statement psycopg has prepared) would otherwise take them
-    for common ones, and read the payments in id order, all ten million, to find a few."""
-    unknown, processing = (literal(status, literal_execute=True)
-                           for status in (UNKNOWN, PROCESSING))
+    The statuses are written into the SQL (:func:`ivr.db.inline`): a generic plan would take
+    them for common ones, and read the payments in id order, all ten million, to find a few."""
     query = (select(Payment.id).where(or_(
-                Payment.status == unknown,
-                (Payment.status == processing) & (Payment.processing_since < now - GRACE)))
+                Payment.status == inline(UNKNOWN),
+                (Payment.status == inline(PROCESSING)) & (Payment.processing_since < now - GRACE)))
              .order_by(Payment.id).limit(BATCH))
     return query if after is None else query.where(Payment.id > after.id)
 

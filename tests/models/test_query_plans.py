@@ -84,15 +84,14 @@ def test_each_scenario_sent_its_queries(explained: list[Explained]) -> None:
 
 
 @pytest.mark.parametrize("account", [HEAVY_ACCOUNT, EMPTY_ACCOUNT])
-def test_without_its_indexes_the_history_reads_the_payments_of_others(scale: Build,
+def test_without_its_index_the_history_reads_the_payments_of_others(scale: Build,
                                                                       account: int) -> None:
-    # The bound bites: the history query, planned without the indexes that lead with the
-    # account (dropped inside the transaction, which puts them back when it rolls back).
+    # The bound bites: the history query, planned without the index of an account's payments
+    # by date (dropped inside the transaction, which puts it back when it rolls back).
     engine = create_engine(scale.url)
     try:
         with engine.connect() as connection, connection.begin() as outer:
-            for index in ("ix_payments_account_id_created_at", "ix_payments_account_id_status"):
-                connection.execute(text(f"DROP INDEX {index}"))
+            connection.execute(text("DROP INDEX ix_payments_account_id_created_at"))
             recorder = PlanRecorder(connection)
             scenarios = Scenarios(connection, recorder, utcnow(), scale.built_at)
             with scenarios.ports("history") as ports:

@@ -4,7 +4,7 @@ Every query a webhook turn or a batch job makes finds its rows by an index that 
 than it returns (tests/models/test_query_plans.py holds it to that on a generated dataset):
 
 - payments: an account's payments newest first (its history, its last day's declines), an
-  account's payments in a status (held amounts, scheduled payments), the batch jobs' queues
+  account's open payments (held amounts, scheduled payments), the batch jobs' queues
   by status in id order and scheduled payments by due date; each replaces an index it leads
   with (account_id, status, scheduled_for). A settled bank debit's next late-return check,
   ``returns_recheck_at``, replaces the index on ``settled_at``: only the debits still watched
@@ -32,6 +32,7 @@ depends_on = None
 RECHECK_NOT_NULL = sa.text("returns_recheck_at IS NOT NULL")
 KEEP_NOT_NULL = sa.text("keep_token IS NOT NULL")
 OPEN_CALL = sa.text("ended_at IS NULL")
+OPEN = sa.text("status IN ('scheduled', 'processing', 'unknown')")  # models.payment.OPEN
 LATE_RETURNS = timedelta(days=65)  # ivr.payments.settlement.LATE_RETURNS when this was written
 RECHECK = timedelta(days=1)  # ivr.payments.settlement.RECHECK
 
@@ -47,7 +48,8 @@ def upgrade() -> None:
         batch_op.drop_index("ix_payments_scheduled_for")
         batch_op.drop_index("ix_payments_settled_at")
         batch_op.create_index("ix_payments_account_id_created_at", ["account_id", "created_at"])
-        batch_op.create_index("ix_payments_account_id_status", ["account_id", "status"])
+        batch_op.create_index("ix_payments_account_id_open", ["account_id", "status"],
+                              sqlite_where=OPEN, postgresql_where=OPEN)
         batch_op.create_index("ix_payments_status_id", ["status", "id"])
         batch_op.create_index("ix_payments_status_scheduled_for",
                               ["status", "scheduled_for", "id"])
@@ -108,7 +110,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_payments_returns_recheck_at")
         batch_op.drop_index("ix_payments_status_scheduled_for")
         batch_op.drop_index("ix_payments_status_id")
-        batch_op.drop_index("ix_payments_account_id_status")
+        batch_op.drop_index("ix_payments_account_id_open")
         batch_op.drop_index("ix_payments_account_id_created_at")
         batch_op.create_index("ix_payments_settled_at", ["settled_at"])
         batch_op.create_index("ix_payments_scheduled_for", ["scheduled_for"])
