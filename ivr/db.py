@@ -8,7 +8,17 @@ from contextlib import contextmanager
 from typing import Any, TypeVar, TypeVarTuple
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, ExceptionContext, Select, create_engine, event, func, select
+from sqlalchemy import (
+    BindParameter,
+    Engine,
+    ExceptionContext,
+    Select,
+    create_engine,
+    event,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
@@ -41,6 +51,15 @@ def locked(statement: Select[*Columns],
     """
     return (statement.with_for_update(skip_locked=skip_locked)
             .execution_options(populate_existing=True))
+
+
+def inline(value: str) -> BindParameter[str]:
+    """``value`` written into the SQL instead of sent as a parameter, for a constant a partial
+    index's predicate or the planner's statistics must see: a plan PostgreSQL makes once for
+    any parameters (a generic plan, for a statement psycopg has prepared) cannot use an index
+    for ``status IN ('processing', 'unknown')`` when the statuses are parameters, and guesses
+    them common."""
+    return literal(value, literal_execute=True)
 
 
 def lock(session: Session, model: type[Model], ident: int) -> Model:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,8 @@ class Account(Base):
     """
 
     __tablename__ = "accounts"
+    # The daily run finds the accounts whose AutoPay is due by due date, a batch at a time.
+    __table_args__ = (Index("ix_accounts_due_date_id", "due_date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_number: Mapped[str] = mapped_column(String(20), unique=True)

@@ -14,7 +14,11 @@ class AuditEvent(Base):
     """One security-relevant event. Never a card number, security code or PIN."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_actor_at", "actor", "at"),)
+    # A caller ID's recent failures of one kind (the throttle on guessing, counted on every
+    # PIN and account number keyed): found without reading its other events, which for
+    # "caller:withheld" are every withheld caller's.
+    __table_args__ = (Index("ix_audit_events_actor_action_outcome_at", "actor", "action",
+                            "outcome", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

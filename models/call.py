@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -20,6 +20,11 @@ class CallSession(Base):
     """
 
     __tablename__ = "call_sessions"
+    # Calls not ended, by when they were last heard of: housekeeping's abandoned calls (the
+    # ended ones, nearly all of them, are not in it).
+    __table_args__ = (Index("ix_call_sessions_open_updated_at", "updated_at",
+                            sqlite_where=text("ended_at IS NULL"),
+                            postgresql_where=text("ended_at IS NULL")),)
     # Caller and called IDs may be SIP URIs ("sip:alice@example.com;transport=tls"), not
     # only E.164 numbers; a status callback's CallStatus is cut to what the column holds.
     CALLER_ID_LENGTH: ClassVar[int] = 255

@@ -29,7 +29,7 @@ class CardEntry(Base):
     call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     nonce: Mapped[bytes] = mapped_column(LargeBinary(12))  # fresh for every write
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)  # includes GCM's 16-byte tag
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The payment written ahead with this card: only its outcome deletes it (the call may be
     # keying another card, for another payment, when an earlier one is settled).

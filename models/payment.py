@@ -39,6 +39,10 @@ SAVED_BANK = "saved_bank"
 METHODS = (CARD, BANK, SAVED_CARD, SAVED_BANK, "check", "cash")
 
 
+# Statuses a payment leaves: the predicate of the index of an account's open payments.
+OPEN = text(f"status IN ('{SCHEDULED}', '{PROCESSING}', '{UNKNOWN}')")
+
+
 class Payment(Base):
     """One payment. Only a card's brand and last four, a bank account's type and last four.
 
@@ -57,16 +61,40 @@ class Payment(Base):
         Index("uq_payments_gateway_reference", "gateway_reference", unique=True,
               sqlite_where=text("gateway_reference IS NOT NULL"),
               postgresql_where=text("gateway_reference IS NOT NULL")),
+        # What a line of a million accounts and ten million payments looks rows up by (the
+        # README's "Indexes"; tests/models/test_explain.py holds every query of a turn or a
+        # batch job to a few hundred rows). An account's payments newest first: its history
+        # and its declines of the last day.
+        Index("ix_payments_account_id_created_at", "account_id", "created_at"),
+        # An account's payments still open: what those in flight hold, those scheduled (it may
+        # have thousands in other statuses). Partial, so that it is small, and no plan made
+        # for any status (a generic plan) takes it for the history: the queries using it
+        # write their statuses into the SQL (ivr.db.inline).
+        Index("ix_payments_account_id_open", "account_id", "status",
+              sqlite_where=OPEN, postgresql_where=OPEN),
+        # The batch jobs' queues, each read in id order a batch at a time: payments in doubt
+        # (reconcile) and bank debits pending (settlement).
+        Index("ix_payments_status_id", "status", "id"),
+        # Scheduled payments by due date, a batch at a time (the scheduled run).
+        Index("ix_payments_status_scheduled_for", "status", "scheduled_for", "id"),
+        # Settled debits still to be asked about late returns, by when they are next due.
+        Index("ix_payments_returns_recheck_at", "returns_recheck_at", "id",
+              sqlite_where=text("returns_recheck_at IS NOT NULL"),
+              postgresql_where=text("returns_recheck_at IS NOT NULL")),
+        # A new method a call paid with, to keep on file: a token only while the call lasts.
+        Index("ix_payments_keep_token", "keep_token",
+              sqlite_where=text("keep_token IS NOT NULL"),
+              postgresql_where=text("keep_token IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     # One key per charge attempt; the gateway gets the same key, so a replay never charges twice.
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
     fee_cents: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    status: Mapped[str] = mapped_column(String(16))
     decline_code: Mapped[str | None] = mapped_column(String(40))
     confirmation_number: Mapped[str | None] = mapped_column(String(12), unique=True)
     method: Mapped[str] = mapped_column(String(16), default=CARD)
@@ -76,7 +104,7 @@ class Payment(Base):
     bank_last4: Mapped[str | None] = mapped_column(String(4))
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("saved_payment_methods.id"))
     arrangement_id: Mapped[int | None] = mapped_column(ForeignKey("arrangements.id"), index=True)
-    scheduled_for: Mapped[date | None] = mapped_column(Date, index=True)
+    scheduled_for: Mapped[date | None] = mapped_column(Date)
     # NACHA telephone-initiated entries: the authorisation read to the caller (the words said,
     # ending with the key to press), when they agreed, and the key they pressed to agree.
     authorization_text: Mapped[str | None] = mapped_column(Text)
@@ -99,10 +127,14 @@ class Payment(Base):
     # Where the result is texted (E.164); for scheduled payments, the number that scheduled it.
     notify_number: Mapped[str | None] = mapped_column(String(16))
     # When a bank debit was recorded settled: for the age-bounded look for late returns.
-    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When settlement last asked the gateway whether a settled debit came back (late returns
     # are looked for once a day, not on every run).
     returns_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When settlement asks that next (a day after it last did); None once it never will again
+    # (the debit came back, or its window for late returns has passed). Only the debits still
+    # watched are in its index, however many settled over the years.
+    returns_recheck_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
@@ -28,11 +28,15 @@ class SmsMessage(Base):
     """
 
     __tablename__ = "sms_outbox"
+    # The next message due in a status (queued to send, or sending past its lease), without
+    # reading the millions already sent.
+    __table_args__ = (Index("ix_sms_outbox_status_next_attempt_at", "status", "next_attempt_at",
+                            "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_number: Mapped[str] = mapped_column(String(16))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(16))  # the provider's, e.g. 21211

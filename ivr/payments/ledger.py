@@ -25,7 +25,7 @@ from sqlalchemy import CursorResult, Select, SQLColumnExpression, func, select, 
 from sqlalchemy.orm import Session
 
 from flows.money import convenience_fee
-from ivr.db import lock, locked
+from ivr.db import inline, lock, locked
 from ivr.errors import LedgerError, NotPayable, StatusChanged
 from ivr.payments.confirmations import dollars_text, new_confirmation_number
 from ivr.security.audit import record
@@ -81,7 +81,8 @@ def held_query(account_id: int | SQLColumnExpression[int]) -> Select[int]:
     """SQL for what the account's payments in flight (processing or unknown) may have taken;
     ``account_id`` may be a column, to read it beside the account in one statement."""
     return (select(func.coalesce(func.sum(Payment.amount_cents), 0))
-            .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
+            .where(Payment.account_id == account_id,
+                   Payment.status.in_([inline(status) for status in sorted(HELD)])))
 
 
 def held_cents(session: Session, account_id: int) -> int:

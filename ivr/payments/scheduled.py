@@ -13,6 +13,9 @@ A machine that dies between 1 and 3 leaves the row ``processing`` with its amoun
 ``ivr payments reconcile`` looks the charge up by its key after its grace period. A key is
 never sent again by a later run. A gateway that refuses the request (nothing was charged)
 fails the payment, and the payer is texted to pay another way.
+
+The payments due, and the accounts whose AutoPay is, are read a batch at a time
+(:mod:`ivr.payments.batches`): a first of the month may have thousands.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.db import SessionFactory, lock, locked, transaction
 from ivr.payments import charges, ledger
+from ivr.payments.batches import BATCH, each_row
 from ivr.payments.gateways.base import PaymentGateway
 from ivr.settings_values import DEFAULT_TIMEZONE, Fee
 from ivr.sms.payment_texts import AMOUNT_CHANGED, text_payer
@@ -57,6 +61,9 @@ AUTOPAY_PREFIX = "autopay-"
 # AutoPay charges a due date on that day, or on a later run within these days (a missed run,
 # or a payment in flight that covered it and then failed).
 AUTOPAY_DAYS = timedelta(days=3)
+# Accounts read per query for AutoPay: each is read through the accounts due, of which only
+# some have AutoPay (a third reads about 300 accounts for 100).
+AUTOPAY_BATCH = 100
 _LINE_ZONE = ZoneInfo(DEFAULT_TIMEZONE)  # the biller's zone when IVR_TIMEZONE is unset
 
 
@@ -101,14 +108,13 @@ def run_scheduled(sessions: SessionFactory, gateway: PaymentGateway, run_date: d
     (``IVR_CONVENIENCE_FEE``) is worked out again on a payment whose amount is cut, never
     above the fee written with it (see :func:`ledger.claim`).
     """
-    with transaction(sessions) as session:
-        claims = [_bind(_claim_due, payment_id, now, fee)
-                  for payment_id in _due_ids(session, run_date)]
-    outcomes = Counter(_process(sessions, gateway, claim, now) for claim in claims)
+    due = each_row(sessions, lambda after: due_payments(run_date, after))
+    outcomes = Counter(_process(sessions, gateway, _bind(_claim_due, row.id, now, fee), now)
+                       for row in due)
     # AutoPay after scheduled payments, so it charges only what they left owing.
-    outcomes.update(_process(sessions, gateway, _bind(_create_autopay, account_id, now, zone),
-                             now)
-                    for account_id in _autopay_account_ids(sessions, run_date))
+    autopay = each_row(sessions, lambda after: autopay_accounts(run_date, after), AUTOPAY_BATCH)
+    outcomes.update(_process(sessions, gateway, _bind(_create_autopay, row.id, now, zone), now)
+                    for row in autopay)
     return RunSummary(approved=outcomes[APPROVED],
                       declined=outcomes[DECLINED] + outcomes[FAILED],
                       pending=outcomes[PENDING], skipped=outcomes[SKIPPED] + outcomes[CANCELLED],
@@ -119,23 +125,33 @@ def _bind(step: Callable[..., _ToCharge | str | None], *args: object) -> _Claim:
     return lambda session: step(session, *args)
 
 
-def _due_ids(session: Session, run_date: date) -> list[int]:
-    """Scheduled payments due on or before ``run_date``, oldest first."""
-    return list(session.scalars(
-        select(Payment.id)
-        .where(Payment.status == SCHEDULED, Payment.scheduled_for <= run_date)
-        .order_by(Payment.scheduled_for, Payment.id)))
+def due_payments(run_date: date, after: Row[int, date | None] | None = None,
+                 ) -> Select[int, date | None]:
+    """The next batch of scheduled payments due on or before ``run_date`` after ``after``,
+    oldest first."""
+    query = (select(Payment.id, Payment.scheduled_for)
+             .where(Payment.status == SCHEDULED, Payment.scheduled_for <= run_date)
+             .order_by(Payment.scheduled_for, Payment.id).limit(BATCH))
+    if after is None:
+        return query
+    return query.where(tuple_(Payment.scheduled_for, Payment.id)
+                       > tuple_(after.scheduled_for, after.id))
 
 
-def _autopay_account_ids(sessions: SessionFactory, run_date: date) -> list[int]:
-    """Accounts with active AutoPay, due in the last few days and owing something."""
-    with transaction(sessions) as session:
-        return list(session.scalars(
-            select(Account.id).join(AutopayEnrollment, AutopayEnrollment.account_id == Account.id)
-            .where(AutopayEnrollment.active.is_(True),
-                   Account.due_date.between(run_date - AUTOPAY_DAYS, run_date),
-                   Account.balance_cents > 0)
-            .order_by(Account.id)))
+def autopay_accounts(run_date: date, after: Row[int, date] | None = None,
+                     ) -> Select[int, date]:
+    """The next batch of accounts with active AutoPay, due in the last few days and owing
+    something, after ``after``, by due date: read by the index on accounts' due dates, of
+    which only those with AutoPay are kept (so a batch is smaller than a payments' one)."""
+    query = (select(Account.id, Account.due_date)
+             .join(AutopayEnrollment, AutopayEnrollment.account_id == Account.id)
+             .where(AutopayEnrollment.active.is_(True),
+                    Account.due_date.between(run_date - AUTOPAY_DAYS, run_date),
+                    Account.balance_cents > 0)
+             .order_by(Account.due_date, Account.id).limit(AUTOPAY_BATCH))
+    if after is None:
+        return query
+    return query.where(tuple_(Account.due_date, Account.id) > tuple_(after.due_date, after.id))
 
 
 def _process(sessions: SessionFactory, gateway: PaymentGateway, claim: _Claim,

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 
 from flows.ports import Authorization, PaymentSource, SavedMethod, ScheduledPayment
-from ivr.db import lock, locked
+from ivr.db import inline, lock, locked
 from ivr.errors import NotAuthorisedByPhone
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
@@ -37,7 +37,7 @@ class PlanPorts(PortBase):
         """Payments waiting for their date, soonest first."""
         rows = self.session.scalars(
             select(Payment)
-            .where(Payment.account_id == account_id, Payment.status == SCHEDULED)
+            .where(Payment.account_id == account_id, Payment.status == inline(SCHEDULED))
             .order_by(Payment.scheduled_for, Payment.id))
         return [_scheduled_view(payment) for payment in rows]
 

@@ -18,7 +18,7 @@ def test_a_debit_authorised_for_a_later_date_is_not_made_today(demo_app: Flask) 
     """The payer authorised a debit "on or after December 1st" (and may cancel it until
     then). Today is November 21st; an operator re-running a missed day types the wrong date
     (or a script passes tomorrow's), and the run debits it now: ``--date`` is taken as is,
-    and ``_due_ids`` charges everything scheduled up to it. Nothing compares it with
+    and ``due_payments`` charges everything scheduled up to it. Nothing compares it with
     today in ``IVR_TIMEZONE``."""
     override_settings(demo_app, IVR_BILLER_NAME="Riverside Water",
                       IVR_BILLER_PHONE="+18005550199")

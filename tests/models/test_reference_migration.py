@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.ops.migrate import upgrade
-from models import Payment, utcnow
-from tests.migration_helpers import old_account
+from models import Payment
+from tests.migration_helpers import old_account, old_payment
 
 
 def test_an_upgrade_over_shared_references_names_them_then_indexes(database_url: str) -> None:
@@ -20,10 +20,8 @@ def test_an_upgrade_over_shared_references_names_them_then_indexes(database_url:
         upgrade(engine, "0009_late_returns")
         with Session(engine) as session, session.begin():
             account_id = old_account(session)
-            session.add_all(Payment(account_id=account_id, idempotency_key=f"CA-old-{n}",
-                                    amount_cents=1000, status="approved",
-                                    gateway_reference="ch_twice", created_at=utcnow())
-                            for n in (1, 2))
+            for n in (1, 2):
+                old_payment(session, account_id, f"CA-old-{n}", "ch_twice")
         with pytest.raises(RuntimeError, match=r"ch_twice \(2 payments\)"):
             upgrade(engine)
         with Session(engine) as session, session.begin():

@@ -132,7 +132,8 @@ def test_a_run_that_listed_a_payment_another_machine_claimed_skips_it(
     pid = schedule(app, ids[JORDAN], save_card(app, ids[JORDAN]), 1000)
     assert run_scheduled(db.sessions(app), gateway, RUN_DAY).approved == 1
     # This machine read the due list before the other machine's claim committed.
-    monkeypatch.setattr(scheduled, "_due_ids", lambda session, run_date: [pid])
+    monkeypatch.setattr(scheduled, "due_payments", lambda run_date, after=None: select(
+        Payment.id, Payment.scheduled_for).where(Payment.id == pid))
 
     assert run_scheduled(db.sessions(app), gateway, RUN_DAY) == RunSummary(skipped=1)
     assert len(gateway.calls) == 1
