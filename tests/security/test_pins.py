@@ -155,3 +155,23 @@ def test_production_needs_its_own_pepper(tmp_path: Path) -> None:
                                             "IVR_PIN_PEPPER_PREVIOUS": OLD})
     assert settings.pin_hasher.current_id == key_id(NEW)
     assert NEW not in repr(settings) and OLD not in repr(settings)
+
+
+def test_a_right_pin_under_a_dropped_pepper_neither_locks_the_account_nor_throttles_the_caller(
+        demo_app: Flask) -> None:
+    """A hash the line holds no pepper for cannot be checked: that is the operator's doing (an
+    old pepper dropped too soon, a worker not yet given the new one), not a wrong PIN, so the
+    caller who keys the right one is not locked out of the account or throttled for it."""
+    set_hash(demo_app, PinHasher(OLD).hash(JORDANS_PIN))  # the line holds only the dev pepper
+    policy = settings_of(demo_app)
+
+    results = [check(demo_app, JORDANS_PIN)
+               for _ in range(max(policy.pin_max_failures, policy.caller_max_pin_failures) + 1)]
+
+    assert PinCheck.OK not in results, "no pepper, no check"
+    assert PinCheck.LOCKED not in results and PinCheck.THROTTLED not in results
+    with db.transaction(demo_app) as session:
+        account = session.scalars(select(Account).where(Account.account_number == JORDAN)).one()
+        assert account.locked_until is None and account.failed_pin_attempts == 0
+    override_settings(demo_app, IVR_PIN_PEPPER=NEW, IVR_PIN_PEPPER_PREVIOUS=OLD)
+    assert check(demo_app, JORDANS_PIN) is PinCheck.OK, "once the pepper is back, it verifies"
