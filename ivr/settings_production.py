@@ -87,9 +87,20 @@ def fingerprint_key(env: Mapping[str, str], environment: str) -> str:
 
 
 def pin_pepper(env: Mapping[str, str], environment: str) -> str:
-    """``IVR_PIN_PEPPER``: the key of PIN hashes; required in production, 32+ characters."""
+    """``IVR_PIN_PEPPER``: the key of PIN hashes; required in production, 32+ characters.
+
+    No comma and no space or newline at either end: rotating it moves it to
+    ``IVR_PIN_PEPPER_PREVIOUS``, which is split at commas and each part stripped, and what
+    came out would not be the pepper its hashes were made under.
+    """
     pepper = production_secret(env, "IVR_PIN_PEPPER", environment, DEV_PIN_PEPPER)
-    _check_pepper("IVR_PIN_PEPPER", pepper)
+    _check_pepper("IVR_PIN_PEPPER", pepper, env, environment)
+    if "," in pepper:
+        raise ConfigError("IVR_PIN_PEPPER must not hold a comma: once rotated into "
+                          "IVR_PIN_PEPPER_PREVIOUS it would be split there")
+    if pepper != pepper.strip():
+        raise ConfigError("IVR_PIN_PEPPER must not begin or end with a space or newline: once "
+                          "rotated into IVR_PIN_PEPPER_PREVIOUS it would be stripped")
     return pepper
 
 
@@ -101,19 +112,29 @@ def previous_pin_peppers(env: Mapping[str, str], environment: str, current: str)
     """
     text = env.get("IVR_PIN_PEPPER_PREVIOUS", "")
     for pepper in filter(None, (part.strip() for part in text.split(","))):
-        _check_pepper("IVR_PIN_PEPPER_PREVIOUS", pepper)
         if pepper == current:
             raise ConfigError("IVR_PIN_PEPPER_PREVIOUS must not hold IVR_PIN_PEPPER itself")
         if environment == "production" and pepper == DEV_PIN_PEPPER:
             raise ConfigError("IVR_PIN_PEPPER_PREVIOUS must not hold the development pepper "
                               "when IVR_ENV=production: it is published in the source")
+        _check_pepper("IVR_PIN_PEPPER_PREVIOUS", pepper, env, environment)
     return text
 
 
-def _check_pepper(name: str, pepper: str) -> None:
+def _check_pepper(name: str, pepper: str, env: Mapping[str, str], environment: str) -> None:
+    """Long enough; in production none of the published development secrets nor a character
+    repeated; never the fingerprint key (one secret, one use: a leak of either is not both)."""
     if len(pepper) < MIN_FINGERPRINT_KEY_LENGTH:
         raise ConfigError(f"{name} must be at least {MIN_FINGERPRINT_KEY_LENGTH} characters "
                           f"per pepper, got {len(pepper)}")
+    if environment == "production":
+        if pepper in (DEV_FINGERPRINT_KEY, DEV_AUTH_TOKEN, DEV_CARD_DATA_KEY):
+            raise ConfigError(f"{name} must not be a development default when "
+                              "IVR_ENV=production: it is published in the source")
+        if len(set(pepper)) == 1:
+            raise ConfigError(f"{name} must not be one character repeated")
+    if pepper == fingerprint_key(env, environment):
+        raise ConfigError(f"{name} must not be IVR_FINGERPRINT_KEY: give each secret one use")
 
 
 def card_data_key(env: Mapping[str, str], environment: str) -> str:

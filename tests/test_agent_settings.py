@@ -15,7 +15,7 @@ from tests.app_helpers import settings_with
 
 AGENT = {"IVR_AGENT_NUMBER": "+18005550123"}
 PRODUCTION = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t", "IVR_FINGERPRINT_KEY": "k" * 32,
-              "IVR_PIN_PEPPER": "p" * 32,
+              "IVR_PIN_PEPPER": "test-pin-pepper-" + "p" * 16,
               "IVR_CARD_DATA_KEY": base64.b64encode(bytes(range(32))).decode(),
               "IVR_PAYMENT_GATEWAY": "stripe"}
 

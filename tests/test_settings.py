@@ -37,7 +37,8 @@ AUTHORIZE_NET = {"IVR_PAYMENT_GATEWAY": "authorize-net", "IVR_AUTHORIZE_NET_LOGI
                  "IVR_AUTHORIZE_NET_TRANSACTION_KEY": "key"}
 # The least production starts with: its own secrets and a real gateway (never the sandbox).
 PRODUCTION_SECRETS = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
-                      "IVR_FINGERPRINT_KEY": "k" * 32, "IVR_PIN_PEPPER": "p" * 32,
+                      "IVR_FINGERPRINT_KEY": "k" * 32,
+                      "IVR_PIN_PEPPER": "test-pin-pepper-" + "p" * 16,
                       **AUTHORIZE_NET}
 PRODUCTION = {**PRODUCTION_SECRETS, "IVR_CARD_DATA_KEY": CARD_KEY}
 

@@ -25,6 +25,8 @@ from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
 
 # The audit event of an account number keyed at the account-number prompt that matched nothing.
 LOOKUP, NOT_FOUND = "account_lookup", "not_found"
+# The audited outcome of a PIN whose hash is under a pepper the line does not hold.
+UNCHECKABLE = "unverifiable"
 
 
 # The columns of an account the flow's view of it is made of (:func:`summary`).
@@ -95,12 +97,15 @@ class AccountPorts(PortBase):
         """Verify a PIN under the lockout policy; every outcome goes to the audit trail."""
         account = lock(self.session, Account, account_id)
         now = utcnow()
-        actor = caller_actor(caller)
+        actor, outcome = caller_actor(caller), None
         # Withheld caller IDs (None) are one caller, "caller:withheld", throttled together.
         if self._caller_throttled(actor, now):
             result = PinCheck.THROTTLED
         elif account.locked_until and account.locked_until > now:
             result = PinCheck.LOCKED  # even with the right PIN
+        elif not self.pins.can_check(account.pin_hash):
+            # Not the caller's failure: no lock, no throttle (the log names the key id).
+            result, outcome = PinCheck.WRONG, UNCHECKABLE
         elif self.pins.verify(pin, account.pin_hash):
             account.failed_pin_attempts, account.pin_failure_window_start = 0, None
             account.locked_until = None
@@ -109,7 +114,7 @@ class AccountPorts(PortBase):
             result = PinCheck.OK
         else:
             result = self._count_failure(account, now)
-        record(self.session, actor, "pin_check", str(result), account_id=account.id,
+        record(self.session, actor, "pin_check", outcome or str(result), account_id=account.id,
                origin=self.origin)
         if result is PinCheck.LOCKED and account.locked_until == now + self.policy.lock_for:
             record(self.session, actor, "lockout", "locked", account_id=account.id,

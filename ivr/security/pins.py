@@ -59,11 +59,8 @@ class PinHasher:
         if scheme != KEYED_SCHEME or len(parts) != 3:
             return False
         kid, salt, digest = parts
-        key = self._keys.get(kid)
+        key = self._key(kid)
         if key is None:
-            # Its pepper was dropped from IVR_PIN_PEPPER_PREVIOUS while hashes still used it.
-            _log.error("A PIN hash is under pepper key id %s, which is neither IVR_PIN_PEPPER "
-                       "nor in IVR_PIN_PEPPER_PREVIOUS: that PIN cannot be checked", kid)
             return False
         try:
             salt_bytes = base64.b64decode(salt, validate=True)
@@ -71,6 +68,24 @@ class PinHasher:
         except binascii.Error:
             return False
         return hmac.compare_digest(self._digest(key, salt_bytes, pin), expected)
+
+    def can_check(self, stored: str) -> bool:
+        """Whether a PIN can be checked against ``stored`` at all: scrypt, or keyed under a
+        pepper held here. One that cannot is the operator's to fix (a pepper dropped from
+        ``IVR_PIN_PEPPER_PREVIOUS`` too soon, a worker not yet given a new one), not a wrong PIN."""
+        scheme, _, rest = stored.partition("$")
+        if scheme == _LEGACY_SCHEME:
+            return True
+        parts = rest.split("$")
+        return scheme == KEYED_SCHEME and len(parts) == 3 and self._key(parts[0]) is not None
+
+    def _key(self, kid: str) -> bytes | None:
+        key = self._keys.get(kid)
+        if key is None:
+            # Its pepper was dropped from IVR_PIN_PEPPER_PREVIOUS while hashes still used it.
+            _log.error("A PIN hash is under pepper key id %s, which is neither IVR_PIN_PEPPER "
+                       "nor in IVR_PIN_PEPPER_PREVIOUS: that PIN cannot be checked", kid)
+        return key
 
     def is_current(self, stored: str) -> bool:
         """Whether ``stored`` is under the current pepper (otherwise: hash again once verified)."""

@@ -357,7 +357,7 @@ def test_serve_loads_demo_into_empty_database(
 
 # Production on a real gateway that needs no biller phone (Stripe, cards by <Pay>).
 PRODUCTION = {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "prod-token",
-              "IVR_FINGERPRINT_KEY": "f" * 32, "IVR_PIN_PEPPER": "p" * 32,
+              "IVR_FINGERPRINT_KEY": "f" * 32, "IVR_PIN_PEPPER": "test-pin-pepper-" + "p" * 16,
               "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U=",
               "IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "sk_test_x",
               "IVR_CARD_CAPTURE": "pay"}

@@ -37,7 +37,7 @@ def test_production_needs_a_real_auth_token(tmp_path: Path) -> None:
     settings = Settings.from_env(tmp_path, {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "x1",
                                             "IVR_PAYMENT_GATEWAY": "authorize-net",
                                             "IVR_FINGERPRINT_KEY": "k" * 32,
-                                            "IVR_PIN_PEPPER": "p" * 32,
+                                            "IVR_PIN_PEPPER": "test-pin-pepper-" + "p" * 16,
                                             "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U="})
     assert settings.twilio_auth_token == "x1"
 

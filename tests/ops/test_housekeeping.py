@@ -54,7 +54,7 @@ def test_production_needs_a_fingerprint_key_of_32_characters(tmp_path: Path) -> 
     with pytest.raises(ConfigError, match="IVR_FINGERPRINT_KEY must be at least 32"):
         Settings.from_env(tmp_path, {"IVR_FINGERPRINT_KEY": "short"})
     settings = Settings.from_env(tmp_path, {**production, "IVR_FINGERPRINT_KEY": "k" * 32,
-                                            "IVR_PIN_PEPPER": "p" * 32,
+                                            "IVR_PIN_PEPPER": "test-pin-pepper-" + "p" * 16,
                                             "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U="})
     assert settings.fingerprint_key == "k" * 32
     assert len(Settings.from_env(tmp_path, {}).fingerprint_key) >= 32

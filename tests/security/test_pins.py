@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from flows.ports import PinCheck
-from ivr.config import DEV_PIN_PEPPER, Settings, override_settings, settings_of
+from ivr.config import DEV_FINGERPRINT_KEY, DEV_PIN_PEPPER, Settings, override_settings, settings_of
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.ports.database import ports_for
@@ -155,3 +155,52 @@ def test_production_needs_its_own_pepper(tmp_path: Path) -> None:
                                             "IVR_PIN_PEPPER_PREVIOUS": OLD})
     assert settings.pin_hasher.current_id == key_id(NEW)
     assert NEW not in repr(settings) and OLD not in repr(settings)
+
+
+def test_a_right_pin_under_a_dropped_pepper_neither_locks_the_account_nor_throttles_the_caller(
+        demo_app: Flask) -> None:
+    """A hash the line holds no pepper for cannot be checked: that is the operator's doing (an
+    old pepper dropped too soon, a worker not yet given the new one), not a wrong PIN, so the
+    caller who keys the right one is not locked out of the account or throttled for it."""
+    set_hash(demo_app, PinHasher(OLD).hash(JORDANS_PIN))  # the line holds only the dev pepper
+    policy = settings_of(demo_app)
+
+    results = [check(demo_app, JORDANS_PIN)
+               for _ in range(max(policy.pin_max_failures, policy.caller_max_pin_failures) + 1)]
+
+    assert PinCheck.OK not in results, "no pepper, no check"
+    assert PinCheck.LOCKED not in results and PinCheck.THROTTLED not in results
+    with db.transaction(demo_app) as session:
+        account = session.scalars(select(Account).where(Account.account_number == JORDAN)).one()
+        assert account.locked_until is None and account.failed_pin_attempts == 0
+    override_settings(demo_app, IVR_PIN_PEPPER=NEW, IVR_PIN_PEPPER_PREVIOUS=OLD)
+    assert check(demo_app, JORDANS_PIN) is PinCheck.OK, "once the pepper is back, it verifies"
+
+
+@pytest.mark.parametrize("pepper", ["p" * 40 + "\n", " " + "p" * 40, "p" * 20 + "," + "q" * 20])
+def test_a_pepper_that_rotation_would_change_stops_start_up(tmp_path: Path, pepper: str) -> None:
+    """IVR_PIN_PEPPER_PREVIOUS is split at commas and each part stripped, so a current pepper
+    with a comma or surrounding space (a secret file's last newline) would, once moved there
+    as the README says to rotate, no longer be the pepper its hashes were made under."""
+    with pytest.raises(ConfigError, match=r"^IVR_PIN_PEPPER must not (hold a comma|begin or end)"):
+        Settings.from_env(tmp_path, {"IVR_PIN_PEPPER": pepper})
+
+
+def production_with(pepper: str, **more: str) -> dict[str, str]:
+    return {"IVR_ENV": "production", "TWILIO_AUTH_TOKEN": "t",
+            "IVR_FINGERPRINT_KEY": "k" * 16 + "f" * 16, "IVR_CARD_DATA_KEY": "a2V5" * 10 + "a2U=",
+            "IVR_PAYMENT_GATEWAY": "stripe", "IVR_STRIPE_API_KEY": "sk_test_x",
+            "IVR_PIN_PEPPER": pepper, **more}
+
+
+@pytest.mark.parametrize(("pepper", "message"), [
+    (DEV_FINGERPRINT_KEY, "must not be a development default"),
+    ("k" * 16 + "f" * 16, "must not be IVR_FINGERPRINT_KEY"),
+    ("x" * 40, "must not be one character repeated"),
+])
+def test_production_refuses_a_published_reused_or_trivial_pepper(
+        tmp_path: Path, pepper: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=f"^IVR_PIN_PEPPER {message}"):
+        Settings.from_env(tmp_path, production_with(pepper))
+    with pytest.raises(ConfigError, match=f"^IVR_PIN_PEPPER_PREVIOUS {message}"):
+        Settings.from_env(tmp_path, production_with(NEW, IVR_PIN_PEPPER_PREVIOUS=pepper))
