@@ -51,7 +51,7 @@ def import_error(app: Flask, *lines: str) -> str:
 def test_import_creates_accounts_with_normalised_fields(app: Flask) -> None:
     summary = run_import(app, HEADER, ROW_A, ROW_B)
 
-    assert summary == ImportSummary(created=2, updated=0)
+    assert summary == ImportSummary(created=2, updated=0, unchanged=0)
     rows = accounts(app)
     jordan, sam = rows["10001234"], rows["20005678"]
     assert (jordan.name, jordan.phone_e164, jordan.balance_cents) == (
@@ -88,7 +88,7 @@ def test_reimport_updates_existing_accounts(app: Flask) -> None:
                          "10001234,Jordan R. Rivera,+1 212 555 0123,4321,0.05,2027-01-31,10001",
                          ROW_B)
 
-    assert summary == ImportSummary(created=1, updated=1)
+    assert summary == ImportSummary(created=1, updated=1, unchanged=0)
     jordan = accounts(app)["10001234"]
     assert (jordan.name, jordan.phone_e164, jordan.balance_cents) == (
         "Jordan R. Rivera", "+12125550123", 5)
@@ -199,7 +199,7 @@ def test_empty_file(app: Flask) -> None:
 
 
 def test_header_only_imports_nothing(app: Flask) -> None:
-    assert run_import(app, HEADER) == ImportSummary(created=0, updated=0)
+    assert run_import(app, HEADER) == ImportSummary(created=0, updated=0, unchanged=0)
 
 
 def test_header_with_bom_and_spaces(app: Flask) -> None:
@@ -212,7 +212,7 @@ def test_demo_fixture_imports(app: Flask) -> None:
     with db.transaction(app) as session, open_demo(ACCOUNTS_FILE) as f:
         summary = import_accounts(session, f, PINS)
 
-    assert summary == ImportSummary(created=6, updated=0)
+    assert summary == ImportSummary(created=6, updated=0, unchanged=0)
     assert accounts(app)["30003456"].phone_e164 == "+13125550142"
     assert accounts(app)["50002468"].language == "es-US"
 

@@ -1,0 +1,89 @@
+"""A CSV read twice with constant memory: once to check every row, once to write them.
+
+A path is opened again, a seekable file rewound, a list iterated again. An iterator that
+can be read only once (a generator, a pipe) is copied, as the first reading goes, to an
+unnamed temporary file (kept in memory up to a few megabytes), which the second reading
+reads back: for a file of PINs, pass a path or a seekable file instead, as the command does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, ExitStack
+from pathlib import Path
+from tempfile import SpooledTemporaryFile
+from types import TracebackType
+from typing import IO, Any
+
+CsvSource = Path | Iterable[str]
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024  # characters of a one-time iterator kept before disk
+
+
+class TwoReadings(AbstractContextManager["TwoReadings"]):
+    """The lines of ``source``, read by :meth:`first` and then by :meth:`again`.
+
+    A path is read as UTF-8 (a byte-order mark is dropped); reading it raises OSError or
+    UnicodeDecodeError as ``open`` does. ``size`` is the path's size in bytes (else None),
+    and ``position`` the characters read so far by the current reading, to show progress.
+    """
+
+    def __init__(self, source: CsvSource) -> None:
+        self.source = source
+        self.size = os.stat(source).st_size if isinstance(source, Path) else None
+        self.position = 0
+        self._start: Any = None
+        self._spool: IO[str] | None = None
+        self._files = ExitStack()  # what the readings opened, closed on leaving
+
+    def first(self) -> Iterator[str]:
+        """The lines, the first time."""
+        source = self.source
+        if isinstance(source, Path):
+            return self._counted(self._open_path(source))
+        if _seekable(source):
+            self._start = source.tell()  # type: ignore[attr-defined]
+            return self._counted(source)
+        if iter(source) is not source:  # a list, a tuple: it can be iterated again
+            return self._counted(source)
+        self._spool = self._files.enter_context(
+            SpooledTemporaryFile(_SPOOL_IN_MEMORY, "w+", encoding="utf-8"))  # noqa: SIM115
+        return self._counted(self._copied(source, self._spool))
+
+    def again(self) -> Iterator[str]:
+        """The same lines, the second time."""
+        self.position = 0
+        source = self.source
+        if isinstance(source, Path):
+            return self._counted(self._open_path(source))
+        if self._spool is not None:
+            self._spool.seek(0)
+            return self._counted(json.loads(line) for line in self._spool)
+        if _seekable(source):
+            source.seek(self._start)  # type: ignore[attr-defined]
+        return self._counted(source)
+
+    def _open_path(self, path: Path) -> IO[str]:
+        return self._files.enter_context(path.open(newline="", encoding="utf-8-sig"))
+
+    def _counted(self, lines: Iterable[str]) -> Iterator[str]:
+        for line in lines:
+            self.position += len(line)
+            yield line
+
+    @staticmethod
+    def _copied(lines: Iterable[str], spool: IO[str]) -> Iterator[str]:
+        # One JSON string a line: a line given without its newline stays apart from the next.
+        for line in lines:
+            spool.write(json.dumps(line) + "\n")
+            yield line
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self._files.close()  # a temporary file is deleted as it closes
+
+
+def _seekable(source: object) -> bool:
+    seekable = getattr(source, "seekable", None)
+    return bool(seekable is not None and seekable())
