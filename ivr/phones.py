@@ -40,7 +40,7 @@ def e164_of_valid(raw: str, region: str = DEFAULT_REGION) -> str | None:
 def _written_nanp(raw: str) -> str | None:
     """The ten digits of a North American number written a usual way, else None."""
     match = _NANP_WRITTEN.fullmatch(raw)
-    return "".join(part for part in match.groups() if part) if match else None
+    return "".join(filter(None, match.groups())) if match else None
 
 
 def _valid_in_us(national: str) -> bool:

@@ -96,7 +96,7 @@ def check_rows(lines: Iterable[str], on_row: Callable[[int], None] = lambda _: N
     """
     seen: dict[str, int] = {}  # a million 8-digit numbers: about 120 MB
     count = 0
-    for row in _rows(lines, _Fields(check=True)):
+    for row in _rows(lines, _checking_fields()):
         first = seen.setdefault(row.account_number, row.line)
         if first != row.line:
             message = f'"{row.account_number}" already appears on line {first}'
@@ -112,58 +112,50 @@ def read_rows(lines: Iterable[str]) -> Iterator[AccountRow]:
     It does not check them again: a phone number is put in E.164 form without asking
     phonenumbers whether it is valid (the check did, and that is its dearest part).
     """
-    return _rows(lines, _Fields(check=False))
+    return _rows(lines, _READING_FIELDS)
 
 
-class _Fields:
-    """Each field's parser, in :class:`AccountRow`'s order; the languages read once."""
-
-    def __init__(self, check: bool) -> None:
-        catalogs = languages()  # a folder listing: once per import, not once per row
-        self.parsers: tuple[tuple[str, Callable[[str], Any]], ...] = (
-            ("account_number", _account_number),
-            ("name", _name),
-            ("phone", _phone if check else _checked_phone),
-            ("pin", _pin),
-            ("balance", parse_balance),
-            ("due_date", parse_iso_date),
-            ("zip", _zip),
-            ("language", lambda text: _language(text, catalogs)),
-        )
+Fields = tuple[tuple[str, Callable[[str], Any]], ...]  # AccountRow's fields, each's parser
 
 
-def _rows(lines: Iterable[str], fields: _Fields) -> Iterator[AccountRow]:
+def _rows(lines: Iterable[str], fields: Fields) -> Iterator[AccountRow]:
     reader = csv.reader(lines)
     columns = _read_header(reader)
-    # Where each field is in a record (None: an optional column the file does not have).
-    places = [(name, parse, columns.index(name) if name in columns else None)
-              for name, parse in fields.parsers]
-    while True:
-        line = reader.line_num + 1  # where the next record starts
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ImportRowError(line, f"malformed CSV ({exc})") from None
-        if not "".join(values).strip():
-            continue  # blank line
-        if len(values) != len(columns):
-            raise ImportRowError(line, f"expected {len(columns)} fields, found {len(values)}")
-        yield _parse_row(line, values, places)
+    width = len(columns)
+    # Where each field is in a record (-1: an optional column the file does not have).
+    places = [(name, parse, columns.index(name) if name in columns else -1)
+              for name, parse in fields]
+    line = reader.line_num + 1  # where the next record starts
+    try:
+        for values in reader:
+            if len(values) != width or not values[0].strip():  # blank, or wrong: look closer
+                if not "".join(values).strip():
+                    line = reader.line_num + 1
+                    continue
+                if len(values) != width:
+                    raise ImportRowError(line, f"expected {width} fields, found {len(values)}")
+            values.append("")  # what an absent column reads as
+            try:
+                yield AccountRow(line, *[parse(values[place].strip())
+                                         for _, parse, place in places])
+            except ValueError:
+                raise _field_error(line, values, places) from None
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportRowError(line, f"malformed CSV ({exc})") from None
 
 
-def _parse_row(line: int, values: list[str],
-               places: list[tuple[str, Callable[[str], Any], int | None]]) -> AccountRow:
-    parsed: list[Any] = []
+def _field_error(line: int, values: list[str],
+                 places: list[tuple[str, Callable[[str], Any], int]]) -> ImportRowError:
+    """The error of the first field of a row that its parser refuses."""
     for field, parse, place in places:
-        text = values[place].strip() if place is not None else ""
+        text = values[place].strip()
         try:
-            parsed.append(parse(text))
+            parse(text)
         except ValueError as exc:
             message = str(exc) if field in _NEVER_ECHO else f'"{text}" {exc}'
-            raise ImportRowError(line, message, field) from None
-    return AccountRow(line, *parsed)
+            return ImportRowError(line, message, field)
+    raise AssertionError("no field was refused")  # pragma: no cover
 
 
 def _read_header(reader: Iterator[list[str]]) -> list[str]:
@@ -232,6 +224,29 @@ def _language(text: str, catalogs: frozenset[str]) -> str | None:
         raise ValueError(f"is not a language with a prompt catalog "
                          f"({', '.join(sorted(catalogs))})")
     return text or None
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def _or_none(text: str) -> str | None:
+    return text or None
+
+
+def _checking_fields() -> Fields:
+    """Each field's check, in AccountRow's order."""
+    catalogs = languages()  # a folder listing: once per import, not once per row
+    return (("account_number", _account_number), ("name", _name), ("phone", _phone),
+            ("pin", _pin), ("balance", parse_balance), ("due_date", parse_iso_date),
+            ("zip", _zip), ("language", lambda text: _language(text, catalogs)))
+
+
+# Reading rows already checked: only what turns a field into its value.
+_READING_FIELDS: Fields = (
+    ("account_number", _same), ("name", _same), ("phone", _checked_phone), ("pin", _same),
+    ("balance", parse_balance), ("due_date", date.fromisoformat), ("zip", _or_none),
+    ("language", _or_none))
 
 
 # Error messages end up in terminals and logs: never echo a PIN (nor a huge name).

@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, ExitStack
+from io import TextIOWrapper
 from pathlib import Path
 from tempfile import SpooledTemporaryFile
 from types import TracebackType
@@ -26,13 +27,13 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
 
     A path is read as UTF-8 (a byte-order mark is dropped); reading it raises OSError or
     UnicodeDecodeError as ``open`` does. ``size`` is the path's size in bytes (else None),
-    and ``position`` the characters read so far by the current reading, to show progress.
+    and :attr:`position` how far the current reading of it is, to show progress.
     """
 
     def __init__(self, source: CsvSource) -> None:
         self.source = source
         self.size = os.stat(source).st_size if isinstance(source, Path) else None
-        self.position = 0
+        self._reading: IO[bytes] | None = None  # the path's file being read
         self._start: Any = None
         self._spool: IO[str] | None = None
         self._files = ExitStack()  # what the readings opened, closed on leaving
@@ -41,36 +42,38 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
         """The lines, the first time."""
         source = self.source
         if isinstance(source, Path):
-            return self._counted(self._open_path(source))
+            return self._open_path(source)
         if _seekable(source):
             self._start = source.tell()  # type: ignore[attr-defined]
-            return self._counted(source)
+            return iter(source)
         if iter(source) is not source:  # a list, a tuple: it can be iterated again
-            return self._counted(source)
+            return iter(source)
         self._spool = self._files.enter_context(
             SpooledTemporaryFile(_SPOOL_IN_MEMORY, "w+", encoding="utf-8"))  # noqa: SIM115
-        return self._counted(self._copied(source, self._spool))
+        return self._copied(source, self._spool)
 
     def again(self) -> Iterator[str]:
         """The same lines, the second time."""
-        self.position = 0
         source = self.source
         if isinstance(source, Path):
-            return self._counted(self._open_path(source))
+            return self._open_path(source)
         if self._spool is not None:
             self._spool.seek(0)
-            return self._counted(json.loads(line) for line in self._spool)
+            return (json.loads(line) for line in self._spool)
         if _seekable(source):
             source.seek(self._start)  # type: ignore[attr-defined]
-        return self._counted(source)
+        return iter(source)
 
-    def _open_path(self, path: Path) -> IO[str]:
-        return self._files.enter_context(path.open(newline="", encoding="utf-8-sig"))
+    @property
+    def position(self) -> int:
+        """Bytes of the path read so far by the current reading (0 for other sources)."""
+        # The text layer reads ahead a few kilobytes at a time: close enough for a bar.
+        return self._reading.tell() if self._reading is not None else 0
 
-    def _counted(self, lines: Iterable[str]) -> Iterator[str]:
-        for line in lines:
-            self.position += len(line)
-            yield line
+    def _open_path(self, path: Path) -> TextIOWrapper:
+        self._reading = self._files.enter_context(path.open("rb"))
+        return self._files.enter_context(
+            TextIOWrapper(self._reading, encoding="utf-8-sig", newline=""))
 
     @staticmethod
     def _copied(lines: Iterable[str], spool: IO[str]) -> Iterator[str]:
