@@ -164,7 +164,11 @@ class _ExecutemanyWriter:
 
 
 class _CopyWriter:
-    """PostgreSQL: each batch is COPYed into a temporary table; one upsert writes them all."""
+    """PostgreSQL: each batch is COPYed into a temporary table; one upsert writes them all.
+
+    The table is made when a first row is to be written: an import that changes nothing
+    makes none, and writes nothing.
+    """
 
     def __init__(self, session: Session, default_language: str) -> None:
         self.session = session
@@ -175,19 +179,36 @@ class _CopyWriter:
             *(Column(name, ACCOUNTS.c[name].type, primary_key=name == "account_number")
               for name in WRITTEN),
             prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-        connection = session.connection()
-        self.staging.drop(connection, checkfirst=True)  # one a transaction, if imported twice
-        self.staging.create(connection)
-        self.cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        self.made = False
 
     def stage(self, rows: Sequence[Staged]) -> None:
         if not rows:
             return
-        with self.cursor.copy(f"COPY {_STAGING} ({', '.join(WRITTEN)}) FROM STDIN") as copy:
+        connection = self.session.connection()
+        if not self.made:
+            self.staging.drop(connection, checkfirst=True)  # one a transaction: imported twice
+            self.staging.create(connection)
+            self.made = True
+        driver = connection.connection.driver_connection
+        with (driver.cursor() as cursor,  # type: ignore[union-attr]
+              cursor.copy(f"COPY {_STAGING} ({', '.join(WRITTEN)}) FROM STDIN") as copy):
             for row in rows:
                 copy.write_row(row)
 
     def finish(self) -> int:
+        if not self.made:
+            return 0
+        written = ledger.bill_many(self.session, *self._upsert())
+        connection = self.session.connection()
+        self.staging.drop(connection)
+        if written >= _ANALYZE_AFTER:
+            # As after any bulk load: the planner learns the table's new size, or it may
+            # scan all of it where an index would find one account.
+            connection.execute(text("ANALYZE accounts"))
+        return written
+
+    def _upsert(self) -> tuple[postgresql.Insert, dict[str, Any]]:
+        """The INSERT of the staged rows, and what it sets in an account already there."""
         staged = self.staging.c
         now = utcnow()
         source = select(*(staged[name] for name in WRITTEN[:-1]),
@@ -203,12 +224,4 @@ class _CopyWriter:
         update["language"] = func.coalesce(
             select(staged.language).where(staged.account_number == proposed).scalar_subquery(),
             ACCOUNTS.c.language)
-        written = ledger.bill_many(self.session, insert, update)
-        connection = self.session.connection()
-        self.staging.drop(connection)
-        self.cursor.close()
-        if written >= _ANALYZE_AFTER:
-            # As after any bulk load: the planner learns the table's new size, or it may
-            # scan all of it where an index would find one account.
-            connection.execute(text("ANALYZE accounts"))
-        return written
+        return insert, update

@@ -7,45 +7,24 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from ivr.db import db
 from ivr.errors import ImportRowError
 from ivr.ops.accounts_import import ImportSummary, import_accounts, parse_cents
 from ivr.ops.demo import ACCOUNTS_FILE, open_demo
 from ivr.security.pins import PinHasher
-from ivr.settings_production import DEV_PIN_PEPPER
 from models import Account
-
-PINS = PinHasher(DEV_PIN_PEPPER)  # the test apps' (no IVR_PIN_PEPPER set)
-HEADER = "account_number,name,phone,pin,balance,due_date,zip"
-ROW_A = "10001234,Jordan Rivera,(415) 555-0100,1234,1204.10,2026-12-05,94105"
-ROW_B = "20005678,Sam Patel,212-555-0199,5678,89.1,2026-11-01,"
-
-
-def run_import(app: Flask, *lines: str) -> ImportSummary:
-    """Import ``lines`` (a CSV, one string per line) in its own transaction."""
-    with db.transaction(app) as session:
-        return import_accounts(session, io.StringIO("\n".join(lines) + "\n"), PINS)
-
-
-def accounts(app: Flask) -> dict[str, Account]:
-    """Every account in the database by account number."""
-    with db.transaction(app) as session:
-        return {a.account_number: a for a in session.scalars(select(Account))}
-
-
-def count_accounts(app: Flask) -> int:
-    """How many account rows exist."""
-    with db.transaction(app) as session:
-        return session.scalar(select(func.count()).select_from(Account)) or 0
-
-
-def import_error(app: Flask, *lines: str) -> str:
-    """The message of the ImportRowError importing ``lines`` raises."""
-    with pytest.raises(ImportRowError) as info:
-        run_import(app, *lines)
-    return str(info.value)
+from tests.import_helpers import (
+    HEADER,
+    PINS,
+    ROW_A,
+    ROW_B,
+    accounts,
+    count_accounts,
+    import_error,
+    run_import,
+)
 
 
 def test_import_creates_accounts_with_normalised_fields(app: Flask) -> None:
