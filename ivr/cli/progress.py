@@ -70,6 +70,8 @@ class _Stage:
 
     def info(self) -> str:
         """``420,000 rows  35,012 rows/s  ETA 0:00:12`` (the ETA when the total is known)."""
+        if not self.rows and self.total is None:
+            return ""  # nothing to count yet, nor an end to count to
         seconds = self.clock() - self.started
         parts = [f"{self.rows:,} rows"]
         if seconds > 0 and self.rows:

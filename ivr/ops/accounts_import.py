@@ -31,7 +31,7 @@ from ivr.ops.accounts_csv import (
     parse_iso_date,
     read_rows,
 )
-from ivr.ops.accounts_upsert import BATCH_SIZE, ImportSummary, write_accounts
+from ivr.ops.accounts_upsert import BATCH_SIZE, AccountWriter, ImportSummary
 from ivr.ops.csv_source import CsvSource, TwoReadings
 from ivr.security.pins import PinHasher
 
@@ -40,6 +40,7 @@ __all__ = ["BATCH_SIZE", "OPTIONAL_COLUMNS", "REQUIRED_COLUMNS", "ImportSummary"
 
 CHECKING = "Checking"  # the stage of the first reading
 IMPORTING = "Importing"  # of the second
+WRITING = "Writing"  # of PostgreSQL's one upsert of the rows that change
 _REPORT_EVERY = 1000  # rows between two reports of progress while checking
 
 # Told how far a stage has gone: rows done, and the position in the stage's total.
@@ -79,7 +80,12 @@ def import_accounts(session: Session, source: CsvSource, pins: PinHasher,
 
             count = check_rows(readings.first(), checked)
             advance(count, readings.size or readings.position)
+        writer = AccountWriter(session, pins, default_language, batch_size)
         with progress(IMPORTING, count) as advance:
-            return write_accounts(session, read_rows(readings.again()), pins,
-                                  default_language, batch_size,
-                                  lambda rows: advance(rows, rows))
+            writer.write(read_rows(readings.again()), lambda rows: advance(rows, rows))
+    if not writer.pending:
+        return writer.finish()
+    with progress(WRITING, None) as advance:
+        summary = writer.finish()
+        advance(summary.created + summary.updated, 0)
+    return summary

@@ -66,39 +66,59 @@ class ImportSummary:
 
 
 class _Writer(Protocol):
+    pending: bool  # rows staged that finish() writes
+
     def stage(self, rows: Sequence[Staged]) -> None: ...
     def finish(self) -> int: ...  # accounts written
 
 
-def write_accounts(session: Session, rows: Iterable[AccountRow], pins: PinHasher,
-                   default_language: str, batch_size: int = BATCH_SIZE,
-                   on_rows: Callable[[int], None] = lambda _: None) -> ImportSummary:
-    """Create or update the account of each row, in batches of ``batch_size``.
+class AccountWriter:
+    """Creates or updates the account of each row, in batches of ``batch_size``.
 
     A new account without a language takes ``default_language``; an existing one keeps its
-    own. ``on_rows`` is told how many rows are done after each batch.
+    own. :meth:`write` goes through the rows; :meth:`finish` writes what is still staged
+    (:attr:`pending`: PostgreSQL's one upsert) and counts.
     """
-    writer = _writer(session, default_language)
-    created = unchanged = done = 0
-    rows = iter(rows)
-    while batch := list(islice(rows, batch_size)):
-        stored = _stored(session, [row.account_number for row in batch])
-        staged: list[Staged] = []
-        for row in batch:
-            old = stored.get(row.account_number)
-            new = _staged(row, old, pins)
-            if old is None:
-                created += 1
-            elif _unchanged(new, old):
-                unchanged += 1
-                continue
-            staged.append(new)
-        writer.stage(staged)
-        done += len(batch)
-        on_rows(done)
-    written = writer.finish()
-    return ImportSummary(created=created, updated=written - created,
-                         unchanged=done - written)
+
+    def __init__(self, session: Session, pins: PinHasher, default_language: str,
+                 batch_size: int = BATCH_SIZE) -> None:
+        self.session = session
+        self.pins = pins
+        self.batch_size = batch_size
+        self.writer = _writer(session, default_language)
+        self.created = self.unchanged = self.done = 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether :meth:`finish` has rows to write."""
+        return self.writer.pending
+
+    def write(self, rows: Iterable[AccountRow],
+              on_rows: Callable[[int], None] = lambda _: None) -> None:
+        """Read what is stored, batch by batch, and stage the rows that change something;
+        ``on_rows`` is told how many rows are done after each batch."""
+        rows = iter(rows)
+        while batch := list(islice(rows, self.batch_size)):
+            stored = _stored(self.session, [row.account_number for row in batch])
+            staged: list[Staged] = []
+            for row in batch:
+                old = stored.get(row.account_number)
+                new = _staged(row, old, self.pins)
+                if old is None:
+                    self.created += 1
+                elif _unchanged(new, old):
+                    self.unchanged += 1
+                    continue
+                staged.append(new)
+            self.writer.stage(staged)
+            self.done += len(batch)
+            on_rows(self.done)
+
+    def finish(self) -> ImportSummary:
+        """Write what is staged; how many accounts were created, updated, left as they were."""
+        written = self.writer.finish()
+        return ImportSummary(created=self.created, updated=written - self.created,
+                             unchanged=self.done - written)
 
 
 def _staged(row: AccountRow, old: Staged | None, pins: PinHasher) -> Staged:
@@ -149,6 +169,7 @@ class _ExecutemanyWriter:
         self.update["language"] = func.coalesce(bindparam("language_given", type_=String),
                                                 ACCOUNTS.c.language)
         self.written = 0
+        self.pending = False  # each batch is written as it comes
 
     def stage(self, rows: Sequence[Staged]) -> None:
         if not rows:
@@ -179,16 +200,16 @@ class _CopyWriter:
             *(Column(name, ACCOUNTS.c[name].type, primary_key=name == "account_number")
               for name in WRITTEN),
             prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
-        self.made = False
+        self.pending = False  # the table made, rows in it
 
     def stage(self, rows: Sequence[Staged]) -> None:
         if not rows:
             return
         connection = self.session.connection()
-        if not self.made:
+        if not self.pending:
             self.staging.drop(connection, checkfirst=True)  # one a transaction: imported twice
             self.staging.create(connection)
-            self.made = True
+            self.pending = True
         driver = connection.connection.driver_connection
         with (driver.cursor() as cursor,  # type: ignore[union-attr]
               cursor.copy(f"COPY {_STAGING} ({', '.join(WRITTEN)}) FROM STDIN") as copy):
@@ -196,11 +217,12 @@ class _CopyWriter:
                 copy.write_row(row)
 
     def finish(self) -> int:
-        if not self.made:
+        if not self.pending:
             return 0
         written = ledger.bill_many(self.session, *self._upsert())
         connection = self.session.connection()
         self.staging.drop(connection)
+        self.pending = False
         if written >= _ANALYZE_AFTER:
             # As after any bulk load: the planner learns the table's new size, or it may
             # scan all of it where an index would find one account.
