@@ -82,7 +82,10 @@ def import_accounts(session: Session, source: CsvSource, pins: PinHasher,
             advance(count, readings.size or readings.position)
         writer = AccountWriter(session, pins, default_language, batch_size)
         with progress(IMPORTING, count) as advance:
-            writer.write(read_rows(readings.again()), lambda rows: advance(rows, rows))
+            try:
+                writer.write(read_rows(readings.again()), lambda rows: advance(rows, rows))
+            finally:  # a row the check did not see: say why (nothing is committed yet)
+                readings.check_unchanged()
     if not writer.pending:
         return writer.finish()
     with progress(WRITING, None) as advance:

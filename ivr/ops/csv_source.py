@@ -8,6 +8,7 @@ reads back: for a file of PINs, pass a path or a seekable file instead, as the c
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -32,7 +33,8 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
 
     def __init__(self, source: CsvSource) -> None:
         self.source = source
-        self.size = os.stat(source).st_size if isinstance(source, Path) else None
+        self._stat = os.stat(source) if isinstance(source, Path) else None
+        self.size = self._stat.st_size if self._stat is not None else None
         self._reading: IO[bytes] | None = None  # the path's file being read
         self._start: Any = None
         self._spool: IO[str] | None = None
@@ -56,6 +58,7 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
         """The same lines, the second time."""
         source = self.source
         if isinstance(source, Path):
+            self.check_unchanged()
             return self._open_path(source)
         if self._spool is not None:
             self._spool.seek(0)
@@ -63,6 +66,16 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
         if _seekable(source):
             source.seek(self._start)  # type: ignore[attr-defined]
         return iter(source)
+
+    def check_unchanged(self) -> None:
+        """Raise OSError if the path was written to since the first reading began: the
+        second reading would not be of the rows the first one checked."""
+        if self._stat is None:
+            return
+        now = os.stat(self.source)  # type: ignore[arg-type]
+        if (now.st_size, now.st_mtime_ns) != (self._stat.st_size, self._stat.st_mtime_ns):
+            raise OSError(errno.EAGAIN, "the file changed while it was being imported; "
+                                        "nothing was imported")
 
     @property
     def position(self) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import tracemalloc
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,15 @@ from flask import Flask
 from ivr.db import db
 from ivr.ops.accounts_import import ImportSummary, import_accounts
 from ivr.ops.csv_source import TwoReadings
-from tests.import_helpers import HEADER, PINS, ROW_A, ROW_B, accounts, generated_rows
+from tests.import_helpers import (
+    HEADER,
+    PINS,
+    ROW_A,
+    ROW_B,
+    accounts,
+    count_accounts,
+    generated_rows,
+)
 
 LINES = [HEADER + "\n", ROW_A + "\n", ROW_B + "\n"]
 
@@ -68,6 +77,33 @@ def test_an_import_reads_an_iterator_once(app: Flask) -> None:
     assert summary == ImportSummary(created=2, updated=0, unchanged=0)
     assert taken == LINES  # not asked for again
     assert accounts(app)["20005678"].balance_cents == 8910
+
+
+@pytest.mark.parametrize("row", ["30000999,Not Checked,,12,x,y,",
+                                 "30000001,Twice,,1234,1.00,2026-12-05,"])
+@pytest.mark.parametrize("when", ["before the second reading", "during it"])
+def test_a_file_written_to_while_it_is_imported_imports_nothing(
+        app: Flask, tmp_path: Path, when: str, row: str) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text("\n".join([HEADER, *generated_rows(300)]) + "\n")
+
+    def append() -> None:
+        with path.open("a") as f:
+            f.write(row + "\n")
+
+    @contextmanager
+    def meddling(label: str, total: int | None) -> Iterator[Callable[[int, int], None]]:
+        def advance(rows: int, position: int) -> None:
+            if label == "Importing" and rows == 100 and when == "during it":
+                append()
+
+        if label == "Importing" and when == "before the second reading":
+            append()
+        yield advance
+
+    with pytest.raises(OSError, match="changed while"), db.transaction(app) as session:
+        import_accounts(session, path, PINS, batch_size=100, progress=meddling)
+    assert count_accounts(app) == 0
 
 
 def peak_bytes(app: Flask, path: Path) -> int:
