@@ -33,7 +33,8 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
 
     def __init__(self, source: CsvSource) -> None:
         self.source = source
-        self._stat = os.stat(source) if isinstance(source, Path) else None
+        self._path = source if isinstance(source, Path) else None
+        self._stat = os.stat(self._path) if self._path is not None else None
         self.size = self._stat.st_size if self._stat is not None else None
         self._reading: IO[bytes] | None = None  # the path's file being read
         self._start: Any = None
@@ -70,9 +71,9 @@ class TwoReadings(AbstractContextManager["TwoReadings"]):
     def check_unchanged(self) -> None:
         """Raise OSError if the path was written to since the first reading began: the
         second reading would not be of the rows the first one checked."""
-        if self._stat is None:
+        if self._path is None or self._stat is None:
             return
-        now = os.stat(self.source)  # type: ignore[arg-type]
+        now = os.stat(self._path)
         if (now.st_size, now.st_mtime_ns) != (self._stat.st_size, self._stat.st_mtime_ns):
             raise OSError(errno.EAGAIN, "the file changed while it was being imported; "
                                         "nothing was imported")

@@ -116,18 +116,15 @@ def test_a_changed_pin_is_hashed_again_and_an_unchanged_one_kept_byte_for_byte(
     assert not PINS.verify("5678", after["20005678"].pin_hash)
 
 
-def scrypt_hash(pin: str) -> str:
-    """A PIN hash as versions before the pepper stored it."""
-    salt = b"0123456789abcdef"
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
-
-
 def test_a_scrypt_hash_is_replaced_without_being_checked(
         app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     run_import(app, HEADER, ROW_A)
+    salt = b"0123456789abcdef"  # Jordan's PIN as versions before the pepper stored it
+    digest = hashlib.scrypt(b"1234", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    legacy = "$".join(["scrypt", "16384", "8", "1", base64.b64encode(salt).decode(),
+                       base64.b64encode(digest).decode()])
     with db.transaction(app) as session:
-        session.execute(update(Account).values(pin_hash=scrypt_hash("1234")))
+        session.execute(update(Account).values(pin_hash=legacy))
     assert PINS.verify("1234", accounts(app)["10001234"].pin_hash)
 
     def no_scrypt(*args: Any, **kwargs: Any) -> bytes:
