@@ -96,7 +96,14 @@ def say_in(language: str, prompt_id: str, **params: Any) -> Prompt:
 
 def languages() -> frozenset[str]:
     """Every language with a catalog: ``<language>.yaml`` in the catalog folder."""
-    return frozenset(path.stem for path in CATALOG_DIR.glob("*.yaml")
+    return _languages_in(CATALOG_DIR)
+
+
+@cache
+def _languages_in(folder: Path) -> frozenset[str]:
+    """The languages of the catalogs in ``folder``, listed once: a turn asks a dozen times,
+    and catalogs are read once anyway (:func:`load_catalog`)."""
+    return frozenset(path.stem for path in folder.glob("*.yaml")
                      if "." not in path.stem and _LANGUAGE_TAG.fullmatch(path.stem))
 
 

@@ -103,7 +103,8 @@ def _plan(base: str, mix: Mix, options: dict[str, str | None]) -> LoadPlan:
     try:
         return LoadPlan(base, whole("callers"), number("think"), number("duration"), mix,
                         grace=number("grace"), seed=whole("seed"), timeout=number("timeout"),
-                        max_calls=None if options["max_calls"] is None else whole("max_calls"))
+                        max_calls=None if options["max_calls"] is None else whole("max_calls"),
+                        ramp=None if options["ramp"] is None else number("ramp"))
     except ValueError as exc:
         raise BadOption(str(exc)) from None
 
@@ -182,6 +183,8 @@ def _write_report(report: Path, summary: LoadSummary, title: str) -> None:
               help="A caller's pause before each action (give or take a quarter).")
 @click.option("--duration", default="60", show_default=True, metavar="SECONDS",
               help=f"How long calls are started for (at most {MAX_DURATION:g}).")
+@click.option("--ramp", metavar="SECONDS",
+              help="Spread the callers' first calls over this long (default: the think time).")
 @click.option("--grace", default=f"{DEFAULT_GRACE:g}", show_default=True, metavar="SECONDS",
               help="How long calls in progress may go on after the duration.")
 @click.option("--max-calls", metavar="N", help="Start no more than N calls in all.")

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, Select, SQLColumnExpression, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,11 +82,16 @@ def check_transition(before: str, after: str) -> None:
         raise LedgerError(f"payment status {before} -> {after} is not allowed")
 
 
+def held_query(account_id: int | SQLColumnExpression[int]) -> Select[int]:
+    """SQL for what the account's payments in flight (processing or unknown) may have taken;
+    ``account_id`` may be a column, to read it beside the account in one statement."""
+    return (select(func.coalesce(func.sum(Payment.amount_cents), 0))
+            .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
+
+
 def held_cents(session: Session, account_id: int) -> int:
     """What the account's payments in flight (processing or unknown) may have taken."""
-    held = session.scalar(select(func.coalesce(func.sum(Payment.amount_cents), 0))
-                          .where(Payment.account_id == account_id, Payment.status.in_(HELD)))
-    return int(held or 0)
+    return int(session.scalar(held_query(account_id)) or 0)
 
 
 def payable_cents(session: Session, account: Account) -> int:
@@ -95,15 +100,19 @@ def payable_cents(session: Session, account: Account) -> int:
 
 
 def write_ahead(session: Session, payment: Payment, status: str = PROCESSING,
-                now: datetime | None = None, actor: str = "system") -> Payment:
+                now: datetime | None = None, actor: str = "system",
+                locked_account: Account | None = None) -> Payment:
     """Add a new payment as ``processing`` (to be charged now) or ``scheduled``.
 
     The account is locked while its payable amount is checked, so two calls paying one
     account at once cannot both take what is owed. Raises :class:`NotPayable` when the
-    amount is more than is payable now (nothing is written).
+    amount is more than is payable now (nothing is written). ``locked_account``: the
+    payment's account as the caller locked it (:func:`ivr.db.lock`) earlier in this
+    transaction, which still holds the lock: not locked and read again.
     """
     check_transition(NEW, status)
-    account = lock(session, Account, payment.account_id)
+    account = locked_account if locked_account is not None \
+        and locked_account.id == payment.account_id else lock(session, Account, payment.account_id)
     if payment.amount_cents > payable_cents(session, account):
         raise NotPayable(f"{dollars_text(payment.amount_cents)} is more than is payable")
     payment.status = status

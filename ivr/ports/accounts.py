@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, bindparam, func, or_, select
 
 from flows.errors import CallerThrottled
 from flows.ports import (
@@ -15,7 +16,7 @@ from flows.ports import (
     PinCheck,
 )
 from flows.speech import languages
-from ivr.db import lock
+from ivr.db import lock, read_once
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
 from ivr.security.audit import caller_actor, record
@@ -26,12 +27,28 @@ from models.payment import APPROVED, BANK, PENDING, SAVED_BANK
 LOOKUP, NOT_FOUND = "account_lookup", "not_found"
 
 
-def summary(account: Account, held_cents: int = 0) -> AccountSummary:
-    """The flow's view of an account."""
-    return AccountSummary(id=account.id, number=account.account_number,
-                          balance_cents=account.balance_cents, due_date=account.due_date,
-                          held_cents=held_cents, name=account.name,
-                          phone=account.phone_e164 or "", language=account.language)
+# The columns of an account the flow's view of it is made of (:func:`summary`).
+SUMMARY_COLUMNS = (Account.id, Account.account_number, Account.balance_cents, Account.due_date,
+                   Account.name, Account.phone_e164, Account.language)
+# The statements a turn asks, built once: building one (and its cache key) each time cost more
+# CPU than the database took to answer it.
+_BY_PHONE = select(*SUMMARY_COLUMNS).where(Account.phone_e164 == bindparam("phone")).limit(2)
+_BY_NUMBER = select(*SUMMARY_COLUMNS).where(Account.account_number == bindparam("number"))
+_BY_ID = select(*SUMMARY_COLUMNS, ledger.held_query(Account.id).scalar_subquery().label("held")) \
+    .where(Account.id == bindparam("account_id"))
+# Wrong PINs and unknown account numbers from one caller ID since a moment.
+_CALLER_FAILURES = select(func.count(AuditEvent.id)).where(
+    AuditEvent.actor == bindparam("actor"), AuditEvent.at > bindparam("since"),
+    or_(and_(AuditEvent.action == "pin_check",
+             AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED)))),
+        and_(AuditEvent.action == LOOKUP, AuditEvent.outcome == NOT_FOUND)))
+
+
+def summary(row: Row[*tuple[Any, ...]], held_cents: int = 0) -> AccountSummary:
+    """The flow's view of an account, from its :data:`SUMMARY_COLUMNS`."""
+    return AccountSummary(id=row.id, number=row.account_number, balance_cents=row.balance_cents,
+                          due_date=row.due_date, held_cents=held_cents, name=row.name,
+                          phone=row.phone_e164 or "", language=row.language)
 
 
 class AccountPorts(PortBase):
@@ -39,8 +56,7 @@ class AccountPorts(PortBase):
 
     def accounts_for_phone(self, e164: str) -> list[AccountSummary]:
         """Accounts registered to this caller's number."""
-        rows = self.session.scalars(select(Account).where(Account.phone_e164 == e164).limit(2))
-        return [summary(account) for account in rows]
+        return [summary(row) for row in self.session.execute(_BY_PHONE, {"phone": e164})]
 
     def find_account(self, number: str, caller: str | None = None) -> AccountSummary | None:
         """The account with this number, if any; a miss is audited against the caller ID.
@@ -53,16 +69,21 @@ class AccountPorts(PortBase):
         if self._caller_throttled(actor, utcnow()):
             record(self.session, actor, LOOKUP, str(PinCheck.THROTTLED), origin=self.origin)
             raise CallerThrottled(actor)
-        account = self.session.scalar(select(Account).where(Account.account_number == number))
-        if account is None:
+        row = self.session.execute(_BY_NUMBER, {"number": number}).one_or_none()
+        if row is None:
             record(self.session, actor, LOOKUP, NOT_FOUND, origin=self.origin)
             return None
-        return summary(account)
+        return summary(row)
 
     def get_account(self, account_id: int) -> AccountSummary:
-        """The account by id, with what its payments in flight hold."""
-        return summary(self.session.get_one(Account, account_id),
-                       ledger.held_cents(self.session, account_id))
+        """The account by id, with what its payments in flight hold: one statement, read once
+        a turn while the turn changes nothing (:func:`ivr.db.read_once`)."""
+        return read_once(self.session, (AccountSummary, account_id),
+                         lambda: self._read_account(account_id))
+
+    def _read_account(self, account_id: int) -> AccountSummary:
+        row = self.session.execute(_BY_ID, {"account_id": account_id}).one()
+        return summary(row, int(row.held))
 
     def set_language(self, account_id: int, language: str) -> None:
         """Save the caller's language on the account (only languages with a catalog)."""
@@ -109,13 +130,8 @@ class AccountPorts(PortBase):
 
     def _caller_throttled(self, actor: str, now: datetime) -> bool:
         """Too many wrong PINs or unknown account numbers from this caller ID lately."""
-        wrong_pin = and_(AuditEvent.action == "pin_check",
-                         AuditEvent.outcome.in_((str(PinCheck.WRONG), str(PinCheck.LOCKED))))
-        unknown_account = and_(AuditEvent.action == LOOKUP, AuditEvent.outcome == NOT_FOUND)
         failures = self.session.scalar(
-            select(func.count(AuditEvent.id)).where(
-                AuditEvent.actor == actor, or_(wrong_pin, unknown_account),
-                AuditEvent.at > now - self.policy.caller_window))
+            _CALLER_FAILURES, {"actor": actor, "since": now - self.policy.caller_window})
         return (failures or 0) >= self.policy.caller_max_failures
 
     def recent_payments(self, account_id: int, limit: int) -> list[PaymentRecord]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from ivr.payments import ledger
 from ivr.ports.base import PortBase
@@ -34,12 +34,14 @@ class AttemptLimits(PortBase):
 
         For the account, charges still in flight count too: card testers call in parallel.
         """
-        declined = select(func.count(Payment.id)).where(Payment.status == DECLINED)
-        if call_sid and (self.session.scalar(declined.where(Payment.call_sid == call_sid))
-                         or 0) >= MAX_DECLINES_PER_CALL:
-            return "call"
+        on_call = select(func.count(Payment.id)).where(
+            Payment.status == DECLINED, Payment.call_sid == call_sid).scalar_subquery() \
+            if call_sid else literal(0)
         tried = select(func.count(Payment.id)).where(
             Payment.account_id == account_id, Payment.status.in_((DECLINED, *ledger.HELD)),
-            Payment.created_at > utcnow() - timedelta(days=1))
-        over = (self.session.scalar(tried) or 0) >= self.policy.max_declines_per_account_day
-        return "account" if over else None
+            Payment.created_at > utcnow() - timedelta(days=1)).scalar_subquery()
+        # Both counts in one statement: this is asked on the turn that authorises a payment.
+        counts = self.session.execute(select(on_call.label("call"), tried.label("day"))).one()
+        if (counts.call or 0) >= MAX_DECLINES_PER_CALL:
+            return "call"
+        return "account" if (counts.day or 0) >= self.policy.max_declines_per_account_day else None

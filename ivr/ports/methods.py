@@ -8,7 +8,9 @@ by the token ``<Pay>`` returned (:func:`keep_for_later`).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from flows.ports import PaymentSource, SavedMethod
@@ -18,12 +20,29 @@ from ivr.security import card_store
 from ivr.security.card_store import BankDetails, CardDetails
 from models import Account, SavedPaymentMethod
 
+# The columns of a method on file the flow's view of it is made of (:func:`saved_view`).
+SAVED_VIEW_COLUMNS = (SavedPaymentMethod.id, SavedPaymentMethod.kind, SavedPaymentMethod.brand,
+                      SavedPaymentMethod.bank_account_type, SavedPaymentMethod.last4,
+                      SavedPaymentMethod.expiry_mmyy)
 
-def saved_view(method: SavedPaymentMethod) -> SavedMethod:
-    """The flow's view of a saved method."""
+
+def saved_view(method: SavedPaymentMethod | Row[*tuple[Any, ...]]) -> SavedMethod:
+    """The flow's view of a saved method (or of a row of its :data:`SAVED_VIEW_COLUMNS`)."""
     label = method.brand if method.kind == "card" else method.bank_account_type
     return SavedMethod(id=method.id, kind=method.kind, label=label or "", last4=method.last4,
                        expiry_mmyy=method.expiry_mmyy)
+
+
+# Built once, as a turn asks it (see ivr.ports.accounts).
+_ON_FILE = select(*SAVED_VIEW_COLUMNS).where(
+    SavedPaymentMethod.account_id == bindparam("account_id"),
+    SavedPaymentMethod.removed_at.is_(None)).order_by(SavedPaymentMethod.id)
+
+
+def methods_on_file(session: Session, account_id: int) -> tuple[SavedMethod, ...]:
+    """The account's methods on file, oldest first, as the flow sees them."""
+    return tuple(saved_view(row)
+                 for row in session.execute(_ON_FILE, {"account_id": account_id}))
 
 
 def is_keyed(source: PaymentSource) -> bool:

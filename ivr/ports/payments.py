@@ -24,17 +24,17 @@ from flows.ports import (
     PaymentSource,
     SavedMethod,
 )
-from ivr.db import lock, locked, serialise
+from ivr.db import lock, locked, read_once, serialise
 from ivr.errors import CardEntryLost, GatewayError, StatusChanged
 from ivr.payments import charges, ledger
 from ivr.ports.limits import AttemptLimits
-from ivr.ports.methods import is_keyed, keep_for_later, keep_on_file, saved_view
+from ivr.ports.methods import is_keyed, keep_for_later, keep_on_file, methods_on_file, saved_view
 from ivr.security import card_store
 from ivr.security.audit import caller_actor
 from ivr.security.card_store import BankDetails, CardDetails
 from ivr.sms.notices import notice_payment, tel_complete
 from ivr.sms.payment_texts import text_payer
-from models import Account, Payment, SavedPaymentMethod, utcnow
+from models import Account, Payment, utcnow
 from models.payment import (
     APPROVED,
     BANK,
@@ -139,13 +139,9 @@ class PaymentPorts(AttemptLimits):
         ledger.move(self.session, payment, DECLINED, decline_code=DeclineReason.NOT_KEPT.value)
 
     def saved_methods(self, account_id: int) -> list[SavedMethod]:
-        """Methods on file, oldest first."""
-        rows = self.session.scalars(
-            select(SavedPaymentMethod)
-            .where(SavedPaymentMethod.account_id == account_id,
-                   SavedPaymentMethod.removed_at.is_(None))
-            .order_by(SavedPaymentMethod.id))
-        return [saved_view(row) for row in rows]
+        """Methods on file, oldest first: read once a turn while it changes nothing."""
+        return list(read_once(self.session, (SavedMethod, account_id),
+                              lambda: methods_on_file(self.session, account_id)))
 
     def save_method(self, account_id: int, source: PaymentSource) -> SavedMethod:
         """Keep on file the new card or bank account just paid with, by the token the
@@ -196,7 +192,8 @@ class PaymentPorts(AttemptLimits):
             return ChargeResult(approved=False, decline_reason=DeclineReason.ENTRY_LOST)
         payment = self._new_payment(order)
         status = PROCESSING if order.scheduled_for is None else SCHEDULED
-        ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number))
+        ledger.write_ahead(self.session, payment, status, actor=caller_actor(order.notify_number),
+                           locked_account=account)
         # A bank debit's written notice, in the transaction that records its authorisation.
         notice_payment(self.session, payment, account, self.biller, self.zone, order.language)
         if status == SCHEDULED:

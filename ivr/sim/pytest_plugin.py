@@ -22,20 +22,18 @@ what was heard and the prompt ids it may be.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from ivr.app import create_app
 from ivr.config import ENV_NAMES
-from ivr.db import db
-from ivr.ops.server import prepare
 from ivr.sim import prompts
 from ivr.sim.keyed import masked, secret_kind
 from ivr.sim.live import LiveCall, Turn
 from ivr.sim.results import DEFAULT_CONFIDENCE, CallResult
+from ivr.sim.scratch import scratch_demo_app
 from ivr.sim.script import closest_sentence
 from ivr.sim.script_language import prompt_heard
 from ivr.sim.script_load import END_OUTCOMES
@@ -228,18 +226,17 @@ def ivr_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def ivr_app(ivr_settings: dict[str, Any], tmp_path: Path) -> Iterator[Flask]:
+def ivr_app(ivr_settings: dict[str, Any]) -> Iterator[Flask]:
     """The line in process on a fresh SQLite database holding the demo accounts, with the
     default settings and ``ivr_settings``: none of the shell's (a developer's environment may
     be set up for a real line, its gateway and agents)."""
-    with pytest.MonkeyPatch.context() as shell:
-        for name in ENV_NAMES:
-            shell.delenv(name, raising=False)
-        app = create_app({"TESTING": True, **ivr_settings,
-                          "IVR_DATABASE_URL": f"sqlite:///{tmp_path / 'ivr-calls.sqlite3'}"})
-    prepare(app, load_demo_data=True)
-    yield app
-    db.engine(app).dispose()
+    with ExitStack() as scratch:
+        with pytest.MonkeyPatch.context() as shell:
+            for name in ENV_NAMES:
+                shell.delenv(name, raising=False)
+            # A copy of a demo database built once per settings (ivr.sim.scratch).
+            app = scratch.enter_context(scratch_demo_app({"TESTING": True, **ivr_settings}))
+        yield app
 
 
 @pytest.fixture

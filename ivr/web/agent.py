@@ -72,8 +72,7 @@ def whisper() -> Response:
     settings = settings_of(app)
     call_sid = request.args.get("call") or request.form.get("ParentCallSid") or ""
     try:
-        with db.transaction(app) as session:
-            facts = call_facts(session, call_sid)
+        facts = db.run(lambda session: call_facts(session, call_sid), app)
         prompts = whisper_prompts(facts) if facts else [say("whisper.connecting")]
     except Exception:
         log.exception("whisper for call %s failed: the agent hears no summary", call_sid)
@@ -96,8 +95,7 @@ def context(call_sid: str) -> tuple[Response, int]:
         return _json({"error": "link expired" if verdict is LinkCheck.EXPIRED
                       else "link not valid"}, 403)
     try:
-        with db.transaction(app) as session:
-            facts = call_facts(session, call_sid)
+        facts = db.run(lambda session: call_facts(session, call_sid), app)
     except Exception:
         log.exception("context of call %s could not be read", call_sid)
         return _json({"error": "try again"}, 503)

@@ -16,10 +16,10 @@ import time
 from collections.abc import Mapping
 
 from flask import Flask, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 
 from flows import machine
 from flows.capture import CaptureReport
@@ -41,6 +41,12 @@ from models import CallSession, Payment, utcnow
 
 log = logging.getLogger(__name__)
 
+# Built once, as every turn asks them (building one each time cost more CPU than running it).
+_LOCKED_CALL = select(CallSession).where(CallSession.call_sid == bindparam("call_sid")) \
+    .with_for_update()
+_CALLS = CallSession.metadata.tables[CallSession.__tablename__]
+_SAVE_CALL = update(_CALLS).where(_CALLS.c.call_sid == bindparam("saved_sid"))
+
 
 def voice_settings(app: Flask, language: str | None = None) -> Voice:
     """How this app speaks a call in ``language`` (the line's, ``IVR_LANGUAGE``, when not
@@ -59,9 +65,8 @@ def call_language(app: Flask, call_sid: str | None) -> str | None:
     if not call_sid:
         return None
     try:
-        with db.transaction(app) as session:
-            call = session.get(CallSession, call_sid)
-            language = (call.flow_state or {}).get("language") if call is not None else None
+        call = db.run(lambda session: session.get(CallSession, call_sid), app)
+        language = (call.flow_state or {}).get("language") if call is not None else None
     except Exception:
         log.exception("call %s: its language could not be read for the apology", call_sid)
         return None
@@ -79,19 +84,17 @@ def take_turn(app: Flask, form: Mapping[str, str], turn: int, event: Event | Non
     sent to the gateway first, and its answer recorded (and what was keyed for it
     forgotten) in a transaction of its own, so nothing that fails in the turn undoes it.
     """
-    started = time.monotonic()
-    held = _send_held_payment(app, form["CallSid"], turn) if holding else None
+    started, call_sid = time.monotonic(), form["CallSid"]
+    held = _send_held_payment(app, call_sid, turn) if holding else None
     if held is not None:
-        with db.transaction(app) as session:
-            charges.record(session, *held)
-    if event is not None and event.captured is not None:
+        db.run(lambda session: charges.record(session, *held), app)
+    if event is not None and (captured := event.captured) is not None:
         # <Pay>'s charge, likewise: what Twilio did is recorded before the turn can fail.
-        with db.transaction(app) as session:
-            _record_capture_first(session, form["CallSid"], turn, event.captured)
+        db.run(lambda session: _record_capture_first(session, call_sid, turn, captured), app)
     for attempt in (1, 2):
         try:
-            with db.transaction(app) as session:
-                return _take_turn(app, session, form, (turn, started), event)
+            return db.run(lambda session: _take_turn(app, session, form, (turn, started), event),
+                          app)
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -105,36 +108,44 @@ def charge_held_payment(app: Flask, call_sid: str) -> None:
     The caller has gone, so whatever the outcome, it is texted.
     """
     held = _send_held_payment(app, call_sid)
-    with db.transaction(app) as session:
+
+    def record_and_forget(session: Session) -> None:
         if held is not None:
             charges.record(session, *held, late=True)
         # Whatever became of it, nothing the caller keyed outlives the call.
         card_store.delete(session, call_sid)
         charges.forget_keep_tokens(session, call_sid)
 
+    db.run(record_and_forget, app)
+
 
 def _send_held_payment(app: Flask, call_sid: str,
                        turn: int | None = None) -> tuple[int, charges.Answer] | None:
     """Send the payment the call holds for (at ``turn``, when given), with no transaction
     open; the payment's id and the gateway's answer, or None when there is none to send."""
-    with db.transaction(app) as session:
-        call = session.get(CallSession, call_sid)
-        if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
-            return None
-        state = CallState.from_dict(call.flow_state)
-        if not machine.holds_for_payment(state):
-            return None
-        request = charges.prepare(session, state.payment_key, card_key=settings_of(app).card_key)
+    request = db.run(lambda session: _held_payment(app, session, call_sid, turn), app)
     if request is None:
         return None
     return request.payment_id, charges.send(services.gateway_of(app), request.stored)
+
+
+def _held_payment(app: Flask, session: Session, call_sid: str,
+                  turn: int | None) -> charges.Request | None:
+    """The payment the call holds for (at ``turn``, when given), made ready to send."""
+    call = session.get(CallSession, call_sid)
+    if call is None or (turn is not None and turn != call.turn) or not call.flow_state:
+        return None
+    state = CallState.from_dict(call.flow_state)
+    if not machine.holds_for_payment(state):
+        return None
+    return charges.prepare(session, state.payment_key, card_key=settings_of(app).card_key)
 
 
 def _take_turn(app: Flask, session: Session, form: Mapping[str, str],
                timing: tuple[int, float], event: Event | None) -> str:
     """``timing``: the turn the request answers, and when it arrived (for the call log)."""
     (turn, started), call_sid = timing, form["CallSid"]
-    call = session.get(CallSession, call_sid, with_for_update=True)
+    call = locked_call(session, call_sid)
     if call is not None and turn != call.turn and call.last_response:
         log.info("call %s: request for turn %d at turn %d; replaying", call_sid, turn, call.turn)
         return call.last_response
@@ -168,11 +179,16 @@ def _take_turn(app: Flask, session: Session, form: Mapping[str, str],
     return twiml
 
 
+def locked_call(session: Session, call_sid: str) -> CallSession | None:
+    """The call's row, locked to the end of the transaction (SELECT ... FOR UPDATE), if any."""
+    return session.scalars(_LOCKED_CALL, {"call_sid": call_sid}).one_or_none()
+
+
 def _record_capture_first(session: Session, call_sid: str, turn: int,
                           report: CaptureReport) -> None:
     """Record <Pay>'s result for the payment the call wrote ahead for it, if this is the
     turn that waits for it (a redelivery for an older turn changes nothing)."""
-    call = session.get(CallSession, call_sid, with_for_update=True)
+    call = locked_call(session, call_sid)
     if call is None or call.turn != turn or call.ended_at is not None or not call.flow_state:
         return
     state = CallState.from_dict(call.flow_state)
@@ -213,18 +229,20 @@ def _new_call(session: Session, form: Mapping[str, str]) -> CallSession:
 
 def _save_turn(app: Flask, session: Session, call: CallSession, state: CallState,
                reply: Reply) -> str:
-    call.turn += 1
+    """Save the call's state and the answer (replayed to a redelivery) with the turn counted;
+    the answer's TwiML."""
+    turn = call.turn + 1
     # A transfer rings the agent with the call's facts as they stand at this turn.
-    handoff = agent.handoff(app, session, state, call.turn) \
-        if reply.end is EndKind.TRANSFER else None
-    twiml = reply_twiml(reply, url_for("voice.turn", t=call.turn),
+    handoff = agent.handoff(app, session, state, turn) if reply.end is EndKind.TRANSFER else None
+    twiml = reply_twiml(reply, url_for("voice.turn", t=turn),
                         voice_settings(app, state.language), handoff)
-    call.flow_state = state.to_dict()
-    # JSON columns are compared by value; say so explicitly so no in-place change is missed.
-    flag_modified(call, "flow_state")
-    call.state = str(state.step)
-    call.account_id = state.account_id
-    call.last_response = twiml
+    saved = {"turn": turn, "flow_state": state.to_dict(), "state": str(state.step),
+             "account_id": state.account_id, "last_response": twiml, "updated_at": utcnow()}
+    # One UPDATE of the row locked for the turn, written as it is: the unit of work would
+    # compare each column of the object to arrive at the same statement.
+    session.execute(_SAVE_CALL, {"saved_sid": call.call_sid, **saved})
+    for name, value in saved.items():  # the object as the row now is, with nothing to flush
+        set_committed_value(call, name, value)
     return twiml
 
 
@@ -234,30 +252,32 @@ def close_call(app: Flask, form: Mapping[str, str]) -> None:
     Whatever the callback says is cut or clamped to what the columns hold, so an odd
     status or duration never leaves the call unclosed (its payment details kept).
     """
+    db.run(lambda session: _close_call(session, form), app)
+
+
+def _close_call(session: Session, form: Mapping[str, str]) -> None:
     call_sid = form["CallSid"]
     ids = {name: (form.get(name) or "")[:CallSession.CALLER_ID_LENGTH] or None
            for name in ("From", "To")}
-    with db.transaction(app) as session:
-        call = session.get(CallSession, call_sid, with_for_update=True)
-        if call is None:
-            call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
-            call.state = "never_answered"
-        if call.flow_state:
-            state = CallState.from_dict(call.flow_state)
-            if not machine.holds_for_payment(state):
-                card_store.delete(session, call_sid)  # held: charged next, then deleted
-            state.forget_payment_details()
-            call.flow_state = state.to_dict()
-        charges.forget_keep_tokens(session, call_sid)
-        call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
-        call.duration_seconds = _int_or_none(form.get("CallDuration"))
-        call.ended_at = utcnow()
+    call = locked_call(session, call_sid)
+    if call is None:
+        call = _new_call(session, {"CallSid": call_sid, **{k: v for k, v in ids.items() if v}})
+        call.state = "never_answered"
+    if call.flow_state:
+        state = CallState.from_dict(call.flow_state)
+        if not machine.holds_for_payment(state):
+            card_store.delete(session, call_sid)  # held: charged next, then deleted
+        state.forget_payment_details()
+        call.flow_state = state.to_dict()
+    charges.forget_keep_tokens(session, call_sid)
+    call.call_status = (form.get("CallStatus") or "")[:CallSession.CALL_STATUS_LENGTH] or None
+    call.duration_seconds = _int_or_none(form.get("CallDuration"))
+    call.ended_at = utcnow()
 
 
 def forget_keyed(app: Flask, call_sid: str) -> None:
     """After a turn failed: nothing the caller keyed is kept for a call that may not go on."""
-    with db.transaction(app) as session:
-        card_store.delete(session, call_sid)
+    db.run(lambda session: card_store.delete(session, call_sid), app)
 
 
 def _int_or_none(raw: str | None) -> int | None:

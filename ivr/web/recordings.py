@@ -75,8 +75,7 @@ def status() -> Response:
                              url=_url(form.get("RecordingUrl", "")),
                              duration_seconds=_seconds(form.get("RecordingDuration")))
     try:
-        with db.transaction() as session:
-            ours = record_status(session, report)
+        ours = db.run(lambda session: record_status(session, report))
     except Exception:
         log.exception("recording status of %s (call %s) could not be recorded", recording_sid,
                       call_sid)

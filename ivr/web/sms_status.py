@@ -31,9 +31,8 @@ def status() -> Response:
     if not message_sid:
         return Response(status=200)
     try:
-        with db.transaction() as session:
-            report = record_delivery(session, message_sid, form.get("MessageStatus", ""),
-                                     form.get("ErrorCode", ""))
+        report = db.run(lambda session: record_delivery(
+            session, message_sid, form.get("MessageStatus", ""), form.get("ErrorCode", "")))
     except Exception:
         log.exception("delivery report for message %s could not be recorded", message_sid)
         return Response(status=200)

@@ -50,6 +50,8 @@ def ivr_load(*args: str) -> Result:
     (["--duration", "3601"], "--duration must be from 0.1 to 3600, got 3601"),
     (["--duration", "inf"], "--duration: 'inf' is not a number of seconds"),
     (["--think", "-2"], "--think must be from 0 to 60, got -2"),
+    (["--ramp", "-1"], "--ramp must be from 0 to 3600, got -1"),
+    (["--ramp", "soon"], "--ramp: 'soon' is not a number of seconds"),
     (["--max-calls", "0"], "--max-calls must be at least 1, got 0"),
     (["--timeout", "0"], "--timeout must be from 0.1 to 60, got 0"),
     (["--report", "out.png"], "--report: out.png must end in .html or .svg"),

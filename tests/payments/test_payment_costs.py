@@ -1,5 +1,6 @@
 """What a payment costs in requests and transactions, and that no transaction is open while
-the gateway is asked to move or look up money (benchmarks/payment_turn.py times it)."""
+the gateway is asked to move or look up money (benchmarks/capacity times
+its requests: "authorise" and "charge (caller holding)")."""
 
 from __future__ import annotations
 

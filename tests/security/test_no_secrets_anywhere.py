@@ -105,7 +105,7 @@ def table_values(app: Flask) -> Iterator[tuple[str, str, str]]:
                         continue
                     text = json.dumps(value) if isinstance(value, dict | list) else str(value)
                     if (table.name, column) == ("accounts", "pin_hash"):
-                        assert text.startswith("scrypt$"), f"PIN hash is not scrypt: {text[:12]}"
+                        assert text.startswith("hmac-sha256$"), f"PIN hash not keyed: {text[:12]}"
                         continue
                     yield table.name, str(column), text
 
@@ -155,7 +155,7 @@ def stored_secrets(writes: Writes, secrets: Secrets) -> Iterator[str]:
     the reason given at SHORT_SECRET_COLUMNS.
     """
     for statement, value in writes.values:
-        if value.startswith("scrypt$"):
+        if value.startswith("hmac-sha256$"):
             continue
         short_too = value.startswith(("{", "<?xml", "<Response"))
         for secret in leaks_in(value, secrets, short_too):

@@ -4,15 +4,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from flows import speech
 from ivr.errors import ScriptError, ScriptFailure
 from ivr.sim.prompts import Spoken, match, prompts_in, said
 from ivr.sim.script import load_script, run_script
+from tests.language_helpers import pseudo_language
 from tests.menu_helpers import NOW_BY_CARD
 from tests.sim.sim_helpers import fake_app
 
@@ -114,3 +117,19 @@ def test_bad_prompt_ids_and_languages_are_refused_at_load(raw: dict[str, Any],
 def test_a_script_checking_words_is_not_bilingual() -> None:
     assert load_script(script({"expect_prompt": "ask.pin"}, "hangup")).bilingual
     assert not load_script(script({"expect": "PIN"}, "hangup")).bilingual
+
+
+def test_the_catalog_folder_is_listed_once_however_many_says_are_matched(
+        tmp_path: Path) -> None:
+    """Every <Say> of a load run is matched: listing the catalogs for each was most of the
+    load generator's work (flows.speech.languages lists each folder once)."""
+    speech._languages_in.cache_clear()
+    heard = Spoken("You owe ten dollars, due December fifth.", "en-US")
+    assert all(match("info.balance_due", heard) is not None for _ in range(50))
+    assert speech._languages_in.cache_info().misses == 1
+    # Catalogs read from elsewhere (a test's pseudo-language) are listed afresh, once.
+    with pseudo_language(tmp_path / "prompts") as language:
+        assert match("info.balance_due", Spoken("YOU OWE TEN DOLLARS, DUE DECEMBER FIFTH.",
+                                                language)) is not None
+        assert match("info.balance_due", Spoken("x", language)) is None
+    assert speech._languages_in.cache_info().misses == 2

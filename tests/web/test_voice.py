@@ -158,7 +158,7 @@ def test_no_card_number_code_or_pin_is_stored_or_logged(
     assert VISA not in logged
     assert not standalone(CVC, logged) and not standalone(PIN, logged)
     [account] = [a for a in rows(caller.app, Account) if a.account_number == "10001234"]
-    assert account.pin_hash.startswith("scrypt$")
+    assert account.pin_hash.startswith("hmac-sha256$")
 
 
 def standalone(secret: str, text: str) -> bool:

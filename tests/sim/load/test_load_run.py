@@ -4,6 +4,7 @@ errors and expectation mismatches apart from them."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -164,8 +165,41 @@ def test_other_urls_are_not_loopback(url: str) -> None:
     ("callers", 0, "--callers must be from 1 to 2000, got 0"),
     ("duration", 3601, "--duration must be from 0.1 to 3600, got 3601"),
     ("think", -1, "--think must be from 0 to 60, got -1"),
+    ("ramp", 3601, "--ramp must be from 0 to 3600, got 3601"),
 ])
 def test_a_plan_outside_the_bounds_is_refused(field: str, value: float, message: str) -> None:
     plan = {"callers": 1, "think": 1.0, "duration": 1.0, field: value}
     with pytest.raises(ValueError, match=message):
         LoadPlan("http://127.0.0.1:5000", mix=load_mix(ROOT / DEFAULT_MIX), **plan)  # type: ignore[arg-type]
+
+
+def test_the_first_calls_are_spread_over_the_ramp_not_the_think_time(tmp_path: Path) -> None:
+    # Each call lasts longer than the run starts calls for: one call a caller.
+    line, _ = stub_line(slow_goodbye(1.5))
+    mix = write_mix(tmp_path, "calls: [{script: bye.yaml}]\n", **{"bye.yaml": HANG_UP_SCRIPT})
+    with served(line) as url:
+        summary_run = LoadRun(LoadPlan(url, 4, 0.0, 1.2, load_mix(mix), grace=5, seed=3,
+                                       ramp=1.0), token=DEV_AUTH_TOKEN)
+        summary_run.run()
+
+    # Each caller's wait before its first call, drawn as the run draws it (its own seed).
+    waits = sorted(random.Random(3 * 1_000_003 + number).uniform(0, 1.0) for number in range(4))
+    starts = sorted(sample.at for sample in summary_run.recorder.samples
+                    if sample.turn == "call start")
+    assert waits[-1] > 0.5  # with no think time, the callers would all have dialled at once
+    assert len(starts) == 4 and all(start >= wait for start, wait in zip(starts, waits,
+                                                                          strict=True))
+
+
+def test_a_proxy_named_in_the_environment_is_not_asked_for_this_machine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    line, numbers = stub_line(slow_goodbye(0))
+    mix = write_mix(tmp_path, "calls: [{script: bye.yaml}]\n", **{"bye.yaml": HANG_UP_SCRIPT})
+    with served(line) as url:
+        summary = run(url, mix, callers=1, max_calls=2)
+
+    assert not summary.errors and summary.calls == {COMPLETED: 2} and len(numbers) == 2
