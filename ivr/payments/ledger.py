@@ -5,8 +5,7 @@ Every allowed status change is declared once, in :data:`TRANSITIONS`; anything e
 taken, or a bank debit submitted), *holds* its amount (processing, unknown: it may have been
 taken, so it cannot be paid again), or neither. Moving a payment applies the difference to
 its account's balance, so the balance is always what was billed minus what counts. What was
-billed is set here too: :func:`bill` for one account, :func:`bill_many` for an import's
-upsert of many (the statement's balances, written only for accounts where something changed).
+billed is set here too: by :func:`bill` for one account, :func:`bill_many` for an import's.
 
 Neither is ever written from what an object says it was: a session hands back the object it
 first read, even to a later locking read, so it may be behind another transaction's commit.
@@ -241,23 +240,18 @@ def bill(account: Account, balance_cents: int) -> None:
 
 def bill_many(session: Session, accounts: BillingInsert, update: Mapping[str, Any],
               rows: Sequence[Mapping[str, Any]] = ()) -> int:
-    """:func:`bill` for many accounts in one statement: an import's upsert, by account number.
-
-    ``accounts`` is an INSERT into accounts (PostgreSQL's or SQLite's, from a SELECT or run
-    for each of ``rows``) whose balance is the billed one: a new account starts owing it.
-    ``update`` sets the other columns of an account already there; its balance becomes the
-    billed one here. An account is written only when a column would change (``IS DISTINCT
-    FROM`` each), and only then does its ``updated_at`` move. Returns how many accounts were
-    written (created or changed).
-    """
+    """:func:`bill` for many accounts at once (an import's upsert by account number); how many
+    were written. ``accounts`` is an INSERT into accounts (PostgreSQL's or SQLite's, of a
+    SELECT or of ``rows``) at the billed balance; ``update`` sets an existing account's other
+    columns, and its balance becomes the billed one. Only an account where some column IS
+    DISTINCT FROM what is stored is written, and only then does its ``updated_at`` move."""
     stored = Account.__table__.c
     changes = {**update, "balance_cents": accounts.excluded.balance_cents}
     upsert = accounts.on_conflict_do_update(
         index_elements=[stored.account_number], set_={**changes, "updated_at": utcnow()},
         where=or_(*(stored[name].is_distinct_from(value) for name, value in changes.items())))
-    result = session.connection().execute(upsert.execution_options(preserve_rowcount=True),
-                                          list(rows) or None)
-    return result.rowcount
+    upsert = upsert.execution_options(preserve_rowcount=True)  # an INSERT's, kept
+    return session.connection().execute(upsert, list(rows) or None).rowcount
 
 
 def _complete_arrangement_if_paid(session: Session, arrangement_id: int,
