@@ -17,6 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from ivr.cli.audit import audited, fail
 from ivr.cli.options import export, format_option, output_option, parse_date
+from ivr.cli.progress import TerminalProgress
 from ivr.cli.verbosity import verbose
 from ivr.config import settings_of
 from ivr.db import db
@@ -76,17 +77,22 @@ def serve_command(ctx: click.Context, host: str, port: int, workers: int, no_dem
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @audited
 def accounts_import_command(file: Path) -> str:
-    """Create or update accounts from a CSV file; one bad row imports nothing."""
+    """Create or update accounts from a CSV file; one bad row imports nothing.
+
+    On a terminal, a progress bar on standard error shows each of the two readings.
+    """
+    settings = settings_of(current_app)
     try:
-        with file.open(newline="", encoding="utf-8-sig") as f, db.transaction() as session:
-            settings = settings_of(current_app)
-            summary = import_accounts(session, f, settings.pin_hasher, settings.language)
+        with db.transaction() as session:
+            summary = import_accounts(session, file, settings.pin_hasher, settings.language,
+                                      progress=TerminalProgress())
     except (ImportRowError, OSError) as exc:
         fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
     except UnicodeDecodeError:
         fail(f"{file}: not a UTF-8 text file")
     noun = "account" if summary.total == 1 else "accounts"
-    counts = f"{summary.total} {noun} ({summary.created} created, {summary.updated} updated)"
+    counts = (f"{summary.total} {noun} ({summary.created} created, {summary.updated} updated, "
+              f"{summary.unchanged} unchanged)")
     click.echo(f"Imported {counts} from {file}")
     return f"{counts} from {file}"
 

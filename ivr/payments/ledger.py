@@ -4,7 +4,8 @@ Every allowed status change is declared once, in :data:`TRANSITIONS`; anything e
 :class:`LedgerError`. A status either *counts* against the balance (approved, pending: money
 taken, or a bank debit submitted), *holds* its amount (processing, unknown: it may have been
 taken, so it cannot be paid again), or neither. Moving a payment applies the difference to
-its account's balance, so the balance is always what was billed minus what counts.
+its account's balance, so the balance is always what was billed minus what counts. What was
+billed is set here too: by :func:`bill` for one account, :func:`bill_many` for an import's.
 
 Neither is ever written from what an object says it was: a session hands back the object it
 first read, even to a later locking read, so it may be behind another transaction's commit.
@@ -18,10 +19,12 @@ away, and the moment it happens is audited.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, SQLColumnExpression, func, select, update
+from sqlalchemy import CursorResult, Select, SQLColumnExpression, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from flows.money import convenience_fee
@@ -46,6 +49,7 @@ from models.payment import (
 )
 
 NEW = "new"  # a payment not yet written
+BillingInsert = postgresql.Insert | sqlite.Insert  # what bill_many upserts
 NO_FEE = Fee()  # no convenience fee (IVR_CONVENIENCE_FEE unset)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -233,6 +237,22 @@ def add_past_payment(session: Session, payment: Payment) -> None:
 def bill(account: Account, balance_cents: int) -> None:
     """Set what the biller says is owed (an import of its statement), credits included."""
     account.balance_cents = balance_cents
+
+
+def bill_many(session: Session, accounts: BillingInsert, update: Mapping[str, Any],
+              rows: Sequence[Mapping[str, Any]] = ()) -> int:
+    """:func:`bill` for many accounts at once (an import's upsert by account number); how many
+    were written. ``accounts`` is an INSERT into accounts (PostgreSQL's or SQLite's, of a
+    SELECT or of ``rows``) at the billed balance; ``update`` sets an existing account's other
+    columns, and its balance becomes the billed one. Only an account where some column IS
+    DISTINCT FROM what is stored is written, and only then does its ``updated_at`` move."""
+    stored = Account.__table__.c
+    changes = {**update, "balance_cents": accounts.excluded.balance_cents}
+    upsert = accounts.on_conflict_do_update(
+        index_elements=[stored.account_number], set_={**changes, "updated_at": utcnow()},
+        where=or_(*(stored[name].is_distinct_from(value) for name, value in changes.items())))
+    upsert = upsert.execution_options(preserve_rowcount=True)  # an INSERT's, kept
+    return session.connection().execute(upsert, list(rows) or None).rowcount
 
 
 def _complete_arrangement_if_paid(session: Session, arrangement_id: int,

@@ -66,14 +66,14 @@ def test_accounts_import(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> 
     result = runner.invoke(args=["accounts", "import", str(path)])
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"Imported 2 accounts (2 created, 0 updated) from {path}\n"
+    assert result.stdout == f"Imported 2 accounts (2 created, 0 updated, 0 unchanged) from {path}\n"
     with db.transaction(app) as session:
         jordan = session.scalars(select(Account).where(Account.account_number == "10001234")).one()
         assert (jordan.balance_cents, jordan.phone_e164) == (12045, "+14155550100")
         assert settings_of(app).pin_hasher.verify("1234", jordan.pin_hash)
 
     again = runner.invoke(args=["accounts", "import", str(path)])
-    assert again.stdout == f"Imported 2 accounts (0 created, 2 updated) from {path}\n"
+    assert again.stdout == f"Imported 2 accounts (0 created, 0 updated, 2 unchanged) from {path}\n"
 
 
 def test_accounts_import_gives_new_accounts_the_lines_language(

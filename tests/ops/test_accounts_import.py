@@ -7,51 +7,30 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from ivr.db import db
 from ivr.errors import ImportRowError
 from ivr.ops.accounts_import import ImportSummary, import_accounts, parse_cents
 from ivr.ops.demo import ACCOUNTS_FILE, open_demo
 from ivr.security.pins import PinHasher
-from ivr.settings_production import DEV_PIN_PEPPER
 from models import Account
-
-PINS = PinHasher(DEV_PIN_PEPPER)  # the test apps' (no IVR_PIN_PEPPER set)
-HEADER = "account_number,name,phone,pin,balance,due_date,zip"
-ROW_A = "10001234,Jordan Rivera,(415) 555-0100,1234,1204.10,2026-12-05,94105"
-ROW_B = "20005678,Sam Patel,212-555-0199,5678,89.1,2026-11-01,"
-
-
-def run_import(app: Flask, *lines: str) -> ImportSummary:
-    """Import ``lines`` (a CSV, one string per line) in its own transaction."""
-    with db.transaction(app) as session:
-        return import_accounts(session, io.StringIO("\n".join(lines) + "\n"), PINS)
-
-
-def accounts(app: Flask) -> dict[str, Account]:
-    """Every account in the database by account number."""
-    with db.transaction(app) as session:
-        return {a.account_number: a for a in session.scalars(select(Account))}
-
-
-def count_accounts(app: Flask) -> int:
-    """How many account rows exist."""
-    with db.transaction(app) as session:
-        return session.scalar(select(func.count()).select_from(Account)) or 0
-
-
-def import_error(app: Flask, *lines: str) -> str:
-    """The message of the ImportRowError importing ``lines`` raises."""
-    with pytest.raises(ImportRowError) as info:
-        run_import(app, *lines)
-    return str(info.value)
+from tests.import_helpers import (
+    HEADER,
+    PINS,
+    ROW_A,
+    ROW_B,
+    accounts,
+    count_accounts,
+    import_error,
+    run_import,
+)
 
 
 def test_import_creates_accounts_with_normalised_fields(app: Flask) -> None:
     summary = run_import(app, HEADER, ROW_A, ROW_B)
 
-    assert summary == ImportSummary(created=2, updated=0)
+    assert summary == ImportSummary(created=2, updated=0, unchanged=0)
     rows = accounts(app)
     jordan, sam = rows["10001234"], rows["20005678"]
     assert (jordan.name, jordan.phone_e164, jordan.balance_cents) == (
@@ -88,7 +67,7 @@ def test_reimport_updates_existing_accounts(app: Flask) -> None:
                          "10001234,Jordan R. Rivera,+1 212 555 0123,4321,0.05,2027-01-31,10001",
                          ROW_B)
 
-    assert summary == ImportSummary(created=1, updated=1)
+    assert summary == ImportSummary(created=1, updated=1, unchanged=0)
     jordan = accounts(app)["10001234"]
     assert (jordan.name, jordan.phone_e164, jordan.balance_cents) == (
         "Jordan R. Rivera", "+12125550123", 5)
@@ -199,7 +178,7 @@ def test_empty_file(app: Flask) -> None:
 
 
 def test_header_only_imports_nothing(app: Flask) -> None:
-    assert run_import(app, HEADER) == ImportSummary(created=0, updated=0)
+    assert run_import(app, HEADER) == ImportSummary(created=0, updated=0, unchanged=0)
 
 
 def test_header_with_bom_and_spaces(app: Flask) -> None:
@@ -212,7 +191,7 @@ def test_demo_fixture_imports(app: Flask) -> None:
     with db.transaction(app) as session, open_demo(ACCOUNTS_FILE) as f:
         summary = import_accounts(session, f, PINS)
 
-    assert summary == ImportSummary(created=6, updated=0)
+    assert summary == ImportSummary(created=6, updated=0, unchanged=0)
     assert accounts(app)["30003456"].phone_e164 == "+13125550142"
     assert accounts(app)["50002468"].language == "es-US"
 

@@ -208,7 +208,7 @@ GOOD = ("account_number,name,phone,pin,balance,due_date,zip\n"
 # Each operator command, as run on the demo data, and the summary its audit event keeps.
 COMMANDS = [
     ("db upgrade", [], "schema up to date"),
-    ("accounts import", ["{file}"], "1 account (0 created, 1 updated) from {file}"),
+    ("accounts import", ["{file}"], "1 account (0 created, 1 updated, 0 unchanged) from {file}"),
     ("accounts export", [], "6 accounts to standard output"),
     ("accounts export", ["-o", "{out}"], "6 accounts to {out}"),
     ("accounts unlock", [JORDAN], "Account ending 1234 was not locked"),
