@@ -39,8 +39,11 @@ SAVED_BANK = "saved_bank"
 METHODS = (CARD, BANK, SAVED_CARD, SAVED_BANK, "check", "cash")
 
 
-# Statuses a payment leaves: the predicate of the index of an account's open payments.
-OPEN = text(f"status IN ('{SCHEDULED}', '{PROCESSING}', '{UNKNOWN}')")
+# The predicates of the partial indexes below: the queries using them write these statuses into
+# their SQL (ivr.db.inline), so that any plan of them may use the index.
+OPEN = text(f"status IN ('{SCHEDULED}', '{PROCESSING}', '{UNKNOWN}')")  # may still be charged
+UNSETTLED = text(f"status IN ('{PENDING}', '{PROCESSING}', '{UNKNOWN}')")  # outcome to come
+SCHEDULED_ONLY = text(f"status = '{SCHEDULED}'")
 
 
 class Payment(Base):
@@ -66,17 +69,18 @@ class Payment(Base):
         # batch job to a few hundred rows). An account's payments newest first: its history
         # and its declines of the last day.
         Index("ix_payments_account_id_created_at", "account_id", "created_at"),
-        # An account's payments still open: what those in flight hold, those scheduled (it may
-        # have thousands in other statuses). Partial, so that it is small, and no plan made
-        # for any status (a generic plan) takes it for the history: the queries using it
-        # write their statuses into the SQL (ivr.db.inline).
+        # An account's open payments: what those in flight hold, those scheduled (it may have
+        # thousands in other statuses). Partial, so that it is small, and no plan made for any
+        # statuses (a generic plan) takes it for the history.
         Index("ix_payments_account_id_open", "account_id", "status",
               sqlite_where=OPEN, postgresql_where=OPEN),
-        # The batch jobs' queues, each read in id order a batch at a time: payments in doubt
-        # (reconcile) and bank debits pending (settlement).
-        Index("ix_payments_status_id", "status", "id"),
-        # Scheduled payments by due date, a batch at a time (the scheduled run).
-        Index("ix_payments_status_scheduled_for", "status", "scheduled_for", "id"),
+        # The batch jobs' queues, each read a batch at a time: payments not yet settled by id
+        # (reconcile's in doubt, settlement's pending debits), scheduled ones by due date (the
+        # scheduled run). Partial: a few thousand rows each, not ten million.
+        Index("ix_payments_unsettled", "status", "id",
+              sqlite_where=UNSETTLED, postgresql_where=UNSETTLED),
+        Index("ix_payments_due", "scheduled_for", "id",
+              sqlite_where=SCHEDULED_ONLY, postgresql_where=SCHEDULED_ONLY),
         # Settled debits still to be asked about late returns, by when they are next due.
         Index("ix_payments_returns_recheck_at", "returns_recheck_at", "id",
               sqlite_where=text("returns_recheck_at IS NOT NULL"),

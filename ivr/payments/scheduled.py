@@ -31,7 +31,7 @@ from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.db import SessionFactory, lock, locked, transaction
+from ivr.db import SessionFactory, inline, lock, locked, transaction
 from ivr.payments import charges, ledger
 from ivr.payments.batches import BATCH, each_row
 from ivr.payments.gateways.base import PaymentGateway
@@ -130,7 +130,7 @@ def due_payments(run_date: date, after: Row[int, date | None] | None = None,
     """The next batch of scheduled payments due on or before ``run_date`` after ``after``,
     oldest first."""
     query = (select(Payment.id, Payment.scheduled_for)
-             .where(Payment.status == SCHEDULED, Payment.scheduled_for <= run_date)
+             .where(Payment.status == inline(SCHEDULED), Payment.scheduled_for <= run_date)
              .order_by(Payment.scheduled_for, Payment.id).limit(BATCH))
     if after is None:
         return query

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.orm import Session
 
-from ivr.db import SessionFactory, locked, transaction
+from ivr.db import SessionFactory, inline, locked, transaction
 from ivr.errors import GatewayError
 from ivr.payments import ledger
 from ivr.payments.batches import BATCH, each_row
@@ -90,7 +90,7 @@ def pending_to_settle(after: Row[int, str | None] | None = None,
                       ) -> Select[int, str | None]:
     """The next :data:`BATCH` pending bank debits after ``after``, in id order."""
     query = (select(Payment.id, Payment.gateway_reference)
-             .where(Payment.status == PENDING, Payment.gateway_reference.is_not(None))
+             .where(Payment.status == inline(PENDING), Payment.gateway_reference.is_not(None))
              .order_by(Payment.id).limit(BATCH))
     return query if after is None else query.where(Payment.id > after.id)
 

@@ -21,11 +21,13 @@ from sqlalchemy import create_engine, text
 from models import utcnow
 from tests.app_helpers import PG_URL, postgresql_only
 from tests.query_plans import Explained, PlanRecorder, overreaching, summary
-from tests.scale_data import EMPTY_ACCOUNT, HEAVY_ACCOUNT
+from tests.scale_data import HEAVY_ACCOUNT
 from tests.scale_database import Build, ensure
 from tests.scale_scenarios import Scenarios
 
-ROWS_BOUND = 500  # rows a plan node may look at: a batch, or a few hundred
+# Rows a plan node may look at: a few hundred, and a batch job's batch (ivr.payments.batches,
+# the call log's prune) at most.
+ROWS_BOUND = 500
 # What some scenarios must have sent, so that a scenario that sent nothing cannot pass.
 MUST_EXPLAIN = {
     "balance and history of a caller with none": "ORDER BY payments.created_at DESC",
@@ -83,11 +85,11 @@ def test_each_scenario_sent_its_queries(explained: list[Explained]) -> None:
         assert any(fragment in sql for sql in sent), f"{name}: no statement with {fragment!r}"
 
 
-@pytest.mark.parametrize("account", [HEAVY_ACCOUNT, EMPTY_ACCOUNT])
-def test_without_its_index_the_history_reads_the_payments_of_others(scale: Build,
-                                                                      account: int) -> None:
+def test_without_its_index_the_history_reads_the_payments_of_others(scale: Build) -> None:
     # The bound bites: the history query, planned without the index of an account's payments
-    # by date (dropped inside the transaction, which puts it back when it rolls back).
+    # by date (dropped inside the transaction, which puts it back when it rolls back). For
+    # the caller with 2,000 payments it reads others' payments by date until it finds three;
+    # for a caller with none it would read all ten million (15 seconds: not done here).
     engine = create_engine(scale.url)
     try:
         with engine.connect() as connection, connection.begin() as outer:
@@ -95,7 +97,7 @@ def test_without_its_index_the_history_reads_the_payments_of_others(scale: Build
             recorder = PlanRecorder(connection)
             scenarios = Scenarios(connection, recorder, utcnow(), scale.built_at)
             with scenarios.ports("history") as ports:
-                ports.recent_payments(account, 3)
+                ports.recent_payments(HEAVY_ACCOUNT, 3)
             recorder.close()
             outer.rollback()
     finally:

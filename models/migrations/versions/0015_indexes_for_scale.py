@@ -4,9 +4,10 @@ Every query a webhook turn or a batch job makes finds its rows by an index that 
 than it returns (tests/models/test_query_plans.py holds it to that on a generated dataset):
 
 - payments: an account's payments newest first (its history, its last day's declines), an
-  account's open payments (held amounts, scheduled payments), the batch jobs' queues
-  by status in id order and scheduled payments by due date; each replaces an index it leads
-  with (account_id, status, scheduled_for). A settled bank debit's next late-return check,
+  account's open payments (held amounts, scheduled payments), the batch jobs' queues: the
+  payments not yet settled in id order, the scheduled ones by due date (the last three
+  partial: thousands of rows, not millions). They replace the indexes on account_id, status
+  and scheduled_for. A settled bank debit's next late-return check,
   ``returns_recheck_at``, replaces the index on ``settled_at``: only the debits still watched
   are in it. A token to keep a method on file, while its call lasts.
 - accounts by due date (AutoPay), audit events by actor and kind (the caller throttle), calls
@@ -32,7 +33,10 @@ depends_on = None
 RECHECK_NOT_NULL = sa.text("returns_recheck_at IS NOT NULL")
 KEEP_NOT_NULL = sa.text("keep_token IS NOT NULL")
 OPEN_CALL = sa.text("ended_at IS NULL")
-OPEN = sa.text("status IN ('scheduled', 'processing', 'unknown')")  # models.payment.OPEN
+# models.payment's OPEN, UNSETTLED and SCHEDULED_ONLY when this was written
+OPEN = sa.text("status IN ('scheduled', 'processing', 'unknown')")
+UNSETTLED = sa.text("status IN ('pending', 'processing', 'unknown')")
+SCHEDULED_ONLY = sa.text("status = 'scheduled'")
 LATE_RETURNS = timedelta(days=65)  # ivr.payments.settlement.LATE_RETURNS when this was written
 RECHECK = timedelta(days=1)  # ivr.payments.settlement.RECHECK
 
@@ -50,9 +54,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_payments_account_id_created_at", ["account_id", "created_at"])
         batch_op.create_index("ix_payments_account_id_open", ["account_id", "status"],
                               sqlite_where=OPEN, postgresql_where=OPEN)
-        batch_op.create_index("ix_payments_status_id", ["status", "id"])
-        batch_op.create_index("ix_payments_status_scheduled_for",
-                              ["status", "scheduled_for", "id"])
+        batch_op.create_index("ix_payments_unsettled", ["status", "id"],
+                              sqlite_where=UNSETTLED, postgresql_where=UNSETTLED)
+        batch_op.create_index("ix_payments_due", ["scheduled_for", "id"],
+                              sqlite_where=SCHEDULED_ONLY, postgresql_where=SCHEDULED_ONLY)
         batch_op.create_index("ix_payments_returns_recheck_at", ["returns_recheck_at", "id"],
                               sqlite_where=RECHECK_NOT_NULL, postgresql_where=RECHECK_NOT_NULL)
         batch_op.create_index("ix_payments_keep_token", ["keep_token"],
@@ -108,8 +113,8 @@ def downgrade() -> None:
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index("ix_payments_keep_token")
         batch_op.drop_index("ix_payments_returns_recheck_at")
-        batch_op.drop_index("ix_payments_status_scheduled_for")
-        batch_op.drop_index("ix_payments_status_id")
+        batch_op.drop_index("ix_payments_due")
+        batch_op.drop_index("ix_payments_unsettled")
         batch_op.drop_index("ix_payments_account_id_open")
         batch_op.drop_index("ix_payments_account_id_created_at")
         batch_op.create_index("ix_payments_settled_at", ["settled_at"])
