@@ -25,7 +25,6 @@ from flows.speech import load_catalog
 from ivr import settings_agents as agents
 from ivr import settings_production as strict
 from ivr import settings_values as read
-from ivr.security.pins import PinHasher
 from ivr.settings_production import (
     DEV_ACCOUNT_SID,
     DEV_AUTH_TOKEN,
@@ -215,12 +214,6 @@ class Settings:
         family = language.partition("-")[0].lower()
         chosen = {"en": self.voice, "es": self.voice_es}.get(family)
         return chosen or load_catalog(language)["language.voice"]
-
-    @property
-    def pin_hasher(self) -> PinHasher:
-        """PINs hashed under ``IVR_PIN_PEPPER``, verified under it or a previous pepper."""
-        previous = [p.strip() for p in self.pin_pepper_previous.split(",") if p.strip()]
-        return PinHasher(self.pin_pepper, previous)
 
     @property
     def zone(self) -> ZoneInfo:

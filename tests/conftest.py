@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import event
 
-from ivr.config import settings_of
 from ivr.db import db
 from ivr.payments import ledger
+from ivr.security.pins import pins_of
 from models import Account, Payment
 from tests.app_helpers import database, database_kinds, make_app
 
@@ -42,7 +42,7 @@ def demo_app(app: Flask) -> Flask:
     from ivr.ops.demo import load_demo
 
     with app.app_context(), db.transaction() as session:
-        load_demo(session, settings_of(app).pin_hasher)
+        load_demo(session, pins_of(app))
     return app
 
 

@@ -13,13 +13,13 @@ from flask import Flask
 from sqlalchemy import select
 
 from flows.cards import card_brand
-from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import GatewayError
 from ivr.ops.accounts_import import import_accounts
 from ivr.payments.gateways.base import GatewayCharge
 from ivr.payments.gateways.sandbox import SandboxGateway
 from ivr.security.card_store import BankDetails, CardDetails
+from ivr.security.pins import pins_of
 from models import Account, Arrangement, Payment, SavedPaymentMethod
 
 ACCOUNTS = (
@@ -79,7 +79,7 @@ class CountingGateway(SandboxGateway):
 def make_accounts(app: Flask, text: str = ACCOUNTS) -> dict[str, int]:
     """Import accounts; account number -> id."""
     with db.transaction(app) as session:
-        import_accounts(session, text.splitlines(keepends=True), settings_of(app).pin_hasher)
+        import_accounts(session, text.splitlines(keepends=True), pins_of(app))
         return {a.account_number: a.id for a in session.scalars(select(Account))}
 
 

@@ -29,6 +29,7 @@ from ivr.ops.exports import export_accounts_csv, export_audit_csv, export_sms_cs
 from ivr.ops.migrate import upgrade
 from ivr.ops.server import serve
 from ivr.security.audit import UNLOCKED, unlock_account
+from ivr.security.pins import PinHasher
 from ivr.sms.backends import make_sms_backend
 from ivr.sms.outbox import drain_outbox
 
@@ -84,8 +85,8 @@ def accounts_import_command(file: Path) -> str:
     settings = settings_of(current_app)
     try:
         with db.transaction() as session:
-            summary = import_accounts(session, file, settings.pin_hasher, settings.language,
-                                      progress=TerminalProgress())
+            summary = import_accounts(session, file, PinHasher.from_settings(settings),
+                                      settings.language, progress=TerminalProgress())
     except (ImportRowError, OSError) as exc:
         fail(f"{file}: {exc.strerror if isinstance(exc, OSError) else exc}")
     except UnicodeDecodeError:

@@ -21,6 +21,7 @@ from ivr.ops.background import OutboxWorker
 from ivr.ops.cpus import default_workers
 from ivr.ops.demo import has_accounts, load_demo
 from ivr.ops.migrate import upgrade
+from ivr.security.pins import pins_of
 from ivr.sms.backends import make_sms_backend
 
 # Threads per worker: a turn holds the interpreter lock while it computes, so threads add no
@@ -99,7 +100,7 @@ def prepare(app: Flask, load_demo_data: bool) -> bool:
     if load_demo_data and not settings_of(app).production:
         with db.transaction(app) as session:
             if not has_accounts(session):
-                load_demo(session, settings_of(app).pin_hasher)
+                load_demo(session, pins_of(app))
                 loaded = True
     # Workers are forked from this process: start them with no open connections.
     engine.dispose()

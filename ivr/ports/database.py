@@ -25,6 +25,7 @@ from ivr.ports.payments import PaymentPorts
 from ivr.ports.plans import PlanPorts
 from ivr.ports.tokens import TokenPorts
 from ivr.security.pin_policy import PinPolicy
+from ivr.security.pins import PinHasher
 from ivr.sms.notices import Biller
 
 __all__ = ["DatabasePorts", "agent_desk", "flow_settings", "gateway_of", "init_app", "make_gateway",
@@ -102,7 +103,7 @@ def ports_for(app: Flask, session: Session, origin: str | None = None) -> Databa
     return DatabasePorts(session, gateway_of(app), settings.zone, secret,
                          PinPolicy.from_settings(settings), origin, settings.card_key,
                          Biller(settings.biller_name, settings.biller_phone),
-                         settings.pin_hasher)
+                         PinHasher.from_settings(settings))
 
 
 def flow_settings(app: Flask) -> FlowSettings:

@@ -22,9 +22,12 @@ import logging
 import secrets
 from collections.abc import Sequence
 
-from flows.keys import is_digits
+from flask import Flask
 
-__all__ = ["KEYED_SCHEME", "PinHasher", "is_valid_pin", "key_id"]
+from flows.keys import is_digits
+from ivr.config import Settings, settings_of
+
+__all__ = ["KEYED_SCHEME", "PinHasher", "is_valid_pin", "key_id", "pins_of"]
 
 KEYED_SCHEME = "hmac-sha256"
 _SALT_BYTES = 16
@@ -43,6 +46,12 @@ class PinHasher:
     def __init__(self, pepper: str, previous: Sequence[str] = ()) -> None:
         self._keys = {key_id(p): p.encode() for p in (*previous, pepper)}
         self.current_id = key_id(pepper)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PinHasher:
+        """The line's: ``IVR_PIN_PEPPER``, and ``IVR_PIN_PEPPER_PREVIOUS`` still verifying."""
+        previous = [p.strip() for p in settings.pin_pepper_previous.split(",") if p.strip()]
+        return cls(settings.pin_pepper, previous)
 
     def hash(self, pin: str) -> str:
         """The stored form of ``pin`` under the current pepper and a new random salt."""
@@ -109,6 +118,11 @@ def _verify_scrypt(pin: str, parameters: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+def pins_of(app: Flask) -> PinHasher:
+    """The PIN hasher of ``app``'s settings."""
+    return PinHasher.from_settings(settings_of(app))
 
 
 def is_valid_pin(pin: str) -> bool:

@@ -16,12 +16,13 @@ from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
 
 from app import create_app
-from ivr.config import override_settings, settings_of
+from ivr.config import override_settings
 from ivr.db import db
 from ivr.ops import server
 from ivr.ops.background import OutboxWorker
 from ivr.ops.cpus import usable_cpus
 from ivr.payments import ledger
+from ivr.security.pins import pins_of
 from ivr.sms.outbox import queue_text
 from models import Account, Payment, SmsMessage
 from tests.app_helpers import make_app
@@ -70,7 +71,7 @@ def test_accounts_import(app: Flask, runner: FlaskCliRunner, tmp_path: Path) -> 
     with db.transaction(app) as session:
         jordan = session.scalars(select(Account).where(Account.account_number == "10001234")).one()
         assert (jordan.balance_cents, jordan.phone_e164) == (12045, "+14155550100")
-        assert settings_of(app).pin_hasher.verify("1234", jordan.pin_hash)
+        assert pins_of(app).verify("1234", jordan.pin_hash)
 
     again = runner.invoke(args=["accounts", "import", str(path)])
     assert again.stdout == f"Imported 2 accounts (0 created, 0 updated, 2 unchanged) from {path}\n"

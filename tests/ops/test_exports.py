@@ -10,7 +10,6 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from ivr.config import settings_of
 from ivr.db import db
 from ivr.ops.demo import has_accounts, load_demo
 from ivr.ops.exports import (
@@ -21,6 +20,7 @@ from ivr.ops.exports import (
     export_sms_csv,
     format_dollars,
 )
+from ivr.security.pins import pins_of
 from models import Account, AutopayEnrollment, Payment, SavedPaymentMethod, SmsMessage
 from tests.export_helpers import export
 from tests.schedule_helpers import make_accounts
@@ -50,7 +50,7 @@ def test_demo_loads_accounts_and_payment_history(demo_app: Flask) -> None:
 
 def test_demo_load_is_repeatable(demo_app: Flask) -> None:
     with db.transaction(demo_app) as session:
-        load_demo(session, settings_of(demo_app).pin_hasher)
+        load_demo(session, pins_of(demo_app))
     with db.transaction(demo_app) as session:
         assert session.scalar(select(func.count()).select_from(Payment)) == 4
         assert session.scalar(select(func.count()).select_from(Account)) == 6

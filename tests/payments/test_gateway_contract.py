@@ -27,7 +27,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from flows.ports import DeclineReason
-from ivr.config import override_settings, settings_of
+from ivr.config import override_settings
 from ivr.db import db
 from ivr.errors import GatewayError, GatewayOutcomeUnknown
 from ivr.ops.demo import load_demo
@@ -37,6 +37,7 @@ from ivr.payments.gateways.base import GatewayCharge, Settlement
 from ivr.payments.gateways.sandbox import SANDBOX_OUTCOMES
 from ivr.ports.database import gateway_of
 from ivr.security.card_store import BankDetails, CardDetails
+from ivr.security.pins import pins_of
 from models import Payment, SavedPaymentMethod
 from tests.app_helpers import call_payments, make_app
 from tests.card_helpers import card_entries, database_leaks, secrets_of, text_leaks
@@ -347,7 +348,7 @@ def open_line(name: str, database_url: str, tmp_path: Path, mocker: rm.Mocker) -
     """The demo app on gateway ``name``, its provider a stand-in on ``mocker``."""
     app = make_app(database_url, tmp_path, IVR_PAYMENT_GATEWAY=name, **APP_SETTINGS[name])
     with db.transaction(app) as session:
-        load_demo(session, settings_of(app).pin_hasher)
+        load_demo(session, pins_of(app))
     return Line(app, name, stand_in_for(name, mocker))
 
 

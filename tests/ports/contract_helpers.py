@@ -29,6 +29,7 @@ from ivr.db import db
 from ivr.ops.accounts_import import import_accounts
 from ivr.payments import charges
 from ivr.ports.database import ports_for
+from ivr.security.pins import pins_of
 from tests.fake_ports import FakePorts
 
 # number, PIN, balance (cents), due date, phone
@@ -82,7 +83,7 @@ class DatabaseHarness(Harness):
         with db.transaction(app) as session:
             import_accounts(session, [
                 "account_number,name,phone,pin,balance,due_date,zip\n", *rows.splitlines(True)],
-                settings_of(app).pin_hasher)
+                pins_of(app))
         with self.turn() as ports:
             self.ids = {number: found.id for number, *_ in ACCOUNTS
                         if (found := ports.find_account(number)) is not None}

@@ -29,10 +29,10 @@ from sqlalchemy import event, select, update
 
 from flows.dates import parse_keyed_date
 from flows.speech import date_words, digit_words, money_words
-from ivr.config import settings_of
 from ivr.db import db
 from ivr.errors import ScriptFailure
 from ivr.ops.demo import load_demo
+from ivr.security.pins import pins_of
 from ivr.sim.script import (
     load_script,
     run_script,
@@ -181,7 +181,7 @@ def fresh_demo_app(tmp_path: Path, name: str) -> Flask:
     folder.mkdir()
     app = make_app(f"sqlite:///{folder / 'db.sqlite3'}", folder)
     with app.app_context(), db.transaction() as session:
-        load_demo(session, settings_of(app).pin_hasher)
+        load_demo(session, pins_of(app))
     return app
 
 
@@ -269,7 +269,7 @@ def test_secrets_keyed_at_the_wrong_prompt_are_never_read_back_or_kept(
     writes = Writes()
     writes.watch(demo_app)
     with db.transaction(demo_app) as session:
-        session.execute(update(Account).values(pin_hash=settings_of(demo_app).pin_hasher.hash(PIN)))
+        session.execute(update(Account).values(pin_hash=pins_of(demo_app).hash(PIN)))
     walk(demo_app, "CA" + "d" * 32, SCHEDULE_ONE)
 
     # every step with a prompt (none where the caller holds or the call is over)

@@ -17,7 +17,7 @@ from ivr.config import DEV_FINGERPRINT_KEY, DEV_PIN_PEPPER, Settings, override_s
 from ivr.db import db
 from ivr.errors import ConfigError
 from ivr.ports.database import ports_for
-from ivr.security.pins import PinHasher, key_id
+from ivr.security.pins import PinHasher, key_id, pins_of
 from models import Account
 
 OLD, NEW = "old-pepper-" + "o" * 32, "new-pepper-" + "n" * 32
@@ -110,7 +110,7 @@ def test_a_right_pin_upgrades_a_scrypt_hash_and_a_wrong_one_leaves_it(demo_app: 
     assert stored_hash(demo_app).startswith("scrypt$")
     assert check(demo_app, JORDANS_PIN) is PinCheck.OK
     upgraded = stored_hash(demo_app)
-    assert settings_of(demo_app).pin_hasher.is_current(upgraded)
+    assert pins_of(demo_app).is_current(upgraded)
     assert check(demo_app, JORDANS_PIN) is PinCheck.OK
     assert check(demo_app, "1357") is PinCheck.WRONG
 
@@ -153,7 +153,7 @@ def test_production_needs_its_own_pepper(tmp_path: Path) -> None:
                                      "IVR_PIN_PEPPER_PREVIOUS": DEV_PIN_PEPPER})
     settings = Settings.from_env(tmp_path, {**production, "IVR_PIN_PEPPER": NEW,
                                             "IVR_PIN_PEPPER_PREVIOUS": OLD})
-    assert settings.pin_hasher.current_id == key_id(NEW)
+    assert PinHasher.from_settings(settings).current_id == key_id(NEW)
     assert NEW not in repr(settings) and OLD not in repr(settings)
 
 

@@ -14,8 +14,9 @@ from flask import Flask
 from sqlalchemy import event, update
 
 from flows.state import Step
-from ivr.config import override_settings, settings_of
+from ivr.config import override_settings
 from ivr.db import db
+from ivr.security.pins import pins_of
 from models import Account
 from tests.prompt_paths import (
     PATHS,
@@ -39,7 +40,7 @@ def test_a_card_number_said_at_any_question_is_not_kept_or_logged(
         demo_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with db.transaction(demo_app) as session:
-        session.execute(update(Account).values(pin_hash=settings_of(demo_app).pin_hasher.hash(PIN)))
+        session.execute(update(Account).values(pin_hash=pins_of(demo_app).hash(PIN)))
     walk(demo_app, "CA" + "a" * 32, SCHEDULE_ONE)
     written: list[str] = []
 

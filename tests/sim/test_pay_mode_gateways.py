@@ -25,12 +25,13 @@ import requests_mock
 from flask import Flask
 from sqlalchemy import select
 
-from ivr.config import override_settings, settings_of
+from ivr.config import override_settings
 from ivr.db import db
 from ivr.ops.demo import load_demo
 from ivr.payments.reconcile import reconcile
 from ivr.payments.scheduled import run_scheduled
 from ivr.ports.database import gateway_of
+from ivr.security.pins import pins_of
 from ivr.sim.pay_connectors import connector_for
 from ivr.sim.script import load_script, run_script
 from ivr.sim.transport import InProcessTransport
@@ -65,7 +66,7 @@ def line(request: pytest.FixtureRequest, database_url: str, tmp_path: Path,
         settings |= {"IVR_STRIPE_API_KEY": "sk_test_standin", "IVR_STRIPE_API_BASE": BASE}
     app = make_app(database_url, tmp_path, **settings)
     with db.transaction(app) as session:
-        load_demo(session, settings_of(app).pin_hasher)
+        load_demo(session, pins_of(app))
     standin = StripeStandIn(api_base=BASE).install(requests_mock) \
         if request.param == "stripe" else None
     yield Line(app, request.param, standin)

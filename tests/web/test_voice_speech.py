@@ -10,8 +10,9 @@ from flask import Flask
 from sqlalchemy import update
 
 from flows.state import CallState, Step
-from ivr.config import override_settings, settings_of
+from ivr.config import override_settings
 from ivr.db import db
+from ivr.security.pins import pins_of
 from models import Account
 from tests.app_helpers import call_row
 from tests.menu_helpers import OTHER_AMOUNT
@@ -49,7 +50,7 @@ JORDAN_NUMBER_WORDS = "one zero zero zero one two three four"
 def line(demo_app: Flask) -> Flask:
     """The demo line, every account's PIN set to the paths' PIN."""
     with db.transaction(demo_app) as session:
-        session.execute(update(Account).values(pin_hash=settings_of(demo_app).pin_hasher.hash(PIN)))
+        session.execute(update(Account).values(pin_hash=pins_of(demo_app).hash(PIN)))
     return demo_app
 
 

@@ -23,6 +23,7 @@ from flows import speech
 from flows.state import Step
 from ivr.config import override_settings, settings_of
 from ivr.db import db
+from ivr.security.pins import pins_of
 from models import Account, SmsMessage
 from tests.language_helpers import capitals
 from tests.prompt_paths import (
@@ -135,7 +136,7 @@ def check_every_path(demo_app: Flask, numbers: set[str]) -> None:
     """Walk every path; no word heard or texted is in lower case but values."""
     biller = settings_of(demo_app).biller_name
     with db.transaction(demo_app) as session:
-        session.execute(update(Account).values(pin_hash=settings_of(demo_app).pin_hasher.hash(PIN)))
+        session.execute(update(Account).values(pin_hash=pins_of(demo_app).hash(PIN)))
     heard = said_along(demo_app, "CA" + "e" * 32, SCHEDULE_ONE)
     paths = [*PATHS.items(), *((Step.ENDED, path) for path in FINISHED_PATHS)]
     for n, (step, path) in enumerate(paths):
