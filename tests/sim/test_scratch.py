@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from flask import Flask
 from sqlalchemy import func, select, update
 
@@ -43,8 +45,9 @@ def test_the_template_is_built_once_per_settings(demo_app: Flask) -> None:
         with scratch_demo_app(settings):
             pass
     assert len(templates._paths) == built
-    with scratch_demo_app(settings, {"IVR_LANGUAGE": "es-US"}) as spanish:
-        assert settings_of(spanish).language == "es-US"
+    unseen = f"Biller {uuid.uuid4().hex}"  # settings no earlier test built a template for
+    with scratch_demo_app(settings, {"IVR_BILLER_NAME": unseen}) as other:
+        assert settings_of(other).biller_name == unseen
     assert len(templates._paths) == built + 1
 
 
